@@ -1,0 +1,53 @@
+//! Command-line arguments (clap derive types only). [`crate::commands`]
+//! turns them into work.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Compare retry strategies against a rate-limited API before you deploy them.
+#[derive(Debug, Parser)]
+#[command(name = "backsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate every strategy of each scenario, print a summary and write
+    /// the report folder <out>/<scenario name>/.
+    Run(RunArgs),
+    /// Parse and validate scenario files; print nothing but problems.
+    Check {
+        /// Scenario files (TOML).
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+    },
+    /// List backoff schedules and built-in model prices.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder for reports; each scenario writes <out>/<name>/.
+    #[arg(short, long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Master seed, instead of the scenario's `seed`.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Replications per strategy, instead of the scenario's `replications`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub replications: Option<u32>,
+    /// Worker threads (default: one per core). Never changes results.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the summary as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,479 @@
+//! The event loop: one run of one strategy against the modelled provider.
+//!
+//! [`simulate`] builds the world (workload, limiter, server, clients), pops
+//! events in `(time, sequence)` order until the queue is empty or the next
+//! event lies beyond the horizon, and returns the run's [`RunMetrics`].
+//!
+//! A request's life (see `model.md` §2): the client sends an attempt; after
+//! one network hop it reaches the limiter, which admits it or answers 429;
+//! an admitted attempt is answered 503 during an outage or when the queue is
+//! full, otherwise it waits for a free server slot, is served for a drawn
+//! service time and ends in success or (with `error_rate`) a 5xx; the answer
+//! takes one more hop back. If the client's timeout fires first, the attempt
+//! is abandoned; the server still finishes it and bills it, and those tokens
+//! are counted as wasted. After a failure the strategy retries after a delay
+//! or gives up.
+
+pub mod queue;
+
+use crate::metrics::run::{AttemptOutcome, RunMetrics};
+use crate::model::limiter::{Admission, Limiter, TokenBucket};
+use crate::model::server::{Arrival, Server};
+use crate::policy::backoff::BackoffState;
+use crate::policy::{Decision, Failure, Strategy};
+use crate::random::{Pcg64, RunSeeds};
+use crate::scenario::{Scenario, WorkloadKind};
+use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
+use queue::EventQueue;
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+
+/// What can happen. Attempts are named by (request index, attempt number),
+/// so a timer or a response that belongs to an attempt the client has
+/// already given up on is recognised and ignored.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// A burst or closed-loop client starts its next request.
+    ClientStart { client: u32 },
+    /// The next open-loop (Poisson) request arrives.
+    Arrival,
+    /// An attempt reaches the provider's limiter.
+    AtLimiter { req: u32, attempt: u32 },
+    /// The server finishes an attempt (`error`: with a 5xx).
+    ServiceDone { req: u32, attempt: u32, error: bool },
+    /// An answer reaches the client.
+    Reply {
+        req: u32,
+        attempt: u32,
+        reply: Reply,
+    },
+    /// The client's timer for an attempt fires.
+    Timeout { req: u32, attempt: u32 },
+    /// The backoff delay is over: send the next attempt.
+    Retry { req: u32 },
+}
+
+/// An answer from the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    /// `wasted`: the client had already stopped waiting when the server
+    /// finished, so the tokens were counted as wasted then.
+    Success {
+        wasted: bool,
+    },
+    RateLimited {
+        retry_after: Option<SimDuration>,
+    },
+    ServerError,
+}
+
+/// A request in progress (or ended).
+struct Request {
+    created: SimTime,
+    client: u32,
+    input_tokens: u64,
+    /// Output tokens the server generates (already limited by max_tokens).
+    output_tokens: u64,
+    /// Attempts sent so far; the current attempt's number.
+    attempts: u32,
+    /// The current attempt is still awaiting its outcome.
+    outstanding: bool,
+    backoff: BackoffState,
+}
+
+/// The world of one run.
+struct World<'a> {
+    scenario: &'a Scenario,
+    strategy: &'a Strategy,
+    seeds: RunSeeds,
+    rng: Pcg64,
+    workload_rng: Pcg64,
+    queue: EventQueue<Event>,
+    limiter: Limiter,
+    server: Server,
+    requests: Vec<Request>,
+    /// Requests started per client (closed loop).
+    started: Vec<u32>,
+    /// Open-loop arrivals so far.
+    arrivals: u64,
+    arrival_gap: Option<Exp<f64>>,
+    m: RunMetrics,
+}
+
+/// Runs strategy `strategy` of `scenario` with the given seeds.
+pub fn simulate(scenario: &Scenario, strategy: usize, seeds: RunSeeds) -> RunMetrics {
+    let mut world = World::new(scenario, &scenario.strategies[strategy], seeds);
+    world.run();
+    world.m
+}
+
+impl<'a> World<'a> {
+    fn new(scenario: &'a Scenario, strategy: &'a Strategy, seeds: RunSeeds) -> Self {
+        let limiter = Limiter {
+            requests: scenario
+                .limiter
+                .requests
+                .map(|(rate, burst)| TokenBucket::new(rate, burst)),
+            tokens: scenario
+                .limiter
+                .tokens
+                .map(|(rate, burst)| TokenBucket::new(rate, burst)),
+            retry_after: scenario.limiter.retry_after,
+        };
+        let clients = scenario.workload.clients as usize;
+        let arrival_gap = match scenario.workload.kind {
+            WorkloadKind::Poisson { rate_per_s, .. } => {
+                Some(Exp::new(rate_per_s).expect("validated rate > 0"))
+            }
+            _ => None,
+        };
+        World {
+            scenario,
+            strategy,
+            seeds,
+            rng: seeds.run_rng(),
+            workload_rng: seeds.workload_rng(),
+            queue: EventQueue::with_capacity(clients.min(1 << 20) * 2),
+            limiter,
+            server: Server::new(&scenario.server),
+            requests: Vec::new(),
+            started: match scenario.workload.kind {
+                WorkloadKind::Closed { .. } => vec![0; clients],
+                _ => Vec::new(),
+            },
+            arrivals: 0,
+            arrival_gap,
+            m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window),
+        }
+    }
+
+    fn run(&mut self) {
+        self.schedule_workload();
+        let horizon = self.scenario.horizon;
+        while let Some((now, event)) = self.queue.pop() {
+            if now > horizon {
+                break;
+            }
+            self.m.events += 1;
+            self.m.tick(now, self.limiter.requests.as_ref());
+            self.handle(now, event);
+        }
+        self.m.finish(self.limiter.requests.as_ref());
+        self.m.final_request_bucket = self.limiter.requests.clone();
+    }
+
+    /// Seeds the queue with the first arrivals.
+    fn schedule_workload(&mut self) {
+        match self.scenario.workload.kind {
+            WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } => {
+                for client in 0..self.scenario.workload.clients {
+                    let offset = if spread == 0 {
+                        0
+                    } else {
+                        let mut r = self.seeds.request_rng(request_key(client, 0), 1);
+                        nanos_from_f64(spread as f64 * r.random::<f64>())
+                    };
+                    self.queue.push(offset, Event::ClientStart { client });
+                }
+            }
+            WorkloadKind::Poisson { .. } => self.schedule_next_arrival(0),
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, now: SimTime) {
+        let WorkloadKind::Poisson { duration, .. } = self.scenario.workload.kind else {
+            return;
+        };
+        let gap = self
+            .arrival_gap
+            .expect("poisson")
+            .sample(&mut self.workload_rng);
+        let t = now.saturating_add(nanos_from_secs_f64(gap));
+        if t < duration {
+            self.queue.push(t, Event::Arrival);
+        }
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::ClientStart { client } => {
+                let seq = match self.started.get_mut(client as usize) {
+                    Some(n) => {
+                        *n += 1;
+                        *n - 1
+                    }
+                    None => 0,
+                };
+                self.new_request(now, client, request_key(client, seq));
+            }
+            Event::Arrival => {
+                let client = self
+                    .workload_rng
+                    .random_range(0..self.scenario.workload.clients);
+                let key = self.arrivals;
+                self.arrivals += 1;
+                self.new_request(now, client, key);
+                self.schedule_next_arrival(now);
+            }
+            Event::AtLimiter { req, attempt } => self.at_limiter(now, req, attempt),
+            Event::ServiceDone {
+                req,
+                attempt,
+                error,
+            } => self.service_done(now, req, attempt, error),
+            Event::Reply {
+                req,
+                attempt,
+                reply,
+            } => self.reply(now, req, attempt, reply),
+            Event::Timeout { req, attempt } => {
+                if self.is_current(req, attempt) {
+                    self.m.touch(now);
+                    self.m.attempt_resolved(AttemptOutcome::Timeout);
+                    self.requests[req as usize].outstanding = false;
+                    self.failed(now, req, Failure::Timeout);
+                }
+            }
+            Event::Retry { req } => {
+                self.m.touch(now);
+                self.send_attempt(now, req);
+            }
+        }
+    }
+
+    /// True if `attempt` is the request's current attempt and still awaits
+    /// its outcome.
+    fn is_current(&self, req: u32, attempt: u32) -> bool {
+        let r = &self.requests[req as usize];
+        r.outstanding && r.attempts == attempt
+    }
+
+    fn new_request(&mut self, now: SimTime, client: u32, key: u64) {
+        self.m.touch(now);
+        let w = &self.scenario.workload;
+        let mut r = self.seeds.request_rng(key, 0);
+        let input_tokens = tokens(w.input_tokens.sample(&mut r));
+        let mut output_tokens = tokens(w.output_tokens.sample(&mut r));
+        if let Some(max) = w.max_tokens {
+            output_tokens = output_tokens.min(max);
+        }
+        let req = u32::try_from(self.requests.len()).expect("fewer than 2^32 requests per run");
+        self.requests.push(Request {
+            created: now,
+            client,
+            input_tokens,
+            output_tokens,
+            attempts: 0,
+            outstanding: false,
+            backoff: self.strategy.backoff.initial_state(),
+        });
+        self.m.requests += 1;
+        self.send_attempt(now, req);
+    }
+
+    fn hop(&mut self) -> SimDuration {
+        nanos_from_f64(self.scenario.network_one_way.sample(&mut self.rng))
+    }
+
+    fn send_attempt(&mut self, now: SimTime, req: u32) {
+        let r = &mut self.requests[req as usize];
+        r.attempts += 1;
+        r.outstanding = true;
+        let attempt = r.attempts;
+        let created = r.created;
+        self.m.attempt_sent();
+        // The timer: the client timeout, cut short by the request deadline.
+        let mut limit = self.scenario.client_timeout;
+        if let Some(deadline) = self.strategy.deadline {
+            let left = created.saturating_add(deadline).saturating_sub(now);
+            limit = Some(limit.map_or(left, |t| t.min(left)));
+        }
+        if let Some(limit) = limit {
+            self.queue
+                .push(now.saturating_add(limit), Event::Timeout { req, attempt });
+        }
+        let arrive = now.saturating_add(self.hop());
+        self.queue.push(arrive, Event::AtLimiter { req, attempt });
+    }
+
+    fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32) {
+        self.m.touch(now);
+        let r = &self.requests[req as usize];
+        let token_cost =
+            r.input_tokens + self.scenario.workload.max_tokens.unwrap_or(r.output_tokens);
+        match self.limiter.admit(now, token_cost) {
+            Admission::Rejected { retry_after } => {
+                self.m.at_limiter(now, false);
+                let back = now.saturating_add(self.hop());
+                self.queue.push(
+                    back,
+                    Event::Reply {
+                        req,
+                        attempt,
+                        reply: Reply::RateLimited { retry_after },
+                    },
+                );
+            }
+            Admission::Admitted => {
+                self.m.at_limiter(now, true);
+                let arrival = if self.scenario.server.outages.iter().any(|o| o.covers(now)) {
+                    Arrival::Full
+                } else {
+                    self.server.arrive(req, attempt)
+                };
+                match arrival {
+                    Arrival::Serve => self.start_service(now, req, attempt),
+                    Arrival::Queued => {}
+                    Arrival::Full => {
+                        let back = now.saturating_add(self.hop());
+                        self.queue.push(
+                            back,
+                            Event::Reply {
+                                req,
+                                attempt,
+                                reply: Reply::ServerError,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_service(&mut self, now: SimTime, req: u32, attempt: u32) {
+        let service = nanos_from_f64(self.scenario.server.latency.sample(&mut self.rng));
+        let error_rate = self.scenario.server.error_rate;
+        let error = error_rate > 0.0 && self.rng.random::<f64>() < error_rate;
+        self.queue.push(
+            now.saturating_add(service),
+            Event::ServiceDone {
+                req,
+                attempt,
+                error,
+            },
+        );
+    }
+
+    fn service_done(&mut self, now: SimTime, req: u32, attempt: u32, error: bool) {
+        self.m.touch(now);
+        let reply = if error {
+            Reply::ServerError
+        } else {
+            // The provider bills every completed generation, whether or not
+            // anyone is still waiting for it (5xx answers are not billed).
+            let r = &self.requests[req as usize];
+            let (input, output) = (r.input_tokens, r.output_tokens);
+            self.m.billed_input_tokens += input;
+            self.m.billed_output_tokens += output;
+            let wasted = !self.is_current(req, attempt);
+            if wasted {
+                self.waste(req);
+            }
+            Reply::Success { wasted }
+        };
+        let back = now.saturating_add(self.hop());
+        self.queue.push(
+            back,
+            Event::Reply {
+                req,
+                attempt,
+                reply,
+            },
+        );
+        if let Some((next_req, next_attempt)) = self.server.finish() {
+            self.start_service(now, next_req, next_attempt);
+        }
+    }
+
+    /// The tokens of one of `req`'s completed generations went to nobody.
+    fn waste(&mut self, req: u32) {
+        let r = &self.requests[req as usize];
+        self.m.wasted_input_tokens += r.input_tokens;
+        self.m.wasted_output_tokens += r.output_tokens;
+    }
+
+    fn reply(&mut self, now: SimTime, req: u32, attempt: u32, reply: Reply) {
+        if !self.is_current(req, attempt) {
+            // The client stopped waiting while this answer was on its way
+            // back: a success billed while it still waited is wasted after all.
+            if reply == (Reply::Success { wasted: false }) {
+                self.m.touch(now);
+                self.waste(req);
+            }
+            return;
+        }
+        self.m.touch(now);
+        self.requests[req as usize].outstanding = false;
+        match reply {
+            Reply::Success { .. } => {
+                self.m.attempt_resolved(AttemptOutcome::Success);
+                let r = &mut self.requests[req as usize];
+                let (created, attempts, client) = (r.created, r.attempts, r.client);
+                self.m.succeeded += 1;
+                self.m.time_to_success.push(now - created);
+                self.m.attempts_per_request.push(attempts);
+                self.request_ended(now, client);
+            }
+            Reply::RateLimited { retry_after } => {
+                self.m.attempt_resolved(AttemptOutcome::RateLimited);
+                self.failed(now, req, Failure::RateLimited { retry_after });
+            }
+            Reply::ServerError => {
+                self.m.attempt_resolved(AttemptOutcome::ServerError);
+                self.failed(now, req, Failure::ServerError);
+            }
+        }
+    }
+
+    fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
+        let r = &mut self.requests[req as usize];
+        let decision = self.strategy.decide(
+            failure,
+            r.attempts,
+            r.created,
+            now,
+            &mut r.backoff,
+            &mut self.rng,
+        );
+        match decision {
+            Decision::Retry { delay } => self
+                .queue
+                .push(now.saturating_add(delay), Event::Retry { req }),
+            Decision::GiveUp(_) => {
+                let (attempts, client) = (r.attempts, r.client);
+                self.m.gave_up += 1;
+                self.m.attempts_per_request.push(attempts);
+                self.request_ended(now, client);
+            }
+        }
+    }
+
+    /// A closed-loop client moves on to its next request after thinking.
+    fn request_ended(&mut self, now: SimTime, client: u32) {
+        let WorkloadKind::Closed {
+            requests_per_client,
+            ref think_time,
+            ..
+        } = self.scenario.workload.kind
+        else {
+            return;
+        };
+        let started = self.started[client as usize];
+        if started < requests_per_client {
+            let mut r = self.seeds.request_rng(request_key(client, started), 1);
+            let think = nanos_from_f64(think_time.sample(&mut r));
+            self.queue
+                .push(now.saturating_add(think), Event::ClientStart { client });
+        }
+    }
+}
+
+/// The key of a client's `seq`-th request, the same under every strategy.
+fn request_key(client: u32, seq: u32) -> u64 {
+    (u64::from(client) << 32) | u64::from(seq)
+}
+
+/// A drawn token count as a whole number of tokens.
+fn tokens(x: f64) -> u64 {
+    nanos_from_f64(x)
+}

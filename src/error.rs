@@ -1,0 +1,61 @@
+//! The one error type of backsim, and the exit code each kind maps to.
+
+use crate::scenario::ScenarioError;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong.
+#[derive(Debug)]
+pub enum Error {
+    /// Wrong input (bad flag value, unreadable file, conflicting
+    /// scenarios); the message is complete. Exit code 2.
+    Input(String),
+    /// Problems in a scenario file, with positions. Exit code 2.
+    Scenario(ScenarioError),
+    /// Reading or writing a file failed while running. Exit code 1.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Something else failed while running. Exit code 1.
+    Run(String),
+}
+
+impl Error {
+    /// An I/O failure on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// The process exit code: 2 when the input is wrong (and nothing was
+    /// written), 1 when running or writing failed.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Scenario(_) => 2,
+            Error::Io { .. } | Error::Run(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(msg) | Error::Run(msg) => write!(f, "{msg}"),
+            Error::Scenario(e) => write!(f, "{e}"),
+            Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Scenario(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! What one run (one strategy, one replication) measured.
+
+use crate::model::limiter::TokenBucket;
+use crate::time::{SimDuration, SimTime};
+use std::collections::VecDeque;
+
+/// One bucket of the time series, as seen at the limiter (attempts,
+/// admitted, rejected) and at the clients (successes, timeouts).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SeriesRow {
+    /// Attempts arriving at the limiter.
+    pub attempts: u64,
+    /// Of those, admitted.
+    pub admitted: u64,
+    /// Of those, rejected with 429.
+    pub rejected_429: u64,
+    /// Successful responses received by clients.
+    pub successes: u64,
+    /// Attempts abandoned on client timeout.
+    pub timeouts: u64,
+    /// Attempts sent and not yet resolved, at the end of the bucket.
+    pub in_flight: u64,
+    /// Request-bucket level in tokens at the end of the bucket (NaN when
+    /// there is no request limit).
+    pub limiter_level: f64,
+}
+
+/// Per-bucket counters over simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Bucket width.
+    pub step: SimDuration,
+    /// Closed buckets, then the open one (the last).
+    pub rows: Vec<SeriesRow>,
+}
+
+impl Series {
+    fn new(step: SimDuration) -> Series {
+        Series {
+            step,
+            rows: vec![SeriesRow::default()],
+        }
+    }
+
+    /// Closes every bucket that ends at or before `now`, recording the
+    /// end-of-bucket state.
+    fn advance(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
+        while (self.rows.len() as u64).saturating_mul(self.step) <= now {
+            let end = self.rows.len() as u64 * self.step;
+            let last = self.rows.last_mut().expect("never empty");
+            last.in_flight = in_flight;
+            last.limiter_level = bucket.map_or(f64::NAN, |b| b.level_tokens(end));
+            self.rows.push(SeriesRow::default());
+        }
+    }
+
+    fn current(&mut self) -> &mut SeriesRow {
+        self.rows.last_mut().expect("never empty")
+    }
+}
+
+/// Counters of one run. Summary counts are from the client's point of view:
+/// an attempt's outcome is whatever the client learns first (a response,
+/// or its own timeout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunMetrics {
+    /// Requests created before the horizon.
+    pub requests: u64,
+    /// Requests that succeeded.
+    pub succeeded: u64,
+    /// Requests given up.
+    pub gave_up: u64,
+    /// Requests still open at the horizon (filled in at the end).
+    pub unfinished: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Attempts answered with 429.
+    pub rejected_429: u64,
+    /// Attempts answered with a 5xx.
+    pub errors_5xx: u64,
+    /// Attempts abandoned on client timeout.
+    pub timeouts: u64,
+    /// Attempts still unresolved at the horizon.
+    pub open_attempts: u64,
+    /// Time to success of every succeeded request, in the order they
+    /// succeeded.
+    pub time_to_success: Vec<SimDuration>,
+    /// Attempts made by every ended request (succeeded or given up).
+    pub attempts_per_request: Vec<u32>,
+    /// Tokens billed by the provider.
+    pub billed_input_tokens: u64,
+    /// Output tokens billed.
+    pub billed_output_tokens: u64,
+    /// Billed input tokens of responses nobody used.
+    pub wasted_input_tokens: u64,
+    /// Billed output tokens of responses nobody used.
+    pub wasted_output_tokens: u64,
+    /// Most attempts arriving at the limiter within any peak window.
+    pub peak_attempts: u64,
+    /// Time of the last event that changed anything.
+    pub last_activity: SimTime,
+    /// Events taken off the queue (stale timeouts included).
+    pub events: u64,
+    /// The time series.
+    pub series: Series,
+    /// The request bucket as the run left it, to extend the series'
+    /// limiter level past the run's last activity.
+    pub final_request_bucket: Option<TokenBucket>,
+    /// Attempts sent and not yet resolved.
+    in_flight: u64,
+    peak_window: SimDuration,
+    window: VecDeque<SimTime>,
+}
+
+impl RunMetrics {
+    /// Empty counters with the given series step and peak window.
+    pub fn new(step: SimDuration, peak_window: SimDuration) -> RunMetrics {
+        RunMetrics {
+            requests: 0,
+            succeeded: 0,
+            gave_up: 0,
+            unfinished: 0,
+            attempts: 0,
+            rejected_429: 0,
+            errors_5xx: 0,
+            timeouts: 0,
+            open_attempts: 0,
+            time_to_success: Vec::new(),
+            attempts_per_request: Vec::new(),
+            billed_input_tokens: 0,
+            billed_output_tokens: 0,
+            wasted_input_tokens: 0,
+            wasted_output_tokens: 0,
+            peak_attempts: 0,
+            last_activity: 0,
+            events: 0,
+            series: Series::new(step),
+            final_request_bucket: None,
+            in_flight: 0,
+            peak_window,
+            window: VecDeque::new(),
+        }
+    }
+
+    /// Moves the time series up to `now` (call before handling each event).
+    pub fn tick(&mut self, now: SimTime, bucket: Option<&TokenBucket>) {
+        self.series.advance(now, self.in_flight, bucket);
+    }
+
+    /// Something happened at `now`.
+    pub fn touch(&mut self, now: SimTime) {
+        self.last_activity = self.last_activity.max(now);
+    }
+
+    /// A client sent an attempt.
+    pub fn attempt_sent(&mut self) {
+        self.attempts += 1;
+        self.in_flight += 1;
+    }
+
+    /// An attempt reached the limiter at `now` and was admitted or not.
+    pub fn at_limiter(&mut self, now: SimTime, admitted: bool) {
+        let row = self.series.current();
+        row.attempts += 1;
+        if admitted {
+            row.admitted += 1;
+        } else {
+            row.rejected_429 += 1;
+        }
+        // Arrivals in the window (now − w, now].
+        while self
+            .window
+            .front()
+            .is_some_and(|&t| t.saturating_add(self.peak_window) <= now)
+        {
+            self.window.pop_front();
+        }
+        self.window.push_back(now);
+        self.peak_attempts = self.peak_attempts.max(self.window.len() as u64);
+    }
+
+    /// The client learned an attempt's outcome.
+    pub fn attempt_resolved(&mut self, outcome: AttemptOutcome) {
+        self.in_flight -= 1;
+        match outcome {
+            AttemptOutcome::Success => self.series.current().successes += 1,
+            AttemptOutcome::RateLimited => self.rejected_429 += 1,
+            AttemptOutcome::ServerError => self.errors_5xx += 1,
+            AttemptOutcome::Timeout => {
+                self.timeouts += 1;
+                self.series.current().timeouts += 1;
+            }
+        }
+    }
+
+    /// Ends the run at the horizon: closes the series through the bucket of
+    /// the last activity and counts what is still open.
+    pub fn finish(&mut self, bucket: Option<&TokenBucket>) {
+        let end = self.last_activity;
+        self.tick(end, bucket);
+        // Stale events (timers of attempts already answered) may have moved
+        // the series past the last real activity; those buckets are empty.
+        let last = (end / self.series.step) as usize;
+        self.series.rows.truncate(last + 1);
+        let end_of_last = (last as u64 + 1).saturating_mul(self.series.step);
+        let row = &mut self.series.rows[last];
+        row.in_flight = self.in_flight;
+        row.limiter_level = bucket.map_or(f64::NAN, |b| b.level_tokens(end_of_last));
+        self.open_attempts = self.in_flight;
+        self.unfinished = self.requests - self.succeeded - self.gave_up;
+    }
+}
+
+/// How an attempt ended, as the client saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// A successful response.
+    Success,
+    /// 429.
+    RateLimited,
+    /// A 5xx.
+    ServerError,
+    /// The client's timeout fired first.
+    Timeout,
+}

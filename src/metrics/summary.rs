@@ -1,0 +1,269 @@
+//! From runs to the numbers in the report: each run is reduced to a
+//! [`RunSummary`] as soon as it ends (so memory does not grow with the
+//! number of replications), then the replications of a strategy are
+//! aggregated into a [`StrategySummary`]: means across replications with a
+//! 95% confidence interval for the success rate.
+
+use super::run::{RunMetrics, SeriesRow};
+use super::stats::{mean_ci95, quantile_sorted};
+use crate::model::limiter::TokenBucket;
+use crate::pricing::Pricing;
+use crate::time::{SimDuration, as_secs_f64};
+
+/// One run, reduced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub gave_up: u64,
+    pub unfinished: u64,
+    pub attempts: u64,
+    pub rejected_429: u64,
+    pub errors_5xx: u64,
+    pub timeouts: u64,
+    pub open_attempts: u64,
+    /// Mean, p50, p90, p99 and max time to success (None without successes).
+    pub tts: Option<TtsStats>,
+    /// `attempts_histogram[k]`: ended requests that made `k` attempts.
+    pub attempts_histogram: Vec<u64>,
+    pub peak_attempts: u64,
+    pub billed_input_tokens: u64,
+    pub billed_output_tokens: u64,
+    pub wasted_input_tokens: u64,
+    pub wasted_output_tokens: u64,
+    pub events: u64,
+    pub series: Vec<SeriesRow>,
+    pub series_step: SimDuration,
+    pub final_request_bucket: Option<TokenBucket>,
+}
+
+/// Time-to-success statistics of one run, in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TtsStats {
+    pub mean: f64,
+    pub p50: SimDuration,
+    pub p90: SimDuration,
+    pub p99: SimDuration,
+    pub max: SimDuration,
+}
+
+impl RunSummary {
+    /// Reduces a run's metrics.
+    pub fn new(mut m: RunMetrics) -> RunSummary {
+        m.time_to_success.sort_unstable();
+        let tts = (!m.time_to_success.is_empty()).then(|| {
+            let v = &m.time_to_success;
+            let q = |p| quantile_sorted(v, p).expect("non-empty");
+            TtsStats {
+                // Sum in u128: exact, then one division.
+                mean: (v.iter().map(|&x| u128::from(x)).sum::<u128>() as f64) / v.len() as f64,
+                p50: q(0.5),
+                p90: q(0.9),
+                p99: q(0.99),
+                max: *v.last().expect("non-empty"),
+            }
+        });
+        let mut attempts_histogram = Vec::new();
+        for &a in &m.attempts_per_request {
+            let a = a as usize;
+            if attempts_histogram.len() <= a {
+                attempts_histogram.resize(a + 1, 0);
+            }
+            attempts_histogram[a] += 1;
+        }
+        RunSummary {
+            requests: m.requests,
+            succeeded: m.succeeded,
+            gave_up: m.gave_up,
+            unfinished: m.unfinished,
+            attempts: m.attempts,
+            rejected_429: m.rejected_429,
+            errors_5xx: m.errors_5xx,
+            timeouts: m.timeouts,
+            open_attempts: m.open_attempts,
+            tts,
+            attempts_histogram,
+            peak_attempts: m.peak_attempts,
+            billed_input_tokens: m.billed_input_tokens,
+            billed_output_tokens: m.billed_output_tokens,
+            wasted_input_tokens: m.wasted_input_tokens,
+            wasted_output_tokens: m.wasted_output_tokens,
+            events: m.events,
+            series: m.series.rows,
+            series_step: m.series.step,
+            final_request_bucket: m.final_request_bucket,
+        }
+    }
+
+    /// Series row `i`, extended past the run's end: nothing more happens,
+    /// attempts still open stay open, and the limiter refills.
+    pub fn series_row(&self, i: usize) -> SeriesRow {
+        if let Some(row) = self.series.get(i) {
+            return *row;
+        }
+        let last = self.series.last().copied().unwrap_or_default();
+        let end = (i as u64 + 1).saturating_mul(self.series_step);
+        SeriesRow {
+            in_flight: last.in_flight,
+            limiter_level: self
+                .final_request_bucket
+                .as_ref()
+                .map_or(f64::NAN, |b| b.level_tokens(end)),
+            ..SeriesRow::default()
+        }
+    }
+}
+
+/// One strategy, aggregated over its replications: one row of
+/// `summary.csv`. Counts are means per replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySummary {
+    pub strategy: String,
+    pub replications: u32,
+    pub requests: f64,
+    pub success_rate: f64,
+    /// Half-width of the 95% CI of the success rate across replications.
+    pub success_rate_ci95: f64,
+    /// Seconds; means over the replications that had successes.
+    pub tts_mean_s: f64,
+    pub tts_p50_s: f64,
+    pub tts_p90_s: f64,
+    pub tts_p99_s: f64,
+    /// The longest time to success in any replication.
+    pub tts_max_s: f64,
+    pub attempts_per_request: f64,
+    pub rejected_429: f64,
+    pub errors_5xx: f64,
+    pub timeouts: f64,
+    pub gave_up: f64,
+    pub unfinished: f64,
+    /// Peak arrivals in a window over what the request bucket refills in
+    /// that window (NaN without a request limit).
+    pub peak_load: f64,
+    pub billed_tokens: f64,
+    pub wasted_tokens: f64,
+    pub billed_usd: f64,
+    pub wasted_usd: f64,
+    pub useful_usd: f64,
+    pub attempts: f64,
+    pub succeeded: f64,
+    pub wasted_input_tokens: f64,
+    pub wasted_output_tokens: f64,
+    /// Share of ended requests by number of attempts made (index = attempts),
+    /// pooled over replications.
+    pub attempts_distribution: Vec<f64>,
+}
+
+impl StrategySummary {
+    /// Aggregates the runs of one strategy (in replication order).
+    /// `peak_capacity` is what the request bucket refills in one peak
+    /// window, if there is a request limit.
+    pub fn aggregate(
+        strategy: &str,
+        runs: &[RunSummary],
+        pricing: &Pricing,
+        peak_capacity: Option<f64>,
+    ) -> Self {
+        let mean = |f: &dyn Fn(&RunSummary) -> f64| mean_ci95(runs.iter().map(f)).0;
+        let ratio = |a: u64, b: u64| {
+            if b == 0 {
+                f64::NAN
+            } else {
+                a as f64 / b as f64
+            }
+        };
+        let secs = |ns: f64| ns / 1e9;
+        let (success_rate, success_rate_ci95) =
+            mean_ci95(runs.iter().map(|r| ratio(r.succeeded, r.requests)));
+        let tts = |f: &dyn Fn(&TtsStats) -> f64| {
+            secs(mean_ci95(runs.iter().filter_map(|r| r.tts.as_ref()).map(f)).0)
+        };
+        let tts_max_s = runs
+            .iter()
+            .filter_map(|r| r.tts.map(|t| t.max))
+            .max()
+            .map_or(f64::NAN, as_secs_f64);
+        let billed_usd = mean(&|r| pricing.usd(r.billed_input_tokens, r.billed_output_tokens));
+        let wasted_usd = mean(&|r| pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens));
+        let useful_usd = mean(&|r| {
+            pricing.usd(r.billed_input_tokens, r.billed_output_tokens)
+                - pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens)
+        });
+        let mut pooled: Vec<u64> = Vec::new();
+        for r in runs {
+            if pooled.len() < r.attempts_histogram.len() {
+                pooled.resize(r.attempts_histogram.len(), 0);
+            }
+            for (k, n) in r.attempts_histogram.iter().enumerate() {
+                pooled[k] += n;
+            }
+        }
+        let ended: u64 = pooled.iter().sum();
+        StrategySummary {
+            strategy: strategy.to_string(),
+            replications: runs.len() as u32,
+            requests: mean(&|r| r.requests as f64),
+            success_rate,
+            success_rate_ci95,
+            tts_mean_s: tts(&|t| t.mean),
+            tts_p50_s: tts(&|t| t.p50 as f64),
+            tts_p90_s: tts(&|t| t.p90 as f64),
+            tts_p99_s: tts(&|t| t.p99 as f64),
+            tts_max_s,
+            attempts_per_request: mean(&|r| ratio(r.attempts, r.requests)),
+            rejected_429: mean(&|r| r.rejected_429 as f64),
+            errors_5xx: mean(&|r| r.errors_5xx as f64),
+            timeouts: mean(&|r| r.timeouts as f64),
+            gave_up: mean(&|r| r.gave_up as f64),
+            unfinished: mean(&|r| r.unfinished as f64),
+            peak_load: peak_capacity.map_or(f64::NAN, |c| mean(&|r| r.peak_attempts as f64 / c)),
+            billed_tokens: mean(&|r| (r.billed_input_tokens + r.billed_output_tokens) as f64),
+            wasted_tokens: mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
+            billed_usd,
+            wasted_usd,
+            useful_usd,
+            attempts: mean(&|r| r.attempts as f64),
+            succeeded: mean(&|r| r.succeeded as f64),
+            wasted_input_tokens: mean(&|r| r.wasted_input_tokens as f64),
+            wasted_output_tokens: mean(&|r| r.wasted_output_tokens as f64),
+            attempts_distribution: pooled.iter().map(|&n| ratio(n, ended)).collect(),
+        }
+    }
+}
+
+/// One row of `timeseries.csv`: a strategy's bucket, averaged over
+/// replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesPoint {
+    pub t_s: f64,
+    pub attempts: f64,
+    pub admitted: f64,
+    pub rejected_429: f64,
+    pub successes: f64,
+    pub timeouts: f64,
+    pub in_flight: f64,
+    pub limiter_level: f64,
+}
+
+/// Averages the runs' time series over replications, over `buckets`
+/// buckets (all strategies of a scenario share one length, so their series
+/// line up).
+pub fn aggregate_series(runs: &[RunSummary], buckets: usize) -> Vec<SeriesPoint> {
+    let step = runs.first().map_or(1, |r| r.series_step);
+    (0..buckets)
+        .map(|i| {
+            let rows: Vec<SeriesRow> = runs.iter().map(|r| r.series_row(i)).collect();
+            let mean = |f: fn(&SeriesRow) -> f64| mean_ci95(rows.iter().map(f)).0;
+            SeriesPoint {
+                t_s: as_secs_f64(i as u64 * step),
+                attempts: mean(|r| r.attempts as f64),
+                admitted: mean(|r| r.admitted as f64),
+                rejected_429: mean(|r| r.rejected_429 as f64),
+                successes: mean(|r| r.successes as f64),
+                timeouts: mean(|r| r.timeouts as f64),
+                in_flight: mean(|r| r.in_flight as f64),
+                limiter_level: mean(|r| r.limiter_level),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,206 @@
+//! Probability distributions for durations (in nanoseconds) and token counts.
+//!
+//! One type serves both: a [`Dist`] draws an `f64`, and callers turn it into
+//! nanoseconds or tokens. Parameters are validated when the scenario is
+//! loaded, so sampling never fails.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, Exp, LogNormal, Normal};
+
+/// A distribution of non-negative values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Always `value`.
+    Constant(f64),
+    /// Uniform on `[min, max]`.
+    Uniform { min: f64, max: f64 },
+    /// Exponential with the given mean.
+    Exponential { mean: f64, exp: Exp<f64> },
+    /// Log-normal with the given median (= e^mu) and shape `sigma`.
+    LogNormal {
+        median: f64,
+        sigma: f64,
+        ln: LogNormal<f64>,
+    },
+    /// |X| with X ~ Normal(mean, sd): a delay that cannot be negative.
+    NormalAbs {
+        mean: f64,
+        sd: f64,
+        normal: Normal<f64>,
+    },
+}
+
+impl Dist {
+    /// Uniform on `[min, max]`; `min <= max`, both finite and non-negative.
+    pub fn uniform(min: f64, max: f64) -> Result<Dist, String> {
+        check_value("min", min)?;
+        check_value("max", max)?;
+        if max < min {
+            return Err(format!("max ({max}) must be at least min ({min})"));
+        }
+        Ok(Dist::Uniform { min, max })
+    }
+
+    /// Exponential with mean `mean` (> 0).
+    pub fn exponential(mean: f64) -> Result<Dist, String> {
+        check_positive("mean", mean)?;
+        let exp = Exp::new(1.0 / mean).map_err(|e| format!("mean {mean}: {e}"))?;
+        Ok(Dist::Exponential { mean, exp })
+    }
+
+    /// Log-normal with median `median` (> 0) and shape `sigma` (>= 0).
+    pub fn lognormal(median: f64, sigma: f64) -> Result<Dist, String> {
+        check_positive("median", median)?;
+        check_value("sigma", sigma)?;
+        let ln = LogNormal::new(median.ln(), sigma).map_err(|e| format!("sigma {sigma}: {e}"))?;
+        Ok(Dist::LogNormal { median, sigma, ln })
+    }
+
+    /// |Normal(mean, sd)| with `mean` >= 0 and `sd` >= 0.
+    pub fn normal_abs(mean: f64, sd: f64) -> Result<Dist, String> {
+        check_value("mean", mean)?;
+        check_value("sd", sd)?;
+        let normal = Normal::new(mean, sd).map_err(|e| format!("sd {sd}: {e}"))?;
+        Ok(Dist::NormalAbs { mean, sd, normal })
+    }
+
+    /// Draws one value (always finite and >= 0).
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { min, max } => {
+                if max > min {
+                    min + (max - min) * rng.random::<f64>()
+                } else {
+                    *min
+                }
+            }
+            Dist::Exponential { exp, .. } => exp.sample(rng),
+            Dist::LogNormal { ln, .. } => ln.sample(rng),
+            Dist::NormalAbs { normal, .. } => normal.sample(rng).abs(),
+        }
+    }
+
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Exponential { mean, .. } => *mean,
+            Dist::LogNormal { median, sigma, .. } => median * (sigma * sigma / 2.0).exp(),
+            Dist::NormalAbs { mean, sd, .. } => {
+                if *sd == 0.0 {
+                    return *mean;
+                }
+                // Mean of the folded normal distribution.
+                let z = mean / sd;
+                sd * (2.0 / std::f64::consts::PI).sqrt() * (-z * z / 2.0).exp()
+                    + mean * (1.0 - 2.0 * normal_cdf(-z))
+            }
+        }
+    }
+
+    /// True when every draw is the same value.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Dist::Constant(_))
+    }
+}
+
+fn check_value(what: &str, v: f64) -> Result<(), String> {
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("{what} must be a finite number >= 0, not {v}"));
+    }
+    Ok(())
+}
+
+fn check_positive(what: &str, v: f64) -> Result<(), String> {
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!("{what} must be a finite number > 0, not {v}"));
+    }
+    Ok(())
+}
+
+/// Standard normal CDF, via the complementary error function.
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Complementary error function (Numerical Recipes' Chebyshev fit,
+/// fractional error below 1.2e-7 everywhere).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64;
+
+    fn sample_mean(d: &Dist, n: usize) -> (f64, f64, f64) {
+        let mut rng = Pcg64::seed_from_u64(42);
+        let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+        for _ in 0..n {
+            let x = d.sample(&mut rng);
+            sum += x;
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        (sum / n as f64, lo, hi)
+    }
+
+    #[test]
+    fn sample_means_match_formulas() {
+        let n = 400_000;
+        for d in [
+            Dist::uniform(1.0, 3.0).unwrap(),
+            Dist::exponential(0.1).unwrap(),
+            Dist::lognormal(800.0, 0.6).unwrap(),
+            Dist::normal_abs(10.0, 2.0).unwrap(),
+            Dist::normal_abs(0.0, 1.0).unwrap(),
+        ] {
+            let (mean, lo, _) = sample_mean(&d, n);
+            assert!(lo >= 0.0);
+            let rel = (mean - d.mean()).abs() / d.mean();
+            assert!(rel < 0.01, "{d:?}: sample mean {mean} vs {}", d.mean());
+        }
+        // |N(0,1)| has mean sqrt(2/pi).
+        let half = Dist::normal_abs(0.0, 1.0).unwrap().mean();
+        assert!((half - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn uniform_stays_in_bounds() {
+        let (_, lo, hi) = sample_mean(&Dist::uniform(1.0, 2.0).unwrap(), 10_000);
+        assert!(lo >= 1.0 && hi <= 2.0);
+    }
+
+    #[test]
+    fn rejects_bad_parameters() {
+        assert!(Dist::uniform(2.0, 1.0).is_err());
+        assert!(Dist::exponential(0.0).is_err());
+        assert!(Dist::lognormal(-1.0, 0.5).is_err());
+        assert!(Dist::lognormal(1.0, f64::NAN).is_err());
+        assert!(Dist::normal_abs(1.0, -1.0).is_err());
+    }
+
+    #[test]
+    fn normal_cdf_known_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_963_985) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.0) - 0.158_655_254).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,113 @@
+//! The server behind the limiter: `concurrency` slots and a FIFO queue.
+
+use crate::scenario::ServerConfig;
+use std::collections::VecDeque;
+
+/// What happens to an admitted attempt when it reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// A slot was free: service starts now.
+    Serve,
+    /// All slots busy: it waits in the queue.
+    Queued,
+    /// All slots busy and the queue full: 503.
+    Full,
+}
+
+/// Server slots and the waiting line. Work items are (request, attempt).
+#[derive(Debug, Clone)]
+pub struct Server {
+    slots: Option<u32>,
+    busy: u32,
+    queue: VecDeque<(u32, u32)>,
+    queue_limit: Option<u64>,
+}
+
+impl Server {
+    /// An idle server.
+    pub fn new(config: &ServerConfig) -> Server {
+        Server {
+            slots: config.concurrency,
+            busy: 0,
+            queue: VecDeque::new(),
+            queue_limit: config.queue_limit,
+        }
+    }
+
+    /// An attempt arrives.
+    pub fn arrive(&mut self, req: u32, attempt: u32) -> Arrival {
+        if self.slots.is_none_or(|s| self.busy < s) {
+            self.busy += 1;
+            Arrival::Serve
+        } else if self
+            .queue_limit
+            .is_none_or(|q| (self.queue.len() as u64) < q)
+        {
+            self.queue.push_back((req, attempt));
+            Arrival::Queued
+        } else {
+            Arrival::Full
+        }
+    }
+
+    /// A service ends; returns the next queued attempt, which takes over
+    /// the freed slot.
+    pub fn finish(&mut self) -> Option<(u32, u32)> {
+        match self.queue.pop_front() {
+            Some(next) => Some(next),
+            None => {
+                self.busy -= 1;
+                None
+            }
+        }
+    }
+
+    /// Attempts in service.
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// Attempts waiting.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dist::Dist;
+
+    fn server(concurrency: Option<u32>, queue_limit: Option<u64>) -> Server {
+        Server::new(&ServerConfig {
+            concurrency,
+            queue_limit,
+            latency: Dist::Constant(0.0),
+            error_rate: 0.0,
+            outages: vec![],
+        })
+    }
+
+    #[test]
+    fn fifo_with_bounded_queue() {
+        let mut s = server(Some(2), Some(1));
+        assert_eq!(s.arrive(0, 1), Arrival::Serve);
+        assert_eq!(s.arrive(1, 1), Arrival::Serve);
+        assert_eq!(s.arrive(2, 1), Arrival::Queued);
+        assert_eq!(s.arrive(3, 1), Arrival::Full);
+        assert_eq!((s.busy(), s.queued()), (2, 1));
+        assert_eq!(s.finish(), Some((2, 1)));
+        assert_eq!(s.finish(), None);
+        assert_eq!(s.finish(), None);
+        assert_eq!((s.busy(), s.queued()), (0, 0));
+    }
+
+    #[test]
+    fn unlimited_server_never_queues() {
+        let mut s = server(None, None);
+        for i in 0..1000 {
+            assert_eq!(s.arrive(i, 1), Arrival::Serve);
+        }
+        assert_eq!(s.busy(), 1000);
+    }
+}

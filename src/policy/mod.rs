@@ -1,0 +1,266 @@
+//! Client retry policies: what a client does after a failed attempt.
+//!
+//! A [`Strategy`] is one of the alternatives a scenario compares: a backoff
+//! schedule ([`backoff`]), a limit on attempts and time, which failures are
+//! retried, and whether the server's `Retry-After` is obeyed.
+
+pub mod backoff;
+
+use crate::time::{SimDuration, SimTime};
+use backoff::{Backoff, BackoffState};
+use rand::Rng;
+
+/// Which failures are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryOn {
+    /// 429 Too Many Requests.
+    pub rate_limited: bool,
+    /// 5xx server errors (including outages).
+    pub server_error: bool,
+    /// The client's per-attempt timeout.
+    pub timeout: bool,
+}
+
+impl RetryOn {
+    /// Names as written in `retry_on = [...]`.
+    pub const NAMES: [&'static str; 3] = ["429", "5xx", "timeout"];
+
+    /// Retry everything: the default.
+    pub const ALL: RetryOn = RetryOn {
+        rate_limited: true,
+        server_error: true,
+        timeout: true,
+    };
+
+    /// Retry nothing.
+    pub const NOTHING: RetryOn = RetryOn {
+        rate_limited: false,
+        server_error: false,
+        timeout: false,
+    };
+
+    /// Adds one scenario-file name; false if the name is unknown.
+    pub fn add(&mut self, name: &str) -> bool {
+        match name {
+            "429" => self.rate_limited = true,
+            "5xx" => self.server_error = true,
+            "timeout" => self.timeout = true,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The scenario-file names, in canonical order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let flags = [self.rate_limited, self.server_error, self.timeout];
+        Self::NAMES
+            .iter()
+            .zip(flags)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    fn covers(&self, failure: Failure) -> bool {
+        match failure {
+            Failure::RateLimited { .. } => self.rate_limited,
+            Failure::ServerError => self.server_error,
+            Failure::Timeout => self.timeout,
+        }
+    }
+}
+
+/// How an attempt failed, as the client sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429, with the `Retry-After` value if one was sent.
+    RateLimited { retry_after: Option<SimDuration> },
+    /// A 5xx answer.
+    ServerError,
+    /// No answer within the client's timeout.
+    Timeout,
+}
+
+/// Why a request was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The failure is not in `retry_on`.
+    NotRetryable,
+    /// `max_attempts` attempts were made.
+    Attempts,
+    /// The next attempt would start after the request's deadline.
+    Deadline,
+}
+
+/// What the client does after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send the next attempt after this delay.
+    Retry { delay: SimDuration },
+    /// Stop; the request has failed.
+    GiveUp(GiveUp),
+}
+
+/// One retry strategy of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    /// Unique name, used in reports and to seed the strategy's random stream.
+    pub name: String,
+    /// Delay schedule between attempts.
+    pub backoff: Backoff,
+    /// Attempts in total, the first included (>= 1).
+    pub max_attempts: u32,
+    /// Time from a request's creation after which no new attempt starts and
+    /// an attempt in flight is cut short.
+    pub deadline: Option<SimDuration>,
+    /// Which failures are retried.
+    pub retry_on: RetryOn,
+    /// Wait for the 429's `Retry-After` instead of the backoff delay.
+    pub honor_retry_after: bool,
+    /// Longest `Retry-After` that is honoured; longer ones fall back to the
+    /// backoff delay. `None`: any.
+    pub max_retry_after: Option<SimDuration>,
+}
+
+impl Strategy {
+    /// Decides what follows a failure of attempt number `attempts_made`
+    /// (1-based) of a request created at `created`, at time `now`.
+    pub fn decide<R: Rng + ?Sized>(
+        &self,
+        failure: Failure,
+        attempts_made: u32,
+        created: SimTime,
+        now: SimTime,
+        state: &mut BackoffState,
+        rng: &mut R,
+    ) -> Decision {
+        if !self.retry_on.covers(failure) {
+            return Decision::GiveUp(GiveUp::NotRetryable);
+        }
+        if attempts_made >= self.max_attempts {
+            return Decision::GiveUp(GiveUp::Attempts);
+        }
+        let mut delay = self.backoff.delay(attempts_made - 1, state, rng);
+        if let (
+            true,
+            Failure::RateLimited {
+                retry_after: Some(ra),
+            },
+        ) = (self.honor_retry_after, failure)
+        {
+            if self.max_retry_after.is_none_or(|max| ra <= max) {
+                delay = ra;
+            }
+        }
+        if let Some(deadline) = self.deadline {
+            if now.saturating_add(delay) >= created.saturating_add(deadline) {
+                return Decision::GiveUp(GiveUp::Deadline);
+            }
+        }
+        Decision::Retry { delay }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_SEC as S;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64;
+
+    fn linear() -> Strategy {
+        Strategy {
+            name: "linear".into(),
+            backoff: Backoff::Linear { base: S, cap: None },
+            max_attempts: 3,
+            deadline: None,
+            retry_on: RetryOn::ALL,
+            honor_retry_after: false,
+            max_retry_after: None,
+        }
+    }
+
+    fn decide(s: &Strategy, f: Failure, attempts: u32, now: SimTime) -> Decision {
+        let mut state = s.backoff.initial_state();
+        s.decide(
+            f,
+            attempts,
+            0,
+            now,
+            &mut state,
+            &mut Pcg64::seed_from_u64(0),
+        )
+    }
+
+    #[test]
+    fn retries_until_max_attempts() {
+        let s = linear();
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 0),
+            Decision::Retry { delay: S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 2, 0),
+            Decision::Retry { delay: 2 * S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 3, 0),
+            Decision::GiveUp(GiveUp::Attempts)
+        );
+    }
+
+    #[test]
+    fn only_listed_failures_are_retried() {
+        let mut s = linear();
+        s.retry_on = RetryOn::NOTHING;
+        s.retry_on.add("429");
+        let rl = Failure::RateLimited { retry_after: None };
+        assert!(matches!(decide(&s, rl, 1, 0), Decision::Retry { .. }));
+        assert_eq!(
+            decide(&s, Failure::ServerError, 1, 0),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 0),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_its_maximum() {
+        let mut s = linear();
+        let ra = |secs| Failure::RateLimited {
+            retry_after: Some(secs * S),
+        };
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: S });
+        s.honor_retry_after = true;
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: 7 * S });
+        s.max_retry_after = Some(5 * S);
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: S });
+        assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
+        let none = Failure::RateLimited { retry_after: None };
+        assert_eq!(decide(&s, none, 1, 0), Decision::Retry { delay: S });
+    }
+
+    #[test]
+    fn deadline_stops_retries_that_would_start_too_late() {
+        let mut s = linear();
+        s.deadline = Some(10 * S);
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 8 * S),
+            Decision::Retry { delay: S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 9 * S),
+            Decision::GiveUp(GiveUp::Deadline)
+        );
+    }
+
+    #[test]
+    fn retry_on_names_round_trip() {
+        let mut r = RetryOn::NOTHING;
+        assert!(r.add("timeout") && r.add("429") && !r.add("404"));
+        assert_eq!(r.names(), ["429", "timeout"]);
+        assert_eq!(RetryOn::ALL.names(), RetryOn::NAMES);
+    }
+}

@@ -1,0 +1,134 @@
+//! `summary.csv` and `timeseries.csv`, with the columns `interface.md`
+//! fixes, in that order. Extra columns only ever go at the end.
+
+use super::fmt_num;
+use crate::experiment::ExperimentResult;
+use crate::scenario::Scenario;
+
+/// The `summary.csv` header: the interface's columns, then backsim's extras.
+pub const SUMMARY_COLUMNS: [&str; 27] = [
+    "scenario",
+    "strategy",
+    "replications",
+    "requests",
+    "success_rate",
+    "success_rate_ci95",
+    "tts_mean_s",
+    "tts_p50_s",
+    "tts_p90_s",
+    "tts_p99_s",
+    "tts_max_s",
+    "attempts_per_request",
+    "rejected_429",
+    "errors_5xx",
+    "timeouts",
+    "gave_up",
+    "unfinished",
+    "peak_load",
+    "billed_tokens",
+    "wasted_tokens",
+    "billed_usd",
+    "wasted_usd",
+    // Extras.
+    "useful_usd",
+    "attempts",
+    "succeeded",
+    "wasted_input_tokens",
+    "wasted_output_tokens",
+];
+
+/// The `timeseries.csv` header.
+pub const TIMESERIES_COLUMNS: [&str; 10] = [
+    "scenario",
+    "strategy",
+    "t_s",
+    "attempts",
+    "admitted",
+    "rejected_429",
+    "successes",
+    "timeouts",
+    "in_flight",
+    "limiter_level",
+];
+
+/// Decimals for every number in the CSV files: nanosecond resolution for
+/// seconds, nano-dollars for money.
+const DECIMALS: usize = 9;
+
+fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(header)
+        .expect("writing to memory cannot fail");
+    for row in rows {
+        w.write_record(&row).expect("writing to memory cannot fail");
+    }
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+/// The rows of `summary.csv` as strings, one per strategy.
+pub fn summary_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<String>> {
+    result
+        .strategies
+        .iter()
+        .map(|s| {
+            let s = &s.summary;
+            let n = |x: f64| fmt_num(x, DECIMALS);
+            vec![
+                scenario.name.clone(),
+                s.strategy.clone(),
+                s.replications.to_string(),
+                n(s.requests),
+                n(s.success_rate),
+                n(s.success_rate_ci95),
+                n(s.tts_mean_s),
+                n(s.tts_p50_s),
+                n(s.tts_p90_s),
+                n(s.tts_p99_s),
+                n(s.tts_max_s),
+                n(s.attempts_per_request),
+                n(s.rejected_429),
+                n(s.errors_5xx),
+                n(s.timeouts),
+                n(s.gave_up),
+                n(s.unfinished),
+                n(s.peak_load),
+                n(s.billed_tokens),
+                n(s.wasted_tokens),
+                n(s.billed_usd),
+                n(s.wasted_usd),
+                n(s.useful_usd),
+                n(s.attempts),
+                n(s.succeeded),
+                n(s.wasted_input_tokens),
+                n(s.wasted_output_tokens),
+            ]
+        })
+        .collect()
+}
+
+/// `summary.csv`.
+pub fn summary_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
+    to_bytes(&SUMMARY_COLUMNS, summary_rows(scenario, result).into_iter())
+}
+
+/// `timeseries.csv`: every strategy's buckets, strategies in scenario order.
+pub fn timeseries_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
+    let rows = result.strategies.iter().flat_map(|s| {
+        s.series.iter().map(move |p| {
+            let n = |x: f64| fmt_num(x, DECIMALS);
+            vec![
+                scenario.name.clone(),
+                s.summary.strategy.clone(),
+                n(p.t_s),
+                n(p.attempts),
+                n(p.admitted),
+                n(p.rejected_429),
+                n(p.successes),
+                n(p.timeouts),
+                n(p.in_flight),
+                n(p.limiter_level),
+            ]
+        })
+    });
+    to_bytes(&TIMESERIES_COLUMNS, rows)
+}

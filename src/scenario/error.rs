@@ -1,0 +1,108 @@
+//! Errors in scenario files, with positions a user can jump to.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Dotted key path, e.g. `limiter.requests_per_minute`; empty for
+    /// problems of the whole file (such as TOML syntax errors).
+    pub key: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+    /// The offending source line, for the excerpt under the message.
+    pub excerpt: String,
+    /// How many characters to underline from `column`.
+    pub width: usize,
+}
+
+impl Problem {
+    /// A problem at byte range `span` of `src`.
+    pub fn at(
+        src: &str,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> Problem {
+        let span = span.unwrap_or(0..0);
+        let start = span.start.min(src.len());
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let line = src[..start].matches('\n').count() + 1;
+        let column = src[line_start..start].chars().count() + 1;
+        let end = span.end.clamp(start, line_end);
+        let width = src[start..end].chars().count().max(1);
+        Problem {
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+            excerpt: src[line_start..line_end].trim_end_matches('\r').to_string(),
+            width,
+        }
+    }
+}
+
+/// Everything wrong with one scenario file, reported at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file as the user named it.
+    pub file: String,
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {}:{}:{}: ", self.file, p.line, p.column)?;
+            if !p.key.is_empty() {
+                write!(f, "{}: ", p.key)?;
+            }
+            write!(f, "{}", p.message)?;
+            if !p.excerpt.is_empty() {
+                let gutter = " ".repeat(p.line.to_string().len());
+                write!(
+                    f,
+                    "\n{gutter} |\n{} | {}\n{gutter} | {}{}",
+                    p.line,
+                    p.excerpt,
+                    " ".repeat(p.column - 1),
+                    "^".repeat(p.width)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_lines_and_columns() {
+        let src = "a = 1\nbb = \"x\"\n";
+        let p = Problem::at(src, Some(11..14), "bb", "bad");
+        assert_eq!((p.line, p.column, p.width), (2, 6, 3));
+        assert_eq!(p.excerpt, "bb = \"x\"");
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: vec![p],
+        };
+        assert_eq!(
+            e.to_string(),
+            "error: f.toml:2:6: bb: bad\n  |\n2 | bb = \"x\"\n  |      ^^^"
+        );
+    }
+}

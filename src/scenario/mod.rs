@@ -1,0 +1,177 @@
+//! Scenario files: the TOML schema, defaults, validation with positions,
+//! and the resolved form written next to every report.
+//!
+//! [`parse`] turns the text of a file into a validated [`Scenario`] or a
+//! [`ScenarioError`] that lists every problem with its line, column and key.
+//! [`Scenario::to_toml`] writes the scenario back with every default filled
+//! in; parsing that text gives the same scenario again.
+
+mod error;
+mod raw;
+mod resolve;
+mod resolved;
+
+pub use error::{Problem, ScenarioError};
+
+use crate::model::dist::Dist;
+use crate::model::limiter::RetryAfterMode;
+use crate::policy::Strategy;
+use crate::pricing::Pricing;
+use crate::time::SimDuration;
+
+/// A validated scenario: everything a run needs, with defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Names the report folder; letters, digits, `-`, `_` and `.`.
+    pub name: String,
+    /// One line for humans.
+    pub description: String,
+    /// Master seed; every random stream derives from it.
+    pub seed: u64,
+    /// Independent runs per strategy.
+    pub replications: u32,
+    /// Simulated time after which nothing new happens.
+    pub horizon: SimDuration,
+    /// Who sends requests, when, and how large they are.
+    pub workload: Workload,
+    /// The provider's rate limits.
+    pub limiter: LimiterConfig,
+    /// One-way network delay per hop, in nanoseconds.
+    pub network_one_way: Dist,
+    /// The provider's servers.
+    pub server: ServerConfig,
+    /// Per-attempt client timeout (`None`: wait forever).
+    pub client_timeout: Option<SimDuration>,
+    /// Prices the provider bills at.
+    pub pricing: Pricing,
+    /// Time-series resolution and the peak-load window.
+    pub report: ReportConfig,
+    /// The strategies to compare, in file order.
+    pub strategies: Vec<Strategy>,
+}
+
+/// The traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// How requests arrive.
+    pub kind: WorkloadKind,
+    /// Virtual clients.
+    pub clients: u32,
+    /// Input tokens per request.
+    pub input_tokens: Dist,
+    /// Output tokens the model would generate per request.
+    pub output_tokens: Dist,
+    /// Output limit per request; the token bucket is charged input +
+    /// `max_tokens` (`None`: input + the actual output).
+    pub max_tokens: Option<u64>,
+}
+
+/// How requests arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkloadKind {
+    /// Each client sends one request, at a uniform time in `[0, spread]`.
+    Burst { spread: SimDuration },
+    /// Open loop: Poisson arrivals at `rate_per_s` during `[0, duration)`,
+    /// each given to a client chosen uniformly at random.
+    Poisson {
+        rate_per_s: f64,
+        duration: SimDuration,
+    },
+    /// Closed loop: each client runs `requests_per_client` requests one
+    /// after another, waiting `think_time` after each, the first starting
+    /// at a uniform time in `[0, spread]`.
+    Closed {
+        requests_per_client: u32,
+        think_time: Dist,
+        spread: SimDuration,
+    },
+}
+
+impl WorkloadKind {
+    /// The scenario-file name of the kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WorkloadKind::Burst { .. } => "burst",
+            WorkloadKind::Poisson { .. } => "poisson",
+            WorkloadKind::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// Rate limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimiterConfig {
+    /// Requests bucket: (per minute, burst), if limited.
+    pub requests: Option<(f64, u64)>,
+    /// Tokens bucket: (per minute, burst), if limited.
+    pub tokens: Option<(f64, u64)>,
+    /// What 429s carry.
+    pub retry_after: RetryAfterMode,
+}
+
+/// The server behind the limiter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Attempts served at once (`None`: unlimited).
+    pub concurrency: Option<u32>,
+    /// Longest FIFO queue; a full queue answers 503 (`None`: unbounded).
+    pub queue_limit: Option<u64>,
+    /// Service time per attempt, in nanoseconds.
+    pub latency: Dist,
+    /// Probability that a served attempt ends in a 5xx.
+    pub error_rate: f64,
+    /// Windows during which every attempt reaching the server gets a 503.
+    pub outages: Vec<Outage>,
+}
+
+/// A server outage window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// When it starts.
+    pub start: SimDuration,
+    /// How long it lasts.
+    pub duration: SimDuration,
+}
+
+impl Outage {
+    /// True if `t` falls in `[start, start + duration)`.
+    pub fn covers(&self, t: SimDuration) -> bool {
+        t >= self.start && t - self.start < self.duration
+    }
+}
+
+/// Report resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportConfig {
+    /// Width of a `timeseries.csv` bucket.
+    pub bucket: SimDuration,
+    /// Window over which `peak_load` counts arrivals.
+    pub peak_window: SimDuration,
+}
+
+/// Parses and validates the text of a scenario file. `file` names it in
+/// error messages; `default_name` is used when the file has no `name`.
+pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    resolve::parse(src, default_name).map_err(|problems| ScenarioError {
+        file: file.to_string(),
+        problems,
+    })
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| crate::Error::Input(format!("error: cannot read {file}: {e}")))?;
+    let src = String::from_utf8(bytes).map_err(|e| {
+        crate::Error::Input(format!(
+            "error: {file}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    parse(&src, &file, stem).map_err(crate::Error::Scenario)
+}

@@ -1,0 +1,134 @@
+//! The scenario file as written: serde types that mirror the TOML, with
+//! spans on every value that needs checking. Unknown keys are errors
+//! (`deny_unknown_fields`); types are checked by serde, ranges and units by
+//! [`super::resolve`].
+
+use serde::Deserialize;
+use toml::Spanned;
+
+type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<S<String>>,
+    pub description: Option<String>,
+    pub seed: Option<S<i64>>,
+    pub replications: Option<S<i64>>,
+    pub horizon: Option<S<String>>,
+    #[serde(default)]
+    pub workload: RawWorkload,
+    #[serde(default)]
+    pub limiter: RawLimiter,
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub client: RawClient,
+    #[serde(default)]
+    pub pricing: RawPricing,
+    #[serde(default)]
+    pub report: RawReport,
+    #[serde(default)]
+    pub strategy: Vec<S<RawStrategy>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub kind: Option<S<String>>,
+    pub clients: Option<S<i64>>,
+    pub spread: Option<S<String>>,
+    pub rate_per_s: Option<S<f64>>,
+    pub duration: Option<S<String>>,
+    pub requests_per_client: Option<S<i64>>,
+    pub think_time: Option<S<toml::Value>>,
+    #[serde(default)]
+    pub tokens: RawTokens,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokens {
+    pub input: Option<S<toml::Value>>,
+    pub output: Option<S<toml::Value>>,
+    pub max_tokens: Option<S<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimiter {
+    pub requests_per_minute: Option<S<f64>>,
+    pub request_burst: Option<S<i64>>,
+    pub tokens_per_minute: Option<S<f64>>,
+    pub token_burst: Option<S<i64>>,
+    pub retry_after: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub one_way: Option<S<toml::Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub concurrency: Option<S<i64>>,
+    pub queue_limit: Option<S<i64>>,
+    pub latency: Option<S<toml::Value>>,
+    pub error_rate: Option<S<f64>>,
+    #[serde(default)]
+    pub outages: Vec<S<RawOutage>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub start: S<String>,
+    pub duration: S<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub timeout: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    pub model: Option<S<String>>,
+    pub input_per_mtok: Option<S<f64>>,
+    pub output_per_mtok: Option<S<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub bucket: Option<S<String>>,
+    pub peak_window: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    pub name: S<String>,
+    pub backoff: S<RawBackoff>,
+    pub max_attempts: Option<S<i64>>,
+    pub deadline: Option<S<String>>,
+    pub retry_on: Option<S<Vec<S<String>>>>,
+    pub honor_retry_after: Option<bool>,
+    pub max_retry_after: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackoff {
+    pub kind: S<String>,
+    pub base: Option<S<String>>,
+    pub cap: Option<S<String>>,
+    pub multiplier: Option<S<f64>>,
+    pub jitter: Option<S<f64>>,
+}

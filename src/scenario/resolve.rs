@@ -1,0 +1,870 @@
+//! Validation: from the raw TOML types to a [`Scenario`], collecting every
+//! problem (with its position) instead of stopping at the first.
+
+use super::raw::*;
+use super::{
+    LimiterConfig, Outage, Problem, ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
+};
+use crate::model::dist::Dist;
+use crate::model::limiter::RetryAfterMode;
+use crate::policy::backoff::{BACKOFF_KINDS, Backoff};
+use crate::policy::{RetryOn, Strategy};
+use crate::pricing::{MODEL_PRICES, Pricing, model_price};
+use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, parse_duration};
+use toml::Spanned;
+
+/// Largest number of replications, clients, requests per client and
+/// attempts accepted: beyond these a run could not finish in any sensible
+/// time, and counts stay far from integer overflow.
+const MAX_REPLICATIONS: i64 = 1_000_000;
+const MAX_CLIENTS: i64 = 100_000_000;
+const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
+const MAX_ATTEMPTS: i64 = 1_000_000;
+const MAX_TOKENS: i64 = 100_000_000;
+
+pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+    let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
+    let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        vec![toml_problem(src, e.inner(), &path)]
+    })?;
+    let mut cx = Cx {
+        src,
+        problems: Vec::new(),
+    };
+    let scenario = cx.scenario(raw, default_name);
+    if cx.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        cx.problems.sort_by_key(|p| (p.line, p.column));
+        Err(cx.problems)
+    }
+}
+
+fn toml_problem(src: &str, e: &toml::de::Error, path: &str) -> Problem {
+    // serde_path_to_error writes array indices as `strategy[1]`; keep them.
+    let message = e.message().trim().to_string();
+    Problem::at(src, e.span(), path, message)
+}
+
+/// Validation context: the source text (for positions) and the problems
+/// found so far.
+struct Cx<'a> {
+    src: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Cx<'_> {
+    fn problem<T>(&mut self, at: &Spanned<T>, key: &str, message: impl Into<String>) {
+        self.problems
+            .push(Problem::at(self.src, Some(at.span()), key, message));
+    }
+
+    fn duration(&mut self, v: &Spanned<String>, key: &str) -> SimDuration {
+        match parse_duration(v.get_ref()) {
+            Ok(d) => d,
+            Err(msg) => {
+                self.problem(v, key, msg);
+                0
+            }
+        }
+    }
+
+    fn opt_duration(&mut self, v: &Option<Spanned<String>>, key: &str) -> Option<SimDuration> {
+        v.as_ref().map(|v| self.duration(v, key))
+    }
+
+    fn positive_duration(&mut self, v: &Spanned<String>, key: &str) -> SimDuration {
+        let d = self.duration(v, key);
+        if d == 0 && parse_duration(v.get_ref()).is_ok() {
+            self.problem(v, key, "must be longer than 0s");
+        }
+        d
+    }
+
+    fn int(
+        &mut self,
+        v: &Option<Spanned<i64>>,
+        key: &str,
+        min: i64,
+        max: i64,
+        default: i64,
+    ) -> i64 {
+        match v {
+            None => default,
+            Some(s) => {
+                let x = *s.get_ref();
+                if x < min || x > max {
+                    self.problem(
+                        s,
+                        key,
+                        format!("must be a whole number from {min} to {max}, not {x}"),
+                    );
+                    default
+                } else {
+                    x
+                }
+            }
+        }
+    }
+
+    fn positive(&mut self, v: &Spanned<f64>, key: &str) -> f64 {
+        let x = *v.get_ref();
+        if !x.is_finite() || x <= 0.0 {
+            self.problem(
+                v,
+                key,
+                format!("must be a finite number greater than 0, not {x}"),
+            );
+            1.0
+        } else {
+            x
+        }
+    }
+
+    fn non_negative(&mut self, v: &Spanned<f64>, key: &str) -> f64 {
+        let x = *v.get_ref();
+        if !x.is_finite() || x < 0.0 {
+            self.problem(
+                v,
+                key,
+                format!("must be a finite number of at least 0, not {x}"),
+            );
+            0.0
+        } else {
+            x
+        }
+    }
+
+    fn probability(&mut self, v: &Option<Spanned<f64>>, key: &str) -> f64 {
+        match v {
+            None => 0.0,
+            Some(s) => {
+                let x = *s.get_ref();
+                if !(0.0..=1.0).contains(&x) {
+                    self.problem(
+                        s,
+                        key,
+                        format!("must be a probability from 0 to 1, not {x}"),
+                    );
+                    0.0
+                } else {
+                    x
+                }
+            }
+        }
+    }
+
+    fn choice<T>(
+        &mut self,
+        v: &Spanned<String>,
+        key: &str,
+        names: &[&str],
+        find: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let found = find(v.get_ref());
+        if found.is_none() {
+            let allowed = names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.problem(
+                v,
+                key,
+                format!(
+                    "unknown value \"{}\"; expected one of {allowed}",
+                    v.get_ref()
+                ),
+            );
+        }
+        found
+    }
+
+    fn scenario(&mut self, raw: RawScenario, default_name: &str) -> Scenario {
+        let name = match &raw.name {
+            Some(n) => {
+                let ok = !n.get_ref().is_empty()
+                    && n.get_ref() != "."
+                    && n.get_ref() != ".."
+                    && n.get_ref()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if !ok {
+                    self.problem(n, "name", format!(
+                        "\"{}\" cannot name a report folder; use letters, digits, '-', '_' and '.'",
+                        n.get_ref()
+                    ));
+                }
+                n.get_ref().clone()
+            }
+            None => default_name.to_string(),
+        };
+        let seed = self.int(&raw.seed, "seed", 0, i64::MAX, 0) as u64;
+        let replications =
+            self.int(&raw.replications, "replications", 1, MAX_REPLICATIONS, 10) as u32;
+        let horizon = match &raw.horizon {
+            Some(h) => self.positive_duration(h, "horizon"),
+            None => 3_600 * NANOS_PER_SEC,
+        };
+        let workload = self.workload(&raw.workload, horizon);
+        let limiter = self.limiter(&raw.limiter);
+        let network_one_way = match &raw.network.one_way {
+            Some(v) => self.duration_dist(v, "network.one_way"),
+            None => Dist::Constant(0.0),
+        };
+        let server = self.server(&raw.server, horizon);
+        let client_timeout = match &raw.client.timeout {
+            Some(t) => Some(self.positive_duration(t, "client.timeout")),
+            None => Some(600 * NANOS_PER_SEC),
+        };
+        let pricing = self.pricing(&raw.pricing);
+        let report = ReportConfig {
+            bucket: raw.report.bucket.as_ref().map_or(NANOS_PER_SEC, |b| {
+                self.positive_duration(b, "report.bucket")
+            }),
+            peak_window: raw.report.peak_window.as_ref().map_or(NANOS_PER_SEC, |b| {
+                self.positive_duration(b, "report.peak_window")
+            }),
+        };
+        if raw.strategy.is_empty() {
+            self.problems.push(Problem::at(
+                self.src,
+                None,
+                "strategy",
+                "no [[strategy]] table: add at least one strategy to compare",
+            ));
+        }
+        let mut strategies: Vec<Strategy> = Vec::new();
+        for (i, s) in raw.strategy.iter().enumerate() {
+            let st = self.strategy(s.get_ref(), i);
+            if strategies.iter().any(|o| o.name == st.name) {
+                self.problem(
+                    &s.get_ref().name,
+                    &format!("strategy[{i}].name"),
+                    format!(
+                        "another strategy is already named \"{}\"; names must be unique",
+                        st.name
+                    ),
+                );
+            }
+            strategies.push(st);
+        }
+        Scenario {
+            name,
+            description: raw.description.clone().unwrap_or_default(),
+            seed,
+            replications,
+            horizon,
+            workload,
+            limiter,
+            network_one_way,
+            server,
+            client_timeout,
+            pricing,
+            report,
+            strategies,
+        }
+    }
+
+    fn workload(&mut self, w: &RawWorkload, horizon: SimDuration) -> Workload {
+        let kind_name = w.kind.as_ref().map_or("burst", |k| k.get_ref().as_str());
+        let clients = self.int(&w.clients, "workload.clients", 1, MAX_CLIENTS, 100) as u32;
+        let spread = match &w.spread {
+            Some(s) => {
+                let d = self.duration(s, "workload.spread");
+                if d > horizon {
+                    self.problem(s, "workload.spread", "must not be longer than the horizon");
+                }
+                d
+            }
+            None => 0,
+        };
+        // Keys that only one kind reads are errors under another kind, so a
+        // typo'd kind does not silently ignore them.
+        let only = |cx: &mut Self,
+                    present: bool,
+                    key: &str,
+                    at: Option<std::ops::Range<usize>>,
+                    kinds: &str| {
+            if present {
+                cx.problems.push(Problem::at(
+                    cx.src,
+                    at,
+                    &format!("workload.{key}"),
+                    format!("only read by kind = {kinds}, not by kind = \"{kind_name}\""),
+                ));
+            }
+        };
+        let kind = match kind_name {
+            "burst" => {
+                only(
+                    self,
+                    w.rate_per_s.is_some(),
+                    "rate_per_s",
+                    w.rate_per_s.as_ref().map(|v| v.span()),
+                    "\"poisson\"",
+                );
+                only(
+                    self,
+                    w.duration.is_some(),
+                    "duration",
+                    w.duration.as_ref().map(|v| v.span()),
+                    "\"poisson\"",
+                );
+                only(
+                    self,
+                    w.requests_per_client.is_some(),
+                    "requests_per_client",
+                    w.requests_per_client.as_ref().map(|v| v.span()),
+                    "\"closed\"",
+                );
+                only(
+                    self,
+                    w.think_time.is_some(),
+                    "think_time",
+                    w.think_time.as_ref().map(|v| v.span()),
+                    "\"closed\"",
+                );
+                WorkloadKind::Burst { spread }
+            }
+            "poisson" => {
+                only(
+                    self,
+                    w.spread.is_some(),
+                    "spread",
+                    w.spread.as_ref().map(|v| v.span()),
+                    "\"burst\" or \"closed\"",
+                );
+                only(
+                    self,
+                    w.requests_per_client.is_some(),
+                    "requests_per_client",
+                    w.requests_per_client.as_ref().map(|v| v.span()),
+                    "\"closed\"",
+                );
+                only(
+                    self,
+                    w.think_time.is_some(),
+                    "think_time",
+                    w.think_time.as_ref().map(|v| v.span()),
+                    "\"closed\"",
+                );
+                let rate_per_s = match &w.rate_per_s {
+                    Some(r) => self.positive(r, "workload.rate_per_s"),
+                    None => {
+                        self.problems.push(Problem::at(
+                            self.src,
+                            w.kind.as_ref().map(|k| k.span()),
+                            "workload.rate_per_s",
+                            "kind = \"poisson\" needs rate_per_s (requests per second, > 0)",
+                        ));
+                        1.0
+                    }
+                };
+                let duration = match &w.duration {
+                    Some(d) => self.positive_duration(d, "workload.duration"),
+                    None => horizon,
+                };
+                WorkloadKind::Poisson {
+                    rate_per_s,
+                    duration,
+                }
+            }
+            "closed" => {
+                only(
+                    self,
+                    w.rate_per_s.is_some(),
+                    "rate_per_s",
+                    w.rate_per_s.as_ref().map(|v| v.span()),
+                    "\"poisson\"",
+                );
+                only(
+                    self,
+                    w.duration.is_some(),
+                    "duration",
+                    w.duration.as_ref().map(|v| v.span()),
+                    "\"poisson\"",
+                );
+                let requests_per_client = self.int(
+                    &w.requests_per_client,
+                    "workload.requests_per_client",
+                    1,
+                    MAX_REQUESTS_PER_CLIENT,
+                    10,
+                ) as u32;
+                let think_time = match &w.think_time {
+                    Some(t) => self.duration_dist(t, "workload.think_time"),
+                    None => Dist::Constant(0.0),
+                };
+                WorkloadKind::Closed {
+                    requests_per_client,
+                    think_time,
+                    spread,
+                }
+            }
+            other => {
+                let span = w.kind.as_ref().map(|k| k.span());
+                let msg = if other == "trace" {
+                    "kind = \"trace\" (trace replay) is not supported yet; expected one of \"burst\", \"poisson\", \"closed\"".to_string()
+                } else {
+                    format!(
+                        "unknown value \"{other}\"; expected one of \"burst\", \"poisson\", \"closed\""
+                    )
+                };
+                self.problems
+                    .push(Problem::at(self.src, span, "workload.kind", msg));
+                WorkloadKind::Burst { spread }
+            }
+        };
+        let input_tokens = match &w.tokens.input {
+            Some(v) => self.token_dist(v, "workload.tokens.input"),
+            None => Dist::Constant(1000.0),
+        };
+        let output_tokens = match &w.tokens.output {
+            Some(v) => self.token_dist(v, "workload.tokens.output"),
+            None => Dist::Constant(500.0),
+        };
+        let max_tokens = w.tokens.max_tokens.as_ref().map(|_| {
+            self.int(
+                &w.tokens.max_tokens,
+                "workload.tokens.max_tokens",
+                1,
+                MAX_TOKENS,
+                1,
+            ) as u64
+        });
+        Workload {
+            kind,
+            clients,
+            input_tokens,
+            output_tokens,
+            max_tokens,
+        }
+    }
+
+    fn limiter(&mut self, l: &RawLimiter) -> LimiterConfig {
+        let bucket = |cx: &mut Self,
+                      rate: &Option<Spanned<f64>>,
+                      burst: &Option<Spanned<i64>>,
+                      rate_key: &str,
+                      burst_key: &str| {
+            match rate {
+                Some(r) => {
+                    let per_minute = cx.positive(r, rate_key);
+                    if per_minute < 0.001 {
+                        cx.problem(
+                            r,
+                            rate_key,
+                            "must be at least 0.001 (rates are kept to 0.001 per minute)",
+                        );
+                    }
+                    // Default burst: one minute's worth, as a per-minute limit allows.
+                    let default_burst = (per_minute.ceil() as i64).max(1);
+                    let b = cx.int(burst, burst_key, 1, i64::from(u32::MAX), default_burst);
+                    Some((per_minute, b as u64))
+                }
+                None => {
+                    if let Some(b) = burst {
+                        cx.problem(b, burst_key, format!("has no effect without {rate_key}"));
+                    }
+                    None
+                }
+            }
+        };
+        let requests = bucket(
+            self,
+            &l.requests_per_minute,
+            &l.request_burst,
+            "limiter.requests_per_minute",
+            "limiter.request_burst",
+        );
+        let tokens = bucket(
+            self,
+            &l.tokens_per_minute,
+            &l.token_burst,
+            "limiter.tokens_per_minute",
+            "limiter.token_burst",
+        );
+        let retry_after = match &l.retry_after {
+            Some(r) => self
+                .choice(
+                    r,
+                    "limiter.retry_after",
+                    &RetryAfterMode::NAMES,
+                    RetryAfterMode::from_name,
+                )
+                .unwrap_or(RetryAfterMode::Exact),
+            None => RetryAfterMode::Exact,
+        };
+        LimiterConfig {
+            requests,
+            tokens,
+            retry_after,
+        }
+    }
+
+    fn server(&mut self, s: &RawServer, horizon: SimDuration) -> ServerConfig {
+        let concurrency = s.concurrency.as_ref().map(|_| {
+            self.int(
+                &s.concurrency,
+                "server.concurrency",
+                1,
+                i64::from(u32::MAX),
+                1,
+            ) as u32
+        });
+        let queue_limit = s
+            .queue_limit
+            .as_ref()
+            .map(|_| self.int(&s.queue_limit, "server.queue_limit", 0, i64::MAX, 0) as u64);
+        if let (None, Some(q)) = (&s.concurrency, &s.queue_limit) {
+            self.problem(
+                q,
+                "server.queue_limit",
+                "has no effect without server.concurrency (an unlimited server never queues)",
+            );
+        }
+        let latency = match &s.latency {
+            Some(v) => self.duration_dist(v, "server.latency"),
+            None => Dist::Constant(0.0),
+        };
+        let error_rate = self.probability(&s.error_rate, "server.error_rate");
+        let mut outages: Vec<Outage> = Vec::new();
+        for (i, o) in s.outages.iter().enumerate() {
+            let key = format!("server.outages[{i}]");
+            let start = self.duration(&o.get_ref().start, &format!("{key}.start"));
+            let duration =
+                self.positive_duration(&o.get_ref().duration, &format!("{key}.duration"));
+            if start >= horizon {
+                self.problem(
+                    &o.get_ref().start,
+                    &format!("{key}.start"),
+                    "starts after the horizon, so it would never happen",
+                );
+            }
+            outages.push(Outage { start, duration });
+        }
+        ServerConfig {
+            concurrency,
+            queue_limit,
+            latency,
+            error_rate,
+            outages,
+        }
+    }
+
+    fn pricing(&mut self, p: &RawPricing) -> Pricing {
+        let base = p.model.as_ref().and_then(|m| {
+            let names: Vec<&str> = MODEL_PRICES.iter().map(|p| p.model).collect();
+            self.choice(m, "pricing.model", &names, model_price)
+        });
+        let price = |cx: &mut Self, v: &Option<Spanned<f64>>, key: &str, fallback: f64| match v {
+            Some(x) => cx.non_negative(x, key),
+            None => fallback,
+        };
+        Pricing {
+            model: base.map(|b| b.model.to_string()),
+            input_per_mtok: price(
+                self,
+                &p.input_per_mtok,
+                "pricing.input_per_mtok",
+                base.map_or(0.0, |b| b.input_per_mtok),
+            ),
+            output_per_mtok: price(
+                self,
+                &p.output_per_mtok,
+                "pricing.output_per_mtok",
+                base.map_or(0.0, |b| b.output_per_mtok),
+            ),
+        }
+    }
+
+    fn strategy(&mut self, s: &RawStrategy, i: usize) -> Strategy {
+        let key = |k: &str| format!("strategy[{i}].{k}");
+        let name = s.name.get_ref().clone();
+        if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
+            self.problem(
+                &s.name,
+                &key("name"),
+                "must be a non-empty name without commas, quotes or line breaks",
+            );
+        }
+        let backoff = self.backoff(&s.backoff, &key("backoff"));
+        let max_attempts =
+            self.int(&s.max_attempts, &key("max_attempts"), 1, MAX_ATTEMPTS, 5) as u32;
+        let deadline = s
+            .deadline
+            .as_ref()
+            .map(|d| self.positive_duration(d, &key("deadline")));
+        let retry_on = match &s.retry_on {
+            None => RetryOn::ALL,
+            Some(list) => {
+                let mut r = RetryOn::NOTHING;
+                for item in list.get_ref() {
+                    if !r.add(item.get_ref()) {
+                        self.problem(item, &key("retry_on"), format!(
+                            "unknown failure \"{}\"; expected any of \"429\", \"5xx\", \"timeout\"",
+                            item.get_ref()
+                        ));
+                    }
+                }
+                r
+            }
+        };
+        let honor_retry_after = s.honor_retry_after.unwrap_or(false);
+        let max_retry_after = self.opt_duration(&s.max_retry_after, &key("max_retry_after"));
+        if let (false, Some(m)) = (honor_retry_after, &s.max_retry_after) {
+            self.problem(
+                m,
+                &key("max_retry_after"),
+                "has no effect unless honor_retry_after = true",
+            );
+        }
+        Strategy {
+            name,
+            backoff,
+            max_attempts,
+            deadline,
+            retry_on,
+            honor_retry_after,
+            max_retry_after,
+        }
+    }
+
+    fn backoff(&mut self, b: &Spanned<RawBackoff>, key: &str) -> Backoff {
+        let raw = b.get_ref();
+        let kind = raw.kind.get_ref().as_str();
+        let names: Vec<&str> = BACKOFF_KINDS.iter().map(|(n, _)| *n).collect();
+        if !names.contains(&kind) {
+            self.choice(&raw.kind, &format!("{key}.kind"), &names, |_| None::<()>);
+            return Backoff::None;
+        }
+        let k = |field: &str| format!("{key}.{field}");
+        let unused = |cx: &mut Self, present: Option<std::ops::Range<usize>>, field: &str| {
+            if let Some(span) = present {
+                cx.problems.push(Problem::at(
+                    cx.src,
+                    Some(span),
+                    &k(field),
+                    format!("is not used by kind = \"{kind}\""),
+                ));
+            }
+        };
+        let base = match (&raw.base, kind) {
+            (Some(v), _) => {
+                let d = self.duration(v, &k("base"));
+                if kind == "none" {
+                    unused(self, Some(v.span()), "base");
+                }
+                d
+            }
+            (None, "none") => 0,
+            (None, _) => {
+                self.problem(
+                    &raw.kind,
+                    &k("base"),
+                    format!("kind = \"{kind}\" needs base, {DURATION_HELP}"),
+                );
+                0
+            }
+        };
+        let cap = self.opt_duration(&raw.cap, &k("cap"));
+        if let (Some(c), Some(span)) = (cap, &raw.cap) {
+            if c < base {
+                self.problem(span, &k("cap"), "must be at least base");
+            }
+            if matches!(kind, "none" | "constant") {
+                unused(self, Some(span.span()), "cap");
+            }
+        }
+        let multiplier = match &raw.multiplier {
+            Some(m) => {
+                let x = *m.get_ref();
+                if !(x.is_finite() && x >= 1.0) {
+                    self.problem(
+                        m,
+                        &k("multiplier"),
+                        format!("must be a finite number of at least 1, not {x}"),
+                    );
+                }
+                if !matches!(
+                    kind,
+                    "exponential" | "full_jitter" | "equal_jitter" | "proportional_jitter"
+                ) {
+                    unused(self, Some(m.span()), "multiplier");
+                }
+                x
+            }
+            None => 2.0,
+        };
+        let jitter = match &raw.jitter {
+            Some(j) => {
+                let x = *j.get_ref();
+                if !(0.0..=1.0).contains(&x) {
+                    self.problem(
+                        j,
+                        &k("jitter"),
+                        format!("must be a fraction from 0 to 1, not {x}"),
+                    );
+                }
+                if kind != "proportional_jitter" {
+                    unused(self, Some(j.span()), "jitter");
+                }
+                x
+            }
+            None => 0.2,
+        };
+        match kind {
+            "none" => Backoff::None,
+            "constant" => Backoff::Constant { base },
+            "linear" => Backoff::Linear { base, cap },
+            "exponential" => Backoff::Exponential {
+                base,
+                cap,
+                multiplier,
+            },
+            "full_jitter" => Backoff::FullJitter {
+                base,
+                cap,
+                multiplier,
+            },
+            "equal_jitter" => Backoff::EqualJitter {
+                base,
+                cap,
+                multiplier,
+            },
+            "decorrelated_jitter" => Backoff::Decorrelated { base, cap },
+            "decorrelated_jitter_v2" => Backoff::DecorrelatedV2 { base, cap },
+            _ => Backoff::Proportional {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
+        }
+    }
+
+    /// A duration or a distribution of durations: `"200ms"` or
+    /// `{ dist = "lognormal", median = "800ms", sigma = 0.5 }`.
+    fn duration_dist(&mut self, v: &Spanned<toml::Value>, key: &str) -> Dist {
+        self.dist(v, key, Unit::Duration)
+    }
+
+    /// A token count or a distribution of token counts.
+    fn token_dist(&mut self, v: &Spanned<toml::Value>, key: &str) -> Dist {
+        self.dist(v, key, Unit::Tokens)
+    }
+
+    fn dist(&mut self, v: &Spanned<toml::Value>, key: &str, unit: Unit) -> Dist {
+        match self.try_dist(v.get_ref(), unit) {
+            Ok(d) => d,
+            Err(msg) => {
+                self.problem(v, key, msg);
+                Dist::Constant(0.0)
+            }
+        }
+    }
+
+    fn try_dist(&self, v: &toml::Value, unit: Unit) -> Result<Dist, String> {
+        let table = match (v, unit) {
+            (toml::Value::Table(t), _) => t,
+            (toml::Value::String(s), Unit::Duration) => {
+                return Ok(Dist::Constant(parse_duration(s)? as f64));
+            }
+            (_, Unit::Duration) => {
+                return Err(format!(
+                    "expected {DURATION_HELP}, or a table such as {}",
+                    unit.example()
+                ));
+            }
+            (v, Unit::Tokens) => return Ok(Dist::Constant(unit.value(v, "value")?)),
+        };
+        let kind = match table.get("dist") {
+            Some(toml::Value::String(s)) => s.as_str(),
+            _ => {
+                return Err(format!(
+                    "a distribution table needs dist = one of {DIST_NAMES}, e.g. {}",
+                    unit.example()
+                ));
+            }
+        };
+        let fields: &[&str] = match kind {
+            "constant" => &["value"],
+            "uniform" => &["min", "max"],
+            "exponential" => &["mean"],
+            "lognormal" => &["median", "sigma"],
+            "normal_abs" => &["mean", "sd"],
+            other => {
+                return Err(format!(
+                    "unknown dist \"{other}\"; expected one of {DIST_NAMES}"
+                ));
+            }
+        };
+        for k in table.keys() {
+            if k != "dist" && !fields.contains(&k.as_str()) {
+                return Err(format!(
+                    "dist = \"{kind}\" takes {}; \"{k}\" is not one of them",
+                    fields.join(", ")
+                ));
+            }
+        }
+        let get = |name: &str| -> Result<f64, String> {
+            let v = table
+                .get(name)
+                .ok_or_else(|| format!("dist = \"{kind}\" needs {}", fields.join(" and ")))?;
+            // sigma is a plain number whatever the unit.
+            if name == "sigma" {
+                Unit::Tokens.value(v, name)
+            } else {
+                unit.value(v, name)
+            }
+        };
+        match kind {
+            "constant" => Ok(Dist::Constant(get("value")?)),
+            "uniform" => Dist::uniform(get("min")?, get("max")?),
+            "exponential" => Dist::exponential(get("mean")?),
+            "lognormal" => Dist::lognormal(get("median")?, get("sigma")?),
+            _ => Dist::normal_abs(get("mean")?, get("sd")?),
+        }
+    }
+}
+
+const DIST_NAMES: &str =
+    "\"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\"";
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Duration,
+    Tokens,
+}
+
+impl Unit {
+    fn example(self) -> &'static str {
+        match self {
+            Unit::Duration => "{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }",
+            Unit::Tokens => "{ dist = \"lognormal\", median = 800, sigma = 0.6 }",
+        }
+    }
+
+    /// A parameter value in this unit: nanoseconds for durations (from a
+    /// duration string), a plain non-negative number otherwise.
+    fn value(self, v: &toml::Value, name: &str) -> Result<f64, String> {
+        let x = match (self, v) {
+            (Unit::Duration, toml::Value::String(s)) => {
+                parse_duration(s).map_err(|e| format!("{name}: {e}"))? as f64
+            }
+            (Unit::Duration, _) => return Err(format!("{name} must be {DURATION_HELP}")),
+            (Unit::Tokens, toml::Value::Integer(i)) => *i as f64,
+            (Unit::Tokens, toml::Value::Float(f)) => *f,
+            (Unit::Tokens, _) => return Err(format!("{name} must be a number")),
+        };
+        if !x.is_finite() || x < 0.0 {
+            return Err(format!(
+                "{name} must be a finite number of at least 0, not {x}"
+            ));
+        }
+        Ok(x)
+    }
+}
