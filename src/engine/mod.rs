@@ -477,3 +477,257 @@ fn request_key(client: u32, seq: u32) -> u64 {
 fn tokens(x: f64) -> u64 {
     nanos_from_f64(x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_SEC as S;
+
+    /// Parses a scenario with the common header and runs its first strategy.
+    fn run(body: &str) -> RunMetrics {
+        let src = format!("name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{body}");
+        let s = crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
+        simulate(&s, 0, RunSeeds::new(1, 0, 0, &s.strategies[0].name))
+    }
+
+    fn check_conservation(m: &RunMetrics) {
+        assert_eq!(
+            m.attempts,
+            m.succeeded + m.rejected_429 + m.errors_5xx + m.timeouts + m.open_attempts
+        );
+        assert_eq!(m.requests, m.succeeded + m.gave_up + m.unfinished);
+    }
+
+    #[test]
+    fn every_abandoned_generation_is_billed_and_wasted() {
+        // Generation takes 2 s, the client gives up after 1 s, waits 1 s and
+        // tries again: 3 attempts per request, each served in full and
+        // billed (1000 + 500 tokens), none used.
+        let m = run(r#"
+            [workload]
+            clients = 10
+            [server]
+            latency = "2s"
+            [client]
+            timeout = "1s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 3
+        "#);
+        check_conservation(&m);
+        assert_eq!((m.attempts, m.timeouts, m.gave_up), (30, 30, 10));
+        assert_eq!(
+            (m.billed_input_tokens, m.billed_output_tokens),
+            (30_000, 15_000)
+        );
+        assert_eq!(
+            (m.wasted_input_tokens, m.wasted_output_tokens),
+            (30_000, 15_000)
+        );
+    }
+
+    #[test]
+    fn nothing_is_wasted_when_the_timeout_is_long_enough() {
+        let m = run(r#"
+            [workload]
+            clients = 10
+            [server]
+            latency = "500ms"
+            [client]
+            timeout = "1s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+        "#);
+        assert_eq!((m.succeeded, m.attempts), (10, 10));
+        assert_eq!(
+            (m.billed_input_tokens, m.billed_output_tokens),
+            (10_000, 5_000)
+        );
+        assert_eq!(m.wasted_input_tokens + m.wasted_output_tokens, 0);
+        assert!(m.time_to_success.iter().all(|&t| t == S / 2));
+    }
+
+    #[test]
+    fn a_reply_lost_to_a_timeout_on_the_way_back_is_wasted() {
+        // Service 600 ms + two hops of 300 ms: the server finishes at 0.9 s
+        // while the client still waits, the answer would arrive at 1.2 s,
+        // but the client timed out at 1 s. Billed once, wasted once.
+        let m = run(r#"
+            [workload]
+            clients = 1
+            [network]
+            one_way = "300ms"
+            [server]
+            latency = "600ms"
+            [client]
+            timeout = "1s"
+            [[strategy]]
+            name = "once"
+            backoff = { kind = "none" }
+            max_attempts = 1
+        "#);
+        assert_eq!((m.timeouts, m.gave_up), (1, 1));
+        assert_eq!((m.billed_input_tokens, m.wasted_input_tokens), (1000, 1000));
+    }
+
+    #[test]
+    fn outage_answers_503_until_it_ends() {
+        // Outage [0, 5 s); retries every 2 s: 503 at 0, 2 and 4 s, success at 6 s.
+        let m = run(r#"
+            [workload]
+            clients = 4
+            [server]
+            outages = [{ start = "0s", duration = "5s" }]
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "2s" }
+            max_attempts = 5
+        "#);
+        check_conservation(&m);
+        assert_eq!((m.succeeded, m.errors_5xx, m.attempts), (4, 12, 16));
+        assert!(m.time_to_success.iter().all(|&t| t == 6 * S));
+    }
+
+    #[test]
+    fn bounded_queue_answers_503_when_full() {
+        // One slot, room for one in the queue, three arrivals at t = 0 with
+        // 1 s service: served at 0–1 s, queued then served 1–2 s, rejected.
+        let m = run(r#"
+            [workload]
+            clients = 3
+            [server]
+            concurrency = 1
+            queue_limit = 1
+            latency = "1s"
+            [[strategy]]
+            name = "once"
+            backoff = { kind = "none" }
+            max_attempts = 1
+        "#);
+        assert_eq!((m.succeeded, m.errors_5xx, m.gave_up), (2, 1, 1));
+        let mut tts = m.time_to_success.clone();
+        tts.sort_unstable();
+        assert_eq!(tts, [S, 2 * S]);
+    }
+
+    #[test]
+    fn deadline_stops_retries() {
+        // Every attempt fails at once; retries 1 s apart; deadline 2.5 s:
+        // attempts at 0, 1 and 2 s; the next would start at 3 s > 2.5 s.
+        let m = run(r#"
+            [workload]
+            clients = 1
+            [server]
+            error_rate = 1.0
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 10
+            deadline = "2500ms"
+        "#);
+        assert_eq!((m.attempts, m.errors_5xx, m.gave_up), (3, 3, 1));
+    }
+
+    #[test]
+    fn deadline_cuts_the_attempt_timeout_short() {
+        // A 10 s generation, a 60 s timeout, but a 3 s deadline: the attempt
+        // is abandoned at 3 s and the request given up.
+        let m = run(r#"
+            [workload]
+            clients = 1
+            [server]
+            latency = "10s"
+            [client]
+            timeout = "60s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            deadline = "3s"
+        "#);
+        assert_eq!((m.attempts, m.timeouts, m.gave_up), (1, 1, 1));
+        assert_eq!(m.last_activity, 10 * S); // the server still finishes and bills
+        assert_eq!(m.wasted_input_tokens, 1000);
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        // Bucket of 1 refilling 1 per second. Two requests at t = 0: the
+        // second gets 429 with Retry-After 1 s and, honouring it rather
+        // than its 10 s backoff, succeeds at exactly 1 s.
+        let m = run(r#"
+            [workload]
+            clients = 2
+            [limiter]
+            requests_per_minute = 60
+            request_burst = 1
+            retry_after = "exact"
+            [[strategy]]
+            name = "ra"
+            backoff = { kind = "constant", base = "10s" }
+            honor_retry_after = true
+        "#);
+        assert_eq!((m.succeeded, m.rejected_429), (2, 1));
+        let mut tts = m.time_to_success.clone();
+        tts.sort_unstable();
+        assert_eq!(tts, [0, S]);
+    }
+
+    #[test]
+    fn closed_loop_runs_requests_back_to_back() {
+        // 2 clients × 3 requests, 1 s service, 1 s think: requests start at
+        // 0, 2 and 4 s and the last ends at 5 s.
+        let m = run(r#"
+            [workload]
+            kind = "closed"
+            clients = 2
+            requests_per_client = 3
+            think_time = "1s"
+            [server]
+            latency = "1s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "none" }
+        "#);
+        assert_eq!((m.requests, m.succeeded), (6, 6));
+        assert_eq!(m.last_activity, 5 * S);
+    }
+
+    #[test]
+    fn poisson_arrivals_come_at_the_configured_rate() {
+        // 100/s for 100 s: 10,000 expected, standard deviation 100; 4% is
+        // four standard deviations.
+        let m = run(r#"
+            [workload]
+            kind = "poisson"
+            clients = 50
+            rate_per_s = 100.0
+            duration = "100s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "none" }
+        "#);
+        assert!((9_600..=10_400).contains(&m.requests), "{}", m.requests);
+        assert_eq!(m.succeeded, m.requests);
+    }
+
+    #[test]
+    fn horizon_leaves_requests_unfinished() {
+        // Generation takes 20 min, the horizon is 10 min: every request and
+        // attempt is still open at the end.
+        let m = run(r#"
+            [workload]
+            clients = 5
+            [server]
+            latency = "20m"
+            [client]
+            timeout = "1h"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "none" }
+        "#);
+        check_conservation(&m);
+        assert_eq!((m.unfinished, m.open_attempts, m.succeeded), (5, 5, 0));
+    }
+}

@@ -175,3 +175,109 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
         .unwrap_or("scenario");
     parse(&src, &file, stem).map_err(crate::Error::Scenario)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn resolved_scenarios_parse_back_to_themselves() {
+        let files = shipped();
+        assert!(files.len() >= 3);
+        for (file, src) in files {
+            let s = parse(&src, &file, "x").unwrap_or_else(|e| panic!("{e}"));
+            let again =
+                parse(&s.to_toml(), "resolved.toml", "x").unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(s, again, "{file}");
+            // And resolving is idempotent to the byte.
+            assert_eq!(s.to_toml(), again.to_toml());
+        }
+    }
+
+    #[test]
+    fn defaults_are_filled_in() {
+        let s = parse(
+            "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n",
+            "min.toml",
+            "min",
+        )
+        .unwrap();
+        assert_eq!(s.name, "min");
+        assert_eq!(
+            (s.seed, s.replications, s.horizon),
+            (0, 10, 3_600 * crate::time::NANOS_PER_SEC)
+        );
+        assert_eq!(s.workload.clients, 100);
+        assert_eq!(s.workload.kind, WorkloadKind::Burst { spread: 0 });
+        assert_eq!(s.limiter.requests, None);
+        assert_eq!(s.client_timeout, Some(600 * crate::time::NANOS_PER_SEC));
+        assert_eq!(s.strategies[0].max_attempts, 5);
+        assert_eq!(s.pricing.input_per_mtok, 0.0);
+    }
+
+    #[test]
+    fn a_per_minute_limit_bursts_one_minute_by_default() {
+        let s = parse(
+            "[limiter]\nrequests_per_minute = 90\n[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n",
+            "f.toml",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(s.limiter.requests, Some((90.0, 90)));
+    }
+
+    #[test]
+    fn file_names_become_safe_report_names() {
+        let src = "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+        assert_eq!(
+            parse(src, "f", "my herd (v2)").unwrap().name,
+            "my-herd--v2-"
+        );
+        assert_eq!(parse(src, "f", "..").unwrap().name, "scenario");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_in_file_order() {
+        let src = "horizon = \"10\"\nreplications = 0\n[server]\nerror_rate = 1.5\n[[strategy]]\nname = \"a\"\nbackoff = { kind = \"wobbly\" }\n";
+        let e = parse(src, "bad.toml", "bad").unwrap_err();
+        let keys: Vec<_> = e
+            .problems
+            .iter()
+            .map(|p| (p.line, p.key.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (1, "horizon"),
+                (2, "replications"),
+                (4, "server.error_rate"),
+                (7, "strategy[0].backoff.kind")
+            ]
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains(
+                "bad.toml:4:14: server.error_rate: must be a probability from 0 to 1, not 1.5"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"full_jitter\""),
+            "lists the allowed kinds: {text}"
+        );
+    }
+}

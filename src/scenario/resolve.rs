@@ -25,7 +25,12 @@ const MAX_TOKENS: i64 = 100_000_000;
 pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
     let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
     let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // Spanned<T> shows up in the path as a private field; drop it.
+        let path = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
+        let path = path.replace("$__serde_spanned_private_value", "");
         let path = if path == "." { String::new() } else { path };
         vec![toml_problem(src, e.inner(), &path)]
     })?;
@@ -44,7 +49,12 @@ pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
 
 fn toml_problem(src: &str, e: &toml::de::Error, path: &str) -> Problem {
     // serde_path_to_error writes array indices as `strategy[1]`; keep them.
-    let message = e.message().trim().to_string();
+    let message = e
+        .message()
+        .trim()
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected a boolean", "expected true or false");
     Problem::at(src, e.span(), path, message)
 }
 
@@ -199,7 +209,23 @@ impl Cx<'_> {
                 }
                 n.get_ref().clone()
             }
-            None => default_name.to_string(),
+            // The file name, made safe for a folder name.
+            None => {
+                let safe: String = default_name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect();
+                match safe.trim_matches('.') {
+                    "" => "scenario".to_string(),
+                    s => s.to_string(),
+                }
+            }
         };
         let seed = self.int(&raw.seed, "seed", 0, i64::MAX, 0) as u64;
         let replications =
@@ -672,7 +698,7 @@ impl Cx<'_> {
         };
         let cap = self.opt_duration(&raw.cap, &k("cap"));
         if let (Some(c), Some(span)) = (cap, &raw.cap) {
-            if c < base {
+            if c < base && parse_duration(span.get_ref()).is_ok() {
                 self.problem(span, &k("cap"), "must be at least base");
             }
             if matches!(kind, "none" | "constant") {
