@@ -36,14 +36,15 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
     /// Master seed, instead of the scenario's `seed`.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Replications per strategy, instead of the scenario's `replications`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub replications: Option<u32>,
-    /// Worker threads (default: one per core). Never changes results.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads (default or 0: one per core; at most 1024). Never
+    /// changes results.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: Option<u16>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,

@@ -60,7 +60,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         }
     }
     report::check_out_dir(&args.out)?;
-    let threads = args.threads.unwrap_or(0);
+    let threads = usize::from(args.threads.unwrap_or(0));
     let mut docs = Vec::new();
     for s in &scenarios {
         let result = experiment::run(s, threads)?;
@@ -69,7 +69,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             docs.push(report::json::scenario_json(s, &result, &dir));
         } else if !args.quiet {
             print(&report::table::summary_table(s, &result));
-            eprintln!("wrote {}", dir.display());
+            let _ = writeln!(std::io::stderr(), "wrote {}", dir.display());
         }
     }
     if args.json {

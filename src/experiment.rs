@@ -35,6 +35,13 @@ pub struct StrategyResult {
 /// Runs every (strategy, replication) of `scenario` on `threads` threads
 /// (0: one per core).
 pub fn run(scenario: &Scenario, threads: usize) -> Result<ExperimentResult, Error> {
+    // More threads than runs would only sit idle.
+    let runs = scenario.strategies.len() * scenario.replications as usize;
+    let threads = if threads == 0 {
+        0
+    } else {
+        threads.min(runs.max(1))
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

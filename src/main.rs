@@ -2,11 +2,13 @@
 //! (0 done, 1 failed while running or writing, 2 wrong input).
 
 use clap::Parser;
+use std::io::Write;
 
 fn main() {
     let cli = backsim::cli::Cli::parse();
     if let Err(e) = backsim::commands::run(cli) {
-        eprintln!("{e}");
+        // A closed stderr is no reason to panic; the exit code still tells.
+        let _ = writeln!(std::io::stderr(), "{e}");
         std::process::exit(e.exit_code());
     }
 }

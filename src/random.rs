@@ -82,7 +82,8 @@ impl RunSeeds {
     }
 
     /// A short generator for one purpose (`purpose`: 0 sizes, 1 start
-    /// offset or think time) of one request, keyed by a number that
+    /// offset or think time, 2 the client of an open-loop arrival) of one
+    /// request, keyed by a number that
     /// identifies the request independently of the strategy (client index
     /// and sequence number, or arrival index).
     pub fn request_rng(&self, key: u64, purpose: u64) -> Pcg64Mcg {

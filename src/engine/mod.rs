@@ -207,10 +207,13 @@ impl<'a> World<'a> {
                 self.new_request(now, client, request_key(client, seq));
             }
             Event::Arrival => {
-                let client = self
-                    .workload_rng
-                    .random_range(0..self.scenario.workload.clients);
                 let key = self.arrivals;
+                // The client comes from the request's own draws, so the
+                // arrival times do not depend on the number of clients.
+                let client = self
+                    .seeds
+                    .request_rng(key, 2)
+                    .random_range(0..self.scenario.workload.clients);
                 self.arrivals += 1;
                 self.new_request(now, client, key);
                 self.schedule_next_arrival(now);
@@ -257,7 +260,11 @@ impl<'a> World<'a> {
         if let Some(max) = w.max_tokens {
             output_tokens = output_tokens.min(max);
         }
-        let req = u32::try_from(self.requests.len()).expect("fewer than 2^32 requests per run");
+        // Validation bounds the expected count far below 2^32 (see
+        // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
+        let Ok(req) = u32::try_from(self.requests.len()) else {
+            return;
+        };
         self.requests.push(Request {
             created: now,
             client,
@@ -299,8 +306,9 @@ impl<'a> World<'a> {
     fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32) {
         self.m.touch(now);
         let r = &self.requests[req as usize];
-        let token_cost =
-            r.input_tokens + self.scenario.workload.max_tokens.unwrap_or(r.output_tokens);
+        let token_cost = r
+            .input_tokens
+            .saturating_add(self.scenario.workload.max_tokens.unwrap_or(r.output_tokens));
         match self.limiter.admit(now, token_cost) {
             Admission::Rejected { retry_after } => {
                 self.m.at_limiter(now, false);
@@ -363,8 +371,8 @@ impl<'a> World<'a> {
             // anyone is still waiting for it (5xx answers are not billed).
             let r = &self.requests[req as usize];
             let (input, output) = (r.input_tokens, r.output_tokens);
-            self.m.billed_input_tokens += input;
-            self.m.billed_output_tokens += output;
+            self.m.billed_input_tokens = self.m.billed_input_tokens.saturating_add(input);
+            self.m.billed_output_tokens = self.m.billed_output_tokens.saturating_add(output);
             let wasted = !self.is_current(req, attempt);
             if wasted {
                 self.waste(req);
@@ -388,8 +396,8 @@ impl<'a> World<'a> {
     /// The tokens of one of `req`'s completed generations went to nobody.
     fn waste(&mut self, req: u32) {
         let r = &self.requests[req as usize];
-        self.m.wasted_input_tokens += r.input_tokens;
-        self.m.wasted_output_tokens += r.output_tokens;
+        self.m.wasted_input_tokens = self.m.wasted_input_tokens.saturating_add(r.input_tokens);
+        self.m.wasted_output_tokens = self.m.wasted_output_tokens.saturating_add(r.output_tokens);
     }
 
     fn reply(&mut self, now: SimTime, req: u32, attempt: u32, reply: Reply) {
@@ -473,9 +481,13 @@ fn request_key(client: u32, seq: u32) -> u64 {
     (u64::from(client) << 32) | u64::from(seq)
 }
 
+/// Most tokens one request can have: a heavy-tailed draw beyond this is cut
+/// to it, so that sums over millions of requests stay far from overflow.
+pub const MAX_TOKENS_PER_REQUEST: u64 = 1_000_000_000;
+
 /// A drawn token count as a whole number of tokens.
 fn tokens(x: f64) -> u64 {
-    nanos_from_f64(x)
+    nanos_from_f64(x).min(MAX_TOKENS_PER_REQUEST)
 }
 
 #[cfg(test)]

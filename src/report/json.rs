@@ -20,11 +20,14 @@ pub fn scenario_json(scenario: &Scenario, result: &ExperimentResult, report_dir:
                     "scenario" | "strategy" => Value::String(cell),
                     // The CSV text is the rounded number; parse it back so
                     // JSON and CSV agree digit for digit.
-                    _ => cell
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(serde_json::Number::from_f64)
-                        .map_or(Value::Null, Value::Number),
+                    _ => match cell.parse::<i64>() {
+                        Ok(i) => Value::from(i),
+                        Err(_) => cell
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or(Value::Null, Value::Number),
+                    },
                 };
                 obj.insert((*col).to_string(), v);
             }

@@ -17,7 +17,10 @@ pub struct Problem {
     pub message: String,
     /// The offending source line, for the excerpt under the message.
     pub excerpt: String,
-    /// How many characters to underline from `column`.
+    /// Column of the problem within `excerpt` (differs from `column` when a
+    /// long line is shortened).
+    pub excerpt_column: usize,
+    /// How many characters to underline from `excerpt_column`.
     pub width: usize,
 }
 
@@ -37,12 +40,25 @@ impl Problem {
         let column = src[line_start..start].chars().count() + 1;
         let end = span.end.clamp(start, line_end);
         let width = src[start..end].chars().count().max(1);
+        let mut excerpt = src[line_start..line_end].trim_end_matches('\r').to_string();
+        // A very long line (minified TOML) would drown the message: show
+        // only the part around the problem.
+        const KEEP: usize = 160;
+        let (mut excerpt_column, mut width) = (column, width.min(KEEP));
+        let total = excerpt.chars().count();
+        if total > KEEP {
+            let skip = column.saturating_sub(KEEP / 2 + 1).min(total - KEEP);
+            excerpt = excerpt.chars().skip(skip).take(KEEP).collect();
+            excerpt_column = column - skip;
+            width = width.min(KEEP + 1 - excerpt_column);
+        }
         Problem {
             line,
             column,
             key: key.to_string(),
             message: message.into(),
-            excerpt: src[line_start..line_end].trim_end_matches('\r').to_string(),
+            excerpt,
+            excerpt_column,
             width,
         }
     }
@@ -75,7 +91,7 @@ impl fmt::Display for ScenarioError {
                     "\n{gutter} |\n{} | {}\n{gutter} | {}{}",
                     p.line,
                     p.excerpt,
-                    " ".repeat(p.column - 1),
+                    " ".repeat(p.excerpt_column - 1),
                     "^".repeat(p.width)
                 )?;
             }
@@ -104,5 +120,21 @@ mod tests {
             e.to_string(),
             "error: f.toml:2:6: bb: bad\n  |\n2 | bb = \"x\"\n  |      ^^^"
         );
+    }
+
+    #[test]
+    fn long_lines_are_shortened_around_the_problem() {
+        let src = format!("x = [{}\"bad\"]", "1, ".repeat(1000));
+        let at = src.find("\"bad\"").unwrap();
+        let p = Problem::at(&src, Some(at..at + 5), "x", "bad");
+        assert_eq!(p.column, at + 1);
+        assert_eq!(p.excerpt.chars().count(), 160);
+        let marked: String = p
+            .excerpt
+            .chars()
+            .skip(p.excerpt_column - 1)
+            .take(p.width)
+            .collect();
+        assert_eq!(marked, "\"bad\"");
     }
 }

@@ -21,6 +21,14 @@ const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
 const MAX_ATTEMPTS: i64 = 1_000_000;
 const MAX_TOKENS: i64 = 100_000_000;
+/// Largest limiter rate (per minute) and burst.
+const MAX_RATE_PER_MINUTE: f64 = 1e12;
+const MAX_BURST: i64 = 1_000_000_000_000;
+/// Most requests a run may be expected to create (requests are indexed by
+/// 32-bit numbers; this leaves room for Poisson fluctuation).
+pub const MAX_EXPECTED_REQUESTS: f64 = 1e9;
+/// Most time-series buckets a run may need (horizon / report.bucket).
+pub const MAX_BUCKETS: u64 = 1_000_000;
 
 pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
     let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
@@ -234,13 +242,16 @@ impl Cx<'_> {
             Some(h) => self.positive_duration(h, "horizon"),
             None => 3_600 * NANOS_PER_SEC,
         };
-        let workload = self.workload(&raw.workload, horizon);
+        // Checks against the horizon are skipped when it is itself wrong,
+        // so one mistake gives one message.
+        let horizon_for_checks = if horizon == 0 { u64::MAX } else { horizon };
+        let workload = self.workload(&raw.workload, horizon_for_checks, horizon);
         let limiter = self.limiter(&raw.limiter);
         let network_one_way = match &raw.network.one_way {
             Some(v) => self.duration_dist(v, "network.one_way"),
             None => Dist::Constant(0.0),
         };
-        let server = self.server(&raw.server, horizon);
+        let server = self.server(&raw.server, horizon_for_checks);
         let client_timeout = match &raw.client.timeout {
             Some(t) => Some(self.positive_duration(t, "client.timeout")),
             None => Some(600 * NANOS_PER_SEC),
@@ -254,6 +265,44 @@ impl Cx<'_> {
                 self.positive_duration(b, "report.peak_window")
             }),
         };
+        if horizon > 0 && report.bucket > 0 && horizon.div_ceil(report.bucket) > MAX_BUCKETS {
+            let msg = format!(
+                "horizon / bucket makes {} time-series buckets; at most {MAX_BUCKETS} are supported: use a wider bucket",
+                horizon.div_ceil(report.bucket)
+            );
+            match &raw.report.bucket {
+                Some(b) => self.problem(b, "report.bucket", msg),
+                None => self.problems.push(Problem::at(
+                    self.src,
+                    raw.horizon.as_ref().map(|h| h.span()),
+                    "report.bucket",
+                    msg,
+                )),
+            }
+        }
+        // An attempt whose token cost exceeds the token bucket could never
+        // be admitted; with fixed sizes that is certain, so say so now.
+        if let (Some((_, burst)), Dist::Constant(input)) = (limiter.tokens, &workload.input_tokens)
+        {
+            let out = match (workload.max_tokens, &workload.output_tokens) {
+                (Some(m), _) => Some(m as f64),
+                (None, Dist::Constant(o)) => Some(*o),
+                _ => None,
+            };
+            if let Some(out) = out {
+                let cost = input + out;
+                if cost > burst as f64 {
+                    let at = raw.limiter.token_burst.as_ref().map(|b| b.span()).or(raw
+                        .limiter
+                        .tokens_per_minute
+                        .as_ref()
+                        .map(|t| t.span()));
+                    self.problems.push(Problem::at(self.src, at, "limiter.token_burst", format!(
+                        "every attempt costs {cost} tokens (input + max_tokens) but the token bucket holds only {burst}: no attempt could ever be admitted"
+                    )));
+                }
+            }
+        }
         if raw.strategy.is_empty() {
             self.problems.push(Problem::at(
                 self.src,
@@ -294,7 +343,12 @@ impl Cx<'_> {
         }
     }
 
-    fn workload(&mut self, w: &RawWorkload, horizon: SimDuration) -> Workload {
+    fn workload(
+        &mut self,
+        w: &RawWorkload,
+        horizon: SimDuration,
+        run_length: SimDuration,
+    ) -> Workload {
         let kind_name = w.kind.as_ref().map_or("burst", |k| k.get_ref().as_str());
         let clients = self.int(&w.clients, "workload.clients", 1, MAX_CLIENTS, 100) as u32;
         let spread = match &w.spread {
@@ -307,76 +361,55 @@ impl Cx<'_> {
             }
             None => 0,
         };
-        // Keys that only one kind reads are errors under another kind, so a
+        // Keys that only some kinds read are errors under another kind, so a
         // typo'd kind does not silently ignore them.
-        let only = |cx: &mut Self,
-                    present: bool,
-                    key: &str,
-                    at: Option<std::ops::Range<usize>>,
-                    kinds: &str| {
-            if present {
-                cx.problems.push(Problem::at(
-                    cx.src,
-                    at,
-                    &format!("workload.{key}"),
-                    format!("only read by kind = {kinds}, not by kind = \"{kind_name}\""),
-                ));
+        let kind_keys: [KindKey; 5] = [
+            (
+                "spread",
+                w.spread.as_ref().map(|v| v.span()),
+                &["burst", "closed"],
+            ),
+            (
+                "rate_per_s",
+                w.rate_per_s.as_ref().map(|v| v.span()),
+                &["poisson"],
+            ),
+            (
+                "duration",
+                w.duration.as_ref().map(|v| v.span()),
+                &["poisson"],
+            ),
+            (
+                "requests_per_client",
+                w.requests_per_client.as_ref().map(|v| v.span()),
+                &["closed"],
+            ),
+            (
+                "think_time",
+                w.think_time.as_ref().map(|v| v.span()),
+                &["closed"],
+            ),
+        ];
+        if ["burst", "poisson", "closed"].contains(&kind_name) {
+            for (key, at, kinds) in kind_keys {
+                if at.is_some() && !kinds.contains(&kind_name) {
+                    let allowed = kinds
+                        .iter()
+                        .map(|k| format!("\"{k}\""))
+                        .collect::<Vec<_>>()
+                        .join(" or ");
+                    self.problems.push(Problem::at(
+                        self.src,
+                        at,
+                        &format!("workload.{key}"),
+                        format!("only read by kind = {allowed}, not by kind = \"{kind_name}\""),
+                    ));
+                }
             }
-        };
+        }
         let kind = match kind_name {
-            "burst" => {
-                only(
-                    self,
-                    w.rate_per_s.is_some(),
-                    "rate_per_s",
-                    w.rate_per_s.as_ref().map(|v| v.span()),
-                    "\"poisson\"",
-                );
-                only(
-                    self,
-                    w.duration.is_some(),
-                    "duration",
-                    w.duration.as_ref().map(|v| v.span()),
-                    "\"poisson\"",
-                );
-                only(
-                    self,
-                    w.requests_per_client.is_some(),
-                    "requests_per_client",
-                    w.requests_per_client.as_ref().map(|v| v.span()),
-                    "\"closed\"",
-                );
-                only(
-                    self,
-                    w.think_time.is_some(),
-                    "think_time",
-                    w.think_time.as_ref().map(|v| v.span()),
-                    "\"closed\"",
-                );
-                WorkloadKind::Burst { spread }
-            }
+            "burst" => WorkloadKind::Burst { spread },
             "poisson" => {
-                only(
-                    self,
-                    w.spread.is_some(),
-                    "spread",
-                    w.spread.as_ref().map(|v| v.span()),
-                    "\"burst\" or \"closed\"",
-                );
-                only(
-                    self,
-                    w.requests_per_client.is_some(),
-                    "requests_per_client",
-                    w.requests_per_client.as_ref().map(|v| v.span()),
-                    "\"closed\"",
-                );
-                only(
-                    self,
-                    w.think_time.is_some(),
-                    "think_time",
-                    w.think_time.as_ref().map(|v| v.span()),
-                    "\"closed\"",
-                );
                 let rate_per_s = match &w.rate_per_s {
                     Some(r) => self.positive(r, "workload.rate_per_s"),
                     None => {
@@ -391,28 +424,21 @@ impl Cx<'_> {
                 };
                 let duration = match &w.duration {
                     Some(d) => self.positive_duration(d, "workload.duration"),
-                    None => horizon,
+                    None => run_length,
                 };
+                let expected = rate_per_s * crate::time::as_secs_f64(duration.min(run_length));
+                if expected > MAX_EXPECTED_REQUESTS {
+                    let at = w.rate_per_s.as_ref().map(|r| r.span());
+                    self.problems.push(Problem::at(self.src, at, "workload.rate_per_s", format!(
+                        "rate_per_s × duration expects {expected:.3e} requests in one run; at most {MAX_EXPECTED_REQUESTS:e} are supported"
+                    )));
+                }
                 WorkloadKind::Poisson {
                     rate_per_s,
                     duration,
                 }
             }
             "closed" => {
-                only(
-                    self,
-                    w.rate_per_s.is_some(),
-                    "rate_per_s",
-                    w.rate_per_s.as_ref().map(|v| v.span()),
-                    "\"poisson\"",
-                );
-                only(
-                    self,
-                    w.duration.is_some(),
-                    "duration",
-                    w.duration.as_ref().map(|v| v.span()),
-                    "\"poisson\"",
-                );
                 let requests_per_client = self.int(
                     &w.requests_per_client,
                     "workload.requests_per_client",
@@ -420,6 +446,12 @@ impl Cx<'_> {
                     MAX_REQUESTS_PER_CLIENT,
                     10,
                 ) as u32;
+                if f64::from(clients) * f64::from(requests_per_client) > MAX_EXPECTED_REQUESTS {
+                    let at = w.requests_per_client.as_ref().map(|r| r.span());
+                    self.problems.push(Problem::at(self.src, at, "workload.requests_per_client", format!(
+                        "clients × requests_per_client is more than the {MAX_EXPECTED_REQUESTS:e} requests one run supports"
+                    )));
+                }
                 let think_time = match &w.think_time {
                     Some(t) => self.duration_dist(t, "workload.think_time"),
                     None => Dist::Constant(0.0),
@@ -478,17 +510,16 @@ impl Cx<'_> {
                       burst_key: &str| {
             match rate {
                 Some(r) => {
-                    let per_minute = cx.positive(r, rate_key);
-                    if per_minute < 0.001 {
-                        cx.problem(
-                            r,
-                            rate_key,
-                            "must be at least 0.001 (rates are kept to 0.001 per minute)",
-                        );
+                    let mut per_minute = cx.positive(r, rate_key);
+                    if !(0.001..=MAX_RATE_PER_MINUTE).contains(&per_minute) {
+                        cx.problem(r, rate_key, format!(
+                            "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {per_minute}"
+                        ));
+                        per_minute = 1.0;
                     }
                     // Default burst: one minute's worth, as a per-minute limit allows.
                     let default_burst = (per_minute.ceil() as i64).max(1);
-                    let b = cx.int(burst, burst_key, 1, i64::from(u32::MAX), default_burst);
+                    let b = cx.int(burst, burst_key, 1, MAX_BURST, default_burst);
                     Some((per_minute, b as u64))
                 }
                 None => {
@@ -856,6 +887,10 @@ impl Cx<'_> {
         }
     }
 }
+
+/// A key that only some workload kinds read: (name, its span if present,
+/// the kinds that read it).
+type KindKey<'a> = (&'a str, Option<std::ops::Range<usize>>, &'a [&'a str]);
 
 const DIST_NAMES: &str =
     "\"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\"";

@@ -1,0 +1,419 @@
+//! The command-line contract (interface.md): exit codes, error messages
+//! with file, line and key, nothing written on bad input, `list`, `--json`.
+
+use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, scenario_files};
+use predicates::prelude::*;
+use std::path::Path;
+
+/// A small valid scenario; `{LINE}` is replaced by one extra line (or a
+/// variant of one) so that each bad case has a known position.
+const TEMPLATE: &str = r#"name = "bad"
+replications = 1
+horizon = "10s"
+
+[workload]
+kind = "burst"
+clients = 10
+
+[limiter]
+requests_per_minute = 6000
+request_burst = 5
+
+[[strategy]]
+name = "linear"
+backoff = { kind = "linear", base = "1s" }
+
+[[strategy]]
+name = "none"
+backoff = { kind = "none" }
+"#;
+
+/// 1-based number of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in scenario"))
+        + 1
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario_silently() {
+    for path in scenario_files() {
+        backsim()
+            .arg("check")
+            .arg(&path)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::is_empty());
+    }
+    // All at once, too.
+    backsim()
+        .arg("check")
+        .args(scenario_files())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_file_line_and_key_and_write_nothing() {
+    // (what, edited text, the text of the offending line, key expected in
+    // the message)
+    let cases = [
+        (
+            "unknown key",
+            TEMPLATE.replace("clients = 10", "clientz = 1000"),
+            "clientz = 1000",
+            "clientz",
+        ),
+        (
+            "negative rate",
+            TEMPLATE.replace("requests_per_minute = 6000", "requests_per_minute = -6000"),
+            "requests_per_minute = -6000",
+            "limiter.requests_per_minute",
+        ),
+        (
+            "wrong type",
+            TEMPLATE.replace(
+                "requests_per_minute = 6000",
+                "requests_per_minute = \"fast\"",
+            ),
+            "requests_per_minute = \"fast\"",
+            "limiter.requests_per_minute",
+        ),
+    ];
+    for (what, text, bad_line, key) in cases {
+        assert_ne!(text, TEMPLATE, "{what}: edit did not apply");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let file = tmp.path().join("bad.toml");
+        std::fs::write(&file, &text).expect("write");
+        let out = tmp.path().join("out");
+        // By hand: clients is on line 7 and requests_per_minute on line 10
+        // of TEMPLATE; line_of finds the same lines in the edited text.
+        let line = line_of(&text, bad_line);
+        assert_eq!(line, if what == "unknown key" { 7 } else { 10 });
+        let assert = backsim()
+            .arg("run")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let position = format!("{}:{line}:", file.display());
+        assert!(
+            stderr.contains(&position),
+            "{what}: stderr does not name {position}:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(key),
+            "{what}: stderr does not name {key}:\n{stderr}"
+        );
+        assert!(!out.exists(), "{what}: {} was created", out.display());
+        // A valid scenario alongside does not get its report written either.
+        backsim()
+            .arg("run")
+            .arg(crate_dir().join(THUNDERING_HERD))
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        assert!(!out.exists(), "{what}: {} was created", out.display());
+        // `check` reports the same problem with the same exit code.
+        backsim()
+            .arg("check")
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(position.as_str()));
+    }
+}
+
+#[test]
+fn out_pointing_at_a_file_exits_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("not-a-folder");
+    std::fs::write(&file, "keep me").expect("write");
+    backsim()
+        .args(["run", THUNDERING_HERD, "--out"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not-a-folder"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
+}
+
+#[test]
+fn two_scenarios_with_one_name_exit_2_and_write_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let text = TEMPLATE.replace("name = \"bad\"", "name = \"twin\"");
+    let (a, b) = (tmp.path().join("a.toml"), tmp.path().join("b.toml"));
+    std::fs::write(&a, &text).unwrap();
+    std::fs::write(&b, &text).unwrap();
+    // Each is fine on its own.
+    backsim().arg("check").arg(&a).arg(&b).assert().code(0);
+    let out = tmp.path().join("out");
+    backsim()
+        .arg("run")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("twin"));
+    assert!(!out.exists(), "{} was created", out.display());
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let missing = tmp.path().join("does-not-exist.toml");
+    backsim()
+        .arg("run")
+        .arg(&missing)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.toml"));
+    backsim().arg("check").arg(&missing).assert().code(2);
+    for flags in [
+        &["--threads", "many"][..],
+        &["--replications", "0"],
+        &["--seed", "-1"],
+        &["--no-such-flag"],
+    ] {
+        backsim()
+            .args(["run", THUNDERING_HERD, "--out"])
+            .arg(&out)
+            .args(flags)
+            .assert()
+            .code(2);
+    }
+    assert!(!out.exists(), "{} was created", out.display());
+}
+
+#[test]
+fn list_shows_schedules_and_prices() {
+    backsim()
+        .arg("list")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("full_jitter"))
+        .stdout(predicate::str::contains("gpt-4.1"));
+}
+
+#[test]
+fn json_summary_matches_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let assert = backsim()
+        .args(["run", THUNDERING_HERD, "--json", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let stdout = &assert.get_output().stdout;
+    let doc: serde_json::Value = serde_json::from_slice(stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json output is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(stdout)
+        )
+    });
+    let scenario = &doc["scenarios"][0];
+    assert_eq!(scenario["scenario"], "thundering-herd");
+    let strategies = scenario["strategies"].as_array().expect("strategies array");
+    let csv = Csv::read(&tmp.path().join("thundering-herd/summary.csv"));
+    assert_eq!(strategies.len(), csv.rows.len());
+    for (json, row) in strategies.iter().zip(&csv.rows) {
+        assert_eq!(json["strategy"], csv.cell(row, "strategy"));
+        let rate = json["success_rate"].as_f64().expect("success_rate number");
+        assert_eq!(rate, csv.num(row, "success_rate"));
+        // Every numeric column agrees with the CSV.
+        for col in &csv.header[2..] {
+            let cell = csv.cell(row, col);
+            let value = &json[col.as_str()];
+            if cell.is_empty() {
+                assert!(value.is_null(), "{col}: {value} vs empty cell");
+            } else {
+                assert_eq!(value.as_f64(), cell.parse::<f64>().ok(), "{col}");
+            }
+        }
+    }
+    assert_eq!(strategies[0]["success_rate"].as_f64(), Some(0.25));
+}
+
+/// The report's `scenario.toml` is the resolved scenario: it parses back to
+/// the same scenario, and running it reproduces the same summary.
+#[test]
+fn resolved_scenario_round_trips() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let first = tmp.path().join("first");
+    backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
+        .arg(&first)
+        .assert()
+        .success();
+    let resolved = first.join("thundering-herd/scenario.toml");
+    assert_eq!(load(&resolved), load(&crate_dir().join(THUNDERING_HERD)));
+    let second = tmp.path().join("second");
+    backsim()
+        .arg("run")
+        .arg(&resolved)
+        .args(["--quiet", "--out"])
+        .arg(&second)
+        .assert()
+        .success();
+    let read = |dir: &Path, name: &str| std::fs::read(dir.join("thundering-herd").join(name));
+    assert_eq!(
+        read(&first, "summary.csv").unwrap(),
+        read(&second, "summary.csv").unwrap()
+    );
+    assert_eq!(
+        read(&first, "scenario.toml").unwrap(),
+        read(&second, "scenario.toml").unwrap()
+    );
+}
+
+/// `--seed` and `--replications` override the file, and the report's
+/// `scenario.toml` records what was actually run. `--quiet` prints nothing.
+#[test]
+fn overrides_are_recorded_and_quiet_is_quiet() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    backsim()
+        .args([
+            "run",
+            THUNDERING_HERD,
+            "--seed",
+            "8",
+            "--replications",
+            "3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+    let resolved = load(&out.join("thundering-herd/scenario.toml"));
+    assert_eq!(resolved.seed, 8);
+    assert_eq!(resolved.replications, 3);
+    let summary = Csv::read(&out.join("thundering-herd/summary.csv"));
+    for row in &summary.rows {
+        assert_eq!(summary.cell(row, "replications"), "3");
+    }
+    // Without --quiet the table goes to stdout.
+    backsim()
+        .args(["run", THUNDERING_HERD, "--replications", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("exponential-full-jitter"));
+}
+
+/// A report folder that cannot be created (its parent is a regular file)
+/// is an error with a non-zero exit code that names the path, not a panic.
+#[test]
+fn unwritable_out_fails_cleanly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let assert = backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
+        .arg(file.join("sub"))
+        .assert()
+        .failure();
+    let out = assert.get_output();
+    let code = out.status.code();
+    assert!(matches!(code, Some(1 | 2)), "exit code {code:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("plain-file"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Runs `backsim run FILE` on scenario `text` under a 2 GB address-space
+/// limit and a 60 s timeout, and asserts that backsim either runs it or
+/// refuses it with a message (interface.md: "No input, however malformed or
+/// huge, makes backsim panic, hang or exhaust memory").
+fn assert_no_crash(text: &str) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("backsim");
+    let output = assert_cmd::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--threads", "1", "--out"])
+        .arg(tmp.path().join("out"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        matches!(output.status.code(), Some(0..=2)),
+        "backsim crashed (status {:?}):\n{}",
+        output.status,
+        stderr.chars().take(2000).collect::<String>()
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Regression: token counts are `u64` and sizes have no upper bound in
+/// validation (only `max_tokens` has one), so a heavy-tailed size such as
+/// `{ dist = "lognormal", median = 800, sigma = 40 }` draws values that
+/// saturate at u64::MAX. At commit 48891b8, `input_tokens + output_tokens`
+/// in `at_limiter` (src/engine/mod.rs:303) then panicked with "attempt to
+/// add with overflow" (exit 101) in builds with overflow checks, and wrapped
+/// silently in release; the billed/wasted sums overflowed the same way.
+#[test]
+fn huge_token_sizes_do_not_panic() {
+    assert_no_crash(
+        r#"
+name = "huge-tokens"
+replications = 1
+horizon = "10s"
+[workload]
+kind = "burst"
+clients = 100
+[workload.tokens]
+input = { dist = "lognormal", median = 800, sigma = 40 }
+[[strategy]]
+name = "a"
+backoff = { kind = "none" }
+"#,
+    );
+}
+
+/// Regression: the time series keeps one row per `[report] bucket` up to
+/// the last activity. At commit 48891b8 `bucket` had no lower bound, and
+/// `bucket = "1ns"` with 1 s of activity asked for 10^9 rows (≈ 56 GB):
+/// under a 2 GB limit the run aborted with "memory allocation of 3758096384
+/// bytes failed" (SIGABRT, exit 134) in `Series::advance`.
+#[test]
+fn tiny_report_bucket_does_not_exhaust_memory() {
+    assert_no_crash(
+        r#"
+name = "tiny-bucket"
+replications = 1
+horizon = "10s"
+[workload]
+kind = "burst"
+clients = 1
+[server]
+latency = "1s"
+[report]
+bucket = "1ns"
+[[strategy]]
+name = "a"
+backoff = { kind = "none" }
+"#,
+    );
+}

@@ -1,0 +1,627 @@
+//! Results the model fixes exactly (model.md §6): the simulator must
+//! reproduce them to the last digit, not approximately.
+
+use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, parse};
+use backsim::engine::simulate;
+use backsim::random::RunSeeds;
+
+/// The `summary.csv` columns interface.md fixes, in its order.
+const INTERFACE_SUMMARY_COLUMNS: [&str; 22] = [
+    "scenario",
+    "strategy",
+    "replications",
+    "requests",
+    "success_rate",
+    "success_rate_ci95",
+    "tts_mean_s",
+    "tts_p50_s",
+    "tts_p90_s",
+    "tts_p99_s",
+    "tts_max_s",
+    "attempts_per_request",
+    "rejected_429",
+    "errors_5xx",
+    "timeouts",
+    "gave_up",
+    "unfinished",
+    "peak_load",
+    "billed_tokens",
+    "wasted_tokens",
+    "billed_usd",
+    "wasted_usd",
+];
+
+/// The `timeseries.csv` columns interface.md fixes.
+const INTERFACE_TIMESERIES_COLUMNS: [&str; 10] = [
+    "scenario",
+    "strategy",
+    "t_s",
+    "attempts",
+    "admitted",
+    "rejected_429",
+    "successes",
+    "timeouts",
+    "in_flight",
+    "limiter_level",
+];
+
+// The reference scenario (scenarios/thundering-herd.toml = design/example.toml),
+// strategy `linear`, derived by hand:
+//
+// - 1,000 clients each send one request at t = 0 (burst, spread 0s); network 0.
+// - Request bucket: capacity 50, refill 6000/min = 100/s, starts full. After
+//   being emptied it is full again 0.5 s later, so before every wave it holds
+//   exactly 50 tokens.
+// - Linear backoff, base 1 s: delays before retries 1..4 are 1, 2, 3, 4 s;
+//   a 429 comes back at once, so the waves arrive at t = 0, 1, 3, 6, 10 s
+//   (cumulative sums). max_attempts = 5: five waves, then give up.
+// - Each wave admits exactly 50 (bucket full, cost 1 each, FIFO):
+//   wave sizes 1000, 950, 900, 850, 800; rejected 950, 900, 850, 800, 750.
+//   rejected_429 = 950 + 900 + 850 + 800 + 750 = 4250.
+//   succeeded = 5 × 50 = 250 → success_rate = 250/1000 = 0.25; gave_up = 750.
+// - Server: concurrency 1000 ≥ 50, latency 200 ms, no errors; timeout 60 s
+//   never fires. Times to success: 50 each of 0.2, 1.2, 3.2, 6.2, 10.2 s.
+//   tts_mean = mean(0, 1, 3, 6, 10) + 0.2 = 4 + 0.2 = 4.2 s.
+//   Nearest-rank quantiles of the 250 values: p50 = value #125 = 3.2 s;
+//   p90 = #225 = 10.2 s; p99 = #248 = 10.2 s; max = 10.2 s.
+// - attempts = 50·(1+2+3+4+5) + 750·5 = 750 + 3750 = 4500 →
+//   attempts_per_request = 4.5. Attempt counts: 50 requests each made
+//   1, 2, 3, 4 attempts (5% each); 50 + 750 = 800 made 5 (80%).
+// - peak_load: 1000 attempts arrive at t = 0, within one 1 s window; the
+//   bucket refills 100 per 1 s window → 1000 / 100 = 10. Later windows
+//   (t − 1 s, t] hold one wave each, which is smaller. (Any strategy meets
+//   the same first wave, so its peak_load is at least 10; full jitter's
+//   retries land within the first second too, so its peak is higher.)
+// - Tokens: only successes are billed, each 1000 input + 500 output
+//   (max_tokens 1024 does not cut 500): 250 × 1500 = 375,000 tokens.
+//   gpt-4.1 at $2 / $8 per Mtok: 250 × (1000·2 + 500·8)/10^6 = 250 × 0.006
+//   = $1.50. Nothing is abandoned, so nothing is wasted.
+// - Every replication is identical (no randomness reaches `linear`), so the
+//   CI half-width is 0.
+
+#[test]
+fn thundering_herd_linear_matches_hand_derivation() {
+    let scenario = load(&crate_dir().join(THUNDERING_HERD));
+    assert_eq!(scenario.replications, 10);
+    let result = backsim::experiment::run(&scenario, 2).expect("run");
+    let names: Vec<&str> = result
+        .strategies
+        .iter()
+        .map(|s| s.summary.strategy.as_str())
+        .collect();
+    assert_eq!(names, ["linear", "exponential-full-jitter"]);
+    let lin = &result.strategies[0].summary;
+    assert_eq!(lin.replications, 10);
+    assert_eq!(lin.requests, 1000.0);
+    assert_eq!(lin.success_rate, 0.25);
+    assert_eq!(lin.success_rate_ci95, 0.0);
+    assert!((lin.tts_mean_s - 4.2).abs() < 1e-9, "{}", lin.tts_mean_s);
+    assert!((lin.tts_p50_s - 3.2).abs() < 1e-9, "{}", lin.tts_p50_s);
+    assert!((lin.tts_p90_s - 10.2).abs() < 1e-9, "{}", lin.tts_p90_s);
+    assert!((lin.tts_p99_s - 10.2).abs() < 1e-9, "{}", lin.tts_p99_s);
+    assert!((lin.tts_max_s - 10.2).abs() < 1e-9, "{}", lin.tts_max_s);
+    assert_eq!(lin.attempts_per_request, 4.5);
+    assert_eq!(lin.attempts, 4500.0);
+    assert_eq!(lin.succeeded, 250.0);
+    assert_eq!(lin.rejected_429, 4250.0);
+    assert_eq!(lin.errors_5xx, 0.0);
+    assert_eq!(lin.timeouts, 0.0);
+    assert_eq!(lin.gave_up, 750.0);
+    assert_eq!(lin.unfinished, 0.0);
+    assert_eq!(lin.peak_load, 10.0);
+    assert_eq!(lin.billed_tokens, 375_000.0);
+    assert_eq!(lin.wasted_tokens, 0.0);
+    assert!((lin.billed_usd - 1.5).abs() < 1e-12, "{}", lin.billed_usd);
+    assert_eq!(lin.wasted_usd, 0.0);
+    let dist = &lin.attempts_distribution;
+    assert_eq!(dist.len(), 6, "{dist:?}");
+    assert_eq!(&dist[1..], &[0.05, 0.05, 0.05, 0.05, 0.8]);
+
+    // The full-jitter strategy meets the same first wave: 1000 attempts at t = 0.
+    let fj = &result.strategies[1].summary;
+    assert_eq!(fj.requests, 1000.0);
+    assert!(fj.peak_load >= 10.0, "{}", fj.peak_load);
+    assert_eq!(fj.unfinished, 0.0);
+}
+
+/// The per-wave story of the derivation above, one replication through the
+/// engine: the time series shows the five waves and nothing else.
+#[test]
+fn thundering_herd_linear_waves_in_the_time_series() {
+    let scenario = load(&crate_dir().join(THUNDERING_HERD));
+    let m = simulate(&scenario, 0, RunSeeds::new(scenario.seed, 0, 0, "linear"));
+    let rows = &m.series.rows;
+    // Last activity: the successes of the last wave at 10.2 s → 11 buckets.
+    assert_eq!(rows.len(), 11);
+    for (t, row) in rows.iter().enumerate() {
+        let (attempts, admitted) = match t {
+            0 => (1000, 50),
+            1 => (950, 50),
+            3 => (900, 50),
+            6 => (850, 50),
+            10 => (800, 50),
+            _ => (0, 0),
+        };
+        assert_eq!(row.attempts, attempts, "bucket {t}");
+        assert_eq!(row.admitted, admitted, "bucket {t}");
+        assert_eq!(row.rejected_429, attempts - admitted, "bucket {t}");
+        // A wave's successes come back 200 ms later, in the same bucket.
+        assert_eq!(row.successes, admitted, "bucket {t}");
+        assert_eq!(row.timeouts, 0, "bucket {t}");
+        // Everything sent has been answered by the end of each bucket.
+        assert_eq!(row.in_flight, 0, "bucket {t}");
+        // The bucket is full again 0.5 s after each wave, and waves are at
+        // least 1 s from the next bucket end.
+        assert_eq!(row.limiter_level, 50.0, "bucket {t}");
+    }
+}
+
+/// The same numbers through the command line, as text in `summary.csv`.
+#[test]
+fn thundering_herd_cli_summary_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let dir = tmp.path().join("thundering-herd");
+    let summary = Csv::read(&dir.join("summary.csv"));
+    assert!(
+        summary.header.len() >= 22,
+        "header too short: {:?}",
+        summary.header
+    );
+    assert_eq!(summary.header[..22], INTERFACE_SUMMARY_COLUMNS);
+    assert_eq!(summary.rows.len(), 2);
+    let row = summary.row_where("strategy", "linear");
+    let expect = [
+        ("scenario", "thundering-herd"),
+        ("replications", "10"),
+        ("requests", "1000"),
+        ("success_rate", "0.25"),
+        ("success_rate_ci95", "0"),
+        ("tts_mean_s", "4.2"),
+        ("tts_p50_s", "3.2"),
+        ("tts_p90_s", "10.2"),
+        ("tts_p99_s", "10.2"),
+        ("tts_max_s", "10.2"),
+        ("attempts_per_request", "4.5"),
+        ("rejected_429", "4250"),
+        ("errors_5xx", "0"),
+        ("timeouts", "0"),
+        ("gave_up", "750"),
+        ("unfinished", "0"),
+        ("peak_load", "10"),
+        ("billed_tokens", "375000"),
+        ("wasted_tokens", "0"),
+        ("billed_usd", "1.5"),
+        ("wasted_usd", "0"),
+    ];
+    for (col, text) in expect {
+        assert_eq!(summary.cell(row, col), text, "column {col}");
+    }
+
+    // timeseries.csv: the interface's columns; linear's waves as derived.
+    let series = Csv::read(&dir.join("timeseries.csv"));
+    assert_eq!(series.header, INTERFACE_TIMESERIES_COLUMNS);
+    let linear = series.rows_where("strategy", "linear");
+    assert!(linear.len() >= 11, "{} rows", linear.len());
+    for (t, row) in linear.iter().enumerate() {
+        assert_eq!(series.num(row, "t_s"), t as f64);
+        let attempts = match t {
+            0 => 1000.0,
+            1 => 950.0,
+            3 => 900.0,
+            6 => 850.0,
+            10 => 800.0,
+            _ => 0.0,
+        };
+        let admitted = if attempts > 0.0 { 50.0 } else { 0.0 };
+        assert_eq!(series.num(row, "attempts"), attempts, "t = {t}");
+        assert_eq!(series.num(row, "admitted"), admitted, "t = {t}");
+        assert_eq!(
+            series.num(row, "rejected_429"),
+            attempts - admitted,
+            "t = {t}"
+        );
+        assert_eq!(series.num(row, "successes"), admitted, "t = {t}");
+    }
+}
+
+/// A request bucket bounds what any stretch of time admits: over any k
+/// consecutive buckets of width w (an interval of length k·w), at most
+/// burst + rate·k·w attempts pass (the level is at most `burst` at the
+/// start, and refills rate·k·w during the interval).
+///
+/// Workload: Poisson 1000/s for 30 s against 100/s with burst 20, zero
+/// latency, no retries, so the limiter is saturated the whole time.
+fn bucket_bound_scenario(bucket: &str) -> String {
+    format!(
+        r#"
+name = "bucket-bound"
+seed = 11
+replications = 3
+horizon = "40s"
+
+[workload]
+kind = "poisson"
+clients = 1000
+rate_per_s = 1000.0
+duration = "30s"
+
+[limiter]
+requests_per_minute = 6000
+request_burst = 20
+
+[server]
+latency = "0s"
+
+[report]
+bucket = "{bucket}"
+
+[[strategy]]
+name = "no-retry"
+backoff = {{ kind = "none" }}
+max_attempts = 1
+"#
+    )
+}
+
+#[test]
+fn request_bucket_bounds_admissions_in_every_window() {
+    const BURST: f64 = 20.0;
+    const RATE: f64 = 100.0; // per second
+    for (bucket, width_s) in [("1s", 1.0), ("100ms", 0.1)] {
+        let scenario = parse(&bucket_bound_scenario(bucket), "bucket-bound");
+        for rep in 0..scenario.replications {
+            let m = simulate(
+                &scenario,
+                0,
+                RunSeeds::new(scenario.seed, 0, u64::from(rep), "no-retry"),
+            );
+            let admitted: Vec<u64> = m.series.rows.iter().map(|r| r.admitted).collect();
+            let n = admitted.len();
+            for i in 0..n {
+                let mut sum = 0u64;
+                for (k, a) in admitted[i..].iter().enumerate() {
+                    sum += a;
+                    let k = (k + 1) as f64;
+                    let bound = BURST + RATE * k * width_s;
+                    assert!(
+                        sum as f64 <= bound + 1e-9,
+                        "bucket {bucket}, rep {rep}: buckets {i}..{} admitted {sum} > {bound}",
+                        i as f64 + k
+                    );
+                }
+            }
+            // The bound is nearly reached: arrivals come every ~1 ms, so the
+            // bucket never refills to capacity after the start, and the total
+            // admitted over [0, 30 s) is 20 + 100·t_last − level, with t_last
+            // within a few ms of 30 s and a level below ~2 tokens.
+            let total: u64 = admitted.iter().sum();
+            assert!((3008..=3020).contains(&total), "rep {rep}: total {total}");
+            // Saturated steady state: every whole second inside the arrival
+            // period admits 100 ± (level differences of ~1-2 tokens).
+            if bucket == "1s" {
+                for (t, &a) in admitted.iter().enumerate().take(30).skip(1) {
+                    assert!((97..=103).contains(&a), "rep {rep}, second {t}: {a}");
+                }
+                // The first second also spends the initial burst.
+                assert!((117..=120).contains(&admitted[0]), "{}", admitted[0]);
+            }
+        }
+    }
+}
+
+/// 1,000 clients at t = 0 against the reference bucket (burst 50, 100/s),
+/// 200 ms latency, one strategy given as TOML; `limiter_extra` goes into
+/// `[limiter]`.
+fn herd(limiter_extra: &str, strategy: &str) -> backsim::scenario::Scenario {
+    let text = format!(
+        r#"
+name = "herd"
+replications = 2
+horizon = "10m"
+
+[workload]
+kind = "burst"
+clients = 1000
+
+[limiter]
+requests_per_minute = 6000
+request_burst = 50
+{limiter_extra}
+
+[server]
+latency = "200ms"
+
+[[strategy]]
+name = "s"
+{strategy}
+"#
+    );
+    parse(&text, "herd")
+}
+
+fn summary(scenario: &backsim::scenario::Scenario) -> backsim::metrics::summary::StrategySummary {
+    let result = backsim::experiment::run(scenario, 2).expect("run");
+    result.strategies[0].summary.clone()
+}
+
+/// Retry-After = exact, honoured. After the first 50, the bucket is empty;
+/// each 429 says "come back when one token is there": (1 − 0)/100 per s =
+/// 10 ms. So all rejected clients come back together every 10 ms and each
+/// wave admits exactly one (the bucket holds exactly 1.000 token then).
+/// Waves at 0, 10, 20, 30, 40 ms of 1000, 950, 949, 948, 947 attempts;
+/// successes 50 + 1 + 1 + 1 + 1 = 54; gave up 946.
+/// attempts = 50·1 + 2 + 3 + 4 + 5 + 946·5 = 4794; 429s = 4794 − 54 = 4740.
+/// tts: 50 × 0.2 + (0.21 + 0.22 + 0.23 + 0.24) = 10.9 s over 54.
+/// All waves fall in one 1 s window: peak 4794 / 100 = 47.94.
+#[test]
+fn exact_retry_after_admits_one_per_refilled_token() {
+    let s = summary(&herd(
+        r#"retry_after = "exact""#,
+        r#"backoff = { kind = "linear", base = "1s" }
+max_attempts = 5
+honor_retry_after = true"#,
+    ));
+    assert_eq!(s.succeeded, 54.0);
+    assert_eq!(s.success_rate, 0.054);
+    assert_eq!(s.gave_up, 946.0);
+    assert_eq!(s.attempts, 4794.0);
+    assert_eq!(s.rejected_429, 4740.0);
+    assert!(
+        (s.tts_mean_s - 10.9 / 54.0).abs() < 1e-9,
+        "{}",
+        s.tts_mean_s
+    );
+    assert!((s.tts_max_s - 0.24).abs() < 1e-12, "{}", s.tts_max_s);
+    assert!((s.peak_load - 47.94).abs() < 1e-9, "{}", s.peak_load);
+}
+
+/// Retry-After = seconds: the 10 ms wait is rounded up to 1 s, so waves
+/// come at 0, 1, 2, 3, 4 s; the bucket is full (50) before each.
+/// 250 succeed; tts mean = mean(0, 1, 2, 3, 4) + 0.2 = 2.2 s; attempts and
+/// 429s as for linear backoff: 4500 and 4250. Each 1 s window (t − 1, t]
+/// holds one wave: peak 1000 / 100 = 10.
+#[test]
+fn whole_second_retry_after_rounds_up() {
+    let s = summary(&herd(
+        r#"retry_after = "seconds""#,
+        r#"backoff = { kind = "linear", base = "1s" }
+max_attempts = 5
+honor_retry_after = true"#,
+    ));
+    assert_eq!(s.success_rate, 0.25);
+    assert!((s.tts_mean_s - 2.2).abs() < 1e-9, "{}", s.tts_mean_s);
+    assert_eq!(s.attempts, 4500.0);
+    assert_eq!(s.rejected_429, 4250.0);
+    assert_eq!(s.peak_load, 10.0);
+}
+
+/// Constant 200 ms backoff: waves at 0, 0.2, 0.4, 0.6, 0.8 s. The bucket
+/// refills exactly 100/s × 0.2 s = 20 tokens between waves (exact integer
+/// arithmetic: the 20th token arrives exactly at the wave and counts).
+/// successes 50 + 4 × 20 = 130 → 0.13;
+/// tts = (50 × 0.2 + 20 × (0.4 + 0.6 + 0.8 + 1.0)) / 130 = 66 / 130 s;
+/// attempts = 50 + 20·(2 + 3 + 4 + 5) + 870·5 = 50 + 280 + 4350 = 4680;
+/// all five waves fall in the window (−0.2, 0.8]: peak 4680 / 100 = 46.8.
+#[test]
+fn partial_refill_between_waves_is_exact() {
+    let s = summary(&herd(
+        "",
+        r#"backoff = { kind = "constant", base = "200ms" }
+max_attempts = 5"#,
+    ));
+    assert_eq!(s.succeeded, 130.0);
+    assert_eq!(s.success_rate, 0.13);
+    assert!(
+        (s.tts_mean_s - 66.0 / 130.0).abs() < 1e-9,
+        "{}",
+        s.tts_mean_s
+    );
+    assert_eq!(s.attempts, 4680.0);
+    assert_eq!(s.rejected_429, 4550.0);
+    assert_eq!(s.gave_up, 870.0);
+    assert!((s.peak_load - 46.8).abs() < 1e-9, "{}", s.peak_load);
+}
+
+/// Token bucket: burst 10,000 tokens, 60,000 per minute = 1,000 per s.
+/// Each attempt costs input 1000 + max_tokens 1024 = 2024 tokens. 10
+/// clients at t = 0, zero latency, Retry-After exact and honoured.
+/// t = 0: 4 admitted (4 × 2024 = 8096), level 1904; 6 rejected, each told
+///   (2024 − 1904)/1000 s = 0.12 s.
+/// t = 0.12: level exactly 2024: 1 admitted, level 0; the 5 others are told
+///   2024/1000 = 2.024 s. Then one more every 2.024 s.
+/// Successes at 0 (×4), 0.12 + 2.024·k for k = 0..5 (the last at 10.24 s, on
+/// its 7th attempt). tts mean = (6 × 0.12 + 2.024 × 15) / 10 = 31.08/10.
+/// attempts = 4 + 2 + 3 + 4 + 5 + 6 + 7 = 31; 429s = 21.
+/// Output 2000 tokens is cut to max_tokens 1024: billed 10 × 2024 = 20240.
+#[test]
+fn token_bucket_charges_input_plus_max_tokens() {
+    let text = r#"
+name = "tokens"
+replications = 1
+horizon = "1m"
+[workload]
+kind = "burst"
+clients = 10
+[workload.tokens]
+input = 1000
+output = 2000
+max_tokens = 1024
+[limiter]
+tokens_per_minute = 60000
+token_burst = 10000
+retry_after = "exact"
+[[strategy]]
+name = "honour"
+backoff = { kind = "none" }
+max_attempts = 10
+honor_retry_after = true
+"#;
+    let s = summary(&parse(text, "tokens"));
+    assert_eq!(s.success_rate, 1.0);
+    assert!((s.tts_mean_s - 3.108).abs() < 1e-9, "{}", s.tts_mean_s);
+    assert!((s.tts_max_s - 10.24).abs() < 1e-9, "{}", s.tts_max_s);
+    assert_eq!(s.attempts, 31.0);
+    assert_eq!(s.rejected_429, 21.0);
+    assert_eq!(s.billed_tokens, 20240.0);
+    let dist = &s.attempts_distribution;
+    assert_eq!(&dist[1..], &[0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+}
+
+/// Abandoned attempts are billed and wasted (model.md §2). 100 clients at
+/// t = 0, no limiter, input 1000 / output 500 tokens at $2 / $8 per Mtok
+/// ($0.006 per completed generation).
+fn abandon(network: &str, latency: &str, timeout: &str, strategy: &str) -> String {
+    format!(
+        r#"
+name = "abandon"
+replications = 1
+horizon = "30s"
+[workload]
+kind = "burst"
+clients = 100
+[network]
+one_way = "{network}"
+[server]
+latency = "{latency}"
+[client]
+timeout = "{timeout}"
+[pricing]
+input_per_mtok = 2.0
+output_per_mtok = 8.0
+[[strategy]]
+name = "s"
+{strategy}
+"#
+    )
+}
+
+/// Service 2 s, timeout 1 s, constant 500 ms backoff, 3 attempts: attempts
+/// at 0, 1.5, 3.0 s each time out (at 1.0, 2.5, 4.0) and the server still
+/// finishes each (at 2.0, 3.5, 5.0) and bills it: 300 generations billed,
+/// all wasted: 300 × 1500 = 450,000 tokens, $1.80; 300 timeouts, 100 gave up.
+#[test]
+fn timed_out_generations_are_billed_and_wasted() {
+    let s = summary(&parse(
+        &abandon(
+            "0s",
+            "2s",
+            "1s",
+            "backoff = { kind = \"constant\", base = \"500ms\" }\nmax_attempts = 3",
+        ),
+        "abandon",
+    ));
+    assert_eq!(s.success_rate, 0.0);
+    assert_eq!(s.timeouts, 300.0);
+    assert_eq!(s.gave_up, 100.0);
+    assert_eq!(s.billed_tokens, 450_000.0);
+    assert_eq!(s.wasted_tokens, 450_000.0);
+    assert!((s.billed_usd - 1.8).abs() < 1e-12, "{}", s.billed_usd);
+    assert!((s.wasted_usd - 1.8).abs() < 1e-12, "{}", s.wasted_usd);
+    assert!(s.useful_usd.abs() < 1e-12, "{}", s.useful_usd);
+}
+
+/// Network 400 ms each way, service 300 ms: a reply reaches the client
+/// 1.1 s after sending. With a 1 s timeout the server finished (and billed)
+/// while the client still waited, but the answer comes back too late: the
+/// tokens are wasted when it arrives. Backoff none, 2 attempts: attempts at
+/// 0 and 1.0 s, both time out; 200 billed and wasted = 300,000 tokens.
+/// With a 1.2 s timeout every first attempt succeeds at 1.1 s, nothing
+/// wasted: 100 × 1500 = 150,000 tokens billed.
+#[test]
+fn late_answers_are_wasted_and_timely_ones_are_not() {
+    let strategy = "backoff = { kind = \"none\" }\nmax_attempts = 2";
+    let late = summary(&parse(
+        &abandon("400ms", "300ms", "1s", strategy),
+        "abandon",
+    ));
+    assert_eq!(late.success_rate, 0.0);
+    assert_eq!(late.timeouts, 200.0);
+    assert_eq!(late.billed_tokens, 300_000.0);
+    assert_eq!(late.wasted_tokens, 300_000.0);
+
+    let timely = summary(&parse(
+        &abandon("400ms", "300ms", "1200ms", strategy),
+        "abandon",
+    ));
+    assert_eq!(timely.success_rate, 1.0);
+    assert!(
+        (timely.tts_mean_s - 1.1).abs() < 1e-12,
+        "{}",
+        timely.tts_mean_s
+    );
+    assert!((timely.tts_max_s - 1.1).abs() < 1e-12);
+    assert_eq!(timely.timeouts, 0.0);
+    assert_eq!(timely.billed_tokens, 150_000.0);
+    assert_eq!(timely.wasted_tokens, 0.0);
+}
+
+/// Closed loop: 10 clients × 5 requests, 100 ms service, 1 s think time, no
+/// limiter: 50 requests, all succeed in 0.1 s; a client's last request
+/// ends at 5 × 0.1 + 4 × 1 = 4.5 s, so the series has 5 one-second buckets
+/// with 10 successes each (at 0.1, 1.2, 2.3, 3.4, 4.5 s).
+#[test]
+fn closed_loop_runs_every_request_of_every_client() {
+    let text = r#"
+name = "closed"
+replications = 1
+horizon = "1m"
+[workload]
+kind = "closed"
+clients = 10
+requests_per_client = 5
+think_time = "1s"
+[server]
+latency = "100ms"
+[[strategy]]
+name = "s"
+backoff = { kind = "none" }
+"#;
+    let scenario = parse(text, "closed");
+    let m = simulate(&scenario, 0, RunSeeds::new(scenario.seed, 0, 0, "s"));
+    assert_eq!(m.requests, 50);
+    assert_eq!(m.succeeded, 50);
+    assert_eq!(m.attempts, 50);
+    assert!(m.time_to_success.iter().all(|&t| t == 100_000_000));
+    assert_eq!(m.last_activity, 4_500_000_000);
+    let successes: Vec<u64> = m.series.rows.iter().map(|r| r.successes).collect();
+    assert_eq!(successes, [10, 10, 10, 10, 10]);
+}
+
+/// A request deadline stops retries that would start too late and cuts the
+/// attempt in flight short (model.md §4). The herd with linear backoff
+/// (waves at 0, 1, 3, 6, 10 s), 200 ms latency:
+/// - deadline 5 s: after the wave at 3 s the next retry would start at
+///   6 s ≥ 5 s, so the 850 rejected there give up. 150 succeed; attempts
+///   1000 + 950 + 900 = 2850; tts mean = (0.2 + 1.2 + 3.2)/3 s.
+/// - deadline 3.1 s: the 50 admitted at 3 s get a timer of 0.1 s, which
+///   fires at 3.1 s before their answer at 3.2 s: 50 timeouts, whose
+///   generations the server still bills (50 × 1500 tokens wasted). 100
+///   succeed; the other 900 give up.
+#[test]
+fn deadline_stops_retries_and_cuts_attempts_short() {
+    let strategy = |deadline: &str| {
+        format!(
+            "backoff = {{ kind = \"linear\", base = \"1s\" }}\nmax_attempts = 5\ndeadline = \"{deadline}\""
+        )
+    };
+    let s = summary(&herd("", &strategy("5s")));
+    assert_eq!(s.succeeded, 150.0);
+    assert_eq!(s.gave_up, 850.0);
+    assert_eq!(s.attempts, 2850.0);
+    assert_eq!(s.timeouts, 0.0);
+    assert!((s.tts_mean_s - 4.6 / 3.0).abs() < 1e-9, "{}", s.tts_mean_s);
+
+    let s = summary(&herd("", &strategy("3.1s")));
+    assert_eq!(s.succeeded, 100.0);
+    assert_eq!(s.gave_up, 900.0);
+    assert_eq!(s.timeouts, 50.0);
+    assert_eq!(s.attempts, 2850.0);
+    assert_eq!(s.billed_tokens, 150.0 * 1500.0);
+    assert_eq!(s.wasted_tokens, 50.0 * 1500.0);
+    assert!((s.tts_max_s - 1.2).abs() < 1e-12, "{}", s.tts_max_s);
+}
