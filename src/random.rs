@@ -6,7 +6,7 @@
 //! identity of what draws from it. Nothing depends on the thread that runs
 //! a job, the order jobs are scheduled in, or the clock.
 //!
-//! Streams (see `model.md` §1):
+//! Streams (see `docs/model.md` §1):
 //! - the *workload* stream of a replication (arrival times of an open-loop
 //!   workload, the client each request belongs to) is shared by all
 //!   strategies: common random numbers;

@@ -4,7 +4,7 @@
 //! events in `(time, sequence)` order until the queue is empty or the next
 //! event lies beyond the horizon, and returns the run's [`RunMetrics`].
 //!
-//! A request's life (see `model.md` §2): the client sends an attempt; after
+//! A request's life (see `docs/model.md` §2): the client sends an attempt; after
 //! one network hop it reaches the limiter, which admits it or answers 429;
 //! an admitted attempt is answered 503 during an outage or when the queue is
 //! full, otherwise it waits for a free server slot, is served for a drawn

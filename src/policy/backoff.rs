@@ -1,5 +1,5 @@
 //! Backoff schedules: the delay slept before retry `n` (0-based), exactly
-//! as tabulated in `model.md` §4.
+//! as tabulated in `docs/model.md` §4.
 //!
 //! With `v = min(cap, base · multiplier^n)`:
 //!

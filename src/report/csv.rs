@@ -1,4 +1,4 @@
-//! `summary.csv` and `timeseries.csv`, with the columns `interface.md`
+//! `summary.csv` and `timeseries.csv`, with the columns `docs/interface.md`
 //! fixes, in that order. Extra columns only ever go at the end.
 
 use super::fmt_num;

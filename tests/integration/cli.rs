@@ -1,4 +1,4 @@
-//! The command-line contract (interface.md): exit codes, error messages
+//! The command-line contract (docs/interface.md): exit codes, error messages
 //! with file, line and key, nothing written on bad input, `list`, `--json`.
 
 use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, scenario_files};
@@ -338,7 +338,7 @@ fn unwritable_out_fails_cleanly() {
 
 /// Runs `backsim run FILE` on scenario `text` under a 2 GB address-space
 /// limit and a 60 s timeout, and asserts that backsim either runs it or
-/// refuses it with a message (interface.md: "No input, however malformed or
+/// refuses it with a message (docs/interface.md: "No input, however malformed or
 /// huge, makes backsim panic, hang or exhaust memory").
 fn assert_no_crash(text: &str) {
     let tmp = tempfile::tempdir().expect("temp dir");

@@ -1,11 +1,11 @@
-//! Results the model fixes exactly (model.md §6): the simulator must
+//! Results the model fixes exactly (docs/model.md §6): the simulator must
 //! reproduce them to the last digit, not approximately.
 
 use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, parse};
 use backsim::engine::simulate;
 use backsim::random::RunSeeds;
 
-/// The `summary.csv` columns interface.md fixes, in its order.
+/// The `summary.csv` columns docs/interface.md fixes, in its order.
 const INTERFACE_SUMMARY_COLUMNS: [&str; 22] = [
     "scenario",
     "strategy",
@@ -31,7 +31,7 @@ const INTERFACE_SUMMARY_COLUMNS: [&str; 22] = [
     "wasted_usd",
 ];
 
-/// The `timeseries.csv` columns interface.md fixes.
+/// The `timeseries.csv` columns docs/interface.md fixes.
 const INTERFACE_TIMESERIES_COLUMNS: [&str; 10] = [
     "scenario",
     "strategy",
@@ -472,7 +472,7 @@ honor_retry_after = true
     assert_eq!(&dist[1..], &[0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
 }
 
-/// Abandoned attempts are billed and wasted (model.md §2). 100 clients at
+/// Abandoned attempts are billed and wasted (docs/model.md §2). 100 clients at
 /// t = 0, no limiter, input 1000 / output 500 tokens at $2 / $8 per Mtok
 /// ($0.006 per completed generation).
 fn abandon(network: &str, latency: &str, timeout: &str, strategy: &str) -> String {
@@ -593,7 +593,7 @@ backoff = { kind = "none" }
 }
 
 /// A request deadline stops retries that would start too late and cuts the
-/// attempt in flight short (model.md §4). The herd with linear backoff
+/// attempt in flight short (docs/model.md §4). The herd with linear backoff
 /// (waves at 0, 1, 3, 6, 10 s), 200 ms latency:
 /// - deadline 5 s: after the wave at 3 s the next retry would start at
 ///   6 s ≥ 5 s, so the 850 rejected there give up. 150 succeed; attempts

@@ -1,4 +1,4 @@
-//! Conservation laws (model.md §5): every attempt is counted in exactly one
+//! Conservation laws (docs/model.md §5): every attempt is counted in exactly one
 //! outcome, every request ends in exactly one state, and the time series
 //! and token counts agree with the totals. Checked on every shipped
 //! scenario (found at run time) and on two inline scenarios that reach

@@ -1,4 +1,4 @@
-//! Determinism (model.md §1): the same scenario and seed give
+//! Determinism (docs/model.md §1): the same scenario and seed give
 //! byte-identical output files on every run, for any thread count, and a
 //! strategy's results do not depend on its position in the file.
 
@@ -167,7 +167,7 @@ fn strategy_order_does_not_change_results() {
     );
 }
 
-/// Common random numbers (model.md §1): all strategies of a replication see
+/// Common random numbers (docs/model.md §1): all strategies of a replication see
 /// the same workload — the same Poisson arrivals and the same token sizes.
 /// With no limiter, no errors and no timeouts every request succeeds on its
 /// first attempt, so each strategy bills exactly the same tokens.

@@ -1,6 +1,6 @@
 //! Integration tests of backsim: closed-form results, statistical laws,
 //! conservation laws, determinism and the command-line contract
-//! (`/work/shared/design/model.md` and `interface.md`).
+//! (the model and the user-facing contract the README describes).
 
 mod cli;
 mod closed_form;

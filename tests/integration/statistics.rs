@@ -1,4 +1,4 @@
-//! Statistical laws (model.md §6): N retries against independent failures
+//! Statistical laws (docs/model.md §6): N retries against independent failures
 //! with probability f give attempts per request = 1 + f + … + f^N and
 //! success = 1 − f^(N+1).
 //!
@@ -147,7 +147,7 @@ fn retries_against_independent_failures_f05() {
     check(0.5, &[2]);
 }
 
-/// M/M/c (model.md §6: "with Poisson arrivals, exponential service and c
+/// M/M/c (docs/model.md §6: "with Poisson arrivals, exponential service and c
 /// servers and no retries, waiting times follow Erlang C").
 ///
 /// λ = 30/s, c = 4 servers, mean service 1/μ = 100 ms, so a = λ/μ = 3 and
