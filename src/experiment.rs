@@ -21,8 +21,6 @@ use rayon::prelude::*;
 pub struct ExperimentResult {
     /// One per strategy, in scenario order.
     pub strategies: Vec<StrategyResult>,
-    /// Events processed over all runs.
-    pub events: u64,
 }
 
 /// One strategy's aggregated results.
@@ -67,7 +65,6 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
         .map(|(per_minute, _)| per_minute / 60.0 * as_secs_f64(scenario.report.peak_window));
     // All strategies share one time axis: up to the last activity of any run.
     let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
-    let events = runs.iter().map(|r| r.events).sum();
     let strategies = scenario
         .strategies
         .iter()
@@ -77,5 +74,5 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
             series: aggregate_series(runs, buckets),
         })
         .collect();
-    ExperimentResult { strategies, events }
+    ExperimentResult { strategies }
 }

@@ -22,7 +22,7 @@ use crate::model::server::{Arrival, Server};
 use crate::policy::backoff::BackoffState;
 use crate::policy::{Decision, Failure, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::scenario::{Scenario, WorkloadKind};
+use crate::scenario::{MAX_TOKENS_PER_REQUEST, Scenario, WorkloadKind};
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 use queue::EventQueue;
 use rand::RngExt;
@@ -417,9 +417,7 @@ impl<'a> World<'a> {
                 self.m.attempt_resolved(AttemptOutcome::Success);
                 let r = &mut self.requests[req as usize];
                 let (created, attempts, client) = (r.created, r.attempts, r.client);
-                self.m.succeeded += 1;
-                self.m.time_to_success.push(now - created);
-                self.m.attempts_per_request.push(attempts);
+                self.m.request_succeeded(now - created, attempts);
                 self.request_ended(now, client);
             }
             Reply::RateLimited { retry_after } => {
@@ -449,8 +447,7 @@ impl<'a> World<'a> {
                 .push(now.saturating_add(delay), Event::Retry { req }),
             Decision::GiveUp(_) => {
                 let (attempts, client) = (r.attempts, r.client);
-                self.m.gave_up += 1;
-                self.m.attempts_per_request.push(attempts);
+                self.m.request_gave_up(attempts);
                 self.request_ended(now, client);
             }
         }
@@ -480,10 +477,6 @@ impl<'a> World<'a> {
 fn request_key(client: u32, seq: u32) -> u64 {
     (u64::from(client) << 32) | u64::from(seq)
 }
-
-/// Most tokens one request can have: a heavy-tailed draw beyond this is cut
-/// to it, so that sums over millions of requests stay far from overflow.
-pub const MAX_TOKENS_PER_REQUEST: u64 = 1_000_000_000;
 
 /// A drawn token count as a whole number of tokens.
 fn tokens(x: f64) -> u64 {

@@ -85,8 +85,9 @@ pub struct RunMetrics {
     /// Time to success of every succeeded request, in the order they
     /// succeeded.
     pub time_to_success: Vec<SimDuration>,
-    /// Attempts made by every ended request (succeeded or given up).
-    pub attempts_per_request: Vec<u32>,
+    /// `attempts_histogram[k]`: ended requests (succeeded or given up) that
+    /// made `k` attempts.
+    pub attempts_histogram: Vec<u64>,
     /// Tokens billed by the provider.
     pub billed_input_tokens: u64,
     /// Output tokens billed.
@@ -126,7 +127,7 @@ impl RunMetrics {
             timeouts: 0,
             open_attempts: 0,
             time_to_success: Vec::new(),
-            attempts_per_request: Vec::new(),
+            attempts_histogram: Vec::new(),
             billed_input_tokens: 0,
             billed_output_tokens: 0,
             wasted_input_tokens: 0,
@@ -193,19 +194,37 @@ impl RunMetrics {
         }
     }
 
+    /// A request succeeded after `attempts` attempts, `time_to_success`
+    /// after it was created.
+    pub fn request_succeeded(&mut self, time_to_success: SimDuration, attempts: u32) {
+        self.succeeded += 1;
+        self.time_to_success.push(time_to_success);
+        self.count_attempts(attempts);
+    }
+
+    /// A request was given up after `attempts` attempts.
+    pub fn request_gave_up(&mut self, attempts: u32) {
+        self.gave_up += 1;
+        self.count_attempts(attempts);
+    }
+
+    fn count_attempts(&mut self, attempts: u32) {
+        let k = attempts as usize;
+        if self.attempts_histogram.len() <= k {
+            self.attempts_histogram.resize(k + 1, 0);
+        }
+        self.attempts_histogram[k] += 1;
+    }
+
     /// Ends the run at the horizon: closes the series through the bucket of
     /// the last activity and counts what is still open.
     pub fn finish(&mut self, bucket: Option<&TokenBucket>) {
-        let end = self.last_activity;
-        self.tick(end, bucket);
-        // Stale events (timers of attempts already answered) may have moved
-        // the series past the last real activity; those buckets are empty.
-        let last = (end / self.series.step) as usize;
+        // Close the bucket of the last activity. Stale events (timers of
+        // attempts already answered) change nothing but may have moved the
+        // series further; those trailing buckets are empty and dropped.
+        let last = (self.last_activity / self.series.step) as usize;
+        self.tick((last as u64 + 1).saturating_mul(self.series.step), bucket);
         self.series.rows.truncate(last + 1);
-        let end_of_last = (last as u64 + 1).saturating_mul(self.series.step);
-        let row = &mut self.series.rows[last];
-        row.in_flight = self.in_flight;
-        row.limiter_level = bucket.map_or(f64::NAN, |b| b.level_tokens(end_of_last));
         self.open_attempts = self.in_flight;
         self.unfinished = self.requests - self.succeeded - self.gave_up;
     }

@@ -19,16 +19,22 @@ pub fn quantile_sorted<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
+/// Mean of the finite values (NaN when there are none).
+pub fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (sum, n) = values
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
 /// Mean of the finite values and the half-width of its 95% confidence
 /// interval (Student t with n − 1 degrees of freedom). The mean is NaN when
 /// there are no finite values; the half-width is NaN with fewer than two.
 pub fn mean_ci95(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
     let n = v.len();
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mean = v.iter().sum::<f64>() / n as f64;
+    let mean = mean(v.iter().copied());
     if n < 2 {
         return (mean, f64::NAN);
     }

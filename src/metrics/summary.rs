@@ -5,7 +5,7 @@
 //! 95% confidence interval for the success rate.
 
 use super::run::{RunMetrics, SeriesRow};
-use super::stats::{mean_ci95, quantile_sorted};
+use super::stats::{mean, mean_ci95, quantile_sorted};
 use crate::model::limiter::TokenBucket;
 use crate::pricing::Pricing;
 use crate::time::{SimDuration, as_secs_f64};
@@ -31,7 +31,6 @@ pub struct RunSummary {
     pub billed_output_tokens: u64,
     pub wasted_input_tokens: u64,
     pub wasted_output_tokens: u64,
-    pub events: u64,
     pub series: Vec<SeriesRow>,
     pub series_step: SimDuration,
     pub final_request_bucket: Option<TokenBucket>,
@@ -63,14 +62,6 @@ impl RunSummary {
                 max: *v.last().expect("non-empty"),
             }
         });
-        let mut attempts_histogram = Vec::new();
-        for &a in &m.attempts_per_request {
-            let a = a as usize;
-            if attempts_histogram.len() <= a {
-                attempts_histogram.resize(a + 1, 0);
-            }
-            attempts_histogram[a] += 1;
-        }
         RunSummary {
             requests: m.requests,
             succeeded: m.succeeded,
@@ -82,13 +73,12 @@ impl RunSummary {
             timeouts: m.timeouts,
             open_attempts: m.open_attempts,
             tts,
-            attempts_histogram,
+            attempts_histogram: m.attempts_histogram,
             peak_attempts: m.peak_attempts,
             billed_input_tokens: m.billed_input_tokens,
             billed_output_tokens: m.billed_output_tokens,
             wasted_input_tokens: m.wasted_input_tokens,
             wasted_output_tokens: m.wasted_output_tokens,
-            events: m.events,
             series: m.series.rows,
             series_step: m.series.step,
             final_request_bucket: m.final_request_bucket,
@@ -164,7 +154,7 @@ impl StrategySummary {
         pricing: &Pricing,
         peak_capacity: Option<f64>,
     ) -> Self {
-        let mean = |f: &dyn Fn(&RunSummary) -> f64| mean_ci95(runs.iter().map(f)).0;
+        let run_mean = |f: &dyn Fn(&RunSummary) -> f64| mean(runs.iter().map(f));
         let ratio = |a: u64, b: u64| {
             if b == 0 {
                 f64::NAN
@@ -176,19 +166,15 @@ impl StrategySummary {
         let (success_rate, success_rate_ci95) =
             mean_ci95(runs.iter().map(|r| ratio(r.succeeded, r.requests)));
         let tts = |f: &dyn Fn(&TtsStats) -> f64| {
-            secs(mean_ci95(runs.iter().filter_map(|r| r.tts.as_ref()).map(f)).0)
+            secs(mean(runs.iter().filter_map(|r| r.tts.as_ref()).map(f)))
         };
         let tts_max_s = runs
             .iter()
             .filter_map(|r| r.tts.map(|t| t.max))
             .max()
             .map_or(f64::NAN, as_secs_f64);
-        let billed_usd = mean(&|r| pricing.usd(r.billed_input_tokens, r.billed_output_tokens));
-        let wasted_usd = mean(&|r| pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens));
-        let useful_usd = mean(&|r| {
-            pricing.usd(r.billed_input_tokens, r.billed_output_tokens)
-                - pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens)
-        });
+        let billed_usd = run_mean(&|r| pricing.usd(r.billed_input_tokens, r.billed_output_tokens));
+        let wasted_usd = run_mean(&|r| pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens));
         let mut pooled: Vec<u64> = Vec::new();
         for r in runs {
             if pooled.len() < r.attempts_histogram.len() {
@@ -202,7 +188,7 @@ impl StrategySummary {
         StrategySummary {
             strategy: strategy.to_string(),
             replications: runs.len() as u32,
-            requests: mean(&|r| r.requests as f64),
+            requests: run_mean(&|r| r.requests as f64),
             success_rate,
             success_rate_ci95,
             tts_mean_s: tts(&|t| t.mean),
@@ -210,22 +196,23 @@ impl StrategySummary {
             tts_p90_s: tts(&|t| t.p90 as f64),
             tts_p99_s: tts(&|t| t.p99 as f64),
             tts_max_s,
-            attempts_per_request: mean(&|r| ratio(r.attempts, r.requests)),
-            rejected_429: mean(&|r| r.rejected_429 as f64),
-            errors_5xx: mean(&|r| r.errors_5xx as f64),
-            timeouts: mean(&|r| r.timeouts as f64),
-            gave_up: mean(&|r| r.gave_up as f64),
-            unfinished: mean(&|r| r.unfinished as f64),
-            peak_load: peak_capacity.map_or(f64::NAN, |c| mean(&|r| r.peak_attempts as f64 / c)),
-            billed_tokens: mean(&|r| (r.billed_input_tokens + r.billed_output_tokens) as f64),
-            wasted_tokens: mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
+            attempts_per_request: run_mean(&|r| ratio(r.attempts, r.requests)),
+            rejected_429: run_mean(&|r| r.rejected_429 as f64),
+            errors_5xx: run_mean(&|r| r.errors_5xx as f64),
+            timeouts: run_mean(&|r| r.timeouts as f64),
+            gave_up: run_mean(&|r| r.gave_up as f64),
+            unfinished: run_mean(&|r| r.unfinished as f64),
+            peak_load: peak_capacity
+                .map_or(f64::NAN, |c| run_mean(&|r| r.peak_attempts as f64 / c)),
+            billed_tokens: run_mean(&|r| (r.billed_input_tokens + r.billed_output_tokens) as f64),
+            wasted_tokens: run_mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
             billed_usd,
             wasted_usd,
-            useful_usd,
-            attempts: mean(&|r| r.attempts as f64),
-            succeeded: mean(&|r| r.succeeded as f64),
-            wasted_input_tokens: mean(&|r| r.wasted_input_tokens as f64),
-            wasted_output_tokens: mean(&|r| r.wasted_output_tokens as f64),
+            useful_usd: billed_usd - wasted_usd,
+            attempts: run_mean(&|r| r.attempts as f64),
+            succeeded: run_mean(&|r| r.succeeded as f64),
+            wasted_input_tokens: run_mean(&|r| r.wasted_input_tokens as f64),
+            wasted_output_tokens: run_mean(&|r| r.wasted_output_tokens as f64),
             attempts_distribution: pooled.iter().map(|&n| ratio(n, ended)).collect(),
         }
     }
@@ -253,16 +240,16 @@ pub fn aggregate_series(runs: &[RunSummary], buckets: usize) -> Vec<SeriesPoint>
     (0..buckets)
         .map(|i| {
             let rows: Vec<SeriesRow> = runs.iter().map(|r| r.series_row(i)).collect();
-            let mean = |f: fn(&SeriesRow) -> f64| mean_ci95(rows.iter().map(f)).0;
+            let row_mean = |f: fn(&SeriesRow) -> f64| mean(rows.iter().map(f));
             SeriesPoint {
                 t_s: as_secs_f64(i as u64 * step),
-                attempts: mean(|r| r.attempts as f64),
-                admitted: mean(|r| r.admitted as f64),
-                rejected_429: mean(|r| r.rejected_429 as f64),
-                successes: mean(|r| r.successes as f64),
-                timeouts: mean(|r| r.timeouts as f64),
-                in_flight: mean(|r| r.in_flight as f64),
-                limiter_level: mean(|r| r.limiter_level),
+                attempts: row_mean(|r| r.attempts as f64),
+                admitted: row_mean(|r| r.admitted as f64),
+                rejected_429: row_mean(|r| r.rejected_429 as f64),
+                successes: row_mean(|r| r.successes as f64),
+                timeouts: row_mean(|r| r.timeouts as f64),
+                in_flight: row_mean(|r| r.in_flight as f64),
+                limiter_level: row_mean(|r| r.limiter_level),
             }
         })
         .collect()

@@ -99,11 +99,6 @@ impl Dist {
             }
         }
     }
-
-    /// True when every draw is the same value.
-    pub fn is_constant(&self) -> bool {
-        matches!(self, Dist::Constant(_))
-    }
 }
 
 fn check_value(what: &str, v: f64) -> Result<(), String> {

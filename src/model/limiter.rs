@@ -54,16 +54,6 @@ impl TokenBucket {
         (per_minute * 1000.0).round().max(0.0) as u128
     }
 
-    /// Tokens added per second.
-    pub fn rate_per_sec(&self) -> f64 {
-        self.rate as f64 / 1000.0 / 60.0
-    }
-
-    /// Capacity in tokens.
-    pub fn burst(&self) -> u64 {
-        (self.capacity / UNITS_PER_TOKEN) as u64
-    }
-
     fn level_at(&self, now: SimTime) -> u128 {
         let elapsed = u128::from(now.saturating_sub(self.last));
         // Saturating: after a long idle stretch the product can exceed any

@@ -19,6 +19,12 @@ use crate::policy::Strategy;
 use crate::pricing::Pricing;
 use crate::time::SimDuration;
 
+/// Most tokens (input or output) one request may have. Constant sizes and
+/// distribution parameters above it are rejected; heavy-tailed draws beyond
+/// it are cut to it, so that sums over millions of requests stay far from
+/// overflow.
+pub const MAX_TOKENS_PER_REQUEST: u64 = 1_000_000_000;
+
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {

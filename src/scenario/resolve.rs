@@ -3,7 +3,8 @@
 
 use super::raw::*;
 use super::{
-    LimiterConfig, Outage, Problem, ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
+    LimiterConfig, MAX_TOKENS_PER_REQUEST, Outage, Problem, ReportConfig, Scenario, ServerConfig,
+    Workload, WorkloadKind,
 };
 use crate::model::dist::Dist;
 use crate::model::limiter::RetryAfterMode;
@@ -20,7 +21,6 @@ const MAX_REPLICATIONS: i64 = 1_000_000;
 const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
 const MAX_ATTEMPTS: i64 = 1_000_000;
-const MAX_TOKENS: i64 = 100_000_000;
 /// Largest limiter rate (per minute) and burst.
 const MAX_RATE_PER_MINUTE: f64 = 1e12;
 const MAX_BURST: i64 = 1_000_000_000_000;
@@ -489,7 +489,7 @@ impl Cx<'_> {
                 &w.tokens.max_tokens,
                 "workload.tokens.max_tokens",
                 1,
-                MAX_TOKENS,
+                MAX_TOKENS_PER_REQUEST as i64,
                 1,
             ) as u64
         });
@@ -924,6 +924,11 @@ impl Unit {
         if !x.is_finite() || x < 0.0 {
             return Err(format!(
                 "{name} must be a finite number of at least 0, not {x}"
+            ));
+        }
+        if matches!(self, Unit::Tokens) && name != "sigma" && x > MAX_TOKENS_PER_REQUEST as f64 {
+            return Err(format!(
+                "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {x}"
             ));
         }
         Ok(x)
