@@ -23,6 +23,16 @@ pub enum Command {
         #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
     },
+    /// Redraw the charts and index.html of report folders from their CSV
+    /// files, without simulating again.
+    Plot {
+        /// Report folders written by `backsim run` (e.g. reports/thundering-herd).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// List backoff schedules and built-in model prices.
     List,
 }
@@ -51,4 +61,8 @@ pub struct RunArgs {
     /// Print the summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Write only the data files (CSV, scenario.toml): no charts, no
+    /// index.html. `backsim plot` can draw them later.
+    #[arg(long)]
+    pub no_charts: bool,
 }

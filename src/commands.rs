@@ -15,6 +15,20 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run_scenarios(&args),
         Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
+        Command::Plot { dirs, quiet } => {
+            // Read every folder before writing anything.
+            let reports = dirs
+                .iter()
+                .map(|d| report::read::read_dir(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (dir, data) in dirs.iter().zip(&reports) {
+                report::write_files(dir, &report::render_visuals(data)?)?;
+                if !quiet {
+                    let _ = writeln!(std::io::stderr(), "redrew {}", dir.display());
+                }
+            }
+            Ok(())
+        }
         Command::List => {
             print(&list_text());
             Ok(())
@@ -64,12 +78,22 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     let mut docs = Vec::new();
     for s in &scenarios {
         let result = experiment::run(s, threads)?;
-        let dir = report::write_report(&args.out, s, &result)?;
+        let dir = report::write_report(&args.out, s, &result, !args.no_charts)?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));
         } else if !args.quiet {
             print(&report::table::summary_table(s, &result));
-            let _ = writeln!(std::io::stderr(), "wrote {}", dir.display());
+            let page = dir.join("index.html");
+            if !args.no_charts {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "wrote {} (open {})",
+                    dir.display(),
+                    page.display()
+                );
+            } else {
+                let _ = writeln!(std::io::stderr(), "wrote {}", dir.display());
+            }
         }
     }
     if args.json {

@@ -10,7 +10,10 @@
 
 use crate::Error;
 use crate::engine::simulate;
-use crate::metrics::summary::{RunSummary, SeriesPoint, StrategySummary, aggregate_series};
+use crate::metrics::summary::{
+    CdfPoint, RunSummary, SeriesPoint, StrategySummary, aggregate_series, aggregate_tts_cdf,
+    tts_grid,
+};
 use crate::random::RunSeeds;
 use crate::scenario::Scenario;
 use crate::time::as_secs_f64;
@@ -28,6 +31,9 @@ pub struct ExperimentResult {
 pub struct StrategyResult {
     pub summary: StrategySummary,
     pub series: Vec<SeriesPoint>,
+    /// Time-to-success distribution; empty when no run of any strategy
+    /// had a success.
+    pub tts_cdf: Vec<CdfPoint>,
 }
 
 /// Runs every (strategy, replication) of `scenario` on `threads` threads
@@ -65,6 +71,7 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
         .map(|(per_minute, _)| per_minute / 60.0 * as_secs_f64(scenario.report.peak_window));
     // All strategies share one time axis: up to the last activity of any run.
     let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
+    let grid = tts_grid(&runs);
     let strategies = scenario
         .strategies
         .iter()
@@ -72,6 +79,7 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
         .map(|(st, runs)| StrategyResult {
             summary: StrategySummary::aggregate(&st.name, runs, &scenario.pricing, peak_capacity),
             series: aggregate_series(runs, buckets),
+            tts_cdf: grid.map_or_else(Vec::new, |g| aggregate_tts_cdf(runs, g)),
         })
         .collect();
     ExperimentResult { strategies }

@@ -4,6 +4,7 @@
 //! aggregated into a [`StrategySummary`]: means across replications with a
 //! 95% confidence interval for the success rate.
 
+use super::cdf::{TtsHistogram, edge_ns};
 use super::run::{RunMetrics, SeriesRow};
 use super::stats::{mean, mean_ci95, quantile_sorted};
 use crate::model::limiter::TokenBucket;
@@ -24,6 +25,8 @@ pub struct RunSummary {
     pub open_attempts: u64,
     /// Mean, p50, p90, p99 and max time to success (None without successes).
     pub tts: Option<TtsStats>,
+    /// Times to success on the report's logarithmic grid.
+    pub tts_histogram: TtsHistogram,
     /// `attempts_histogram[k]`: ended requests that made `k` attempts.
     pub attempts_histogram: Vec<u64>,
     pub peak_attempts: u64,
@@ -73,6 +76,7 @@ impl RunSummary {
             timeouts: m.timeouts,
             open_attempts: m.open_attempts,
             tts,
+            tts_histogram: TtsHistogram::from_sorted(&m.time_to_success),
             attempts_histogram: m.attempts_histogram,
             peak_attempts: m.peak_attempts,
             billed_input_tokens: m.billed_input_tokens,
@@ -155,13 +159,7 @@ impl StrategySummary {
         peak_capacity: Option<f64>,
     ) -> Self {
         let run_mean = |f: &dyn Fn(&RunSummary) -> f64| mean(runs.iter().map(f));
-        let ratio = |a: u64, b: u64| {
-            if b == 0 {
-                f64::NAN
-            } else {
-                a as f64 / b as f64
-            }
-        };
+        let ratio = share;
         let secs = |ns: f64| ns / 1e9;
         let (success_rate, success_rate_ci95) =
             mean_ci95(runs.iter().map(|r| ratio(r.succeeded, r.requests)));
@@ -253,4 +251,55 @@ pub fn aggregate_series(runs: &[RunSummary], buckets: usize) -> Vec<SeriesPoint>
             }
         })
         .collect()
+}
+
+/// One point of a strategy's time-to-success distribution: the share of
+/// requests that had succeeded within `t_s` seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CdfPoint {
+    pub t_s: f64,
+    /// Mean over replications of (successes within `t_s`) / requests.
+    pub share: f64,
+}
+
+/// The grid points every strategy's distribution is reported on: from
+/// just before the first success of any run to the last, so that the
+/// distributions of a report line up and each ends at its success rate.
+pub fn tts_grid<'a>(runs: impl IntoIterator<Item = &'a RunSummary>) -> Option<(u16, u16)> {
+    let (lo, hi) = runs
+        .into_iter()
+        .filter_map(|r| r.tts_histogram.range())
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))?;
+    Some((lo.saturating_sub(1), hi))
+}
+
+/// A strategy's time-to-success distribution on grid points `lo..=hi`:
+/// per point, the mean over replications of the share of requests that
+/// had succeeded by then. Averaging shares (not pooling counts) makes the
+/// last point equal the success rate of `summary.csv`.
+pub fn aggregate_tts_cdf(runs: &[RunSummary], (lo, hi): (u16, u16)) -> Vec<CdfPoint> {
+    let cumulative: Vec<Vec<u64>> = runs
+        .iter()
+        .map(|r| r.tts_histogram.cumulative(lo, hi))
+        .collect();
+    (lo..=hi)
+        .enumerate()
+        .map(|(i, j)| CdfPoint {
+            t_s: as_secs_f64(edge_ns(j)),
+            share: mean(
+                runs.iter()
+                    .zip(&cumulative)
+                    .map(|(r, c)| share(c[i], r.requests)),
+            ),
+        })
+        .collect()
+}
+
+/// `a / b`, NaN when `b` is zero (so that it does not count in a mean).
+fn share(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
 }

@@ -1,5 +1,7 @@
-//! `summary.csv` and `timeseries.csv`, with the columns `docs/interface.md`
-//! fixes, in that order. Extra columns only ever go at the end.
+//! The report's CSV files: `summary.csv` and `timeseries.csv` with the
+//! columns `docs/interface.md` fixes, in that order (extra columns only
+//! ever go at the end), and the two distributions the charts draw,
+//! `tts_cdf.csv` and `attempts.csv`.
 
 use super::fmt_num;
 use crate::experiment::ExperimentResult;
@@ -50,6 +52,15 @@ pub const TIMESERIES_COLUMNS: [&str; 10] = [
     "in_flight",
     "limiter_level",
 ];
+
+/// The `tts_cdf.csv` header: per strategy and grid time, the share of
+/// requests that had succeeded within `t_s` (mean over replications).
+pub const TTS_CDF_COLUMNS: [&str; 4] = ["scenario", "strategy", "t_s", "share_succeeded"];
+
+/// The `attempts.csv` header: per strategy, the share of ended requests
+/// (succeeded or gave up, pooled over replications) that made `attempts`
+/// attempts.
+pub const ATTEMPTS_COLUMNS: [&str; 4] = ["scenario", "strategy", "attempts", "share_of_ended"];
 
 /// Decimals for every number in the CSV files: nanosecond resolution for
 /// seconds, nano-dollars for money.
@@ -131,4 +142,70 @@ pub fn timeseries_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8>
         })
     });
     to_bytes(&TIMESERIES_COLUMNS, rows)
+}
+
+/// `tts_cdf.csv`: every strategy's time-to-success distribution on the
+/// report's shared grid, strategies in scenario order.
+pub fn tts_cdf_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
+    let rows = result.strategies.iter().flat_map(|s| {
+        s.tts_cdf.iter().map(move |p| {
+            vec![
+                scenario.name.clone(),
+                s.summary.strategy.clone(),
+                fmt_num(p.t_s, DECIMALS),
+                fmt_num(p.share, DECIMALS),
+            ]
+        })
+    });
+    to_bytes(&TTS_CDF_COLUMNS, rows)
+}
+
+/// `attempts.csv`: every strategy's attempts distribution over the same
+/// range of attempt counts (from the smallest to the largest any strategy
+/// used), strategies in scenario order.
+pub fn attempts_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
+    let range = attempts_range(
+        result
+            .strategies
+            .iter()
+            .map(|s| s.summary.attempts_distribution.as_slice()),
+    );
+    let rows = result.strategies.iter().flat_map(|s| {
+        let d = &s.summary.attempts_distribution;
+        range.into_iter().flat_map(move |(first, last)| {
+            (first..=last).map(move |k| {
+                vec![
+                    scenario.name.clone(),
+                    s.summary.strategy.clone(),
+                    k.to_string(),
+                    fmt_num(distribution_share(d, k), DECIMALS),
+                ]
+            })
+        })
+    });
+    to_bytes(&ATTEMPTS_COLUMNS, rows)
+}
+
+/// The attempt counts a report lists: from the smallest to the largest
+/// that any strategy's distribution uses (`None` if no request ended).
+pub fn attempts_range<'a>(
+    distributions: impl Iterator<Item = &'a [f64]>,
+) -> Option<(usize, usize)> {
+    distributions
+        .filter_map(|d| {
+            let first = d.iter().position(|&x| x > 0.0)?;
+            let last = d.iter().rposition(|&x| x > 0.0)?;
+            Some((first, last))
+        })
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+}
+
+/// The share of ended requests that made `k` attempts: 0 past the end of
+/// the distribution, NaN when the strategy has none (no request ended).
+pub fn distribution_share(distribution: &[f64], k: usize) -> f64 {
+    if distribution.is_empty() {
+        f64::NAN
+    } else {
+        distribution.get(k).copied().unwrap_or(0.0)
+    }
 }

@@ -6,8 +6,11 @@
 //! folder, flushed to disk, then renamed over the final name. An
 //! interrupted run never leaves a truncated file under a final name.
 
+pub mod chart;
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod read;
 pub mod table;
 
 use crate::Error;
@@ -64,20 +67,63 @@ pub fn check_out_dir(out: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The files of one report, by name.
+/// A file of a report: its name in the report folder and its bytes.
+pub type ReportFile = (String, Vec<u8>);
+
+/// The files of one report. With `charts`, the charts and the page are
+/// drawn from the data files as written, read back (as `backsim plot`
+/// would), so that redrawing a report later gives the same files.
 pub fn render_report(
     scenario: &Scenario,
     result: &ExperimentResult,
-) -> Vec<(&'static str, Vec<u8>)> {
-    vec![
+    charts: bool,
+) -> Result<Vec<ReportFile>, Error> {
+    let data: Vec<(&str, Vec<u8>)> = vec![
         ("summary.csv", csv::summary_csv(scenario, result)),
         ("timeseries.csv", csv::timeseries_csv(scenario, result)),
+        ("tts_cdf.csv", csv::tts_cdf_csv(scenario, result)),
+        ("attempts.csv", csv::attempts_csv(scenario, result)),
         ("scenario.toml", scenario.to_toml().into_bytes()),
-    ]
+    ];
+    let mut files: Vec<ReportFile> = Vec::new();
+    if charts {
+        let written = read::from_files(Path::new(&scenario.name), &data)
+            .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
+        files = render_visuals(&written)?;
+    }
+    let mut all: Vec<ReportFile> = data.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+    all.append(&mut files);
+    Ok(all)
+}
+
+/// The charts (SVG and PNG) and `index.html` of a report.
+pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error> {
+    use chart::{Chart, Frame};
+    let mut files = Vec::new();
+    let mut page_charts = Vec::new();
+    for c in Chart::ALL {
+        let svg = chart::render_svg(c, data, Frame::FILE)?;
+        let narrow = chart::render_svg(c, data, Frame::NARROW)?;
+        files.push((format!("{}.svg", c.name()), svg.clone().into_bytes()));
+        files.push((
+            format!("{}.png", c.name()),
+            chart::render_png(c, data, Frame::FILE)?,
+        ));
+        page_charts.push(html::PageChart {
+            chart: c,
+            wide: svg,
+            narrow,
+        });
+    }
+    files.push((
+        "index.html".to_string(),
+        html::index_html(data, &page_charts).into_bytes(),
+    ));
+    Ok(files)
 }
 
 /// Writes `files` into `dir` (created if needed), each atomically.
-pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Error> {
+pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for (name, bytes) in files {
         write_atomic(&dir.join(name), bytes)?;
@@ -90,9 +136,10 @@ pub fn write_report(
     out: &Path,
     scenario: &Scenario,
     result: &ExperimentResult,
+    charts: bool,
 ) -> Result<PathBuf, Error> {
     let dir = report_dir(out, scenario);
-    write_files(&dir, &render_report(scenario, result))?;
+    write_files(&dir, &render_report(scenario, result, charts)?)?;
     Ok(dir)
 }
 

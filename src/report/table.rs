@@ -2,6 +2,7 @@
 
 use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
@@ -21,42 +22,9 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         .iter()
         .map(|s| {
             let s = &s.summary;
-            let pct = |x: f64| {
-                if x.is_finite() {
-                    format!("{:.1}%", 100.0 * x)
-                } else {
-                    "-".into()
-                }
-            };
-            let success = if s.success_rate_ci95.is_finite() {
-                format!("{} ± {}", pct(s.success_rate), pct(s.success_rate_ci95))
-            } else {
-                pct(s.success_rate)
-            };
-            let secs = |x: f64| {
-                if x.is_finite() {
-                    format!("{}s", fmt_num(x, 3))
-                } else {
-                    "-".into()
-                }
-            };
-            let ratio = |x: f64| {
-                if x.is_finite() {
-                    format!("{:.2}", x)
-                } else {
-                    "-".into()
-                }
-            };
-            let usd = |x: f64| {
-                if x.is_finite() {
-                    format!("{:.4}", x)
-                } else {
-                    "-".into()
-                }
-            };
             [
                 s.strategy.clone(),
-                success,
+                success(s),
                 secs(s.tts_p50_s),
                 secs(s.tts_p99_s),
                 ratio(s.attempts_per_request),
@@ -114,4 +82,49 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         let _ = writeln!(out, "{}", line(r));
     }
     out
+}
+
+/// A share as a percentage with one decimal; "-" when not applicable.
+pub fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}%", 100.0 * x)
+    } else {
+        "-".into()
+    }
+}
+
+/// The success rate with its 95% confidence half-width, e.g. "90.9% ± 0.4%".
+pub fn success(s: &StrategySummary) -> String {
+    if s.success_rate_ci95.is_finite() {
+        format!("{} ± {}", pct(s.success_rate), pct(s.success_rate_ci95))
+    } else {
+        pct(s.success_rate)
+    }
+}
+
+/// Seconds with up to 3 decimals, e.g. "1.25s".
+pub fn secs(x: f64) -> String {
+    if x.is_finite() {
+        format!("{}s", fmt_num(x, 3))
+    } else {
+        "-".into()
+    }
+}
+
+/// A ratio with 2 decimals.
+pub fn ratio(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "-".into()
+    }
+}
+
+/// Dollars with 4 decimals (no sign).
+pub fn usd(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        "-".into()
+    }
 }

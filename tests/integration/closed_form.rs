@@ -600,3 +600,80 @@ fn deadline_stops_retries_and_cuts_attempts_short() {
     assert_eq!(s.wasted_tokens, 50.0 * 1500.0);
     assert!((s.tts_max_s - 1.2).abs() < 1e-12, "{}", s.tts_max_s);
 }
+
+/// The distributions behind the charts, for `linear` in the reference
+/// scenario (derivation above): successes at 0.2, 1.2, 3.2, 6.2 and 10.2 s,
+/// 50 of 1,000 requests each, so the share succeeded within t is a
+/// staircase of 5% steps up to 25%; attempt counts 5% each for 1–4, 80%
+/// for 5. `tts_cdf.csv` lists the grid times 10^(3 + j/50) ns (rounded to
+/// a nanosecond) from just before the first success to the last.
+#[test]
+fn thundering_herd_linear_distributions_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--no-charts", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let dir = tmp.path().join("thundering-herd");
+
+    let cdf = Csv::read(&dir.join("tts_cdf.csv"));
+    assert_eq!(
+        cdf.header,
+        ["scenario", "strategy", "t_s", "share_succeeded"]
+    );
+    let linear = cdf.rows_where("strategy", "linear");
+    let grid_s = |j: i32| (10f64.powf(3.0 + f64::from(j) / 50.0).round()) / 1e9;
+    // 0.2 s lies between grid points 265 (0.1995 s) and 266 (0.2089 s);
+    // the grid runs on to the slowest success of either strategy, which
+    // for full jitter is later than linear's 10.2 s (point 351, 10.47 s).
+    let summary = Csv::read(&dir.join("summary.csv"));
+    let slowest = summary.num(
+        summary.row_where("strategy", "exponential-full-jitter"),
+        "tts_max_s",
+    );
+    assert!(slowest > 10.2);
+    let last = (50.0 * (slowest * 1e9).log10()).ceil() as i32 - 150;
+    assert_eq!(linear.len() as i32, last - 265 + 1);
+    for (row, j) in linear.iter().zip(265..) {
+        let t = cdf.num(row, "t_s");
+        assert!((t - grid_s(j)).abs() < 1e-12, "point {j}: {t}");
+        let waves_done = [0.2, 1.2, 3.2, 6.2, 10.2]
+            .iter()
+            .filter(|&&w| w <= t)
+            .count();
+        let share = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25][waves_done];
+        assert_eq!(cdf.num(row, "share_succeeded"), share, "t = {t}");
+    }
+    // Both strategies share the grid.
+    assert_eq!(
+        cdf.rows_where("strategy", "exponential-full-jitter").len(),
+        linear.len()
+    );
+
+    let attempts = Csv::read(&dir.join("attempts.csv"));
+    assert_eq!(
+        attempts.header,
+        ["scenario", "strategy", "attempts", "share_of_ended"]
+    );
+    let shares: Vec<(f64, f64)> = attempts
+        .rows_where("strategy", "linear")
+        .iter()
+        .map(|r| {
+            (
+                attempts.num(r, "attempts"),
+                attempts.num(r, "share_of_ended"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [
+            (1.0, 0.05),
+            (2.0, 0.05),
+            (3.0, 0.05),
+            (4.0, 0.05),
+            (5.0, 0.8)
+        ]
+    );
+}

@@ -1,0 +1,1111 @@
+//! The report's charts, each as SVG and PNG.
+//!
+//! Every chart is drawn in two steps: a *data-preparation* function turns
+//! the report's data ([`ReportData`], read back from the CSV files) into
+//! exactly the numbers the chart plots (tested against the CSV files), and
+//! a drawing function puts them on a plotters backend. The same drawing
+//! code serves the SVG and the PNG backend, so both show the same picture.
+//!
+//! Text in PNGs is rasterised from DejaVu Sans, embedded in the binary and
+//! registered once: no system font library is needed (or linked).
+//! Strategies keep one colour across every chart of a report, taken in
+//! scenario order from the Okabe–Ito palette, which stays distinguishable
+//! for the common forms of colour blindness; past seven strategies the
+//! colours repeat with dashed lines.
+
+use super::csv::{attempts_range, distribution_share};
+use super::fmt_num;
+use super::read::ReportData;
+use crate::Error;
+use crate::time::as_secs_f64;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord, ValueFormatter};
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontStyle, register_font};
+use std::sync::OnceLock;
+
+/// A chart's canvas: its size in pixels and whether it carries its own
+/// title (a standalone file does; a chart on the page under a heading
+/// need not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub titled: bool,
+}
+
+impl Frame {
+    /// The chart files, `<name>.svg` and `<name>.png`.
+    pub const FILE: Frame = Frame {
+        width: 960,
+        height: 540,
+        titled: true,
+    };
+    /// The narrow variant `index.html` shows on phone-width screens: the
+    /// same text sizes on a smaller canvas, so that text stays legible
+    /// when the browser scales it to the screen.
+    pub const NARROW: Frame = Frame {
+        width: 480,
+        height: 480,
+        titled: false,
+    };
+}
+
+/// The charts of a report, in the order the page shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    LoadOverTime,
+    TimeToSuccessCdf,
+    SuccessRate,
+    Cost,
+    Attempts,
+}
+
+impl Chart {
+    /// Every chart, in page order.
+    pub const ALL: [Chart; 5] = [
+        Chart::LoadOverTime,
+        Chart::TimeToSuccessCdf,
+        Chart::SuccessRate,
+        Chart::Cost,
+        Chart::Attempts,
+    ];
+
+    /// The file stem: `<name>.svg` and `<name>.png`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::LoadOverTime => "load_over_time",
+            Chart::TimeToSuccessCdf => "time_to_success_cdf",
+            Chart::SuccessRate => "success_rate",
+            Chart::Cost => "cost",
+            Chart::Attempts => "attempts",
+        }
+    }
+
+    /// The chart's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::LoadOverTime => {
+                "Load on the provider: attempts per second vs what the limiter admits"
+            }
+            Chart::TimeToSuccessCdf => "Time to success: share of requests succeeded within t",
+            Chart::SuccessRate => "Success rate per strategy",
+            Chart::Cost => "Cost per run: useful and wasted tokens",
+            Chart::Attempts => "Attempts per request",
+        }
+    }
+
+    /// The axis titles (x, y), with units.
+    pub fn axis_titles(self) -> (&'static str, &'static str) {
+        match self {
+            Chart::LoadOverTime => ("simulated time (s)", "attempts arriving per second (1/s)"),
+            Chart::TimeToSuccessCdf => (
+                "time from first attempt to success (s, log scale)",
+                "requests succeeded (%)",
+            ),
+            Chart::SuccessRate => (
+                "requests that succeeded (%), with 95% confidence interval",
+                "",
+            ),
+            Chart::Cost => ("USD per run (mean over replications)", ""),
+            Chart::Attempts => (
+                "attempts made by a request (count, first try included)",
+                "ended requests (%)",
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Data preparation: what each chart plots, from the report's data.
+
+/// One strategy's line: `(x, y)` points in the chart's units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub strategy: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What `load_over_time` plots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOverTime {
+    /// Width of a time-series bucket, in seconds.
+    pub bucket_s: f64,
+    /// Where the time axis ends: the end of the last bucket with any
+    /// attempt, or of the last outage inside the horizon if later.
+    pub end_s: f64,
+    /// What the request bucket refills per second; `None` without a
+    /// request limit.
+    pub admit_rate_per_s: Option<f64>,
+    /// Outage windows `(start, end)` in seconds, clipped to the horizon.
+    pub outages: Vec<(f64, f64)>,
+    /// Per strategy, `(bucket start in s, attempts per second in that
+    /// bucket)`: `attempts` of `timeseries.csv` over the bucket width.
+    pub lines: Vec<Line>,
+}
+
+/// Prepares `load_over_time`.
+pub fn load_over_time(data: &ReportData) -> LoadOverTime {
+    let s = &data.scenario;
+    let bucket_s = as_secs_f64(s.report.bucket);
+    let horizon_s = as_secs_f64(s.horizon);
+    let lines: Vec<Line> = data
+        .result
+        .strategies
+        .iter()
+        .map(|st| Line {
+            strategy: st.summary.strategy.clone(),
+            points: st
+                .series
+                .iter()
+                .map(|p| (p.t_s, p.attempts / bucket_s))
+                .collect(),
+        })
+        .collect();
+    let outages: Vec<(f64, f64)> = s
+        .server
+        .outages
+        .iter()
+        .map(|o| {
+            let start = as_secs_f64(o.start);
+            (start, (start + as_secs_f64(o.duration)).min(horizon_s))
+        })
+        .filter(|(a, b)| a < b)
+        .collect();
+    let last_active = lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .filter(|(_, y)| *y > 0.0)
+        .map(|(t, _)| t + bucket_s)
+        .fold(0.0, f64::max);
+    let end_s = outages
+        .iter()
+        .map(|o| o.1)
+        .fold(last_active, f64::max)
+        .max(bucket_s);
+    LoadOverTime {
+        bucket_s,
+        end_s,
+        admit_rate_per_s: s.limiter.requests.map(|(per_minute, _)| per_minute / 60.0),
+        outages,
+        lines,
+    }
+}
+
+/// Prepares `time_to_success_cdf`: per strategy, `(t in s, share of
+/// requests succeeded within t)` from `tts_cdf.csv`. Each line ends at the
+/// strategy's success rate.
+pub fn time_to_success_cdf(data: &ReportData) -> Vec<Line> {
+    data.result
+        .strategies
+        .iter()
+        .map(|st| Line {
+            strategy: st.summary.strategy.clone(),
+            points: st.tts_cdf.iter().map(|p| (p.t_s, p.share)).collect(),
+        })
+        .collect()
+}
+
+/// One bar with its 95% confidence half-width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub strategy: String,
+    pub value: f64,
+    /// NaN with a single replication.
+    pub ci95: f64,
+}
+
+/// Prepares `success_rate`: `success_rate` and `success_rate_ci95` of
+/// `summary.csv`.
+pub fn success_rate(data: &ReportData) -> Vec<Bar> {
+    data.result
+        .strategies
+        .iter()
+        .map(|st| Bar {
+            strategy: st.summary.strategy.clone(),
+            value: st.summary.success_rate,
+            ci95: st.summary.success_rate_ci95,
+        })
+        .collect()
+}
+
+/// One stacked cost bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostBar {
+    pub strategy: String,
+    pub useful_usd: f64,
+    pub wasted_usd: f64,
+}
+
+/// Prepares `cost`: `useful_usd` and `wasted_usd` of `summary.csv`.
+pub fn cost(data: &ReportData) -> Vec<CostBar> {
+    data.result
+        .strategies
+        .iter()
+        .map(|st| CostBar {
+            strategy: st.summary.strategy.clone(),
+            useful_usd: st.summary.useful_usd,
+            wasted_usd: st.summary.wasted_usd,
+        })
+        .collect()
+}
+
+/// Prepares `attempts`: per strategy, `(attempts, share of ended
+/// requests)` from `attempts.csv`, for every attempt count listed there.
+pub fn attempts(data: &ReportData) -> Vec<Line> {
+    let range = attempts_range(
+        data.result
+            .strategies
+            .iter()
+            .map(|s| s.summary.attempts_distribution.as_slice()),
+    );
+    data.result
+        .strategies
+        .iter()
+        .map(|st| Line {
+            strategy: st.summary.strategy.clone(),
+            points: range
+                .into_iter()
+                .flat_map(|(first, last)| first..=last)
+                .map(|k| {
+                    (
+                        k as f64,
+                        distribution_share(&st.summary.attempts_distribution, k),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Colours and fonts.
+
+/// The Okabe–Ito palette without black (kept for reference lines), in the
+/// order strategies take it.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+];
+
+/// The colour of the `i`-th strategy of a report (scenario order), as
+/// `#rrggbb`, the same in every chart and on the page.
+pub fn strategy_color_hex(i: usize) -> String {
+    let RGBColor(r, g, b) = strategy_color(i);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+fn strategy_color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Strategies past the palette's length are drawn dashed.
+fn dashed(i: usize) -> bool {
+    i >= PALETTE.len()
+}
+
+/// A strategy colour mixed with white: the "wasted" part of a cost bar.
+fn pale(c: RGBColor) -> RGBColor {
+    let mix = |x: u8| ((u16::from(x) + 2 * 255) / 3) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
+const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+const SHADE: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+const FONT: &str = "sans-serif";
+
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the embedded font for plotters, once per process.
+fn ensure_font() -> Result<(), Error> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Run(
+            "the embedded chart font could not be loaded".into(),
+        ))
+    }
+}
+
+fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&color)
+}
+
+// ---------------------------------------------------------------------------
+// Rendering.
+
+/// One chart as an SVG document.
+pub fn render_svg(chart: Chart, data: &ReportData, frame: Frame) -> Result<String, Error> {
+    ensure_font()?;
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (frame.width, frame.height)).into_drawing_area();
+        draw(chart, data, frame, &root).map_err(|e| drawing_error(chart, e))?;
+        root.present().map_err(|e| drawing_error(chart, e))?;
+    }
+    Ok(svg)
+}
+
+/// One chart as a PNG image.
+pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u8>, Error> {
+    ensure_font()?;
+    let (w, h) = (frame.width, frame.height);
+    let mut rgb = vec![0u8; (w as usize) * (h as usize) * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        draw(chart, data, frame, &root).map_err(|e| drawing_error(chart, e))?;
+        root.present().map_err(|e| drawing_error(chart, e))?;
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(|e| Error::Run(format!("cannot encode {}.png: {e}", chart.name())))?;
+    Ok(png)
+}
+
+fn drawing_error(chart: Chart, e: impl std::fmt::Display) -> Error {
+    Error::Run(format!("cannot draw the {} chart: {e}", chart.name()))
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type Area<DB> = DrawingArea<DB, Shift>;
+
+fn draw<DB: DrawingBackend>(
+    chart: Chart,
+    data: &ReportData,
+    frame: Frame,
+    root: &Area<DB>,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let mut body = root.margin(14, 8, 14, 20);
+    if frame.titled {
+        let (head, rest) = body.split_vertically(52);
+        head.draw(&Text::new(chart.title(), (0, 0), text(22, INK)))?;
+        head.draw(&Text::new(subtitle(data), (0, 28), text(15, MUTED)))?;
+        body = rest;
+    }
+    let names: Vec<&str> = data
+        .result
+        .strategies
+        .iter()
+        .map(|s| s.summary.strategy.as_str())
+        .collect();
+    match chart {
+        Chart::LoadOverTime => draw_load(chart, &load_over_time(data), &names, &body),
+        Chart::TimeToSuccessCdf => draw_cdf(chart, &time_to_success_cdf(data), &names, &body),
+        Chart::SuccessRate => draw_success(chart, &success_rate(data), &body),
+        Chart::Cost => {
+            let p = &data.scenario.pricing;
+            let priced = p.input_per_mtok > 0.0 || p.output_per_mtok > 0.0;
+            draw_cost(chart, &cost(data), priced, &body)
+        }
+        Chart::Attempts => draw_attempts(chart, &attempts(data), &names, &body),
+    }
+}
+
+/// What the numbers are: the scenario and how many runs they average.
+pub fn subtitle(data: &ReportData) -> String {
+    let reps = data.scenario.replications;
+    format!(
+        "{} · mean of {} replication{} per strategy",
+        data.scenario.name,
+        reps,
+        if reps == 1 { "" } else { "s" }
+    )
+}
+
+/// A legend entry's symbol.
+enum Key {
+    Line(RGBColor, bool),
+    Box(RGBColor),
+}
+
+/// Splits a legend strip off the bottom of `area` and draws it there, so
+/// that the legend never covers data. Returns the area left for the plot.
+fn with_legend<DB: DrawingBackend>(
+    area: &Area<DB>,
+    entries: &[(String, Key)],
+) -> Result<Area<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    const SYMBOL: i32 = 28;
+    const GAP: i32 = 22;
+    const ROW: i32 = 24;
+    let style = text(15, INK);
+    let (width, height) = area.dim_in_pixel();
+    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let mut x = 0;
+    for (i, (label, _)) in entries.iter().enumerate() {
+        let w = SYMBOL + 6 + area.estimate_text_size(label, &style)?.0 as i32;
+        if x > 0 && x + w > width as i32 - 10 {
+            rows.push(Vec::new());
+            x = 0;
+        }
+        rows.last_mut().expect("never empty").push((i, x));
+        x += w + GAP;
+    }
+    let strip = if entries.is_empty() {
+        0
+    } else {
+        rows.len() as i32 * ROW + 10
+    };
+    let (plot, legend) = area.split_vertically(height as i32 - strip);
+    for (r, row) in rows.iter().enumerate() {
+        let y = 10 + r as i32 * ROW + ROW / 2;
+        for &(i, x) in row {
+            let (label, key) = &entries[i];
+            let x = x + 70;
+            match key {
+                Key::Line(c, false) => legend.draw(&PathElement::new(
+                    vec![(x, y), (x + SYMBOL, y)],
+                    c.stroke_width(3),
+                ))?,
+                Key::Line(c, true) => {
+                    for k in 0..3 {
+                        let a = x + k * 11;
+                        legend.draw(&PathElement::new(
+                            vec![(a, y), (a + 6, y)],
+                            c.stroke_width(3),
+                        ))?;
+                    }
+                }
+                Key::Box(c) => legend.draw(&Rectangle::new(
+                    [(x, y - 7), (x + SYMBOL, y + 7)],
+                    c.filled(),
+                ))?,
+            }
+            legend.draw(&Text::new(
+                label.clone(),
+                (x + SYMBOL + 6, y),
+                style.pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+    }
+    Ok(plot)
+}
+
+fn strategy_keys(names: &[&str]) -> Vec<(String, Key)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), Key::Line(strategy_color(i), dashed(i))))
+        .collect()
+}
+
+fn draw_line<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    i: usize,
+    points: Vec<(X::ValueType, Y::ValueType)>,
+) -> DrawResult<DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    X::ValueType: Clone + 'static,
+    Y::ValueType: Clone + 'static,
+{
+    let style = strategy_color(i).stroke_width(2);
+    if dashed(i) {
+        chart.draw_series(DashedLineSeries::new(points, 10, 6, style))?;
+    } else {
+        chart.draw_series(LineSeries::new(points, style))?;
+    }
+    Ok(())
+}
+
+fn draw_load<DB: DrawingBackend>(
+    chart_kind: Chart,
+    d: &LoadOverTime,
+    names: &[&str],
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let mut keys = strategy_keys(names);
+    if let Some(r) = d.admit_rate_per_s {
+        keys.push((
+            format!("limiter admits {}/s (refill rate)", fmt_tick(&r)),
+            Key::Line(INK, true),
+        ));
+    }
+    if !d.outages.is_empty() {
+        keys.push(("outage".into(), Key::Box(SHADE)));
+    }
+    let plot = with_legend(area, &keys)?;
+    let y_top = d
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .chain(d.admit_rate_per_s)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.08;
+    let (x_title, y_title) = chart_kind.axis_titles();
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..d.end_s, 0.0..y_top)?;
+    mesh(&mut chart, x_title, y_title, &fmt_tick, &fmt_tick)?;
+    chart.draw_series(d.outages.iter().map(|&(a, b)| {
+        Rectangle::new([(a, 0.0), (b.min(d.end_s), y_top)], SHADE.mix(0.6).filled())
+    }))?;
+    for (i, line) in d.lines.iter().enumerate() {
+        // Each bucket is a flat step over its width.
+        let steps = line
+            .points
+            .iter()
+            .filter(|(t, _)| *t < d.end_s)
+            .flat_map(|&(t, y)| [(t, y), ((t + d.bucket_s).min(d.end_s), y)])
+            .collect();
+        draw_line(&mut chart, i, steps)?;
+    }
+    if let Some(r) = d.admit_rate_per_s {
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, r), (d.end_s, r)],
+            8,
+            6,
+            INK.stroke_width(2),
+        ))?;
+    }
+    Ok(())
+}
+
+fn draw_cdf<DB: DrawingBackend>(
+    chart_kind: Chart,
+    lines: &[Line],
+    names: &[&str],
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let plot = with_legend(area, &strategy_keys(names))?;
+    let ts = || lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let (mut lo, mut hi) = (ts().fold(f64::INFINITY, f64::min), ts().fold(0.0, f64::max));
+    if !(lo.is_finite() && lo > 0.0) {
+        return no_data(&plot, "No request succeeded in any run.");
+    }
+    if hi <= lo {
+        (lo, hi) = (lo / 2.0, hi * 2.0);
+    }
+    let (x_title, y_title) = chart_kind.axis_titles();
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
+        .margin_right(64)
+        .build_cartesian_2d(
+            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
+            0.0..100.0,
+        )?;
+    mesh(&mut chart, x_title, y_title, &fmt_tick, &fmt_tick)?;
+    let mut ends = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let points: Vec<(f64, f64)> = line.points.iter().map(|&(t, s)| (t, 100.0 * s)).collect();
+        if let Some(&end) = points.last().filter(|p| p.1.is_finite()) {
+            ends.push((i, end, chart.backend_coord(&end).1));
+        }
+        draw_line(&mut chart, i, points)?;
+    }
+    // Each line ends with its success rate; labels that would overlap
+    // are moved apart vertically.
+    let wanted: Vec<i32> = ends.iter().map(|e| e.2).collect();
+    for ((i, end, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15)) {
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(*end)
+                + Circle::new((0, 0), 4, strategy_color(*i).filled())
+                + Text::new(
+                    format!("{:.1}%", end.1),
+                    (8, y - pixel_y),
+                    text(14, strategy_color(*i)).pos(Pos::new(HPos::Left, VPos::Center)),
+                ),
+        ))?;
+    }
+    Ok(())
+}
+
+fn mesh<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    x_title: &str,
+    y_title: &str,
+    x_fmt: &dyn Fn(&X::ValueType) -> String,
+    y_fmt: &dyn Fn(&Y::ValueType) -> String,
+) -> DrawResult<DB>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_title)
+        .y_desc(y_title)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style(text(14, INK))
+        .axis_desc_style(text(16, INK))
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(MUTED)
+        .draw()
+}
+
+fn no_data<DB: DrawingBackend>(area: &Area<DB>, message: &str) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        message.to_string(),
+        (w as i32 / 2, h as i32 / 2),
+        text(18, MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
+/// A chart with a value axis across and one row per strategy.
+type BarChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>>;
+
+/// Horizontal bars, one row per strategy, the first strategy on top.
+///
+/// The value axis runs from 0 to `axis_max` (ticks stop there) and on far
+/// enough that each row's `label`, written right of its `end`, fits.
+fn bar_chart<'a, DB: DrawingBackend>(
+    area: &'a Area<DB>,
+    names: &'a [&str],
+    x_title: &str,
+    axis_max: f64,
+    labels: &[(f64, String)],
+    tick: fn(&f64) -> String,
+) -> Result<BarChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = text(15, INK);
+    let width = |s: &str, style: &TextStyle| area.estimate_text_size(s, style).map(|s| s.0);
+    let mut label_w = 0;
+    for name in names {
+        label_w = label_w.max(width(name, &style)?);
+    }
+    let plot_w = f64::from(area.dim_in_pixel().0.saturating_sub(label_w + 16).max(1));
+    let mut x_max = axis_max * 1.02;
+    for (end, label) in labels {
+        let room = plot_w - f64::from(width(label, &text(14, INK))? + 14);
+        // A label wider than three quarters of the plot gets that much.
+        x_max = x_max.max(end * plot_w / room.max(plot_w / 4.0));
+    }
+    let x_fmt = |x: &f64| {
+        if *x <= axis_max * (1.0 + 1e-9) {
+            tick(x)
+        } else {
+            String::new()
+        }
+    };
+    let n = names.len();
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(46)
+        .y_label_area_size(label_w + 16)
+        .build_cartesian_2d(0.0..x_max, (0..n.saturating_sub(1)).into_segmented())?;
+    let row_name = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) if *i < n => names[n - 1 - i].to_string(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_title)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&row_name)
+        .y_labels(n)
+        .label_style(text(14, INK))
+        .y_label_style(style)
+        .axis_desc_style(text(16, INK))
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .disable_y_mesh()
+        .axis_style(MUTED)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Space above and below a bar, in pixels: bars are at most 56 px thick.
+fn bar_margin<DB: DrawingBackend>(area: &Area<DB>, rows: usize) -> u32 {
+    let row_px = area.dim_in_pixel().1.saturating_sub(46) / rows.max(1) as u32;
+    (row_px.saturating_sub(56) / 2).max(6)
+}
+
+/// A bar's value, written just right of `x` on the row's centre line.
+fn bar_label<DB: DrawingBackend>(
+    chart: &mut BarChart<'_, DB>,
+    x: f64,
+    centre: SegmentValue<usize>,
+    label: String,
+) -> DrawResult<DB> {
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, centre))
+            + Text::new(
+                label,
+                (8, 0),
+                text(14, INK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ),
+    ))?;
+    Ok(())
+}
+
+/// The y coordinate of strategy `i`'s row (first strategy on top).
+fn row(
+    n: usize,
+    i: usize,
+) -> (
+    SegmentValue<usize>,
+    SegmentValue<usize>,
+    SegmentValue<usize>,
+) {
+    let r = n - 1 - i;
+    (
+        SegmentValue::Exact(r),
+        SegmentValue::CenterOf(r),
+        SegmentValue::Exact(r + 1),
+    )
+}
+
+fn draw_success<DB: DrawingBackend>(
+    chart_kind: Chart,
+    bars: &[Bar],
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let names: Vec<&str> = bars.iter().map(|b| b.strategy.as_str()).collect();
+    let n = bars.len();
+    // In percent: (value, interval), the interval clipped to [0, 100].
+    let pct: Vec<(f64, Option<(f64, f64)>)> = bars
+        .iter()
+        .map(|b| {
+            let v = 100.0 * b.value;
+            let ci = 100.0 * b.ci95;
+            (
+                v,
+                ci.is_finite()
+                    .then(|| ((v - ci).max(0.0), (v + ci).min(100.0))),
+            )
+        })
+        .collect();
+    let labels: Vec<(f64, String)> = bars
+        .iter()
+        .zip(&pct)
+        .map(|(b, &(v, ci))| match ci {
+            Some((_, hi)) => (hi, format!("{v:.1}% ± {:.1}", 100.0 * b.ci95)),
+            None if v.is_finite() => (v, format!("{v:.1}%")),
+            None => (0.0, "no requests".to_string()),
+        })
+        .collect();
+    let mut chart = bar_chart(
+        area,
+        &names,
+        chart_kind.axis_titles().0,
+        100.0,
+        &labels,
+        fmt_tick,
+    )?;
+    let m = bar_margin(area, n);
+    for (i, ((v, ci), (end, label))) in pct.into_iter().zip(labels).enumerate() {
+        let (bottom, centre, top) = row(n, i);
+        if v.is_finite() {
+            let mut bar = Rectangle::new([(0.0, bottom), (v, top)], strategy_color(i).filled());
+            bar.set_margin(m, m, 0, 0);
+            chart.draw_series(std::iter::once(bar))?;
+        }
+        if let Some((lo, hi)) = ci {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(lo, centre.clone()), (hi, centre.clone())],
+                INK.stroke_width(2),
+            )))?;
+            for x in [lo, hi] {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, centre.clone()))
+                        + PathElement::new(vec![(0, -7), (0, 7)], INK.stroke_width(2)),
+                ))?;
+            }
+        }
+        bar_label(&mut chart, end, centre, label)?;
+    }
+    Ok(())
+}
+
+fn draw_cost<DB: DrawingBackend>(
+    chart_kind: Chart,
+    bars: &[CostBar],
+    priced: bool,
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let keys = vec![
+        (
+            "useful: billed for answers a client used (solid)".to_string(),
+            Key::Box(MUTED),
+        ),
+        (
+            "wasted: billed for abandoned generations (pale)".to_string(),
+            Key::Box(pale(MUTED)),
+        ),
+    ];
+    let plot = with_legend(area, &keys)?;
+    let total = |b: &CostBar| zero_if_nan(b.useful_usd) + zero_if_nan(b.wasted_usd);
+    let top = bars.iter().map(total).fold(0.0, f64::max);
+    let names: Vec<&str> = bars.iter().map(|b| b.strategy.as_str()).collect();
+    let n = bars.len();
+    let labels: Vec<(f64, String)> = bars
+        .iter()
+        .map(|b| {
+            let (useful, wasted) = (zero_if_nan(b.useful_usd), zero_if_nan(b.wasted_usd));
+            let label = if useful + wasted > 0.0 {
+                let share = 100.0 * wasted / (useful + wasted);
+                format!(
+                    "{} billed, {} wasted ({share:.0}%)",
+                    fmt_usd(useful + wasted),
+                    fmt_usd(wasted)
+                )
+            } else if priced {
+                "$0 billed: no generation completed".to_string()
+            } else {
+                "$0: the scenario sets no [pricing]".to_string()
+            };
+            (useful + wasted, label)
+        })
+        .collect();
+    // With nothing billed the axis still spans a dollar, with zero bars.
+    let axis_max = if top > 0.0 { top } else { 1.0 };
+    let usd_tick = |x: &f64| format!("${}", fmt_tick(x));
+    let mut chart = bar_chart(
+        &plot,
+        &names,
+        chart_kind.axis_titles().0,
+        axis_max,
+        &labels,
+        usd_tick,
+    )?;
+    let m = bar_margin(&plot, n);
+    for (i, (b, (end, label))) in bars.iter().zip(labels).enumerate() {
+        let (bottom, centre, top_edge) = row(n, i);
+        let c = strategy_color(i);
+        let (useful, wasted) = (zero_if_nan(b.useful_usd), zero_if_nan(b.wasted_usd));
+        let mut solid = Rectangle::new(
+            [(0.0, bottom.clone()), (useful, top_edge.clone())],
+            c.filled(),
+        );
+        solid.set_margin(m, m, 0, 0);
+        let mut light = Rectangle::new(
+            [
+                (useful, bottom.clone()),
+                (useful + wasted, top_edge.clone()),
+            ],
+            pale(c).filled(),
+        );
+        light.set_margin(m, m, 0, 0);
+        let mut outline = Rectangle::new(
+            [(useful, bottom), (useful + wasted, top_edge)],
+            c.stroke_width(1),
+        );
+        outline.set_margin(m, m, 0, 0);
+        chart.draw_series([solid, light])?;
+        if wasted > 0.0 {
+            chart.draw_series(std::iter::once(outline))?;
+        }
+        bar_label(&mut chart, end, centre, label)?;
+    }
+    Ok(())
+}
+
+fn draw_attempts<DB: DrawingBackend>(
+    chart_kind: Chart,
+    lines: &[Line],
+    names: &[&str],
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let keys: Vec<(String, Key)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), Key::Box(strategy_color(i))))
+        .collect();
+    let plot = with_legend(area, &keys)?;
+    let ks = || lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let (k_lo, k_hi) = (
+        ks().fold(f64::INFINITY, f64::min),
+        ks().fold(f64::NEG_INFINITY, f64::max),
+    );
+    if !k_lo.is_finite() {
+        return no_data(&plot, "No request ended within the horizon.");
+    }
+    let y_top = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| 100.0 * zero_if_nan(p.1)))
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.1;
+    let (x_title, y_title) = chart_kind.axis_titles();
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
+        .build_cartesian_2d((k_lo - 0.5)..(k_hi + 0.5), 0.0..y_top)?;
+    let whole = |x: &f64| {
+        if (x - x.round()).abs() < 1e-9 && *x >= k_lo && *x <= k_hi {
+            format!("{}", x.round() as i64)
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_title)
+        .y_desc(y_title)
+        .x_labels(((k_hi - k_lo) as usize + 2).min(40))
+        .x_label_formatter(&whole)
+        .y_label_formatter(&|y: &f64| fmt_tick(y))
+        .label_style(text(14, INK))
+        .axis_desc_style(text(16, INK))
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .disable_x_mesh()
+        .axis_style(MUTED)
+        .draw()?;
+    let n = lines.len().max(1) as f64;
+    let width = 0.8 / n;
+    for (i, line) in lines.iter().enumerate() {
+        let c = strategy_color(i);
+        chart.draw_series(line.points.iter().filter(|p| p.1 > 0.0).map(|&(k, share)| {
+            let x0 = k - 0.4 + i as f64 * width;
+            Rectangle::new([(x0, 0.0), (x0 + width, 100.0 * share)], c.filled())
+        }))?;
+    }
+    Ok(())
+}
+
+/// Ticks for a log axis over `lo..hi`: 1, 2, 5 × 10^k, or only the
+/// powers of ten when that would be too many.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32);
+    let ticks = |mantissas: &[f64]| -> Vec<f64> {
+        decades
+            .clone()
+            .flat_map(|d| mantissas.iter().map(move |m| m * 10f64.powi(d)))
+            .filter(|t| *t >= lo * (1.0 - 1e-9) && *t <= hi * (1.0 + 1e-9))
+            .collect()
+    };
+    let fine = ticks(&[1.0, 2.0, 5.0]);
+    if fine.len() <= 12 {
+        fine
+    } else {
+        ticks(&[1.0])
+    }
+}
+
+/// Moves label positions (pixels, any order) apart so that no two are
+/// closer than `gap`, each as little as possible from where it wants to
+/// be; returns them in the input order.
+fn spread_labels(wanted: &[i32], gap: i32) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| (wanted[i], i));
+    let mut placed: Vec<i32> = order.iter().map(|&i| wanted[i]).collect();
+    for k in 1..placed.len() {
+        placed[k] = placed[k].max(placed[k - 1] + gap);
+    }
+    // Centre each run of packed labels on where its members want to be.
+    let mut k = 0;
+    while k < placed.len() {
+        let mut end = k + 1;
+        while end < placed.len() && placed[end] == placed[end - 1] + gap {
+            end += 1;
+        }
+        let want: i32 = order[k..end].iter().map(|&i| wanted[i]).sum::<i32>() / (end - k) as i32;
+        let have: i32 = placed[k..end].iter().sum::<i32>() / (end - k) as i32;
+        let floor = if k == 0 {
+            i32::MIN
+        } else {
+            placed[k - 1] + gap
+        };
+        let shift = (want - have).max(floor.saturating_sub(placed[k]));
+        for p in &mut placed[k..end] {
+            *p += shift.min(0);
+        }
+        k = end;
+    }
+    let mut out = vec![0; wanted.len()];
+    for (slot, &i) in order.iter().enumerate() {
+        out[i] = placed[slot];
+    }
+    out
+}
+
+fn zero_if_nan(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+/// An axis tick: up to 6 significant decimals, no trailing zeros.
+fn fmt_tick(x: &f64) -> String {
+    let x = *x;
+    let decimals = if x.abs() >= 1.0 || x == 0.0 {
+        2
+    } else {
+        (2.0 - x.abs().log10().floor()).clamp(2.0, 9.0) as usize
+    };
+    fmt_num(x, decimals)
+}
+
+/// Dollars with a precision that suits the amount.
+pub fn fmt_usd(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    if x == 0.0 {
+        return "$0".into();
+    }
+    // Cents from a dollar up; three significant digits below.
+    let decimals = (2.0 - x.abs().log10().floor()).clamp(2.0, 9.0) as usize;
+    format!("${x:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_and_dollars_are_readable() {
+        assert_eq!(fmt_tick(&0.0), "0");
+        assert_eq!(fmt_tick(&100.0), "100");
+        assert_eq!(fmt_tick(&0.5), "0.5");
+        assert_eq!(fmt_tick(&0.001), "0.001");
+        assert_eq!(fmt_tick(&0.30000000000000004), "0.3");
+        assert_eq!(fmt_usd(12.344), "$12.34");
+        assert_eq!(fmt_usd(1.5), "$1.50");
+        assert_eq!(fmt_usd(0.012344), "$0.0123");
+        assert_eq!(fmt_usd(0.0), "$0");
+    }
+
+    #[test]
+    fn log_ticks_follow_1_2_5() {
+        assert_eq!(log_ticks(0.15, 12.0), vec![0.2, 0.5, 1.0, 2.0, 5.0, 10.0]);
+        assert_eq!(
+            log_ticks(1e-3, 1e3),
+            vec![1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3]
+        );
+    }
+
+    #[test]
+    fn end_labels_keep_apart() {
+        // Far apart: unchanged.
+        assert_eq!(spread_labels(&[100, 10, 50], 15), vec![100, 10, 50]);
+        // Three labels wanting 100, 101, 102: packed 15 apart around them.
+        let y = spread_labels(&[102, 100, 101], 15);
+        let mut s = y.clone();
+        s.sort();
+        assert_eq!(s[1] - s[0], 15);
+        assert_eq!(s[2] - s[1], 15);
+        assert_eq!(y[1], s[0]); // the highest stays highest
+        assert_eq!(s[1], 101 - 15 + 15); // centred on the mean wish
+    }
+
+    #[test]
+    fn palette_repeats_after_seven_with_dashes() {
+        assert_eq!(strategy_color_hex(0), "#0072b2");
+        assert_eq!(strategy_color_hex(7), strategy_color_hex(0));
+        assert!(!dashed(6) && dashed(7));
+        assert_eq!(pale(RGBColor(0, 0, 0)), RGBColor(170, 170, 170));
+    }
+}

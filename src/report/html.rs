@@ -1,0 +1,282 @@
+//! `index.html`: one self-contained page per report — the scenario, the
+//! summary table, every chart inline as SVG, the resolved scenario and the
+//! command that reproduces it. It loads nothing: no scripts, fonts, style
+//! sheets or images from anywhere, so it opens offline, from a mail
+//! attachment or a CI artefact alike.
+
+use super::chart::{Chart, strategy_color_hex, subtitle};
+use super::read::ReportData;
+use super::table::{ratio, secs, success, usd};
+use crate::time::format_duration;
+use std::fmt::Write;
+
+/// How to read each chart, in one or two sentences for a newcomer.
+fn caption(chart: Chart) -> &'static str {
+    match chart {
+        Chart::LoadOverTime => {
+            "Each line counts the attempts (first tries and retries) that reach the provider per second. \
+             Above the dashed line the limiter cannot admit them all and answers 429: the height of a spike \
+             over the line is the thundering herd a strategy causes. Grey bands are outages."
+        }
+        Chart::TimeToSuccessCdf => {
+            "How long requests took to succeed, counted from their first attempt (log time axis). \
+             A line further left is faster; where a line ends is the share of requests that succeeded at all."
+        }
+        Chart::SuccessRate => {
+            "Share of requests that succeeded before giving up or the end of the horizon. \
+             The whiskers are the 95% confidence interval over replications: where they overlap, \
+             the difference may be noise."
+        }
+        Chart::Cost => {
+            "What the provider bills per run. The pale part paid for generations that a client had \
+             already abandoned (timed out), so nobody used them."
+        }
+        Chart::Attempts => {
+            "How many attempts the requests that ended (succeeded or gave up) needed. \
+             Bars further right mean more retries, and more load on the provider."
+        }
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An SVG document made fit to inline: no XML declaration, no namespace
+/// URL (HTML places `<svg>` in its namespace by itself), scaled to the
+/// page's width through its `viewBox`.
+fn inline_svg(svg: &str, label: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let svg = &svg[start..];
+    let svg = svg.replacen(r#" xmlns="http://www.w3.org/2000/svg""#, "", 1);
+    svg.replacen(
+        "<svg",
+        &format!(r#"<svg role="img" aria-label="{}""#, escape(label)),
+        1,
+    )
+}
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #fff; color: #222;
+  font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
+main { max-width: 1240px; margin: 0 auto; padding: 28px 20px 48px; }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .4rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; border-bottom: 1px solid #e4e4e4; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin: 0 0 .3rem; }
+.description { font-size: 1.1rem; margin: 0 0 .4rem; }
+.meta, .note, figcaption { color: #555; font-size: .92rem; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th, td { padding: .4rem .45rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
+th { font-weight: 600; border-bottom: 2px solid #bbb; }
+th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
+.swatch { display: inline-block; width: .85em; height: .85em; border-radius: 2px;
+  margin-right: .45em; vertical-align: -.05em; }
+figure { margin: 0 0 2.2rem; }
+.chart svg { display: block; width: 100%; height: auto; }
+.narrow { display: none; }
+@media (max-width: 640px) {
+  .wide { display: none; }
+  .narrow { display: block; }
+}
+figcaption { margin-top: .4rem; max-width: 46rem; }
+pre { background: #f5f5f5; border-radius: 6px; padding: 12px 14px; overflow-x: auto;
+  font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+details summary { cursor: pointer; color: #333; }
+@media (max-width: 640px) {
+  main { padding: 18px 12px 36px; }
+  h1 { font-size: 1.45rem; }
+  th, td { padding: .35rem .45rem; font-size: .9rem; }
+}
+";
+
+/// A chart as the page shows it: the file's SVG on wide screens, a
+/// narrower drawing (same text sizes, untitled: the page's heading names
+/// it) on phone-width screens.
+#[derive(Debug, Clone)]
+pub struct PageChart {
+    pub chart: Chart,
+    pub wide: String,
+    pub narrow: String,
+}
+
+/// The page of a report, with its charts in page order.
+pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
+    let s = &data.scenario;
+    let mut h = String::new();
+    let reps = s.replications;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{} — backsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(&s.name)
+    );
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", escape(&s.name));
+    if !s.description.is_empty() {
+        let _ = writeln!(h, "<p class=\"description\">{}</p>", escape(&s.description));
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">{} strateg{} · {reps} replication{} each · horizon {} · seed {} · backsim {}</p>\n</header>",
+        s.strategies.len(),
+        if s.strategies.len() == 1 { "y" } else { "ies" },
+        if reps == 1 { "" } else { "s" },
+        format_duration(s.horizon),
+        s.seed,
+        env!("CARGO_PKG_VERSION"),
+    );
+
+    h.push_str("<section>\n<h2>Summary</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
+    for (col, tip) in [
+        ("strategy", ""),
+        ("success", "share of requests that succeeded"),
+        ("p50 tts", "median time to success"),
+        ("p90 tts", "90th percentile of time to success"),
+        ("p99 tts", "99th percentile of time to success"),
+        ("attempts/req", "attempts per request, retries included"),
+        ("429s", "attempts rejected by the limiter, per run"),
+        ("timeouts", "attempts abandoned on client timeout, per run"),
+        ("gave up", "requests that ended without success, per run"),
+        (
+            "peak load",
+            "peak arrivals over the limiter's refill in the same window",
+        ),
+        ("billed $", "USD billed per run"),
+        ("wasted $", "USD billed per run for generations nobody used"),
+    ] {
+        if tip.is_empty() {
+            let _ = write!(h, "<th>{col}</th>");
+        } else {
+            let _ = write!(h, "<th title=\"{tip}\">{col}</th>");
+        }
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for (i, st) in data.result.strategies.iter().enumerate() {
+        let m = &st.summary;
+        let _ = write!(
+            h,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
+            strategy_color_hex(i),
+            escape(&m.strategy)
+        );
+        for cell in [
+            success(m),
+            secs(m.tts_p50_s),
+            secs(m.tts_p90_s),
+            secs(m.tts_p99_s),
+            ratio(m.attempts_per_request),
+            fmt_count(m.rejected_429),
+            fmt_count(m.timeouts),
+            fmt_count(m.gave_up),
+            ratio(m.peak_load),
+            usd(m.billed_usd),
+            usd(m.wasted_usd),
+        ] {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    let _ = writeln!(
+        h,
+        "</tbody>\n</table>\n</div>\n<p class=\"note\">Means per replication; success is ± the 95% \
+         confidence half-width. Time to success runs from a request's first attempt to its successful \
+         answer. Peak load is the most attempts arriving in one {} window over what the limiter refills \
+         in it. Every column, unrounded, is in <code>summary.csv</code> next to this page.</p>\n</section>",
+        format_duration(s.report.peak_window)
+    );
+
+    h.push_str("<section>\n<h2>Charts</h2>\n");
+    for c in charts {
+        let title = c.chart.title();
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>\n<p class=\"narrow note\">{}</p>\n\
+             <div class=\"chart wide\">\n{}\n</div>\n<div class=\"chart narrow\">\n{}\n</div>\n\
+             <figcaption>{}</figcaption>\n</figure>",
+            c.chart.name(),
+            escape(title),
+            escape(&subtitle(data)),
+            inline_svg(&c.wide, title).trim_end(),
+            inline_svg(&c.narrow, title).trim_end(),
+            escape(caption(c.chart)),
+        );
+    }
+    h.push_str("</section>\n");
+
+    let _ = writeln!(
+        h,
+        "<section>\n<h2>Reproduce</h2>\n<p>Run in this folder, with the same backsim version ({}), this \
+         command simulates the scenario below again and writes the same numbers, byte for byte, to \
+         <code>rerun/{}/</code>, leaving this report as it is:</p>\n\
+         <pre><code>backsim run scenario.toml --out rerun</code></pre>\n\
+         <p>To redraw the charts and this page from the CSV files here, without simulating again:</p>\n\
+         <pre><code>backsim plot .</code></pre>\n</section>",
+        env!("CARGO_PKG_VERSION"),
+        escape(&s.name)
+    );
+    let _ = writeln!(
+        h,
+        "<section>\n<h2>Scenario</h2>\n<p class=\"note\">The resolved scenario: the file as run, with \
+         every default filled in (<code>scenario.toml</code>).</p>\n<details open>\n\
+         <summary>scenario.toml</summary>\n<pre><code>{}</code></pre>\n</details>\n</section>",
+        escape(data.scenario_text.trim_end())
+    );
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+/// A per-replication mean count: whole numbers as such, else 1 decimal.
+fn fmt_count(x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn inlined_svg_has_no_namespace_url_or_declaration() {
+        let svg = r#"<?xml version="1.0"?><svg width="10" height="10" viewBox="0 0 10 10" xmlns="http://www.w3.org/2000/svg"></svg>"#;
+        assert_eq!(
+            inline_svg(svg, "a <b>"),
+            r#"<svg role="img" aria-label="a &lt;b&gt;" width="10" height="10" viewBox="0 0 10 10"></svg>"#
+        );
+    }
+
+    #[test]
+    fn counts_are_whole_or_one_decimal() {
+        assert_eq!(fmt_count(3.0), "3");
+        assert_eq!(fmt_count(2.34), "2.3");
+        assert_eq!(fmt_count(f64::NAN), "-");
+    }
+}

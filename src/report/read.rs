@@ -1,0 +1,263 @@
+//! Reading a report folder back: the CSV files and the resolved scenario
+//! become the same [`ExperimentResult`] the charts and the page are drawn
+//! from. A run draws its charts from the bytes it has just written, read
+//! back through this module, so `backsim plot` on the folder later draws
+//! exactly the same charts.
+
+use super::csv::{ATTEMPTS_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, TTS_CDF_COLUMNS};
+use crate::Error;
+use crate::experiment::{ExperimentResult, StrategyResult};
+use crate::metrics::summary::{CdfPoint, SeriesPoint, StrategySummary};
+use crate::scenario::{self, Scenario};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The files a report folder must hold for its charts to be drawn.
+pub const INPUT_FILES: [&str; 5] = [
+    "scenario.toml",
+    "summary.csv",
+    "timeseries.csv",
+    "tts_cdf.csv",
+    "attempts.csv",
+];
+
+/// A report folder's contents, read back.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    pub scenario: Scenario,
+    /// `scenario.toml` as written.
+    pub scenario_text: String,
+    pub result: ExperimentResult,
+}
+
+/// Reads the report in `dir` from its files.
+pub fn read_dir(dir: &Path) -> Result<ReportData, Error> {
+    let mut files = Vec::new();
+    for name in INPUT_FILES {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::Input(format!(
+                "error: cannot read {}: {e}; `backsim plot` needs a report folder written by `backsim run` ({})",
+                path.display(),
+                INPUT_FILES.join(", ")
+            ))
+        })?;
+        files.push((name, bytes));
+    }
+    from_files(dir, &files)
+}
+
+/// Reads a report from its files' bytes (`INPUT_FILES`, by name); `dir`
+/// only names them in error messages.
+pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, Error> {
+    let file = |name: &str| -> Result<&[u8], Error> {
+        files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.as_slice())
+            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
+    };
+    let toml_path = dir.join("scenario.toml");
+    let scenario_text = String::from_utf8(file("scenario.toml")?.to_vec())
+        .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
+    let scenario = scenario::parse(&scenario_text, &toml_path.display().to_string(), "scenario")
+        .map_err(Error::Scenario)?;
+
+    let summary = Table::parse(dir, "summary.csv", file("summary.csv")?, &SUMMARY_COLUMNS)?;
+    let mut strategies: Vec<StrategyResult> = Vec::new();
+    for row in &summary.rows {
+        let name = row.text("strategy");
+        if strategies.iter().any(|s| s.summary.strategy == name) {
+            return Err(row.error(format!("strategy \"{name}\" appears twice")));
+        }
+        strategies.push(StrategyResult {
+            summary: summary_from_row(row)?,
+            series: Vec::new(),
+            tts_cdf: Vec::new(),
+        });
+    }
+    let names: Vec<String> = strategies
+        .iter()
+        .map(|s| s.summary.strategy.clone())
+        .collect();
+    let index = |row: &Row| -> Result<usize, Error> {
+        let name = row.text("strategy");
+        names
+            .iter()
+            .position(|s| s == name)
+            .ok_or_else(|| row.error(format!("strategy \"{name}\" is not in summary.csv")))
+    };
+
+    let series = Table::parse(
+        dir,
+        "timeseries.csv",
+        file("timeseries.csv")?,
+        &TIMESERIES_COLUMNS,
+    )?;
+    for row in &series.rows {
+        let i = index(row)?;
+        strategies[i].series.push(SeriesPoint {
+            t_s: row.num("t_s")?,
+            attempts: row.num("attempts")?,
+            admitted: row.num("admitted")?,
+            rejected_429: row.num("rejected_429")?,
+            successes: row.num("successes")?,
+            timeouts: row.num("timeouts")?,
+            in_flight: row.num("in_flight")?,
+            limiter_level: row.num("limiter_level")?,
+        });
+    }
+
+    let cdf = Table::parse(dir, "tts_cdf.csv", file("tts_cdf.csv")?, &TTS_CDF_COLUMNS)?;
+    for row in &cdf.rows {
+        let i = index(row)?;
+        strategies[i].tts_cdf.push(CdfPoint {
+            t_s: row.num("t_s")?,
+            share: row.num("share_succeeded")?,
+        });
+    }
+
+    let attempts = Table::parse(
+        dir,
+        "attempts.csv",
+        file("attempts.csv")?,
+        &ATTEMPTS_COLUMNS,
+    )?;
+    for row in &attempts.rows {
+        let i = index(row)?;
+        let k = row.num("attempts")?;
+        if !(k >= 0.0 && k.fract() == 0.0 && k <= 1e9) {
+            return Err(row.error("attempts must be a whole number".into()));
+        }
+        let share = row.num("share_of_ended")?;
+        let d = &mut strategies[i].summary.attempts_distribution;
+        let k = k as usize;
+        if d.len() <= k {
+            d.resize(k + 1, 0.0);
+        }
+        d[k] = share;
+    }
+
+    Ok(ReportData {
+        scenario,
+        scenario_text,
+        result: ExperimentResult { strategies },
+    })
+}
+
+fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
+    let n = |c: &str| row.num(c);
+    let replications = n("replications")?;
+    if !(replications >= 0.0 && replications.fract() == 0.0 && replications <= f64::from(u32::MAX))
+    {
+        return Err(row.error("replications must be a whole number".into()));
+    }
+    Ok(StrategySummary {
+        strategy: row.text("strategy").to_string(),
+        replications: replications as u32,
+        requests: n("requests")?,
+        success_rate: n("success_rate")?,
+        success_rate_ci95: n("success_rate_ci95")?,
+        tts_mean_s: n("tts_mean_s")?,
+        tts_p50_s: n("tts_p50_s")?,
+        tts_p90_s: n("tts_p90_s")?,
+        tts_p99_s: n("tts_p99_s")?,
+        tts_max_s: n("tts_max_s")?,
+        attempts_per_request: n("attempts_per_request")?,
+        rejected_429: n("rejected_429")?,
+        errors_5xx: n("errors_5xx")?,
+        timeouts: n("timeouts")?,
+        gave_up: n("gave_up")?,
+        unfinished: n("unfinished")?,
+        peak_load: n("peak_load")?,
+        billed_tokens: n("billed_tokens")?,
+        wasted_tokens: n("wasted_tokens")?,
+        billed_usd: n("billed_usd")?,
+        wasted_usd: n("wasted_usd")?,
+        useful_usd: n("useful_usd")?,
+        attempts: n("attempts")?,
+        succeeded: n("succeeded")?,
+        wasted_input_tokens: n("wasted_input_tokens")?,
+        wasted_output_tokens: n("wasted_output_tokens")?,
+        attempts_distribution: Vec::new(),
+    })
+}
+
+/// A CSV file with a header, its columns found by name (so that columns
+/// added later, anywhere, do not break reading).
+struct Table {
+    rows: Vec<Row>,
+}
+
+struct Row {
+    /// `path:line` for messages.
+    at: String,
+    cells: HashMap<&'static str, String>,
+}
+
+impl Table {
+    fn parse(
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        columns: &[&'static str],
+    ) -> Result<Table, Error> {
+        let path = dir.join(name);
+        let bad = |line: u64, what: String| {
+            Error::Input(format!("error: {}:{line}: {what}", path.display()))
+        };
+        let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
+        let header = reader
+            .headers()
+            .map_err(|e| bad(1, format!("cannot read the header: {e}")))?
+            .clone();
+        let mut at = Vec::with_capacity(columns.len());
+        for c in columns {
+            match header.iter().position(|h| h == *c) {
+                Some(i) => at.push((*c, i)),
+                None => return Err(bad(1, format!("the header has no column `{c}`"))),
+            }
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                bad(line, format!("{e}"))
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            let cells = at
+                .iter()
+                .map(|&(c, i)| (c, record.get(i).unwrap_or("").to_string()))
+                .collect();
+            rows.push(Row {
+                at: format!("{}:{line}", path.display()),
+                cells,
+            });
+        }
+        Ok(Table { rows })
+    }
+}
+
+impl Row {
+    fn text(&self, column: &str) -> &str {
+        self.cells.get(column).map_or("", String::as_str)
+    }
+
+    /// A number; an empty cell is "not applicable" (NaN).
+    fn num(&self, column: &str) -> Result<f64, Error> {
+        let cell = self.text(column);
+        if cell.is_empty() {
+            return Ok(f64::NAN);
+        }
+        match cell.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            _ => Err(self.error(format!(
+                "column `{column}`: \"{cell}\" is not a number (expected a decimal like 0.25, or empty for not applicable)"
+            ))),
+        }
+    }
+
+    fn error(&self, what: String) -> Error {
+        Error::Input(format!("error: {}: {what}", self.at))
+    }
+}

@@ -1,0 +1,408 @@
+//! Charts and the report page: the data each chart plots is the data in
+//! the CSV files; every PNG decodes at its size; every SVG parses and
+//! names each strategy and its axes; `index.html` holds every row and
+//! chart and loads nothing from outside; `backsim plot` redraws the same
+//! files from the CSV files alone.
+
+use crate::common::{CLOSED_OUTAGE, Csv, THUNDERING_HERD, backsim, crate_dir, dir_files};
+use backsim::report::chart::{self, Chart, Frame};
+use backsim::report::read::{ReportData, read_dir};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Reports made once for all tests here: the reference scenario and a
+/// scenario with an outage. Returns the folder holding both reports.
+fn reports() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let outage = tmp.path().join("closed-outage.toml");
+        std::fs::write(&outage, CLOSED_OUTAGE).expect("write scenario");
+        backsim()
+            .args(["run", "--quiet", THUNDERING_HERD])
+            .arg(&outage)
+            .arg("--out")
+            .arg(tmp.path())
+            .assert()
+            .success();
+        tmp
+    })
+    .path()
+}
+
+fn report(name: &str) -> (PathBuf, ReportData) {
+    let dir = reports().join(name);
+    let data = read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    (dir, data)
+}
+
+const REPORTS: [&str; 2] = ["thundering-herd", "closed-outage"];
+
+fn strategies(data: &ReportData) -> Vec<String> {
+    data.scenario
+        .strategies
+        .iter()
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+#[test]
+fn load_over_time_plots_timeseries_attempts_per_second() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        let ts = Csv::read(&dir.join("timeseries.csv"));
+        let d = chart::load_over_time(&data);
+        let bucket = backsim::time::as_secs_f64(data.scenario.report.bucket);
+        assert_eq!(d.bucket_s, 1.0, "both scenarios keep the 1 s default");
+        assert_eq!(d.lines.len(), data.scenario.strategies.len());
+        for (line, strategy) in d.lines.iter().zip(strategies(&data)) {
+            assert_eq!(line.strategy, strategy);
+            let rows = ts.rows_where("strategy", &strategy);
+            assert_eq!(line.points.len(), rows.len(), "{name}/{strategy}");
+            for (p, row) in line.points.iter().zip(rows) {
+                assert_eq!(p.0, ts.num(row, "t_s"));
+                assert_eq!(p.1, ts.num(row, "attempts") / bucket);
+            }
+        }
+        // The time axis ends with the last bucket that saw an attempt.
+        let last_active = ts
+            .rows
+            .iter()
+            .filter(|r| ts.num(r, "attempts") > 0.0)
+            .map(|r| ts.num(r, "t_s") + bucket)
+            .fold(0.0, f64::max);
+        assert_eq!(d.end_s, last_active, "{name}");
+    }
+    // 6000 requests per minute: 100 per second.
+    let (_, herd) = report("thundering-herd");
+    let d = chart::load_over_time(&herd);
+    assert_eq!(d.admit_rate_per_s, Some(100.0));
+    assert!(d.outages.is_empty());
+    // The outage-recovery picture: 3000/min = 50/s, outage from 10 s to 15 s.
+    let (_, outage) = report("closed-outage");
+    let d = chart::load_over_time(&outage);
+    assert_eq!(d.admit_rate_per_s, Some(50.0));
+    assert_eq!(d.outages, vec![(10.0, 15.0)]);
+}
+
+#[test]
+fn cdf_plots_tts_cdf_csv_and_ends_at_the_success_rate() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        let cdf = Csv::read(&dir.join("tts_cdf.csv"));
+        let summary = Csv::read(&dir.join("summary.csv"));
+        let lines = chart::time_to_success_cdf(&data);
+        for (line, strategy) in lines.iter().zip(strategies(&data)) {
+            let rows = cdf.rows_where("strategy", &strategy);
+            assert!(!rows.is_empty(), "{name}/{strategy}");
+            assert_eq!(line.points.len(), rows.len());
+            for (p, row) in line.points.iter().zip(&rows) {
+                assert_eq!(p.0, cdf.num(row, "t_s"));
+                assert_eq!(p.1, cdf.num(row, "share_succeeded"));
+            }
+            // Non-decreasing, from 0, to the success rate.
+            assert!(line.points.windows(2).all(|w| w[0].1 <= w[1].1));
+            assert!(line.points.windows(2).all(|w| w[0].0 < w[1].0));
+            assert_eq!(line.points[0].1, 0.0, "{name}/{strategy} starts at 0");
+            let rate = summary.num(summary.row_where("strategy", &strategy), "success_rate");
+            assert_eq!(line.points.last().unwrap().1, rate, "{name}/{strategy}");
+        }
+    }
+}
+
+#[test]
+fn bar_charts_plot_summary_csv() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        let summary = Csv::read(&dir.join("summary.csv"));
+        let names = strategies(&data);
+        let rates = chart::success_rate(&data);
+        let costs = chart::cost(&data);
+        assert_eq!(rates.len(), names.len());
+        assert_eq!(costs.len(), names.len());
+        for ((bar, cost), strategy) in rates.iter().zip(&costs).zip(&names) {
+            let row = summary.row_where("strategy", strategy);
+            assert_eq!(bar.strategy, *strategy);
+            assert_eq!(bar.value, summary.num(row, "success_rate"));
+            assert_eq!(bar.ci95, summary.num(row, "success_rate_ci95"));
+            assert_eq!(cost.strategy, *strategy);
+            assert_eq!(cost.useful_usd, summary.num(row, "useful_usd"));
+            assert_eq!(cost.wasted_usd, summary.num(row, "wasted_usd"));
+        }
+    }
+    // The reference scenario's linear strategy (derived by hand in
+    // closed_form.rs): 25% success, identical replications, $1.50 useful.
+    let (_, herd) = report("thundering-herd");
+    let linear = &chart::success_rate(&herd)[0];
+    assert_eq!((linear.value, linear.ci95), (0.25, 0.0));
+    let cost = &chart::cost(&herd)[0];
+    assert_eq!((cost.useful_usd, cost.wasted_usd), (1.5, 0.0));
+}
+
+#[test]
+fn attempts_chart_plots_attempts_csv() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        let csv = Csv::read(&dir.join("attempts.csv"));
+        for (line, strategy) in chart::attempts(&data).iter().zip(strategies(&data)) {
+            let rows = csv.rows_where("strategy", &strategy);
+            assert_eq!(line.points.len(), rows.len(), "{name}/{strategy}");
+            for (p, row) in line.points.iter().zip(&rows) {
+                assert_eq!(p.0, csv.num(row, "attempts"));
+                assert_eq!(p.1, csv.num(row, "share_of_ended"));
+            }
+            let total: f64 = line.points.iter().map(|p| p.1).sum();
+            assert!(
+                (total - 1.0).abs() < 1e-6,
+                "{name}/{strategy}: shares sum to {total}"
+            );
+        }
+    }
+    // Linear in the reference scenario: 5% each for 1–4 attempts, 80% for 5.
+    let (_, herd) = report("thundering-herd");
+    let linear = &chart::attempts(&herd)[0];
+    assert_eq!(
+        linear.points,
+        vec![
+            (1.0, 0.05),
+            (2.0, 0.05),
+            (3.0, 0.05),
+            (4.0, 0.05),
+            (5.0, 0.8)
+        ]
+    );
+}
+
+#[test]
+fn every_png_decodes_at_its_size() {
+    for name in REPORTS {
+        for c in Chart::ALL {
+            let path = reports().join(name).join(format!("{}.png", c.name()));
+            let file = std::fs::File::open(&path).expect("png exists");
+            let decoder = png::Decoder::new(std::io::BufReader::new(file));
+            let mut reader = decoder.read_info().expect("PNG header");
+            let mut buf = vec![0; reader.output_buffer_size()];
+            let info = reader.next_frame(&mut buf).expect("PNG image data");
+            assert_eq!(
+                (info.width, info.height),
+                (Frame::FILE.width, Frame::FILE.height),
+                "{}",
+                path.display()
+            );
+            // Not a blank canvas: more than 1% of the pixels are not white.
+            let inked = buf[..info.buffer_size()]
+                .chunks(3)
+                .filter(|p| p != &[255, 255, 255])
+                .count();
+            let pixels = (info.width * info.height) as usize;
+            assert!(
+                inked * 100 > pixels,
+                "{}: only {inked} inked pixels",
+                path.display()
+            );
+        }
+    }
+}
+
+/// All the text of an SVG document, one string per `<text>` element.
+fn svg_texts(svg: &str, what: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg", "{what}");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+#[test]
+fn every_svg_parses_and_names_strategies_and_axes() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        for c in Chart::ALL {
+            let path = dir.join(format!("{}.svg", c.name()));
+            let svg = std::fs::read_to_string(&path).expect("svg exists");
+            let what = path.display().to_string();
+            let texts = svg_texts(&svg, &what);
+            let has = |s: &str| texts.iter().any(|t| t == s);
+            assert!(has(c.title()), "{what}: no title");
+            let (x, y) = c.axis_titles();
+            for axis in [x, y].into_iter().filter(|a| !a.is_empty()) {
+                assert!(has(axis), "{what}: no axis title {axis:?}");
+                assert!(axis.contains('('), "{what}: {axis:?} has no unit");
+            }
+            for strategy in strategies(&data) {
+                // The cost chart names strategies on its axis, like the
+                // success chart; the others in a legend.
+                assert!(has(&strategy), "{what}: no {strategy}");
+            }
+        }
+    }
+}
+
+#[test]
+fn index_html_is_self_contained_with_every_row_and_chart() {
+    for name in REPORTS {
+        let (dir, data) = report(name);
+        let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains(&format!("<h1>{name}</h1>")));
+        for strategy in strategies(&data) {
+            assert!(
+                html.contains(&format!("</span>{strategy}</td>")),
+                "{name}: no table row for {strategy}"
+            );
+        }
+        for c in Chart::ALL {
+            let figure = format!(
+                "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>",
+                c.name(),
+                c.title()
+            );
+            assert!(html.contains(&figure), "{name}: {}", c.name());
+        }
+        // Each chart twice (wide and narrow screens), all inline.
+        assert_eq!(html.matches("<svg ").count(), 2 * Chart::ALL.len());
+        assert_eq!(html.matches("</svg>").count(), 2 * Chart::ALL.len());
+        // The resolved scenario, escaped, and the command that reproduces it.
+        let toml = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+        let first_line = toml.lines().next().unwrap().replace('"', "&quot;");
+        assert!(html.contains(&first_line), "{name}: scenario text");
+        assert!(html.contains("backsim run scenario.toml"));
+        // Nothing from outside: no URLs, no references to other files.
+        let lower = html.to_lowercase();
+        for needle in [
+            "http:", "https:", "//", "src=", "href=", "url(", "@import", "<link", "<script",
+            "<img", "<iframe", "<object", "<embed",
+        ] {
+            let hits: Vec<&str> = lower
+                .match_indices(needle)
+                .map(|(i, _)| &lower[i.saturating_sub(30)..(i + 30).min(lower.len())])
+                .collect();
+            assert!(
+                hits.is_empty(),
+                "{name}: index.html contains {needle:?}: {hits:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn plot_redraws_the_same_files_from_the_csv_files_alone() {
+    for name in REPORTS {
+        let original = reports().join(name);
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let copy = tmp.path().join(name);
+        std::fs::create_dir(&copy).unwrap();
+        for f in backsim::report::read::INPUT_FILES {
+            std::fs::copy(original.join(f), copy.join(f)).unwrap();
+        }
+        backsim()
+            .args(["plot", "--quiet"])
+            .arg(&copy)
+            .assert()
+            .success()
+            .stdout("");
+        let (a, b) = (dir_files(&original), dir_files(&copy));
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (file, bytes) in &a {
+            assert!(
+                bytes == &b[file],
+                "{name}/{} differs after plot",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_charts_writes_only_the_data_files() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    backsim()
+        .args(["run", "--quiet", "--no-charts", THUNDERING_HERD, "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let files: Vec<String> = dir_files(&tmp.path().join("thundering-herd"))
+        .keys()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut expected: Vec<&str> = backsim::report::read::INPUT_FILES.to_vec();
+    expected.sort();
+    assert_eq!(files, expected);
+}
+
+#[test]
+fn plot_refuses_what_is_not_a_report() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    backsim()
+        .arg("plot")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("scenario.toml"))
+        .stderr(predicates::str::contains("backsim run"));
+    // A damaged CSV: the file, line and column are named, nothing written.
+    let dir = tmp.path().join("thundering-herd");
+    std::fs::create_dir(&dir).unwrap();
+    for f in backsim::report::read::INPUT_FILES {
+        std::fs::copy(reports().join("thundering-herd").join(f), dir.join(f)).unwrap();
+    }
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    std::fs::write(
+        dir.join("summary.csv"),
+        summary.replacen(",0.25,", ",a quarter,", 1),
+    )
+    .unwrap();
+    let assert = backsim().arg("plot").arg(&dir).assert().code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("summary.csv:2:"), "{err}");
+    assert!(err.contains("success_rate"), "{err}");
+    assert!(err.contains("a quarter"), "{err}");
+    assert!(!dir.join("index.html").exists());
+}
+
+#[test]
+fn no_system_font_library_is_linked() {
+    // plotters' `ttf` feature would pull these in (and need system
+    // libraries at build and run time); charts use the embedded font.
+    let lock = std::fs::read_to_string(crate_dir().join("Cargo.lock")).expect("Cargo.lock");
+    for forbidden in ["font-kit", "freetype", "fontconfig", "servo-fontconfig"] {
+        assert!(
+            !lock
+                .lines()
+                .any(|l| l.starts_with("name = \"") && l.contains(forbidden)),
+            "Cargo.lock contains {forbidden}"
+        );
+    }
+    assert!(lock.contains("name = \"ab_glyph\""));
+}
+
+/// The charts the README shows are committed; they must be what the
+/// documented command produces today (regenerate them with it otherwise).
+#[test]
+fn readme_charts_are_current() {
+    let readme = std::fs::read_to_string(crate_dir().join("README.md")).expect("README.md");
+    let shown: Vec<&str> = readme
+        .match_indices("](reports/")
+        .map(|(i, _)| {
+            let rest = &readme[i + 2..];
+            &rest[..rest.find(')').expect("closing parenthesis")]
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "reports/thundering-herd/load_over_time.png",
+            "reports/thundering-herd/time_to_success_cdf.png"
+        ]
+    );
+    for path in shown {
+        let file = Path::new(path).file_name().unwrap();
+        let committed = std::fs::read(crate_dir().join(path)).expect("committed chart");
+        let fresh = std::fs::read(reports().join("thundering-herd").join(file)).unwrap();
+        assert!(
+            committed == fresh,
+            "{path} is out of date: run `cargo run --release -- run scenarios/thundering-herd.toml`"
+        );
+    }
+}
