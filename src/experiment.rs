@@ -72,12 +72,17 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
     // All strategies share one time axis: up to the last activity of any run.
     let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
     let grid = tts_grid(&runs);
+    let models: Vec<(&str, crate::pricing::Pricing)> = scenario
+        .model_names()
+        .into_iter()
+        .zip(scenario.model_prices())
+        .collect();
     let strategies = scenario
         .strategies
         .iter()
         .zip(runs.chunks(reps))
         .map(|(st, runs)| StrategyResult {
-            summary: StrategySummary::aggregate(&st.name, runs, &scenario.pricing, peak_capacity),
+            summary: StrategySummary::aggregate(&st.name, runs, &models, peak_capacity),
             series: aggregate_series(runs, buckets),
             tts_cdf: grid.map_or_else(Vec::new, |g| aggregate_tts_cdf(runs, g)),
         })

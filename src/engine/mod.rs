@@ -1,28 +1,33 @@
 //! The event loop: one run of one strategy against the modelled provider.
 //!
-//! [`simulate`] builds the world (workload, limiter, server, clients), pops
-//! events in `(time, sequence)` order until the queue is empty or the next
-//! event lies beyond the horizon, and returns the run's [`RunMetrics`].
+//! [`simulate`] builds the world (workload, models, clients), pops events
+//! in `(time, sequence)` order until the queue is empty or the next event
+//! lies beyond the horizon, and returns the run's [`RunMetrics`].
 //!
-//! A request's life (see `docs/model.md` §2): the client sends an attempt; after
-//! one network hop it reaches the limiter, which admits it or answers 429;
-//! an admitted attempt is answered 503 during an outage or when the queue is
-//! full, otherwise it waits for a free server slot, is served for a drawn
-//! service time and ends in success or (with `error_rate`) a 5xx; the answer
-//! takes one more hop back. If the client's timeout fires first, the attempt
-//! is abandoned; the server still finishes it and bills it, and those tokens
-//! are counted as wasted. After a failure the strategy retries after a delay
-//! or gives up.
+//! A request's life (see `docs/model.md` §2): the client sends an attempt
+//! to a model (the main one, or the strategy's fallback after the failures
+//! it names); after one network hop it reaches that model's limiter, which
+//! admits it or answers 429. An admitted attempt meets an outage (a 503, or
+//! silence), an immediate 503/529 overload error, a full queue (503), or
+//! waits for a server slot; it is served for a drawn service time (or time
+//! to first token + output / decode rate) and ends in success or a 500. The
+//! answer takes one more hop back. If the client's timeout fires first, the
+//! attempt is abandoned: by default the server still finishes it and bills
+//! it, and those tokens are counted as wasted; with `cancel_on_disconnect`
+//! the server stops at once and bills what it had generated. After a
+//! failure the strategy retries after a delay or gives up.
 
 pub mod queue;
 
 use crate::metrics::run::{AttemptOutcome, RunMetrics};
-use crate::model::limiter::{Admission, Limiter, TokenBucket};
+use crate::model::limiter::{Admission, Cost, Limit, Limiter};
 use crate::model::server::{Arrival, Server};
 use crate::policy::backoff::BackoffState;
 use crate::policy::{Decision, Failure, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::scenario::{MAX_TOKENS_PER_REQUEST, Scenario, WorkloadKind};
+use crate::scenario::{
+    Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
+};
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 use queue::EventQueue;
 use rand::RngExt;
@@ -30,21 +35,30 @@ use rand_distr::{Distribution, Exp};
 
 /// What can happen. Attempts are named by (request index, attempt number),
 /// so a timer or a response that belongs to an attempt the client has
-/// already given up on is recognised and ignored.
+/// already given up on is recognised and ignored. `model` is the index of
+/// the model an attempt went to.
 #[derive(Debug, Clone, Copy)]
 enum Event {
     /// A burst or closed-loop client starts its next request.
     ClientStart { client: u32 },
     /// The next open-loop (Poisson) request arrives.
     Arrival,
-    /// An attempt reaches the provider's limiter.
-    AtLimiter { req: u32, attempt: u32 },
-    /// The server finishes an attempt (`error`: with a 5xx).
-    ServiceDone { req: u32, attempt: u32, error: bool },
+    /// Trace row `row` starts its request.
+    TraceStart { row: u32 },
+    /// An attempt reaches its model's limiter.
+    AtLimiter { req: u32, attempt: u32, model: u8 },
+    /// The server finishes an attempt (`error`: with a 500).
+    ServiceDone {
+        req: u32,
+        attempt: u32,
+        model: u8,
+        error: bool,
+    },
     /// An answer reaches the client.
     Reply {
         req: u32,
         attempt: u32,
+        model: u8,
         reply: Reply,
     },
     /// The client's timer for an attempt fires.
@@ -62,9 +76,29 @@ enum Reply {
         wasted: bool,
     },
     RateLimited {
+        limit: Limit,
         retry_after: Option<SimDuration>,
     },
-    ServerError,
+    ServerError {
+        status: u16,
+    },
+}
+
+/// Where the current attempt of a request is at the server. Kept only for
+/// servers that cancel on disconnect, which must find it to stop it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtServer {
+    Nowhere,
+    Queued {
+        attempt: u32,
+    },
+    Serving {
+        attempt: u32,
+        /// When the first output token is generated.
+        first_token: SimTime,
+        /// When the last one is.
+        end: SimTime,
+    },
 }
 
 /// A request in progress (or ended).
@@ -76,9 +110,23 @@ struct Request {
     output_tokens: u64,
     /// Attempts sent so far; the current attempt's number.
     attempts: u32,
+    /// The model of the current attempt.
+    model: u8,
     /// The current attempt is still awaiting its outcome.
     outstanding: bool,
+    /// A failure has sent the request to the strategy's fallback model.
+    on_fallback: bool,
+    at_server: AtServer,
     backoff: BackoffState,
+}
+
+/// One model: its limiter, its servers and their configuration.
+struct Endpoint<'a> {
+    limiter: Limiter,
+    server: Server,
+    config: &'a ServerConfig,
+    /// Output tokens an attempt reserves: `max_tokens`, if set.
+    max_tokens: Option<u64>,
 }
 
 /// The world of one run.
@@ -89,8 +137,8 @@ struct World<'a> {
     rng: Pcg64,
     workload_rng: Pcg64,
     queue: EventQueue<Event>,
-    limiter: Limiter,
-    server: Server,
+    /// The main model first, then the scenario's `[[model]]`s.
+    endpoints: Vec<Endpoint<'a>>,
     requests: Vec<Request>,
     /// Requests started per client (closed loop).
     started: Vec<u32>,
@@ -109,17 +157,16 @@ pub fn simulate(scenario: &Scenario, strategy: usize, seeds: RunSeeds) -> RunMet
 
 impl<'a> World<'a> {
     fn new(scenario: &'a Scenario, strategy: &'a Strategy, seeds: RunSeeds) -> Self {
-        let limiter = Limiter {
-            requests: scenario
-                .limiter
-                .requests
-                .map(|(rate, burst)| TokenBucket::new(rate, burst)),
-            tokens: scenario
-                .limiter
-                .tokens
-                .map(|(rate, burst)| TokenBucket::new(rate, burst)),
-            retry_after: scenario.limiter.retry_after,
-        };
+        let max_tokens = scenario.workload.max_tokens;
+        let endpoints: Vec<Endpoint> = std::iter::once((&scenario.limiter, &scenario.server))
+            .chain(scenario.models.iter().map(|m| (&m.limiter, &m.server)))
+            .map(|(limits, config)| Endpoint {
+                limiter: limits.build(),
+                server: Server::new(config),
+                config,
+                max_tokens,
+            })
+            .collect();
         let clients = scenario.workload.clients as usize;
         let arrival_gap = match scenario.workload.kind {
             WorkloadKind::Poisson { rate_per_s, .. } => {
@@ -127,6 +174,7 @@ impl<'a> World<'a> {
             }
             _ => None,
         };
+        let models = endpoints.len();
         World {
             scenario,
             strategy,
@@ -134,8 +182,7 @@ impl<'a> World<'a> {
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),
             queue: EventQueue::with_capacity(clients.min(1 << 20) * 2),
-            limiter,
-            server: Server::new(&scenario.server),
+            endpoints,
             requests: Vec::new(),
             started: match scenario.workload.kind {
                 WorkloadKind::Closed { .. } => vec![0; clients],
@@ -143,7 +190,7 @@ impl<'a> World<'a> {
             },
             arrivals: 0,
             arrival_gap,
-            m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window),
+            m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
         }
     }
 
@@ -155,11 +202,19 @@ impl<'a> World<'a> {
                 break;
             }
             self.m.events += 1;
-            self.m.tick(now, self.limiter.requests.as_ref());
+            self.m.tick(now, self.endpoints[0].limiter.requests());
             self.handle(now, event);
         }
-        self.m.finish(self.limiter.requests.as_ref());
-        self.m.final_request_bucket = self.limiter.requests.clone();
+        let main = self.endpoints[0].limiter.requests().cloned();
+        self.m.finish(main.as_ref());
+        self.m.final_request_bucket = main;
+    }
+
+    fn trace(&self) -> &'a [TraceRow] {
+        match &self.scenario.workload.kind {
+            WorkloadKind::Trace { rows } => rows,
+            _ => &[],
+        }
     }
 
     /// Seeds the queue with the first arrivals.
@@ -177,6 +232,7 @@ impl<'a> World<'a> {
                 }
             }
             WorkloadKind::Poisson { .. } => self.schedule_next_arrival(0),
+            WorkloadKind::Trace { .. } => self.schedule_trace_row(0),
         }
     }
 
@@ -194,6 +250,12 @@ impl<'a> World<'a> {
         }
     }
 
+    fn schedule_trace_row(&mut self, row: u32) {
+        if let Some(r) = self.trace().get(row as usize) {
+            self.queue.push(r.start, Event::TraceStart { row });
+        }
+    }
+
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
             Event::ClientStart { client } => {
@@ -204,7 +266,9 @@ impl<'a> World<'a> {
                     }
                     None => 0,
                 };
-                self.new_request(now, client, request_key(client, seq));
+                let key = request_key(client, seq);
+                let (input, output) = self.draw_tokens(key);
+                self.new_request(now, client, input, output);
             }
             Event::Arrival => {
                 let key = self.arrivals;
@@ -215,25 +279,47 @@ impl<'a> World<'a> {
                     .request_rng(key, 2)
                     .random_range(0..self.scenario.workload.clients);
                 self.arrivals += 1;
-                self.new_request(now, client, key);
+                let (input, output) = self.draw_tokens(key);
+                self.new_request(now, client, input, output);
                 self.schedule_next_arrival(now);
             }
-            Event::AtLimiter { req, attempt } => self.at_limiter(now, req, attempt),
+            Event::TraceStart { row } => {
+                let r = self.trace()[row as usize];
+                let client = row % self.scenario.workload.clients;
+                let output = self.cut_to_max_tokens(r.output_tokens);
+                self.new_request(now, client, r.input_tokens, output);
+                self.schedule_trace_row(row + 1);
+            }
+            Event::AtLimiter {
+                req,
+                attempt,
+                model,
+            } => self.at_limiter(now, req, attempt, model),
             Event::ServiceDone {
                 req,
                 attempt,
+                model,
                 error,
-            } => self.service_done(now, req, attempt, error),
+            } => self.service_done(now, req, attempt, model, error),
             Event::Reply {
                 req,
                 attempt,
+                model,
                 reply,
-            } => self.reply(now, req, attempt, reply),
+            } => self.reply(now, req, attempt, model, reply),
             Event::Timeout { req, attempt } => {
                 if self.is_current(req, attempt) {
                     self.m.touch(now);
-                    self.m.attempt_resolved(AttemptOutcome::Timeout);
+                    let model = self.requests[req as usize].model;
+                    self.m
+                        .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
                     self.requests[req as usize].outstanding = false;
+                    if self.endpoints[usize::from(model)]
+                        .config
+                        .cancel_on_disconnect
+                    {
+                        self.cancel(now, req, attempt, model);
+                    }
                     self.failed(now, req, Failure::Timeout);
                 }
             }
@@ -251,15 +337,24 @@ impl<'a> World<'a> {
         r.outstanding && r.attempts == attempt
     }
 
-    fn new_request(&mut self, now: SimTime, client: u32, key: u64) {
-        self.m.touch(now);
+    /// A request's token counts from its own random stream.
+    fn draw_tokens(&self, key: u64) -> (u64, u64) {
         let w = &self.scenario.workload;
         let mut r = self.seeds.request_rng(key, 0);
-        let input_tokens = tokens(w.input_tokens.sample(&mut r));
-        let mut output_tokens = tokens(w.output_tokens.sample(&mut r));
-        if let Some(max) = w.max_tokens {
-            output_tokens = output_tokens.min(max);
-        }
+        let input = tokens(w.input_tokens.sample(&mut r));
+        let output = tokens(w.output_tokens.sample(&mut r));
+        (input, self.cut_to_max_tokens(output))
+    }
+
+    fn cut_to_max_tokens(&self, output: u64) -> u64 {
+        self.scenario
+            .workload
+            .max_tokens
+            .map_or(output, |max| output.min(max))
+    }
+
+    fn new_request(&mut self, now: SimTime, client: u32, input_tokens: u64, output_tokens: u64) {
+        self.m.touch(now);
         // Validation bounds the expected count far below 2^32 (see
         // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
         let Ok(req) = u32::try_from(self.requests.len()) else {
@@ -271,7 +366,10 @@ impl<'a> World<'a> {
             input_tokens,
             output_tokens,
             attempts: 0,
+            model: 0,
             outstanding: false,
+            on_fallback: false,
+            at_server: AtServer::Nowhere,
             backoff: self.strategy.backoff.initial_state(),
         });
         self.m.requests += 1;
@@ -283,12 +381,16 @@ impl<'a> World<'a> {
     }
 
     fn send_attempt(&mut self, now: SimTime, req: u32) {
+        let fallback = self.strategy.fallback.as_ref();
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
         r.outstanding = true;
-        let attempt = r.attempts;
-        let created = r.created;
-        self.m.attempt_sent();
+        r.model = match fallback {
+            Some(f) if r.on_fallback => f.model as u8,
+            _ => 0,
+        };
+        let (attempt, created, model) = (r.attempts, r.created, r.model);
+        self.m.attempt_sent(usize::from(model));
         // The timer: the client timeout, cut short by the request deadline.
         let mut limit = self.scenario.client_timeout;
         if let Some(deadline) = self.strategy.deadline {
@@ -300,113 +402,236 @@ impl<'a> World<'a> {
                 .push(now.saturating_add(limit), Event::Timeout { req, attempt });
         }
         let arrive = now.saturating_add(self.hop());
-        self.queue.push(arrive, Event::AtLimiter { req, attempt });
-    }
-
-    fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32) {
-        self.m.touch(now);
-        let r = &self.requests[req as usize];
-        let token_cost = r
-            .input_tokens
-            .saturating_add(self.scenario.workload.max_tokens.unwrap_or(r.output_tokens));
-        match self.limiter.admit(now, token_cost) {
-            Admission::Rejected { retry_after } => {
-                self.m.at_limiter(now, false);
-                let back = now.saturating_add(self.hop());
-                self.queue.push(
-                    back,
-                    Event::Reply {
-                        req,
-                        attempt,
-                        reply: Reply::RateLimited { retry_after },
-                    },
-                );
-            }
-            Admission::Admitted => {
-                self.m.at_limiter(now, true);
-                let arrival = if self.scenario.server.outages.iter().any(|o| o.covers(now)) {
-                    Arrival::Full
-                } else {
-                    self.server.arrive(req, attempt)
-                };
-                match arrival {
-                    Arrival::Serve => self.start_service(now, req, attempt),
-                    Arrival::Queued => {}
-                    Arrival::Full => {
-                        let back = now.saturating_add(self.hop());
-                        self.queue.push(
-                            back,
-                            Event::Reply {
-                                req,
-                                attempt,
-                                reply: Reply::ServerError,
-                            },
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    fn start_service(&mut self, now: SimTime, req: u32, attempt: u32) {
-        let service = nanos_from_f64(self.scenario.server.latency.sample(&mut self.rng));
-        let error_rate = self.scenario.server.error_rate;
-        let error = error_rate > 0.0 && self.rng.random::<f64>() < error_rate;
         self.queue.push(
-            now.saturating_add(service),
-            Event::ServiceDone {
+            arrive,
+            Event::AtLimiter {
                 req,
                 attempt,
-                error,
+                model,
             },
         );
     }
 
-    fn service_done(&mut self, now: SimTime, req: u32, attempt: u32, error: bool) {
-        self.m.touch(now);
-        let reply = if error {
-            Reply::ServerError
-        } else {
-            // The provider bills every completed generation, whether or not
-            // anyone is still waiting for it (5xx answers are not billed).
-            let r = &self.requests[req as usize];
-            let (input, output) = (r.input_tokens, r.output_tokens);
-            self.m.billed_input_tokens = self.m.billed_input_tokens.saturating_add(input);
-            self.m.billed_output_tokens = self.m.billed_output_tokens.saturating_add(output);
-            let wasted = !self.is_current(req, attempt);
-            if wasted {
-                self.waste(req);
-            }
-            Reply::Success { wasted }
-        };
+    /// Sends an answer back to the client (one network hop).
+    fn answer(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         let back = now.saturating_add(self.hop());
         self.queue.push(
             back,
             Event::Reply {
                 req,
                 attempt,
+                model,
                 reply,
             },
         );
-        if let Some((next_req, next_attempt)) = self.server.finish() {
-            self.start_service(now, next_req, next_attempt);
+    }
+
+    /// Output tokens an attempt of `req` reserves at `model`'s limiter.
+    fn reserved(&self, req: u32, model: u8) -> u64 {
+        let r = &self.requests[req as usize];
+        self.endpoints[usize::from(model)]
+            .max_tokens
+            .unwrap_or(r.output_tokens)
+    }
+
+    /// An admitted attempt ended having generated `generated` tokens: the
+    /// limiter may give back the rest of the reservation.
+    fn settle(&mut self, now: SimTime, req: u32, model: u8, generated: u64) {
+        let reserved = self.reserved(req, model);
+        self.endpoints[usize::from(model)]
+            .limiter
+            .settle(now, reserved, generated);
+    }
+
+    fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        self.m.touch(now);
+        let e = usize::from(model);
+        if self.endpoints[e].config.cancel_on_disconnect && !self.is_current(req, attempt) {
+            // The client hung up before the attempt arrived.
+            return;
+        }
+        let cost = Cost {
+            input_tokens: self.requests[req as usize].input_tokens,
+            output_reserved: self.reserved(req, model),
+        };
+        let admission = self.endpoints[e].limiter.admit(now, cost);
+        if model == 0 {
+            // The time series and peak load watch the main model's limiter.
+            self.m.at_limiter(now, admission == Admission::Admitted);
+        }
+        if let Admission::Rejected { limit, retry_after } = admission {
+            self.answer(
+                now,
+                req,
+                attempt,
+                model,
+                Reply::RateLimited { limit, retry_after },
+            );
+            return;
+        }
+        let config = self.endpoints[e].config;
+        if let Some(outage) = config.outages.iter().find(|o| o.covers(now)) {
+            if !outage.silent {
+                self.settle(now, req, model, 0);
+                self.answer(now, req, attempt, model, Reply::ServerError { status: 503 });
+            }
+            return;
+        }
+        // Overload errors come back at once, without taking a slot.
+        let overload = config.errors.http_503 + config.errors.http_529;
+        if overload > 0.0 {
+            let u = self.rng.random::<f64>();
+            if u < overload {
+                let status = if u < config.errors.http_503 { 503 } else { 529 };
+                self.settle(now, req, model, 0);
+                self.answer(now, req, attempt, model, Reply::ServerError { status });
+                return;
+            }
+        }
+        match self.endpoints[e].server.arrive(req, attempt) {
+            Arrival::Serve => self.start_service(now, req, attempt, model),
+            Arrival::Queued => {
+                if config.cancel_on_disconnect {
+                    self.requests[req as usize].at_server = AtServer::Queued { attempt };
+                }
+            }
+            Arrival::Full => {
+                self.settle(now, req, model, 0);
+                self.answer(now, req, attempt, model, Reply::ServerError { status: 503 });
+            }
         }
     }
 
-    /// The tokens of one of `req`'s completed generations went to nobody.
-    fn waste(&mut self, req: u32) {
-        let r = &self.requests[req as usize];
-        self.m.wasted_input_tokens = self.m.wasted_input_tokens.saturating_add(r.input_tokens);
-        self.m.wasted_output_tokens = self.m.wasted_output_tokens.saturating_add(r.output_tokens);
+    fn start_service(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        let e = usize::from(model);
+        let config = self.endpoints[e].config;
+        let (first_token, total) = match &config.latency {
+            Latency::Fixed(d) => (0, nanos_from_f64(d.sample(&mut self.rng))),
+            Latency::Streaming { ttft, tokens_per_s } => {
+                let ttft = nanos_from_f64(ttft.sample(&mut self.rng));
+                let output = self.requests[req as usize].output_tokens as f64;
+                let decode = nanos_from_secs_f64(output / tokens_per_s);
+                (ttft, ttft.saturating_add(decode))
+            }
+        };
+        // Slower under load: stretched by the share of slots in use.
+        let (first_token, total) = match (config.slowdown, config.concurrency) {
+            (k, Some(c)) if k > 0.0 => {
+                let busy = f64::from(self.endpoints[e].server.busy());
+                let f = 1.0 + k * busy / f64::from(c);
+                (
+                    nanos_from_f64(first_token as f64 * f),
+                    nanos_from_f64(total as f64 * f),
+                )
+            }
+            _ => (first_token, total),
+        };
+        let error_rate = config.errors.http_500;
+        let error = error_rate > 0.0 && self.rng.random::<f64>() < error_rate;
+        let end = now.saturating_add(total);
+        if config.cancel_on_disconnect {
+            self.requests[req as usize].at_server = AtServer::Serving {
+                attempt,
+                first_token: now.saturating_add(first_token),
+                end,
+            };
+        }
+        self.queue.push(
+            end,
+            Event::ServiceDone {
+                req,
+                attempt,
+                model,
+                error,
+            },
+        );
     }
 
-    fn reply(&mut self, now: SimTime, req: u32, attempt: u32, reply: Reply) {
+    fn service_done(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, error: bool) {
+        let e = usize::from(model);
+        if self.endpoints[e].config.cancel_on_disconnect {
+            match self.requests[req as usize].at_server {
+                AtServer::Serving { attempt: a, .. } if a == attempt => {
+                    self.requests[req as usize].at_server = AtServer::Nowhere;
+                }
+                // Stopped when its client went away; the slot is free.
+                _ => return,
+            }
+        }
+        self.m.touch(now);
+        let reply = if error {
+            self.settle(now, req, model, 0);
+            Reply::ServerError { status: 500 }
+        } else {
+            // The provider bills every completed generation, whether or not
+            // anyone is still waiting for it (5xx answers are not billed).
+            let r = &self.requests[req as usize];
+            let (input, output) = (r.input_tokens, r.output_tokens);
+            self.m.bill(e, input, output);
+            self.settle(now, req, model, output);
+            let wasted = !self.is_current(req, attempt);
+            if wasted {
+                self.m.waste(e, input, output);
+            }
+            Reply::Success { wasted }
+        };
+        self.answer(now, req, attempt, model, reply);
+        self.next_in_line(now, model);
+    }
+
+    /// A slot of `model`'s server is free: the next live attempt in its
+    /// queue takes it.
+    fn next_in_line(&mut self, now: SimTime, model: u8) {
+        let e = usize::from(model);
+        let mut next = self.endpoints[e].server.finish();
+        while let Some((req, attempt)) = next {
+            if self.endpoints[e].config.cancel_on_disconnect && !self.is_current(req, attempt) {
+                next = self.endpoints[e].server.skip_abandoned();
+                continue;
+            }
+            self.start_service(now, req, attempt, model);
+            return;
+        }
+    }
+
+    /// The client of `req` gave up on `attempt`: a server that cancels on
+    /// disconnect drops it from its queue, or stops generating it and bills
+    /// the input and the output generated so far (all of it wasted).
+    fn cancel(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        let e = usize::from(model);
+        let r = &mut self.requests[req as usize];
+        match r.at_server {
+            AtServer::Queued { attempt: a } if a == attempt => {
+                r.at_server = AtServer::Nowhere;
+                self.endpoints[e].server.abandon_queued();
+            }
+            AtServer::Serving {
+                attempt: a,
+                first_token,
+                end,
+            } if a == attempt => {
+                r.at_server = AtServer::Nowhere;
+                let (input, output) = (r.input_tokens, r.output_tokens);
+                let generated = generated_by(now, first_token, end, output);
+                self.m.bill(e, input, generated);
+                self.m.waste(e, input, generated);
+                self.settle(now, req, model, generated);
+                self.next_in_line(now, model);
+            }
+            _ => {}
+        }
+    }
+
+    fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
+        let e = usize::from(model);
         if !self.is_current(req, attempt) {
             // The client stopped waiting while this answer was on its way
             // back: a success billed while it still waited is wasted after all.
             if reply == (Reply::Success { wasted: false }) {
                 self.m.touch(now);
-                self.waste(req);
+                let r = &self.requests[req as usize];
+                let (input, output) = (r.input_tokens, r.output_tokens);
+                self.m.waste(e, input, output);
             }
             return;
         }
@@ -414,25 +639,32 @@ impl<'a> World<'a> {
         self.requests[req as usize].outstanding = false;
         match reply {
             Reply::Success { .. } => {
-                self.m.attempt_resolved(AttemptOutcome::Success);
+                self.m.attempt_resolved(AttemptOutcome::Success, e);
                 let r = &mut self.requests[req as usize];
                 let (created, attempts, client) = (r.created, r.attempts, r.client);
                 self.m.request_succeeded(now - created, attempts);
                 self.request_ended(now, client);
             }
-            Reply::RateLimited { retry_after } => {
-                self.m.attempt_resolved(AttemptOutcome::RateLimited);
+            Reply::RateLimited { limit, retry_after } => {
+                self.m
+                    .attempt_resolved(AttemptOutcome::RateLimited(limit), e);
                 self.failed(now, req, Failure::RateLimited { retry_after });
             }
-            Reply::ServerError => {
-                self.m.attempt_resolved(AttemptOutcome::ServerError);
-                self.failed(now, req, Failure::ServerError);
+            Reply::ServerError { status } => {
+                self.m
+                    .attempt_resolved(AttemptOutcome::ServerError(status), e);
+                self.failed(now, req, Failure::ServerError { status });
             }
         }
     }
 
     fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
         let r = &mut self.requests[req as usize];
+        if let Some(f) = &self.strategy.fallback {
+            if f.on.covers(failure) {
+                r.on_fallback = true;
+            }
+        }
         let decision = self.strategy.decide(
             failure,
             r.attempts,
@@ -470,6 +702,20 @@ impl<'a> World<'a> {
             self.queue
                 .push(now.saturating_add(think), Event::ClientStart { client });
         }
+    }
+}
+
+/// Output tokens generated by `now` of a generation that produces its
+/// first token at `first_token` and its last (`output`-th) at `end`, at an
+/// even pace in between.
+fn generated_by(now: SimTime, first_token: SimTime, end: SimTime, output: u64) -> u64 {
+    if now <= first_token {
+        0
+    } else if now >= end || end <= first_token {
+        output
+    } else {
+        let done = u128::from(now - first_token) * u128::from(output);
+        (done / u128::from(end - first_token)) as u64
     }
 }
 

@@ -1,6 +1,6 @@
 //! What one run (one strategy, one replication) measured.
 
-use crate::model::limiter::TokenBucket;
+use crate::model::limiter::{Limit, TokenBucket};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
@@ -59,6 +59,26 @@ impl Series {
     }
 }
 
+/// One model's share of a run's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelCounts {
+    /// Attempts sent to the model.
+    pub attempts: u64,
+    /// Requests whose successful answer came from the model.
+    pub succeeded: u64,
+    /// Its 429s, 5xx answers and timeouts (as the client saw them).
+    pub rejected_429: u64,
+    pub errors_5xx: u64,
+    pub timeouts: u64,
+    pub billed_input_tokens: u64,
+    pub billed_output_tokens: u64,
+    pub wasted_input_tokens: u64,
+    pub wasted_output_tokens: u64,
+}
+
+/// The statuses 5xx answers are counted under, in this order.
+pub const ERROR_STATUSES: [u16; 3] = [500, 503, 529];
+
 /// Counters of one run. Summary counts are from the client's point of view:
 /// an attempt's outcome is whatever the client learns first (a response,
 /// or its own timeout).
@@ -78,6 +98,12 @@ pub struct RunMetrics {
     pub rejected_429: u64,
     /// Attempts answered with a 5xx.
     pub errors_5xx: u64,
+    /// Of those, by status, in [`ERROR_STATUSES`] order.
+    pub errors_by_status: [u64; 3],
+    /// 429s by the limit they named, in `Limit::ALL` order.
+    pub rejected_by_limit: [u64; 4],
+    /// Per model, the main model first.
+    pub models: Vec<ModelCounts>,
     /// Attempts abandoned on client timeout.
     pub timeouts: u64,
     /// Attempts still unresolved at the horizon.
@@ -114,8 +140,9 @@ pub struct RunMetrics {
 }
 
 impl RunMetrics {
-    /// Empty counters with the given series step and peak window.
-    pub fn new(step: SimDuration, peak_window: SimDuration) -> RunMetrics {
+    /// Empty counters with the given series step and peak window, for
+    /// `models` models.
+    pub fn new(step: SimDuration, peak_window: SimDuration, models: usize) -> RunMetrics {
         RunMetrics {
             requests: 0,
             succeeded: 0,
@@ -124,6 +151,9 @@ impl RunMetrics {
             attempts: 0,
             rejected_429: 0,
             errors_5xx: 0,
+            errors_by_status: [0; 3],
+            rejected_by_limit: [0; 4],
+            models: vec![ModelCounts::default(); models.max(1)],
             timeouts: 0,
             open_attempts: 0,
             time_to_success: Vec::new(),
@@ -153,10 +183,29 @@ impl RunMetrics {
         self.last_activity = self.last_activity.max(now);
     }
 
-    /// A client sent an attempt.
-    pub fn attempt_sent(&mut self) {
+    /// A client sent an attempt to `model`.
+    pub fn attempt_sent(&mut self, model: usize) {
         self.attempts += 1;
+        self.models[model].attempts += 1;
         self.in_flight += 1;
+    }
+
+    /// `model` billed a generation of `input` + `output` tokens.
+    pub fn bill(&mut self, model: usize, input: u64, output: u64) {
+        let m = &mut self.models[model];
+        m.billed_input_tokens = m.billed_input_tokens.saturating_add(input);
+        m.billed_output_tokens = m.billed_output_tokens.saturating_add(output);
+        self.billed_input_tokens = self.billed_input_tokens.saturating_add(input);
+        self.billed_output_tokens = self.billed_output_tokens.saturating_add(output);
+    }
+
+    /// Billed tokens of `model` that nobody used.
+    pub fn waste(&mut self, model: usize, input: u64, output: u64) {
+        let m = &mut self.models[model];
+        m.wasted_input_tokens = m.wasted_input_tokens.saturating_add(input);
+        m.wasted_output_tokens = m.wasted_output_tokens.saturating_add(output);
+        self.wasted_input_tokens = self.wasted_input_tokens.saturating_add(input);
+        self.wasted_output_tokens = self.wasted_output_tokens.saturating_add(output);
     }
 
     /// An attempt reached the limiter at `now` and was admitted or not.
@@ -180,14 +229,29 @@ impl RunMetrics {
         self.peak_attempts = self.peak_attempts.max(self.window.len() as u64);
     }
 
-    /// The client learned an attempt's outcome.
-    pub fn attempt_resolved(&mut self, outcome: AttemptOutcome) {
+    /// The client learned the outcome of an attempt sent to `model`.
+    pub fn attempt_resolved(&mut self, outcome: AttemptOutcome, model: usize) {
         self.in_flight -= 1;
+        let m = &mut self.models[model];
         match outcome {
-            AttemptOutcome::Success => self.series.current().successes += 1,
-            AttemptOutcome::RateLimited => self.rejected_429 += 1,
-            AttemptOutcome::ServerError => self.errors_5xx += 1,
+            AttemptOutcome::Success => {
+                m.succeeded += 1;
+                self.series.current().successes += 1;
+            }
+            AttemptOutcome::RateLimited(limit) => {
+                m.rejected_429 += 1;
+                self.rejected_429 += 1;
+                self.rejected_by_limit[limit as usize] += 1;
+            }
+            AttemptOutcome::ServerError(status) => {
+                m.errors_5xx += 1;
+                self.errors_5xx += 1;
+                if let Some(i) = ERROR_STATUSES.iter().position(|&s| s == status) {
+                    self.errors_by_status[i] += 1;
+                }
+            }
             AttemptOutcome::Timeout => {
+                m.timeouts += 1;
                 self.timeouts += 1;
                 self.series.current().timeouts += 1;
             }
@@ -235,10 +299,10 @@ impl RunMetrics {
 pub enum AttemptOutcome {
     /// A successful response.
     Success,
-    /// 429.
-    RateLimited,
-    /// A 5xx.
-    ServerError,
+    /// 429, naming a limit.
+    RateLimited(Limit),
+    /// A 5xx, with its status.
+    ServerError(u16),
     /// The client's timeout fired first.
     Timeout,
 }

@@ -5,7 +5,7 @@
 //! 95% confidence interval for the success rate.
 
 use super::cdf::{TtsHistogram, edge_ns};
-use super::run::{RunMetrics, SeriesRow};
+use super::run::{ModelCounts, RunMetrics, SeriesRow};
 use super::stats::{mean, mean_ci95, quantile_sorted};
 use crate::model::limiter::TokenBucket;
 use crate::pricing::Pricing;
@@ -21,6 +21,9 @@ pub struct RunSummary {
     pub attempts: u64,
     pub rejected_429: u64,
     pub errors_5xx: u64,
+    pub errors_by_status: [u64; 3],
+    pub rejected_by_limit: [u64; 4],
+    pub models: Vec<ModelCounts>,
     pub timeouts: u64,
     pub open_attempts: u64,
     /// Mean, p50, p90, p99 and max time to success (None without successes).
@@ -73,6 +76,9 @@ impl RunSummary {
             attempts: m.attempts,
             rejected_429: m.rejected_429,
             errors_5xx: m.errors_5xx,
+            errors_by_status: m.errors_by_status,
+            rejected_by_limit: m.rejected_by_limit,
+            models: m.models,
             timeouts: m.timeouts,
             open_attempts: m.open_attempts,
             tts,
@@ -143,9 +149,63 @@ pub struct StrategySummary {
     pub succeeded: f64,
     pub wasted_input_tokens: f64,
     pub wasted_output_tokens: f64,
+    /// `wasted_usd` split into what the wasted input and output tokens cost.
+    pub wasted_input_usd: f64,
+    pub wasted_output_usd: f64,
+    /// 5xx answers by status: 500, 503, 529.
+    pub errors_500: f64,
+    pub errors_503: f64,
+    pub errors_529: f64,
+    /// 429s by the limit they named, in `Limit::ALL` order.
+    pub rejected_429_by_limit: [f64; 4],
     /// Share of ended requests by number of attempts made (index = attempts),
     /// pooled over replications.
     pub attempts_distribution: Vec<f64>,
+    /// Per model, the main model first: one row of `models.csv` each.
+    pub models: Vec<ModelSummary>,
+}
+
+/// One model's share of a strategy's results (means per replication).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    pub model: String,
+    pub attempts: f64,
+    /// Requests whose successful answer came from this model.
+    pub succeeded: f64,
+    pub rejected_429: f64,
+    pub errors_5xx: f64,
+    pub timeouts: f64,
+    pub billed_input_tokens: f64,
+    pub billed_output_tokens: f64,
+    pub wasted_input_tokens: f64,
+    pub wasted_output_tokens: f64,
+    pub billed_usd: f64,
+    pub wasted_input_usd: f64,
+    pub wasted_output_usd: f64,
+}
+
+impl ModelSummary {
+    /// Aggregates one model's counters over runs, at its prices.
+    fn aggregate(model: &str, i: usize, runs: &[RunSummary], price: &Pricing) -> ModelSummary {
+        let m = |f: &dyn Fn(&ModelCounts) -> f64| {
+            mean(runs.iter().map(|r| r.models.get(i).map_or(0.0, f)))
+        };
+        ModelSummary {
+            model: model.to_string(),
+            attempts: m(&|c| c.attempts as f64),
+            succeeded: m(&|c| c.succeeded as f64),
+            rejected_429: m(&|c| c.rejected_429 as f64),
+            errors_5xx: m(&|c| c.errors_5xx as f64),
+            timeouts: m(&|c| c.timeouts as f64),
+            billed_input_tokens: m(&|c| c.billed_input_tokens as f64),
+            billed_output_tokens: m(&|c| c.billed_output_tokens as f64),
+            wasted_input_tokens: m(&|c| c.wasted_input_tokens as f64),
+            wasted_output_tokens: m(&|c| c.wasted_output_tokens as f64),
+            billed_usd: m(&|c| price.usd(c.billed_input_tokens, c.billed_output_tokens)),
+            wasted_input_usd: m(&|c| price.usd(c.wasted_input_tokens, 0)),
+            wasted_output_usd: m(&|c| price.usd(0, c.wasted_output_tokens)),
+        }
+    }
 }
 
 impl StrategySummary {
@@ -155,7 +215,7 @@ impl StrategySummary {
     pub fn aggregate(
         strategy: &str,
         runs: &[RunSummary],
-        pricing: &Pricing,
+        models: &[(&str, Pricing)],
         peak_capacity: Option<f64>,
     ) -> Self {
         let run_mean = |f: &dyn Fn(&RunSummary) -> f64| mean(runs.iter().map(f));
@@ -171,8 +231,23 @@ impl StrategySummary {
             .filter_map(|r| r.tts.map(|t| t.max))
             .max()
             .map_or(f64::NAN, as_secs_f64);
-        let billed_usd = run_mean(&|r| pricing.usd(r.billed_input_tokens, r.billed_output_tokens));
-        let wasted_usd = run_mean(&|r| pricing.usd(r.wasted_input_tokens, r.wasted_output_tokens));
+        // Money is summed over the models of a run, each at its prices.
+        let usd = |r: &RunSummary, f: &dyn Fn(&ModelCounts) -> (u64, u64)| -> f64 {
+            r.models
+                .iter()
+                .zip(models)
+                .map(|(c, (_, price))| {
+                    let (input, output) = f(c);
+                    price.usd(input, output)
+                })
+                .sum()
+        };
+        let billed_usd =
+            run_mean(&|r| usd(r, &|c| (c.billed_input_tokens, c.billed_output_tokens)));
+        let wasted_input_usd = run_mean(&|r| usd(r, &|c| (c.wasted_input_tokens, 0)));
+        let wasted_output_usd = run_mean(&|r| usd(r, &|c| (0, c.wasted_output_tokens)));
+        let wasted_usd =
+            run_mean(&|r| usd(r, &|c| (c.wasted_input_tokens, c.wasted_output_tokens)));
         let mut pooled: Vec<u64> = Vec::new();
         for r in runs {
             if pooled.len() < r.attempts_histogram.len() {
@@ -211,7 +286,20 @@ impl StrategySummary {
             succeeded: run_mean(&|r| r.succeeded as f64),
             wasted_input_tokens: run_mean(&|r| r.wasted_input_tokens as f64),
             wasted_output_tokens: run_mean(&|r| r.wasted_output_tokens as f64),
+            wasted_input_usd,
+            wasted_output_usd,
+            errors_500: run_mean(&|r| r.errors_by_status[0] as f64),
+            errors_503: run_mean(&|r| r.errors_by_status[1] as f64),
+            errors_529: run_mean(&|r| r.errors_by_status[2] as f64),
+            rejected_429_by_limit: std::array::from_fn(|i| {
+                run_mean(&|r| r.rejected_by_limit[i] as f64)
+            }),
             attempts_distribution: pooled.iter().map(|&n| ratio(n, ended)).collect(),
+            models: models
+                .iter()
+                .enumerate()
+                .map(|(i, (name, price))| ModelSummary::aggregate(name, i, runs, price))
+                .collect(),
         }
     }
 }

@@ -28,6 +28,14 @@ pub enum Dist {
         sd: f64,
         normal: Normal<f64>,
     },
+    /// One of `values`, each with probability proportional to its weight
+    /// (e.g. sizes measured in production).
+    Empirical {
+        values: Vec<f64>,
+        weights: Vec<f64>,
+        /// Running sums of the weights, for drawing.
+        cumulative: Vec<f64>,
+    },
 }
 
 impl Dist {
@@ -64,6 +72,55 @@ impl Dist {
         Ok(Dist::NormalAbs { mean, sd, normal })
     }
 
+    /// One of `values` (at least one), drawn with probability proportional
+    /// to `weights` (all 1 if empty; else one non-negative weight per
+    /// value, not all zero).
+    ///
+    /// ```
+    /// use backsim::model::dist::Dist;
+    /// let d = Dist::empirical(vec![100.0, 400.0], vec![3.0, 1.0]).unwrap();
+    /// assert_eq!(d.mean(), 175.0);
+    /// ```
+    pub fn empirical(values: Vec<f64>, weights: Vec<f64>) -> Result<Dist, String> {
+        if values.is_empty() {
+            return Err("values must list at least one value".into());
+        }
+        for v in &values {
+            check_value("every value", *v)?;
+        }
+        let weights = if weights.is_empty() {
+            vec![1.0; values.len()]
+        } else {
+            weights
+        };
+        if weights.len() != values.len() {
+            return Err(format!(
+                "weights must have one entry per value ({} values, {} weights)",
+                values.len(),
+                weights.len()
+            ));
+        }
+        for w in &weights {
+            check_value("every weight", *w)?;
+        }
+        let cumulative: Vec<f64> = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        let total = *cumulative.last().expect("non-empty");
+        if !(total > 0.0 && total.is_finite()) {
+            return Err("the weights must add up to a finite number greater than 0".into());
+        }
+        Ok(Dist::Empirical {
+            values,
+            weights,
+            cumulative,
+        })
+    }
+
     /// Draws one value (always finite and >= 0).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
@@ -78,6 +135,16 @@ impl Dist {
             Dist::Exponential { exp, .. } => exp.sample(rng),
             Dist::LogNormal { ln, .. } => ln.sample(rng),
             Dist::NormalAbs { normal, .. } => normal.sample(rng).abs(),
+            Dist::Empirical {
+                values, cumulative, ..
+            } => {
+                let total = cumulative[cumulative.len() - 1];
+                let u = total * rng.random::<f64>();
+                // The first value whose running weight exceeds u; values
+                // with zero weight are never drawn.
+                let i = cumulative.partition_point(|&c| c <= u);
+                values[i.min(values.len() - 1)]
+            }
         }
     }
 
@@ -96,6 +163,12 @@ impl Dist {
                 let z = mean / sd;
                 sd * (2.0 / std::f64::consts::PI).sqrt() * (-z * z / 2.0).exp()
                     + mean * (1.0 - 2.0 * normal_cdf(-z))
+            }
+            Dist::Empirical {
+                values, weights, ..
+            } => {
+                let total: f64 = weights.iter().sum();
+                values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
             }
         }
     }
@@ -166,6 +239,7 @@ mod tests {
             Dist::lognormal(800.0, 0.6).unwrap(),
             Dist::normal_abs(10.0, 2.0).unwrap(),
             Dist::normal_abs(0.0, 1.0).unwrap(),
+            Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0]).unwrap(),
         ] {
             let (mean, lo, _) = sample_mean(&d, n);
             assert!(lo >= 0.0);
@@ -190,6 +264,27 @@ mod tests {
         assert!(Dist::lognormal(-1.0, 0.5).is_err());
         assert!(Dist::lognormal(1.0, f64::NAN).is_err());
         assert!(Dist::normal_abs(1.0, -1.0).is_err());
+        assert!(Dist::empirical(vec![], vec![]).is_err());
+        assert!(Dist::empirical(vec![1.0], vec![1.0, 2.0]).is_err());
+        assert!(Dist::empirical(vec![1.0, 2.0], vec![0.0, 0.0]).is_err());
+        assert!(Dist::empirical(vec![-1.0], vec![]).is_err());
+    }
+
+    #[test]
+    fn empirical_draws_listed_values_in_proportion() {
+        let d = Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0]).unwrap();
+        let mut rng = Pcg64::seed_from_u64(5);
+        let n = 100_000;
+        let hundreds = (0..n)
+            .map(|_| d.sample(&mut rng))
+            .inspect(|x| assert!(*x == 100.0 || *x == 400.0, "{x}"))
+            .filter(|x| *x == 100.0)
+            .count();
+        // Binomial(n, 3/4): sd = sqrt(n · 3/16) ≈ 137; allow 5 sd.
+        assert!(
+            (hundreds as f64 - 0.75 * n as f64).abs() < 700.0,
+            "{hundreds}"
+        );
     }
 
     #[test]

@@ -49,6 +49,36 @@ impl TokenBucket {
         }
     }
 
+    /// A bucket for a per-minute limit enforced per second ("quantized",
+    /// as OpenAI documents: 600 RPM enforced as 10 per second): it holds
+    /// one second's refill and starts full.
+    ///
+    /// ```
+    /// use backsim::model::limiter::TokenBucket;
+    /// let mut b = TokenBucket::per_second(600.0); // 10 per second
+    /// assert_eq!((0..20).filter(|_| b.try_take(0, 1).is_ok()).count(), 10);
+    /// ```
+    pub fn per_second(per_minute: f64) -> TokenBucket {
+        let rate = Self::rate_units(per_minute);
+        let capacity = rate * u128::from(crate::time::NANOS_PER_SEC);
+        TokenBucket {
+            capacity,
+            rate,
+            level: capacity,
+            last: 0,
+        }
+    }
+
+    /// Returns `amount` tokens taken earlier (a reservation larger than
+    /// what was used); the level never exceeds the capacity.
+    pub fn give_back(&mut self, now: SimTime, amount: u64) {
+        self.refill(now);
+        self.level = self
+            .level
+            .saturating_add(u128::from(amount) * UNITS_PER_TOKEN)
+            .min(self.capacity);
+    }
+
     /// The refill rate in units per nanosecond for a per-minute rate.
     fn rate_units(per_minute: f64) -> u128 {
         (per_minute * 1000.0).round().max(0.0) as u128
@@ -120,96 +150,208 @@ impl TokenBucket {
 pub enum RetryAfterMode {
     /// No header.
     None,
-    /// The exact time until the attempt could be admitted.
+    /// The exact wait, to the nanosecond (a model idealisation).
     Exact,
-    /// That time in whole seconds, rounded up (as the HTTP header carries it).
+    /// `retry-after-ms`: the wait rounded up to a whole millisecond.
+    Millis,
+    /// `Retry-After`: the wait rounded up to whole seconds.
     Seconds,
 }
 
 impl RetryAfterMode {
-    /// Names as written in scenario files.
-    pub const NAMES: [&'static str; 3] = ["none", "exact", "seconds"];
+    /// Names as written in `retry_after = "…"`.
+    pub const NAMES: [&'static str; 4] = ["none", "exact", "ms", "seconds"];
 
-    /// Parses a scenario-file name.
     pub fn from_name(name: &str) -> Option<RetryAfterMode> {
         match name {
             "none" => Some(RetryAfterMode::None),
             "exact" => Some(RetryAfterMode::Exact),
+            "ms" => Some(RetryAfterMode::Millis),
             "seconds" => Some(RetryAfterMode::Seconds),
             _ => None,
         }
     }
 
-    /// The scenario-file name.
     pub fn name(self) -> &'static str {
         match self {
             RetryAfterMode::None => "none",
             RetryAfterMode::Exact => "exact",
+            RetryAfterMode::Millis => "ms",
             RetryAfterMode::Seconds => "seconds",
         }
     }
 
-    /// The header value for a wait of `wait` (None: the bucket can never admit).
+    /// The header for a wait (`None`: the attempt could never pass).
     pub fn header(self, wait: Option<SimDuration>) -> Option<SimDuration> {
         let wait = wait?;
+        let round_up = |unit: u64| wait.div_ceil(unit).saturating_mul(unit);
         match self {
             RetryAfterMode::None => None,
             RetryAfterMode::Exact => Some(wait),
-            RetryAfterMode::Seconds => {
-                let s = crate::time::NANOS_PER_SEC;
-                Some(wait.div_ceil(s).saturating_mul(s))
-            }
+            RetryAfterMode::Millis => Some(round_up(1_000_000)),
+            RetryAfterMode::Seconds => Some(round_up(crate::time::NANOS_PER_SEC)),
         }
     }
 }
 
-/// The limiter's answer to one attempt.
+/// Which limit a 429 names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    /// Passed every bucket; the tokens are taken.
-    Admitted,
-    /// 429, with the `Retry-After` value if the limiter sends one.
-    Rejected { retry_after: Option<SimDuration> },
+pub enum Limit {
+    /// Requests per minute.
+    Requests,
+    /// Tokens per minute (input + output estimate).
+    Tokens,
+    /// Input tokens per minute.
+    InputTokens,
+    /// Output tokens per minute.
+    OutputTokens,
 }
 
-/// All buckets in front of the server. An attempt must pass every bucket;
-/// a rejected attempt takes nothing from any of them.
+impl Limit {
+    /// Every limit, in the order buckets are checked and reported.
+    pub const ALL: [Limit; 4] = [
+        Limit::Requests,
+        Limit::Tokens,
+        Limit::InputTokens,
+        Limit::OutputTokens,
+    ];
+
+    /// The name used in report columns (`rejected_429_<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::Requests => "requests",
+            Limit::Tokens => "tokens",
+            Limit::InputTokens => "input_tokens",
+            Limit::OutputTokens => "output_tokens",
+        }
+    }
+}
+
+/// The limiter's answer to an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// 429, naming the limit that binds (the one the attempt would wait
+    /// longest for; ties go to the first in [`Limit::ALL`] order) and the
+    /// `Retry-After` sent, if any.
+    Rejected {
+        limit: Limit,
+        retry_after: Option<SimDuration>,
+    },
+}
+
+/// What an attempt costs each bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    pub input_tokens: u64,
+    /// Output tokens reserved at admission (`max_tokens`, or the actual
+    /// output when the request sets no `max_tokens`).
+    pub output_reserved: u64,
+}
+
+/// How output tokens are charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputCharge {
+    /// The reservation stands (OpenAI: input + `max_tokens` at admission).
+    Reserved,
+    /// The reservation is corrected to the tokens generated when the
+    /// attempt ends (Anthropic, for output tokens): the unused part is
+    /// given back.
+    Actual,
+}
+
+impl OutputCharge {
+    pub const NAMES: [&'static str; 2] = ["max_tokens", "actual"];
+
+    pub fn from_name(name: &str) -> Option<OutputCharge> {
+        match name {
+            "max_tokens" => Some(OutputCharge::Reserved),
+            "actual" => Some(OutputCharge::Actual),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputCharge::Reserved => "max_tokens",
+            OutputCharge::Actual => "actual",
+        }
+    }
+}
+
+/// A provider's (or one model's) rate limits: every configured bucket must
+/// admit an attempt, or it is rejected and charged nothing.
 #[derive(Debug, Clone)]
 pub struct Limiter {
-    /// Requests per minute: cost 1 per attempt.
-    pub requests: Option<TokenBucket>,
-    /// Tokens per minute: cost input tokens + max_tokens per attempt.
-    pub tokens: Option<TokenBucket>,
-    /// What 429s say about when to come back.
+    /// Buckets in [`Limit::ALL`] order; `None` where there is no limit.
+    pub buckets: [Option<TokenBucket>; 4],
     pub retry_after: RetryAfterMode,
+    pub output_charge: OutputCharge,
 }
 
 impl Limiter {
-    /// Decides on an attempt arriving at `now` that would consume
-    /// `token_cost` tokens from the tokens bucket.
-    pub fn admit(&mut self, now: SimTime, token_cost: u64) -> Admission {
-        let mut wait: Option<SimDuration> = Some(0);
-        for (bucket, cost) in [(&mut self.requests, 1), (&mut self.tokens, token_cost)] {
-            if let Some(b) = bucket {
-                // The attempt passes when every bucket has refilled: the
-                // longest of the waits (never, if any is never).
-                wait = match (wait, b.wait_for(now, cost)) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
+    /// The request bucket, if requests are limited.
+    pub fn requests(&self) -> Option<&TokenBucket> {
+        self.buckets[0].as_ref()
+    }
+
+    fn charge(limit: Limit, cost: Cost) -> u64 {
+        match limit {
+            Limit::Requests => 1,
+            Limit::Tokens => cost.input_tokens.saturating_add(cost.output_reserved),
+            Limit::InputTokens => cost.input_tokens,
+            Limit::OutputTokens => cost.output_reserved,
+        }
+    }
+
+    /// Admits an attempt at `now` if every bucket holds its cost, taking
+    /// it from each; otherwise takes nothing.
+    pub fn admit(&mut self, now: SimTime, cost: Cost) -> Admission {
+        let mut binding: Option<(Limit, Option<SimDuration>)> = None;
+        for (limit, bucket) in Limit::ALL.into_iter().zip(&mut self.buckets) {
+            let Some(b) = bucket else { continue };
+            let wait = b.wait_for(now, Self::charge(limit, cost));
+            if wait == Some(0) {
+                continue;
+            }
+            // `None` (never) is the longest wait of all.
+            let longer = match (binding, wait) {
+                (None, _) => true,
+                (Some((_, Some(a))), Some(w)) => w > a,
+                (Some((_, Some(_))), None) => true,
+                (Some((_, None)), _) => false,
+            };
+            if longer {
+                binding = Some((limit, wait));
             }
         }
-        if wait == Some(0) {
-            if let Some(b) = &mut self.requests {
-                b.take(now, 1);
+        match binding {
+            None => {
+                for (limit, bucket) in Limit::ALL.into_iter().zip(&mut self.buckets) {
+                    if let Some(b) = bucket {
+                        b.take(now, Self::charge(limit, cost));
+                    }
+                }
+                Admission::Admitted
             }
-            if let Some(b) = &mut self.tokens {
-                b.take(now, token_cost);
-            }
-            Admission::Admitted
-        } else {
-            Admission::Rejected {
+            Some((limit, wait)) => Admission::Rejected {
+                limit,
                 retry_after: self.retry_after.header(wait),
+            },
+        }
+    }
+
+    /// An admitted attempt ended having generated `generated` of its
+    /// `reserved` output tokens: with [`OutputCharge::Actual`] the rest of
+    /// the reservation goes back to the token and output-token buckets.
+    pub fn settle(&mut self, now: SimTime, reserved: u64, generated: u64) {
+        if self.output_charge != OutputCharge::Actual || generated >= reserved {
+            return;
+        }
+        let unused = reserved - generated;
+        for limit in [Limit::Tokens, Limit::OutputTokens] {
+            if let Some(b) = &mut self.buckets[limit as usize] {
+                b.give_back(now, unused);
             }
         }
     }
@@ -275,6 +417,14 @@ mod tests {
             RetryAfterMode::Seconds.header(Some(NANOS_PER_SEC + 1)),
             Some(2 * NANOS_PER_SEC)
         );
+        assert_eq!(
+            RetryAfterMode::Millis.header(Some(250 * ms)),
+            Some(250 * ms)
+        );
+        assert_eq!(
+            RetryAfterMode::Millis.header(Some(250 * ms + 1)),
+            Some(251 * ms)
+        );
         assert_eq!(RetryAfterMode::None.header(Some(5)), None);
         assert_eq!(RetryAfterMode::Exact.header(None), None);
     }
@@ -290,24 +440,111 @@ mod tests {
         assert_eq!(b.try_take(t + wait, 1), Ok(()));
     }
 
+    fn limiter(buckets: [Option<TokenBucket>; 4], charge: OutputCharge) -> Limiter {
+        Limiter {
+            buckets,
+            retry_after: RetryAfterMode::Exact,
+            output_charge: charge,
+        }
+    }
+
+    fn cost(input_tokens: u64, output_reserved: u64) -> Cost {
+        Cost {
+            input_tokens,
+            output_reserved,
+        }
+    }
+
     #[test]
     fn limiter_needs_every_bucket_and_charges_none_on_rejection() {
-        let mut l = Limiter {
-            requests: Some(TokenBucket::new(60.0, 10)),
-            tokens: Some(TokenBucket::new(6000.0, 1000)),
-            retry_after: RetryAfterMode::Exact,
-        };
-        assert_eq!(l.admit(0, 600), Admission::Admitted);
+        let mut l = limiter(
+            [
+                Some(TokenBucket::new(60.0, 10)),
+                Some(TokenBucket::new(6000.0, 1000)),
+                None,
+                None,
+            ],
+            OutputCharge::Reserved,
+        );
+        assert_eq!(l.admit(0, cost(100, 500)), Admission::Admitted);
         // The request bucket has 9 left but the token bucket only 400:
         // 200 tokens missing at 100 per second is 2 s.
         assert_eq!(
-            l.admit(0, 600),
+            l.admit(0, cost(100, 500)),
             Admission::Rejected {
+                limit: Limit::Tokens,
                 retry_after: Some(2 * NANOS_PER_SEC)
             }
         );
-        assert_eq!(l.requests.as_ref().unwrap().level_tokens(0), 9.0);
-        assert_eq!(l.tokens.as_ref().unwrap().level_tokens(0), 400.0);
+        assert_eq!(l.requests().unwrap().level_tokens(0), 9.0);
+        assert_eq!(l.buckets[1].as_ref().unwrap().level_tokens(0), 400.0);
+    }
+
+    #[test]
+    fn the_429_names_the_limit_with_the_longest_wait() {
+        // Requests: 1 per second, burst 2. Input tokens: 100 per second,
+        // burst 100. Output tokens: 50 per second, burst 50.
+        let mut l = limiter(
+            [
+                Some(TokenBucket::new(60.0, 2)),
+                None,
+                Some(TokenBucket::new(6000.0, 100)),
+                Some(TokenBucket::new(3000.0, 50)),
+            ],
+            OutputCharge::Reserved,
+        );
+        assert_eq!(l.admit(0, cost(100, 50)), Admission::Admitted);
+        // One request left, but both token buckets are empty: input needs
+        // 1 s, output 1 s; equal waits go to the first limit.
+        assert_eq!(
+            l.admit(0, cost(100, 50)),
+            Admission::Rejected {
+                limit: Limit::InputTokens,
+                retry_after: Some(NANOS_PER_SEC)
+            }
+        );
+        // 10 input tokens (0.1 s) but 50 output tokens (1 s): output binds.
+        assert_eq!(
+            l.admit(0, cost(10, 50)),
+            Admission::Rejected {
+                limit: Limit::OutputTokens,
+                retry_after: Some(NANOS_PER_SEC)
+            }
+        );
+        // More input than the input bucket holds: never (no Retry-After).
+        assert_eq!(
+            l.admit(0, cost(101, 0)),
+            Admission::Rejected {
+                limit: Limit::InputTokens,
+                retry_after: None
+            }
+        );
+    }
+
+    #[test]
+    fn actual_output_charge_gives_back_the_unused_reservation() {
+        let buckets = || {
+            [
+                None,
+                Some(TokenBucket::new(60.0, 1000)),
+                None,
+                Some(TokenBucket::new(60.0, 600)),
+            ]
+        };
+        let mut anthropic = limiter(buckets(), OutputCharge::Actual);
+        let mut openai = limiter(buckets(), OutputCharge::Reserved);
+        for l in [&mut anthropic, &mut openai] {
+            assert_eq!(l.admit(0, cost(200, 500)), Admission::Admitted);
+            // 120 of the 500 reserved output tokens were generated.
+            l.settle(0, 500, 120);
+        }
+        let level = |l: &Limiter, i: usize| l.buckets[i].as_ref().unwrap().level_tokens(0);
+        // Both took 700 and 500; Anthropic's rule gives back 500 − 120 = 380.
+        assert_eq!((level(&anthropic, 1), level(&anthropic, 3)), (680.0, 480.0));
+        assert_eq!((level(&openai, 1), level(&openai, 3)), (300.0, 100.0));
+        // Never above capacity.
+        anthropic.settle(0, 10_000, 0);
+        assert_eq!(level(&anthropic, 1), 1000.0);
     }
 
     /// Over any interval [s, t] a bucket admits at most burst + rate·(t − s)

@@ -21,6 +21,10 @@ pub struct Server {
     busy: u32,
     queue: VecDeque<(u32, u32)>,
     queue_limit: Option<u64>,
+    /// Queued entries whose client has gone (`cancel_on_disconnect`):
+    /// still in `queue` until they come up, but not counted against the
+    /// queue limit.
+    abandoned: usize,
 }
 
 impl Server {
@@ -31,6 +35,7 @@ impl Server {
             busy: 0,
             queue: VecDeque::new(),
             queue_limit: config.queue_limit,
+            abandoned: 0,
         }
     }
 
@@ -39,10 +44,7 @@ impl Server {
         if self.slots.is_none_or(|s| self.busy < s) {
             self.busy += 1;
             Arrival::Serve
-        } else if self
-            .queue_limit
-            .is_none_or(|q| (self.queue.len() as u64) < q)
-        {
+        } else if self.queue_limit.is_none_or(|q| (self.queued() as u64) < q) {
             self.queue.push_back((req, attempt));
             Arrival::Queued
         } else {
@@ -67,9 +69,22 @@ impl Server {
         self.busy
     }
 
-    /// Attempts waiting.
+    /// Attempts waiting (abandoned ones not counted).
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.queue.len() - self.abandoned
+    }
+
+    /// A queued attempt's client went away; the entry is skipped with
+    /// [`Server::skip_abandoned`] when it comes up.
+    pub fn abandon_queued(&mut self) {
+        self.abandoned += 1;
+    }
+
+    /// The entry [`Server::finish`] just returned was abandoned: it never
+    /// takes the slot. Returns the next entry, as `finish` does.
+    pub fn skip_abandoned(&mut self) -> Option<(u32, u32)> {
+        self.abandoned -= 1;
+        self.finish()
     }
 }
 
@@ -77,14 +92,17 @@ impl Server {
 mod tests {
     use super::*;
     use crate::model::dist::Dist;
+    use crate::scenario::{ErrorRates, Latency};
 
     fn server(concurrency: Option<u32>, queue_limit: Option<u64>) -> Server {
         Server::new(&ServerConfig {
             concurrency,
             queue_limit,
-            latency: Dist::Constant(0.0),
-            error_rate: 0.0,
+            latency: Latency::Fixed(Dist::Constant(0.0)),
+            slowdown: 0.0,
+            errors: ErrorRates::NONE,
             outages: vec![],
+            cancel_on_disconnect: true,
         })
     }
 
@@ -100,6 +118,22 @@ mod tests {
         assert_eq!(s.finish(), None);
         assert_eq!(s.finish(), None);
         assert_eq!((s.busy(), s.queued()), (0, 0));
+    }
+
+    #[test]
+    fn abandoned_entries_free_queue_room_and_are_skipped() {
+        let mut s = server(Some(1), Some(2));
+        assert_eq!(s.arrive(0, 1), Arrival::Serve);
+        assert_eq!(s.arrive(1, 1), Arrival::Queued);
+        assert_eq!(s.arrive(2, 1), Arrival::Queued);
+        assert_eq!(s.arrive(3, 1), Arrival::Full);
+        // (1, 1) is abandoned: room for one more.
+        s.abandon_queued();
+        assert_eq!(s.queued(), 1);
+        assert_eq!(s.arrive(3, 1), Arrival::Queued);
+        assert_eq!(s.finish(), Some((1, 1)));
+        assert_eq!(s.skip_abandoned(), Some((2, 1)));
+        assert_eq!((s.busy(), s.queued()), (1, 1));
     }
 
     #[test]

@@ -10,32 +10,41 @@ use crate::time::{SimDuration, SimTime};
 use backoff::{Backoff, BackoffState};
 use rand::Rng;
 
-/// Which failures are retried.
+/// A set of failures (which are retried, which send a request to its
+/// fallback model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryOn {
     /// 429 Too Many Requests.
     pub rate_limited: bool,
-    /// 5xx server errors (including outages).
-    pub server_error: bool,
+    /// 500 Internal Server Error.
+    pub http_500: bool,
+    /// 503 Service Unavailable (also outages and a full server queue).
+    pub http_503: bool,
+    /// 529 Overloaded.
+    pub http_529: bool,
     /// The client's per-attempt timeout.
     pub timeout: bool,
 }
 
 impl RetryOn {
-    /// Names as written in `retry_on = [...]`.
-    pub const NAMES: [&'static str; 3] = ["429", "5xx", "timeout"];
+    /// Names as written in `retry_on = [...]`; "5xx" means 500, 503 and 529.
+    pub const NAMES: [&'static str; 6] = ["429", "5xx", "500", "503", "529", "timeout"];
 
-    /// Retry everything: the default.
+    /// Every failure: the default of `retry_on`.
     pub const ALL: RetryOn = RetryOn {
         rate_limited: true,
-        server_error: true,
+        http_500: true,
+        http_503: true,
+        http_529: true,
         timeout: true,
     };
 
-    /// Retry nothing.
+    /// No failure.
     pub const NOTHING: RetryOn = RetryOn {
         rate_limited: false,
-        server_error: false,
+        http_500: false,
+        http_503: false,
+        http_529: false,
         timeout: false,
     };
 
@@ -43,16 +52,31 @@ impl RetryOn {
     pub fn add(&mut self, name: &str) -> bool {
         match name {
             "429" => self.rate_limited = true,
-            "5xx" => self.server_error = true,
+            "5xx" => {
+                self.http_500 = true;
+                self.http_503 = true;
+                self.http_529 = true;
+            }
+            "500" => self.http_500 = true,
+            "503" => self.http_503 = true,
+            "529" => self.http_529 = true,
             "timeout" => self.timeout = true,
             _ => return false,
         }
         true
     }
 
-    /// The scenario-file names, in canonical order.
+    /// The scenario-file names, in canonical order ("5xx" for all three).
     pub fn names(&self) -> Vec<&'static str> {
-        let flags = [self.rate_limited, self.server_error, self.timeout];
+        let all_5xx = self.http_500 && self.http_503 && self.http_529;
+        let flags = [
+            self.rate_limited,
+            all_5xx,
+            self.http_500 && !all_5xx,
+            self.http_503 && !all_5xx,
+            self.http_529 && !all_5xx,
+            self.timeout,
+        ];
         Self::NAMES
             .iter()
             .zip(flags)
@@ -61,10 +85,13 @@ impl RetryOn {
             .collect()
     }
 
-    fn covers(&self, failure: Failure) -> bool {
+    /// True if `failure` is in the set.
+    pub fn covers(&self, failure: Failure) -> bool {
         match failure {
             Failure::RateLimited { .. } => self.rate_limited,
-            Failure::ServerError => self.server_error,
+            Failure::ServerError { status: 500 } => self.http_500,
+            Failure::ServerError { status: 529 } => self.http_529,
+            Failure::ServerError { .. } => self.http_503,
             Failure::Timeout => self.timeout,
         }
     }
@@ -75,10 +102,48 @@ impl RetryOn {
 pub enum Failure {
     /// 429, with the `Retry-After` value if one was sent.
     RateLimited { retry_after: Option<SimDuration> },
-    /// A 5xx answer.
-    ServerError,
+    /// A 5xx answer: 500, 503 or 529.
+    ServerError { status: u16 },
     /// No answer within the client's timeout.
     Timeout,
+}
+
+/// What a client does with a `Retry-After` longer than its maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AboveMax {
+    /// Waits its own backoff delay instead (openai-python, anthropic-sdk-python).
+    Backoff,
+    /// Gives the request up.
+    GiveUp,
+}
+
+impl AboveMax {
+    pub const NAMES: [&'static str; 2] = ["backoff", "give_up"];
+
+    pub fn from_name(name: &str) -> Option<AboveMax> {
+        match name {
+            "backoff" => Some(AboveMax::Backoff),
+            "give_up" => Some(AboveMax::GiveUp),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AboveMax::Backoff => "backoff",
+            AboveMax::GiveUp => "give_up",
+        }
+    }
+}
+
+/// Where a strategy sends a request after some failures: another model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fallback {
+    /// Index of the model in the scenario's model list (0 is the main one).
+    pub model: usize,
+    /// After one of these failures, this attempt's request sends every
+    /// further attempt to the fallback model.
+    pub on: RetryOn,
 }
 
 /// Why a request was given up.
@@ -90,6 +155,8 @@ pub enum GiveUp {
     Attempts,
     /// The next attempt would start after the request's deadline.
     Deadline,
+    /// `Retry-After` asked for a longer wait than the client accepts.
+    RetryAfterTooLong,
 }
 
 /// What the client does after a failure.
@@ -117,9 +184,12 @@ pub struct Strategy {
     pub retry_on: RetryOn,
     /// Wait for the 429's `Retry-After` instead of the backoff delay.
     pub honor_retry_after: bool,
-    /// Longest `Retry-After` that is honoured; longer ones fall back to the
-    /// backoff delay. `None`: any.
+    /// Longest `Retry-After` that is honoured (`None`: any).
     pub max_retry_after: Option<SimDuration>,
+    /// What to do with a longer one.
+    pub above_max_retry_after: AboveMax,
+    /// Another model for a request's attempts after some failures.
+    pub fallback: Option<Fallback>,
 }
 
 impl Strategy {
@@ -148,7 +218,13 @@ impl Strategy {
             },
         ) = (self.honor_retry_after, failure)
         {
-            if self.max_retry_after.is_none_or(|max| ra <= max) {
+            // SDKs honour 0 < Retry-After ≤ their maximum; a zero value
+            // falls back to their own backoff.
+            if self.max_retry_after.is_some_and(|max| ra > max) {
+                if self.above_max_retry_after == AboveMax::GiveUp {
+                    return Decision::GiveUp(GiveUp::RetryAfterTooLong);
+                }
+            } else if ra > 0 {
                 delay = ra;
             }
         }
@@ -177,6 +253,8 @@ mod tests {
             retry_on: RetryOn::ALL,
             honor_retry_after: false,
             max_retry_after: None,
+            above_max_retry_after: AboveMax::Backoff,
+            fallback: None,
         }
     }
 
@@ -217,7 +295,7 @@ mod tests {
         let rl = Failure::RateLimited { retry_after: None };
         assert!(matches!(decide(&s, rl, 1, 0), Decision::Retry { .. }));
         assert_eq!(
-            decide(&s, Failure::ServerError, 1, 0),
+            decide(&s, Failure::ServerError { status: 503 }, 1, 0),
             Decision::GiveUp(GiveUp::NotRetryable)
         );
         assert_eq!(
@@ -240,6 +318,15 @@ mod tests {
         assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
         let none = Failure::RateLimited { retry_after: None };
         assert_eq!(decide(&s, none, 1, 0), Decision::Retry { delay: S });
+        // Zero is not honoured (0 < value ≤ max), as in the OpenAI SDK.
+        assert_eq!(decide(&s, ra(0), 1, 0), Decision::Retry { delay: S });
+        // Above the maximum: back off, or give up.
+        s.above_max_retry_after = AboveMax::GiveUp;
+        assert_eq!(
+            decide(&s, ra(7), 1, 0),
+            Decision::GiveUp(GiveUp::RetryAfterTooLong)
+        );
+        assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
     }
 
     #[test]
@@ -261,6 +348,11 @@ mod tests {
         let mut r = RetryOn::NOTHING;
         assert!(r.add("timeout") && r.add("429") && !r.add("404"));
         assert_eq!(r.names(), ["429", "timeout"]);
-        assert_eq!(RetryOn::ALL.names(), RetryOn::NAMES);
+        assert_eq!(RetryOn::ALL.names(), ["429", "5xx", "timeout"]);
+        let mut only = RetryOn::NOTHING;
+        assert!(only.add("529") && only.add("500"));
+        assert_eq!(only.names(), ["500", "529"]);
+        assert!(only.covers(Failure::ServerError { status: 529 }));
+        assert!(!only.covers(Failure::ServerError { status: 503 }));
     }
 }

@@ -8,7 +8,7 @@ use crate::experiment::ExperimentResult;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 27] = [
+pub const SUMMARY_COLUMNS: [&str; 36] = [
     "scenario",
     "strategy",
     "replications",
@@ -37,6 +37,35 @@ pub const SUMMARY_COLUMNS: [&str; 27] = [
     "succeeded",
     "wasted_input_tokens",
     "wasted_output_tokens",
+    "wasted_input_usd",
+    "wasted_output_usd",
+    "errors_500",
+    "errors_503",
+    "errors_529",
+    "rejected_429_requests",
+    "rejected_429_tokens",
+    "rejected_429_input_tokens",
+    "rejected_429_output_tokens",
+];
+
+/// The `models.csv` header: per strategy and model (the main model first),
+/// that model's share of the attempts, outcomes, tokens and money.
+pub const MODELS_COLUMNS: [&str; 15] = [
+    "scenario",
+    "strategy",
+    "model",
+    "attempts",
+    "succeeded",
+    "rejected_429",
+    "errors_5xx",
+    "timeouts",
+    "billed_input_tokens",
+    "billed_output_tokens",
+    "billed_usd",
+    "wasted_input_tokens",
+    "wasted_output_tokens",
+    "wasted_input_usd",
+    "wasted_output_usd",
 ];
 
 /// The `timeseries.csv` header.
@@ -112,9 +141,61 @@ pub fn summary_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<S
                 n(s.succeeded),
                 n(s.wasted_input_tokens),
                 n(s.wasted_output_tokens),
+                n(s.wasted_input_usd),
+                n(s.wasted_output_usd),
+                n(s.errors_500),
+                n(s.errors_503),
+                n(s.errors_529),
+                n(s.rejected_429_by_limit[0]),
+                n(s.rejected_429_by_limit[1]),
+                n(s.rejected_429_by_limit[2]),
+                n(s.rejected_429_by_limit[3]),
             ]
         })
         .collect()
+}
+
+/// The rows of `models.csv`, per strategy (in scenario order) one per
+/// model (in [`Scenario::model_names`] order).
+pub fn models_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<Vec<String>>> {
+    result
+        .strategies
+        .iter()
+        .map(|s| {
+            s.summary
+                .models
+                .iter()
+                .map(|m| {
+                    let n = |x: f64| fmt_num(x, DECIMALS);
+                    vec![
+                        scenario.name.clone(),
+                        s.summary.strategy.clone(),
+                        m.model.clone(),
+                        n(m.attempts),
+                        n(m.succeeded),
+                        n(m.rejected_429),
+                        n(m.errors_5xx),
+                        n(m.timeouts),
+                        n(m.billed_input_tokens),
+                        n(m.billed_output_tokens),
+                        n(m.billed_usd),
+                        n(m.wasted_input_tokens),
+                        n(m.wasted_output_tokens),
+                        n(m.wasted_input_usd),
+                        n(m.wasted_output_usd),
+                    ]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `models.csv`.
+pub fn models_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
+    to_bytes(
+        &MODELS_COLUMNS,
+        models_rows(scenario, result).into_iter().flatten(),
+    )
 }
 
 /// `summary.csv`.

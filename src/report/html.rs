@@ -201,6 +201,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         format_duration(s.report.peak_window)
     );
 
+    h.push_str(&models_table(data));
     h.push_str("<section>\n<h2>Charts</h2>\n");
     for c in charts {
         let title = c.chart.title();
@@ -238,6 +239,59 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         escape(data.scenario_text.trim_end())
     );
     h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+/// Where the attempts went and what they cost, per strategy and model:
+/// billed dollars, and wasted dollars split into input and output.
+fn models_table(data: &ReportData) -> String {
+    let mut h = String::from(
+        "<section>\n<h2>Cost by model</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>",
+    );
+    for col in [
+        "strategy",
+        "model",
+        "attempts",
+        "succeeded",
+        "429s",
+        "5xx",
+        "timeouts",
+        "billed $",
+        "wasted input $",
+        "wasted output $",
+    ] {
+        let _ = write!(h, "<th>{col}</th>");
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for (i, st) in data.result.strategies.iter().enumerate() {
+        for m in &st.summary.models {
+            let _ = write!(
+                h,
+                "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td>",
+                strategy_color_hex(i),
+                escape(&st.summary.strategy),
+                escape(&m.model)
+            );
+            for cell in [
+                fmt_count(m.attempts),
+                fmt_count(m.succeeded),
+                fmt_count(m.rejected_429),
+                fmt_count(m.errors_5xx),
+                fmt_count(m.timeouts),
+                usd(m.billed_usd),
+                usd(m.wasted_input_usd),
+                usd(m.wasted_output_usd),
+            ] {
+                let _ = write!(h, "<td>{}</td>", escape(&cell));
+            }
+            h.push_str("</tr>\n");
+        }
+    }
+    h.push_str(
+        "</tbody>\n</table>\n</div>\n<p class=\"note\">Means per replication, per model a strategy \
+         sent attempts to (the main model first). Wasted dollars paid for generations no client \
+         used: input and output tokens of abandoned attempts. Details in <code>models.csv</code>.</p>\n</section>\n",
+    );
     h
 }
 

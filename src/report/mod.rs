@@ -78,13 +78,17 @@ pub fn render_report(
     result: &ExperimentResult,
     charts: bool,
 ) -> Result<Vec<ReportFile>, Error> {
-    let data: Vec<(&str, Vec<u8>)> = vec![
+    let mut data: Vec<(&str, Vec<u8>)> = vec![
         ("summary.csv", csv::summary_csv(scenario, result)),
         ("timeseries.csv", csv::timeseries_csv(scenario, result)),
         ("tts_cdf.csv", csv::tts_cdf_csv(scenario, result)),
         ("attempts.csv", csv::attempts_csv(scenario, result)),
+        ("models.csv", csv::models_csv(scenario, result)),
         ("scenario.toml", scenario.to_toml().into_bytes()),
     ];
+    if let crate::scenario::WorkloadKind::Trace { rows } = &scenario.workload.kind {
+        data.push((read::TRACE_FILE, crate::scenario::trace::to_csv(rows)));
+    }
     let mut files: Vec<ReportFile> = Vec::new();
     if charts {
         let written = read::from_files(Path::new(&scenario.name), &data)

@@ -4,22 +4,28 @@
 //! back through this module, so `backsim plot` on the folder later draws
 //! exactly the same charts.
 
-use super::csv::{ATTEMPTS_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, TTS_CDF_COLUMNS};
+use super::csv::{
+    ATTEMPTS_COLUMNS, MODELS_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, TTS_CDF_COLUMNS,
+};
 use crate::Error;
 use crate::experiment::{ExperimentResult, StrategyResult};
-use crate::metrics::summary::{CdfPoint, SeriesPoint, StrategySummary};
+use crate::metrics::summary::{CdfPoint, ModelSummary, SeriesPoint, StrategySummary};
 use crate::scenario::{self, Scenario};
 use std::collections::HashMap;
 use std::path::Path;
 
 /// The files a report folder must hold for its charts to be drawn.
-pub const INPUT_FILES: [&str; 5] = [
+pub const INPUT_FILES: [&str; 6] = [
     "scenario.toml",
     "summary.csv",
     "timeseries.csv",
     "tts_cdf.csv",
     "attempts.csv",
+    "models.csv",
 ];
+
+/// The copy of a replayed trace, present in reports of trace scenarios.
+pub const TRACE_FILE: &str = crate::scenario::TRACE_COPY;
 
 /// A report folder's contents, read back.
 #[derive(Debug, Clone)]
@@ -44,6 +50,11 @@ pub fn read_dir(dir: &Path) -> Result<ReportData, Error> {
         })?;
         files.push((name, bytes));
     }
+    // A trace scenario's report keeps its trace; parsing scenario.toml
+    // says so if it is missing.
+    if let Ok(bytes) = std::fs::read(dir.join(TRACE_FILE)) {
+        files.push((TRACE_FILE, bytes));
+    }
     from_files(dir, &files)
 }
 
@@ -60,8 +71,22 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     let toml_path = dir.join("scenario.toml");
     let scenario_text = String::from_utf8(file("scenario.toml")?.to_vec())
         .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
-    let scenario = scenario::parse(&scenario_text, &toml_path.display().to_string(), "scenario")
-        .map_err(Error::Scenario)?;
+    // A trace scenario refers to the copy of its trace in the folder.
+    let trace = |name: &str| -> Result<(Vec<u8>, String), String> {
+        let shown = dir.join(name).display().to_string();
+        files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| (b.clone(), shown.clone()))
+            .ok_or_else(|| format!("{shown} is missing"))
+    };
+    let scenario = scenario::parse_with(
+        &scenario_text,
+        &toml_path.display().to_string(),
+        "scenario",
+        &trace,
+    )
+    .map_err(Error::Scenario)?;
 
     let summary = Table::parse(dir, "summary.csv", file("summary.csv")?, &SUMMARY_COLUMNS)?;
     let mut strategies: Vec<StrategyResult> = Vec::new();
@@ -138,6 +163,27 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
         d[k] = share;
     }
 
+    let models = Table::parse(dir, "models.csv", file("models.csv")?, &MODELS_COLUMNS)?;
+    for row in &models.rows {
+        let i = index(row)?;
+        let n = |c: &str| row.num(c);
+        strategies[i].summary.models.push(ModelSummary {
+            model: row.text("model").to_string(),
+            attempts: n("attempts")?,
+            succeeded: n("succeeded")?,
+            rejected_429: n("rejected_429")?,
+            errors_5xx: n("errors_5xx")?,
+            timeouts: n("timeouts")?,
+            billed_input_tokens: n("billed_input_tokens")?,
+            billed_output_tokens: n("billed_output_tokens")?,
+            billed_usd: n("billed_usd")?,
+            wasted_input_tokens: n("wasted_input_tokens")?,
+            wasted_output_tokens: n("wasted_output_tokens")?,
+            wasted_input_usd: n("wasted_input_usd")?,
+            wasted_output_usd: n("wasted_output_usd")?,
+        });
+    }
+
     Ok(ReportData {
         scenario,
         scenario_text,
@@ -179,7 +225,19 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         succeeded: n("succeeded")?,
         wasted_input_tokens: n("wasted_input_tokens")?,
         wasted_output_tokens: n("wasted_output_tokens")?,
+        wasted_input_usd: n("wasted_input_usd")?,
+        wasted_output_usd: n("wasted_output_usd")?,
+        errors_500: n("errors_500")?,
+        errors_503: n("errors_503")?,
+        errors_529: n("errors_529")?,
+        rejected_429_by_limit: [
+            n("rejected_429_requests")?,
+            n("rejected_429_tokens")?,
+            n("rejected_429_input_tokens")?,
+            n("rejected_429_output_tokens")?,
+        ],
         attempts_distribution: Vec::new(),
+        models: Vec::new(),
     })
 }
 

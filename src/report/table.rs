@@ -6,7 +6,8 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
-/// A readable table: one row per strategy.
+/// A readable table: one row per strategy; with fallback models, a
+/// second table of where each strategy's attempts went and what they cost.
 pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
     let header = [
         "strategy",
@@ -17,12 +18,12 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         "peak load",
         "wasted $",
     ];
-    let rows: Vec<[String; 7]> = result
+    let rows: Vec<Vec<String>> = result
         .strategies
         .iter()
         .map(|s| {
             let s = &s.summary;
-            [
+            vec![
                 s.strategy.clone(),
                 success(s),
                 secs(s.tts_p50_s),
@@ -31,15 +32,6 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
                 ratio(s.peak_load),
                 usd(s.wasted_usd),
             ]
-        })
-        .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
         })
         .collect();
     let mut out = String::new();
@@ -51,35 +43,73 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         reps,
         if reps == 1 { "" } else { "s" }
     );
-    let line = |cells: &[String]| {
-        cells
+    out.push_str(&grid(&header, &rows, 1));
+    if !scenario.models.is_empty() {
+        let rows: Vec<Vec<String>> = result
+            .strategies
             .iter()
+            .flat_map(|s| {
+                s.summary.models.iter().map(|m| {
+                    vec![
+                        s.summary.strategy.clone(),
+                        m.model.clone(),
+                        ratio(m.attempts),
+                        ratio(m.succeeded),
+                        usd(m.billed_usd),
+                        usd(m.wasted_input_usd + m.wasted_output_usd),
+                    ]
+                })
+            })
+            .collect();
+        out.push('\n');
+        out.push_str(&grid(
+            &[
+                "strategy",
+                "model",
+                "attempts",
+                "succeeded",
+                "billed $",
+                "wasted $",
+            ],
+            &rows,
+            2,
+        ));
+    }
+    out
+}
+
+/// Columns padded to their widest cell, the first `names` left-aligned
+/// (names), the rest right-aligned (numbers), under a rule.
+fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        cells
             .enumerate()
             .map(|(c, cell)| {
-                let pad = widths[c] - cell.chars().count();
-                // Names left-aligned, numbers right-aligned.
-                if c == 0 {
-                    format!("{cell}{}", " ".repeat(pad))
+                let pad = " ".repeat(widths[c] - cell.chars().count());
+                if c < names {
+                    format!("{cell}{pad}")
                 } else {
-                    format!("{}{cell}", " ".repeat(pad))
+                    format!("{pad}{cell}")
                 }
             })
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    let _ = writeln!(out, "{}", line(&head));
-    let _ = writeln!(
-        out,
-        "{}",
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  ")
-    );
-    for r in &rows {
-        let _ = writeln!(out, "{}", line(r));
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", line(&mut header.iter().copied()));
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    let _ = writeln!(out, "{}", rule.join("  "));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(&mut r.iter().map(String::as_str)));
     }
     out
 }

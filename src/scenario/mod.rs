@@ -10,11 +10,13 @@ mod error;
 mod raw;
 mod resolve;
 mod resolved;
+pub mod trace;
 
 pub use error::{Problem, ScenarioError};
+pub use resolved::TRACE_COPY;
 
 use crate::model::dist::Dist;
-use crate::model::limiter::RetryAfterMode;
+use crate::model::limiter::{Limiter, OutputCharge, RetryAfterMode, TokenBucket};
 use crate::policy::Strategy;
 use crate::pricing::Pricing;
 use crate::time::SimDuration;
@@ -54,6 +56,44 @@ pub struct Scenario {
     pub report: ReportConfig,
     /// The strategies to compare, in file order.
     pub strategies: Vec<Strategy>,
+    /// Further models strategies may fall back to (`[[model]]`), each with
+    /// its own limits, servers and prices. The main model is the one
+    /// `[limiter]`, `[server]` and `[pricing]` describe.
+    pub models: Vec<ModelConfig>,
+}
+
+impl Scenario {
+    /// The main model's name: its `[pricing] model`, or "primary".
+    pub fn primary_model(&self) -> &str {
+        self.pricing.model.as_deref().unwrap_or("primary")
+    }
+
+    /// Every model's name, the main model first (index 0), then
+    /// `[[model]]` tables in file order: the index strategies and reports
+    /// use.
+    pub fn model_names(&self) -> Vec<&str> {
+        std::iter::once(self.primary_model())
+            .chain(self.models.iter().map(|m| m.name.as_str()))
+            .collect()
+    }
+
+    /// Every model's prices, in [`Scenario::model_names`] order.
+    pub fn model_prices(&self) -> Vec<Pricing> {
+        std::iter::once(self.pricing.clone())
+            .chain(self.models.iter().map(|m| m.pricing.clone()))
+            .collect()
+    }
+}
+
+/// A model a strategy can fall back to: another deployment or provider,
+/// with its own rate limits, servers and prices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelConfig {
+    /// How strategies name it (`fallback.model`) and reports list it.
+    pub name: String,
+    pub pricing: Pricing,
+    pub limiter: LimiterConfig,
+    pub server: ServerConfig,
 }
 
 /// The traffic.
@@ -91,6 +131,19 @@ pub enum WorkloadKind {
         think_time: Dist,
         spread: SimDuration,
     },
+    /// Replay: one request per row of a trace file, at its time and with
+    /// its token counts; row `i` belongs to client `i mod clients`.
+    Trace { rows: std::sync::Arc<[TraceRow]> },
+}
+
+/// One request of a replayed trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRow {
+    /// When the request starts.
+    pub start: SimDuration,
+    pub input_tokens: u64,
+    /// Output tokens the model generates (before `max_tokens`).
+    pub output_tokens: u64,
 }
 
 impl WorkloadKind {
@@ -100,19 +153,71 @@ impl WorkloadKind {
             WorkloadKind::Burst { .. } => "burst",
             WorkloadKind::Poisson { .. } => "poisson",
             WorkloadKind::Closed { .. } => "closed",
+            WorkloadKind::Trace { .. } => "trace",
         }
     }
 }
 
-/// Rate limits.
+/// Rate limits: (per minute, burst) for each limited quantity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimiterConfig {
-    /// Requests bucket: (per minute, burst), if limited.
+    /// Requests.
     pub requests: Option<(f64, u64)>,
-    /// Tokens bucket: (per minute, burst), if limited.
+    /// Tokens: input + reserved output.
     pub tokens: Option<(f64, u64)>,
+    /// Input tokens alone.
+    pub input_tokens: Option<(f64, u64)>,
+    /// Reserved output tokens alone.
+    pub output_tokens: Option<(f64, u64)>,
+    /// Enforce each per-minute limit per second: a bucket that holds one
+    /// second's refill (the bursts are not used).
+    pub quantized: bool,
+    /// Whether output reservations are corrected to what was generated.
+    pub output_charge: OutputCharge,
     /// What 429s carry.
     pub retry_after: RetryAfterMode,
+}
+
+impl LimiterConfig {
+    /// No limits at all.
+    pub fn unlimited() -> LimiterConfig {
+        LimiterConfig {
+            requests: None,
+            tokens: None,
+            input_tokens: None,
+            output_tokens: None,
+            quantized: false,
+            output_charge: OutputCharge::Reserved,
+            retry_after: RetryAfterMode::Exact,
+        }
+    }
+
+    /// The limits as (per minute, burst), in `Limit::ALL` order.
+    pub fn limits(&self) -> [Option<(f64, u64)>; 4] {
+        [
+            self.requests,
+            self.tokens,
+            self.input_tokens,
+            self.output_tokens,
+        ]
+    }
+
+    /// A fresh limiter with full buckets.
+    pub fn build(&self) -> Limiter {
+        Limiter {
+            buckets: self.limits().map(|l| {
+                l.map(|(per_minute, burst)| {
+                    if self.quantized {
+                        TokenBucket::per_second(per_minute)
+                    } else {
+                        TokenBucket::new(per_minute, burst)
+                    }
+                })
+            }),
+            retry_after: self.retry_after,
+            output_charge: self.output_charge,
+        }
+    }
 }
 
 /// The server behind the limiter.
@@ -122,12 +227,48 @@ pub struct ServerConfig {
     pub concurrency: Option<u32>,
     /// Longest FIFO queue; a full queue answers 503 (`None`: unbounded).
     pub queue_limit: Option<u64>,
-    /// Service time per attempt, in nanoseconds.
-    pub latency: Dist,
-    /// Probability that a served attempt ends in a 5xx.
-    pub error_rate: f64,
-    /// Windows during which every attempt reaching the server gets a 503.
+    /// How long serving an attempt takes.
+    pub latency: Latency,
+    /// Service times are stretched by (1 + slowdown × attempts in service
+    /// / concurrency), counted when service starts (0: no slowdown).
+    pub slowdown: f64,
+    /// Error probabilities per admitted attempt.
+    pub errors: ErrorRates,
+    /// Windows during which the server answers 503, or nothing.
     pub outages: Vec<Outage>,
+    /// On a client's timeout, stop its generation and bill only what was
+    /// generated (`false`: generate and bill everything).
+    pub cancel_on_disconnect: bool,
+}
+
+/// Service time of an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Latency {
+    /// Drawn from a distribution (nanoseconds), whatever the request.
+    Fixed(Dist),
+    /// Time to first token (drawn, nanoseconds), then the request's output
+    /// tokens at `tokens_per_s`.
+    Streaming { ttft: Dist, tokens_per_s: f64 },
+}
+
+/// Probabilities that an admitted attempt fails, by status.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ErrorRates {
+    /// 500 Internal Server Error, answered when service ends (the slot was
+    /// used; nothing is billed).
+    pub http_500: f64,
+    /// 503 Service Unavailable, answered at once on arrival.
+    pub http_503: f64,
+    /// 529 Overloaded (Anthropic), answered at once on arrival.
+    pub http_529: f64,
+}
+
+impl ErrorRates {
+    pub const NONE: ErrorRates = ErrorRates {
+        http_500: 0.0,
+        http_503: 0.0,
+        http_529: 0.0,
+    };
 }
 
 /// A server outage window.
@@ -137,6 +278,8 @@ pub struct Outage {
     pub start: SimDuration,
     /// How long it lasts.
     pub duration: SimDuration,
+    /// Attempts get no answer at all (clients time out) instead of a 503.
+    pub silent: bool,
 }
 
 impl Outage {
@@ -158,7 +301,27 @@ pub struct ReportConfig {
 /// Parses and validates the text of a scenario file. `file` names it in
 /// error messages; `default_name` is used when the file has no `name`.
 pub fn parse(src: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
-    resolve::parse(src, default_name).map_err(|problems| ScenarioError {
+    parse_in(src, file, default_name, std::path::Path::new("."))
+}
+
+/// [`parse`], reading relative file names (traces) from `dir`.
+pub fn parse_in(
+    src: &str,
+    file: &str,
+    default_name: &str,
+    dir: &std::path::Path,
+) -> Result<Scenario, ScenarioError> {
+    parse_with(src, file, default_name, &trace::from_dir(dir))
+}
+
+/// [`parse`], reading trace files through `files`.
+pub fn parse_with(
+    src: &str,
+    file: &str,
+    default_name: &str,
+    files: trace::FileSource,
+) -> Result<Scenario, ScenarioError> {
+    resolve::parse(src, default_name, files).map_err(|problems| ScenarioError {
         file: file.to_string(),
         problems,
     })
@@ -179,7 +342,8 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    parse(&src, &file, stem).map_err(crate::Error::Scenario)
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    parse_in(&src, &file, stem, dir).map_err(crate::Error::Scenario)
 }
 
 #[cfg(test)]

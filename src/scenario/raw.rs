@@ -32,6 +32,21 @@ pub struct RawScenario {
     pub report: RawReport,
     #[serde(default)]
     pub strategy: Vec<S<RawStrategy>>,
+    #[serde(default)]
+    pub model: Vec<S<RawModel>>,
+}
+
+/// A `[[model]]` table: another model to fall back to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub name: S<String>,
+    #[serde(default)]
+    pub pricing: RawPricing,
+    #[serde(default)]
+    pub limiter: RawLimiter,
+    /// Absent: the same servers as the main model (a copy, not shared).
+    pub server: Option<RawServer>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +59,7 @@ pub struct RawWorkload {
     pub duration: Option<S<String>>,
     pub requests_per_client: Option<S<i64>>,
     pub think_time: Option<S<toml::Value>>,
+    pub file: Option<S<String>>,
     #[serde(default)]
     pub tokens: RawTokens,
 }
@@ -63,6 +79,12 @@ pub struct RawLimiter {
     pub request_burst: Option<S<i64>>,
     pub tokens_per_minute: Option<S<f64>>,
     pub token_burst: Option<S<i64>>,
+    pub input_tokens_per_minute: Option<S<f64>>,
+    pub input_token_burst: Option<S<i64>>,
+    pub output_tokens_per_minute: Option<S<f64>>,
+    pub output_token_burst: Option<S<i64>>,
+    pub quantized: Option<S<bool>>,
+    pub output_charge: Option<S<String>>,
     pub retry_after: Option<S<String>>,
 }
 
@@ -78,9 +100,26 @@ pub struct RawServer {
     pub concurrency: Option<S<i64>>,
     pub queue_limit: Option<S<i64>>,
     pub latency: Option<S<toml::Value>>,
+    pub ttft: Option<S<toml::Value>>,
+    pub decode_tokens_per_s: Option<S<f64>>,
+    pub slowdown: Option<S<f64>>,
     pub error_rate: Option<S<f64>>,
+    pub errors: Option<S<RawErrors>>,
     #[serde(default)]
     pub outages: Vec<S<RawOutage>>,
+    pub cancel_on_disconnect: Option<bool>,
+}
+
+/// `errors = { "500" = 0.01, "503" = 0.0, "529" = 0.02 }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawErrors {
+    #[serde(rename = "500")]
+    pub http_500: Option<S<f64>>,
+    #[serde(rename = "503")]
+    pub http_503: Option<S<f64>>,
+    #[serde(rename = "529")]
+    pub http_529: Option<S<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +127,7 @@ pub struct RawServer {
 pub struct RawOutage {
     pub start: S<String>,
     pub duration: S<String>,
+    pub response: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +161,16 @@ pub struct RawStrategy {
     pub retry_on: Option<S<Vec<S<String>>>>,
     pub honor_retry_after: Option<bool>,
     pub max_retry_after: Option<S<String>>,
+    pub above_max_retry_after: Option<S<String>>,
+    pub fallback: Option<S<RawFallback>>,
+}
+
+/// `fallback = { model = "…", on = ["429", "5xx"] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFallback {
+    pub model: S<String>,
+    pub on: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,14 +2,15 @@
 //! problem (with its position) instead of stopping at the first.
 
 use super::raw::*;
+use super::trace::FileSource;
 use super::{
-    LimiterConfig, MAX_TOKENS_PER_REQUEST, Outage, Problem, ReportConfig, Scenario, ServerConfig,
-    Workload, WorkloadKind,
+    ErrorRates, Latency, LimiterConfig, MAX_TOKENS_PER_REQUEST, ModelConfig, Outage, Problem,
+    ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
 };
 use crate::model::dist::Dist;
-use crate::model::limiter::RetryAfterMode;
+use crate::model::limiter::{OutputCharge, RetryAfterMode};
 use crate::policy::backoff::{BACKOFF_KINDS, Backoff};
-use crate::policy::{RetryOn, Strategy};
+use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
 use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, parse_duration};
 use toml::Spanned;
@@ -30,7 +31,8 @@ pub const MAX_EXPECTED_REQUESTS: f64 = 1e9;
 /// Most time-series buckets a run may need (horizon / report.bucket).
 pub const MAX_BUCKETS: u64 = 1_000_000;
 
-pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+/// Parses and validates `src`; trace files are read through `files`.
+pub fn parse(src: &str, default_name: &str, files: FileSource) -> Result<Scenario, Vec<Problem>> {
     let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
     let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
         // Spanned<T> shows up in the path as a private field; drop it.
@@ -44,6 +46,7 @@ pub fn parse(src: &str, default_name: &str) -> Result<Scenario, Vec<Problem>> {
     })?;
     let mut cx = Cx {
         src,
+        files,
         problems: Vec::new(),
     };
     let scenario = cx.scenario(raw, default_name);
@@ -70,6 +73,8 @@ fn toml_problem(src: &str, e: &toml::de::Error, path: &str) -> Problem {
 /// found so far.
 struct Cx<'a> {
     src: &'a str,
+    /// Where trace files are read from.
+    files: FileSource<'a>,
     problems: Vec<Problem>,
 }
 
@@ -246,17 +251,48 @@ impl Cx<'_> {
         // so one mistake gives one message.
         let horizon_for_checks = if horizon == 0 { u64::MAX } else { horizon };
         let workload = self.workload(&raw.workload, horizon_for_checks, horizon);
-        let limiter = self.limiter(&raw.limiter);
+        let limiter = self.limiter(&raw.limiter, "limiter");
         let network_one_way = match &raw.network.one_way {
             Some(v) => self.duration_dist(v, "network.one_way"),
             None => Dist::Constant(0.0),
         };
-        let server = self.server(&raw.server, horizon_for_checks);
+        let server = self.server(&raw.server, "server", horizon_for_checks);
         let client_timeout = match &raw.client.timeout {
             Some(t) => Some(self.positive_duration(t, "client.timeout")),
             None => Some(600 * NANOS_PER_SEC),
         };
-        let pricing = self.pricing(&raw.pricing);
+        let pricing = self.pricing(&raw.pricing, "pricing");
+        let primary_name = pricing
+            .model
+            .clone()
+            .unwrap_or_else(|| "primary".to_string());
+        let mut models: Vec<ModelConfig> = Vec::new();
+        for (i, m) in raw.model.iter().enumerate() {
+            let m = m.get_ref();
+            let key = format!("model[{i}]");
+            let name = m.name.get_ref().clone();
+            if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
+                self.problem(
+                    &m.name,
+                    &format!("{key}.name"),
+                    "must be a non-empty name without commas, quotes or line breaks",
+                );
+            } else if name == primary_name || models.iter().any(|o| o.name == name) {
+                self.problem(&m.name, &format!("{key}.name"), format!(
+                    "\"{name}\" already names a model (the main model is named by [pricing] model, or \"primary\"); model names must be unique"
+                ));
+            }
+            let server = match &m.server {
+                Some(s) => self.server(s, &format!("{key}.server"), horizon_for_checks),
+                None => server.clone(),
+            };
+            models.push(ModelConfig {
+                name,
+                pricing: self.pricing(&m.pricing, &format!("{key}.pricing")),
+                limiter: self.limiter(&m.limiter, &format!("{key}.limiter")),
+                server,
+            });
+        }
         let report = ReportConfig {
             bucket: raw.report.bucket.as_ref().map_or(NANOS_PER_SEC, |b| {
                 self.positive_duration(b, "report.bucket")
@@ -280,28 +316,10 @@ impl Cx<'_> {
                 )),
             }
         }
-        // An attempt whose token cost exceeds the token bucket could never
-        // be admitted; with fixed sizes that is certain, so say so now.
-        if let (Some((_, burst)), Dist::Constant(input)) = (limiter.tokens, &workload.input_tokens)
-        {
-            let out = match (workload.max_tokens, &workload.output_tokens) {
-                (Some(m), _) => Some(m as f64),
-                (None, Dist::Constant(o)) => Some(*o),
-                _ => None,
-            };
-            if let Some(out) = out {
-                let cost = input + out;
-                if cost > burst as f64 {
-                    let at = raw.limiter.token_burst.as_ref().map(|b| b.span()).or(raw
-                        .limiter
-                        .tokens_per_minute
-                        .as_ref()
-                        .map(|t| t.span()));
-                    self.problems.push(Problem::at(self.src, at, "limiter.token_burst", format!(
-                        "every attempt costs {cost} tokens (input + max_tokens) but the token bucket holds only {burst}: no attempt could ever be admitted"
-                    )));
-                }
-            }
+        self.check_token_costs(&workload, &limiter, &raw.limiter, "limiter");
+        for (i, (m, raw_m)) in models.iter().zip(&raw.model).enumerate() {
+            let prefix = format!("model[{i}].limiter");
+            self.check_token_costs(&workload, &m.limiter, &raw_m.get_ref().limiter, &prefix);
         }
         if raw.strategy.is_empty() {
             self.problems.push(Problem::at(
@@ -311,9 +329,12 @@ impl Cx<'_> {
                 "no [[strategy]] table: add at least one strategy to compare",
             ));
         }
+        let model_names: Vec<&str> = std::iter::once(primary_name.as_str())
+            .chain(models.iter().map(|m| m.name.as_str()))
+            .collect();
         let mut strategies: Vec<Strategy> = Vec::new();
         for (i, s) in raw.strategy.iter().enumerate() {
-            let st = self.strategy(s.get_ref(), i);
+            let st = self.strategy(s.get_ref(), i, &model_names);
             if strategies.iter().any(|o| o.name == st.name) {
                 self.problem(
                     &s.get_ref().name,
@@ -340,6 +361,84 @@ impl Cx<'_> {
             pricing,
             report,
             strategies,
+            models,
+        }
+    }
+
+    /// With fixed token sizes, an attempt that costs more than a token
+    /// bucket holds could never be admitted: say so now rather than let
+    /// every attempt get a 429 without Retry-After.
+    fn check_token_costs(
+        &mut self,
+        workload: &Workload,
+        limiter: &LimiterConfig,
+        raw: &RawLimiter,
+        prefix: &str,
+    ) {
+        let input = match (&workload.kind, &workload.input_tokens) {
+            (WorkloadKind::Trace { rows }, _) => {
+                rows.iter().map(|r| r.input_tokens).max().map(|x| x as f64)
+            }
+            (_, Dist::Constant(x)) => Some(*x),
+            _ => None,
+        };
+        let output = match (workload.max_tokens, &workload.kind, &workload.output_tokens) {
+            (Some(m), _, _) => Some(m as f64),
+            (None, WorkloadKind::Trace { rows }, _) => {
+                rows.iter().map(|r| r.output_tokens).max().map(|x| x as f64)
+            }
+            (None, _, Dist::Constant(o)) => Some(*o),
+            _ => None,
+        };
+        let checks = [
+            (
+                limiter.tokens,
+                input.zip(output).map(|(i, o)| i + o),
+                "token_burst",
+                &raw.token_burst,
+                &raw.tokens_per_minute,
+                "input + max_tokens",
+            ),
+            (
+                limiter.input_tokens,
+                input,
+                "input_token_burst",
+                &raw.input_token_burst,
+                &raw.input_tokens_per_minute,
+                "input",
+            ),
+            (
+                limiter.output_tokens,
+                output,
+                "output_token_burst",
+                &raw.output_token_burst,
+                &raw.output_tokens_per_minute,
+                "max_tokens",
+            ),
+        ];
+        for (bucket, cost, burst_key, burst_raw, rate_raw, what) in checks {
+            let (Some((per_minute, burst)), Some(cost)) = (bucket, cost) else {
+                continue;
+            };
+            let holds = if limiter.quantized {
+                per_minute / 60.0
+            } else {
+                burst as f64
+            };
+            if cost > holds {
+                let at = burst_raw
+                    .as_ref()
+                    .map(|b| b.span())
+                    .or(rate_raw.as_ref().map(|t| t.span()));
+                let how = if limiter.quantized {
+                    " (one second's refill, as the limit is quantized)"
+                } else {
+                    ""
+                };
+                self.problems.push(Problem::at(self.src, at, &format!("{prefix}.{burst_key}"), format!(
+                    "an attempt costs up to {cost} tokens ({what}) but the bucket holds only {holds}{how}: such attempts could never be admitted"
+                )));
+            }
         }
     }
 
@@ -363,7 +462,7 @@ impl Cx<'_> {
         };
         // Keys that only some kinds read are errors under another kind, so a
         // typo'd kind does not silently ignore them.
-        let kind_keys: [KindKey; 5] = [
+        let kind_keys: [KindKey; 6] = [
             (
                 "spread",
                 w.spread.as_ref().map(|v| v.span()),
@@ -389,8 +488,9 @@ impl Cx<'_> {
                 w.think_time.as_ref().map(|v| v.span()),
                 &["closed"],
             ),
+            ("file", w.file.as_ref().map(|v| v.span()), &["trace"]),
         ];
-        if ["burst", "poisson", "closed"].contains(&kind_name) {
+        if KINDS.contains(&kind_name) {
             for (key, at, kinds) in kind_keys {
                 if at.is_some() && !kinds.contains(&kind_name) {
                     let allowed = kinds
@@ -462,17 +562,48 @@ impl Cx<'_> {
                     spread,
                 }
             }
+            "trace" => match &w.file {
+                Some(file) => {
+                    let rows = match super::trace::read(self.files, file.get_ref()) {
+                        Ok(rows) => rows,
+                        Err(msg) => {
+                            self.problem(file, "workload.file", msg);
+                            Vec::new()
+                        }
+                    };
+                    for (key, v) in [("input", &w.tokens.input), ("output", &w.tokens.output)] {
+                        if let Some(v) = v {
+                            self.problem(v, &format!("workload.tokens.{key}"),
+                                "is not used by kind = \"trace\": the trace gives each request's token counts");
+                        }
+                    }
+                    WorkloadKind::Trace { rows: rows.into() }
+                }
+                None => {
+                    self.problems.push(Problem::at(
+                        self.src,
+                        w.kind.as_ref().map(|k| k.span()),
+                        "workload.file",
+                        "kind = \"trace\" needs file = \"path/to/trace.csv\" (columns t_s, input_tokens, output_tokens; relative to the scenario file)",
+                    ));
+                    WorkloadKind::Trace {
+                        rows: Vec::new().into(),
+                    }
+                }
+            },
             other => {
                 let span = w.kind.as_ref().map(|k| k.span());
-                let msg = if other == "trace" {
-                    "kind = \"trace\" (trace replay) is not supported yet; expected one of \"burst\", \"poisson\", \"closed\"".to_string()
-                } else {
-                    format!(
-                        "unknown value \"{other}\"; expected one of \"burst\", \"poisson\", \"closed\""
-                    )
-                };
-                self.problems
-                    .push(Problem::at(self.src, span, "workload.kind", msg));
+                let allowed = KINDS
+                    .iter()
+                    .map(|k| format!("\"{k}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.problems.push(Problem::at(
+                    self.src,
+                    span,
+                    "workload.kind",
+                    format!("unknown value \"{other}\"; expected one of {allowed}"),
+                ));
                 WorkloadKind::Burst { spread }
             }
         };
@@ -502,29 +633,39 @@ impl Cx<'_> {
         }
     }
 
-    fn limiter(&mut self, l: &RawLimiter) -> LimiterConfig {
+    fn limiter(&mut self, l: &RawLimiter, prefix: &str) -> LimiterConfig {
+        let quantized = l.quantized.as_ref().is_some_and(|q| *q.get_ref());
         let bucket = |cx: &mut Self,
                       rate: &Option<Spanned<f64>>,
                       burst: &Option<Spanned<i64>>,
-                      rate_key: &str,
-                      burst_key: &str| {
+                      rate_name: &str,
+                      burst_name: &str| {
+            let (rate_key, burst_key) = (
+                format!("{prefix}.{rate_name}"),
+                format!("{prefix}.{burst_name}"),
+            );
             match rate {
                 Some(r) => {
-                    let mut per_minute = cx.positive(r, rate_key);
+                    let mut per_minute = cx.positive(r, &rate_key);
                     if !(0.001..=MAX_RATE_PER_MINUTE).contains(&per_minute) {
-                        cx.problem(r, rate_key, format!(
+                        cx.problem(r, &rate_key, format!(
                             "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {per_minute}"
                         ));
                         per_minute = 1.0;
                     }
+                    if let (true, Some(b)) = (quantized, burst) {
+                        cx.problem(b, &burst_key, format!(
+                            "has no effect with {prefix}.quantized = true (the bucket holds one second's refill)"
+                        ));
+                    }
                     // Default burst: one minute's worth, as a per-minute limit allows.
                     let default_burst = (per_minute.ceil() as i64).max(1);
-                    let b = cx.int(burst, burst_key, 1, MAX_BURST, default_burst);
+                    let b = cx.int(burst, &burst_key, 1, MAX_BURST, default_burst);
                     Some((per_minute, b as u64))
                 }
                 None => {
                     if let Some(b) = burst {
-                        cx.problem(b, burst_key, format!("has no effect without {rate_key}"));
+                        cx.problem(b, &burst_key, format!("has no effect without {rate_key}"));
                     }
                     None
                 }
@@ -534,39 +675,77 @@ impl Cx<'_> {
             self,
             &l.requests_per_minute,
             &l.request_burst,
-            "limiter.requests_per_minute",
-            "limiter.request_burst",
+            "requests_per_minute",
+            "request_burst",
         );
         let tokens = bucket(
             self,
             &l.tokens_per_minute,
             &l.token_burst,
-            "limiter.tokens_per_minute",
-            "limiter.token_burst",
+            "tokens_per_minute",
+            "token_burst",
+        );
+        let input_tokens = bucket(
+            self,
+            &l.input_tokens_per_minute,
+            &l.input_token_burst,
+            "input_tokens_per_minute",
+            "input_token_burst",
+        );
+        let output_tokens = bucket(
+            self,
+            &l.output_tokens_per_minute,
+            &l.output_token_burst,
+            "output_tokens_per_minute",
+            "output_token_burst",
         );
         let retry_after = match &l.retry_after {
             Some(r) => self
                 .choice(
                     r,
-                    "limiter.retry_after",
+                    &format!("{prefix}.retry_after"),
                     &RetryAfterMode::NAMES,
                     RetryAfterMode::from_name,
                 )
                 .unwrap_or(RetryAfterMode::Exact),
             None => RetryAfterMode::Exact,
         };
+        let output_charge = match &l.output_charge {
+            Some(c) => {
+                let charge = self
+                    .choice(
+                        c,
+                        &format!("{prefix}.output_charge"),
+                        &OutputCharge::NAMES,
+                        OutputCharge::from_name,
+                    )
+                    .unwrap_or(OutputCharge::Reserved);
+                if tokens.is_none() && output_tokens.is_none() {
+                    self.problem(c, &format!("{prefix}.output_charge"), format!(
+                        "has no effect without {prefix}.tokens_per_minute or {prefix}.output_tokens_per_minute"
+                    ));
+                }
+                charge
+            }
+            None => OutputCharge::Reserved,
+        };
         LimiterConfig {
             requests,
             tokens,
+            input_tokens,
+            output_tokens,
+            quantized,
+            output_charge,
             retry_after,
         }
     }
 
-    fn server(&mut self, s: &RawServer, horizon: SimDuration) -> ServerConfig {
+    fn server(&mut self, s: &RawServer, prefix: &str, horizon: SimDuration) -> ServerConfig {
+        let key = |k: &str| format!("{prefix}.{k}");
         let concurrency = s.concurrency.as_ref().map(|_| {
             self.int(
                 &s.concurrency,
-                "server.concurrency",
+                &key("concurrency"),
                 1,
                 i64::from(u32::MAX),
                 1,
@@ -575,47 +754,157 @@ impl Cx<'_> {
         let queue_limit = s
             .queue_limit
             .as_ref()
-            .map(|_| self.int(&s.queue_limit, "server.queue_limit", 0, i64::MAX, 0) as u64);
+            .map(|_| self.int(&s.queue_limit, &key("queue_limit"), 0, i64::MAX, 0) as u64);
         if let (None, Some(q)) = (&s.concurrency, &s.queue_limit) {
             self.problem(
                 q,
-                "server.queue_limit",
-                "has no effect without server.concurrency (an unlimited server never queues)",
+                &key("queue_limit"),
+                format!(
+                    "has no effect without {} (an unlimited server never queues)",
+                    key("concurrency")
+                ),
             );
         }
-        let latency = match &s.latency {
-            Some(v) => self.duration_dist(v, "server.latency"),
-            None => Dist::Constant(0.0),
+        let latency = match (&s.latency, &s.ttft, &s.decode_tokens_per_s) {
+            (Some(v), None, None) => Latency::Fixed(self.duration_dist(v, &key("latency"))),
+            (None, None, None) => Latency::Fixed(Dist::Constant(0.0)),
+            (Some(v), _, _) => {
+                self.problem(
+                    v,
+                    &key("latency"),
+                    format!(
+                        "give either latency or {} and {}, not both",
+                        key("ttft"),
+                        key("decode_tokens_per_s")
+                    ),
+                );
+                Latency::Fixed(Dist::Constant(0.0))
+            }
+            (None, ttft, rate) => {
+                let ttft = match ttft {
+                    Some(t) => self.duration_dist(t, &key("ttft")),
+                    None => Dist::Constant(0.0),
+                };
+                let tokens_per_s = match rate {
+                    Some(r) => self.positive(r, &key("decode_tokens_per_s")),
+                    None => {
+                        let at = s.ttft.as_ref().map(|t| t.span());
+                        self.problems.push(Problem::at(
+                            self.src,
+                            at,
+                            &key("decode_tokens_per_s"),
+                            format!(
+                                "{} needs {} (output tokens generated per second, > 0)",
+                                key("ttft"),
+                                key("decode_tokens_per_s")
+                            ),
+                        ));
+                        1.0
+                    }
+                };
+                Latency::Streaming { ttft, tokens_per_s }
+            }
         };
-        let error_rate = self.probability(&s.error_rate, "server.error_rate");
+        let slowdown = match &s.slowdown {
+            Some(v) => {
+                let x = self.non_negative(v, &key("slowdown"));
+                if s.concurrency.is_none() {
+                    self.problem(
+                        v,
+                        &key("slowdown"),
+                        format!(
+                            "needs {} (the slowdown is relative to the slots in use)",
+                            key("concurrency")
+                        ),
+                    );
+                }
+                x
+            }
+            None => 0.0,
+        };
+        let errors =
+            match (&s.error_rate, &s.errors) {
+                (Some(rate), Some(_)) => {
+                    self.problem(
+                        rate,
+                        &key("error_rate"),
+                        format!(
+                            "give either error_rate (500 errors) or {}, not both",
+                            key("errors")
+                        ),
+                    );
+                    ErrorRates::NONE
+                }
+                (Some(_), None) => ErrorRates {
+                    http_500: self.probability(&s.error_rate, &key("error_rate")),
+                    ..ErrorRates::NONE
+                },
+                (None, Some(e)) => {
+                    let r = e.get_ref();
+                    let rates = ErrorRates {
+                        http_500: self.probability(&r.http_500, &key("errors.500")),
+                        http_503: self.probability(&r.http_503, &key("errors.503")),
+                        http_529: self.probability(&r.http_529, &key("errors.529")),
+                    };
+                    let total = rates.http_500 + rates.http_503 + rates.http_529;
+                    if total > 1.0 {
+                        self.problem(e, &key("errors"), format!(
+                        "the probabilities add up to {total}; together they may be at most 1"
+                    ));
+                    }
+                    rates
+                }
+                (None, None) => ErrorRates::NONE,
+            };
         let mut outages: Vec<Outage> = Vec::new();
         for (i, o) in s.outages.iter().enumerate() {
-            let key = format!("server.outages[{i}]");
-            let start = self.duration(&o.get_ref().start, &format!("{key}.start"));
-            let duration =
-                self.positive_duration(&o.get_ref().duration, &format!("{key}.duration"));
+            let okey = format!("{prefix}.outages[{i}]");
+            let o = o.get_ref();
+            let start = self.duration(&o.start, &format!("{okey}.start"));
+            let duration = self.positive_duration(&o.duration, &format!("{okey}.duration"));
             if start >= horizon {
                 self.problem(
-                    &o.get_ref().start,
-                    &format!("{key}.start"),
+                    &o.start,
+                    &format!("{okey}.start"),
                     "starts after the horizon, so it would never happen",
                 );
             }
-            outages.push(Outage { start, duration });
+            let silent = match &o.response {
+                Some(r) => self
+                    .choice(
+                        r,
+                        &format!("{okey}.response"),
+                        &["503", "none"],
+                        |v| match v {
+                            "503" => Some(false),
+                            "none" => Some(true),
+                            _ => None,
+                        },
+                    )
+                    .unwrap_or(false),
+                None => false,
+            };
+            outages.push(Outage {
+                start,
+                duration,
+                silent,
+            });
         }
         ServerConfig {
             concurrency,
             queue_limit,
             latency,
-            error_rate,
+            slowdown,
+            errors,
             outages,
+            cancel_on_disconnect: s.cancel_on_disconnect.unwrap_or(false),
         }
     }
 
-    fn pricing(&mut self, p: &RawPricing) -> Pricing {
+    fn pricing(&mut self, p: &RawPricing, prefix: &str) -> Pricing {
         let base = p.model.as_ref().and_then(|m| {
             let names: Vec<&str> = MODEL_PRICES.iter().map(|p| p.model).collect();
-            self.choice(m, "pricing.model", &names, model_price)
+            self.choice(m, &format!("{prefix}.model"), &names, model_price)
         });
         let price = |cx: &mut Self, v: &Option<Spanned<f64>>, key: &str, fallback: f64| match v {
             Some(x) => cx.non_negative(x, key),
@@ -626,19 +915,42 @@ impl Cx<'_> {
             input_per_mtok: price(
                 self,
                 &p.input_per_mtok,
-                "pricing.input_per_mtok",
+                &format!("{prefix}.input_per_mtok"),
                 base.map_or(0.0, |b| b.input_per_mtok),
             ),
             output_per_mtok: price(
                 self,
                 &p.output_per_mtok,
-                "pricing.output_per_mtok",
+                &format!("{prefix}.output_per_mtok"),
                 base.map_or(0.0, |b| b.output_per_mtok),
             ),
         }
     }
 
-    fn strategy(&mut self, s: &RawStrategy, i: usize) -> Strategy {
+    /// A list of failure names (`retry_on`, `fallback.on`).
+    fn failures(&mut self, list: &Spanned<Vec<Spanned<String>>>, key: &str) -> RetryOn {
+        let mut r = RetryOn::NOTHING;
+        for item in list.get_ref() {
+            if !r.add(item.get_ref()) {
+                let allowed = RetryOn::NAMES
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.problem(
+                    item,
+                    key,
+                    format!(
+                        "unknown failure \"{}\"; expected any of {allowed}",
+                        item.get_ref()
+                    ),
+                );
+            }
+        }
+        r
+    }
+
+    fn strategy(&mut self, s: &RawStrategy, i: usize, models: &[&str]) -> Strategy {
         let key = |k: &str| format!("strategy[{i}].{k}");
         let name = s.name.get_ref().clone();
         if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
@@ -657,18 +969,7 @@ impl Cx<'_> {
             .map(|d| self.positive_duration(d, &key("deadline")));
         let retry_on = match &s.retry_on {
             None => RetryOn::ALL,
-            Some(list) => {
-                let mut r = RetryOn::NOTHING;
-                for item in list.get_ref() {
-                    if !r.add(item.get_ref()) {
-                        self.problem(item, &key("retry_on"), format!(
-                            "unknown failure \"{}\"; expected any of \"429\", \"5xx\", \"timeout\"",
-                            item.get_ref()
-                        ));
-                    }
-                }
-                r
-            }
+            Some(list) => self.failures(list, &key("retry_on")),
         };
         let honor_retry_after = s.honor_retry_after.unwrap_or(false);
         let max_retry_after = self.opt_duration(&s.max_retry_after, &key("max_retry_after"));
@@ -679,6 +980,66 @@ impl Cx<'_> {
                 "has no effect unless honor_retry_after = true",
             );
         }
+        let above_max_retry_after = match &s.above_max_retry_after {
+            Some(a) => {
+                if s.max_retry_after.is_none() {
+                    self.problem(
+                        a,
+                        &key("above_max_retry_after"),
+                        "has no effect without max_retry_after",
+                    );
+                }
+                self.choice(
+                    a,
+                    &key("above_max_retry_after"),
+                    &AboveMax::NAMES,
+                    AboveMax::from_name,
+                )
+                .unwrap_or(AboveMax::Backoff)
+            }
+            None => AboveMax::Backoff,
+        };
+        let fallback = s.fallback.as_ref().map(|f| {
+            let f = f.get_ref();
+            let model = match models.iter().position(|m| m == f.model.get_ref()) {
+                Some(0) => {
+                    self.problem(
+                        &f.model,
+                        &key("fallback.model"),
+                        "is the main model; a fallback must be another [[model]]",
+                    );
+                    0
+                }
+                Some(m) => m,
+                None => {
+                    let known = models[1..]
+                        .iter()
+                        .map(|m| format!("\"{m}\""))
+                        .collect::<Vec<_>>();
+                    let hint = if known.is_empty() {
+                        "define it in a [[model]] table".to_string()
+                    } else {
+                        format!("expected one of the [[model]] names {}", known.join(", "))
+                    };
+                    self.problem(
+                        &f.model,
+                        &key("fallback.model"),
+                        format!("unknown model \"{}\"; {hint}", f.model.get_ref()),
+                    );
+                    0
+                }
+            };
+            let on = match &f.on {
+                Some(list) => self.failures(list, &key("fallback.on")),
+                None => {
+                    let mut r = RetryOn::NOTHING;
+                    r.add("429");
+                    r.add("5xx");
+                    r
+                }
+            };
+            Fallback { model, on }
+        });
         Strategy {
             name,
             backoff,
@@ -687,6 +1048,8 @@ impl Cx<'_> {
             retry_on,
             honor_retry_after,
             max_retry_after,
+            above_max_retry_after,
+            fallback,
         }
     }
 
@@ -853,6 +1216,7 @@ impl Cx<'_> {
             "exponential" => &["mean"],
             "lognormal" => &["median", "sigma"],
             "normal_abs" => &["mean", "sd"],
+            "empirical" => &["values", "weights"],
             other => {
                 return Err(format!(
                     "unknown dist \"{other}\"; expected one of {DIST_NAMES}"
@@ -878,6 +1242,25 @@ impl Cx<'_> {
                 unit.value(v, name)
             }
         };
+        if kind == "empirical" {
+            let list = |name: &str, u: Unit| -> Result<Vec<f64>, String> {
+                match table.get(name) {
+                    None => Ok(Vec::new()),
+                    Some(toml::Value::Array(items)) => {
+                        items.iter().map(|v| u.value(v, name)).collect()
+                    }
+                    Some(_) => Err(format!(
+                        "{name} must be a list, e.g. values = [200, 800, 3000]"
+                    )),
+                }
+            };
+            let values = list("values", unit)?;
+            if values.is_empty() {
+                return Err("dist = \"empirical\" needs values = [...] (one or more), and optionally weights = [...]".into());
+            }
+            // Weights are plain numbers whatever the unit.
+            return Dist::empirical(values, list("weights", Unit::Tokens)?);
+        }
         match kind {
             "constant" => Ok(Dist::Constant(get("value")?)),
             "uniform" => Dist::uniform(get("min")?, get("max")?),
@@ -888,12 +1271,15 @@ impl Cx<'_> {
     }
 }
 
+/// The workload kinds.
+const KINDS: [&str; 4] = ["burst", "poisson", "closed", "trace"];
+
 /// A key that only some workload kinds read: (name, its span if present,
 /// the kinds that read it).
 type KindKey<'a> = (&'a str, Option<std::ops::Range<usize>>, &'a [&'a str]);
 
 const DIST_NAMES: &str =
-    "\"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\"";
+    "\"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\", \"empirical\"";
 
 #[derive(Clone, Copy)]
 enum Unit {
@@ -926,7 +1312,10 @@ impl Unit {
                 "{name} must be a finite number of at least 0, not {x}"
             ));
         }
-        if matches!(self, Unit::Tokens) && name != "sigma" && x > MAX_TOKENS_PER_REQUEST as f64 {
+        if matches!(self, Unit::Tokens)
+            && !matches!(name, "sigma" | "weights")
+            && x > MAX_TOKENS_PER_REQUEST as f64
+        {
             return Err(format!(
                 "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {x}"
             ));

@@ -1,9 +1,10 @@
 //! The resolved scenario: every key written out with its effective value, so
 //! a report says exactly what produced it and can be re-run as it is.
 
-use super::{Scenario, WorkloadKind};
+use super::{Latency, LimiterConfig, Scenario, ServerConfig, WorkloadKind};
 use crate::model::dist::Dist;
 use crate::policy::backoff::Backoff;
+use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
 use toml::{Table, Value};
 
@@ -56,6 +57,19 @@ fn dist(d: &Dist, duration: bool) -> Value {
             ("mean", v(*mean)),
             ("sd", v(*sd)),
         ]),
+        Dist::Empirical {
+            values, weights, ..
+        } => table([
+            ("dist", "empirical".into()),
+            (
+                "values",
+                Value::Array(values.iter().map(|x| v(*x)).collect()),
+            ),
+            (
+                "weights",
+                Value::Array(weights.iter().map(|w| count(*w)).collect()),
+            ),
+        ]),
     };
     Value::Table(t)
 }
@@ -100,8 +114,96 @@ fn backoff(b: &Backoff) -> Value {
     Value::Table(t)
 }
 
+/// The trace file a resolved scenario refers to: the copy of the trace
+/// written next to it in the report folder.
+pub const TRACE_COPY: &str = "trace.csv";
+
+fn limiter(l: &LimiterConfig) -> Value {
+    let mut t = Table::new();
+    let names = [
+        ("requests_per_minute", "request_burst"),
+        ("tokens_per_minute", "token_burst"),
+        ("input_tokens_per_minute", "input_token_burst"),
+        ("output_tokens_per_minute", "output_token_burst"),
+    ];
+    for ((rate_key, burst_key), limit) in names.into_iter().zip(l.limits()) {
+        if let Some((rate, burst)) = limit {
+            t.insert(rate_key.into(), Value::Float(rate));
+            if !l.quantized {
+                t.insert(burst_key.into(), Value::Integer(burst as i64));
+            }
+        }
+    }
+    t.insert("quantized".into(), Value::Boolean(l.quantized));
+    if l.tokens.is_some() || l.output_tokens.is_some() {
+        t.insert("output_charge".into(), l.output_charge.name().into());
+    }
+    t.insert("retry_after".into(), l.retry_after.name().into());
+    Value::Table(t)
+}
+
+fn server(s: &ServerConfig) -> Value {
+    let mut t = Table::new();
+    if let Some(c) = s.concurrency {
+        t.insert("concurrency".into(), Value::Integer(i64::from(c)));
+    }
+    if let Some(q) = s.queue_limit {
+        t.insert("queue_limit".into(), Value::Integer(q as i64));
+    }
+    match &s.latency {
+        Latency::Fixed(d) => {
+            t.insert("latency".into(), dist(d, true));
+        }
+        Latency::Streaming { ttft, tokens_per_s } => {
+            t.insert("ttft".into(), dist(ttft, true));
+            t.insert("decode_tokens_per_s".into(), Value::Float(*tokens_per_s));
+        }
+    }
+    if s.concurrency.is_some() {
+        t.insert("slowdown".into(), Value::Float(s.slowdown));
+    }
+    t.insert(
+        "errors".into(),
+        Value::Table(table([
+            ("500", Value::Float(s.errors.http_500)),
+            ("503", Value::Float(s.errors.http_503)),
+            ("529", Value::Float(s.errors.http_529)),
+        ])),
+    );
+    if !s.outages.is_empty() {
+        let outages = s
+            .outages
+            .iter()
+            .map(|o| {
+                Value::Table(table([
+                    ("start", dur(o.start)),
+                    ("duration", dur(o.duration)),
+                    ("response", if o.silent { "none" } else { "503" }.into()),
+                ]))
+            })
+            .collect();
+        t.insert("outages".into(), Value::Array(outages));
+    }
+    t.insert(
+        "cancel_on_disconnect".into(),
+        Value::Boolean(s.cancel_on_disconnect),
+    );
+    Value::Table(t)
+}
+
+fn pricing(p: &Pricing) -> Value {
+    let mut t = Table::new();
+    if let Some(m) = &p.model {
+        t.insert("model".into(), m.clone().into());
+    }
+    t.insert("input_per_mtok".into(), Value::Float(p.input_per_mtok));
+    t.insert("output_per_mtok".into(), Value::Float(p.output_per_mtok));
+    Value::Table(t)
+}
+
 impl Scenario {
-    /// The scenario as TOML with every default filled in.
+    /// The scenario as TOML with every default filled in. A trace is
+    /// referred to as [`TRACE_COPY`], the copy a report keeps beside it.
     pub fn to_toml(&self) -> String {
         let mut root = table([
             ("name", self.name.clone().into()),
@@ -139,58 +241,29 @@ impl Scenario {
                 workload.insert("think_time".into(), dist(think_time, true));
                 workload.insert("spread".into(), dur(*spread));
             }
+            WorkloadKind::Trace { .. } => {
+                workload.insert("file".into(), TRACE_COPY.into());
+            }
         }
-        let mut tokens = table([
-            ("input", dist(&w.input_tokens, false)),
-            ("output", dist(&w.output_tokens, false)),
-        ]);
+        let mut tokens = Table::new();
+        if !matches!(w.kind, WorkloadKind::Trace { .. }) {
+            tokens.insert("input".into(), dist(&w.input_tokens, false));
+            tokens.insert("output".into(), dist(&w.output_tokens, false));
+        }
         if let Some(m) = w.max_tokens {
             tokens.insert("max_tokens".into(), Value::Integer(m as i64));
         }
         workload.insert("tokens".into(), Value::Table(tokens));
         root.insert("workload".into(), Value::Table(workload));
 
-        let mut limiter = Table::new();
-        if let Some((rate, burst)) = self.limiter.requests {
-            limiter.insert("requests_per_minute".into(), Value::Float(rate));
-            limiter.insert("request_burst".into(), Value::Integer(burst as i64));
-        }
-        if let Some((rate, burst)) = self.limiter.tokens {
-            limiter.insert("tokens_per_minute".into(), Value::Float(rate));
-            limiter.insert("token_burst".into(), Value::Integer(burst as i64));
-        }
-        limiter.insert("retry_after".into(), self.limiter.retry_after.name().into());
-        root.insert("limiter".into(), Value::Table(limiter));
+        root.insert("limiter".into(), limiter(&self.limiter));
 
         root.insert(
             "network".into(),
             Value::Table(table([("one_way", dist(&self.network_one_way, true))])),
         );
 
-        let s = &self.server;
-        let mut server = Table::new();
-        if let Some(c) = s.concurrency {
-            server.insert("concurrency".into(), Value::Integer(i64::from(c)));
-        }
-        if let Some(q) = s.queue_limit {
-            server.insert("queue_limit".into(), Value::Integer(q as i64));
-        }
-        server.insert("latency".into(), dist(&s.latency, true));
-        server.insert("error_rate".into(), Value::Float(s.error_rate));
-        if !s.outages.is_empty() {
-            let outages = s
-                .outages
-                .iter()
-                .map(|o| {
-                    Value::Table(table([
-                        ("start", dur(o.start)),
-                        ("duration", dur(o.duration)),
-                    ]))
-                })
-                .collect();
-            server.insert("outages".into(), Value::Array(outages));
-        }
-        root.insert("server".into(), Value::Table(server));
+        root.insert("server".into(), server(&self.server));
 
         let mut client = Table::new();
         if let Some(t) = self.client_timeout {
@@ -198,19 +271,7 @@ impl Scenario {
         }
         root.insert("client".into(), Value::Table(client));
 
-        let mut pricing = Table::new();
-        if let Some(m) = &self.pricing.model {
-            pricing.insert("model".into(), m.clone().into());
-        }
-        pricing.insert(
-            "input_per_mtok".into(),
-            Value::Float(self.pricing.input_per_mtok),
-        );
-        pricing.insert(
-            "output_per_mtok".into(),
-            Value::Float(self.pricing.output_per_mtok),
-        );
-        root.insert("pricing".into(), Value::Table(pricing));
+        root.insert("pricing".into(), pricing(&self.pricing));
 
         root.insert(
             "report".into(),
@@ -240,11 +301,41 @@ impl Scenario {
                 );
                 if let Some(m) = st.max_retry_after {
                     t.insert("max_retry_after".into(), dur(m));
+                    t.insert(
+                        "above_max_retry_after".into(),
+                        st.above_max_retry_after.name().into(),
+                    );
+                }
+                if let Some(f) = &st.fallback {
+                    let names = self.model_names();
+                    let on = f.on.names().into_iter().map(Value::from).collect();
+                    t.insert(
+                        "fallback".into(),
+                        Value::Table(table([
+                            ("model", names[f.model].into()),
+                            ("on", Value::Array(on)),
+                        ])),
+                    );
                 }
                 Value::Table(t)
             })
             .collect();
         root.insert("strategy".into(), Value::Array(strategies));
+        if !self.models.is_empty() {
+            let models = self
+                .models
+                .iter()
+                .map(|m| {
+                    Value::Table(table([
+                        ("name", m.name.clone().into()),
+                        ("pricing", pricing(&m.pricing)),
+                        ("limiter", limiter(&m.limiter)),
+                        ("server", server(&m.server)),
+                    ]))
+                })
+                .collect();
+            root.insert("model".into(), Value::Array(models));
+        }
 
         let mut body = toml::to_string(&root).expect("a TOML table always serialises");
         if !body.ends_with('\n') {
