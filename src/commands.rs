@@ -21,8 +21,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .iter()
                 .map(|d| report::read::read_dir(d))
                 .collect::<Result<Vec<_>, _>>()?;
-            for (dir, data) in dirs.iter().zip(&reports) {
-                report::write_files(dir, &report::render_visuals(data)?)?;
+            let drawn = reports
+                .iter()
+                .map(report::render_visuals)
+                .collect::<Result<Vec<_>, _>>()?;
+            for (dir, files) in dirs.iter().zip(&drawn) {
+                report::write_files(dir, files)?;
                 if !quiet {
                     let _ = writeln!(std::io::stderr(), "redrew {}", dir.display());
                 }
@@ -78,11 +82,12 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     let mut docs = Vec::new();
     for s in &scenarios {
         let result = experiment::run(s, threads)?;
-        let dir = report::write_report(&args.out, s, &result, !args.no_charts)?;
+        let (dir, written) = report::write_report(&args.out, s, &result, !args.no_charts)?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));
         } else if !args.quiet {
-            print(&report::table::summary_table(s, &result));
+            // The table shows the numbers as the files hold them.
+            print(&report::table::summary_table(s, &written.result));
             let page = dir.join("index.html");
             if !args.no_charts {
                 let _ = writeln!(

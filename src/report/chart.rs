@@ -19,8 +19,8 @@ use super::read::ReportData;
 use crate::Error;
 use crate::time::as_secs_f64;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord, ValueFormatter};
-use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
@@ -87,9 +87,7 @@ impl Chart {
     /// The chart's title.
     pub fn title(self) -> &'static str {
         match self {
-            Chart::LoadOverTime => {
-                "Load on the provider: attempts per second vs what the limiter admits"
-            }
+            Chart::LoadOverTime => "Load on the provider: attempts arriving per second",
             Chart::TimeToSuccessCdf => "Time to success: share of requests succeeded within t",
             Chart::SuccessRate => "Success rate per strategy",
             Chart::Cost => "Cost per run: useful and wasted tokens",
@@ -105,10 +103,7 @@ impl Chart {
                 "time from first attempt to success (s, log scale)",
                 "requests succeeded (%)",
             ),
-            Chart::SuccessRate => (
-                "requests that succeeded (%), with 95% confidence interval",
-                "",
-            ),
+            Chart::SuccessRate => ("requests succeeded (%), whiskers: 95% CI", ""),
             Chart::Cost => ("USD per run (mean over replications)", ""),
             Chart::Attempts => (
                 "attempts made by a request (count, first try included)",
@@ -323,7 +318,7 @@ const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 const SHADE: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 const FONT: &str = "sans-serif";
 
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font for plotters, once per process.
 fn ensure_font() -> Result<(), Error> {
@@ -364,7 +359,10 @@ pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u
     let (w, h) = (frame.width, frame.height);
     let mut rgb = vec![0u8; (w as usize) * (h as usize) * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let root = super::raster::GlyphText {
+            inner: BitMapBackend::with_buffer(&mut rgb, (w, h)),
+        }
+        .into_drawing_area();
         draw(chart, data, frame, &root).map_err(|e| drawing_error(chart, e))?;
         root.present().map_err(|e| drawing_error(chart, e))?;
     }
@@ -397,7 +395,7 @@ fn draw<DB: DrawingBackend>(
     if frame.titled {
         let (head, rest) = body.split_vertically(52);
         head.draw(&Text::new(chart.title(), (0, 0), text(22, INK)))?;
-        head.draw(&Text::new(subtitle(data), (0, 28), text(15, MUTED)))?;
+        head.draw(&Text::new(subtitle(data, chart), (0, 28), text(15, MUTED)))?;
         body = rest;
     }
     let names: Vec<&str> = data
@@ -419,11 +417,16 @@ fn draw<DB: DrawingBackend>(
     }
 }
 
-/// What the numbers are: the scenario and how many runs they average.
-pub fn subtitle(data: &ReportData) -> String {
+/// What the numbers are: the scenario and how many runs they come from.
+pub fn subtitle(data: &ReportData, chart: Chart) -> String {
     let reps = data.scenario.replications;
+    let how = if chart == Chart::Attempts {
+        "pooled over"
+    } else {
+        "mean of"
+    };
     format!(
-        "{} · mean of {} replication{} per strategy",
+        "{} · {how} {} replication{} per strategy",
         data.scenario.name,
         reps,
         if reps == 1 { "" } else { "s" }
@@ -434,6 +437,44 @@ pub fn subtitle(data: &ReportData) -> String {
 enum Key {
     Line(RGBColor, bool),
     Box(RGBColor),
+    /// A pale box with a border in the colour: strategies past the
+    /// palette's length.
+    Outlined(RGBColor),
+}
+
+/// The legend key of strategy `i`'s bars.
+fn strategy_box(i: usize) -> Key {
+    if dashed(i) {
+        Key::Outlined(strategy_color(i))
+    } else {
+        Key::Box(strategy_color(i))
+    }
+}
+
+/// Strategy `i`'s bar over `[from, to]`: solid, or (past the palette)
+/// pale with a border in the colour, `margin` pixels inside the row.
+fn strategy_bar(
+    i: usize,
+    from: (f64, f64),
+    to: (f64, f64),
+    margin: (u32, u32),
+) -> Vec<Rectangle<(f64, f64)>> {
+    let c = strategy_color(i);
+    let mut bars = vec![Rectangle::new(
+        [from, to],
+        if dashed(i) {
+            pale(c).filled()
+        } else {
+            c.filled()
+        },
+    )];
+    if dashed(i) {
+        bars.push(Rectangle::new([from, to], c.stroke_width(2)));
+    }
+    for b in &mut bars {
+        b.set_margin(margin.0, margin.0, margin.1, margin.1);
+    }
+    bars
 }
 
 /// Splits a legend strip off the bottom of `area` and draws it there, so
@@ -445,13 +486,14 @@ fn with_legend<DB: DrawingBackend>(
     const SYMBOL: i32 = 28;
     const GAP: i32 = 22;
     const ROW: i32 = 24;
+    const INDENT: i32 = 70;
     let style = text(15, INK);
     let (width, height) = area.dim_in_pixel();
     let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
     let mut x = 0;
     for (i, (label, _)) in entries.iter().enumerate() {
         let w = SYMBOL + 6 + area.estimate_text_size(label, &style)?.0 as i32;
-        if x > 0 && x + w > width as i32 - 10 {
+        if x > 0 && INDENT + x + w > width as i32 - 10 {
             rows.push(Vec::new());
             x = 0;
         }
@@ -468,7 +510,7 @@ fn with_legend<DB: DrawingBackend>(
         let y = 10 + r as i32 * ROW + ROW / 2;
         for &(i, x) in row {
             let (label, key) = &entries[i];
-            let x = x + 70;
+            let x = x + INDENT;
             match key {
                 Key::Line(c, false) => legend.draw(&PathElement::new(
                     vec![(x, y), (x + SYMBOL, y)],
@@ -487,6 +529,16 @@ fn with_legend<DB: DrawingBackend>(
                     [(x, y - 7), (x + SYMBOL, y + 7)],
                     c.filled(),
                 ))?,
+                Key::Outlined(c) => {
+                    legend.draw(&Rectangle::new(
+                        [(x, y - 7), (x + SYMBOL, y + 7)],
+                        pale(*c).filled(),
+                    ))?;
+                    legend.draw(&Rectangle::new(
+                        [(x, y - 7), (x + SYMBOL, y + 7)],
+                        c.stroke_width(2),
+                    ))?;
+                }
             }
             legend.draw(&Text::new(
                 label.clone(),
@@ -502,7 +554,7 @@ fn strategy_keys(names: &[&str]) -> Vec<(String, Key)> {
     names
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.to_string(), Key::Line(strategy_color(i), dashed(i))))
+        .map(|(i, n)| (shorten(n), Key::Line(strategy_color(i), dashed(i))))
         .collect()
 }
 
@@ -548,9 +600,8 @@ fn draw_load<DB: DrawingBackend>(
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .chain(d.admit_rate_per_s)
-        .fold(0.0, f64::max)
-        .max(1.0)
-        * 1.08;
+        .fold(0.0, f64::max);
+    let y_top = if y_top > 0.0 { y_top * 1.08 } else { 1.0 };
     let (x_title, y_title) = chart_kind.axis_titles();
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(46)
@@ -560,13 +611,26 @@ fn draw_load<DB: DrawingBackend>(
     chart.draw_series(d.outages.iter().map(|&(a, b)| {
         Rectangle::new([(a, 0.0), (b.min(d.end_s), y_top)], SHADE.mix(0.6).filled())
     }))?;
+    // Each bucket is a flat step over its width; past MAX_STEPS buckets,
+    // runs of consecutive buckets are merged (their mean rate), so that
+    // a long run stays a readable picture and a small file.
+    const MAX_STEPS: usize = 1000;
     for (i, line) in d.lines.iter().enumerate() {
-        // Each bucket is a flat step over its width.
-        let steps = line
+        let shown: Vec<(f64, f64)> = line
             .points
             .iter()
+            .copied()
             .filter(|(t, _)| *t < d.end_s)
-            .flat_map(|&(t, y)| [(t, y), ((t + d.bucket_s).min(d.end_s), y)])
+            .collect();
+        let merge = shown.len().div_ceil(MAX_STEPS).max(1);
+        let steps = shown
+            .chunks(merge)
+            .flat_map(|run| {
+                let t = run[0].0;
+                let y = run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64;
+                let end = (t + d.bucket_s * run.len() as f64).min(d.end_s);
+                [(t, y), (end, y)]
+            })
             .collect();
         draw_line(&mut chart, i, steps)?;
     }
@@ -593,8 +657,9 @@ fn draw_cdf<DB: DrawingBackend>(
     if !(lo.is_finite() && lo > 0.0) {
         return no_data(&plot, "No request succeeded in any run.");
     }
-    if hi <= lo {
-        (lo, hi) = (lo / 2.0, hi * 2.0);
+    // At least two labelled ticks: widen to the 1-2-5 values around.
+    if log_ticks(lo, hi).len() < 2 {
+        (lo, hi) = (nice_125(lo, false), nice_125(hi, true));
     }
     let (x_title, y_title) = chart_kind.axis_titles();
     let mut chart = ChartBuilder::on(&plot)
@@ -617,7 +682,11 @@ fn draw_cdf<DB: DrawingBackend>(
     // Each line ends with its success rate; labels that would overlap
     // are moved apart vertically.
     let wanted: Vec<i32> = ends.iter().map(|e| e.2).collect();
-    for ((i, end, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15)) {
+    let (top, bottom) = (
+        chart.backend_coord(&(lo, 100.0)).1,
+        chart.backend_coord(&(lo, 0.0)).1,
+    );
+    for ((i, end, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15, top, bottom)) {
         chart.draw_series(std::iter::once(
             EmptyElement::at(*end)
                 + Circle::new((0, 0), 4, strategy_color(*i).filled())
@@ -666,8 +735,7 @@ fn no_data<DB: DrawingBackend>(area: &Area<DB>, message: &str) -> DrawResult<DB>
 }
 
 /// A chart with a value axis across and one row per strategy.
-type BarChart<'a, DB> =
-    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>>;
+type BarChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Horizontal bars, one row per strategy, the first strategy on top.
 ///
@@ -685,7 +753,7 @@ fn bar_chart<'a, DB: DrawingBackend>(
     let width = |s: &str, style: &TextStyle| area.estimate_text_size(s, style).map(|s| s.0);
     let mut label_w = 0;
     for name in names {
-        label_w = label_w.max(width(name, &style)?);
+        label_w = label_w.max(width(&shorten(name), &style)?);
     }
     let plot_w = f64::from(area.dim_in_pixel().0.saturating_sub(label_w + 16).max(1));
     let mut x_max = axis_max * 1.02;
@@ -705,25 +773,29 @@ fn bar_chart<'a, DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .x_label_area_size(46)
         .y_label_area_size(label_w + 16)
-        .build_cartesian_2d(0.0..x_max, (0..n.saturating_sub(1)).into_segmented())?;
-    let row_name = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < n => names[n - 1 - i].to_string(),
-        _ => String::new(),
-    };
+        .build_cartesian_2d(0.0..x_max, 0.0..n.max(1) as f64)?;
     chart
         .configure_mesh()
         .x_desc(x_title)
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&row_name)
-        .y_labels(n)
+        .y_labels(0)
         .label_style(text(14, INK))
-        .y_label_style(style)
         .axis_desc_style(text(16, INK))
         .bold_line_style(GRID)
         .light_line_style(WHITE)
         .disable_y_mesh()
         .axis_style(MUTED)
         .draw()?;
+    // Strategy names left of their rows, right-aligned against the axis.
+    let (base_x, base_y) = area.get_base_pixel();
+    for (i, name) in names.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, row(n, i).1));
+        area.draw(&Text::new(
+            shorten(name),
+            (x - base_x - 8, y - base_y),
+            style.pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
     Ok(chart)
 }
 
@@ -737,7 +809,7 @@ fn bar_margin<DB: DrawingBackend>(area: &Area<DB>, rows: usize) -> u32 {
 fn bar_label<DB: DrawingBackend>(
     chart: &mut BarChart<'_, DB>,
     x: f64,
-    centre: SegmentValue<usize>,
+    centre: f64,
     label: String,
 ) -> DrawResult<DB> {
     chart.draw_series(std::iter::once(
@@ -752,20 +824,9 @@ fn bar_label<DB: DrawingBackend>(
 }
 
 /// The y coordinate of strategy `i`'s row (first strategy on top).
-fn row(
-    n: usize,
-    i: usize,
-) -> (
-    SegmentValue<usize>,
-    SegmentValue<usize>,
-    SegmentValue<usize>,
-) {
-    let r = n - 1 - i;
-    (
-        SegmentValue::Exact(r),
-        SegmentValue::CenterOf(r),
-        SegmentValue::Exact(r + 1),
-    )
+fn row(n: usize, i: usize) -> (f64, f64, f64) {
+    let r = (n - 1 - i) as f64;
+    (r, r + 0.5, r + 1.0)
 }
 
 fn draw_success<DB: DrawingBackend>(
@@ -809,18 +870,16 @@ fn draw_success<DB: DrawingBackend>(
     for (i, ((v, ci), (end, label))) in pct.into_iter().zip(labels).enumerate() {
         let (bottom, centre, top) = row(n, i);
         if v.is_finite() {
-            let mut bar = Rectangle::new([(0.0, bottom), (v, top)], strategy_color(i).filled());
-            bar.set_margin(m, m, 0, 0);
-            chart.draw_series(std::iter::once(bar))?;
+            chart.draw_series(strategy_bar(i, (0.0, bottom), (v, top), (m, 0)))?;
         }
         if let Some((lo, hi)) = ci {
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(lo, centre.clone()), (hi, centre.clone())],
+                vec![(lo, centre), (hi, centre)],
                 INK.stroke_width(2),
             )))?;
             for x in [lo, hi] {
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at((x, centre.clone()))
+                    EmptyElement::at((x, centre))
                         + PathElement::new(vec![(0, -7), (0, 7)], INK.stroke_width(2)),
                 ))?;
             }
@@ -886,16 +945,10 @@ fn draw_cost<DB: DrawingBackend>(
         let (bottom, centre, top_edge) = row(n, i);
         let c = strategy_color(i);
         let (useful, wasted) = (zero_if_nan(b.useful_usd), zero_if_nan(b.wasted_usd));
-        let mut solid = Rectangle::new(
-            [(0.0, bottom.clone()), (useful, top_edge.clone())],
-            c.filled(),
-        );
+        let mut solid = Rectangle::new([(0.0, bottom), (useful, top_edge)], c.filled());
         solid.set_margin(m, m, 0, 0);
         let mut light = Rectangle::new(
-            [
-                (useful, bottom.clone()),
-                (useful + wasted, top_edge.clone()),
-            ],
+            [(useful, bottom), (useful + wasted, top_edge)],
             pale(c).filled(),
         );
         light.set_margin(m, m, 0, 0);
@@ -922,42 +975,68 @@ fn draw_attempts<DB: DrawingBackend>(
     let keys: Vec<(String, Key)> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.to_string(), Key::Box(strategy_color(i))))
+        .map(|(i, n)| (shorten(n), strategy_box(i)))
         .collect();
     let plot = with_legend(area, &keys)?;
-    let ks = || lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let (k_lo, k_hi) = (
-        ks().fold(f64::INFINITY, f64::min),
-        ks().fold(f64::NEG_INFINITY, f64::max),
-    );
-    if !k_lo.is_finite() {
+    // At most MAX_BARS groups: past that, the last group holds every
+    // count from its own upward ("≥ k").
+    const MAX_BARS: usize = 30;
+    let ks: Vec<f64> = {
+        let mut ks: Vec<f64> = lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .collect();
+        ks.sort_by(f64::total_cmp);
+        ks.dedup();
+        ks
+    };
+    if ks.is_empty() {
         return no_data(&plot, "No request ended within the horizon.");
     }
-    let y_top = lines
+    let groups = ks.len().min(MAX_BARS);
+    let tail_from = ks[groups - 1];
+    let tailed = ks.len() > MAX_BARS;
+    let group_of = |k: f64| ks.iter().position(|&x| x == k).unwrap_or(0).min(groups - 1);
+    let shares: Vec<Vec<f64>> = lines
         .iter()
-        .flat_map(|l| l.points.iter().map(|p| 100.0 * zero_if_nan(p.1)))
-        .fold(0.0, f64::max)
+        .map(|l| {
+            let mut g = vec![0.0; groups];
+            for &(k, share) in &l.points {
+                g[group_of(k)] += 100.0 * zero_if_nan(share);
+            }
+            g
+        })
+        .collect();
+    let y_top = shares
+        .iter()
+        .flatten()
+        .fold(0.0, |a: f64, &b| a.max(b))
         .max(1.0)
         * 1.1;
     let (x_title, y_title) = chart_kind.axis_titles();
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(46)
         .y_label_area_size(72)
-        .build_cartesian_2d((k_lo - 0.5)..(k_hi + 0.5), 0.0..y_top)?;
-    let whole = |x: &f64| {
-        if (x - x.round()).abs() < 1e-9 && *x >= k_lo && *x <= k_hi {
-            format!("{}", x.round() as i64)
+        .build_cartesian_2d(-0.5..(groups as f64 - 0.5), 0.0..y_top)?;
+    let group_label = |x: &f64| {
+        let g = x.round();
+        if (x - g).abs() > 1e-9 || g < 0.0 || g as usize >= groups {
+            return String::new();
+        }
+        let k = ks[g as usize];
+        if tailed && k == tail_from {
+            format!("≥{k}")
         } else {
-            String::new()
+            format!("{k}")
         }
     };
     chart
         .configure_mesh()
         .x_desc(x_title)
         .y_desc(y_title)
-        .x_labels(((k_hi - k_lo) as usize + 2).min(40))
-        .x_label_formatter(&whole)
-        .y_label_formatter(&|y: &f64| fmt_tick(y))
+        .x_labels(groups + 1)
+        .x_label_formatter(&group_label)
+        .y_label_formatter(&fmt_tick)
         .label_style(text(14, INK))
         .axis_desc_style(text(16, INK))
         .bold_line_style(GRID)
@@ -965,16 +1044,30 @@ fn draw_attempts<DB: DrawingBackend>(
         .disable_x_mesh()
         .axis_style(MUTED)
         .draw()?;
-    let n = lines.len().max(1) as f64;
-    let width = 0.8 / n;
-    for (i, line) in lines.iter().enumerate() {
-        let c = strategy_color(i);
-        chart.draw_series(line.points.iter().filter(|p| p.1 > 0.0).map(|&(k, share)| {
-            let x0 = k - 0.4 + i as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width, 100.0 * share)], c.filled())
-        }))?;
+    let width = 0.8 / lines.len().max(1) as f64;
+    for (i, g) in shares.iter().enumerate() {
+        for (x, &share) in g.iter().enumerate().filter(|(_, s)| **s > 0.0) {
+            let x0 = x as f64 - 0.4 + i as f64 * width;
+            chart.draw_series(strategy_bar(i, (x0, 0.0), (x0 + width, share), (0, 0)))?;
+        }
     }
     Ok(())
+}
+
+/// The nearest of 1, 2, 5 × 10^k at or below `x` (or at or above).
+fn nice_125(x: f64, up: bool) -> f64 {
+    let d = x.log10().floor() as i32;
+    let candidates = (d - 1..=d + 1).flat_map(|d| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(d)));
+    let mut best = if up { f64::INFINITY } else { 0.0 };
+    for c in candidates {
+        if up && c >= x * (1.0 - 1e-12) && c < best {
+            best = c;
+        }
+        if !up && c <= x * (1.0 + 1e-12) && c > best {
+            best = c;
+        }
+    }
+    best
 }
 
 /// Ticks for a log axis over `lo..hi`: 1, 2, 5 × 10^k, or only the
@@ -997,40 +1090,39 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Moves label positions (pixels, any order) apart so that no two are
-/// closer than `gap`, each as little as possible from where it wants to
-/// be; returns them in the input order.
-fn spread_labels(wanted: &[i32], gap: i32) -> Vec<i32> {
+/// closer than `gap`, keeping them within `lo..=hi` where there is room;
+/// returns them in the input order.
+fn spread_labels(wanted: &[i32], gap: i32, lo: i32, hi: i32) -> Vec<i32> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     order.sort_by_key(|&i| (wanted[i], i));
-    let mut placed: Vec<i32> = order.iter().map(|&i| wanted[i]).collect();
+    let mut placed: Vec<i32> = order.iter().map(|&i| wanted[i].clamp(lo, hi)).collect();
+    // Push down whatever overlaps the label above it…
     for k in 1..placed.len() {
         placed[k] = placed[k].max(placed[k - 1] + gap);
     }
-    // Centre each run of packed labels on where its members want to be.
-    let mut k = 0;
-    while k < placed.len() {
-        let mut end = k + 1;
-        while end < placed.len() && placed[end] == placed[end - 1] + gap {
-            end += 1;
-        }
-        let want: i32 = order[k..end].iter().map(|&i| wanted[i]).sum::<i32>() / (end - k) as i32;
-        let have: i32 = placed[k..end].iter().sum::<i32>() / (end - k) as i32;
-        let floor = if k == 0 {
-            i32::MIN
-        } else {
-            placed[k - 1] + gap
-        };
-        let shift = (want - have).max(floor.saturating_sub(placed[k]));
-        for p in &mut placed[k..end] {
-            *p += shift.min(0);
-        }
-        k = end;
+    // …then pull back up whatever went past the bottom.
+    if let Some(last) = placed.last_mut() {
+        *last = (*last).min(hi);
+    }
+    for k in (0..placed.len().saturating_sub(1)).rev() {
+        placed[k] = placed[k].min(placed[k + 1] - gap);
     }
     let mut out = vec![0; wanted.len()];
     for (slot, &i) in order.iter().enumerate() {
         out[i] = placed[slot];
     }
     out
+}
+
+/// A strategy name as charts show it: at most 40 characters.
+pub fn shorten(name: &str) -> String {
+    const MAX: usize = 40;
+    if name.chars().count() <= MAX {
+        name.to_string()
+    } else {
+        let head: String = name.chars().take(MAX - 1).collect();
+        format!("{head}…")
+    }
 }
 
 fn zero_if_nan(x: f64) -> f64 {
@@ -1040,6 +1132,13 @@ fn zero_if_nan(x: f64) -> f64 {
 /// An axis tick: up to 6 significant decimals, no trailing zeros.
 fn fmt_tick(x: &f64) -> String {
     let x = *x;
+    // Large values with a suffix, so that tick labels stay short.
+    if x.abs() >= 1e6 {
+        return format!("{}M", fmt_num(x / 1e6, 2));
+    }
+    if x.abs() >= 1e4 {
+        return format!("{}k", fmt_num(x / 1e3, 2));
+    }
     let decimals = if x.abs() >= 1.0 || x == 0.0 {
         2
     } else {
@@ -1072,6 +1171,12 @@ mod tests {
         assert_eq!(fmt_tick(&0.5), "0.5");
         assert_eq!(fmt_tick(&0.001), "0.001");
         assert_eq!(fmt_tick(&0.30000000000000004), "0.3");
+        assert_eq!(fmt_tick(&2500.0), "2500");
+        assert_eq!(fmt_tick(&25_000.0), "25k");
+        assert_eq!(fmt_tick(&2_500_000.0), "2.5M");
+        assert_eq!(nice_125(0.288, false), 0.2);
+        assert_eq!(nice_125(0.302, true), 0.5);
+        assert_eq!(nice_125(10.0, true), 10.0);
         assert_eq!(fmt_usd(12.344), "$12.34");
         assert_eq!(fmt_usd(1.5), "$1.50");
         assert_eq!(fmt_usd(0.012344), "$0.0123");
@@ -1088,17 +1193,22 @@ mod tests {
     }
 
     #[test]
-    fn end_labels_keep_apart() {
+    fn end_labels_keep_apart_within_the_plot() {
         // Far apart: unchanged.
-        assert_eq!(spread_labels(&[100, 10, 50], 15), vec![100, 10, 50]);
-        // Three labels wanting 100, 101, 102: packed 15 apart around them.
-        let y = spread_labels(&[102, 100, 101], 15);
-        let mut s = y.clone();
-        s.sort();
-        assert_eq!(s[1] - s[0], 15);
-        assert_eq!(s[2] - s[1], 15);
-        assert_eq!(y[1], s[0]); // the highest stays highest
-        assert_eq!(s[1], 101 - 15 + 15); // centred on the mean wish
+        assert_eq!(spread_labels(&[100, 10, 50], 15, 0, 400), vec![100, 10, 50]);
+        // Three labels wanting 100, 101, 102: pushed down 15 apart, the
+        // highest (smallest y) first.
+        assert_eq!(
+            spread_labels(&[102, 100, 101], 15, 0, 400),
+            vec![130, 100, 115]
+        );
+        // Near the bottom edge they are pulled back up inside.
+        assert_eq!(
+            spread_labels(&[398, 399, 400], 15, 0, 400),
+            vec![370, 385, 400]
+        );
+        // Near the top edge they stay inside too.
+        assert_eq!(spread_labels(&[-5, 0, 1], 15, 0, 400), vec![0, 15, 30]);
     }
 
     #[test]

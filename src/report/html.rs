@@ -212,7 +212,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
              <figcaption>{}</figcaption>\n</figure>",
             c.chart.name(),
             escape(title),
-            escape(&subtitle(data)),
+            escape(&subtitle(data, c.chart)),
             inline_svg(&c.wide, title).trim_end(),
             inline_svg(&c.narrow, title).trim_end(),
             escape(caption(c.chart)),

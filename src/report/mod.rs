@@ -10,6 +10,7 @@ pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod json;
+mod raster;
 pub mod read;
 pub mod table;
 
@@ -70,14 +71,16 @@ pub fn check_out_dir(out: &Path) -> Result<(), Error> {
 /// A file of a report: its name in the report folder and its bytes.
 pub type ReportFile = (String, Vec<u8>);
 
-/// The files of one report. With `charts`, the charts and the page are
-/// drawn from the data files as written, read back (as `backsim plot`
-/// would), so that redrawing a report later gives the same files.
+/// The files of one report, and its data as read back from them. The
+/// terminal table, the charts and the page are all made from the data
+/// files as written (read back as `backsim plot` would), so that every
+/// number shows the same everywhere and redrawing a report later gives the
+/// same files.
 pub fn render_report(
     scenario: &Scenario,
     result: &ExperimentResult,
     charts: bool,
-) -> Result<Vec<ReportFile>, Error> {
+) -> Result<(Vec<ReportFile>, read::ReportData), Error> {
     let mut data: Vec<(&str, Vec<u8>)> = vec![
         ("summary.csv", csv::summary_csv(scenario, result)),
         ("timeseries.csv", csv::timeseries_csv(scenario, result)),
@@ -89,15 +92,25 @@ pub fn render_report(
     if let crate::scenario::WorkloadKind::Trace { rows } = &scenario.workload.kind {
         data.push((read::TRACE_FILE, crate::scenario::trace::to_csv(rows)));
     }
-    let mut files: Vec<ReportFile> = Vec::new();
-    if charts {
-        let written = read::from_files(Path::new(&scenario.name), &data)
-            .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
-        files = render_visuals(&written)?;
-    }
+    let written = read::from_files(Path::new(&scenario.name), &data)
+        .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
+    let mut files = if charts {
+        render_visuals(&written)?
+    } else {
+        Vec::new()
+    };
     let mut all: Vec<ReportFile> = data.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
     all.append(&mut files);
-    Ok(all)
+    Ok((all, written))
+}
+
+/// The names of the files [`render_visuals`] makes.
+pub fn visual_files() -> Vec<String> {
+    chart::Chart::ALL
+        .iter()
+        .flat_map(|c| [format!("{}.svg", c.name()), format!("{}.png", c.name())])
+        .chain(["index.html".to_string()])
+        .collect()
 }
 
 /// The charts (SVG and PNG) and `index.html` of a report.
@@ -135,16 +148,31 @@ pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Renders and writes the report of `scenario` under `out`; returns its folder.
+/// Renders and writes the report of `scenario` under `out`; returns its
+/// folder and its data as written. Without `charts`, charts and a page
+/// left by an earlier run are removed, so that none contradicts the new
+/// numbers.
 pub fn write_report(
     out: &Path,
     scenario: &Scenario,
     result: &ExperimentResult,
     charts: bool,
-) -> Result<PathBuf, Error> {
+) -> Result<(PathBuf, read::ReportData), Error> {
     let dir = report_dir(out, scenario);
-    write_files(&dir, &render_report(scenario, result, charts)?)?;
-    Ok(dir)
+    let (files, data) = render_report(scenario, result, charts)?;
+    write_files(&dir, &files)?;
+    if !charts {
+        for name in visual_files() {
+            let path = dir.join(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(&path, e));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((dir, data))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.

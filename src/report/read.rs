@@ -24,6 +24,9 @@ pub const INPUT_FILES: [&str; 6] = [
     "models.csv",
 ];
 
+/// The most attempts a request can make (`max_attempts` at most).
+const MAX_ATTEMPTS: f64 = 1_000_000.0;
+
 /// The copy of a replayed trace, present in reports of trace scenarios.
 pub const TRACE_FILE: &str = crate::scenario::TRACE_COPY;
 
@@ -89,11 +92,36 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     .map_err(Error::Scenario)?;
 
     let summary = Table::parse(dir, "summary.csv", file("summary.csv")?, &SUMMARY_COLUMNS)?;
+    // The files must belong together: the scenario's strategies, in its
+    // order, run as often as it says.
+    let expected: Vec<&str> = scenario
+        .strategies
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let listed: Vec<&str> = summary.rows.iter().map(|r| r.text("strategy")).collect();
+    if listed != expected {
+        return Err(Error::Input(format!(
+            "error: {} lists the strategies {listed:?} but {} has {expected:?}; the files come from different reports",
+            dir.join("summary.csv").display(),
+            toml_path.display()
+        )));
+    }
     let mut strategies: Vec<StrategyResult> = Vec::new();
     for row in &summary.rows {
-        let name = row.text("strategy");
-        if strategies.iter().any(|s| s.summary.strategy == name) {
-            return Err(row.error(format!("strategy \"{name}\" appears twice")));
+        if row.text("scenario") != scenario.name {
+            return Err(row.error(format!(
+                "scenario \"{}\" but scenario.toml is \"{}\"; the files come from different reports",
+                row.text("scenario"),
+                scenario.name
+            )));
+        }
+        if row.num("replications")? != f64::from(scenario.replications) {
+            return Err(row.error(format!(
+                "replications {} but scenario.toml says {}; the files come from different runs",
+                row.text("replications"),
+                scenario.replications
+            )));
         }
         strategies.push(StrategyResult {
             summary: summary_from_row(row)?,
@@ -122,7 +150,7 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     for row in &series.rows {
         let i = index(row)?;
         strategies[i].series.push(SeriesPoint {
-            t_s: row.num("t_s")?,
+            t_s: row.required("t_s")?,
             attempts: row.num("attempts")?,
             admitted: row.num("admitted")?,
             rejected_429: row.num("rejected_429")?,
@@ -137,8 +165,8 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     for row in &cdf.rows {
         let i = index(row)?;
         strategies[i].tts_cdf.push(CdfPoint {
-            t_s: row.num("t_s")?,
-            share: row.num("share_succeeded")?,
+            t_s: row.required("t_s")?,
+            share: row.share("share_succeeded")?,
         });
     }
 
@@ -150,11 +178,13 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     )?;
     for row in &attempts.rows {
         let i = index(row)?;
-        let k = row.num("attempts")?;
-        if !(k >= 0.0 && k.fract() == 0.0 && k <= 1e9) {
-            return Err(row.error("attempts must be a whole number".into()));
+        let k = row.required("attempts")?;
+        if !(k >= 0.0 && k.fract() == 0.0 && k <= MAX_ATTEMPTS) {
+            return Err(row.error(format!(
+                "attempts must be a whole number from 0 to {MAX_ATTEMPTS}"
+            )));
         }
-        let share = row.num("share_of_ended")?;
+        let share = row.share("share_of_ended")?;
         let d = &mut strategies[i].summary.attempts_distribution;
         let k = k as usize;
         if d.len() <= k {
@@ -202,8 +232,8 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         strategy: row.text("strategy").to_string(),
         replications: replications as u32,
         requests: n("requests")?,
-        success_rate: n("success_rate")?,
-        success_rate_ci95: n("success_rate_ci95")?,
+        success_rate: row.share("success_rate")?,
+        success_rate_ci95: row.share("success_rate_ci95")?,
         tts_mean_s: n("tts_mean_s")?,
         tts_p50_s: n("tts_p50_s")?,
         tts_p90_s: n("tts_p90_s")?,
@@ -313,6 +343,26 @@ impl Row {
                 "column `{column}`: \"{cell}\" is not a number (expected a decimal like 0.25, or empty for not applicable)"
             ))),
         }
+    }
+
+    /// A number that must be there.
+    fn required(&self, column: &str) -> Result<f64, Error> {
+        let x = self.num(column)?;
+        if x.is_nan() {
+            return Err(self.error(format!("column `{column}` is empty; it needs a number")));
+        }
+        Ok(x)
+    }
+
+    /// A share from 0 to 1, or empty.
+    fn share(&self, column: &str) -> Result<f64, Error> {
+        let x = self.num(column)?;
+        if x.is_finite() && !(0.0..=1.0).contains(&x) {
+            return Err(self.error(format!(
+                "column `{column}`: {x} is not a share (expected a number from 0 to 1)"
+            )));
+        }
+        Ok(x)
     }
 
     fn error(&self, what: String) -> Error {

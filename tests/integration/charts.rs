@@ -10,21 +10,58 @@ use backsim::report::read::{ReportData, read_dir};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Reports made once for all tests here: the reference scenario and a
-/// scenario with an outage. Returns the folder holding both reports.
+/// One strategy with a name longer than charts show, one replication.
+const LONELY: &str = r#"
+name = "lonely"
+replications = 1
+horizon = "1m"
+[workload]
+clients = 200
+[limiter]
+requests_per_minute = 1200
+request_burst = 50
+[server]
+latency = "300ms"
+[[strategy]]
+name = "a-strategy-with-a-very-long-name-that-goes-on-and-on-and-on"
+backoff = { kind = "full_jitter", base = "1s", cap = "10s" }
+max_attempts = 40
+"#;
+
+/// Nine strategies: more than the palette has colours.
+fn crowd() -> String {
+    let mut s = String::from(
+        "name = \"crowd\"\nreplications = 2\nhorizon = \"2m\"\n[workload]\nclients = 300\n\
+         [limiter]\nrequests_per_minute = 3000\nrequest_burst = 20\n[server]\nlatency = \"100ms\"\n",
+    );
+    for i in 1..=9 {
+        s.push_str(&format!(
+            "[[strategy]]\nname = \"s{i}\"\nbackoff = {{ kind = \"full_jitter\", base = \"{i}00ms\", cap = \"20s\" }}\nmax_attempts = {}\n",
+            i + 1
+        ));
+    }
+    s
+}
+
+/// Reports made once for all tests here: the reference scenario, a
+/// scenario with an outage, a lonely strategy and a crowd. Returns the
+/// folder holding the reports.
 fn reports() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let outage = tmp.path().join("closed-outage.toml");
-        std::fs::write(&outage, CLOSED_OUTAGE).expect("write scenario");
-        backsim()
-            .args(["run", "--quiet", THUNDERING_HERD])
-            .arg(&outage)
-            .arg("--out")
-            .arg(tmp.path())
-            .assert()
-            .success();
+        let mut cmd = backsim();
+        cmd.args(["run", "--quiet", THUNDERING_HERD]);
+        for (name, text) in [
+            ("closed-outage", CLOSED_OUTAGE.to_string()),
+            ("lonely", LONELY.to_string()),
+            ("crowd", crowd()),
+        ] {
+            let file = tmp.path().join(format!("{name}.toml"));
+            std::fs::write(&file, text).expect("write scenario");
+            cmd.arg(file);
+        }
+        cmd.arg("--out").arg(tmp.path()).assert().success();
         tmp
     })
     .path()
@@ -36,7 +73,7 @@ fn report(name: &str) -> (PathBuf, ReportData) {
     (dir, data)
 }
 
-const REPORTS: [&str; 2] = ["thundering-herd", "closed-outage"];
+const REPORTS: [&str; 4] = ["thundering-herd", "closed-outage", "lonely", "crowd"];
 
 fn strategies(data: &ReportData) -> Vec<String> {
     data.scenario
@@ -123,8 +160,9 @@ fn bar_charts_plot_summary_csv() {
         for ((bar, cost), strategy) in rates.iter().zip(&costs).zip(&names) {
             let row = summary.row_where("strategy", strategy);
             assert_eq!(bar.strategy, *strategy);
+            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
             assert_eq!(bar.value, summary.num(row, "success_rate"));
-            assert_eq!(bar.ci95, summary.num(row, "success_rate_ci95"));
+            assert!(same(bar.ci95, summary.num_or_nan(row, "success_rate_ci95")));
             assert_eq!(cost.strategy, *strategy);
             assert_eq!(cost.useful_usd, summary.num(row, "useful_usd"));
             assert_eq!(cost.wasted_usd, summary.num(row, "wasted_usd"));
@@ -204,10 +242,22 @@ fn every_png_decodes_at_its_size() {
     }
 }
 
-/// All the text of an SVG document, one string per `<text>` element.
+/// All the text of an SVG document, one string per `<text>` element;
+/// checks on the way that no rectangle has a negative size (which browsers
+/// do not draw).
 fn svg_texts(svg: &str, what: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(doc.root_element().tag_name().name(), "svg", "{what}");
+    for rect in doc.descendants().filter(|n| n.has_tag_name("rect")) {
+        for dim in ["width", "height"] {
+            let v: f64 = rect
+                .attribute(dim)
+                .unwrap_or("0")
+                .parse()
+                .expect("a number");
+            assert!(v >= 0.0, "{what}: a rect with {dim} = {v}");
+        }
+    }
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
         .map(|n| n.text().unwrap_or("").trim().to_string())
@@ -231,9 +281,10 @@ fn every_svg_parses_and_names_strategies_and_axes() {
                 assert!(axis.contains('('), "{what}: {axis:?} has no unit");
             }
             for strategy in strategies(&data) {
-                // The cost chart names strategies on its axis, like the
-                // success chart; the others in a legend.
-                assert!(has(&strategy), "{what}: no {strategy}");
+                // Bar charts name strategies on their axis, the others in a
+                // legend; names longer than 40 characters are shortened.
+                let shown = chart::shorten(&strategy);
+                assert!(has(&shown), "{what}: no {shown}");
             }
         }
     }
@@ -329,6 +380,48 @@ fn no_charts_writes_only_the_data_files() {
     let mut expected: Vec<&str> = backsim::report::read::INPUT_FILES.to_vec();
     expected.sort();
     assert_eq!(files, expected);
+}
+
+#[test]
+fn no_charts_over_an_old_report_removes_its_charts() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let run = |extra: &[&str]| {
+        backsim()
+            .args(["run", "--quiet", THUNDERING_HERD, "--out"])
+            .arg(tmp.path())
+            .args(extra)
+            .assert()
+            .success();
+    };
+    run(&[]);
+    let dir = tmp.path().join("thundering-herd");
+    assert!(dir.join("index.html").exists());
+    run(&["--no-charts", "--replications", "2"]);
+    assert!(!dir.join("index.html").exists());
+    assert!(!dir.join("load_over_time.png").exists());
+    // plot brings them back, for the new numbers.
+    backsim().args(["plot", "-q"]).arg(&dir).assert().success();
+    let svg = std::fs::read_to_string(dir.join("success_rate.svg")).unwrap();
+    assert!(svg.contains("mean of 2 replications"));
+}
+
+#[test]
+fn plot_refuses_files_from_different_reports() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("mixed");
+    std::fs::create_dir(&dir).unwrap();
+    for f in backsim::report::read::INPUT_FILES {
+        std::fs::copy(reports().join("thundering-herd").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::copy(
+        reports().join("closed-outage").join("scenario.toml"),
+        dir.join("scenario.toml"),
+    )
+    .unwrap();
+    let out = backsim().arg("plot").arg(&dir).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("different reports"), "{err}");
+    assert!(!dir.join("index.html").exists());
 }
 
 #[test]

@@ -103,6 +103,16 @@ impl Csv {
         &row[self.col(column)]
     }
 
+    /// A cell of `row` by column name, as a number; an empty cell (not
+    /// applicable) is NaN.
+    pub fn num_or_nan(&self, row: &[String], column: &str) -> f64 {
+        if self.cell(row, column).is_empty() {
+            f64::NAN
+        } else {
+            self.num(row, column)
+        }
+    }
+
     /// A cell of `row` by column name, as a number.
     pub fn num(&self, row: &[String], column: &str) -> f64 {
         let text = self.cell(row, column);
