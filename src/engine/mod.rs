@@ -981,4 +981,200 @@ mod tests {
         check_conservation(&m);
         assert_eq!((m.unfinished, m.open_attempts, m.succeeded), (5, 5, 0));
     }
+
+    #[test]
+    fn streaming_latency_is_ttft_plus_output_over_decode_rate() {
+        // 500 output tokens at 100 per second after a 500 ms first token.
+        let m = run(r#"
+            [workload]
+            clients = 3
+            [server]
+            ttft = "500ms"
+            decode_tokens_per_s = 100.0
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+        "#);
+        assert_eq!(m.succeeded, 3);
+        assert!(m.time_to_success.iter().all(|&t| t == 5 * S + S / 2));
+    }
+
+    #[test]
+    fn cancel_on_disconnect_bills_only_what_was_generated() {
+        // First token at 1 s, then 500 tokens at 100/s: done at 6 s. The
+        // client gives up at 3 s, when 2 s × 100/s = 200 tokens are out.
+        let scenario = |cancel: bool| {
+            format!(
+                r#"
+                [workload]
+                clients = 1
+                [server]
+                ttft = "1s"
+                decode_tokens_per_s = 100.0
+                cancel_on_disconnect = {cancel}
+                [client]
+                timeout = "3s"
+                [[strategy]]
+                name = "once"
+                backoff = {{ kind = "none" }}
+                max_attempts = 1
+            "#
+            )
+        };
+        let m = run(&scenario(true));
+        assert_eq!((m.timeouts, m.gave_up), (1, 1));
+        assert_eq!((m.billed_input_tokens, m.billed_output_tokens), (1000, 200));
+        assert_eq!((m.wasted_input_tokens, m.wasted_output_tokens), (1000, 200));
+        let m = run(&scenario(false));
+        assert_eq!((m.billed_input_tokens, m.billed_output_tokens), (1000, 500));
+        assert_eq!((m.wasted_input_tokens, m.wasted_output_tokens), (1000, 500));
+    }
+
+    #[test]
+    fn cancel_on_disconnect_frees_the_slot_for_the_queue() {
+        // One slot, 4 s generations of 500 tokens, 3 s timeout, requests at
+        // 0 s (A) and 1 s (B).
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("t.csv");
+        std::fs::write(
+            &trace,
+            "t_s,input_tokens,output_tokens\n0,1000,500\n1,1000,500\n",
+        )
+        .unwrap();
+        let scenario = |cancel: bool| {
+            format!(
+                r#"
+                [workload]
+                kind = "trace"
+                file = "{}"
+                clients = 2
+                [server]
+                concurrency = 1
+                latency = "4s"
+                cancel_on_disconnect = {cancel}
+                [client]
+                timeout = "3s"
+                [[strategy]]
+                name = "once"
+                backoff = {{ kind = "none" }}
+                max_attempts = 1
+            "#,
+                trace.display()
+            )
+        };
+        // Without cancelling, A is served 0–4 s and B, abandoned at 4 s
+        // while queued, 4–8 s: both in full, all wasted.
+        let m = run(&scenario(false));
+        assert_eq!((m.requests, m.timeouts), (2, 2));
+        assert_eq!(
+            (m.billed_output_tokens, m.wasted_output_tokens),
+            (1000, 1000)
+        );
+        // Cancelling stops A at 3 s (3/4 of 500 = 375 tokens); B starts
+        // then and is stopped at 4 s (1/4 of 500 = 125 tokens).
+        let m = run(&scenario(true));
+        assert_eq!((m.billed_output_tokens, m.wasted_output_tokens), (500, 500));
+        assert_eq!(m.billed_input_tokens, 2000);
+    }
+
+    #[test]
+    fn slowdown_stretches_service_with_the_slots_in_use() {
+        // Ten attempts at once on ten slots: the k-th to start finds k in
+        // service (itself included) and takes 1 s × (1 + 1.0 × k/10).
+        let m = run(r#"
+            [workload]
+            clients = 10
+            [server]
+            concurrency = 10
+            latency = "1s"
+            slowdown = 1.0
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+        "#);
+        let mut tts = m.time_to_success.clone();
+        tts.sort_unstable();
+        let expected: Vec<u64> = (1..=10).map(|k| S + k * S / 10).collect();
+        assert_eq!(tts, expected);
+    }
+
+    #[test]
+    fn overload_errors_come_back_at_once_and_follow_retry_on() {
+        let scenario = |retry_on: &str| {
+            format!(
+                r#"
+                [workload]
+                clients = 20
+                [server]
+                latency = "1s"
+                errors = {{ "529" = 1.0 }}
+                [[strategy]]
+                name = "c"
+                backoff = {{ kind = "constant", base = "1s" }}
+                max_attempts = 3
+                retry_on = [{retry_on}]
+            "#
+            )
+        };
+        // Every attempt is a 529; "503" does not cover it: one attempt each.
+        let m = run(&scenario("\"503\""));
+        check_conservation(&m);
+        assert_eq!((m.attempts, m.errors_5xx, m.gave_up), (20, 20, 20));
+        assert_eq!(m.errors_by_status, [0, 0, 20]);
+        // "529" (or "5xx") retries it: three attempts each, no time served.
+        let m = run(&scenario("\"529\""));
+        assert_eq!((m.attempts, m.errors_by_status), (60, [0, 0, 60]));
+        assert_eq!(m.billed_input_tokens, 0);
+    }
+
+    #[test]
+    fn silent_outage_leaves_clients_to_time_out() {
+        // No answer during [0, 5 s); 2 s timeout, 1 s backoff: attempts at
+        // 0 and 3 s time out, the one at 6 s succeeds.
+        let m = run(r#"
+            [workload]
+            clients = 4
+            [server]
+            outages = [{ start = "0s", duration = "5s", response = "none" }]
+            [client]
+            timeout = "2s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+        "#);
+        check_conservation(&m);
+        assert_eq!((m.timeouts, m.errors_5xx, m.succeeded), (8, 0, 4));
+        assert!(m.time_to_success.iter().all(|&t| t == 6 * S));
+    }
+
+    #[test]
+    fn quantized_limits_allow_one_second_at_a_time() {
+        let scenario = |quantized: bool| {
+            format!(
+                r#"
+                [workload]
+                clients = 100
+                [limiter]
+                requests_per_minute = 600
+                quantized = {quantized}
+                [[strategy]]
+                name = "once"
+                backoff = {{ kind = "none" }}
+                max_attempts = 1
+            "#
+            )
+        };
+        // 600 RPM enforced per second: 10 pass; per minute (burst = one
+        // minute's 600): all 100 pass.
+        assert_eq!(run(&scenario(true)).succeeded, 10);
+        assert_eq!(run(&scenario(false)).succeeded, 100);
+    }
+
+    #[test]
+    fn generation_is_even_between_first_and_last_token() {
+        assert_eq!(generated_by(5, 10, 20, 100), 0);
+        assert_eq!(generated_by(15, 10, 20, 100), 50);
+        assert_eq!(generated_by(20, 10, 20, 100), 100);
+        assert_eq!(generated_by(25, 10, 10, 100), 100);
+    }
 }

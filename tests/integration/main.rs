@@ -8,4 +8,5 @@ mod closed_form;
 mod common;
 mod conservation;
 mod determinism;
+mod llm;
 mod statistics;
