@@ -129,10 +129,54 @@ fn check_run(scenario: &Scenario, strategy: usize, m: &RunMetrics, what: &str, s
         m.timeouts,
         "{what}: series timeouts != timeouts"
     );
-    // Every 429 a client received was issued by the limiter; every success
-    // passed it.
-    assert!(sum(|r| r.rejected_429) >= m.rejected_429, "{what}: 429s");
-    assert!(sum(|r| r.admitted) >= m.succeeded, "{what}: admitted");
+    // The series watches the main model's limiter: every 429 a client got
+    // from it was issued there; every success from it passed there.
+    let main = &m.models[0];
+    assert!(sum(|r| r.rejected_429) >= main.rejected_429, "{what}: 429s");
+    assert!(sum(|r| r.admitted) >= main.succeeded, "{what}: admitted");
+    // Models split the totals exactly.
+    let per_model =
+        |f: fn(&backsim::metrics::run::ModelCounts) -> u64| -> u64 { m.models.iter().map(f).sum() };
+    assert_eq!(
+        per_model(|c| c.attempts),
+        m.attempts,
+        "{what}: attempts by model"
+    );
+    assert_eq!(
+        per_model(|c| c.succeeded),
+        m.succeeded,
+        "{what}: successes by model"
+    );
+    assert_eq!(
+        per_model(|c| c.rejected_429),
+        m.rejected_429,
+        "{what}: 429s by model"
+    );
+    assert_eq!(
+        per_model(|c| c.errors_5xx),
+        m.errors_5xx,
+        "{what}: 5xx by model"
+    );
+    assert_eq!(
+        per_model(|c| c.timeouts),
+        m.timeouts,
+        "{what}: timeouts by model"
+    );
+    assert_eq!(
+        per_model(|c| c.billed_input_tokens + c.billed_output_tokens),
+        m.billed_input_tokens + m.billed_output_tokens,
+        "{what}: billed tokens by model"
+    );
+    assert_eq!(
+        m.rejected_by_limit.iter().sum::<u64>(),
+        m.rejected_429,
+        "{what}: 429s by limit"
+    );
+    assert_eq!(
+        m.errors_by_status.iter().sum::<u64>(),
+        m.errors_5xx,
+        "{what}: 5xx by status"
+    );
     // The last bucket's in-flight count is what is open at the end.
     assert_eq!(
         rows.last().expect("non-empty").in_flight,
