@@ -84,6 +84,7 @@ table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabu
 th, td { padding: .4rem .45rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
 th { font-weight: 600; border-bottom: 2px solid #bbb; }
 th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
+.by-model th:nth-child(2), .by-model td:nth-child(2) { text-align: left; }
 .swatch { display: inline-block; width: .85em; height: .85em; border-radius: 2px;
   margin-right: .45em; vertical-align: -.05em; }
 figure { margin: 0 0 2.2rem; }
@@ -246,7 +247,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
 /// billed dollars, and wasted dollars split into input and output.
 fn models_table(data: &ReportData) -> String {
     let mut h = String::from(
-        "<section>\n<h2>Cost by model</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>",
+        "<section>\n<h2>Cost by model</h2>\n<div class=\"scroll\">\n<table class=\"by-model\">\n<thead><tr>",
     );
     for col in [
         "strategy",

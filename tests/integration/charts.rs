@@ -297,6 +297,14 @@ fn index_html_is_self_contained_with_every_row_and_chart() {
         let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains(&format!("<h1>{name}</h1>")));
+        // Cost by model: one row per strategy and model.
+        assert!(html.contains("<h2>Cost by model</h2>"));
+        let models = data.scenario.model_names().len();
+        assert_eq!(
+            html.matches("<tr><td><span class=\"swatch\"").count(),
+            strategies(&data).len() * (1 + models),
+            "{name}: summary and cost-by-model rows"
+        );
         for strategy in strategies(&data) {
             assert!(
                 html.contains(&format!("</span>{strategy}</td>")),
