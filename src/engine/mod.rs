@@ -471,8 +471,9 @@ impl<'a> World<'a> {
         }
         let config = self.endpoints[e].config;
         if let Some(outage) = config.outages.iter().find(|o| o.covers(now)) {
+            // Nothing is generated: the reservation goes back at once.
+            self.settle(now, req, model, 0);
             if !outage.silent {
-                self.settle(now, req, model, 0);
                 self.answer(now, req, attempt, model, Reply::ServerError { status: 503 });
             }
             return;
@@ -526,8 +527,12 @@ impl<'a> World<'a> {
             }
             _ => (first_token, total),
         };
-        let error_rate = config.errors.http_500;
-        let error = error_rate > 0.0 && self.rng.random::<f64>() < error_rate;
+        // A 500 given that the attempt was not already answered 503 or 529
+        // on arrival, so that each status has its configured probability
+        // per admitted attempt.
+        let e = config.errors;
+        let error_rate = e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE);
+        let error = e.http_500 > 0.0 && self.rng.random::<f64>() < error_rate;
         let end = now.saturating_add(total);
         if config.cancel_on_disconnect {
             self.requests[req as usize].at_server = AtServer::Serving {
@@ -604,6 +609,7 @@ impl<'a> World<'a> {
             AtServer::Queued { attempt: a } if a == attempt => {
                 r.at_server = AtServer::Nowhere;
                 self.endpoints[e].server.abandon_queued();
+                self.settle(now, req, model, 0);
             }
             AtServer::Serving {
                 attempt: a,
@@ -1176,5 +1182,85 @@ mod tests {
         assert_eq!(generated_by(15, 10, 20, 100), 50);
         assert_eq!(generated_by(20, 10, 20, 100), 100);
         assert_eq!(generated_by(25, 10, 10, 100), 100);
+    }
+
+    #[test]
+    fn status_probabilities_hold_per_admitted_attempt() {
+        // 503 half the time at once; 500 the other half after service:
+        // nothing succeeds, and the two split the attempts.
+        let m = run(r#"
+            [workload]
+            clients = 10000
+            [server]
+            latency = "10ms"
+            errors = { "500" = 0.5, "503" = 0.5 }
+            [[strategy]]
+            name = "once"
+            backoff = { kind = "none" }
+            max_attempts = 1
+        "#);
+        assert_eq!(m.succeeded, 0);
+        let [e500, e503, e529] = m.errors_by_status;
+        assert_eq!((e500 + e503, e529), (10_000, 0));
+        // Binomial(10,000, 1/2): sd 50; allow 5 sd.
+        assert!((e503 as f64 - 5000.0).abs() < 250.0, "{e503}");
+    }
+
+    #[test]
+    fn reservations_come_back_when_nothing_is_generated() {
+        // Each attempt reserves 10 input + 1000 output tokens from a bucket
+        // of 2015 that does not refill. With output charged as generated, a
+        // swallowed attempt (silent outage) or a dropped queued one gives
+        // its 1000 back, which is what lets the retries below through.
+        let silent = run(r#"
+            [workload]
+            clients = 1
+            [workload.tokens]
+            input = 10
+            output = 10
+            max_tokens = 1000
+            [limiter]
+            tokens_per_minute = 0.001
+            token_burst = 2015
+            output_charge = "actual"
+            [server]
+            outages = [{ start = "0s", duration = "1s", response = "none" }]
+            [client]
+            timeout = "500ms"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 2
+        "#);
+        // First attempt swallowed at 0 (2015 − 1010 + 1000 = 2005 left),
+        // retry at 1.5 s admitted and served.
+        assert_eq!((silent.succeeded, silent.rejected_429), (1, 0));
+        // Two clients, one slot, 4 s service, 1 s timeout, cancelling: A is
+        // stopped after 1/4 of its 10 tokens (2 generated, 998 back), B is
+        // dropped from the queue (1000 back): 2015 − 2020 + 1998 = 1993 at
+        // the retries (2 s), enough for one of them.
+        let queued = run(r#"
+            [workload]
+            clients = 2
+            [workload.tokens]
+            input = 10
+            output = 10
+            max_tokens = 1000
+            [limiter]
+            tokens_per_minute = 0.001
+            token_burst = 2020
+            output_charge = "actual"
+            [server]
+            concurrency = 1
+            latency = "4s"
+            cancel_on_disconnect = true
+            [client]
+            timeout = "1s"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 2
+        "#);
+        assert_eq!(queued.rejected_by_limit, [0, 1, 0, 0]);
     }
 }

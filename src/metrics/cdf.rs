@@ -4,7 +4,9 @@
 //! Grid point `j` is the time `edge_ns(j)` = 10^(3 + j/50) ns rounded to a
 //! whole nanosecond: 50 points per decade (each 4.7% after the previous),
 //! from 1 µs (j = 0) to 10^19 ns (j = 800), which covers any horizon a
-//! `u64` of nanoseconds can hold. A run keeps, per grid point, how many of
+//! `u64` of nanoseconds can hold (longer times count at the last point).
+//! Above 2^53 ns (about 104 days) `powf` no longer rounds to a unique
+//! nanosecond, so grid times there may differ across platforms. A run keeps, per grid point, how many of
 //! its successes took at most that long but longer than the previous point
 //! ([`TtsHistogram`]); the cumulative counts are therefore *exact* at every
 //! grid point, and `tts_cdf.csv` lists those exact points.
@@ -60,6 +62,7 @@ pub struct TtsHistogram {
 impl TtsHistogram {
     /// Counts sorted times to success.
     pub fn from_sorted(sorted: &[SimDuration]) -> TtsHistogram {
+        debug_assert!(sorted.is_sorted(), "times to success must be sorted");
         let mut counts: Vec<(u16, u64)> = Vec::new();
         for &t in sorted {
             let j = point_of(t);

@@ -387,6 +387,17 @@ mod tests {
     }
 
     #[test]
+    fn quantized_request_limits_must_fit_a_request_per_second() {
+        let src = "[limiter]\nrequests_per_minute = 30\nquantized = true\n\
+                   [[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+        let err = parse(src, "q.toml", "q").unwrap_err().to_string();
+        assert!(
+            err.contains("limiter.requests_per_minute") && err.contains("at least 60"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn defaults_are_filled_in() {
         let s = parse(
             "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n",

@@ -22,6 +22,8 @@ const MAX_REPLICATIONS: i64 = 1_000_000;
 const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
 const MAX_ATTEMPTS: i64 = 1_000_000;
+/// Most `[[model]]` tables (models are indexed by a byte, the main one 0).
+const MAX_MODELS: usize = 255;
 /// Largest limiter rate (per minute) and burst.
 const MAX_RATE_PER_MINUTE: f64 = 1e12;
 const MAX_BURST: i64 = 1_000_000_000_000;
@@ -267,6 +269,13 @@ impl Cx<'_> {
             .clone()
             .unwrap_or_else(|| "primary".to_string());
         let mut models: Vec<ModelConfig> = Vec::new();
+        if raw.model.len() > MAX_MODELS {
+            self.problem(
+                &raw.model[MAX_MODELS],
+                &format!("model[{MAX_MODELS}]"),
+                format!("at most {MAX_MODELS} [[model]] tables are supported"),
+            );
+        }
         for (i, m) in raw.model.iter().enumerate() {
             let m = m.get_ref();
             let key = format!("model[{i}]");
@@ -653,6 +662,12 @@ impl Cx<'_> {
                         ));
                         per_minute = 1.0;
                     }
+                    if quantized && rate_name == "requests_per_minute" && per_minute < 60.0 {
+                        cx.problem(r, &rate_key, format!(
+                            "must be at least 60 with {prefix}.quantized = true: one second's refill, {} requests, must hold a whole request",
+                            per_minute / 60.0
+                        ));
+                    }
                     if let (true, Some(b)) = (quantized, burst) {
                         cx.problem(b, &burst_key, format!(
                             "has no effect with {prefix}.quantized = true (the bucket holds one second's refill)"
@@ -847,7 +862,7 @@ impl Cx<'_> {
                         http_529: self.probability(&r.http_529, &key("errors.529")),
                     };
                     let total = rates.http_500 + rates.http_503 + rates.http_529;
-                    if total > 1.0 {
+                    if total > 1.0 + 1e-9 {
                         self.problem(e, &key("errors"), format!(
                         "the probabilities add up to {total}; together they may be at most 1"
                     ));
