@@ -5,6 +5,7 @@
 use crate::cli::{Cli, Command, RunArgs};
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
+use crate::progress::Progress;
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
@@ -81,7 +82,9 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     let threads = usize::from(args.threads.unwrap_or(0));
     let mut docs = Vec::new();
     for s in &scenarios {
-        let result = experiment::run(s, threads)?;
+        let runs = s.strategies.len() as u64 * u64::from(s.replications);
+        let progress = Progress::new(runs, &s.name, !args.quiet && !args.json);
+        let result = experiment::run_with_progress(s, threads, &progress)?;
         let (dir, written) = report::write_report(&args.out, s, &result, !args.no_charts)?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));

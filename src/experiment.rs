@@ -14,6 +14,7 @@ use crate::metrics::summary::{
     CdfPoint, RunSummary, SeriesPoint, StrategySummary, aggregate_series, aggregate_tts_cdf,
     tts_grid,
 };
+use crate::progress::Progress;
 use crate::random::RunSeeds;
 use crate::scenario::Scenario;
 use crate::time::as_secs_f64;
@@ -39,6 +40,15 @@ pub struct StrategyResult {
 /// Runs every (strategy, replication) of `scenario` on `threads` threads
 /// (0: one per core).
 pub fn run(scenario: &Scenario, threads: usize) -> Result<ExperimentResult, Error> {
+    run_with_progress(scenario, threads, &Progress::none())
+}
+
+/// [`run`], reporting each finished run to `progress`.
+pub fn run_with_progress(
+    scenario: &Scenario,
+    threads: usize,
+    progress: &Progress,
+) -> Result<ExperimentResult, Error> {
     // More threads than runs would only sit idle.
     let runs = scenario.strategies.len() * scenario.replications as usize;
     let threads = if threads == 0 {
@@ -50,10 +60,12 @@ pub fn run(scenario: &Scenario, threads: usize) -> Result<ExperimentResult, Erro
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
-    Ok(pool.install(|| run_in_current_pool(scenario)))
+    let result = pool.install(|| run_in_current_pool(scenario, progress));
+    progress.finish();
+    Ok(result)
 }
 
-fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
+fn run_in_current_pool(scenario: &Scenario, progress: &Progress) -> ExperimentResult {
     let reps = scenario.replications as usize;
     let jobs: Vec<(usize, usize)> = (0..scenario.strategies.len())
         .flat_map(|s| (0..reps).map(move |r| (s, r)))
@@ -62,7 +74,9 @@ fn run_in_current_pool(scenario: &Scenario) -> ExperimentResult {
         .par_iter()
         .map(|&(s, r)| {
             let seeds = RunSeeds::new(scenario.seed, 0, r as u64, &scenario.strategies[s].name);
-            RunSummary::new(simulate(scenario, s, seeds))
+            let summary = RunSummary::new(simulate(scenario, s, seeds));
+            progress.run_done();
+            summary
         })
         .collect();
     let peak_capacity = scenario

@@ -43,6 +43,7 @@ pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod pricing;
+pub mod progress;
 pub mod random;
 pub mod report;
 pub mod scenario;

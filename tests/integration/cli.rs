@@ -417,3 +417,25 @@ backoff = { kind = "none" }
 "#,
     );
 }
+
+/// Piped into a file or a CI log, stderr gets the one `wrote` line and no
+/// progress bar (which is for terminals only).
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = backsim()
+        .args(["run", THUNDERING_HERD, "--replications", "200", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let dir = tmp.path().join("thundering-herd");
+    assert_eq!(
+        err,
+        format!(
+            "wrote {} (open {})\n",
+            dir.display(),
+            dir.join("index.html").display()
+        )
+    );
+}

@@ -1,0 +1,72 @@
+//! A progress bar on stderr for long runs: runs done out of the total,
+//! elapsed time and an estimate of the time left.
+//!
+//! It appears only when stderr is a terminal, not with `--quiet` or
+//! `--json`, and only once the work has taken more than a second, so short
+//! runs and scripts see nothing. It reads the wall clock for display only;
+//! nothing it does reaches the results.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long work runs before the bar is shown.
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+/// Progress through `total` runs; [`Progress::run_done`] may be called
+/// from any thread.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    /// A bar labelled `label`, drawn only if `wanted` and stderr is a
+    /// terminal.
+    pub fn new(total: u64, label: &str, wanted: bool) -> Progress {
+        let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let style = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} runs · {elapsed} elapsed · about {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_style(style);
+            bar.set_message(label.to_string());
+            bar
+        });
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    /// No bar at all.
+    pub fn none() -> Progress {
+        Progress::new(0, "", false)
+    }
+
+    /// One more run has finished.
+    pub fn run_done(&self) {
+        let Some(bar) = &self.bar else { return };
+        bar.inc(1);
+        if self.start.elapsed() > SHOW_AFTER
+            && self
+                .shown
+                .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    /// The work is over: the bar goes away.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
