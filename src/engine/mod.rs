@@ -125,8 +125,10 @@ struct Endpoint<'a> {
     limiter: Limiter,
     server: Server,
     config: &'a ServerConfig,
-    /// Output tokens an attempt reserves: `max_tokens`, if set.
-    max_tokens: Option<u64>,
+    /// Probability of a 500 for an attempt that was not answered 503 or
+    /// 529 on arrival, so that each status has its configured probability
+    /// per admitted attempt.
+    p500_when_served: f64,
 }
 
 /// The world of one run.
@@ -157,14 +159,16 @@ pub fn simulate(scenario: &Scenario, strategy: usize, seeds: RunSeeds) -> RunMet
 
 impl<'a> World<'a> {
     fn new(scenario: &'a Scenario, strategy: &'a Strategy, seeds: RunSeeds) -> Self {
-        let max_tokens = scenario.workload.max_tokens;
         let endpoints: Vec<Endpoint> = std::iter::once((&scenario.limiter, &scenario.server))
             .chain(scenario.models.iter().map(|m| (&m.limiter, &m.server)))
             .map(|(limits, config)| Endpoint {
                 limiter: limits.build(),
                 server: Server::new(config),
                 config,
-                max_tokens,
+                p500_when_served: {
+                    let e = config.errors;
+                    e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE)
+                },
             })
             .collect();
         let clients = scenario.workload.clients as usize;
@@ -426,18 +430,19 @@ impl<'a> World<'a> {
         );
     }
 
-    /// Output tokens an attempt of `req` reserves at `model`'s limiter.
-    fn reserved(&self, req: u32, model: u8) -> u64 {
-        let r = &self.requests[req as usize];
-        self.endpoints[usize::from(model)]
+    /// Output tokens an attempt of `req` reserves: `max_tokens`, or its
+    /// actual output without one.
+    fn reserved(&self, req: u32) -> u64 {
+        self.scenario
+            .workload
             .max_tokens
-            .unwrap_or(r.output_tokens)
+            .unwrap_or(self.requests[req as usize].output_tokens)
     }
 
     /// An admitted attempt ended having generated `generated` tokens: the
     /// limiter may give back the rest of the reservation.
     fn settle(&mut self, now: SimTime, req: u32, model: u8, generated: u64) {
-        let reserved = self.reserved(req, model);
+        let reserved = self.reserved(req);
         self.endpoints[usize::from(model)]
             .limiter
             .settle(now, reserved, generated);
@@ -452,7 +457,7 @@ impl<'a> World<'a> {
         }
         let cost = Cost {
             input_tokens: self.requests[req as usize].input_tokens,
-            output_reserved: self.reserved(req, model),
+            output_reserved: self.reserved(req),
         };
         let admission = self.endpoints[e].limiter.admit(now, cost);
         if model == 0 {
@@ -527,12 +532,8 @@ impl<'a> World<'a> {
             }
             _ => (first_token, total),
         };
-        // A 500 given that the attempt was not already answered 503 or 529
-        // on arrival, so that each status has its configured probability
-        // per admitted attempt.
-        let e = config.errors;
-        let error_rate = e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE);
-        let error = e.http_500 > 0.0 && self.rng.random::<f64>() < error_rate;
+        let p500 = self.endpoints[e].p500_when_served;
+        let error = p500 > 0.0 && self.rng.random::<f64>() < p500;
         let end = now.saturating_add(total);
         if config.cancel_on_disconnect {
             self.requests[req as usize].at_server = AtServer::Serving {

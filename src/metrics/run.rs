@@ -114,7 +114,8 @@ pub struct RunMetrics {
     /// `attempts_histogram[k]`: ended requests (succeeded or given up) that
     /// made `k` attempts.
     pub attempts_histogram: Vec<u64>,
-    /// Tokens billed by the provider.
+    /// Input tokens billed by the provider: the sum over `models`, filled
+    /// in by [`RunMetrics::finish`] (as are the next three).
     pub billed_input_tokens: u64,
     /// Output tokens billed.
     pub billed_output_tokens: u64,
@@ -195,8 +196,6 @@ impl RunMetrics {
         let m = &mut self.models[model];
         m.billed_input_tokens = m.billed_input_tokens.saturating_add(input);
         m.billed_output_tokens = m.billed_output_tokens.saturating_add(output);
-        self.billed_input_tokens = self.billed_input_tokens.saturating_add(input);
-        self.billed_output_tokens = self.billed_output_tokens.saturating_add(output);
     }
 
     /// Billed tokens of `model` that nobody used.
@@ -204,8 +203,6 @@ impl RunMetrics {
         let m = &mut self.models[model];
         m.wasted_input_tokens = m.wasted_input_tokens.saturating_add(input);
         m.wasted_output_tokens = m.wasted_output_tokens.saturating_add(output);
-        self.wasted_input_tokens = self.wasted_input_tokens.saturating_add(input);
-        self.wasted_output_tokens = self.wasted_output_tokens.saturating_add(output);
     }
 
     /// An attempt reached the limiter at `now` and was admitted or not.
@@ -291,6 +288,12 @@ impl RunMetrics {
         self.series.rows.truncate(last + 1);
         self.open_attempts = self.in_flight;
         self.unfinished = self.requests - self.succeeded - self.gave_up;
+        let total =
+            |f: fn(&ModelCounts) -> u64| self.models.iter().map(f).fold(0, u64::saturating_add);
+        self.billed_input_tokens = total(|m| m.billed_input_tokens);
+        self.billed_output_tokens = total(|m| m.billed_output_tokens);
+        self.wasted_input_tokens = total(|m| m.wasted_input_tokens);
+        self.wasted_output_tokens = total(|m| m.wasted_output_tokens);
     }
 }
 

@@ -246,8 +246,7 @@ impl StrategySummary {
             run_mean(&|r| usd(r, &|c| (c.billed_input_tokens, c.billed_output_tokens)));
         let wasted_input_usd = run_mean(&|r| usd(r, &|c| (c.wasted_input_tokens, 0)));
         let wasted_output_usd = run_mean(&|r| usd(r, &|c| (0, c.wasted_output_tokens)));
-        let wasted_usd =
-            run_mean(&|r| usd(r, &|c| (c.wasted_input_tokens, c.wasted_output_tokens)));
+        let wasted_usd = wasted_input_usd + wasted_output_usd;
         let mut pooled: Vec<u64> = Vec::new();
         for r in runs {
             if pooled.len() < r.attempts_histogram.len() {

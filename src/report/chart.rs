@@ -84,6 +84,14 @@ impl Chart {
         }
     }
 
+    /// Its files: `<name>.svg` and `<name>.png`.
+    pub fn files(self) -> [String; 2] {
+        [
+            format!("{}.svg", self.name()),
+            format!("{}.png", self.name()),
+        ]
+    }
+
     /// The chart's title.
     pub fn title(self) -> &'static str {
         match self {

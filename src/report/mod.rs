@@ -90,7 +90,10 @@ pub fn render_report(
         ("scenario.toml", scenario.to_toml().into_bytes()),
     ];
     if let crate::scenario::WorkloadKind::Trace { rows } = &scenario.workload.kind {
-        data.push((read::TRACE_FILE, crate::scenario::trace::to_csv(rows)));
+        data.push((
+            crate::scenario::TRACE_COPY,
+            crate::scenario::trace::to_csv(rows),
+        ));
     }
     let written = read::from_files(Path::new(&scenario.name), &data)
         .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
@@ -108,7 +111,7 @@ pub fn render_report(
 pub fn visual_files() -> Vec<String> {
     chart::Chart::ALL
         .iter()
-        .flat_map(|c| [format!("{}.svg", c.name()), format!("{}.png", c.name())])
+        .flat_map(|c| c.files())
         .chain(["index.html".to_string()])
         .collect()
 }
@@ -121,11 +124,9 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
     for c in Chart::ALL {
         let svg = chart::render_svg(c, data, Frame::FILE)?;
         let narrow = chart::render_svg(c, data, Frame::NARROW)?;
-        files.push((format!("{}.svg", c.name()), svg.clone().into_bytes()));
-        files.push((
-            format!("{}.png", c.name()),
-            chart::render_png(c, data, Frame::FILE)?,
-        ));
+        let [svg_file, png_file] = c.files();
+        files.push((svg_file, svg.clone().into_bytes()));
+        files.push((png_file, chart::render_png(c, data, Frame::FILE)?));
         page_charts.push(html::PageChart {
             chart: c,
             wide: svg,

@@ -10,7 +10,7 @@ use super::csv::{
 use crate::Error;
 use crate::experiment::{ExperimentResult, StrategyResult};
 use crate::metrics::summary::{CdfPoint, ModelSummary, SeriesPoint, StrategySummary};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, MAX_ATTEMPTS, Scenario, TRACE_COPY};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -23,12 +23,6 @@ pub const INPUT_FILES: [&str; 6] = [
     "attempts.csv",
     "models.csv",
 ];
-
-/// The most attempts a request can make (`max_attempts` at most).
-const MAX_ATTEMPTS: f64 = 1_000_000.0;
-
-/// The copy of a replayed trace, present in reports of trace scenarios.
-pub const TRACE_FILE: &str = crate::scenario::TRACE_COPY;
 
 /// A report folder's contents, read back.
 #[derive(Debug, Clone)]
@@ -55,8 +49,8 @@ pub fn read_dir(dir: &Path) -> Result<ReportData, Error> {
     }
     // A trace scenario's report keeps its trace; parsing scenario.toml
     // says so if it is missing.
-    if let Ok(bytes) = std::fs::read(dir.join(TRACE_FILE)) {
-        files.push((TRACE_FILE, bytes));
+    if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {
+        files.push((TRACE_COPY, bytes));
     }
     from_files(dir, &files)
 }
@@ -179,7 +173,7 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     for row in &attempts.rows {
         let i = index(row)?;
         let k = row.required("attempts")?;
-        if !(k >= 0.0 && k.fract() == 0.0 && k <= MAX_ATTEMPTS) {
+        if !(k >= 0.0 && k.fract() == 0.0 && k <= f64::from(MAX_ATTEMPTS)) {
             return Err(row.error(format!(
                 "attempts must be a whole number from 0 to {MAX_ATTEMPTS}"
             )));

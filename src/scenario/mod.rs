@@ -27,6 +27,9 @@ use crate::time::SimDuration;
 /// overflow.
 pub const MAX_TOKENS_PER_REQUEST: u64 = 1_000_000_000;
 
+/// Most attempts a strategy may make per request (`max_attempts`).
+pub const MAX_ATTEMPTS: u32 = 1_000_000;
+
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {

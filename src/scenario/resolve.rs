@@ -21,7 +21,7 @@ use toml::Spanned;
 const MAX_REPLICATIONS: i64 = 1_000_000;
 const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
-const MAX_ATTEMPTS: i64 = 1_000_000;
+const MAX_ATTEMPTS: i64 = super::MAX_ATTEMPTS as i64;
 /// Most `[[model]]` tables (models are indexed by a byte, the main one 0).
 const MAX_MODELS: usize = 255;
 /// Largest limiter rate (per minute) and burst.
