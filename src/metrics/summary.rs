@@ -129,9 +129,14 @@ pub struct StrategySummary {
     pub tts_p50_s: f64,
     pub tts_p90_s: f64,
     pub tts_p99_s: f64,
+    /// Half-width of the 95% CI of `tts_p99_s` (the mean of the
+    /// replications' 99th percentiles).
+    pub tts_p99_ci95: f64,
     /// The longest time to success in any replication.
     pub tts_max_s: f64,
     pub attempts_per_request: f64,
+    /// Half-width of the 95% CI of `attempts_per_request`.
+    pub attempts_per_request_ci95: f64,
     pub rejected_429: f64,
     pub errors_5xx: f64,
     pub timeouts: f64,
@@ -144,6 +149,8 @@ pub struct StrategySummary {
     pub wasted_tokens: f64,
     pub billed_usd: f64,
     pub wasted_usd: f64,
+    /// Half-width of the 95% CI of `wasted_usd`.
+    pub wasted_usd_ci95: f64,
     pub useful_usd: f64,
     pub attempts: f64,
     pub succeeded: f64,
@@ -247,6 +254,16 @@ impl StrategySummary {
         let wasted_input_usd = run_mean(&|r| usd(r, &|c| (c.wasted_input_tokens, 0)));
         let wasted_output_usd = run_mean(&|r| usd(r, &|c| (0, c.wasted_output_tokens)));
         let wasted_usd = wasted_input_usd + wasted_output_usd;
+        let (_, wasted_usd_ci95) = mean_ci95(runs.iter().map(|r| {
+            usd(r, &|c| (c.wasted_input_tokens, 0)) + usd(r, &|c| (0, c.wasted_output_tokens))
+        }));
+        let (_, tts_p99_ci95) = mean_ci95(
+            runs.iter()
+                .filter_map(|r| r.tts.as_ref())
+                .map(|t| secs(t.p99 as f64)),
+        );
+        let (attempts_per_request, attempts_per_request_ci95) =
+            mean_ci95(runs.iter().map(|r| ratio(r.attempts, r.requests)));
         let mut pooled: Vec<u64> = Vec::new();
         for r in runs {
             if pooled.len() < r.attempts_histogram.len() {
@@ -267,8 +284,10 @@ impl StrategySummary {
             tts_p50_s: tts(&|t| t.p50 as f64),
             tts_p90_s: tts(&|t| t.p90 as f64),
             tts_p99_s: tts(&|t| t.p99 as f64),
+            tts_p99_ci95,
             tts_max_s,
-            attempts_per_request: run_mean(&|r| ratio(r.attempts, r.requests)),
+            attempts_per_request,
+            attempts_per_request_ci95,
             rejected_429: run_mean(&|r| r.rejected_429 as f64),
             errors_5xx: run_mean(&|r| r.errors_5xx as f64),
             timeouts: run_mean(&|r| r.timeouts as f64),
@@ -280,6 +299,7 @@ impl StrategySummary {
             wasted_tokens: run_mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
             billed_usd,
             wasted_usd,
+            wasted_usd_ci95,
             useful_usd: billed_usd - wasted_usd,
             attempts: run_mean(&|r| r.attempts as f64),
             succeeded: run_mean(&|r| r.succeeded as f64),

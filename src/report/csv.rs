@@ -8,7 +8,7 @@ use crate::experiment::ExperimentResult;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 36] = [
+pub const SUMMARY_COLUMNS: [&str; 39] = [
     "scenario",
     "strategy",
     "replications",
@@ -46,6 +46,9 @@ pub const SUMMARY_COLUMNS: [&str; 36] = [
     "rejected_429_tokens",
     "rejected_429_input_tokens",
     "rejected_429_output_tokens",
+    "tts_p99_s_ci95",
+    "attempts_per_request_ci95",
+    "wasted_usd_ci95",
 ];
 
 /// The `models.csv` header: per strategy and model (the main model first),
@@ -150,6 +153,9 @@ pub fn summary_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<S
                 n(s.rejected_429_by_limit[1]),
                 n(s.rejected_429_by_limit[2]),
                 n(s.rejected_429_by_limit[3]),
+                n(s.tts_p99_ci95),
+                n(s.attempts_per_request_ci95),
+                n(s.wasted_usd_ci95),
             ]
         })
         .collect()

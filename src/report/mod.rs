@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 mod raster;
 pub mod read;
+pub mod sweep;
 pub mod table;
 
 use crate::Error;
