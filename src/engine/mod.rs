@@ -16,10 +16,18 @@
 //! it, and those tokens are counted as wasted; with `cancel_on_disconnect`
 //! the server stops at once and bills what it had generated. After a
 //! failure the strategy retries after a delay or gives up.
+//!
+//! Memory does not grow with the number of requests: a request lives in a
+//! slot that is reused once the request has ended and none of its attempts
+//! is still on its way (an abandoned attempt the server is still working
+//! on keeps its slot, since finishing it bills the request's tokens), and
+//! a request keeps at most one timer in the queue, however many attempts it
+//! sends. Per-request records are kept only when asked for
+//! ([`simulate_with`]).
 
 pub mod queue;
 
-use crate::metrics::run::{AttemptOutcome, RunMetrics};
+use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics};
 use crate::model::limiter::{Admission, Cost, Limit, Limiter};
 use crate::model::server::{Arrival, Server};
 use crate::policy::backoff::BackoffState;
@@ -33,10 +41,12 @@ use queue::EventQueue;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
-/// What can happen. Attempts are named by (request index, attempt number),
-/// so a timer or a response that belongs to an attempt the client has
-/// already given up on is recognised and ignored. `model` is the index of
-/// the model an attempt went to.
+/// What can happen. `req` is a request's slot; attempts are named by (slot,
+/// attempt serial), the serial counting every attempt ever sent from the
+/// slot (so it keeps growing when the slot is reused), so that a timer or a
+/// response that belongs to an attempt the client has already given up on
+/// is recognised and ignored. `model` is the index of the model an attempt
+/// went to.
 #[derive(Debug, Clone, Copy)]
 enum Event {
     /// A burst or closed-loop client starts its next request.
@@ -101,14 +111,17 @@ enum AtServer {
     },
 }
 
-/// A request in progress (or ended).
+/// A request slot: the request in progress (or ended, while attempts of it
+/// are still on their way), and what the slot keeps across requests.
 struct Request {
     created: SimTime,
     client: u32,
+    /// The request's index in creation order (its record's index).
+    id: u32,
     input_tokens: u64,
     /// Output tokens the server generates (already limited by max_tokens).
     output_tokens: u64,
-    /// Attempts sent so far; the current attempt's number.
+    /// Attempts sent so far.
     attempts: u32,
     /// The model of the current attempt.
     model: u8,
@@ -116,8 +129,24 @@ struct Request {
     outstanding: bool,
     /// A failure has sent the request to the strategy's fallback model.
     on_fallback: bool,
+    /// The request has not ended (succeeded or given up).
+    live: bool,
     at_server: AtServer,
     backoff: BackoffState,
+    /// The current attempt's timeout: when it fires and its reserved queue
+    /// sequence number (unused without timeouts).
+    timer: (SimTime, u64),
+    // Kept across the slot's requests:
+    /// Serial of the last attempt sent from the slot (see [`Event`]).
+    serial: u32,
+    /// Attempts of the slot still on their way: sent, at the limiter, in
+    /// a server's queue or service, or answered and travelling back. The
+    /// slot is reused only when this is zero and the request has ended.
+    in_transit: u32,
+    /// The slot's timer in the queue, if any: (attempt serial, time). A
+    /// request's timers never go back in time, so later attempts' timers
+    /// wait behind it and are queued when it fires.
+    queued_timer: Option<(u32, SimTime)>,
 }
 
 /// One model: its limiter, its servers and their configuration.
@@ -141,7 +170,10 @@ struct World<'a> {
     queue: EventQueue<Event>,
     /// The main model first, then the scenario's `[[model]]`s.
     endpoints: Vec<Endpoint<'a>>,
+    /// Request slots, indexed by `req`.
     requests: Vec<Request>,
+    /// Slots free for the next request, reused last freed first.
+    free: Vec<u32>,
     /// Requests started per client (closed loop).
     started: Vec<u32>,
     /// Open-loop arrivals so far.
@@ -150,9 +182,27 @@ struct World<'a> {
     m: RunMetrics,
 }
 
-/// Runs strategy `strategy` of `scenario` with the given seeds.
+/// Runs strategy `strategy` of `scenario` with the given seeds. Memory is
+/// bounded by the clients and the requests in progress, not by the number
+/// of requests.
 pub fn simulate(scenario: &Scenario, strategy: usize, seeds: RunSeeds) -> RunMetrics {
+    simulate_with(scenario, strategy, seeds, false)
+}
+
+/// [`simulate`], also keeping one [`RequestRecord`] per request in
+/// [`RunMetrics::request_records`] (in creation order) when
+/// `record_requests` is set; that list grows with the number of requests.
+/// Everything else is the same as without it.
+pub fn simulate_with(
+    scenario: &Scenario,
+    strategy: usize,
+    seeds: RunSeeds,
+    record_requests: bool,
+) -> RunMetrics {
     let mut world = World::new(scenario, &scenario.strategies[strategy], seeds);
+    if record_requests {
+        world.m.request_records = Some(Vec::new());
+    }
     world.run();
     world.m
 }
@@ -188,6 +238,7 @@ impl<'a> World<'a> {
             queue: EventQueue::with_capacity(clients.min(1 << 20) * 2),
             endpoints,
             requests: Vec::new(),
+            free: Vec::new(),
             started: match scenario.workload.kind {
                 WorkloadKind::Closed { .. } => vec![0; clients],
                 _ => Vec::new(),
@@ -312,7 +363,20 @@ impl<'a> World<'a> {
                 reply,
             } => self.reply(now, req, attempt, model, reply),
             Event::Timeout { req, attempt } => {
-                if self.is_current(req, attempt) {
+                let r = &mut self.requests[req as usize];
+                if r.queued_timer.is_none_or(|(a, _)| a != attempt) {
+                    return; // superseded by an earlier timer (not expected)
+                }
+                r.queued_timer = None;
+                if r.outstanding && r.serial != attempt {
+                    // An earlier attempt's timer: the current attempt's
+                    // takes its place in the queue.
+                    let (at, seq) = r.timer;
+                    r.queued_timer = Some((r.serial, at));
+                    let attempt = r.serial;
+                    self.queue
+                        .push_reserved(at, seq, Event::Timeout { req, attempt });
+                } else if self.is_current(req, attempt) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
                     self.m
@@ -338,7 +402,56 @@ impl<'a> World<'a> {
     /// its outcome.
     fn is_current(&self, req: u32, attempt: u32) -> bool {
         let r = &self.requests[req as usize];
-        r.outstanding && r.attempts == attempt
+        r.outstanding && r.serial == attempt
+    }
+
+    /// The record of the request in slot `req`, when records are kept.
+    fn record(&mut self, req: u32) -> Option<&mut RequestRecord> {
+        let id = self.requests[req as usize].id as usize;
+        self.m.request_records.as_mut().map(|v| &mut v[id])
+    }
+
+    /// `model` billed `input` + `output` tokens of `req`'s.
+    fn bill(&mut self, req: u32, model: usize, input: u64, output: u64) {
+        self.m.bill(model, input, output);
+        if let Some(rec) = self.record(req) {
+            rec.billed_input_tokens = rec.billed_input_tokens.saturating_add(input);
+            rec.billed_output_tokens = rec.billed_output_tokens.saturating_add(output);
+        }
+    }
+
+    /// Billed tokens of `req`'s that nobody used.
+    fn waste(&mut self, req: u32, model: usize, input: u64, output: u64) {
+        self.m.waste(model, input, output);
+        if let Some(rec) = self.record(req) {
+            rec.wasted_input_tokens = rec.wasted_input_tokens.saturating_add(input);
+            rec.wasted_output_tokens = rec.wasted_output_tokens.saturating_add(output);
+        }
+    }
+
+    /// An attempt of `req` has arrived wherever it was going: nothing of it
+    /// remains on its way.
+    fn attempt_landed(&mut self, req: u32) {
+        let r = &mut self.requests[req as usize];
+        r.in_transit -= 1;
+        if !r.live && r.in_transit == 0 {
+            self.free.push(req);
+        }
+    }
+
+    /// The request in slot `req` ended with `outcome` at `now`.
+    fn request_closed(&mut self, now: SimTime, req: u32, outcome: RequestOutcome) {
+        let r = &mut self.requests[req as usize];
+        r.live = false;
+        let (client, free) = (r.client, r.in_transit == 0);
+        if free {
+            self.free.push(req);
+        }
+        if let Some(rec) = self.record(req) {
+            rec.end = Some(now);
+            rec.outcome = outcome;
+        }
+        self.request_ended(now, client);
     }
 
     /// A request's token counts from its own random stream.
@@ -361,21 +474,42 @@ impl<'a> World<'a> {
         self.m.touch(now);
         // Validation bounds the expected count far below 2^32 (see
         // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
-        let Ok(req) = u32::try_from(self.requests.len()) else {
+        let Ok(id) = u32::try_from(self.m.requests) else {
             return;
         };
-        self.requests.push(Request {
+        let (req, serial, queued_timer) = match self.free.pop() {
+            Some(req) => {
+                let r = &self.requests[req as usize];
+                debug_assert!(!r.live && r.in_transit == 0);
+                (req, r.serial, r.queued_timer)
+            }
+            None => (self.requests.len() as u32, 0, None),
+        };
+        let request = Request {
             created: now,
             client,
+            id,
             input_tokens,
             output_tokens,
             attempts: 0,
             model: 0,
             outstanding: false,
             on_fallback: false,
+            live: true,
             at_server: AtServer::Nowhere,
             backoff: self.strategy.backoff.initial_state(),
-        });
+            timer: (0, 0),
+            serial,
+            in_transit: 0,
+            queued_timer,
+        };
+        match self.requests.get_mut(req as usize) {
+            Some(slot) => *slot = request,
+            None => self.requests.push(request),
+        }
+        if let Some(records) = &mut self.m.request_records {
+            records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
+        }
         self.m.requests += 1;
         self.send_attempt(now, req);
     }
@@ -388,13 +522,19 @@ impl<'a> World<'a> {
         let fallback = self.strategy.fallback.as_ref();
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
+        r.serial = r.serial.wrapping_add(1);
         r.outstanding = true;
+        r.in_transit += 1;
         r.model = match fallback {
             Some(f) if r.on_fallback => f.model as u8,
             _ => 0,
         };
-        let (attempt, created, model) = (r.attempts, r.created, r.model);
+        let (attempt, attempts, created, model) = (r.serial, r.attempts, r.created, r.model);
         self.m.attempt_sent(usize::from(model));
+        if let Some(rec) = self.record(req) {
+            rec.attempts = attempts;
+            rec.model = model;
+        }
         // The timer: the client timeout, cut short by the request deadline.
         let mut limit = self.scenario.client_timeout;
         if let Some(deadline) = self.strategy.deadline {
@@ -402,8 +542,21 @@ impl<'a> World<'a> {
             limit = Some(limit.map_or(left, |t| t.min(left)));
         }
         if let Some(limit) = limit {
-            self.queue
-                .push(now.saturating_add(limit), Event::Timeout { req, attempt });
+            let at = now.saturating_add(limit);
+            // Its place in the order of events is taken now, whether it is
+            // queued now or once the slot's queued timer (an earlier
+            // attempt's, no later than this one) fires.
+            let seq = self.queue.reserve();
+            let r = &mut self.requests[req as usize];
+            r.timer = (at, seq);
+            match r.queued_timer {
+                Some((_, queued)) if queued <= at => {}
+                _ => {
+                    r.queued_timer = Some((attempt, at));
+                    self.queue
+                        .push_reserved(at, seq, Event::Timeout { req, attempt });
+                }
+            }
         }
         let arrive = now.saturating_add(self.hop());
         self.queue.push(
@@ -453,6 +606,7 @@ impl<'a> World<'a> {
         let e = usize::from(model);
         if self.endpoints[e].config.cancel_on_disconnect && !self.is_current(req, attempt) {
             // The client hung up before the attempt arrived.
+            self.attempt_landed(req);
             return;
         }
         let cost = Cost {
@@ -478,7 +632,9 @@ impl<'a> World<'a> {
         if let Some(outage) = config.outages.iter().find(|o| o.covers(now)) {
             // Nothing is generated: the reservation goes back at once.
             self.settle(now, req, model, 0);
-            if !outage.silent {
+            if outage.silent {
+                self.attempt_landed(req);
+            } else {
                 self.answer(now, req, attempt, model, Reply::ServerError { status: 503 });
             }
             return;
@@ -561,7 +717,10 @@ impl<'a> World<'a> {
                     self.requests[req as usize].at_server = AtServer::Nowhere;
                 }
                 // Stopped when its client went away; the slot is free.
-                _ => return,
+                _ => {
+                    self.attempt_landed(req);
+                    return;
+                }
             }
         }
         self.m.touch(now);
@@ -573,11 +732,11 @@ impl<'a> World<'a> {
             // anyone is still waiting for it (5xx answers are not billed).
             let r = &self.requests[req as usize];
             let (input, output) = (r.input_tokens, r.output_tokens);
-            self.m.bill(e, input, output);
+            self.bill(req, e, input, output);
             self.settle(now, req, model, output);
             let wasted = !self.is_current(req, attempt);
             if wasted {
-                self.m.waste(e, input, output);
+                self.waste(req, e, input, output);
             }
             Reply::Success { wasted }
         };
@@ -592,6 +751,7 @@ impl<'a> World<'a> {
         let mut next = self.endpoints[e].server.finish();
         while let Some((req, attempt)) = next {
             if self.endpoints[e].config.cancel_on_disconnect && !self.is_current(req, attempt) {
+                self.attempt_landed(req);
                 next = self.endpoints[e].server.skip_abandoned();
                 continue;
             }
@@ -620,8 +780,8 @@ impl<'a> World<'a> {
                 r.at_server = AtServer::Nowhere;
                 let (input, output) = (r.input_tokens, r.output_tokens);
                 let generated = generated_by(now, first_token, end, output);
-                self.m.bill(e, input, generated);
-                self.m.waste(e, input, generated);
+                self.bill(req, e, input, generated);
+                self.waste(req, e, input, generated);
                 self.settle(now, req, model, generated);
                 self.next_in_line(now, model);
             }
@@ -630,6 +790,11 @@ impl<'a> World<'a> {
     }
 
     fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
+        self.answered(now, req, attempt, model, reply);
+        self.attempt_landed(req);
+    }
+
+    fn answered(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         let e = usize::from(model);
         if !self.is_current(req, attempt) {
             // The client stopped waiting while this answer was on its way
@@ -638,7 +803,7 @@ impl<'a> World<'a> {
                 self.m.touch(now);
                 let r = &self.requests[req as usize];
                 let (input, output) = (r.input_tokens, r.output_tokens);
-                self.m.waste(e, input, output);
+                self.waste(req, e, input, output);
             }
             return;
         }
@@ -648,9 +813,9 @@ impl<'a> World<'a> {
             Reply::Success { .. } => {
                 self.m.attempt_resolved(AttemptOutcome::Success, e);
                 let r = &mut self.requests[req as usize];
-                let (created, attempts, client) = (r.created, r.attempts, r.client);
+                let (created, attempts) = (r.created, r.attempts);
                 self.m.request_succeeded(now - created, attempts);
-                self.request_ended(now, client);
+                self.request_closed(now, req, RequestOutcome::Succeeded);
             }
             Reply::RateLimited { limit, retry_after } => {
                 self.m
@@ -685,9 +850,9 @@ impl<'a> World<'a> {
                 .queue
                 .push(now.saturating_add(delay), Event::Retry { req }),
             Decision::GiveUp(_) => {
-                let (attempts, client) = (r.attempts, r.client);
+                let attempts = r.attempts;
                 self.m.request_gave_up(attempts);
-                self.request_ended(now, client);
+                self.request_closed(now, req, RequestOutcome::GaveUp);
             }
         }
     }
@@ -865,8 +1030,7 @@ mod tests {
             max_attempts = 1
         "#);
         assert_eq!((m.succeeded, m.errors_5xx, m.gave_up), (2, 1, 1));
-        let mut tts = m.time_to_success.clone();
-        tts.sort_unstable();
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [S, 2 * S]);
     }
 
@@ -927,8 +1091,7 @@ mod tests {
             honor_retry_after = true
         "#);
         assert_eq!((m.succeeded, m.rejected_429), (2, 1));
-        let mut tts = m.time_to_success.clone();
-        tts.sort_unstable();
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [0, S]);
     }
 
@@ -1099,8 +1262,7 @@ mod tests {
             name = "c"
             backoff = { kind = "constant", base = "1s" }
         "#);
-        let mut tts = m.time_to_success.clone();
-        tts.sort_unstable();
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         let expected: Vec<u64> = (1..=10).map(|k| S + k * S / 10).collect();
         assert_eq!(tts, expected);
     }
@@ -1263,5 +1425,135 @@ mod tests {
             max_attempts = 2
         "#);
         assert_eq!(queued.rejected_by_limit, [0, 1, 0, 0]);
+    }
+
+    /// Runs `body` (with the common header) to the end as `World::run`
+    /// does; returns the request slots used, the most events ever queued
+    /// and the metrics (not finished).
+    fn run_world(body: &str) -> (usize, usize, RunMetrics) {
+        let src = format!("name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{body}");
+        let s = crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
+        let seeds = RunSeeds::new(1, 0, 0, &s.strategies[0].name);
+        let mut w = World::new(&s, &s.strategies[0], seeds);
+        w.schedule_workload();
+        let mut most_queued = 0;
+        while let Some((now, event)) = w.queue.pop() {
+            if now > s.horizon {
+                break;
+            }
+            w.m.tick(now, w.endpoints[0].limiter.requests());
+            w.handle(now, event);
+            most_queued = most_queued.max(w.queue.len());
+        }
+        let slots = w.requests.len();
+        (slots, most_queued, w.m)
+    }
+
+    #[test]
+    fn request_slots_are_reused() {
+        // 10,000 requests over 100 s, each done in 10 ms: a few slots.
+        let (slots, _, m) = run_world(
+            r#"
+            [workload]
+            kind = "poisson"
+            clients = 50
+            rate_per_s = 100.0
+            duration = "100s"
+            [server]
+            latency = "10ms"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "none" }
+        "#,
+        );
+        assert!(m.requests > 9_000, "{}", m.requests);
+        assert!(slots < 20, "{slots} slots for {} requests", m.requests);
+        // A closed loop needs one slot per client at most.
+        let (slots, _, m) = run_world(
+            r#"
+            [workload]
+            kind = "closed"
+            clients = 3
+            requests_per_client = 100
+            think_time = "1s"
+            [server]
+            latency = "1s"
+            [client]
+            timeout = "500ms"
+            [[strategy]]
+            name = "c"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 2
+        "#,
+        );
+        assert_eq!((m.requests, m.gave_up), (300, 300));
+        // Abandoned attempts still in service keep their request's slot.
+        assert!(slots <= 6, "{slots}");
+    }
+
+    #[test]
+    fn a_request_keeps_one_timer_in_the_queue() {
+        // 1,000 clients, 60 s timeouts, five attempts each within seconds:
+        // one timer per attempt would leave up to 5,000 in the queue.
+        let (_, most_queued, m) = run_world(
+            r#"
+            [workload]
+            clients = 1000
+            [limiter]
+            requests_per_minute = 600
+            request_burst = 10
+            [client]
+            timeout = "60s"
+            [[strategy]]
+            name = "j"
+            backoff = { kind = "full_jitter", base = "100ms", cap = "1s" }
+            max_attempts = 5
+        "#,
+        );
+        assert!(m.attempts > 4_000, "{}", m.attempts);
+        assert!(most_queued <= 2_000, "{most_queued}");
+    }
+
+    #[test]
+    fn records_add_up_to_the_run_and_change_nothing_else() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 5);
+        for path in files {
+            let s = crate::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            for (i, st) in s.strategies.iter().enumerate() {
+                let seeds = RunSeeds::new(s.seed, 0, 0, &st.name);
+                let plain = simulate(&s, i, seeds);
+                let mut m = simulate_with(&s, i, seeds, true);
+                let recs = m.request_records.take().expect("kept");
+                let what = format!("{} / {}", path.display(), st.name);
+                assert_eq!(m, plain, "{what}");
+                assert_eq!(recs.len() as u64, m.requests, "{what}");
+                let count = |o| recs.iter().filter(|r| r.outcome == o).count() as u64;
+                assert_eq!(count(RequestOutcome::Succeeded), m.succeeded, "{what}");
+                assert_eq!(count(RequestOutcome::GaveUp), m.gave_up, "{what}");
+                assert_eq!(count(RequestOutcome::Unfinished), m.unfinished, "{what}");
+                let sum = |f: fn(&RequestRecord) -> u64| recs.iter().map(f).sum::<u64>();
+                assert_eq!(sum(|r| u64::from(r.attempts)), m.attempts, "{what}");
+                assert_eq!(sum(|r| r.billed_input_tokens), m.billed_input_tokens);
+                assert_eq!(sum(|r| r.billed_output_tokens), m.billed_output_tokens);
+                assert_eq!(sum(|r| r.wasted_input_tokens), m.wasted_input_tokens);
+                assert_eq!(sum(|r| r.wasted_output_tokens), m.wasted_output_tokens);
+                assert!(recs.is_sorted_by_key(|r| r.start), "{what}");
+                let mut tts = crate::metrics::cdf::TimesToSuccess::new();
+                for r in &recs {
+                    assert_eq!(r.end.is_none(), r.outcome == RequestOutcome::Unfinished);
+                    if r.outcome == RequestOutcome::Succeeded {
+                        tts.record(r.end.unwrap() - r.start);
+                    }
+                }
+                assert_eq!(tts, m.time_to_success, "{what}");
+            }
+        }
     }
 }

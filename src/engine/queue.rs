@@ -4,6 +4,12 @@
 //! nanosecond pop in the order they were scheduled. That, and nothing else,
 //! fixes the order of simultaneous events: there is no hashing, no thread
 //! and no clock involved, which is what makes runs reproducible to the byte.
+//!
+//! A sequence number can also be taken now ([`EventQueue::reserve`]) for an
+//! event pushed later ([`EventQueue::push_reserved`]): the event then pops
+//! exactly where it would have had it been pushed when the number was
+//! taken. The engine uses this to keep at most one timer per request in the
+//! queue instead of one per attempt.
 
 use crate::time::SimTime;
 use std::cmp::Ordering;
@@ -79,8 +85,24 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: SimTime, event: E) {
+        let seq = self.reserve();
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// Takes the next sequence number without pushing anything, for an
+    /// event [`EventQueue::push_reserved`] pushes later.
+    pub fn reserve(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
+        seq
+    }
+
+    /// Schedules `event` at `time` under a sequence number taken earlier
+    /// with [`EventQueue::reserve`]. It pops exactly as if it had been
+    /// pushed then, provided `(time, seq)` is not before an event already
+    /// popped.
+    pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
+        debug_assert!(seq < self.next_seq, "sequence number not reserved");
         self.heap.push(Entry { time, seq, event });
     }
 
@@ -140,5 +162,18 @@ mod tests {
         let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, "dbc");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn reserved_events_pop_where_they_were_reserved() {
+        let mut q = EventQueue::new();
+        q.push(5, 'a');
+        let r = q.reserve();
+        q.push(5, 'c');
+        q.push(3, 'x');
+        assert_eq!(q.pop(), Some((3, 'x')));
+        q.push_reserved(5, r, 'b');
+        let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, "abc");
     }
 }

@@ -10,8 +10,14 @@
 //! its successes took at most that long but longer than the previous point
 //! ([`TtsHistogram`]); the cumulative counts are therefore *exact* at every
 //! grid point, and `tts_cdf.csv` lists those exact points.
+//!
+//! A run records its times to success in a [`TimesToSuccess`], whose size
+//! does not grow with the number of successes: the grid counts above, and
+//! a log-linear histogram for the quantiles (see its documentation for the
+//! precision).
 
 use crate::time::SimDuration;
+use std::fmt;
 use std::sync::OnceLock;
 
 /// Grid points per decade of time.
@@ -100,6 +106,191 @@ impl TtsHistogram {
     }
 }
 
+/// Bits of sub-bucket index per power of two in [`TimesToSuccess`].
+pub const SUB_BUCKET_BITS: u32 = 11;
+/// Sub-buckets per power of two: 2048.
+const SUB: usize = 1 << SUB_BUCKET_BITS;
+/// Chunk 0 holds 0 ns to 2047 ns one nanosecond per bucket; chunk `c ≥ 1`
+/// holds [2^(c+10), 2^(c+11)) ns in [`SUB`] buckets; chunk 53 ends at 2^64.
+const CHUNKS: usize = 64 - SUB_BUCKET_BITS as usize + 1;
+
+/// One histogram bucket: how many times fell in it, and the largest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Bucket {
+    count: u64,
+    max: SimDuration,
+}
+
+/// The chunk and bucket of time `t`.
+fn bucket_of(t: SimDuration) -> (usize, usize) {
+    if t < SUB as u64 {
+        return (0, t as usize);
+    }
+    let e = 63 - t.leading_zeros(); // ≥ SUB_BUCKET_BITS
+    let shift = e - SUB_BUCKET_BITS;
+    let chunk = (shift + 1) as usize;
+    debug_assert!(chunk < CHUNKS);
+    (chunk, ((t >> shift) as usize) - SUB)
+}
+
+/// A run's times to success, in memory that does not grow with their
+/// number (at most 54 chunks of 2048 buckets, allocated as times fall in
+/// them, plus the report's grid).
+///
+/// * **Count, mean and max are exact**: the sum is kept in a `u128`.
+/// * **Grid counts are exact**: [`TimesToSuccess::histogram`] is the
+///   report's [`TtsHistogram`], counted as the times come.
+/// * **Quantiles** ([`TimesToSuccess::quantile`], nearest rank) come from a
+///   log-linear (HDR-style) histogram: times below 2048 ns have a bucket
+///   per nanosecond; above, each power of two is cut into 2048 equal
+///   buckets, so a bucket is at most 1/2048 (0.049%) of the times in it
+///   wide. Each bucket keeps its count and the largest time seen in it, and
+///   a quantile is the largest time of the bucket holding the
+///   nearest-rank value: an observed time, never below the exact quantile
+///   and less than 0.049% (or, below 2048 ns, nothing) above it. It is
+///   exact whenever the times sharing the quantile's bucket are equal, as
+///   in deterministic scenarios, or when the exact quantile is the largest
+///   of them (the max always is).
+///
+/// ```
+/// use backsim::metrics::cdf::TimesToSuccess;
+/// let mut t = TimesToSuccess::default();
+/// for ms in [200, 200, 1200, 1200, 1200] {
+///     t.record(ms * 1_000_000);
+/// }
+/// assert_eq!(t.len(), 5);
+/// assert_eq!(t.quantile(0.5), Some(1_200_000_000));
+/// assert_eq!(t.quantile(0.4), Some(200_000_000));
+/// assert_eq!(t.mean(), Some(800_000_000.0));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct TimesToSuccess {
+    len: u64,
+    sum: u128,
+    /// Up to the highest chunk used; chunks are allocated when first used.
+    chunks: Vec<Option<Box<[Bucket]>>>,
+    /// Successes per grid point (see [`point_of`]); empty before the first.
+    grid: Vec<u64>,
+}
+
+impl fmt::Debug for TimesToSuccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let buckets = self.buckets().count();
+        f.debug_struct("TimesToSuccess")
+            .field("len", &self.len)
+            .field("sum", &self.sum)
+            .field("max", &self.max())
+            .field("buckets", &buckets)
+            .finish()
+    }
+}
+
+impl TimesToSuccess {
+    /// No times yet.
+    pub fn new() -> TimesToSuccess {
+        TimesToSuccess::default()
+    }
+
+    /// Records one time to success.
+    pub fn record(&mut self, t: SimDuration) {
+        self.len += 1;
+        self.sum += u128::from(t);
+        let (c, i) = bucket_of(t);
+        if self.chunks.len() <= c {
+            self.chunks.resize_with(c + 1, || None);
+        }
+        let chunk = self.chunks[c].get_or_insert_with(|| vec![Bucket::default(); SUB].into());
+        let b = &mut chunk[i];
+        b.count += 1;
+        b.max = b.max.max(t);
+        if self.grid.is_empty() {
+            self.grid = vec![0; usize::from(LAST_POINT) + 1];
+        }
+        self.grid[usize::from(point_of(t))] += 1;
+    }
+
+    /// Times recorded.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True before the first time.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Exact sum of the times, in nanoseconds.
+    pub fn sum(&self) -> u128 {
+        self.sum
+    }
+
+    /// Exact mean (the `u128` sum divided once), None when empty.
+    pub fn mean(&self) -> Option<f64> {
+        (self.len > 0).then(|| self.sum as f64 / self.len as f64)
+    }
+
+    /// The longest time (exact), None when empty.
+    pub fn max(&self) -> Option<SimDuration> {
+        self.buckets().last().map(|b| b.max)
+    }
+
+    /// The nearest-rank `p`-quantile (0 < p <= 1), as
+    /// [`crate::metrics::stats::quantile_sorted`] would find it in the sorted
+    /// times, up to the precision stated on [`TimesToSuccess`]. None when
+    /// empty.
+    pub fn quantile(&self, p: f64) -> Option<SimDuration> {
+        if self.len == 0 {
+            return None;
+        }
+        // The same rank as `quantile_sorted`.
+        let rank = ((p * self.len as f64).ceil() as u64).clamp(1, self.len);
+        let mut seen = 0;
+        self.buckets()
+            .find(|b| {
+                seen += b.count;
+                seen >= rank
+            })
+            .map(|b| b.max)
+    }
+
+    /// The times in increasing order, each as the largest time of its
+    /// bucket: exactly the recorded times wherever the times sharing a
+    /// bucket are equal.
+    pub fn iter(&self) -> impl Iterator<Item = &SimDuration> + '_ {
+        self.buckets()
+            .flat_map(|b| std::iter::repeat_n(&b.max, b.count as usize))
+    }
+
+    /// The times on the report's grid (exact counts per grid interval).
+    pub fn histogram(&self) -> TtsHistogram {
+        TtsHistogram {
+            counts: (0..=LAST_POINT)
+                .zip(&self.grid)
+                .filter(|&(_, &n)| n > 0)
+                .map(|(j, &n)| (j, n))
+                .collect(),
+        }
+    }
+
+    /// Non-empty buckets in increasing order of time.
+    fn buckets(&self) -> impl Iterator<Item = &Bucket> + '_ {
+        self.chunks
+            .iter()
+            .flatten()
+            .flat_map(|c| c.iter())
+            .filter(|b| b.count > 0)
+    }
+}
+
+impl<'a> IntoIterator for &'a TimesToSuccess {
+    type Item = &'a SimDuration;
+    type IntoIter = Box<dyn Iterator<Item = &'a SimDuration> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +332,86 @@ mod tests {
         assert_eq!(c[10], 3); // 10^0.18 s = 1.514 s
         assert_eq!(c[51], 4);
         assert_eq!(TtsHistogram::default().range(), None);
+    }
+    #[test]
+    fn buckets_are_ordered_and_at_most_1_in_2048_wide() {
+        assert_eq!(bucket_of(0), (0, 0));
+        assert_eq!(bucket_of(2047), (0, 2047));
+        assert_eq!(bucket_of(2048), (1, 0));
+        assert_eq!(bucket_of(4095), (1, 2047));
+        assert_eq!(bucket_of(4096), (2, 0));
+        assert_eq!(bucket_of(4097), (2, 0));
+        assert_eq!(bucket_of(u64::MAX), (CHUNKS - 1, SUB - 1));
+        // Increasing times, non-decreasing buckets.
+        let times = (0..40_000u64)
+            .chain((16..64).flat_map(|e| [(1u64 << e) - 1, 1 << e]))
+            .chain([u64::MAX]);
+        let mut last = (0, 0);
+        for t in times {
+            let b = bucket_of(t);
+            assert!(b >= last, "{t}");
+            last = b;
+        }
+        // The widest bucket relative to its times: [2048·2^k, 2049·2^k).
+        let (lo, hi) = (2048u64 << 20, 2049u64 << 20);
+        assert_eq!(bucket_of(lo), bucket_of(hi - 1));
+        assert_ne!(bucket_of(lo), bucket_of(hi));
+    }
+
+    #[test]
+    fn quantiles_match_nearest_rank_within_the_stated_precision() {
+        use crate::metrics::stats::quantile_sorted;
+        // Pseudo-random times from 1 µs to about 100 s.
+        let mut x: u64 = 88172645463325252;
+        let mut v = Vec::new();
+        let mut t = TimesToSuccess::new();
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ns = (1_000 + x % 100_000_000_000) >> (x % 23);
+            v.push(ns);
+            t.record(ns);
+        }
+        v.sort_unstable();
+        assert_eq!(t.len(), v.len());
+        assert_eq!(t.max(), v.last().copied());
+        let sum: u128 = v.iter().map(|&x| u128::from(x)).sum();
+        assert_eq!(t.mean(), Some(sum as f64 / v.len() as f64));
+        for p in [0.001, 0.01, 0.1, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            let exact = quantile_sorted(&v, p).unwrap();
+            let got = t.quantile(p).unwrap();
+            assert!(got >= exact, "p{p}: {got} < {exact}");
+            assert!(
+                (got - exact) as f64 <= exact as f64 / 2048.0,
+                "p{p}: {got} vs {exact}"
+            );
+            assert!(
+                v.binary_search(&got).is_ok(),
+                "p{p}: {got} was never recorded"
+            );
+        }
+        assert_eq!(t.histogram(), TtsHistogram::from_sorted(&v));
+        assert!(t.iter().is_sorted());
+        assert_eq!(t.iter().count(), v.len());
+    }
+
+    #[test]
+    fn equal_times_are_exact() {
+        let s = 1_000_000_000u64;
+        let mut t = TimesToSuccess::new();
+        assert_eq!((t.quantile(0.5), t.max(), t.mean()), (None, None, None));
+        // 1 ns apart but in one bucket: 1 s and 1 s + 1 ns.
+        for x in [s / 5, s / 5, s / 5, s + 1, s, 6 * s / 5] {
+            t.record(x);
+        }
+        assert_eq!(t.quantile(0.5), Some(s / 5));
+        assert_eq!(t.quantile(0.99), Some(6 * s / 5));
+        assert_eq!(t.max(), Some(6 * s / 5));
+        // The bucket of 1 s reports its largest time.
+        assert_eq!(t.quantile(0.7), Some(s + 1));
+        let all: Vec<u64> = t.iter().copied().collect();
+        assert_eq!(all, [s / 5, s / 5, s / 5, s + 1, s + 1, 6 * s / 5]);
+        assert_eq!(t.sum(), u128::from(3 * s / 5 + 2 * s + 1 + 6 * s / 5));
     }
 }

@@ -1,5 +1,13 @@
 //! What one run (one strategy, one replication) measured.
+//!
+//! Nothing here grows with the number of requests unless asked for: the
+//! counters are fixed-size, the times to success go into a bounded
+//! [`TimesToSuccess`], the series grows with simulated time (one row per
+//! bucket), and the peak-window log with the attempts inside one window.
+//! Per-request [`RequestRecord`]s are kept only when the run was started
+//! with them (`engine::simulate_with`).
 
+use crate::metrics::cdf::TimesToSuccess;
 use crate::model::limiter::{Limit, TokenBucket};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -108,9 +116,9 @@ pub struct RunMetrics {
     pub timeouts: u64,
     /// Attempts still unresolved at the horizon.
     pub open_attempts: u64,
-    /// Time to success of every succeeded request, in the order they
-    /// succeeded.
-    pub time_to_success: Vec<SimDuration>,
+    /// Times to success of the succeeded requests: exact count, sum and
+    /// max, quantiles to the precision stated on [`TimesToSuccess`].
+    pub time_to_success: TimesToSuccess,
     /// `attempts_histogram[k]`: ended requests (succeeded or given up) that
     /// made `k` attempts.
     pub attempts_histogram: Vec<u64>,
@@ -127,17 +135,27 @@ pub struct RunMetrics {
     pub peak_attempts: u64,
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
-    /// Events taken off the queue (stale timeouts included).
+    /// Events taken off the queue. Stale timeouts count only when queued:
+    /// a request keeps one timer in the queue, and an attempt's timer that
+    /// waited behind it is queued only if that attempt is still open.
     pub events: u64,
     /// The time series.
     pub series: Series,
     /// The request bucket as the run left it, to extend the series'
     /// limiter level past the run's last activity.
     pub final_request_bucket: Option<TokenBucket>,
+    /// One record per request, in creation order, when the run keeps
+    /// them (None otherwise): the only part that grows with the number of
+    /// requests.
+    pub request_records: Option<Vec<RequestRecord>>,
     /// Attempts sent and not yet resolved.
     in_flight: u64,
     peak_window: SimDuration,
-    window: VecDeque<SimTime>,
+    /// Arrivals at the limiter in the current peak window, as (time, how
+    /// many arrived then), oldest first.
+    window: VecDeque<(SimTime, u64)>,
+    /// Their total.
+    in_window: u64,
 }
 
 impl RunMetrics {
@@ -157,7 +175,7 @@ impl RunMetrics {
             models: vec![ModelCounts::default(); models.max(1)],
             timeouts: 0,
             open_attempts: 0,
-            time_to_success: Vec::new(),
+            time_to_success: TimesToSuccess::new(),
             attempts_histogram: Vec::new(),
             billed_input_tokens: 0,
             billed_output_tokens: 0,
@@ -168,9 +186,11 @@ impl RunMetrics {
             events: 0,
             series: Series::new(step),
             final_request_bucket: None,
+            request_records: None,
             in_flight: 0,
             peak_window,
             window: VecDeque::new(),
+            in_window: 0,
         }
     }
 
@@ -215,15 +235,19 @@ impl RunMetrics {
             row.rejected_429 += 1;
         }
         // Arrivals in the window (now − w, now].
-        while self
-            .window
-            .front()
-            .is_some_and(|&t| t.saturating_add(self.peak_window) <= now)
-        {
+        while let Some(&(t, n)) = self.window.front() {
+            if t.saturating_add(self.peak_window) > now {
+                break;
+            }
+            self.in_window -= n;
             self.window.pop_front();
         }
-        self.window.push_back(now);
-        self.peak_attempts = self.peak_attempts.max(self.window.len() as u64);
+        match self.window.back_mut() {
+            Some((t, n)) if *t == now => *n += 1,
+            _ => self.window.push_back((now, 1)),
+        }
+        self.in_window += 1;
+        self.peak_attempts = self.peak_attempts.max(self.in_window);
     }
 
     /// The client learned the outcome of an attempt sent to `model`.
@@ -259,7 +283,7 @@ impl RunMetrics {
     /// after it was created.
     pub fn request_succeeded(&mut self, time_to_success: SimDuration, attempts: u32) {
         self.succeeded += 1;
-        self.time_to_success.push(time_to_success);
+        self.time_to_success.record(time_to_success);
         self.count_attempts(attempts);
     }
 
@@ -308,4 +332,73 @@ pub enum AttemptOutcome {
     ServerError(u16),
     /// The client's timeout fired first.
     Timeout,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    Succeeded,
+    GaveUp,
+    /// Still open at the horizon.
+    Unfinished,
+}
+
+impl RequestOutcome {
+    /// The name in reports: `succeeded`, `gave_up` or `unfinished`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestOutcome::Succeeded => "succeeded",
+            RequestOutcome::GaveUp => "gave_up",
+            RequestOutcome::Unfinished => "unfinished",
+        }
+    }
+}
+
+/// One request of a run (kept only on request, see
+/// [`RunMetrics::request_records`]). Token counts are the request's own;
+/// billed and wasted tokens add up every attempt of the request, including
+/// abandoned ones the server finished after the request had ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// The client that sent it.
+    pub client: u32,
+    /// When it was created.
+    pub start: SimTime,
+    /// When it succeeded or was given up (None while unfinished).
+    pub end: Option<SimTime>,
+    pub outcome: RequestOutcome,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// The model of its last attempt (0: the main model, `i`: the scenario's
+    /// `i`-th `[[model]]`); for a success, the model that answered.
+    pub model: u8,
+    /// Input tokens of the request.
+    pub input_tokens: u64,
+    /// Output tokens a complete answer has (already cut to `max_tokens`).
+    pub output_tokens: u64,
+    pub billed_input_tokens: u64,
+    pub billed_output_tokens: u64,
+    /// Of the billed tokens, those of answers nobody used.
+    pub wasted_input_tokens: u64,
+    pub wasted_output_tokens: u64,
+}
+
+impl RequestRecord {
+    /// A request created at `start` that has not sent anything yet.
+    pub fn new(client: u32, start: SimTime, input_tokens: u64, output_tokens: u64) -> Self {
+        RequestRecord {
+            client,
+            start,
+            end: None,
+            outcome: RequestOutcome::Unfinished,
+            attempts: 0,
+            model: 0,
+            input_tokens,
+            output_tokens,
+            billed_input_tokens: 0,
+            billed_output_tokens: 0,
+            wasted_input_tokens: 0,
+            wasted_output_tokens: 0,
+        }
+    }
 }

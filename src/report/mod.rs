@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 mod raster;
 pub mod read;
+pub mod requests;
 pub mod sweep;
 pub mod table;
 
