@@ -17,6 +17,13 @@ pub enum Command {
     /// Simulate every strategy of each scenario, print a summary and write
     /// the report folder <out>/<scenario name>/.
     Run(RunArgs),
+    /// Run the grid of a scenario's [sweep] table: every point, strategy
+    /// and replication; write summary.csv, sweep.csv and one chart per key
+    /// metric to <out>/<scenario name>/.
+    Sweep(SweepArgs),
+    /// Combine the partial reports of `backsim sweep --shard K/N` into the
+    /// report an unsharded sweep writes, byte for byte.
+    Merge(MergeArgs),
     /// Parse and validate scenario files; print nothing but problems.
     Check {
         /// Scenario files (TOML).
@@ -37,20 +44,27 @@ pub enum Command {
     List,
 }
 
+/// Options shared by `run` and `sweep`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario files (TOML).
-    #[arg(required = true, value_name = "SCENARIO")]
-    pub scenarios: Vec<PathBuf>,
+pub struct CommonArgs {
     /// Folder for reports; each scenario writes <out>/<name>/.
     #[arg(short, long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
     /// Master seed, instead of the scenario's `seed`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Replications per strategy, instead of the scenario's `replications`.
+    /// Replications per strategy, instead of the scenario's `replications`
+    /// (with --precision: the least number).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub replications: Option<u32>,
+    /// Add replications until every strategy's success rate has a 95%
+    /// confidence interval narrower than ±TARGET (e.g. 0.005 for ±0.5
+    /// percentage points), up to --max-replications.
+    #[arg(long, value_name = "TARGET", value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// Most replications --precision may run per strategy (and sweep point).
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "precision", value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    pub max_replications: u32,
     /// Worker threads (default or 0: one per core; at most 1024). Never
     /// changes results.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1024))]
@@ -58,11 +72,78 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Print the summary as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
     /// Write only the data files (CSV, scenario.toml): no charts, no
     /// index.html. `backsim plot` can draw them later.
     #[arg(long)]
     pub no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML) with a [sweep] table.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Run only shard K of N (1 <= K <= N): every N-th grid point from
+    /// point K-1. Writes a partial report to <out>/<name>.shard-K-of-N/
+    /// for `backsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial report folders (<name>.shard-K-of-N), or folders holding
+    /// them.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged report: <out>/<name>/.
+    #[arg(short, long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write only the data files: no charts, no index.html.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "\"{s}\" is not a half-width between 0 and 1 (e.g. 0.005 for ±0.5 percentage points)"
+        )),
+    }
+}
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("\"{s}\" is not K/N with 1 <= K <= N (e.g. 2/8)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k >= 1 && k <= n && n <= 1_000_000 {
+        Ok((k, n))
+    } else {
+        Err(bad())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Print the summary as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write requests.csv: one row per request of every run. Memory
+    /// then grows with the number of requests (about 90 bytes each) until
+    /// the report is written.
+    #[arg(long)]
+    pub requests: bool,
 }

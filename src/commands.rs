@@ -2,10 +2,12 @@
 //! output goes, then do the long work, so that wrong input never leaves
 //! anything half-written.
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, CommonArgs, MergeArgs, RunArgs, SweepArgs};
+use crate::experiment::Precision;
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
+use crate::report::sweep::ShardInfo;
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
@@ -15,16 +17,14 @@ use std::path::PathBuf;
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run_scenarios(&args),
+        Command::Sweep(args) => sweep(&args),
+        Command::Merge(args) => merge(&args),
         Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
         Command::Plot { dirs, quiet } => {
             // Read every folder before writing anything.
-            let reports = dirs
+            let drawn = dirs
                 .iter()
-                .map(|d| report::read::read_dir(d))
-                .collect::<Result<Vec<_>, _>>()?;
-            let drawn = reports
-                .iter()
-                .map(report::render_visuals)
+                .map(|d| report::redraw(d))
                 .collect::<Result<Vec<_>, _>>()?;
             for (dir, files) in dirs.iter().zip(&drawn) {
                 report::write_files(dir, files)?;
@@ -58,15 +58,35 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
     }
 }
 
+/// Applies the command line's `--seed` and `--replications`.
+fn apply_overrides(s: &mut Scenario, common: &CommonArgs) {
+    if let Some(seed) = common.seed {
+        s.seed = seed;
+    }
+    if let Some(r) = common.replications {
+        s.replications = r;
+    }
+}
+
+fn precision(common: &CommonArgs) -> Option<Precision> {
+    common.precision.map(|target| Precision {
+        target,
+        max_replications: common.max_replications,
+    })
+}
+
+/// Writes a line to stderr (unless quiet); a closed stderr is not an error.
+fn note(quiet: bool, text: &str) {
+    if !quiet {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+}
+
 fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
+    let common = &args.common;
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
-        if let Some(seed) = args.seed {
-            s.seed = seed;
-        }
-        if let Some(r) = args.replications {
-            s.replications = r;
-        }
+        apply_overrides(s, common);
     }
     for (i, a) in scenarios.iter().enumerate() {
         if let Some(j) = scenarios[..i].iter().position(|b| b.name == a.name) {
@@ -78,34 +98,192 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             )));
         }
     }
-    report::check_out_dir(&args.out)?;
-    let threads = usize::from(args.threads.unwrap_or(0));
+    report::check_out_dir(&common.out)?;
+    let threads = usize::from(common.threads.unwrap_or(0));
+    let quiet = common.quiet || args.json;
     let mut docs = Vec::new();
-    for s in &scenarios {
+    for (s, path) in scenarios.iter_mut().zip(&args.scenarios) {
+        if s.sweep.is_some() {
+            note(
+                quiet,
+                &format!(
+                    "note: {} has a [sweep]; `backsim run` runs the scenario as written, `backsim sweep` runs the grid",
+                    path.display()
+                ),
+            );
+        }
         let runs = s.strategies.len() as u64 * u64::from(s.replications);
-        let progress = Progress::new(runs, &s.name, !args.quiet && !args.json);
-        let result = experiment::run_with_progress(s, threads, &progress)?;
-        let (dir, written) = report::write_report(&args.out, s, &result, !args.no_charts)?;
+        let progress = Progress::new(runs, &s.name, !quiet);
+        let result = experiment::run_with(s, threads, precision(common), args.requests, &progress)?;
+        if let Some(p) = precision(common) {
+            // The resolved scenario says how many replications ran, so
+            // that running it again reproduces the report.
+            let reps = result
+                .strategies
+                .first()
+                .map_or(0, |r| r.summary.replications);
+            let met = result.strategies.iter().all(|r| p.met(&r.summary));
+            note(
+                quiet,
+                &if met {
+                    format!(
+                        "{}: every success rate is within ±{} after {reps} replications",
+                        s.name, p.target
+                    )
+                } else {
+                    format!(
+                        "{}: ±{} not reached within --max-replications {}: some success rates are wider",
+                        s.name, p.target, p.max_replications
+                    )
+                },
+            );
+            s.replications = reps;
+        }
+        let (dir, written) = report::write_report(&common.out, s, &result, !common.no_charts)?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));
-        } else if !args.quiet {
+        } else if !common.quiet {
             // The table shows the numbers as the files hold them.
             print(&report::table::summary_table(s, &written.result));
-            let page = dir.join("index.html");
-            if !args.no_charts {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "wrote {} (open {})",
-                    dir.display(),
-                    page.display()
-                );
-            } else {
-                let _ = writeln!(std::io::stderr(), "wrote {}", dir.display());
-            }
+            note(false, &wrote(&dir, !common.no_charts));
         }
     }
     if args.json {
         print(&report::json::document(docs));
+    }
+    Ok(())
+}
+
+fn wrote(dir: &std::path::Path, charts: bool) -> String {
+    if charts {
+        format!(
+            "wrote {} (open {})",
+            dir.display(),
+            dir.join("index.html").display()
+        )
+    } else {
+        format!("wrote {}", dir.display())
+    }
+}
+
+fn sweep(args: &SweepArgs) -> Result<(), Error> {
+    let common = &args.common;
+    let file = args.scenario.display().to_string();
+    let mut base = scenario::load(&args.scenario)?;
+    scenario::sweep::require(&base, &file)?;
+    apply_overrides(&mut base, common);
+    report::check_out_dir(&common.out)?;
+    let total = base.sweep.as_ref().map_or(0, |s| s.points());
+    let shard = args.shard.map(|(shard, shards)| ShardInfo {
+        shard,
+        shards,
+        precision: common.precision.map(|t| (t, common.max_replications)),
+    });
+    let points: Vec<usize> = match &shard {
+        Some(info) => info.points(total),
+        None => (0..total).collect(),
+    };
+    let runs = points.len() as u64 * base.strategies.len() as u64 * u64::from(base.replications);
+    let label = match &shard {
+        Some(info) => info.dir_name(&base.name),
+        None => base.name.clone(),
+    };
+    let progress = Progress::new(runs, &label, !common.quiet);
+    let threads = usize::from(common.threads.unwrap_or(0));
+    let results =
+        experiment::run_sweep(&base, &file, &points, threads, precision(common), &progress)?;
+    let rows: Vec<_> = results
+        .iter()
+        .map(|p| report::sweep::point_rows(&base, p, common.precision))
+        .collect();
+    if let Some(p) = precision(common) {
+        let short: Vec<String> = results
+            .iter()
+            .filter(|r| !r.strategies.iter().all(|s| p.met(s)))
+            .map(|r| r.point.to_string())
+            .collect();
+        let reps: Vec<u32> = results
+            .iter()
+            .filter_map(|r| r.strategies.first().map(|s| s.replications))
+            .collect();
+        let (lo, hi) = (
+            reps.iter().min().copied().unwrap_or(0),
+            reps.iter().max().copied().unwrap_or(0),
+        );
+        note(
+            common.quiet,
+            &if short.is_empty() {
+                format!(
+                    "{label}: every success rate is within ±{} ({lo} to {hi} replications per point)",
+                    p.target
+                )
+            } else {
+                format!(
+                    "{label}: ±{} not reached within --max-replications {} at point{} {}",
+                    p.target,
+                    p.max_replications,
+                    if short.len() == 1 { "" } else { "s" },
+                    short.join(", ")
+                )
+            },
+        );
+    }
+    if let Some(info) = shard {
+        let dir = common.out.join(info.dir_name(&base.name));
+        report::write_partial(&dir, &base, &rows, &info)?;
+        note(
+            common.quiet,
+            &format!(
+                "wrote {} (shard {} of {}: {} of {total} points); combine all shards with `backsim merge`",
+                dir.display(),
+                info.shard,
+                info.shards,
+                points.len()
+            ),
+        );
+        return Ok(());
+    }
+    let (dir, data) = report::write_sweep_report(&common.out, &base, &rows, !common.no_charts)?;
+    if !common.quiet {
+        print(&report::table::sweep_table(&data));
+        note(false, &wrote(&dir, !common.no_charts));
+    }
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> Result<(), Error> {
+    let mut dirs = Vec::new();
+    for d in &args.dirs {
+        if d.join(report::sweep::SHARD_FILE).is_file() {
+            dirs.push(d.clone());
+            continue;
+        }
+        // A folder holding shard folders.
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(d)
+            .map_err(|e| Error::Input(format!("error: cannot read {}: {e}", d.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(report::sweep::SHARD_FILE).is_file())
+            .collect();
+        if inner.is_empty() {
+            return Err(Error::Input(format!(
+                "error: {} is not a partial report (no {}) and holds none; give the folders `backsim sweep --shard K/N` wrote",
+                d.display(),
+                report::sweep::SHARD_FILE
+            )));
+        }
+        inner.sort();
+        dirs.extend(inner);
+    }
+    let partials = dirs
+        .iter()
+        .map(|d| report::sweep::read_partial(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (base, rows) = report::sweep::merge(partials)?;
+    report::check_out_dir(&args.out)?;
+    let (dir, data) = report::write_sweep_report(&args.out, &base, &rows, !args.no_charts)?;
+    if !args.quiet {
+        print(&report::table::sweep_table(&data));
+        note(false, &wrote(&dir, !args.no_charts));
     }
     Ok(())
 }

@@ -63,6 +63,14 @@ impl Progress {
         }
     }
 
+    /// `n` more runs are to come than first announced (a precision target
+    /// asked for more replications).
+    pub fn add_runs(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(n);
+        }
+    }
+
     /// The work is over: the bar goes away.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

@@ -305,12 +305,12 @@ pub fn strategy_color_hex(i: usize) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-fn strategy_color(i: usize) -> RGBColor {
+pub(crate) fn strategy_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Strategies past the palette's length are drawn dashed.
-fn dashed(i: usize) -> bool {
+pub(crate) fn dashed(i: usize) -> bool {
     i >= PALETTE.len()
 }
 
@@ -320,16 +320,16 @@ fn pale(c: RGBColor) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
-const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
-const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub(crate) const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
+pub(crate) const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 const SHADE: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 const FONT: &str = "sans-serif";
 
 pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font for plotters, once per process.
-fn ensure_font() -> Result<(), Error> {
+pub(crate) fn ensure_font() -> Result<(), Error> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
     if ok {
@@ -341,7 +341,7 @@ fn ensure_font() -> Result<(), Error> {
     }
 }
 
-fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
+pub(crate) fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }
 
@@ -350,19 +350,53 @@ fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
 
 /// One chart as an SVG document.
 pub fn render_svg(chart: Chart, data: &ReportData, frame: Frame) -> Result<String, Error> {
+    svg_of(&ReportChart { chart, data, frame }, frame)
+}
+
+/// One chart as a PNG image.
+pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u8>, Error> {
+    png_of(&ReportChart { chart, data, frame }, frame)
+}
+
+/// A picture drawn the same way on the SVG and the PNG backend.
+pub(crate) trait Drawing {
+    /// The chart's file stem, for error messages.
+    fn name(&self) -> &str;
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> DrawResult<DB>;
+}
+
+/// One of a report's charts, ready to draw.
+struct ReportChart<'a> {
+    chart: Chart,
+    data: &'a ReportData,
+    frame: Frame,
+}
+
+impl Drawing for ReportChart<'_> {
+    fn name(&self) -> &str {
+        self.chart.name()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> DrawResult<DB> {
+        draw(self.chart, self.data, self.frame, root)
+    }
+}
+
+/// `drawing` on a `frame`-sized canvas, as an SVG document.
+pub(crate) fn svg_of(drawing: &impl Drawing, frame: Frame) -> Result<String, Error> {
     ensure_font()?;
     let mut svg = String::new();
     {
         let root =
             SVGBackend::with_string(&mut svg, (frame.width, frame.height)).into_drawing_area();
-        draw(chart, data, frame, &root).map_err(|e| drawing_error(chart, e))?;
-        root.present().map_err(|e| drawing_error(chart, e))?;
+        drawing.draw(&root).map_err(|e| drawing_error(drawing, e))?;
+        root.present().map_err(|e| drawing_error(drawing, e))?;
     }
     Ok(svg)
 }
 
-/// One chart as a PNG image.
-pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u8>, Error> {
+/// `drawing` on a `frame`-sized canvas, as a PNG image.
+pub(crate) fn png_of(drawing: &impl Drawing, frame: Frame) -> Result<Vec<u8>, Error> {
     ensure_font()?;
     let (w, h) = (frame.width, frame.height);
     let mut rgb = vec![0u8; (w as usize) * (h as usize) * 3];
@@ -371,8 +405,8 @@ pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u
             inner: BitMapBackend::with_buffer(&mut rgb, (w, h)),
         }
         .into_drawing_area();
-        draw(chart, data, frame, &root).map_err(|e| drawing_error(chart, e))?;
-        root.present().map_err(|e| drawing_error(chart, e))?;
+        drawing.draw(&root).map_err(|e| drawing_error(drawing, e))?;
+        root.present().map_err(|e| drawing_error(drawing, e))?;
     }
     let mut png = Vec::new();
     let mut encoder = png::Encoder::new(&mut png, w, h);
@@ -381,16 +415,17 @@ pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u
     encoder
         .write_header()
         .and_then(|mut w| w.write_image_data(&rgb))
-        .map_err(|e| Error::Run(format!("cannot encode {}.png: {e}", chart.name())))?;
+        .map_err(|e| Error::Run(format!("cannot encode {}.png: {e}", drawing.name())))?;
     Ok(png)
 }
 
-fn drawing_error(chart: Chart, e: impl std::fmt::Display) -> Error {
-    Error::Run(format!("cannot draw the {} chart: {e}", chart.name()))
+fn drawing_error(drawing: &impl Drawing, e: impl std::fmt::Display) -> Error {
+    Error::Run(format!("cannot draw the {} chart: {e}", drawing.name()))
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-type Area<DB> = DrawingArea<DB, Shift>;
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type Area<DB> = DrawingArea<DB, Shift>;
 
 fn draw<DB: DrawingBackend>(
     chart: Chart,
@@ -491,71 +526,118 @@ fn with_legend<DB: DrawingBackend>(
     area: &Area<DB>,
     entries: &[(String, Key)],
 ) -> Result<Area<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    const SYMBOL: i32 = 28;
-    const GAP: i32 = 22;
-    const ROW: i32 = 24;
-    const INDENT: i32 = 70;
+    let labels: Vec<&str> = entries.iter().map(|(label, _)| label.as_str()).collect();
+    legend_strip(area, &labels, |legend, i, (x, y)| {
+        draw_key(legend, &entries[i].1, x, y)
+    })
+}
+
+/// Width of a legend entry's symbol, in pixels.
+pub(crate) const LEGEND_SYMBOL: i32 = 28;
+const LEGEND_GAP: i32 = 22;
+const LEGEND_ROW: i32 = 24;
+const LEGEND_INDENT: i32 = 70;
+
+/// Legend rows: per row, `(entry, x offset from the indent)`.
+pub(crate) type LegendRows = Vec<Vec<(usize, i32)>>;
+
+/// How legend entries with `labels` fill rows across `area`.
+pub(crate) fn legend_rows<DB: DrawingBackend>(
+    area: &Area<DB>,
+    labels: &[&str],
+) -> Result<LegendRows, DrawingAreaErrorKind<DB::ErrorType>> {
     let style = text(15, INK);
-    let (width, height) = area.dim_in_pixel();
-    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let width = area.dim_in_pixel().0;
+    let mut rows: LegendRows = vec![Vec::new()];
     let mut x = 0;
-    for (i, (label, _)) in entries.iter().enumerate() {
-        let w = SYMBOL + 6 + area.estimate_text_size(label, &style)?.0 as i32;
-        if x > 0 && INDENT + x + w > width as i32 - 10 {
+    for (i, label) in labels.iter().enumerate() {
+        let w = LEGEND_SYMBOL + 6 + area.estimate_text_size(label, &style)?.0 as i32;
+        if x > 0 && LEGEND_INDENT + x + w > width as i32 - 10 {
             rows.push(Vec::new());
             x = 0;
         }
         rows.last_mut().expect("never empty").push((i, x));
-        x += w + GAP;
+        x += w + LEGEND_GAP;
     }
-    let strip = if entries.is_empty() {
+    Ok(rows)
+}
+
+/// The height of a legend strip of `rows` rows holding `entries` entries.
+pub(crate) fn legend_height(rows: usize, entries: usize) -> i32 {
+    if entries == 0 {
         0
     } else {
-        rows.len() as i32 * ROW + 10
-    };
+        rows as i32 * LEGEND_ROW + 10
+    }
+}
+
+/// The widest a legend label can be and still fit on a row of `area`.
+pub(crate) fn legend_label_room<DB: DrawingBackend>(area: &Area<DB>) -> i32 {
+    area.dim_in_pixel().0 as i32 - 10 - LEGEND_INDENT - LEGEND_SYMBOL - 6
+}
+
+/// Splits a legend strip off the bottom of `area` and draws its entries
+/// there: `symbol(legend, entry, (x, y))` draws entry's symbol, `x` its
+/// left end and `y` its centre line, then its label follows. Returns the
+/// area left for the plot.
+pub(crate) fn legend_strip<DB: DrawingBackend>(
+    area: &Area<DB>,
+    labels: &[&str],
+    mut symbol: impl FnMut(&Area<DB>, usize, (i32, i32)) -> DrawResult<DB>,
+) -> Result<Area<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = text(15, INK);
+    let height = area.dim_in_pixel().1;
+    let rows = legend_rows(area, labels)?;
+    let strip = legend_height(rows.len(), labels.len());
     let (plot, legend) = area.split_vertically(height as i32 - strip);
     for (r, row) in rows.iter().enumerate() {
-        let y = 10 + r as i32 * ROW + ROW / 2;
+        let y = 10 + r as i32 * LEGEND_ROW + LEGEND_ROW / 2;
         for &(i, x) in row {
-            let (label, key) = &entries[i];
-            let x = x + INDENT;
-            match key {
-                Key::Line(c, false) => legend.draw(&PathElement::new(
-                    vec![(x, y), (x + SYMBOL, y)],
-                    c.stroke_width(3),
-                ))?,
-                Key::Line(c, true) => {
-                    for k in 0..3 {
-                        let a = x + k * 11;
-                        legend.draw(&PathElement::new(
-                            vec![(a, y), (a + 6, y)],
-                            c.stroke_width(3),
-                        ))?;
-                    }
-                }
-                Key::Box(c) => legend.draw(&Rectangle::new(
-                    [(x, y - 7), (x + SYMBOL, y + 7)],
-                    c.filled(),
-                ))?,
-                Key::Outlined(c) => {
-                    legend.draw(&Rectangle::new(
-                        [(x, y - 7), (x + SYMBOL, y + 7)],
-                        pale(*c).filled(),
-                    ))?;
-                    legend.draw(&Rectangle::new(
-                        [(x, y - 7), (x + SYMBOL, y + 7)],
-                        c.stroke_width(2),
-                    ))?;
-                }
-            }
+            let x = x + LEGEND_INDENT;
+            symbol(&legend, i, (x, y))?;
             legend.draw(&Text::new(
-                label.clone(),
-                (x + SYMBOL + 6, y),
+                labels[i].to_string(),
+                (x + LEGEND_SYMBOL + 6, y),
                 style.pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
         }
     }
     Ok(plot)
+}
+
+/// A legend entry's symbol, its left end at `x`, centred on `y`.
+fn draw_key<DB: DrawingBackend>(legend: &Area<DB>, key: &Key, x: i32, y: i32) -> DrawResult<DB> {
+    const SYMBOL: i32 = LEGEND_SYMBOL;
+    match key {
+        Key::Line(c, false) => legend.draw(&PathElement::new(
+            vec![(x, y), (x + SYMBOL, y)],
+            c.stroke_width(3),
+        )),
+        Key::Line(c, true) => {
+            for k in 0..3 {
+                let a = x + k * 11;
+                legend.draw(&PathElement::new(
+                    vec![(a, y), (a + 6, y)],
+                    c.stroke_width(3),
+                ))?;
+            }
+            Ok(())
+        }
+        Key::Box(c) => legend.draw(&Rectangle::new(
+            [(x, y - 7), (x + SYMBOL, y + 7)],
+            c.filled(),
+        )),
+        Key::Outlined(c) => {
+            legend.draw(&Rectangle::new(
+                [(x, y - 7), (x + SYMBOL, y + 7)],
+                pale(*c).filled(),
+            ))?;
+            legend.draw(&Rectangle::new(
+                [(x, y - 7), (x + SYMBOL, y + 7)],
+                c.stroke_width(2),
+            ))
+        }
+    }
 }
 
 fn strategy_keys(names: &[&str]) -> Vec<(String, Key)> {
@@ -708,7 +790,7 @@ fn draw_cdf<DB: DrawingBackend>(
     Ok(())
 }
 
-fn mesh<DB: DrawingBackend, X, Y>(
+pub(crate) fn mesh<DB: DrawingBackend, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     x_title: &str,
     y_title: &str,
@@ -733,7 +815,7 @@ where
         .draw()
 }
 
-fn no_data<DB: DrawingBackend>(area: &Area<DB>, message: &str) -> DrawResult<DB> {
+pub(crate) fn no_data<DB: DrawingBackend>(area: &Area<DB>, message: &str) -> DrawResult<DB> {
     let (w, h) = area.dim_in_pixel();
     area.draw(&Text::new(
         message.to_string(),
@@ -1063,7 +1145,7 @@ fn draw_attempts<DB: DrawingBackend>(
 }
 
 /// The nearest of 1, 2, 5 × 10^k at or below `x` (or at or above).
-fn nice_125(x: f64, up: bool) -> f64 {
+pub(crate) fn nice_125(x: f64, up: bool) -> f64 {
     let d = x.log10().floor() as i32;
     let candidates = (d - 1..=d + 1).flat_map(|d| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(d)));
     let mut best = if up { f64::INFINITY } else { 0.0 };
@@ -1080,7 +1162,7 @@ fn nice_125(x: f64, up: bool) -> f64 {
 
 /// Ticks for a log axis over `lo..hi`: 1, 2, 5 × 10^k, or only the
 /// powers of ten when that would be too many.
-fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+pub(crate) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let decades = (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32);
     let ticks = |mantissas: &[f64]| -> Vec<f64> {
         decades
@@ -1138,7 +1220,7 @@ fn zero_if_nan(x: f64) -> f64 {
 }
 
 /// An axis tick: up to 6 significant decimals, no trailing zeros.
-fn fmt_tick(x: &f64) -> String {
+pub(crate) fn fmt_tick(x: &f64) -> String {
     let x = *x;
     // Large values with a suffix, so that tick labels stay short.
     if x.abs() >= 1e6 {

@@ -98,7 +98,7 @@ pub const ATTEMPTS_COLUMNS: [&str; 4] = ["scenario", "strategy", "attempts", "sh
 /// seconds, nano-dollars for money.
 const DECIMALS: usize = 9;
 
-fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+pub(crate) fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(header)
         .expect("writing to memory cannot fail");

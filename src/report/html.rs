@@ -116,18 +116,47 @@ pub struct PageChart {
     pub narrow: String,
 }
 
+/// The start of a page, up to its `<main>`: `title` (plain text) in the
+/// browser's tab, the page's style sheet inline.
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    )
+}
+
+/// A chart on the page: the file's drawing (`svgs.0`, titled) on wide
+/// screens; on phone-width screens the narrow drawing (`svgs.1`) under
+/// the title and subtitle as text. `id`, `title`, `subtitle` and
+/// `caption` are plain text.
+pub(crate) fn figure(
+    id: &str,
+    title: &str,
+    subtitle: &str,
+    svgs: (&str, &str),
+    caption: &str,
+) -> String {
+    format!(
+        "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>\n<p class=\"narrow note\">{}</p>\n\
+         <div class=\"chart wide\">\n{}\n</div>\n<div class=\"chart narrow\">\n{}\n</div>\n\
+         <figcaption>{}</figcaption>\n</figure>\n",
+        escape(id),
+        escape(title),
+        escape(subtitle),
+        inline_svg(svgs.0, title).trim_end(),
+        inline_svg(svgs.1, title).trim_end(),
+        escape(caption),
+    )
+}
+
 /// The page of a report, with its charts in page order.
 pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     let s = &data.scenario;
     let mut h = String::new();
     let reps = s.replications;
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} — backsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&s.name)
-    );
+    h.push_str(&page_head(&format!("{} — backsim report", s.name)));
     let _ = writeln!(h, "<header>\n<h1>{}</h1>", escape(&s.name));
     if !s.description.is_empty() {
         let _ = writeln!(h, "<p class=\"description\">{}</p>", escape(&s.description));
@@ -144,30 +173,26 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     );
 
     h.push_str("<section>\n<h2>Summary</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
-    for (col, tip) in [
-        ("strategy", ""),
-        ("success", "share of requests that succeeded"),
-        ("p50 tts", "median time to success"),
-        ("p90 tts", "90th percentile of time to success"),
-        ("p99 tts", "99th percentile of time to success"),
-        ("attempts/req", "attempts per request, retries included"),
-        ("429s", "attempts rejected by the limiter, per run"),
-        ("timeouts", "attempts abandoned on client timeout, per run"),
-        ("gave up", "requests that ended without success, per run"),
-        (
-            "peak load",
-            "peak arrivals over the limiter's refill in the same window",
-        ),
-        ("billed $", "USD billed per run"),
-        ("wasted $", "USD billed per run for generations nobody used"),
-    ] {
-        if tip.is_empty() {
-            let _ = write!(h, "<th>{col}</th>");
-        } else {
-            let _ = write!(h, "<th title=\"{tip}\">{col}</th>");
-        }
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
+    header_cells(
+        &mut h,
+        &[
+            ("strategy", ""),
+            ("success", "share of requests that succeeded"),
+            ("p50 tts", "median time to success"),
+            ("p90 tts", "90th percentile of time to success"),
+            ("p99 tts", "99th percentile of time to success"),
+            ("attempts/req", "attempts per request, retries included"),
+            ("429s", "attempts rejected by the limiter, per run"),
+            ("timeouts", "attempts abandoned on client timeout, per run"),
+            ("gave up", "requests that ended without success, per run"),
+            (
+                "peak load",
+                "peak arrivals over the limiter's refill in the same window",
+            ),
+            ("billed $", "USD billed per run"),
+            ("wasted $", "USD billed per run for generations nobody used"),
+        ],
+    );
     for (i, st) in data.result.strategies.iter().enumerate() {
         let m = &st.summary;
         let _ = write!(
@@ -205,19 +230,13 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     h.push_str(&models_table(data));
     h.push_str("<section>\n<h2>Charts</h2>\n");
     for c in charts {
-        let title = c.chart.title();
-        let _ = writeln!(
-            h,
-            "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>\n<p class=\"narrow note\">{}</p>\n\
-             <div class=\"chart wide\">\n{}\n</div>\n<div class=\"chart narrow\">\n{}\n</div>\n\
-             <figcaption>{}</figcaption>\n</figure>",
+        h.push_str(&figure(
             c.chart.name(),
-            escape(title),
-            escape(&subtitle(data, c.chart)),
-            inline_svg(&c.wide, title).trim_end(),
-            inline_svg(&c.narrow, title).trim_end(),
-            escape(caption(c.chart)),
-        );
+            c.chart.title(),
+            &subtitle(data, c.chart),
+            (&c.wide, &c.narrow),
+            caption(c.chart),
+        ));
     }
     h.push_str("</section>\n");
 
@@ -305,6 +324,19 @@ fn fmt_count(x: f64) -> String {
     } else {
         format!("{x:.1}")
     }
+}
+
+/// Table header cells, each with its tooltip (none when empty), and the
+/// start of the body.
+pub(crate) fn header_cells(h: &mut String, cells: &[(&str, &str)]) {
+    for (col, tip) in cells {
+        if tip.is_empty() {
+            let _ = write!(h, "<th>{col}</th>");
+        } else {
+            let _ = write!(h, "<th title=\"{tip}\">{col}</th>");
+        }
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod raster;
 pub mod read;
 pub mod requests;
 pub mod sweep;
+pub mod sweep_chart;
 pub mod table;
 
 use crate::Error;
@@ -91,6 +92,23 @@ pub fn render_report(
         ("models.csv", csv::models_csv(scenario, result)),
         ("scenario.toml", scenario.to_toml().into_bytes()),
     ];
+    if !result.requests.is_empty() {
+        let runs: Vec<(&str, u32, &[crate::metrics::run::RequestRecord])> = result
+            .requests
+            .iter()
+            .map(|r| {
+                (
+                    scenario.strategies[r.strategy].name.as_str(),
+                    r.replication,
+                    r.records.as_slice(),
+                )
+            })
+            .collect();
+        data.push((
+            "requests.csv",
+            requests::requests_csv(&scenario.name, &runs),
+        ));
+    }
     if let crate::scenario::WorkloadKind::Trace { rows } = &scenario.workload.kind {
         data.push((
             crate::scenario::TRACE_COPY,
@@ -164,18 +182,115 @@ pub fn write_report(
     let dir = report_dir(out, scenario);
     let (files, data) = render_report(scenario, result, charts)?;
     write_files(&dir, &files)?;
-    if !charts {
-        for name in visual_files() {
-            let path = dir.join(name);
-            match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::io(&path, e));
-                }
-                _ => {}
+    remove_stale(&dir, &files)?;
+    Ok((dir, data))
+}
+
+/// Every file name a report folder may hold: a run's and a sweep's.
+fn report_file_names() -> Vec<String> {
+    let mut names: Vec<String> = read::INPUT_FILES
+        .iter()
+        .chain(&["sweep.csv", "requests.csv", crate::scenario::TRACE_COPY])
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(visual_files());
+    names.extend(sweep_visual_files());
+    names
+}
+
+/// Removes the files of a report folder that the report just written
+/// (`files`) does not include: charts after `--no-charts`, a run's files
+/// after a sweep and the other way round, so that nothing left from an
+/// earlier report contradicts the new one.
+fn remove_stale(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
+    for name in report_file_names() {
+        if files.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let path = dir.join(&name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(&path, e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The sweep charts and page's file names.
+fn sweep_visual_files() -> Vec<String> {
+    sweep_chart::visual_files()
+}
+
+/// The files and data of a sweep report made of `rows` (every point, in
+/// order): the data files, then, with `charts`, the charts and page drawn
+/// from those files read back.
+pub fn render_sweep_report(
+    base: &Scenario,
+    rows: &[sweep::PointRows],
+    charts: bool,
+) -> Result<(Vec<ReportFile>, sweep::SweepData), Error> {
+    let mut files = sweep::data_files(base, rows);
+    let (_, data) = sweep::from_files(Path::new(&base.name), &files)
+        .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
+    if charts {
+        files.extend(sweep_chart::render_visuals(&data)?);
+    }
+    Ok((files, data))
+}
+
+/// Renders and writes a sweep report under `out`; returns its folder and
+/// data as written.
+pub fn write_sweep_report(
+    out: &Path,
+    base: &Scenario,
+    rows: &[sweep::PointRows],
+    charts: bool,
+) -> Result<(PathBuf, sweep::SweepData), Error> {
+    let dir = report_dir(out, base);
+    let (files, data) = render_sweep_report(base, rows, charts)?;
+    write_files(&dir, &files)?;
+    remove_stale(&dir, &files)?;
+    Ok((dir, data))
+}
+
+/// Writes the partial report of one shard of a sweep into `dir`.
+pub fn write_partial(
+    dir: &Path,
+    base: &Scenario,
+    rows: &[sweep::PointRows],
+    info: &sweep::ShardInfo,
+) -> Result<(), Error> {
+    let mut files = sweep::data_files(base, rows);
+    files.push((sweep::SHARD_FILE.to_string(), info.to_toml().into_bytes()));
+    write_files(dir, &files)
+}
+
+/// Reads the report in `dir` (a run's or a sweep's) and draws its charts
+/// and page again.
+pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
+    if !dir.join("sweep.csv").is_file() {
+        let data = read::read_dir(dir)?;
+        return render_visuals(&data);
+    }
+    let mut files = Vec::new();
+    for name in ["scenario.toml", "sweep.csv", crate::scenario::TRACE_COPY] {
+        match std::fs::read(dir.join(name)) {
+            Ok(bytes) => files.push((name.to_string(), bytes)),
+            Err(e)
+                if name == crate::scenario::TRACE_COPY
+                    && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::Input(format!(
+                    "error: cannot read {}: {e}; `backsim plot` needs a report folder written by `backsim sweep`",
+                    dir.join(name).display()
+                )));
             }
         }
     }
-    Ok((dir, data))
+    let (_, data) = sweep::from_files(dir, &files)?;
+    sweep_chart::render_visuals(&data)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.

@@ -211,7 +211,10 @@ pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, E
     Ok(ReportData {
         scenario,
         scenario_text,
-        result: ExperimentResult { strategies },
+        result: ExperimentResult {
+            strategies,
+            requests: Vec::new(),
+        },
     })
 }
 

@@ -154,3 +154,596 @@ pub fn grid_indices(lens: &[usize], mut point: usize) -> Vec<usize> {
     }
     idx
 }
+
+// ---------------------------------------------------------------------------
+// Writing: a sweep's data files are assembled from the rows of each point,
+// so that a sharded sweep, merged, gives the same bytes as an unsharded one.
+
+use super::csv::{SUMMARY_COLUMNS, to_bytes};
+use super::{ReportFile, fmt_num};
+use crate::Error;
+use crate::experiment::{ExperimentResult, PointResult, StrategyResult};
+use crate::metrics::summary::StrategySummary;
+use crate::scenario::sweep::Sweep;
+use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
+use std::path::Path;
+
+/// The columns of `sweep.csv` before and after the swept keys.
+pub const SWEEP_COLUMNS_BEFORE_KEYS: [&str; 2] = ["scenario", "strategy"];
+pub const SWEEP_COLUMNS_AFTER_KEYS: [&str; 6] = [
+    "replications",
+    "target_ci95",
+    "metric",
+    "value",
+    "ci95_low",
+    "ci95_high",
+];
+
+/// The rows one point contributes to `summary.csv` and `sweep.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointRows {
+    pub point: usize,
+    pub summary: Vec<Vec<String>>,
+    pub sweep: Vec<Vec<String>>,
+}
+
+fn sweep_of(base: &Scenario) -> &Sweep {
+    base.sweep
+        .as_ref()
+        .expect("a sweep report is made for a scenario with a [sweep]")
+}
+
+/// `summary.csv`'s header: the usual columns with the swept keys after
+/// `strategy`.
+pub fn summary_header(sweep: &Sweep) -> Vec<String> {
+    let mut h: Vec<String> = SUMMARY_COLUMNS[..2].iter().map(|s| s.to_string()).collect();
+    h.extend(sweep.keys.iter().map(|k| k.name()));
+    h.extend(SUMMARY_COLUMNS[2..].iter().map(|s| s.to_string()));
+    h
+}
+
+/// `sweep.csv`'s header.
+pub fn sweep_header(sweep: &Sweep) -> Vec<String> {
+    SWEEP_COLUMNS_BEFORE_KEYS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(sweep.keys.iter().map(|k| k.name()))
+        .chain(SWEEP_COLUMNS_AFTER_KEYS.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// A metric's mean and half-width in a strategy's summary.
+fn metric_of(s: &StrategySummary, m: SweepMetric) -> (f64, f64) {
+    match m {
+        SweepMetric::SuccessRate => (s.success_rate, s.success_rate_ci95),
+        SweepMetric::TtsP99 => (s.tts_p99_s, s.tts_p99_ci95),
+        SweepMetric::AttemptsPerRequest => (s.attempts_per_request, s.attempts_per_request_ci95),
+        SweepMetric::WastedUsd => (s.wasted_usd, s.wasted_usd_ci95),
+    }
+}
+
+/// The confidence bounds, cut to what the metric can be: a share lies in
+/// [0, 1], the others are not negative.
+fn bounds(m: SweepMetric, value: f64, half: f64) -> (f64, f64) {
+    let hi_cap = if m == SweepMetric::SuccessRate {
+        1.0
+    } else {
+        f64::INFINITY
+    };
+    ((value - half).max(0.0), (value + half).min(hi_cap))
+}
+
+/// The rows of one point.
+pub fn point_rows(base: &Scenario, p: &PointResult, precision: Option<f64>) -> PointRows {
+    const DECIMALS: usize = 9;
+    let keys: Vec<String> = p.values.iter().map(|v| v.cell()).collect();
+    let result = ExperimentResult {
+        strategies: p
+            .strategies
+            .iter()
+            .map(|s| StrategyResult {
+                summary: s.clone(),
+                series: Vec::new(),
+                tts_cdf: Vec::new(),
+            })
+            .collect(),
+        requests: Vec::new(),
+    };
+    let summary = super::csv::summary_rows(base, &result)
+        .into_iter()
+        .map(|mut row| {
+            let rest = row.split_off(2);
+            row.extend(keys.iter().cloned());
+            row.extend(rest);
+            row
+        })
+        .collect();
+    let target = precision.map_or_else(String::new, |t| format!("{t}"));
+    let mut sweep = Vec::new();
+    for s in &p.strategies {
+        for m in SweepMetric::ALL {
+            let (value, half) = metric_of(s, m);
+            let (lo, hi) = bounds(m, value, half);
+            let mut row = vec![base.name.clone(), s.strategy.clone()];
+            row.extend(keys.iter().cloned());
+            row.extend([
+                s.replications.to_string(),
+                target.clone(),
+                m.name().to_string(),
+                fmt_num(value, DECIMALS),
+                fmt_num(lo, DECIMALS),
+                fmt_num(hi, DECIMALS),
+            ]);
+            sweep.push(row);
+        }
+    }
+    PointRows {
+        point: p.point,
+        summary,
+        sweep,
+    }
+}
+
+/// The data files of a sweep report (or of a shard of one): `summary.csv`,
+/// `sweep.csv`, `scenario.toml` (and a trace scenario's `trace.csv`),
+/// from the rows of its points in the order given.
+pub fn data_files(base: &Scenario, rows: &[PointRows]) -> Vec<ReportFile> {
+    let sweep = sweep_of(base);
+    let sh = summary_header(sweep);
+    let wh = sweep_header(sweep);
+    fn as_str(h: &[String]) -> Vec<&str> {
+        h.iter().map(String::as_str).collect()
+    }
+    let mut files = vec![
+        (
+            "summary.csv".to_string(),
+            to_bytes(
+                &as_str(&sh),
+                rows.iter().flat_map(|r| r.summary.iter().cloned()),
+            ),
+        ),
+        (
+            "sweep.csv".to_string(),
+            to_bytes(
+                &as_str(&wh),
+                rows.iter().flat_map(|r| r.sweep.iter().cloned()),
+            ),
+        ),
+        ("scenario.toml".to_string(), base.to_toml().into_bytes()),
+    ];
+    if let WorkloadKind::Trace { rows } = &base.workload.kind {
+        files.push((TRACE_COPY.to_string(), crate::scenario::trace::to_csv(rows)));
+    }
+    files
+}
+
+// ---------------------------------------------------------------------------
+// Reading a sweep report back.
+
+/// Reads the sweep data from a report's files (`scenario.toml`,
+/// `sweep.csv` and a trace's copy, by name); `dir` names them in messages.
+pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepData), Error> {
+    let file = |name: &str| -> Result<&[u8], Error> {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
+    };
+    let base = scenario_from(dir, files)?;
+    let sweep = base.sweep.clone().ok_or_else(|| {
+        Error::Input(format!(
+            "error: {} has no [sweep] table, so {} does not belong to it",
+            dir.join("scenario.toml").display(),
+            dir.join("sweep.csv").display()
+        ))
+    })?;
+    let strategies: Vec<String> = base.strategies.iter().map(|s| s.name.clone()).collect();
+    let path = dir.join("sweep.csv");
+    let (header, records) = read_csv(&path, file("sweep.csv")?)?;
+    let expected = sweep_header(&sweep);
+    if header != expected {
+        return Err(Error::Input(format!(
+            "error: {}:1: the header does not match scenario.toml's sweep; expected {}",
+            path.display(),
+            expected.join(",")
+        )));
+    }
+    let axes: Vec<SweepAxis> = sweep
+        .keys
+        .iter()
+        .map(|k| SweepAxis {
+            key: k.name(),
+            values: k.values.iter().map(|v| v.si()).collect(),
+            seconds: k.is_duration(),
+            log: k.log_axis(),
+        })
+        .collect();
+    let nkeys = sweep.keys.len();
+    let per_point = strategies.len() * SweepMetric::ALL.len();
+    let points = sweep.points();
+    if records.len() != points * per_point {
+        return Err(Error::Input(format!(
+            "error: {}: has {} rows; a sweep of {points} points and {} strategies has {}",
+            path.display(),
+            records.len(),
+            strategies.len(),
+            points * per_point
+        )));
+    }
+    let mut rows = Vec::with_capacity(points * strategies.len());
+    let mut precision = None;
+    for (i, rec) in records.iter().enumerate() {
+        let line = i + 2;
+        let bad = |what: String| Error::Input(format!("error: {}:{line}: {what}", path.display()));
+        let point = i / per_point;
+        let s = (i % per_point) / SweepMetric::ALL.len();
+        let m = SweepMetric::ALL[i % SweepMetric::ALL.len()];
+        let cell = |j: usize| rec.get(j).map_or("", String::as_str);
+        let want: Vec<String> = sweep.point_values(point).iter().map(|v| v.cell()).collect();
+        if cell(0) != base.name
+            || cell(1) != strategies[s]
+            || (0..nkeys).any(|k| cell(2 + k) != want[k])
+        {
+            return Err(bad(format!(
+                "expected the row of strategy {} at {}, metric {}; the rows must be in sweep order",
+                strategies[s],
+                sweep
+                    .keys
+                    .iter()
+                    .zip(&want)
+                    .map(|(k, v)| format!("{} = {v}", k.name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.name()
+            )));
+        }
+        let c = 2 + nkeys;
+        if cell(c + 2) != m.name() {
+            return Err(bad(format!("expected metric {} here", m.name())));
+        }
+        let num = |j: usize, name: &str| -> Result<f64, Error> {
+            let t = cell(j);
+            if t.is_empty() {
+                return Ok(f64::NAN);
+            }
+            t.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad(format!("column `{name}`: \"{t}\" is not a number")))
+        };
+        let reps = cell(c).parse::<u32>().map_err(|_| {
+            bad(format!(
+                "column `replications`: \"{}\" is not a whole number",
+                cell(c)
+            ))
+        })?;
+        let target = num(c + 1, "target_ci95")?;
+        precision = target.is_finite().then_some(target);
+        let est = Estimate {
+            value: num(c + 3, "value")?,
+            ci95_low: num(c + 4, "ci95_low")?,
+            ci95_high: num(c + 5, "ci95_high")?,
+        };
+        if m == SweepMetric::ALL[0] {
+            rows.push(SweepRow {
+                point,
+                strategy: s,
+                replications: reps,
+                metrics: [est; 4],
+            });
+        } else {
+            let row = rows.last_mut().expect("the first metric made the row");
+            row.metrics[i % SweepMetric::ALL.len()] = est;
+        }
+    }
+    let data = SweepData {
+        scenario: base.name.clone(),
+        description: base.description.clone(),
+        replications: base.replications,
+        precision,
+        axes,
+        strategies,
+        rows,
+    };
+    Ok((base, data))
+}
+
+/// Parses a report's `scenario.toml` (with its trace copy, if any).
+fn scenario_from(dir: &Path, files: &[ReportFile]) -> Result<Scenario, Error> {
+    let toml_path = dir.join("scenario.toml");
+    let text = files
+        .iter()
+        .find(|(n, _)| n == "scenario.toml")
+        .map(|(_, b)| b.clone())
+        .ok_or_else(|| Error::Input(format!("error: {} is missing", toml_path.display())))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
+    let trace = |name: &str| -> Result<(Vec<u8>, String), String> {
+        let shown = dir.join(name).display().to_string();
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| (b.clone(), shown.clone()))
+            .ok_or_else(|| format!("{shown} is missing"))
+    };
+    crate::scenario::parse_with(&text, &toml_path.display().to_string(), "scenario", &trace)
+        .map_err(Error::Scenario)
+}
+
+/// A CSV file's header and records, as text.
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), Error> {
+    let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
+    let bad =
+        |line: u64, e: ::csv::Error| Error::Input(format!("error: {}:{line}: {e}", path.display()));
+    let header = reader
+        .headers()
+        .map_err(|e| bad(1, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut records = Vec::new();
+    for r in reader.records() {
+        let r = r.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad(line, e)
+        })?;
+        records.push(r.iter().map(str::to_string).collect());
+    }
+    Ok((header, records))
+}
+
+// ---------------------------------------------------------------------------
+// Shards: a partial report holds the rows of its points and a manifest;
+// `backsim merge` puts the rows of all shards back in point order.
+
+/// The manifest of a partial report.
+pub const SHARD_FILE: &str = "shard.toml";
+
+/// Which part of a sweep a partial report holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardInfo {
+    /// 1-based.
+    pub shard: usize,
+    pub shards: usize,
+    /// The `--precision` target and its maximum, which every shard must
+    /// share.
+    pub precision: Option<(f64, u32)>,
+}
+
+impl ShardInfo {
+    /// The grid points shard `shard` of `shards` runs: every `shards`-th,
+    /// starting at `shard - 1`.
+    pub fn points(&self, total: usize) -> Vec<usize> {
+        (self.shard - 1..total).step_by(self.shards).collect()
+    }
+
+    /// The folder name of the partial report: `<name>.shard-K-of-N`.
+    pub fn dir_name(&self, scenario: &str) -> String {
+        format!("{scenario}.shard-{}-of-{}", self.shard, self.shards)
+    }
+
+    /// The manifest's text.
+    pub fn to_toml(&self) -> String {
+        let mut s = format!(
+            "# A partial report of `backsim sweep --shard {k}/{n}`: the rows of every {n}th grid point\n\
+             # from point {first}. `backsim merge` combines all {n} shards into the full report.\n\
+             backsim = \"{v}\"\nshard = {k}\nshards = {n}\n",
+            k = self.shard,
+            n = self.shards,
+            first = self.shard - 1,
+            v = env!("CARGO_PKG_VERSION"),
+        );
+        if let Some((target, max)) = self.precision {
+            s.push_str(&format!("precision = {target}\nmax_replications = {max}\n"));
+        }
+        s
+    }
+
+    /// Parses a manifest.
+    pub fn parse(path: &Path, text: &str) -> Result<ShardInfo, Error> {
+        let bad = |what: &str| {
+            Error::Input(format!(
+                "error: {}: {what}; it should be the manifest `backsim sweep --shard K/N` wrote",
+                path.display()
+            ))
+        };
+        let t: toml::Table = text.parse().map_err(|_| bad("is not valid TOML"))?;
+        let version = t
+            .get("backsim")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad("has no `backsim` version"))?;
+        if version != env!("CARGO_PKG_VERSION") {
+            return Err(Error::Input(format!(
+                "error: {}: written by backsim {version}, but this is backsim {}; merge with the version that ran the shards (results may differ between versions)",
+                path.display(),
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let int = |k: &str| {
+            t.get(k)
+                .and_then(|v| v.as_integer())
+                .filter(|&x| x >= 1)
+                .map(|x| x as usize)
+                .ok_or_else(|| bad(&format!("has no whole number `{k}` of at least 1")))
+        };
+        let (shard, shards) = (int("shard")?, int("shards")?);
+        if shard > shards {
+            return Err(bad("has `shard` greater than `shards`"));
+        }
+        let precision = match (t.get("precision"), t.get("max_replications")) {
+            (None, None) => None,
+            (Some(p), Some(m)) => Some((
+                p.as_float()
+                    .ok_or_else(|| bad("has a `precision` that is not a number"))?,
+                m.as_integer()
+                    .and_then(|m| u32::try_from(m).ok())
+                    .ok_or_else(|| bad("has a `max_replications` that is not a whole number"))?,
+            )),
+            _ => return Err(bad("has only one of `precision` and `max_replications`")),
+        };
+        Ok(ShardInfo {
+            shard,
+            shards,
+            precision,
+        })
+    }
+}
+
+/// A partial report read back: its manifest, scenario and rows.
+#[derive(Debug, Clone)]
+pub struct Partial {
+    pub dir: std::path::PathBuf,
+    pub info: ShardInfo,
+    pub scenario: Scenario,
+    pub scenario_text: String,
+    pub rows: Vec<PointRows>,
+}
+
+/// Reads the partial report in `dir`.
+pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
+    let read = |name: &str| -> Result<Vec<u8>, Error> {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| {
+            Error::Input(format!(
+                "error: cannot read {}: {e}; `backsim merge` needs the folders `backsim sweep --shard K/N` wrote",
+                path.display()
+            ))
+        })
+    };
+    let manifest = dir.join(SHARD_FILE);
+    let info = ShardInfo::parse(&manifest, &String::from_utf8_lossy(&read(SHARD_FILE)?))?;
+    let mut files: Vec<ReportFile> = vec![("scenario.toml".into(), read("scenario.toml")?)];
+    if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {
+        files.push((TRACE_COPY.into(), bytes));
+    }
+    let scenario = scenario_from(dir, &files)?;
+    let scenario_text = String::from_utf8_lossy(&files[0].1).into_owned();
+    let sweep = scenario.sweep.clone().ok_or_else(|| {
+        Error::Input(format!(
+            "error: {} has no [sweep] table",
+            dir.join("scenario.toml").display()
+        ))
+    })?;
+    let points = info.points(sweep.points());
+    let strategies = scenario.strategies.len();
+    let split =
+        |name: &str, header: Vec<String>, per: usize| -> Result<Vec<Vec<Vec<String>>>, Error> {
+            let path = dir.join(name);
+            let (h, records) = read_csv(&path, &read(name)?)?;
+            if h != header {
+                return Err(Error::Input(format!(
+                    "error: {}:1: the header does not match scenario.toml's sweep",
+                    path.display()
+                )));
+            }
+            if records.len() != points.len() * per {
+                return Err(Error::Input(format!(
+                    "error: {}: has {} rows; shard {} of {} has {} points with {per} rows each",
+                    path.display(),
+                    records.len(),
+                    info.shard,
+                    info.shards,
+                    points.len()
+                )));
+            }
+            // Each row names its point's values: check them.
+            let nkeys = sweep.keys.len();
+            for (i, rec) in records.iter().enumerate() {
+                let want: Vec<String> = sweep
+                    .point_values(points[i / per])
+                    .iter()
+                    .map(|v| v.cell())
+                    .collect();
+                if rec.len() < 2 + nkeys || rec[2..2 + nkeys] != want[..] {
+                    return Err(Error::Input(format!(
+                        "error: {}:{}: the swept values are not those of point {} of the grid",
+                        path.display(),
+                        i + 2,
+                        points[i / per]
+                    )));
+                }
+            }
+            Ok(records.chunks(per).map(|c| c.to_vec()).collect())
+        };
+    let summary = split("summary.csv", summary_header(&sweep), strategies)?;
+    let sweep_rows = split(
+        "sweep.csv",
+        sweep_header(&sweep),
+        strategies * SweepMetric::ALL.len(),
+    )?;
+    let rows = points
+        .iter()
+        .zip(summary.into_iter().zip(sweep_rows))
+        .map(|(&point, (summary, sweep))| PointRows {
+            point,
+            summary,
+            sweep,
+        })
+        .collect();
+    Ok(Partial {
+        dir: dir.to_path_buf(),
+        info,
+        scenario,
+        scenario_text,
+        rows,
+    })
+}
+
+/// Combines the partial reports of every shard of one sweep into the rows
+/// of the full report, in point order. Refuses shards of different sweeps,
+/// settings or versions, and missing or repeated shards.
+pub fn merge(partials: Vec<Partial>) -> Result<(Scenario, Vec<PointRows>), Error> {
+    let first = partials
+        .first()
+        .ok_or_else(|| Error::Input("error: no partial reports to merge".into()))?;
+    let n = first.info.shards;
+    let mut seen: Vec<Option<&Path>> = vec![None; n];
+    for p in &partials {
+        let differs = if p.scenario_text != first.scenario_text {
+            Some("scenario.toml")
+        } else if p.info.shards != n {
+            Some("number of shards")
+        } else if p.info.precision != first.info.precision {
+            Some("--precision settings")
+        } else {
+            None
+        };
+        if let Some(what) = differs {
+            return Err(Error::Input(format!(
+                "error: {} and {} differ in their {what}: they are not shards of one sweep",
+                first.dir.display(),
+                p.dir.display()
+            )));
+        }
+        if let Some(other) = seen[p.info.shard - 1] {
+            return Err(Error::Input(format!(
+                "error: {} and {} are both shard {} of {n}; give each shard once",
+                other.display(),
+                p.dir.display(),
+                p.info.shard
+            )));
+        }
+        seen[p.info.shard - 1] = Some(&p.dir);
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !missing.is_empty() {
+        let one = missing.len() == 1;
+        return Err(Error::Input(format!(
+            "error: shard{} {} of {n} {} missing; run `backsim sweep --shard K/{n}` for {} and merge all {n}",
+            if one { "" } else { "s" },
+            missing.join(", "),
+            if one { "is" } else { "are" },
+            if one { "it" } else { "them" }
+        )));
+    }
+    let scenario = first.scenario.clone();
+    let mut rows: Vec<PointRows> = partials.into_iter().flat_map(|p| p.rows).collect();
+    rows.sort_by_key(|r| r.point);
+    Ok((scenario, rows))
+}

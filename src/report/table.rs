@@ -158,3 +158,78 @@ pub fn usd(x: f64) -> String {
         "-".into()
     }
 }
+
+/// Most rows the terminal table of a sweep shows; the files hold them all.
+pub const SWEEP_TABLE_ROWS: usize = 200;
+
+/// The terminal table of a sweep: one row per point and strategy, with
+/// the key metrics (mean ± 95% CI half-width where it matters).
+pub fn sweep_table(data: &super::sweep::SweepData) -> String {
+    use super::sweep::SweepMetric;
+    let mut header: Vec<&str> = data.axes.iter().map(|a| a.key.as_str()).collect();
+    header.extend([
+        "strategy",
+        "reps",
+        "success",
+        "p99 tts",
+        "attempts/req",
+        "wasted $",
+    ]);
+    let keys = data.axes.len();
+    let rows: Vec<Vec<String>> = data
+        .rows
+        .iter()
+        .take(SWEEP_TABLE_ROWS)
+        .map(|r| {
+            let mut row: Vec<String> = data
+                .point_values(r.point)
+                .iter()
+                .zip(&data.axes)
+                .map(|(v, a)| if a.seconds { secs(*v) } else { fmt_num(*v, 6) })
+                .collect();
+            let m = |k: SweepMetric| {
+                r.metrics[SweepMetric::ALL.iter().position(|x| *x == k).unwrap_or(0)]
+            };
+            let sr = m(SweepMetric::SuccessRate);
+            let half = (sr.ci95_high - sr.ci95_low) / 2.0;
+            row.extend([
+                data.strategies[r.strategy].clone(),
+                r.replications.to_string(),
+                if half.is_finite() {
+                    format!("{} ± {}", pct(sr.value), pct(half))
+                } else {
+                    pct(sr.value)
+                },
+                secs(m(SweepMetric::TtsP99).value),
+                ratio(m(SweepMetric::AttemptsPerRequest).value),
+                usd(m(SweepMetric::WastedUsd).value),
+            ]);
+            row
+        })
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — sweep of {} point{} × {} strateg{}",
+        data.scenario,
+        data.points(),
+        if data.points() == 1 { "" } else { "s" },
+        data.strategies.len(),
+        if data.strategies.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    );
+    // Key columns are numbers but read like names: left-aligned with the
+    // strategy.
+    out.push_str(&grid(&header, &rows, keys + 1));
+    if data.rows.len() > SWEEP_TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "… {} more rows in summary.csv and sweep.csv",
+            data.rows.len() - SWEEP_TABLE_ROWS
+        );
+    }
+    out
+}

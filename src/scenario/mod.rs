@@ -10,6 +10,7 @@ mod error;
 mod raw;
 mod resolve;
 mod resolved;
+pub mod sweep;
 pub mod trace;
 
 pub use error::{Problem, ScenarioError};
@@ -63,6 +64,9 @@ pub struct Scenario {
     /// its own limits, servers and prices. The main model is the one
     /// `[limiter]`, `[server]` and `[pricing]` describe.
     pub models: Vec<ModelConfig>,
+    /// The grid `backsim sweep` runs (`backsim run` runs the scenario as
+    /// written, without it).
+    pub sweep: Option<sweep::Sweep>,
 }
 
 impl Scenario {

@@ -34,6 +34,8 @@ pub struct RawScenario {
     pub strategy: Vec<S<RawStrategy>>,
     #[serde(default)]
     pub model: Vec<S<RawModel>>,
+    /// Checked by [`super::sweep`], which needs the positions of its keys.
+    pub sweep: Option<toml::Value>,
 }
 
 /// A `[[model]]` table: another model to fall back to.

@@ -51,7 +51,11 @@ pub fn parse(src: &str, default_name: &str, files: FileSource) -> Result<Scenari
         files,
         problems: Vec::new(),
     };
-    let scenario = cx.scenario(raw, default_name);
+    let has_sweep = raw.sweep.is_some();
+    let mut scenario = cx.scenario(raw, default_name);
+    if has_sweep && cx.problems.is_empty() {
+        scenario.sweep = super::sweep::parse(src, &scenario, &mut cx.problems);
+    }
     if cx.problems.is_empty() {
         Ok(scenario)
     } else {
@@ -371,6 +375,7 @@ impl Cx<'_> {
             report,
             strategies,
             models,
+            sweep: None,
         }
     }
 

@@ -494,16 +494,35 @@ fn readme_charts_are_current() {
         shown,
         [
             "reports/thundering-herd/load_over_time.png",
-            "reports/thundering-herd/time_to_success_cdf.png"
+            "reports/thundering-herd/time_to_success_cdf.png",
+            "reports/herd-sweep/sweep_success_rate.png"
         ]
     );
+    // The sweep's chart comes from the README's sweep command.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    backsim()
+        .args(["sweep", "scenarios/herd-sweep.toml", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
     for path in shown {
-        let file = Path::new(path).file_name().unwrap();
+        let p = Path::new(path);
+        let report = p.parent().unwrap().file_name().unwrap();
+        let file = p.file_name().unwrap();
         let committed = std::fs::read(crate_dir().join(path)).expect("committed chart");
-        let fresh = std::fs::read(reports().join("thundering-herd").join(file)).unwrap();
+        let fresh = if report == "herd-sweep" {
+            tmp.path().join(report).join(file)
+        } else {
+            reports().join(report).join(file)
+        };
+        let command = if report == "herd-sweep" {
+            "sweep scenarios/herd-sweep.toml"
+        } else {
+            "run scenarios/thundering-herd.toml"
+        };
         assert!(
-            committed == fresh,
-            "{path} is out of date: run `cargo run --release -- run scenarios/thundering-herd.toml`"
+            committed == std::fs::read(fresh).unwrap(),
+            "{path} is out of date: run `cargo run --release -- {command}`"
         );
     }
 }

@@ -439,3 +439,115 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         )
     );
 }
+
+/// `--requests` writes one row per request of every run, consistent with
+/// `summary.csv`; linear backoff's successes land exactly on its waves
+/// (0.2 s of service after 0, 1, 3, 6 and 10 s). A later run without the
+/// flag removes the file, so it never describes another run.
+#[test]
+fn requests_csv_is_opt_in_and_agrees_with_the_summary() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let run = |extra: &[&str]| {
+        backsim()
+            .args([
+                "run",
+                THUNDERING_HERD,
+                "--quiet",
+                "--no-charts",
+                "--replications",
+                "2",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(0);
+    };
+    run(&["--requests"]);
+    let dir = out.join("thundering-herd");
+    let requests = Csv::read(&dir.join("requests.csv"));
+    let summary = Csv::read(&dir.join("summary.csv"));
+    assert_eq!(
+        requests.rows.len(),
+        2 * 2 * 1000,
+        "strategies × replications × clients"
+    );
+    for s in &summary.rows {
+        let strategy = summary.cell(s, "strategy");
+        for rep in ["0", "1"] {
+            let rows: Vec<_> = requests
+                .rows_where("strategy", strategy)
+                .into_iter()
+                .filter(|r| requests.cell(r, "replication") == rep)
+                .collect();
+            assert_eq!(rows.len(), 1000);
+            let count = |outcome: &str| {
+                rows.iter()
+                    .filter(|r| requests.cell(r, "outcome") == outcome)
+                    .count() as f64
+            };
+            let attempts: f64 = rows.iter().map(|r| requests.num(r, "attempts")).sum();
+            if strategy == "linear" {
+                // No randomness: every replication is the mean.
+                assert_eq!(count("succeeded"), summary.num(s, "succeeded"));
+                assert_eq!(count("gave_up"), summary.num(s, "gave_up"));
+                assert_eq!(attempts, summary.num(s, "attempts"));
+                for r in &rows {
+                    if requests.cell(r, "outcome") == "succeeded" {
+                        let d = requests.cell(r, "duration_s");
+                        assert!(["0.2", "1.2", "3.2", "6.2", "10.2"].contains(&d), "{d}");
+                    }
+                }
+            }
+            assert_eq!(
+                count("succeeded") + count("gave_up") + count("unfinished"),
+                1000.0
+            );
+        }
+    }
+    run(&[]);
+    assert!(
+        !dir.join("requests.csv").exists(),
+        "stale requests.csv removed"
+    );
+}
+
+/// Memory does not grow with requests: a burst of 1,000,000 clients (five
+/// attempts each at most, full jitter) runs under a 1 GiB address-space
+/// limit (about 270 MB resident when measured; see the README).
+#[test]
+fn a_million_client_burst_runs_within_one_gib() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("herd1m.toml");
+    let text = std::fs::read_to_string(crate_dir().join(THUNDERING_HERD)).unwrap();
+    let text = text
+        .replace("clients = 1000 ", "clients = 1000000 ")
+        .replace("replications = 10 ", "replications = 1 ");
+    // Keep one strategy: full jitter.
+    let cut = text
+        .find("[[strategy]]\nname = \"linear\"")
+        .expect("linear strategy");
+    let end = text[cut..]
+        .find("\n\n")
+        .map(|i| cut + i)
+        .expect("end of table");
+    let text = format!("{}{}", &text[..cut], &text[end + 2..]);
+    assert!(text.contains("clients = 1000000 ") && !text.contains("\"linear\""));
+    std::fs::write(&file, text).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin!("backsim");
+    let output = assert_cmd::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--no-charts", "--threads", "1", "--out"])
+        .arg(tmp.path().join("out"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let summary = Csv::read(&tmp.path().join("out/thundering-herd/summary.csv"));
+    assert_eq!(summary.num(&summary.rows[0], "requests"), 1_000_000.0);
+}

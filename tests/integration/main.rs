@@ -10,3 +10,4 @@ mod conservation;
 mod determinism;
 mod llm;
 mod statistics;
+mod sweep;

@@ -1,0 +1,985 @@
+//! `[sweep]`: a grid of values for numeric and duration keys of a
+//! scenario.
+//!
+//! ```toml
+//! [sweep]
+//! workload.clients = { from = 10, to = 100000, steps = 5, scale = "log" }
+//! strategy."*".backoff.base = ["100ms", "1s"]
+//! strategy.linear.max_attempts = [3, 5]
+//! ```
+//!
+//! Each entry names a key of the scenario by its dotted path. Inside an
+//! array of tables (`strategy`, `model`, `server.outages`) a segment picks
+//! elements: a `name` (`strategy.linear`), an index from 0
+//! (`server.outages.0`) or `*` for all of them. The whole path may also be
+//! written as one quoted key (`"strategy.*.backoff.base" = …`). Values are
+//! a list (`[…]`) or a range `{ from, to, steps, scale }` (`scale` is
+//! `"linear"`, the default, or `"log"`): `steps` values from `from` to
+//! `to`, both included. Whole-number ranges are rounded to whole numbers,
+//! duration ranges to the nanosecond, other ranges to 12 significant
+//! digits.
+//!
+//! Several keys form a Cartesian grid, enumerated with the last key
+//! varying fastest: point `i` of a grid of keys with `n₁ … n_k` values
+//! has the `(i / (n₂ ⋯ n_k)) mod n₁`-th value of the first key, and so on.
+//!
+//! A point's scenario is the resolved scenario with the point's values
+//! set, validated like any scenario file; a value that makes it invalid is
+//! reported at the `[sweep]` entry that gave it.
+
+use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
+use crate::time::{as_secs_f64, format_duration, parse_duration};
+use std::ops::Range;
+use toml::{Table, Value};
+
+/// Most points a grid may have.
+pub const MAX_POINTS: u64 = 10_000_000;
+/// Grids up to this size are validated point by point before running;
+/// larger ones key by key (a value that is invalid only in combination
+/// with another key's value is then reported when its point is reached).
+pub const VALIDATE_ALL_UP_TO: usize = 4096;
+
+/// A scenario's `[sweep]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// In file order.
+    pub keys: Vec<SweepKey>,
+}
+
+/// One swept key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepKey {
+    /// Path segments, e.g. `["strategy", "*", "backoff", "base"]`.
+    pub path: Vec<String>,
+    /// The values, in sweep order.
+    pub values: Vec<SweepValue>,
+    /// How the values were given.
+    pub spec: ValuesSpec,
+}
+
+/// A value a key takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SweepValue {
+    Int(i64),
+    Float(f64),
+    /// Nanoseconds.
+    Duration(u64),
+}
+
+/// How a key's values were written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValuesSpec {
+    List,
+    Range {
+        from: SweepValue,
+        to: SweepValue,
+        steps: u32,
+        log: bool,
+    },
+}
+
+impl SweepValue {
+    /// The value in SI units (durations in seconds), as reports give it.
+    pub fn si(self) -> f64 {
+        match self {
+            SweepValue::Int(i) => i as f64,
+            SweepValue::Float(x) => x,
+            SweepValue::Duration(ns) => as_secs_f64(ns),
+        }
+    }
+
+    /// The value as a report cell: exact, in SI units.
+    pub fn cell(self) -> String {
+        match self {
+            SweepValue::Int(i) => i.to_string(),
+            SweepValue::Float(x) => format!("{x}"),
+            SweepValue::Duration(ns) => crate::report::fmt_num(as_secs_f64(ns), 9),
+        }
+    }
+
+    /// The value as the scenario file writes it.
+    pub fn to_toml(self) -> Value {
+        match self {
+            SweepValue::Int(i) => Value::Integer(i),
+            SweepValue::Float(x) => Value::Float(x),
+            SweepValue::Duration(ns) => Value::String(format_duration(ns)),
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            SweepValue::Int(_) => "whole number",
+            SweepValue::Float(_) => "number",
+            SweepValue::Duration(_) => "duration",
+        }
+    }
+}
+
+impl SweepKey {
+    /// The key as reports name it: segments joined by dots.
+    pub fn name(&self) -> String {
+        self.path.join(".")
+    }
+
+    /// Whether the values are durations.
+    pub fn is_duration(&self) -> bool {
+        matches!(self.values.first(), Some(SweepValue::Duration(_)))
+    }
+
+    /// Whether charts should use a logarithmic axis: a log range, or
+    /// positive listed values spanning a factor of 100 or more.
+    pub fn log_axis(&self) -> bool {
+        match self.spec {
+            ValuesSpec::Range { log, .. } => log,
+            ValuesSpec::List => {
+                let v: Vec<f64> = self.values.iter().map(|v| v.si()).collect();
+                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                lo > 0.0 && hi / lo >= 100.0
+            }
+        }
+    }
+
+    /// The path as a TOML key: segments that are not bare keys quoted.
+    fn toml_key(&self) -> String {
+        self.path
+            .iter()
+            .map(|s| {
+                if !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    s.clone()
+                } else {
+                    Value::String(s.clone()).to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+impl Sweep {
+    /// Number of grid points.
+    pub fn points(&self) -> usize {
+        self.keys.iter().map(|k| k.values.len()).product()
+    }
+
+    /// The value of each key at grid point `point` (last key fastest).
+    pub fn point_values(&self, point: usize) -> Vec<SweepValue> {
+        let lens: Vec<usize> = self.keys.iter().map(|k| k.values.len()).collect();
+        crate::report::sweep::grid_indices(&lens, point)
+            .into_iter()
+            .zip(&self.keys)
+            .map(|(i, k)| k.values[i])
+            .collect()
+    }
+
+    /// The `[sweep]` table as the resolved scenario writes it (values as
+    /// they were given: a list or a range).
+    pub fn to_toml(&self) -> String {
+        let mut s = String::from("[sweep]\n");
+        for k in &self.keys {
+            let v = match k.spec {
+                ValuesSpec::List => {
+                    Value::Array(k.values.iter().map(|v| v.to_toml()).collect()).to_string()
+                }
+                ValuesSpec::Range {
+                    from,
+                    to,
+                    steps,
+                    log,
+                } => format!(
+                    "{{ from = {}, to = {}, steps = {steps}, scale = \"{}\" }}",
+                    from.to_toml(),
+                    to.to_toml(),
+                    if log { "log" } else { "linear" }
+                ),
+            };
+            s.push_str(&format!("{} = {v}\n", k.toml_key()));
+        }
+        s
+    }
+}
+
+/// The scenario of grid point `point`: `base` (resolved, without its
+/// sweep) with the point's values set, validated. Problems are reported
+/// against `file`.
+pub fn point_scenario(base: &Scenario, point: usize, file: &str) -> Result<Scenario, crate::Error> {
+    let sweep = base
+        .sweep
+        .as_ref()
+        .ok_or_else(|| crate::Error::Input(format!("error: {file} has no [sweep] table")))?;
+    let values = sweep.point_values(point);
+    let doc = base_document(base);
+    let sets: Vec<(&SweepKey, SweepValue)> = sweep.keys.iter().zip(values).collect();
+    resolve_with(base, doc, &sets).map_err(|(key, msg)| {
+        crate::Error::Input(format!(
+            "error: {file}: [sweep] point {point}: {} = {}: {msg}",
+            key.name(),
+            key_value_text(&sets, &key)
+        ))
+    })
+}
+
+fn key_value_text(sets: &[(&SweepKey, SweepValue)], key: &SweepKey) -> String {
+    sets.iter()
+        .find(|(k, _)| *k == key)
+        .map_or_else(String::new, |(_, v)| v.to_toml().to_string())
+}
+
+/// The resolved scenario without its sweep, as a TOML document.
+fn base_document(base: &Scenario) -> Table {
+    let mut plain = base.clone();
+    plain.sweep = None;
+    plain
+        .to_toml()
+        .parse::<Table>()
+        .expect("a resolved scenario is valid TOML")
+}
+
+/// Sets every `(key, value)` in `doc` and resolves it. On failure, the key
+/// to blame and what is wrong.
+fn resolve_with(
+    base: &Scenario,
+    mut doc: Table,
+    sets: &[(&SweepKey, SweepValue)],
+) -> Result<Scenario, (SweepKey, String)> {
+    for (key, value) in sets {
+        set(&mut doc, &key.path, value.to_toml()).map_err(|m| ((*key).clone(), m))?;
+    }
+    let text = toml::to_string(&doc).expect("a TOML table serialises");
+    // A trace scenario's resolved form refers to its trace by TRACE_COPY.
+    let copy = |name: &str| match (&base.workload.kind, name) {
+        (WorkloadKind::Trace { rows }, TRACE_COPY) => Ok((trace::to_csv(rows), name.to_string())),
+        _ => Err(format!("{name} cannot be read while sweeping")),
+    };
+    super::resolve::parse(&text, &base.name, &copy).map_err(|problems| {
+        // Blame the key whose path the first problem names, else the first.
+        let p = &problems[0];
+        let blamed = sets
+            .iter()
+            .find(|(k, _)| same_key(&k.path, &p.key))
+            .or(sets.first())
+            .map(|(k, _)| (*k).clone())
+            .expect("a sweep has keys");
+        let msg = if p.key.is_empty() {
+            p.message.clone()
+        } else {
+            format!("{}: {}", p.key, p.message)
+        };
+        (blamed, msg)
+    })
+}
+
+/// Whether a problem's key (e.g. `strategy[1].backoff.base`) is the one a
+/// sweep path names (`strategy.*.backoff.base`): the same keys once the
+/// elements of arrays are left out.
+fn same_key(path: &[String], problem_key: &str) -> bool {
+    let a: Vec<&str> = problem_key
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(""))
+        .collect();
+    let mut b: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for s in path {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        b.push(s);
+        skip = matches!(s.as_str(), "strategy" | "model" | "outages");
+    }
+    a == b
+}
+
+/// Sets the value at `path` in `doc`, creating missing tables. Arrays of
+/// tables are entered by `name`, index or `*`.
+fn set(doc: &mut Table, path: &[String], value: Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("the key is empty")?;
+    let mut targets: Vec<&mut Table> = vec![doc];
+    let mut walked = Vec::new();
+    let mut i = 0;
+    while i < parents.len() {
+        let seg = &parents[i];
+        walked.push(seg.clone());
+        let mut next = Vec::new();
+        for t in targets {
+            let entry = t
+                .entry(seg.clone())
+                .or_insert_with(|| Value::Table(Table::new()));
+            match entry {
+                Value::Table(inner) => next.push(inner),
+                Value::Array(items) => {
+                    let pick = parents.get(i + 1).ok_or_else(|| {
+                        format!(
+                            "{} is a list; name an element (by name, index or *) before the key",
+                            walked.join(".")
+                        )
+                    })?;
+                    let names: Vec<String> = items
+                        .iter()
+                        .map(|v| {
+                            v.get("name")
+                                .and_then(|n| n.as_str())
+                                .unwrap_or("")
+                                .to_string()
+                        })
+                        .collect();
+                    let chosen: Vec<usize> = if pick == "*" {
+                        (0..items.len()).collect()
+                    } else if let Some(j) = names.iter().position(|n| n == pick) {
+                        vec![j]
+                    } else if let Ok(j) = pick.parse::<usize>() {
+                        if j < items.len() {
+                            vec![j]
+                        } else {
+                            return Err(format!(
+                                "{} has {} element(s); index {j} is out of range",
+                                walked.join("."),
+                                items.len()
+                            ));
+                        }
+                    } else {
+                        let named: Vec<&str> = names
+                            .iter()
+                            .filter(|n| !n.is_empty())
+                            .map(|n| n.as_str())
+                            .collect();
+                        return Err(format!(
+                            "{} has no element named \"{pick}\"; use {}an index from 0 or *",
+                            walked.join("."),
+                            if named.is_empty() {
+                                String::new()
+                            } else {
+                                format!("one of {}, ", named.join(", "))
+                            }
+                        ));
+                    };
+                    if chosen.is_empty() {
+                        return Err(format!("{} is empty: * matches nothing", walked.join(".")));
+                    }
+                    for (j, item) in items.iter_mut().enumerate() {
+                        if chosen.contains(&j) {
+                            match item {
+                                Value::Table(inner) => next.push(inner),
+                                _ => return Err(format!("{} holds no tables", walked.join("."))),
+                            }
+                        }
+                    }
+                    walked.push(pick.clone());
+                    i += 1;
+                }
+                other => {
+                    return Err(format!(
+                        "{} is {}, not a table, so it has no key {}",
+                        walked.join("."),
+                        describe(other),
+                        parents.get(i + 1).unwrap_or(last)
+                    ));
+                }
+            }
+        }
+        targets = next;
+        i += 1;
+    }
+    let full = path.join(".");
+    for t in targets {
+        if let Some(old) = t.get(last.as_str()) {
+            let numeric = match old {
+                Value::Integer(_) | Value::Float(_) => true,
+                Value::String(s) => parse_duration(s).is_ok(),
+                _ => false,
+            };
+            if !numeric {
+                return Err(format!(
+                    "{full} is {}; only numbers and durations can be swept",
+                    describe(old)
+                ));
+            }
+        }
+        t.insert(last.clone(), value.clone());
+    }
+    Ok(())
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the text \"{s}\""),
+        Value::Boolean(b) => format!("the switch {b}"),
+        Value::Array(_) => "a list".into(),
+        Value::Table(_) => "a table (sweep one of its keys)".into(),
+        Value::Datetime(_) => "a date".into(),
+        Value::Integer(_) | Value::Float(_) => "a number".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing `[sweep]` from the scenario file.
+
+/// One `[sweep]` entry as found in the file, with its position.
+struct Entry {
+    path: Vec<String>,
+    value: Value,
+    /// Byte range of the value, for messages.
+    span: Range<usize>,
+}
+
+/// Parses and validates the `[sweep]` table of `src`, whose scenario
+/// (without the sweep) resolved to `base`. Problems are appended to
+/// `problems`.
+pub(super) fn parse(src: &str, base: &Scenario, problems: &mut Vec<Problem>) -> Option<Sweep> {
+    let doc: Table = src.parse().ok()?;
+    let table = doc.get("sweep")?;
+    let spans = toml::de::DeTable::parse(src).ok()?;
+    let Value::Table(table) = table else {
+        let span = spans
+            .get_ref()
+            .iter()
+            .find(|(k, _)| k.get_ref() == "sweep")
+            .map(|(_, v)| v.span());
+        problems.push(Problem::at(
+            src,
+            span,
+            "sweep",
+            "must be a table: [sweep] followed by key = [values] or key = { from, to, steps }",
+        ));
+        return None;
+    };
+    let sweep_spans = spans
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "sweep")
+        .map(|(_, v)| v);
+    let mut entries = Vec::new();
+    collect(table, sweep_spans, &mut Vec::new(), &mut entries);
+    entries.sort_by_key(|e| e.span.start);
+    if entries.is_empty() {
+        let span = sweep_spans.map(|v| v.span());
+        problems.push(Problem::at(
+            src,
+            span,
+            "sweep",
+            "is empty; add a key such as workload.clients = [10, 100, 1000]",
+        ));
+        return None;
+    }
+    let before = problems.len();
+    let mut keys = Vec::new();
+    for e in entries {
+        let shown = format!("sweep.{}", e.path.join("."));
+        let path = normalize_path(&e.path, base);
+        match values(&e.value) {
+            Ok((values, spec)) => {
+                let key = SweepKey { path, values, spec };
+                let doc = base_document(base);
+                // Each value on its own first: it names the value to blame.
+                for v in &key.values {
+                    if let Err((_, msg)) = resolve_with(base, doc.clone(), &[(&key, *v)]) {
+                        // A key that cannot take any value of this kind is
+                        // the key's fault, not the value's.
+                        let about_key = msg.contains("unknown field")
+                            || msg.contains("invalid type")
+                            || msg.contains("only numbers and durations")
+                            || msg.contains("no element named")
+                            || msg.contains("out of range")
+                            || msg.contains("not a table")
+                            || msg.contains("is a list");
+                        let msg = if msg.contains("invalid type")
+                            && msg.contains("expected a string")
+                        {
+                            format!(
+                                "{} does not take a number (if it is a duration, write values such as \"250ms\")",
+                                key.name()
+                            )
+                        } else if about_key {
+                            msg
+                        } else {
+                            format!("the value {} does not fit: {msg}", v.to_toml())
+                        };
+                        problems.push(Problem::at(src, Some(e.span.clone()), &shown, msg));
+                        break;
+                    }
+                }
+                keys.push((key, e.span, shown));
+            }
+            Err(msg) => problems.push(Problem::at(src, Some(e.span), &shown, msg)),
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    // No element may be set by two keys.
+    for i in 0..keys.len() {
+        for j in 0..i {
+            if overlaps(&keys[i].0.path, &keys[j].0.path) {
+                problems.push(Problem::at(
+                    src,
+                    Some(keys[i].1.clone()),
+                    &keys[i].2,
+                    format!(
+                        "sets the same key as {} (line {}); sweep each key once",
+                        keys[j].2,
+                        src[..keys[j].1.start].matches('\n').count() + 1
+                    ),
+                ));
+            }
+        }
+    }
+    let total = keys.iter().try_fold(1u64, |acc, (k, _, _)| {
+        acc.checked_mul(k.values.len() as u64)
+    });
+    if total.is_none_or(|t| t > MAX_POINTS) {
+        problems.push(Problem::at(
+            src,
+            sweep_spans.map(|v| v.span()),
+            "sweep",
+            format!(
+                "the grid has more than {MAX_POINTS} points; sweep fewer values or split the sweep into several files"
+            ),
+        ));
+    }
+    if problems.len() > before {
+        return None;
+    }
+    let sweep = Sweep {
+        keys: keys.iter().map(|(k, _, _)| k.clone()).collect(),
+    };
+    if sweep.points() <= VALIDATE_ALL_UP_TO {
+        let doc = base_document(base);
+        for point in 0..sweep.points() {
+            let sets: Vec<(&SweepKey, SweepValue)> =
+                sweep.keys.iter().zip(sweep.point_values(point)).collect();
+            if let Err((key, msg)) = resolve_with(base, doc.clone(), &sets) {
+                let (_, span, shown) = keys
+                    .iter()
+                    .find(|(k, _, _)| *k == key)
+                    .expect("blamed key is a sweep key");
+                let combo: Vec<String> = sets
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+                    .collect();
+                problems.push(Problem::at(
+                    src,
+                    Some(span.clone()),
+                    shown,
+                    format!("at the point {}: {msg}", combo.join(", ")),
+                ));
+                return None;
+            }
+        }
+    }
+    Some(sweep)
+}
+
+/// Walks the `[sweep]` table down to its leaves: lists and ranges.
+fn collect(
+    table: &Table,
+    spans: Option<&toml::Spanned<toml::de::DeValue<'_>>>,
+    path: &mut Vec<String>,
+    out: &mut Vec<Entry>,
+) {
+    for (k, v) in table {
+        let span_of = spans.and_then(|s| match s.get_ref() {
+            toml::de::DeValue::Table(t) => {
+                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
+            }
+            _ => None,
+        });
+        path.push(k.clone());
+        let is_range = matches!(v, Value::Table(t) if ["from", "to", "steps", "scale"].iter().any(|r| t.contains_key(*r)));
+        match v {
+            Value::Table(t) if !is_range => collect(t, span_of, path, out),
+            _ => out.push(Entry {
+                path: path.clone(),
+                value: v.clone(),
+                span: span_of.map_or(0..0, |s| s.span()),
+            }),
+        }
+        path.pop();
+    }
+}
+
+/// Splits dotted segments (`"strategy.*.backoff.base"` written as one
+/// quoted key), except a name of a strategy or model containing a dot.
+fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for seg in raw {
+        let names_element = match out.last().map(|s| s.as_str()) {
+            Some("strategy") => base.strategies.iter().any(|s| &s.name == seg),
+            Some("model") => base.models.iter().any(|m| &m.name == seg),
+            _ => false,
+        };
+        if names_element || !seg.contains('.') {
+            out.push(seg.clone());
+        } else {
+            out.extend(seg.split('.').map(str::to_string));
+        }
+    }
+    out
+}
+
+/// Whether two paths can name the same element (`*` matches anything).
+fn overlaps(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || x == "*" || y == "*")
+}
+
+/// The values of a list or a range.
+fn values(v: &Value) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+    match v {
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err("the list is empty; give at least one value".into());
+            }
+            let mut out = Vec::new();
+            for item in items {
+                out.push(scalar(item)?);
+            }
+            let out = unify(out)?;
+            for (i, a) in out.iter().enumerate() {
+                if out[..i].contains(a) {
+                    return Err(format!("{} is listed twice", a.to_toml()));
+                }
+            }
+            Ok((out, ValuesSpec::List))
+        }
+        Value::Table(t) => range(t),
+        other => Err(format!(
+            "is {}; give a list of values ([10, 100]) or a range ({{ from = 10, to = 100, steps = 5 }})",
+            describe(other)
+        )),
+    }
+}
+
+/// A number or a duration string.
+fn scalar(v: &Value) -> Result<SweepValue, String> {
+    match v {
+        Value::Integer(i) => Ok(SweepValue::Int(*i)),
+        Value::Float(x) if x.is_finite() => Ok(SweepValue::Float(*x)),
+        Value::Float(x) => Err(format!("{x} is not a finite number")),
+        Value::String(s) => parse_duration(s).map(SweepValue::Duration).map_err(|e| {
+            format!("\"{s}\" is not a duration ({e}); sweep values are numbers or durations")
+        }),
+        other => Err(format!(
+            "{} cannot be swept; values are numbers or durations such as \"250ms\"",
+            describe(other)
+        )),
+    }
+}
+
+/// Makes a list's values one kind: whole numbers mixed with other numbers
+/// become numbers; durations mix only with durations.
+fn unify(values: Vec<SweepValue>) -> Result<Vec<SweepValue>, String> {
+    let durations = values
+        .iter()
+        .filter(|v| matches!(v, SweepValue::Duration(_)))
+        .count();
+    if durations != 0 && durations != values.len() {
+        return Err("mixes durations and numbers; give one kind".into());
+    }
+    if values.iter().any(|v| matches!(v, SweepValue::Float(_))) {
+        return Ok(values
+            .into_iter()
+            .map(|v| SweepValue::Float(v.si()))
+            .collect());
+    }
+    Ok(values)
+}
+
+fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+    for k in t.keys() {
+        if !["from", "to", "steps", "scale"].contains(&k.as_str()) {
+            return Err(format!(
+                "unknown range key `{k}`; a range has from, to, steps and scale"
+            ));
+        }
+    }
+    let get = |k: &str| t.get(k).ok_or_else(|| format!("the range needs `{k}`"));
+    let ends = unify(vec![scalar(get("from")?)?, scalar(get("to")?)?])?;
+    let (from, to) = (ends[0], ends[1]);
+    let steps = match get("steps")? {
+        Value::Integer(n) if (1..=1_000_000).contains(n) => *n as u32,
+        other => {
+            return Err(format!(
+                "steps must be a whole number from 1 to 1000000, not {other}"
+            ));
+        }
+    };
+    let log = match t.get("scale") {
+        None => false,
+        Some(Value::String(s)) if s == "linear" => false,
+        Some(Value::String(s)) if s == "log" => true,
+        Some(other) => {
+            return Err(format!("scale must be \"linear\" or \"log\", not {other}"));
+        }
+    };
+    if steps == 1 && from != to {
+        return Err("one step needs from = to; use steps >= 2 for a range".into());
+    }
+    if log && !(from.si() > 0.0 && to.si() > 0.0) {
+        return Err("a log range needs from and to above zero".into());
+    }
+    let (a, b) = (from.si(), to.si());
+    let mut out = Vec::with_capacity(steps as usize);
+    for i in 0..steps {
+        let f = if steps == 1 {
+            0.0
+        } else {
+            f64::from(i) / f64::from(steps - 1)
+        };
+        let x = if i == 0 {
+            a
+        } else if i == steps - 1 {
+            b
+        } else if log {
+            a * (b / a).powf(f)
+        } else {
+            a + (b - a) * f
+        };
+        out.push(match from {
+            SweepValue::Int(_) => SweepValue::Int(x.round() as i64),
+            SweepValue::Duration(_) => SweepValue::Duration(crate::time::nanos_from_secs_f64(x)),
+            SweepValue::Float(_) => SweepValue::Float(significant(x, 12)),
+        });
+    }
+    for (i, v) in out.iter().enumerate() {
+        if out[..i].contains(v) {
+            return Err(format!(
+                "{steps} steps from {} to {} repeat the {} {} once rounded; use fewer steps",
+                from.to_toml(),
+                to.to_toml(),
+                from.kind(),
+                v.to_toml()
+            ));
+        }
+    }
+    Ok((
+        out,
+        ValuesSpec::Range {
+            from,
+            to,
+            steps,
+            log,
+        },
+    ))
+}
+
+/// `x` rounded to `digits` significant digits.
+fn significant(x: f64, digits: usize) -> f64 {
+    format!("{x:.*e}", digits - 1).parse().unwrap_or(x)
+}
+
+/// Fails unless `scenario` (read from `file`) has a `[sweep]`.
+pub fn require(scenario: &Scenario, file: &str) -> Result<(), crate::Error> {
+    if scenario.sweep.is_some() {
+        Ok(())
+    } else {
+        Err(crate::Error::Input(format!(
+            "error: {file}: there is no [sweep] table to run; add one (for example `[sweep]` then `workload.clients = [10, 100, 1000]`) or use `backsim run`"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_SEC;
+
+    const BASE: &str = "[workload]\nclients = 10\n[server]\nconcurrency = 10\n\
+        [[strategy]]\nname = \"linear\"\nbackoff = { kind = \"linear\", base = \"1s\" }\n\
+        [[strategy]]\nname = \"jitter\"\nbackoff = { kind = \"full_jitter\", base = \"1s\", cap = \"1m\" }\n";
+
+    fn sweep_of(extra: &str) -> Result<Scenario, String> {
+        crate::scenario::parse(&format!("{BASE}[sweep]\n{extra}"), "s.toml", "s")
+            .map_err(|e| e.to_string())
+    }
+
+    fn values(extra: &str) -> Vec<Vec<SweepValue>> {
+        let s = sweep_of(extra).unwrap_or_else(|e| panic!("{e}"));
+        s.sweep
+            .unwrap()
+            .keys
+            .into_iter()
+            .map(|k| k.values)
+            .collect()
+    }
+
+    use SweepValue::{Duration as D, Float as F, Int as I};
+
+    #[test]
+    fn lists_and_ranges_expand_as_written() {
+        assert_eq!(
+            values("workload.clients = [3, 1, 2]"),
+            [vec![I(3), I(1), I(2)]]
+        );
+        // Whole numbers mixed with fractions are numbers.
+        assert_eq!(values("server.slowdown = [0, 0.5]"), [vec![F(0.0), F(0.5)]]);
+        assert_eq!(
+            values("workload.clients = { from = 10, to = 100000, steps = 5, scale = \"log\" }"),
+            [vec![I(10), I(100), I(1000), I(10000), I(100000)]]
+        );
+        // 10^(1 + k/2), rounded to whole numbers.
+        assert_eq!(
+            values("workload.clients = { from = 10, to = 100000, steps = 9, scale = \"log\" }"),
+            [vec![
+                I(10),
+                I(32),
+                I(100),
+                I(316),
+                I(1000),
+                I(3162),
+                I(10000),
+                I(31623),
+                I(100000)
+            ]]
+        );
+        assert_eq!(
+            values("strategy.linear.max_attempts = { from = 1, to = 9, steps = 5 }"),
+            [vec![I(1), I(3), I(5), I(7), I(9)]]
+        );
+        let ms = |x: u64| D(x * NANOS_PER_SEC / 1000);
+        assert_eq!(
+            values("strategy.linear.backoff.base = { from = \"100ms\", to = \"1s\", steps = 4 }"),
+            [vec![ms(100), ms(400), ms(700), ms(1000)]]
+        );
+        // Floats keep 12 significant digits: the decades come out exact.
+        assert_eq!(
+            values("server.slowdown = { from = 0.001, to = 1.0, steps = 4, scale = \"log\" }"),
+            [vec![F(0.001), F(0.01), F(0.1), F(1.0)]]
+        );
+    }
+
+    #[test]
+    fn keys_form_a_grid_with_the_last_key_fastest() {
+        let s =
+            sweep_of("workload.clients = [1, 2]\nstrategy.\"*\".max_attempts = [3, 4, 5]").unwrap();
+        let sw = s.sweep.as_ref().unwrap();
+        assert_eq!(sw.points(), 6);
+        let grid: Vec<Vec<SweepValue>> = (0..6).map(|p| sw.point_values(p)).collect();
+        assert_eq!(
+            grid,
+            [
+                [I(1), I(3)],
+                [I(1), I(4)],
+                [I(1), I(5)],
+                [I(2), I(3)],
+                [I(2), I(4)],
+                [I(2), I(5)]
+            ]
+        );
+        // Point 4: 2 clients, and both strategies (the wildcard) 4 attempts.
+        let p = point_scenario(&s, 4, "s.toml").unwrap();
+        assert_eq!(p.workload.clients, 2);
+        assert!(p.strategies.iter().all(|st| st.max_attempts == 4));
+        assert_eq!(p.sweep, None);
+        // Everything else is the base scenario.
+        let mut b = s.clone();
+        b.sweep = None;
+        b.workload.clients = 2;
+        for st in &mut b.strategies {
+            st.max_attempts = 4;
+        }
+        assert_eq!(p, b);
+    }
+
+    #[test]
+    fn elements_are_picked_by_name_index_or_wildcard() {
+        let s = sweep_of("strategy.jitter.max_attempts = [7]").unwrap();
+        let p = point_scenario(&s, 0, "s.toml").unwrap();
+        assert_eq!(
+            p.strategies
+                .iter()
+                .map(|s| s.max_attempts)
+                .collect::<Vec<_>>(),
+            [5, 7]
+        );
+        let s = sweep_of("strategy.0.max_attempts = [7]").unwrap();
+        let p = point_scenario(&s, 0, "s.toml").unwrap();
+        assert_eq!(
+            p.strategies
+                .iter()
+                .map(|s| s.max_attempts)
+                .collect::<Vec<_>>(),
+            [7, 5]
+        );
+        // The whole path as one quoted key.
+        let s = sweep_of("\"strategy.*.backoff.base\" = [\"2s\"]").unwrap();
+        assert_eq!(
+            s.sweep.as_ref().unwrap().keys[0].name(),
+            "strategy.*.backoff.base"
+        );
+        assert!(point_scenario(&s, 0, "s.toml").is_ok());
+    }
+
+    #[test]
+    fn bad_keys_and_values_are_named() {
+        let err = |extra: &str| sweep_of(extra).unwrap_err();
+        let e = err("workload.clientz = [1, 2]");
+        assert!(
+            e.contains("s.toml:12:20:")
+                && e.contains("sweep.workload.clientz")
+                && e.contains("unknown field"),
+            "{e}"
+        );
+        let e = err("strategy.\"*\".backoff.kind = [1]");
+        assert!(e.contains("only numbers and durations can be swept"), "{e}");
+        let e = err("strategy.nope.max_attempts = [1]");
+        assert!(
+            e.contains("no element named \"nope\"") && e.contains("linear, jitter"),
+            "{e}"
+        );
+        let e = err("workload.clients = [0, 5]");
+        assert!(
+            e.contains("the value 0 does not fit") && e.contains("workload.clients"),
+            "{e}"
+        );
+        let e = err("workload.spread = [1]");
+        assert!(e.contains("does not take a number"), "{e}");
+        let e = err("workload.clients = []");
+        assert!(e.contains("empty"), "{e}");
+        let e = err("workload.clients = [1, 1]");
+        assert!(e.contains("listed twice"), "{e}");
+        let e = err("workload.clients = [1, \"1s\"]");
+        assert!(e.contains("mixes durations and numbers"), "{e}");
+        let e = err("workload.clients = { from = 1, to = 3, steps = 5 }");
+        assert!(e.contains("repeat"), "{e}");
+        let e = err("workload.clients = { from = 0, to = 3, steps = 2, scale = \"log\" }");
+        assert!(e.contains("above zero"), "{e}");
+        let e = err("workload.clients = { from = 1, to = 3, step = 2 }");
+        assert!(e.contains("unknown range key `step`"), "{e}");
+        let e = err("workload.clients = 5");
+        assert!(e.contains("give a list of values"), "{e}");
+        let e = err("strategy.\"*\".max_attempts = [2]\nstrategy.linear.max_attempts = [3]");
+        assert!(e.contains("sets the same key"), "{e}");
+        // A value that is only wrong with another key's value.
+        let e = err(
+            "strategy.jitter.backoff.base = [\"1s\", \"50s\"]\nstrategy.jitter.backoff.cap = [\"30s\", \"1h\"]",
+        );
+        assert!(
+            e.contains("at the point strategy.jitter.backoff.base = \"50s\", strategy.jitter.backoff.cap = \"30s\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_resolved_sweep_parses_back_to_itself() {
+        let s = sweep_of(
+            "workload.clients = { from = 10, to = 1000, steps = 3, scale = \"log\" }\n\
+             strategy.\"*\".backoff.base = [\"250ms\", \"1s\"]\nserver.slowdown = [0, 0.5]",
+        )
+        .unwrap();
+        let again = crate::scenario::parse(&s.to_toml(), "r.toml", "r").unwrap();
+        assert_eq!(s, again);
+        assert_eq!(s.to_toml(), again.to_toml());
+        assert!(
+            s.to_toml()
+                .contains("strategy.\"*\".backoff.base = [\"250ms\", \"1s\"]")
+        );
+    }
+
+    #[test]
+    fn values_are_written_in_si_units() {
+        assert_eq!(D(250_000_000).cell(), "0.25");
+        assert_eq!(I(31623).cell(), "31623");
+        assert_eq!(F(0.1).cell(), "0.1");
+    }
+}
