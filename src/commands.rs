@@ -190,8 +190,16 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     };
     let progress = Progress::new(runs, &label, !common.quiet);
     let threads = usize::from(common.threads.unwrap_or(0));
-    let results =
-        experiment::run_sweep(&base, &file, &points, threads, precision(common), &progress)?;
+    let dir = args.scenario.parent().unwrap_or(std::path::Path::new("."));
+    let results = experiment::run_sweep(
+        &base,
+        &file,
+        dir,
+        &points,
+        threads,
+        precision(common),
+        &progress,
+    )?;
     let rows: Vec<_> = results
         .iter()
         .map(|p| report::sweep::point_rows(&base, p, common.precision))

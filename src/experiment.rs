@@ -286,10 +286,12 @@ pub struct PointResult {
 /// Runs grid points `points` of `base`'s sweep (all of them, or one
 /// shard's), each to `precision` if given, on `threads` threads. Points run
 /// in parallel, and so do the runs within a point; results come back in
-/// the order of `points`. `file` names the scenario in messages.
+/// the order of `points`. `file` names the scenario in messages; its trace
+/// files are read from `dir`.
 pub fn run_sweep(
     base: &Scenario,
     file: &str,
+    dir: &std::path::Path,
     points: &[usize],
     threads: usize,
     precision: Option<Precision>,
@@ -301,11 +303,13 @@ pub fn run_sweep(
         .ok_or_else(|| Error::Input(format!("error: {file} has no [sweep] table")))?;
     let jobs = points.len() * base.strategies.len() * base.replications as usize;
     let pool = pool(threads, jobs)?;
+    let cache = crate::scenario::TraceCache::default();
     let result = pool.install(|| {
         points
             .par_iter()
             .map(|&point| {
-                let scenario = sweep::point_scenario(base, point, file)?;
+                let files = crate::scenario::trace::from_dir(dir);
+                let scenario = sweep::point_scenario(base, point, file, &files, &cache)?;
                 let runs = point_runs(&scenario, point as u64, precision, false, progress);
                 let result = aggregate(&scenario, &runs);
                 Ok(PointResult {

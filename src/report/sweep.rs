@@ -223,8 +223,11 @@ fn metric_of(s: &StrategySummary, m: SweepMetric) -> (f64, f64) {
 }
 
 /// The confidence bounds, cut to what the metric can be: a share lies in
-/// [0, 1], the others are not negative.
+/// [0, 1], the others are not negative. NaN (empty) without a half-width.
 fn bounds(m: SweepMetric, value: f64, half: f64) -> (f64, f64) {
+    if half.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
     let hi_cap = if m == SweepMetric::SuccessRate {
         1.0
     } else {
@@ -309,7 +312,10 @@ pub fn data_files(base: &Scenario, rows: &[PointRows]) -> Vec<ReportFile> {
                 rows.iter().flat_map(|r| r.sweep.iter().cloned()),
             ),
         ),
-        ("scenario.toml".to_string(), base.to_toml().into_bytes()),
+        (
+            "scenario.toml".to_string(),
+            sweep.scenario_toml(base).into_bytes(),
+        ),
     ];
     if let WorkloadKind::Trace { rows } = &base.workload.kind {
         files.push((TRACE_COPY.to_string(), crate::scenario::trace::to_csv(rows)));
@@ -655,13 +661,39 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
                     .iter()
                     .map(|v| v.cell())
                     .collect();
+                let bad = |what: String| {
+                    Error::Input(format!("error: {}:{}: {what}", path.display(), i + 2))
+                };
                 if rec.len() < 2 + nkeys || rec[2..2 + nkeys] != want[..] {
-                    return Err(Error::Input(format!(
-                        "error: {}:{}: the swept values are not those of point {} of the grid",
-                        path.display(),
-                        i + 2,
+                    return Err(bad(format!(
+                        "the swept values are not those of point {} of the grid",
                         points[i / per]
                     )));
+                }
+                // Rows go strategy by strategy (and metric by metric).
+                let strategy = &scenario.strategies[(i % per) * strategies / per].name;
+                if rec[0] != scenario.name || &rec[1] != strategy {
+                    return Err(bad(format!(
+                        "expected scenario {} and strategy {strategy} here",
+                        scenario.name
+                    )));
+                }
+                let metric = (per != strategies)
+                    .then(|| SweepMetric::ALL[i % SweepMetric::ALL.len()].name());
+                for (c, cell) in rec.iter().enumerate().skip(2 + nkeys) {
+                    if metric.is_some() && c == 2 + nkeys + 2 {
+                        if Some(cell.as_str()) != metric {
+                            return Err(bad(format!(
+                                "expected metric {} here",
+                                metric.unwrap_or_default()
+                            )));
+                        }
+                    } else if !cell.is_empty() && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+                        return Err(bad(format!(
+                            "column `{}`: \"{cell}\" is not a number",
+                            header[c]
+                        )));
+                    }
                 }
             }
             Ok(records.chunks(per).map(|c| c.to_vec()).collect())

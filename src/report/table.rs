@@ -191,7 +191,8 @@ pub fn sweep_table(data: &super::sweep::SweepData) -> String {
                 r.metrics[SweepMetric::ALL.iter().position(|x| *x == k).unwrap_or(0)]
             };
             let sr = m(SweepMetric::SuccessRate);
-            let half = (sr.ci95_high - sr.ci95_low) / 2.0;
+            // The half-width: the wider side (the other may be cut at 0 or 1).
+            let half = (sr.ci95_high - sr.value).max(sr.value - sr.ci95_low);
             row.extend([
                 data.strategies[r.strategy].clone(),
                 r.replications.to_string(),

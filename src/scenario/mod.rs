@@ -14,6 +14,7 @@ pub mod sweep;
 pub mod trace;
 
 pub use error::{Problem, ScenarioError};
+pub use resolve::TraceCache;
 pub use resolved::TRACE_COPY;
 
 use crate::model::dist::Dist;
@@ -377,7 +378,9 @@ mod tests {
         assert!(files.len() >= 3);
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         for (file, src) in files {
-            let s = parse_in(&src, &file, "x", &dir).unwrap_or_else(|e| panic!("{e}"));
+            let mut s = parse_in(&src, &file, "x", &dir).unwrap_or_else(|e| panic!("{e}"));
+            // A run's resolved scenario leaves any [sweep] out.
+            s.sweep = None;
             // The resolved file refers to the copy of a trace kept beside it.
             let copy = |name: &str| match (&s.workload.kind, name) {
                 (WorkloadKind::Trace { rows }, TRACE_COPY) => {

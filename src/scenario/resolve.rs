@@ -33,8 +33,23 @@ pub const MAX_EXPECTED_REQUESTS: f64 = 1e9;
 /// Most time-series buckets a run may need (horizon / report.bucket).
 pub const MAX_BUCKETS: u64 = 1_000_000;
 
+/// Traces already parsed, by file name: the points of a sweep share one.
+pub type TraceCache =
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[super::TraceRow]>>>;
+
 /// Parses and validates `src`; trace files are read through `files`.
 pub fn parse(src: &str, default_name: &str, files: FileSource) -> Result<Scenario, Vec<Problem>> {
+    parse_cached(src, default_name, files, None)
+}
+
+/// [`parse`], taking traces from `cache` when it has them (and adding
+/// those it reads).
+pub fn parse_cached(
+    src: &str,
+    default_name: &str,
+    files: FileSource,
+    cache: Option<&TraceCache>,
+) -> Result<Scenario, Vec<Problem>> {
     let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
     let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
         // Spanned<T> shows up in the path as a private field; drop it.
@@ -49,12 +64,13 @@ pub fn parse(src: &str, default_name: &str, files: FileSource) -> Result<Scenari
     let mut cx = Cx {
         src,
         files,
+        traces: cache,
         problems: Vec::new(),
     };
     let has_sweep = raw.sweep.is_some();
     let mut scenario = cx.scenario(raw, default_name);
     if has_sweep && cx.problems.is_empty() {
-        scenario.sweep = super::sweep::parse(src, &scenario, &mut cx.problems);
+        scenario.sweep = super::sweep::parse(src, &scenario, &mut cx.problems, files);
     }
     if cx.problems.is_empty() {
         Ok(scenario)
@@ -81,6 +97,8 @@ struct Cx<'a> {
     src: &'a str,
     /// Where trace files are read from.
     files: FileSource<'a>,
+    /// Traces parsed before, by file name.
+    traces: Option<&'a TraceCache>,
     problems: Vec<Problem>,
 }
 
@@ -578,12 +596,24 @@ impl Cx<'_> {
             }
             "trace" => match &w.file {
                 Some(file) => {
-                    let rows = match super::trace::read(self.files, file.get_ref()) {
-                        Ok(rows) => rows,
-                        Err(msg) => {
-                            self.problem(file, "workload.file", msg);
-                            Vec::new()
-                        }
+                    let cached = self
+                        .traces
+                        .and_then(|c| c.lock().ok().and_then(|m| m.get(file.get_ref()).cloned()));
+                    let rows: std::sync::Arc<[super::TraceRow]> = match cached {
+                        Some(rows) => rows,
+                        None => match super::trace::read(self.files, file.get_ref()) {
+                            Ok(rows) => {
+                                let rows: std::sync::Arc<[super::TraceRow]> = rows.into();
+                                if let Some(Ok(mut m)) = self.traces.map(|c| c.lock()) {
+                                    m.insert(file.get_ref().clone(), rows.clone());
+                                }
+                                rows
+                            }
+                            Err(msg) => {
+                                self.problem(file, "workload.file", msg);
+                                Vec::new().into()
+                            }
+                        },
                     };
                     for (key, v) in [("input", &w.tokens.input), ("output", &w.tokens.output)] {
                         if let Some(v) = v {
@@ -591,7 +621,7 @@ impl Cx<'_> {
                                 "is not used by kind = \"trace\": the trace gives each request's token counts");
                         }
                     }
-                    WorkloadKind::Trace { rows: rows.into() }
+                    WorkloadKind::Trace { rows }
                 }
                 None => {
                     self.problems.push(Problem::at(

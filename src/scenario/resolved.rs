@@ -341,10 +341,6 @@ impl Scenario {
         if !body.ends_with('\n') {
             body.push('\n');
         }
-        if let Some(sweep) = &self.sweep {
-            body.push('\n');
-            body.push_str(&sweep.to_toml());
-        }
         format!(
             "# Resolved by backsim {}: every key with its effective value.\n{body}",
             env!("CARGO_PKG_VERSION")

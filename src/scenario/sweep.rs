@@ -27,27 +27,43 @@
 //! set, validated like any scenario file; a value that makes it invalid is
 //! reported at the `[sweep]` entry that gave it.
 
+use super::resolve::TraceCache;
 use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
 use std::ops::Range;
 use toml::{Table, Value};
 
-/// Most points a grid may have.
-pub const MAX_POINTS: u64 = 10_000_000;
+/// Most points a grid may have. A sweep keeps each point's rows in memory
+/// until the report is written (a few kilobytes per point and strategy),
+/// and its charts draw every point; larger studies belong in several sweep
+/// files.
+pub const MAX_POINTS: u64 = 20_000;
 /// Grids up to this size are validated point by point before running;
 /// larger ones key by key (a value that is invalid only in combination
 /// with another key's value is then reported when its point is reached).
 pub const VALIDATE_ALL_UP_TO: usize = 4096;
 
 /// A scenario's `[sweep]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Sweep {
     /// In file order.
     pub keys: Vec<SweepKey>,
+    /// The scenario file as written, without `[sweep]`: each point is this
+    /// document with the point's values set, resolved like a file, so that
+    /// defaults derived from a swept key (a burst from its rate, a Poisson
+    /// duration from the horizon) follow it.
+    document: Table,
+}
+
+/// Two sweeps are the same grid (however their scenario was written).
+impl PartialEq for Sweep {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys == other.keys
+    }
 }
 
 /// One swept key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SweepKey {
     /// Path segments, e.g. `["strategy", "*", "backoff", "base"]`.
     pub path: Vec<String>,
@@ -55,6 +71,15 @@ pub struct SweepKey {
     pub values: Vec<SweepValue>,
     /// How the values were given.
     pub spec: ValuesSpec,
+    /// Line of the entry in the scenario file, for messages.
+    pub line: usize,
+}
+
+/// The same key and values (wherever they were written).
+impl PartialEq for SweepKey {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.path, &self.values, &self.spec) == (&other.path, &other.values, &other.spec)
+    }
 }
 
 /// A value a key takes.
@@ -175,9 +200,42 @@ impl Sweep {
             .collect()
     }
 
-    /// The `[sweep]` table as the resolved scenario writes it (values as
-    /// they were given: a list or a range).
-    pub fn to_toml(&self) -> String {
+    /// The scenario file of a sweep report: the scenario as written, with
+    /// `base`'s name, seed and replications (so command-line overrides are
+    /// recorded) and a trace read from its copy beside the report, then the
+    /// `[sweep]` table. Sweeping it again gives the same report.
+    pub fn scenario_toml(&self, base: &Scenario) -> String {
+        let mut doc = self.pinned(base);
+        if matches!(base.workload.kind, WorkloadKind::Trace { .. })
+            && let Some(Value::Table(w)) = doc.get_mut("workload")
+        {
+            w.insert("file".into(), Value::String(TRACE_COPY.into()));
+        }
+        let body = toml::to_string(&doc).expect("a TOML table serialises");
+        format!(
+            "# The scenario of a backsim {} sweep report, as written (defaults are filled in per\n\
+             # point), with the seed and replications it ran with. `backsim sweep` on this file\n\
+             # reproduces the report.\n{body}\n{}",
+            env!("CARGO_PKG_VERSION"),
+            self.table_toml()
+        )
+    }
+
+    /// The scenario as written, with `base`'s name, seed and replications
+    /// (which the command line may have overridden).
+    fn pinned(&self, base: &Scenario) -> Table {
+        let mut doc = self.document.clone();
+        doc.insert("name".into(), Value::String(base.name.clone()));
+        doc.insert("seed".into(), Value::Integer(base.seed as i64));
+        doc.insert(
+            "replications".into(),
+            Value::Integer(i64::from(base.replications)),
+        );
+        doc
+    }
+
+    /// The `[sweep]` table (values as they were given: a list or a range).
+    pub fn table_toml(&self) -> String {
         let mut s = String::from("[sweep]\n");
         for k in &self.keys {
             let v = match k.spec {
@@ -202,59 +260,55 @@ impl Sweep {
     }
 }
 
-/// The scenario of grid point `point`: `base` (resolved, without its
-/// sweep) with the point's values set, validated. Problems are reported
-/// against `file`.
-pub fn point_scenario(base: &Scenario, point: usize, file: &str) -> Result<Scenario, crate::Error> {
+/// The scenario of grid point `point`: the scenario as written with the
+/// point's values set, validated like a file. `file` names it in messages;
+/// `files` reads its traces, through `cache`.
+pub fn point_scenario(
+    base: &Scenario,
+    point: usize,
+    file: &str,
+    files: trace::FileSource,
+    cache: &TraceCache,
+) -> Result<Scenario, crate::Error> {
     let sweep = base
         .sweep
         .as_ref()
         .ok_or_else(|| crate::Error::Input(format!("error: {file} has no [sweep] table")))?;
-    let values = sweep.point_values(point);
-    let doc = base_document(base);
-    let sets: Vec<(&SweepKey, SweepValue)> = sweep.keys.iter().zip(values).collect();
-    resolve_with(base, doc, &sets).map_err(|(key, msg)| {
+    let sets: Vec<(&SweepKey, SweepValue)> =
+        sweep.keys.iter().zip(sweep.point_values(point)).collect();
+    resolve_with(base, sweep, &sets, files, cache).map_err(|(key, msg)| {
         crate::Error::Input(format!(
-            "error: {file}: [sweep] point {point}: {} = {}: {msg}",
+            "error: {file}:{}: sweep.{}: at the point {}: {msg}",
+            key.line,
             key.name(),
-            key_value_text(&sets, &key)
+            combination(&sets)
         ))
     })
 }
 
-fn key_value_text(sets: &[(&SweepKey, SweepValue)], key: &SweepKey) -> String {
+/// `key = value, …` of a point.
+fn combination(sets: &[(&SweepKey, SweepValue)]) -> String {
     sets.iter()
-        .find(|(k, _)| *k == key)
-        .map_or_else(String::new, |(_, v)| v.to_toml().to_string())
+        .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The resolved scenario without its sweep, as a TOML document.
-fn base_document(base: &Scenario) -> Table {
-    let mut plain = base.clone();
-    plain.sweep = None;
-    plain
-        .to_toml()
-        .parse::<Table>()
-        .expect("a resolved scenario is valid TOML")
-}
-
-/// Sets every `(key, value)` in `doc` and resolves it. On failure, the key
-/// to blame and what is wrong.
+/// Sets every `(key, value)` in the sweep's document and resolves it. On
+/// failure, the key to blame and what is wrong.
 fn resolve_with(
     base: &Scenario,
-    mut doc: Table,
+    sweep: &Sweep,
     sets: &[(&SweepKey, SweepValue)],
+    files: trace::FileSource,
+    cache: &TraceCache,
 ) -> Result<Scenario, (SweepKey, String)> {
+    let mut doc = sweep.pinned(base);
     for (key, value) in sets {
         set(&mut doc, &key.path, value.to_toml()).map_err(|m| ((*key).clone(), m))?;
     }
     let text = toml::to_string(&doc).expect("a TOML table serialises");
-    // A trace scenario's resolved form refers to its trace by TRACE_COPY.
-    let copy = |name: &str| match (&base.workload.kind, name) {
-        (WorkloadKind::Trace { rows }, TRACE_COPY) => Ok((trace::to_csv(rows), name.to_string())),
-        _ => Err(format!("{name} cannot be read while sweeping")),
-    };
-    super::resolve::parse(&text, &base.name, &copy).map_err(|problems| {
+    super::resolve::parse_cached(&text, &base.name, files, Some(cache)).map_err(|problems| {
         // Blame the key whose path the first problem names, else the first.
         let p = &problems[0];
         let blamed = sets
@@ -424,117 +478,102 @@ struct Entry {
     span: Range<usize>,
 }
 
+/// Keys that cannot be swept, and why.
+const NOT_SWEPT: [(&str, &str); 4] = [
+    ("name", "every point belongs to one report"),
+    ("description", "it is text"),
+    (
+        "seed",
+        "every point already gets its own random streams; compare seeds with replications",
+    ),
+    (
+        "replications",
+        "use --replications, or --precision to add replications where needed",
+    ),
+];
+
 /// Parses and validates the `[sweep]` table of `src`, whose scenario
-/// (without the sweep) resolved to `base`. Problems are appended to
-/// `problems`.
-pub(super) fn parse(src: &str, base: &Scenario, problems: &mut Vec<Problem>) -> Option<Sweep> {
-    let doc: Table = src.parse().ok()?;
-    let table = doc.get("sweep")?;
+/// (without the sweep) resolved to `base`; traces are read through
+/// `files`. Problems are appended to `problems`.
+pub(super) fn parse(
+    src: &str,
+    base: &Scenario,
+    problems: &mut Vec<Problem>,
+    files: trace::FileSource,
+) -> Option<Sweep> {
+    let mut document: Table = src.parse().ok()?;
+    let table = document.remove("sweep")?;
     let spans = toml::de::DeTable::parse(src).ok()?;
-    let Value::Table(table) = table else {
-        let span = spans
-            .get_ref()
-            .iter()
-            .find(|(k, _)| k.get_ref() == "sweep")
-            .map(|(_, v)| v.span());
-        problems.push(Problem::at(
-            src,
-            span,
-            "sweep",
-            "must be a table: [sweep] followed by key = [values] or key = { from, to, steps }",
-        ));
-        return None;
-    };
     let sweep_spans = spans
         .get_ref()
         .iter()
         .find(|(k, _)| k.get_ref() == "sweep")
         .map(|(_, v)| v);
-    let mut entries = Vec::new();
-    collect(table, sweep_spans, &mut Vec::new(), &mut entries);
-    entries.sort_by_key(|e| e.span.start);
-    if entries.is_empty() {
-        let span = sweep_spans.map(|v| v.span());
+    let Value::Table(table) = table else {
         problems.push(Problem::at(
             src,
-            span,
+            sweep_spans.map(|v| v.span()),
+            "sweep",
+            "must be a table: [sweep] followed by key = [values] or key = { from, to, steps }",
+        ));
+        return None;
+    };
+    let mut entries = Vec::new();
+    collect(&table, sweep_spans, &mut Vec::new(), &mut entries);
+    entries.sort_by_key(|e| e.span.start);
+    if entries.is_empty() {
+        problems.push(Problem::at(
+            src,
+            sweep_spans.map(|v| v.span()),
             "sweep",
             "is empty; add a key such as workload.clients = [10, 100, 1000]",
         ));
         return None;
     }
+    let line_of = |span: &Range<usize>| src[..span.start.min(src.len())].matches('\n').count() + 1;
     let before = problems.len();
+    // Shape first: paths, values, grid size. Cheap, and it bounds the work
+    // of the checks that resolve scenarios.
     let mut keys = Vec::new();
-    for e in entries {
+    for e in &entries {
         let shown = format!("sweep.{}", e.path.join("."));
         let path = normalize_path(&e.path, base);
-        match values(&e.value) {
-            Ok((values, spec)) => {
-                let key = SweepKey { path, values, spec };
-                let doc = base_document(base);
-                // Each value on its own first: it names the value to blame.
-                for v in &key.values {
-                    if let Err((_, msg)) = resolve_with(base, doc.clone(), &[(&key, *v)]) {
-                        // A key that cannot take any value of this kind is
-                        // the key's fault, not the value's.
-                        let about_key = msg.contains("unknown field")
-                            || msg.contains("invalid type")
-                            || msg.contains("only numbers and durations")
-                            || msg.contains("no element named")
-                            || msg.contains("out of range")
-                            || msg.contains("not a table")
-                            || msg.contains("is a list");
-                        let msg = if msg.contains("invalid type")
-                            && msg.contains("expected a string")
-                        {
-                            format!(
-                                "{} does not take a number (if it is a duration, write values such as \"250ms\")",
-                                key.name()
-                            )
-                        } else if about_key {
-                            msg
-                        } else {
-                            format!("the value {} does not fit: {msg}", v.to_toml())
-                        };
-                        problems.push(Problem::at(src, Some(e.span.clone()), &shown, msg));
-                        break;
-                    }
-                }
-                keys.push((key, e.span, shown));
-            }
-            Err(msg) => problems.push(Problem::at(src, Some(e.span), &shown, msg)),
+        if let [top] = path.as_slice()
+            && let Some((_, why)) = NOT_SWEPT.iter().find(|(k, _)| k == top)
+        {
+            problems.push(Problem::at(
+                src,
+                Some(e.span.clone()),
+                &shown,
+                format!("cannot be swept: {why}"),
+            ));
+            continue;
         }
-    }
-    if problems.len() > before {
-        return None;
-    }
-    // No element may be set by two keys.
-    for i in 0..keys.len() {
-        for j in 0..i {
-            if overlaps(&keys[i].0.path, &keys[j].0.path) {
-                problems.push(Problem::at(
-                    src,
-                    Some(keys[i].1.clone()),
-                    &keys[i].2,
-                    format!(
-                        "sets the same key as {} (line {}); sweep each key once",
-                        keys[j].2,
-                        src[..keys[j].1.start].matches('\n').count() + 1
-                    ),
-                ));
-            }
+        match values(&e.value) {
+            Ok((values, spec)) => keys.push((
+                SweepKey {
+                    path,
+                    values,
+                    spec,
+                    line: line_of(&e.span),
+                },
+                e.span.clone(),
+                shown,
+            )),
+            Err(msg) => problems.push(Problem::at(src, Some(e.span.clone()), &shown, msg)),
         }
     }
     let total = keys.iter().try_fold(1u64, |acc, (k, _, _)| {
         acc.checked_mul(k.values.len() as u64)
     });
-    if total.is_none_or(|t| t > MAX_POINTS) {
+    if problems.len() == before && total.is_none_or(|t| t > MAX_POINTS) {
         problems.push(Problem::at(
             src,
             sweep_spans.map(|v| v.span()),
             "sweep",
             format!(
-                "the grid has more than {MAX_POINTS} points; sweep fewer values or split the sweep into several files"
+                "the grid has {} points; at most {MAX_POINTS} are supported: sweep fewer values, or split the study into several sweep files",
+                total.map_or_else(|| "more than 2^64".to_string(), |t| t.to_string())
             ),
         ));
     }
@@ -543,32 +582,92 @@ pub(super) fn parse(src: &str, base: &Scenario, problems: &mut Vec<Problem>) -> 
     }
     let sweep = Sweep {
         keys: keys.iter().map(|(k, _, _)| k.clone()).collect(),
+        document,
     };
-    if sweep.points() <= VALIDATE_ALL_UP_TO {
-        let doc = base_document(base);
-        for point in 0..sweep.points() {
-            let sets: Vec<(&SweepKey, SweepValue)> =
-                sweep.keys.iter().zip(sweep.point_values(point)).collect();
-            if let Err((key, msg)) = resolve_with(base, doc.clone(), &sets) {
-                let (_, span, shown) = keys
-                    .iter()
-                    .find(|(k, _, _)| *k == key)
-                    .expect("blamed key is a sweep key");
-                let combo: Vec<String> = sets
-                    .iter()
-                    .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
-                    .collect();
+    let cache = TraceCache::default();
+    // Each value on its own: it names the value to blame.
+    for (key, span, shown) in &keys {
+        for v in &key.values {
+            if let Err((_, msg)) = resolve_with(base, &sweep, &[(key, *v)], files, &cache) {
                 problems.push(Problem::at(
                     src,
                     Some(span.clone()),
                     shown,
-                    format!("at the point {}: {msg}", combo.join(", ")),
+                    value_problem(key, *v, msg),
+                ));
+                break;
+            }
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    // No element may be set by two keys.
+    for i in 0..keys.len() {
+        for j in 0..i {
+            if overlaps(&sweep.document, &keys[i].0.path, &keys[j].0.path) {
+                problems.push(Problem::at(
+                    src,
+                    Some(keys[i].1.clone()),
+                    &keys[i].2,
+                    format!(
+                        "sets the same key as {} (line {}); sweep each key once",
+                        keys[j].2, keys[j].0.line
+                    ),
+                ));
+            }
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    if sweep.points() <= VALIDATE_ALL_UP_TO {
+        for point in 0..sweep.points() {
+            let sets: Vec<(&SweepKey, SweepValue)> =
+                sweep.keys.iter().zip(sweep.point_values(point)).collect();
+            if let Err((key, msg)) = resolve_with(base, &sweep, &sets, files, &cache) {
+                let (_, span, shown) = keys
+                    .iter()
+                    .find(|(k, _, _)| *k == key)
+                    .expect("blamed key is a sweep key");
+                problems.push(Problem::at(
+                    src,
+                    Some(span.clone()),
+                    shown,
+                    format!("at the point {}: {msg}", combination(&sets)),
                 ));
                 return None;
             }
         }
     }
     Some(sweep)
+}
+
+/// The message for a value a key cannot take: a key that cannot take any
+/// value of this kind is the key's fault, not the value's.
+fn value_problem(key: &SweepKey, v: SweepValue, msg: String) -> String {
+    let about_key = [
+        "unknown field",
+        "invalid type",
+        "only numbers and durations",
+        "no element named",
+        "out of range",
+        "not a table",
+        "is a list",
+        "give either",
+    ]
+    .iter()
+    .any(|m| msg.contains(m));
+    if msg.contains("invalid type") && msg.contains("expected a string") {
+        format!(
+            "{} does not take a number (if it is a duration, write values such as \"250ms\")",
+            key.name()
+        )
+    } else if about_key {
+        msg
+    } else {
+        format!("the value {} does not fit: {msg}", v.to_toml())
+    }
 }
 
 /// Walks the `[sweep]` table down to its leaves: lists and ranges.
@@ -618,9 +717,43 @@ fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
     out
 }
 
-/// Whether two paths can name the same element (`*` matches anything).
-fn overlaps(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || x == "*" || y == "*")
+/// Whether two paths name a common element of `doc` once names and `*`
+/// in arrays are turned into indices.
+fn overlaps(doc: &Table, a: &[String], b: &[String]) -> bool {
+    let (a, b) = (concrete(doc, a), concrete(doc, b));
+    a.iter().any(|p| b.contains(p))
+}
+
+/// Every concrete path `path` names in `doc`: array elements by index.
+fn concrete(doc: &Table, path: &[String]) -> Vec<Vec<String>> {
+    let mut out = vec![(Vec::new(), Some(Value::Table(doc.clone())))];
+    let mut i = 0;
+    while i < path.len() {
+        let seg = &path[i];
+        let mut next = Vec::new();
+        for (prefix, node) in out {
+            let child = node.as_ref().and_then(|n| n.get(seg.as_str())).cloned();
+            let mut p: Vec<String> = prefix;
+            p.push(seg.clone());
+            match (&child, path.get(i + 1)) {
+                (Some(Value::Array(items)), Some(pick)) => {
+                    for (j, item) in items.iter().enumerate() {
+                        let name = item.get("name").and_then(|n| n.as_str());
+                        if pick == "*" || name == Some(pick.as_str()) || pick == &j.to_string() {
+                            let mut q = p.clone();
+                            q.push(j.to_string());
+                            next.push((q, Some(item.clone())));
+                        }
+                    }
+                    i += 1;
+                }
+                _ => next.push((p, child)),
+            }
+        }
+        out = next;
+        i += 1;
+    }
+    out.into_iter().map(|(p, _)| p).collect()
 }
 
 /// The values of a list or a range.
@@ -635,10 +768,8 @@ fn values(v: &Value) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
                 out.push(scalar(item)?);
             }
             let out = unify(out)?;
-            for (i, a) in out.iter().enumerate() {
-                if out[..i].contains(a) {
-                    return Err(format!("{} is listed twice", a.to_toml()));
-                }
+            if let Some(v) = repeated(&out) {
+                return Err(format!("{} is listed twice", v.to_toml()));
             }
             Ok((out, ValuesSpec::List))
         }
@@ -697,10 +828,10 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
     let ends = unify(vec![scalar(get("from")?)?, scalar(get("to")?)?])?;
     let (from, to) = (ends[0], ends[1]);
     let steps = match get("steps")? {
-        Value::Integer(n) if (1..=1_000_000).contains(n) => *n as u32,
+        Value::Integer(n) if (1..=MAX_POINTS as i64).contains(n) => *n as u32,
         other => {
             return Err(format!(
-                "steps must be a whole number from 1 to 1000000, not {other}"
+                "steps must be a whole number from 1 to {MAX_POINTS}, not {other}"
             ));
         }
     };
@@ -741,16 +872,14 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
             SweepValue::Float(_) => SweepValue::Float(significant(x, 12)),
         });
     }
-    for (i, v) in out.iter().enumerate() {
-        if out[..i].contains(v) {
-            return Err(format!(
-                "{steps} steps from {} to {} repeat the {} {} once rounded; use fewer steps",
-                from.to_toml(),
-                to.to_toml(),
-                from.kind(),
-                v.to_toml()
-            ));
-        }
+    if let Some(v) = repeated(&out) {
+        return Err(format!(
+            "{steps} steps from {} to {} repeat the {} {} once rounded; use fewer steps",
+            from.to_toml(),
+            to.to_toml(),
+            from.kind(),
+            v.to_toml()
+        ));
     }
     Ok((
         out,
@@ -761,6 +890,13 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
             log,
         },
     ))
+}
+
+/// A value that occurs more than once, if any.
+fn repeated(values: &[SweepValue]) -> Option<SweepValue> {
+    let mut sorted: Vec<(f64, SweepValue)> = values.iter().map(|v| (v.si(), *v)).collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sorted.windows(2).find(|w| w[0].1 == w[1].1).map(|w| w[0].1)
 }
 
 /// `x` rounded to `digits` significant digits.
@@ -791,6 +927,11 @@ mod tests {
     fn sweep_of(extra: &str) -> Result<Scenario, String> {
         crate::scenario::parse(&format!("{BASE}[sweep]\n{extra}"), "s.toml", "s")
             .map_err(|e| e.to_string())
+    }
+
+    fn point(s: &Scenario, i: usize) -> Result<Scenario, crate::Error> {
+        let none = |name: &str| Err(format!("no file {name}"));
+        point_scenario(s, i, "s.toml", &none, &TraceCache::default())
     }
 
     fn values(extra: &str) -> Vec<Vec<SweepValue>> {
@@ -867,7 +1008,7 @@ mod tests {
             ]
         );
         // Point 4: 2 clients, and both strategies (the wildcard) 4 attempts.
-        let p = point_scenario(&s, 4, "s.toml").unwrap();
+        let p = point(&s, 4).unwrap();
         assert_eq!(p.workload.clients, 2);
         assert!(p.strategies.iter().all(|st| st.max_attempts == 4));
         assert_eq!(p.sweep, None);
@@ -884,7 +1025,7 @@ mod tests {
     #[test]
     fn elements_are_picked_by_name_index_or_wildcard() {
         let s = sweep_of("strategy.jitter.max_attempts = [7]").unwrap();
-        let p = point_scenario(&s, 0, "s.toml").unwrap();
+        let p = point(&s, 0).unwrap();
         assert_eq!(
             p.strategies
                 .iter()
@@ -893,7 +1034,7 @@ mod tests {
             [5, 7]
         );
         let s = sweep_of("strategy.0.max_attempts = [7]").unwrap();
-        let p = point_scenario(&s, 0, "s.toml").unwrap();
+        let p = point(&s, 0).unwrap();
         assert_eq!(
             p.strategies
                 .iter()
@@ -907,7 +1048,7 @@ mod tests {
             s.sweep.as_ref().unwrap().keys[0].name(),
             "strategy.*.backoff.base"
         );
-        assert!(point_scenario(&s, 0, "s.toml").is_ok());
+        assert!(point(&s, 0).is_ok());
     }
 
     #[test]
@@ -967,13 +1108,76 @@ mod tests {
              strategy.\"*\".backoff.base = [\"250ms\", \"1s\"]\nserver.slowdown = [0, 0.5]",
         )
         .unwrap();
-        let again = crate::scenario::parse(&s.to_toml(), "r.toml", "r").unwrap();
+        let sweep = s.sweep.as_ref().unwrap();
+        let text = sweep.scenario_toml(&s);
+        let again = crate::scenario::parse(&text, "r.toml", "r").unwrap();
         assert_eq!(s, again);
-        assert_eq!(s.to_toml(), again.to_toml());
-        assert!(
-            s.to_toml()
-                .contains("strategy.\"*\".backoff.base = [\"250ms\", \"1s\"]")
+        assert_eq!(text, again.sweep.as_ref().unwrap().scenario_toml(&again));
+        assert!(text.contains("strategy.\"*\".backoff.base = [\"250ms\", \"1s\"]"));
+        // The resolved scenario of a run leaves the sweep out.
+        assert!(!s.to_toml().contains("[sweep]"));
+    }
+
+    /// A point is the file with the value written in: defaults derived from
+    /// a swept key follow it, and alternatives such as `error_rate` (which
+    /// the resolved form writes as `errors`) can be swept.
+    #[test]
+    fn points_resolve_like_files_with_the_value_written_in() {
+        let s =
+            sweep_of("limiter.requests_per_minute = [60, 6000]\nserver.error_rate = [0.1, 0.2]")
+                .unwrap();
+        let p = point(&s, 2).unwrap();
+        // The burst defaults to one minute's worth of the swept rate.
+        assert_eq!(p.limiter.requests, Some((6000.0, 6000)));
+        assert_eq!(p.server.errors.http_500, 0.1);
+        let file = BASE.replace(
+            "[server]\n",
+            "[limiter]\nrequests_per_minute = 6000\n[server]\nerror_rate = 0.1\n",
         );
+        assert_eq!(p, crate::scenario::parse(&file, "s.toml", "s").unwrap());
+    }
+
+    #[test]
+    fn the_same_element_by_name_and_by_index_is_refused() {
+        let e = sweep_of("strategy.linear.max_attempts = [1, 2]\nstrategy.0.max_attempts = [7, 8]")
+            .unwrap_err();
+        assert!(
+            e.contains("sets the same key as sweep.strategy.linear.max_attempts (line 12)"),
+            "{e}"
+        );
+        // Different elements are fine.
+        assert!(
+            sweep_of("strategy.linear.max_attempts = [1, 2]\nstrategy.1.max_attempts = [7, 8]")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn run_settings_are_not_swept() {
+        for key in ["seed", "replications", "name"] {
+            let e = sweep_of(&format!("{key} = [1, 2]")).unwrap_err();
+            assert!(e.contains(&format!("sweep.{key}: cannot be swept")), "{e}");
+        }
+    }
+
+    /// Grids too large to check every point report a bad combination when
+    /// the point is reached, with the line of the key and the whole point.
+    #[test]
+    fn a_bad_combination_in_a_large_grid_is_reported_with_line_and_point() {
+        let s = sweep_of(
+            "strategy.jitter.backoff.base = [\"1s\", \"50s\"]\n\
+             strategy.jitter.backoff.cap = [\"30s\", \"1h\"]\n\
+             workload.clients = { from = 1, to = 2000, steps = 2000 }",
+        )
+        .unwrap();
+        assert!(s.sweep.as_ref().unwrap().points() > VALIDATE_ALL_UP_TO);
+        // base 50s, cap 30s, 1 client: point (1 * 2 + 0) * 2000.
+        let e = point(&s, 4000).unwrap_err().to_string();
+        assert!(
+            e.contains("s.toml:13: sweep.strategy.jitter.backoff.cap: at the point strategy.jitter.backoff.base = \"50s\", strategy.jitter.backoff.cap = \"30s\", workload.clients = 1:"),
+            "{e}"
+        );
+        assert!(point(&s, 3999).is_ok());
     }
 
     #[test]

@@ -462,3 +462,63 @@ fn success_rate_interval_covers_the_true_rate_95_percent_of_the_time() {
         .count();
     assert!((930..=970).contains(&covered), "{covered} of 1000");
 }
+
+/// With one replication there is no interval: the bounds are empty, and
+/// the terminal shows no ± part.
+#[test]
+fn one_replication_leaves_the_bounds_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_scenario(tmp.path(), SMALL_HERD);
+    let out = tmp.path().join("out");
+    let assert = backsim()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--replications", "1", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(!stdout.contains('±'), "{stdout}");
+    let sweep = Csv::read(&out.join("small-herd/sweep.csv"));
+    for r in &sweep.rows {
+        assert_eq!(
+            (sweep.cell(r, "ci95_low"), sweep.cell(r, "ci95_high")),
+            ("", ""),
+            "{r:?}"
+        );
+    }
+}
+
+/// A shard whose files were edited is refused with exit 2, naming the
+/// shard's file and line.
+#[test]
+fn merge_refuses_a_tampered_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_scenario(tmp.path(), SMALL_HERD);
+    let shards = tmp.path().join("shards");
+    for k in 1..=2 {
+        sweep(
+            &file,
+            &shards,
+            &["--shard", &format!("{k}/2"), "--no-charts"],
+        );
+    }
+    let part = shards.join("small-herd.shard-1-of-2/sweep.csv");
+    let text = std::fs::read_to_string(&part).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[1] = lines[1].replace(",success_rate,1,", ",success_rate,abc,");
+    assert!(lines[1].contains("abc"), "{}", lines[1]);
+    std::fs::write(&part, lines.join("\n") + "\n").unwrap();
+    backsim()
+        .arg("merge")
+        .arg(&shards)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("small-herd.shard-1-of-2")
+                .and(predicate::str::contains("sweep.csv:2"))
+                .and(predicate::str::contains("\"abc\" is not a number")),
+        );
+}
