@@ -148,9 +148,11 @@ fn bucket_of(t: SimDuration) -> (usize, usize) {
 ///   a quantile is the largest time of the bucket holding the
 ///   nearest-rank value: an observed time, never below the exact quantile
 ///   and less than 0.049% (or, below 2048 ns, nothing) above it. It is
-///   exact whenever the times sharing the quantile's bucket are equal, as
-///   in deterministic scenarios, or when the exact quantile is the largest
-///   of them (the max always is).
+///   exact whenever the times sharing the quantile's bucket are equal, or
+///   when the exact quantile is the largest of them (the max always is).
+///   Distinct times can share a bucket in any scenario, deterministic ones
+///   included (a thousand successes 100 ns apart do), so quantiles are
+///   exact in the closed-form cases, not in general.
 ///
 /// ```
 /// use backsim::metrics::cdf::TimesToSuccess;

@@ -46,8 +46,8 @@ pub struct RunSummary {
 
 /// Time-to-success statistics of one run, in nanoseconds. `mean` and
 /// `max` are exact; the nearest-rank quantiles are exact whenever the
-/// times near them are equal (deterministic scenarios), and otherwise at
-/// most 1/2048 (0.049%) above the exact value, always an observed time
+/// times sharing their histogram bucket are equal, and otherwise at most
+/// 1/2048 (0.049%) above the exact value, always an observed time
 /// (see [`super::cdf::TimesToSuccess`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TtsStats {

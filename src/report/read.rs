@@ -230,7 +230,7 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         replications: replications as u32,
         requests: n("requests")?,
         success_rate: row.share("success_rate")?,
-        success_rate_ci95: row.share("success_rate_ci95")?,
+        success_rate_ci95: row.non_negative("success_rate_ci95")?,
         tts_mean_s: n("tts_mean_s")?,
         tts_p50_s: n("tts_p50_s")?,
         tts_p90_s: n("tts_p90_s")?,
@@ -350,6 +350,18 @@ impl Row {
         let x = self.num(column)?;
         if x.is_nan() {
             return Err(self.error(format!("column `{column}` is empty; it needs a number")));
+        }
+        Ok(x)
+    }
+
+    /// A number of at least 0, or empty: a confidence half-width, which
+    /// with few replications can exceed the range of what it measures.
+    fn non_negative(&self, column: &str) -> Result<f64, Error> {
+        let x = self.num(column)?;
+        if x < 0.0 {
+            return Err(self.error(format!(
+                "column `{column}`: {x} is negative (expected a half-width of at least 0)"
+            )));
         }
         Ok(x)
     }

@@ -551,3 +551,41 @@ fn a_million_client_burst_runs_within_one_gib() {
     let summary = Csv::read(&tmp.path().join("out/thundering-herd/summary.csv"));
     assert_eq!(summary.num(&summary.rows[0], "requests"), 1_000_000.0);
 }
+
+/// Regression: with two replications the Student-t factor is 12.7, so a
+/// success rate of 0 in one replication and 1 in the other has a 95%
+/// half-width of 6.35. The report used to refuse its own summary.csv
+/// ("not a share"); a half-width is any number of at least 0, and the
+/// charts and page are still drawn.
+#[test]
+fn a_confidence_half_width_above_one_is_reported() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("coin.toml");
+    std::fs::write(
+        &file,
+        "name = \"coin\"\nseed = 1\nreplications = 2\nhorizon = \"1m\"\n\
+         [workload]\nclients = 1\n[server]\nlatency = \"10ms\"\nerror_rate = 0.5\n\
+         [[strategy]]\nname = \"once\"\nbackoff = { kind = \"none\" }\nmax_attempts = 1\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    backsim()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .code(0);
+    let summary = Csv::read(&out.join("coin/summary.csv"));
+    let row = &summary.rows[0];
+    assert_eq!(summary.num(row, "success_rate"), 0.5);
+    // t(0.975, 1) * sd / sqrt(2) with sd = sqrt(0.5): 12.7062047 * 0.5.
+    let half = summary.num(row, "success_rate_ci95");
+    assert!((half - 6.353102368).abs() < 1e-6, "{half}");
+    assert!(out.join("coin/success_rate.png").is_file());
+    backsim()
+        .arg("plot")
+        .arg(out.join("coin"))
+        .arg("--quiet")
+        .assert()
+        .code(0);
+}
