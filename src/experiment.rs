@@ -62,9 +62,15 @@ pub struct Precision {
 
 impl Precision {
     /// Whether a strategy's aggregated success rate is as precise as
-    /// targeted (a strategy without requests has no rate to pin down).
+    /// targeted.
     pub fn met(&self, s: &StrategySummary) -> bool {
-        s.success_rate_ci95 < self.target || s.success_rate.is_nan()
+        self.met_by(s.success_rate, s.success_rate_ci95)
+    }
+
+    /// Whether a success rate with this CI half-width is as precise as
+    /// targeted (without requests there is no rate to pin down).
+    fn met_by(&self, rate: f64, ci95: f64) -> bool {
+        ci95 < self.target || rate.is_nan()
     }
 }
 
@@ -189,7 +195,12 @@ pub fn point_runs(
     let mut runs = batch(scenario, point, (0, n), record, progress);
     let mut checked = n;
     loop {
-        if let Some(k) = (checked..=n).find(|&k| precise_at(&runs, k, p.target)) {
+        if let Some(k) = (checked..=n).find(|&k| {
+            runs.iter().all(|r| {
+                let (rate, ci) = success_ci(&r[..k]);
+                p.met_by(rate, ci)
+            })
+        }) {
             for r in &mut runs {
                 r.truncate(k);
             }
@@ -200,7 +211,10 @@ pub fn point_runs(
         }
         // Guess how many are needed from the widest interval so far
         // (half-widths shrink as 1/sqrt(n)), at most four times as many.
-        let widest = runs.iter().map(|r| success_ci(&r[..n])).fold(0.0, f64::max);
+        let widest = runs
+            .iter()
+            .map(|r| success_ci(&r[..n]).1)
+            .fold(0.0, f64::max);
         let guess = (n as f64 * (widest / p.target).powi(2) * 1.1).ceil();
         let next = if guess.is_finite() {
             (guess as usize).clamp(n + 1, 4 * n)
@@ -218,26 +232,13 @@ pub fn point_runs(
     }
 }
 
-/// The success rate's CI half-width over `runs`.
-fn success_ci(runs: &[RunSummary]) -> f64 {
-    crate::metrics::stats::mean_ci95(runs.iter().map(|r| {
-        if r.requests == 0 {
-            f64::NAN
-        } else {
-            r.succeeded as f64 / r.requests as f64
-        }
-    }))
-    .1
-}
-
-/// Whether the first `k` replications of every strategy give a success
-/// rate CI narrower than `target` (a strategy without requests has no rate
-/// to pin down and does not hold the others back).
-fn precise_at(runs: &[Vec<RunSummary>], k: usize, target: f64) -> bool {
-    runs.iter().all(|r| {
-        let r = &r[..k];
-        r.iter().all(|x| x.requests == 0) || success_ci(r) < target
-    })
+/// The success rate over `runs` and its CI half-width, as
+/// [`StrategySummary::aggregate`] computes them.
+fn success_ci(runs: &[RunSummary]) -> (f64, f64) {
+    crate::metrics::stats::mean_ci95(
+        runs.iter()
+            .map(|r| crate::metrics::summary::share(r.succeeded, r.requests)),
+    )
 }
 
 /// Aggregates the runs of each strategy (in scenario order) into the

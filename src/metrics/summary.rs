@@ -410,7 +410,7 @@ pub fn aggregate_tts_cdf(runs: &[RunSummary], (lo, hi): (u16, u16)) -> Vec<CdfPo
 }
 
 /// `a / b`, NaN when `b` is zero (so that it does not count in a mean).
-fn share(a: u64, b: u64) -> f64 {
+pub(crate) fn share(a: u64, b: u64) -> f64 {
     if b == 0 {
         f64::NAN
     } else {

@@ -5,6 +5,7 @@
 
 use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
@@ -113,52 +114,54 @@ pub fn summary_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<S
     result
         .strategies
         .iter()
-        .map(|s| {
-            let s = &s.summary;
-            let n = |x: f64| fmt_num(x, DECIMALS);
-            vec![
-                scenario.name.clone(),
-                s.strategy.clone(),
-                s.replications.to_string(),
-                n(s.requests),
-                n(s.success_rate),
-                n(s.success_rate_ci95),
-                n(s.tts_mean_s),
-                n(s.tts_p50_s),
-                n(s.tts_p90_s),
-                n(s.tts_p99_s),
-                n(s.tts_max_s),
-                n(s.attempts_per_request),
-                n(s.rejected_429),
-                n(s.errors_5xx),
-                n(s.timeouts),
-                n(s.gave_up),
-                n(s.unfinished),
-                n(s.peak_load),
-                n(s.billed_tokens),
-                n(s.wasted_tokens),
-                n(s.billed_usd),
-                n(s.wasted_usd),
-                n(s.useful_usd),
-                n(s.attempts),
-                n(s.succeeded),
-                n(s.wasted_input_tokens),
-                n(s.wasted_output_tokens),
-                n(s.wasted_input_usd),
-                n(s.wasted_output_usd),
-                n(s.errors_500),
-                n(s.errors_503),
-                n(s.errors_529),
-                n(s.rejected_429_by_limit[0]),
-                n(s.rejected_429_by_limit[1]),
-                n(s.rejected_429_by_limit[2]),
-                n(s.rejected_429_by_limit[3]),
-                n(s.tts_p99_ci95),
-                n(s.attempts_per_request_ci95),
-                n(s.wasted_usd_ci95),
-            ]
-        })
+        .map(|s| summary_row(&scenario.name, &s.summary))
         .collect()
+}
+
+/// One strategy's row of `summary.csv` as strings.
+pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
+    let n = |x: f64| fmt_num(x, DECIMALS);
+    vec![
+        scenario.to_string(),
+        s.strategy.clone(),
+        s.replications.to_string(),
+        n(s.requests),
+        n(s.success_rate),
+        n(s.success_rate_ci95),
+        n(s.tts_mean_s),
+        n(s.tts_p50_s),
+        n(s.tts_p90_s),
+        n(s.tts_p99_s),
+        n(s.tts_max_s),
+        n(s.attempts_per_request),
+        n(s.rejected_429),
+        n(s.errors_5xx),
+        n(s.timeouts),
+        n(s.gave_up),
+        n(s.unfinished),
+        n(s.peak_load),
+        n(s.billed_tokens),
+        n(s.wasted_tokens),
+        n(s.billed_usd),
+        n(s.wasted_usd),
+        n(s.useful_usd),
+        n(s.attempts),
+        n(s.succeeded),
+        n(s.wasted_input_tokens),
+        n(s.wasted_output_tokens),
+        n(s.wasted_input_usd),
+        n(s.wasted_output_usd),
+        n(s.errors_500),
+        n(s.errors_503),
+        n(s.errors_529),
+        n(s.rejected_429_by_limit[0]),
+        n(s.rejected_429_by_limit[1]),
+        n(s.rejected_429_by_limit[2]),
+        n(s.rejected_429_by_limit[3]),
+        n(s.tts_p99_ci95),
+        n(s.attempts_per_request_ci95),
+        n(s.wasted_usd_ci95),
+    ]
 }
 
 /// The rows of `models.csv`, per strategy (in scenario order) one per

@@ -267,6 +267,28 @@ pub fn write_partial(
     write_files(dir, &files)
 }
 
+/// Reads files `names` of the report folder `dir`, and the copy of a
+/// trace if there is one (parsing `scenario.toml` says so if it is
+/// missing). `needs` ends the message when a file cannot be read: what
+/// the folder should be.
+pub fn read_files(dir: &Path, names: &[&str], needs: &str) -> Result<Vec<ReportFile>, Error> {
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::Input(format!(
+                "error: cannot read {}: {e}; {needs}",
+                path.display()
+            ))
+        })?;
+        files.push((name.to_string(), bytes));
+    }
+    if let Ok(bytes) = std::fs::read(dir.join(crate::scenario::TRACE_COPY)) {
+        files.push((crate::scenario::TRACE_COPY.to_string(), bytes));
+    }
+    Ok(files)
+}
+
 /// Reads the report in `dir` (a run's or a sweep's) and draws its charts
 /// and page again.
 pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
@@ -274,21 +296,11 @@ pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
         let data = read::read_dir(dir)?;
         return render_visuals(&data);
     }
-    let mut files = Vec::new();
-    for name in ["scenario.toml", "sweep.csv", crate::scenario::TRACE_COPY] {
-        match std::fs::read(dir.join(name)) {
-            Ok(bytes) => files.push((name.to_string(), bytes)),
-            Err(e)
-                if name == crate::scenario::TRACE_COPY
-                    && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::Input(format!(
-                    "error: cannot read {}: {e}; `backsim plot` needs a report folder written by `backsim sweep`",
-                    dir.join(name).display()
-                )));
-            }
-        }
-    }
+    let files = read_files(
+        dir,
+        &["scenario.toml", "sweep.csv"],
+        "`backsim plot` needs a report folder written by `backsim sweep`",
+    )?;
     let (_, data) = sweep::from_files(dir, &files)?;
     sweep_chart::render_visuals(&data)
 }

@@ -10,7 +10,7 @@ use super::csv::{
 use crate::Error;
 use crate::experiment::{ExperimentResult, StrategyResult};
 use crate::metrics::summary::{CdfPoint, ModelSummary, SeriesPoint, StrategySummary};
-use crate::scenario::{self, MAX_ATTEMPTS, Scenario, TRACE_COPY};
+use crate::scenario::{self, MAX_ATTEMPTS, Scenario};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -35,55 +35,55 @@ pub struct ReportData {
 
 /// Reads the report in `dir` from its files.
 pub fn read_dir(dir: &Path) -> Result<ReportData, Error> {
-    let mut files = Vec::new();
-    for name in INPUT_FILES {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Error::Input(format!(
-                "error: cannot read {}: {e}; `backsim plot` needs a report folder written by `backsim run` ({})",
-                path.display(),
-                INPUT_FILES.join(", ")
-            ))
-        })?;
-        files.push((name, bytes));
-    }
-    // A trace scenario's report keeps its trace; parsing scenario.toml
-    // says so if it is missing.
-    if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {
-        files.push((TRACE_COPY, bytes));
-    }
+    let needs = format!(
+        "`backsim plot` needs a report folder written by `backsim run` ({})",
+        INPUT_FILES.join(", ")
+    );
+    let files = super::read_files(dir, &INPUT_FILES, &needs)?;
     from_files(dir, &files)
 }
 
-/// Reads a report from its files' bytes (`INPUT_FILES`, by name); `dir`
-/// only names them in error messages.
-pub fn from_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<ReportData, Error> {
-    let file = |name: &str| -> Result<&[u8], Error> {
-        files
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, b)| b.as_slice())
-            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
-    };
+/// Parses a report's `scenario.toml` from its files' bytes (by name; a
+/// trace scenario reads the copy of its trace among them); returns the
+/// scenario and the text. `dir` only names the files in messages.
+pub fn scenario_from_files<N: AsRef<str>>(
+    dir: &Path,
+    files: &[(N, Vec<u8>)],
+) -> Result<(Scenario, String), Error> {
     let toml_path = dir.join("scenario.toml");
-    let scenario_text = String::from_utf8(file("scenario.toml")?.to_vec())
+    let bytes = files
+        .iter()
+        .find(|(n, _)| n.as_ref() == "scenario.toml")
+        .map(|(_, b)| b.clone())
+        .ok_or_else(|| Error::Input(format!("error: {} is missing", toml_path.display())))?;
+    let text = String::from_utf8(bytes)
         .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
-    // A trace scenario refers to the copy of its trace in the folder.
     let trace = |name: &str| -> Result<(Vec<u8>, String), String> {
         let shown = dir.join(name).display().to_string();
         files
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| n.as_ref() == name)
             .map(|(_, b)| (b.clone(), shown.clone()))
             .ok_or_else(|| format!("{shown} is missing"))
     };
-    let scenario = scenario::parse_with(
-        &scenario_text,
-        &toml_path.display().to_string(),
-        "scenario",
-        &trace,
-    )
-    .map_err(Error::Scenario)?;
+    let scenario =
+        scenario::parse_with(&text, &toml_path.display().to_string(), "scenario", &trace)
+            .map_err(Error::Scenario)?;
+    Ok((scenario, text))
+}
+
+/// Reads a report from its files' bytes (`INPUT_FILES`, by name); `dir`
+/// only names them in error messages.
+pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<ReportData, Error> {
+    let file = |name: &str| -> Result<&[u8], Error> {
+        files
+            .iter()
+            .find(|(n, _)| n.as_ref() == name)
+            .map(|(_, b)| b.as_slice())
+            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
+    };
+    let toml_path = dir.join("scenario.toml");
+    let (scenario, scenario_text) = scenario_from_files(dir, files)?;
 
     let summary = Table::parse(dir, "summary.csv", file("summary.csv")?, &SUMMARY_COLUMNS)?;
     // The files must belong together: the scenario's strategies, in its

@@ -162,7 +162,7 @@ pub fn grid_indices(lens: &[usize], mut point: usize) -> Vec<usize> {
 use super::csv::{SUMMARY_COLUMNS, to_bytes};
 use super::{ReportFile, fmt_num};
 use crate::Error;
-use crate::experiment::{ExperimentResult, PointResult, StrategyResult};
+use crate::experiment::PointResult;
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
@@ -240,21 +240,11 @@ fn bounds(m: SweepMetric, value: f64, half: f64) -> (f64, f64) {
 pub fn point_rows(base: &Scenario, p: &PointResult, precision: Option<f64>) -> PointRows {
     const DECIMALS: usize = 9;
     let keys: Vec<String> = p.values.iter().map(|v| v.cell()).collect();
-    let result = ExperimentResult {
-        strategies: p
-            .strategies
-            .iter()
-            .map(|s| StrategyResult {
-                summary: s.clone(),
-                series: Vec::new(),
-                tts_cdf: Vec::new(),
-            })
-            .collect(),
-        requests: Vec::new(),
-    };
-    let summary = super::csv::summary_rows(base, &result)
-        .into_iter()
-        .map(|mut row| {
+    let summary = p
+        .strategies
+        .iter()
+        .map(|s| {
+            let mut row = super::csv::summary_row(&base.name, s);
             let rest = row.split_off(2);
             row.extend(keys.iter().cloned());
             row.extend(rest);
@@ -336,7 +326,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
             .map(|(_, b)| b.as_slice())
             .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
     };
-    let base = scenario_from(dir, files)?;
+    let (base, _) = super::read::scenario_from_files(dir, files)?;
     let sweep = base.sweep.clone().ok_or_else(|| {
         Error::Input(format!(
             "error: {} has no [sweep] table, so {} does not belong to it",
@@ -453,28 +443,6 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
         rows,
     };
     Ok((base, data))
-}
-
-/// Parses a report's `scenario.toml` (with its trace copy, if any).
-fn scenario_from(dir: &Path, files: &[ReportFile]) -> Result<Scenario, Error> {
-    let toml_path = dir.join("scenario.toml");
-    let text = files
-        .iter()
-        .find(|(n, _)| n == "scenario.toml")
-        .map(|(_, b)| b.clone())
-        .ok_or_else(|| Error::Input(format!("error: {} is missing", toml_path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
-    let trace = |name: &str| -> Result<(Vec<u8>, String), String> {
-        let shown = dir.join(name).display().to_string();
-        files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| (b.clone(), shown.clone()))
-            .ok_or_else(|| format!("{shown} is missing"))
-    };
-    crate::scenario::parse_with(&text, &toml_path.display().to_string(), "scenario", &trace)
-        .map_err(Error::Scenario)
 }
 
 /// A CSV file's header and records, as text.
@@ -608,23 +576,22 @@ pub struct Partial {
 
 /// Reads the partial report in `dir`.
 pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
-    let read = |name: &str| -> Result<Vec<u8>, Error> {
-        let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| {
-            Error::Input(format!(
-                "error: cannot read {}: {e}; `backsim merge` needs the folders `backsim sweep --shard K/N` wrote",
-                path.display()
-            ))
-        })
+    let files = super::read_files(
+        dir,
+        &[SHARD_FILE, "scenario.toml", "summary.csv", "sweep.csv"],
+        "`backsim merge` needs the folders `backsim sweep --shard K/N` wrote",
+    )?;
+    let read = |name: &str| -> &[u8] {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[][..], |(_, b)| b.as_slice())
     };
-    let manifest = dir.join(SHARD_FILE);
-    let info = ShardInfo::parse(&manifest, &String::from_utf8_lossy(&read(SHARD_FILE)?))?;
-    let mut files: Vec<ReportFile> = vec![("scenario.toml".into(), read("scenario.toml")?)];
-    if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {
-        files.push((TRACE_COPY.into(), bytes));
-    }
-    let scenario = scenario_from(dir, &files)?;
-    let scenario_text = String::from_utf8_lossy(&files[0].1).into_owned();
+    let info = ShardInfo::parse(
+        &dir.join(SHARD_FILE),
+        &String::from_utf8_lossy(read(SHARD_FILE)),
+    )?;
+    let (scenario, scenario_text) = super::read::scenario_from_files(dir, &files)?;
     let sweep = scenario.sweep.clone().ok_or_else(|| {
         Error::Input(format!(
             "error: {} has no [sweep] table",
@@ -636,7 +603,7 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
     let split =
         |name: &str, header: Vec<String>, per: usize| -> Result<Vec<Vec<Vec<String>>>, Error> {
             let path = dir.join(name);
-            let (h, records) = read_csv(&path, &read(name)?)?;
+            let (h, records) = read_csv(&path, read(name))?;
             if h != header {
                 return Err(Error::Input(format!(
                     "error: {}:1: the header does not match scenario.toml's sweep",
