@@ -56,6 +56,7 @@ fn backoff_draws(c: &mut Criterion) {
             multiplier: 2.0,
         },
         Backoff::FullJitter {
+            min: 0,
             base: s,
             cap: Some(60 * s),
             multiplier: 2.0,

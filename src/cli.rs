@@ -40,7 +40,7 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// List backoff schedules and built-in model prices.
+    /// List backoff schedules, retry guards, client-library presets and built-in model prices.
     List,
 }
 

@@ -135,6 +135,15 @@ pub struct RunMetrics {
     pub peak_attempts: u64,
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
+    /// Retries the strategy wanted that a retry budget or a breaker denied
+    /// (each ends its request).
+    pub retries_denied: u64,
+    /// Attempts a client-side guard rejected before sending (each ends its
+    /// request; not counted in `attempts`).
+    pub local_rejections: u64,
+    /// Nanoseconds a client's circuit breaker was open, the mean over
+    /// clients (rounded down), up to the run's last event.
+    pub breaker_open_ns: u128,
     /// Events taken off the queue. Stale timeouts count only when queued:
     /// a request keeps one timer in the queue, and an attempt's timer that
     /// waited behind it is queued only if that attempt is still open.
@@ -183,6 +192,9 @@ impl RunMetrics {
             wasted_output_tokens: 0,
             peak_attempts: 0,
             last_activity: 0,
+            retries_denied: 0,
+            local_rejections: 0,
+            breaker_open_ns: 0,
             events: 0,
             series: Series::new(step),
             final_request_bucket: None,

@@ -42,6 +42,9 @@ pub struct RunSummary {
     pub final_request_bucket: Option<TokenBucket>,
     /// One record per request, when the run kept them (`--requests`).
     pub request_records: Option<Vec<super::run::RequestRecord>>,
+    pub retries_denied: u64,
+    pub local_rejections: u64,
+    pub breaker_open_ns: u128,
 }
 
 /// Time-to-success statistics of one run, in nanoseconds. `mean` and
@@ -99,6 +102,9 @@ impl RunSummary {
             series_step: m.series.step,
             final_request_bucket: m.final_request_bucket,
             request_records: m.request_records,
+            retries_denied: m.retries_denied,
+            local_rejections: m.local_rejections,
+            breaker_open_ns: m.breaker_open_ns,
         }
     }
 
@@ -177,6 +183,12 @@ pub struct StrategySummary {
     pub attempts_distribution: Vec<f64>,
     /// Per model, the main model first: one row of `models.csv` each.
     pub models: Vec<ModelSummary>,
+    /// Retries denied by a retry budget or a breaker.
+    pub retries_denied: f64,
+    /// Seconds a client's circuit breaker was open (mean over clients).
+    pub breaker_open_s: f64,
+    /// Attempts rejected locally by a client-side guard.
+    pub local_rejections: f64,
 }
 
 /// One model's share of a strategy's results (means per replication).
@@ -326,6 +338,9 @@ impl StrategySummary {
                 .enumerate()
                 .map(|(i, (name, price))| ModelSummary::aggregate(name, i, runs, price))
                 .collect(),
+            retries_denied: run_mean(&|r| r.retries_denied as f64),
+            breaker_open_s: run_mean(&|r| r.breaker_open_ns as f64 / 1e9),
+            local_rejections: run_mean(&|r| r.local_rejections as f64),
         }
     }
 }

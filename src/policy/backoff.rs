@@ -9,11 +9,12 @@
 //! | `constant` | base |
 //! | `linear` | base · (n + 1), capped |
 //! | `exponential` | v |
-//! | `full_jitter` | U(0, v) |
+//! | `full_jitter` | U(0, v); with `min`: U(min, max(min, v)) (tenacity) |
 //! | `equal_jitter` | v/2 + U(0, v/2) |
 //! | `decorrelated_jitter` | s = min(cap, U(base, 3·s_prev)), s_prev starts at base |
 //! | `decorrelated_jitter_v2` | t = n + U(0,1); f(t) = 2^t·tanh(√(4t)); (f(t) − f_prev)/1.4 · base, capped (Polly) |
 //! | `proportional_jitter` | v · U(1 − j, 1 + j) |
+//! | `downward_jitter` | v · (1 − j · U(0, 1)) (openai-python, anthropic-sdk-python) |
 //!
 //! The sources are the AWS Architecture Blog's "Exponential Backoff and
 //! Jitter" (2015) for the first jittered kinds, Polly's
@@ -41,11 +42,12 @@ pub enum Backoff {
         cap: Option<SimDuration>,
         multiplier: f64,
     },
-    /// `U(0, v)`.
+    /// `U(min, max(min, v))`: `U(0, v)` with the default `min` of 0.
     FullJitter {
         base: SimDuration,
         cap: Option<SimDuration>,
         multiplier: f64,
+        min: SimDuration,
     },
     /// `v/2 + U(0, v/2)`.
     EqualJitter {
@@ -70,11 +72,18 @@ pub enum Backoff {
         multiplier: f64,
         jitter: f64,
     },
+    /// `v · (1 − jitter · U(0, 1))`.
+    Downward {
+        base: SimDuration,
+        cap: Option<SimDuration>,
+        multiplier: f64,
+        jitter: f64,
+    },
 }
 
 /// The names of the schedules as written in scenario files, with a one-line
 /// description for `backsim list`.
-pub const BACKOFF_KINDS: [(&str, &str); 9] = [
+pub const BACKOFF_KINDS: [(&str, &str); 10] = [
     ("none", "0: retry at once"),
     ("constant", "base"),
     ("linear", "base * (n + 1): 1s, 2s, 3s ... for base 1s"),
@@ -82,7 +91,10 @@ pub const BACKOFF_KINDS: [(&str, &str); 9] = [
         "exponential",
         "v = min(cap, base * multiplier^n), multiplier 2 by default",
     ),
-    ("full_jitter", "U(0, v) (AWS Architecture Blog, 2015)"),
+    (
+        "full_jitter",
+        "U(0, v) (AWS Architecture Blog, 2015); with min: U(min, max(min, v)) (tenacity)",
+    ),
     (
         "equal_jitter",
         "v/2 + U(0, v/2) (AWS Architecture Blog, 2015)",
@@ -98,6 +110,10 @@ pub const BACKOFF_KINDS: [(&str, &str); 9] = [
     (
         "proportional_jitter",
         "v * U(1 - jitter, 1 + jitter), jitter 0.2 by default (gRPC)",
+    ),
+    (
+        "downward_jitter",
+        "v * (1 - jitter * U(0, 1)), jitter 0.25 by default (openai-python)",
     ),
 ];
 
@@ -124,6 +140,7 @@ impl Backoff {
             Backoff::Decorrelated { .. } => "decorrelated_jitter",
             Backoff::DecorrelatedV2 { .. } => "decorrelated_jitter_v2",
             Backoff::Proportional { .. } => "proportional_jitter",
+            Backoff::Downward { .. } => "downward_jitter",
         }
     }
 
@@ -168,7 +185,16 @@ impl Backoff {
                 base,
                 cap,
                 multiplier,
-            } => Self::capped_exponential(base, cap, multiplier, n) * u(rng),
+                min,
+            } => {
+                let v = Self::capped_exponential(base, cap, multiplier, n);
+                if min == 0 {
+                    v * u(rng)
+                } else {
+                    let lo = min as f64;
+                    lo + u(rng) * (v.max(lo) - lo)
+                }
+            }
             Backoff::EqualJitter {
                 base,
                 cap,
@@ -207,6 +233,15 @@ impl Backoff {
                 let v = Self::capped_exponential(base, cap, multiplier, n);
                 v * (1.0 - jitter + 2.0 * jitter * u(rng))
             }
+            Backoff::Downward {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            } => {
+                let v = Self::capped_exponential(base, cap, multiplier, n);
+                v * (1.0 - jitter * u(rng))
+            }
         };
         nanos_from_f64(nanos)
     }
@@ -221,7 +256,8 @@ impl Backoff {
             | Backoff::EqualJitter { cap, .. }
             | Backoff::Decorrelated { cap, .. }
             | Backoff::DecorrelatedV2 { cap, .. }
-            | Backoff::Proportional { cap, .. } => cap,
+            | Backoff::Proportional { cap, .. }
+            | Backoff::Downward { cap, .. } => cap,
         }
     }
 }
@@ -323,6 +359,7 @@ mod tests {
     #[test]
     fn full_jitter_is_uniform_below_v() {
         let b = Backoff::FullJitter {
+            min: 0,
             base: S,
             cap: Some(60 * S),
             multiplier: 2.0,

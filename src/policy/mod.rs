@@ -5,6 +5,8 @@
 //! retried, and whether the server's `Retry-After` is obeyed.
 
 pub mod backoff;
+pub mod guard;
+pub mod preset;
 
 use crate::time::{SimDuration, SimTime};
 use backoff::{Backoff, BackoffState};
@@ -157,6 +159,10 @@ pub enum GiveUp {
     Deadline,
     /// `Retry-After` asked for a longer wait than the client accepts.
     RetryAfterTooLong,
+    /// The retry budget had nothing left.
+    Budget,
+    /// The circuit breaker (scope `retries`) was not closed.
+    Breaker,
 }
 
 /// What the client does after a failure.
@@ -180,6 +186,8 @@ pub struct Strategy {
     /// Time from a request's creation after which no new attempt starts and
     /// an attempt in flight is cut short.
     pub deadline: Option<SimDuration>,
+    /// The attempt timeout, instead of the scenario's `[client] timeout`.
+    pub timeout: Option<SimDuration>,
     /// Which failures are retried.
     pub retry_on: RetryOn,
     /// Wait for the 429's `Retry-After` instead of the backoff delay.
@@ -190,9 +198,32 @@ pub struct Strategy {
     pub above_max_retry_after: AboveMax,
     /// Another model for a request's attempts after some failures.
     pub fallback: Option<Fallback>,
+    /// Retry budget, circuit breaker and client-side throttle.
+    pub guards: guard::Guards,
+    /// The client-library preset the strategy started from, if any.
+    pub preset: Option<&'static str>,
 }
 
 impl Strategy {
+    /// A strategy named `name` with `backoff` and every other setting at
+    /// its scenario-file default.
+    pub fn new(name: impl Into<String>, backoff: Backoff) -> Strategy {
+        Strategy {
+            name: name.into(),
+            backoff,
+            max_attempts: 5,
+            deadline: None,
+            timeout: None,
+            retry_on: RetryOn::ALL,
+            honor_retry_after: false,
+            max_retry_after: None,
+            above_max_retry_after: AboveMax::Backoff,
+            fallback: None,
+            guards: guard::Guards::default(),
+            preset: None,
+        }
+    }
+
     /// Decides what follows a failure of attempt number `attempts_made`
     /// (1-based) of a request created at `created`, at time `now`.
     pub fn decide<R: Rng + ?Sized>(
@@ -246,15 +277,8 @@ mod tests {
 
     fn linear() -> Strategy {
         Strategy {
-            name: "linear".into(),
-            backoff: Backoff::Linear { base: S, cap: None },
             max_attempts: 3,
-            deadline: None,
-            retry_on: RetryOn::ALL,
-            honor_retry_after: false,
-            max_retry_after: None,
-            above_max_retry_after: AboveMax::Backoff,
-            fallback: None,
+            ..Strategy::new("linear", Backoff::Linear { base: S, cap: None })
         }
     }
 

@@ -9,7 +9,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 39] = [
+pub const SUMMARY_COLUMNS: [&str; 42] = [
     "scenario",
     "strategy",
     "replications",
@@ -50,6 +50,9 @@ pub const SUMMARY_COLUMNS: [&str; 39] = [
     "tts_p99_s_ci95",
     "attempts_per_request_ci95",
     "wasted_usd_ci95",
+    "retries_denied",
+    "breaker_open_s",
+    "local_rejections",
 ];
 
 /// The `models.csv` header: per strategy and model (the main model first),
@@ -161,6 +164,9 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.tts_p99_ci95),
         n(s.attempts_per_request_ci95),
         n(s.wasted_usd_ci95),
+        n(s.retries_denied),
+        n(s.breaker_open_s),
+        n(s.local_rejections),
     ]
 }
 

@@ -6,7 +6,7 @@
 
 use super::chart::{Chart, strategy_color_hex, subtitle};
 use super::read::ReportData;
-use super::table::{ratio, secs, success, usd};
+use super::table::{guard_names, ratio, secs, success, usd};
 use crate::time::format_duration;
 use std::fmt::Write;
 
@@ -195,12 +195,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     );
     for (i, st) in data.result.strategies.iter().enumerate() {
         let m = &st.summary;
-        let _ = write!(
-            h,
-            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
-            strategy_color_hex(i),
-            escape(&m.strategy)
-        );
+        strategy_cell(&mut h, i, &m.strategy);
         for cell in [
             success(m),
             secs(m.tts_p50_s),
@@ -228,6 +223,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     );
 
     h.push_str(&models_table(data));
+    h.push_str(&guards_table(data));
     h.push_str("<section>\n<h2>Charts</h2>\n");
     for c in charts {
         h.push_str(&figure(
@@ -311,6 +307,67 @@ fn models_table(data: &ReportData) -> String {
         "</tbody>\n</table>\n</div>\n<p class=\"note\">Means per replication, per model a strategy \
          sent attempts to (the main model first). Wasted dollars paid for generations no client \
          used: input and output tokens of abandoned attempts. Details in <code>models.csv</code>.</p>\n</section>\n",
+    );
+    h
+}
+
+/// Opens a table row with strategy `i`'s colour swatch and name.
+fn strategy_cell(h: &mut String, i: usize, name: &str) {
+    let _ = write!(
+        h,
+        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
+        strategy_color_hex(i),
+        escape(name)
+    );
+}
+
+/// What the strategies' guards did (nothing when no strategy has one).
+fn guards_table(data: &ReportData) -> String {
+    let strategies = &data.scenario.strategies;
+    if strategies.iter().all(|s| s.guards.is_empty()) {
+        return String::new();
+    }
+    let mut h =
+        String::from("<section>\n<h2>Guards</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
+    header_cells(
+        &mut h,
+        &[
+            ("strategy", ""),
+            ("guards", "retry budget, circuit breaker and throttle"),
+            (
+                "retries denied",
+                "retries a budget or retry breaker denied, per run",
+            ),
+            (
+                "local rejections",
+                "attempts rejected before sending, per run",
+            ),
+            (
+                "breaker open",
+                "time a client's breaker was open, mean over clients",
+            ),
+        ],
+    );
+    for (i, (st, config)) in data.result.strategies.iter().zip(strategies).enumerate() {
+        if config.guards.is_empty() {
+            continue;
+        }
+        let m = &st.summary;
+        strategy_cell(&mut h, i, &m.strategy);
+        for cell in [
+            guard_names(config),
+            fmt_count(m.retries_denied),
+            fmt_count(m.local_rejections),
+            secs(m.breaker_open_s),
+        ] {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str(
+        "</tbody>\n</table>\n</div>\n<p class=\"note\">Means per replication. A denied retry or a \
+         local rejection ends its request as given up; locally rejected attempts never reach the \
+         provider and are not counted as attempts.</p>\n</section>\n",
     );
     h
 }

@@ -268,6 +268,9 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         ],
         attempts_distribution: Vec::new(),
         models: Vec::new(),
+        retries_denied: n("retries_denied")?,
+        breaker_open_s: n("breaker_open_s")?,
+        local_rejections: n("local_rejections")?,
     })
 }
 

@@ -75,7 +75,62 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
             2,
         ));
     }
+    if scenario.strategies.iter().any(|s| !s.guards.is_empty()) {
+        let rows: Vec<Vec<String>> = result
+            .strategies
+            .iter()
+            .zip(&scenario.strategies)
+            .filter(|(_, st)| !st.guards.is_empty())
+            .map(|(s, st)| {
+                let s = &s.summary;
+                vec![
+                    s.strategy.clone(),
+                    guard_names(st),
+                    ratio(s.retries_denied),
+                    ratio(s.local_rejections),
+                    secs(s.breaker_open_s),
+                ]
+            })
+            .collect();
+        out.push('\n');
+        out.push_str(&grid(
+            &[
+                "strategy",
+                "guards",
+                "retries denied",
+                "local rejections",
+                "breaker open",
+            ],
+            &rows,
+            2,
+        ));
+    }
     out
+}
+
+/// The guards of a strategy, e.g. "aws_quota + aws_adaptive".
+pub(crate) fn guard_names(st: &crate::policy::Strategy) -> String {
+    use crate::policy::guard::{Budget, Throttle};
+    let g = &st.guards;
+    let budget = g.budget.as_ref().map(|b| match b {
+        Budget::AwsQuota { .. } => "aws_quota",
+        Budget::Grpc { .. } => "grpc",
+        Budget::Percent { .. } => "percent",
+        Budget::ClientBucket { .. } => "client_bucket",
+    });
+    let breaker = g.breaker.as_ref().map(|b| match b.scope {
+        crate::policy::guard::BreakerScope::All => "breaker",
+        crate::policy::guard::BreakerScope::Retries => "retry breaker",
+    });
+    let throttle = g.throttle.as_ref().map(|t| match t {
+        Throttle::Sre { .. } => "sre",
+        Throttle::AwsAdaptive { .. } => "aws_adaptive",
+    });
+    [budget, breaker, throttle]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Columns padded to their widest cell, the first `names` left-aligned

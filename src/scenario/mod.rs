@@ -280,7 +280,7 @@ impl ErrorRates {
 }
 
 /// A server outage window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outage {
     /// When it starts.
     pub start: SimDuration,
@@ -288,6 +288,9 @@ pub struct Outage {
     pub duration: SimDuration,
     /// Attempts get no answer at all (clients time out) instead of a 503.
     pub silent: bool,
+    /// The share of admitted attempts the outage fails (1: all of them);
+    /// the others are served as usual.
+    pub error_rate: f64,
 }
 
 impl Outage {

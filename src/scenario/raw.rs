@@ -130,6 +130,7 @@ pub struct RawOutage {
     pub start: S<String>,
     pub duration: S<String>,
     pub response: Option<S<String>>,
+    pub error_rate: Option<S<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,15 +157,75 @@ pub struct RawReport {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategy {
-    pub name: S<String>,
-    pub backoff: S<RawBackoff>,
+    /// Required unless `preset` is given (then the preset's name).
+    pub name: Option<S<String>>,
+    pub preset: Option<S<String>>,
+    /// Required unless `preset` is given.
+    pub backoff: Option<S<RawBackoff>>,
     pub max_attempts: Option<S<i64>>,
     pub deadline: Option<S<String>>,
+    pub timeout: Option<S<String>>,
     pub retry_on: Option<S<Vec<S<String>>>>,
     pub honor_retry_after: Option<bool>,
     pub max_retry_after: Option<S<String>>,
     pub above_max_retry_after: Option<S<String>>,
     pub fallback: Option<S<RawFallback>>,
+    pub budget: Option<S<RawBudget>>,
+    pub breaker: Option<S<RawBreaker>>,
+    pub throttle: Option<S<RawThrottle>>,
+}
+
+/// `budget = { kind = "aws_quota" | "grpc" | "percent" | "client_bucket", … }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub kind: S<String>,
+    // aws_quota
+    pub capacity: Option<S<i64>>,
+    pub cost: Option<S<f64>>,
+    pub timeout_cost: Option<S<i64>>,
+    pub success_increment: Option<S<i64>>,
+    // grpc
+    pub max_tokens: Option<S<f64>>,
+    pub token_ratio: Option<S<f64>>,
+    // percent
+    pub percent: Option<S<f64>>,
+    pub min_per_s: Option<S<f64>>,
+    pub ttl: Option<S<String>>,
+    // client_bucket
+    pub size: Option<S<f64>>,
+    pub deposit: Option<S<f64>>,
+    pub initial: Option<S<f64>>,
+}
+
+/// `breaker = { failure_ratio, window, min_volume, open_for, probes, scope }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    /// "ratio" (the default) or "none" (no breaker, e.g. to drop a preset's).
+    pub kind: Option<S<String>>,
+    pub failure_ratio: Option<S<f64>>,
+    pub window: Option<S<String>>,
+    pub min_volume: Option<S<i64>>,
+    pub open_for: Option<S<String>>,
+    pub probes: Option<S<i64>>,
+    pub scope: Option<S<String>>,
+}
+
+/// `throttle = { kind = "sre" | "aws_adaptive", … }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    pub kind: S<String>,
+    // sre
+    pub k: Option<S<f64>>,
+    pub window: Option<S<String>>,
+    // aws_adaptive
+    pub beta: Option<S<f64>>,
+    pub scale: Option<S<f64>>,
+    pub smoothing: Option<S<f64>>,
+    pub bucket: Option<S<String>>,
+    pub min_rate: Option<S<f64>>,
 }
 
 /// `fallback = { model = "…", on = ["429", "5xx"] }`.
@@ -183,4 +244,5 @@ pub struct RawBackoff {
     pub cap: Option<S<String>>,
     pub multiplier: Option<S<f64>>,
     pub jitter: Option<S<f64>>,
+    pub min: Option<S<String>>,
 }

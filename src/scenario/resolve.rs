@@ -10,9 +10,12 @@ use super::{
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
 use crate::policy::backoff::{BACKOFF_KINDS, Backoff};
+use crate::policy::guard::{Breaker, BreakerScope, Budget, Guards, Throttle, micros};
+use crate::policy::preset::{self, AWS_ADAPTIVE, POLLY_BREAKER};
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
 use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, parse_duration};
+use std::ops::Range;
 use toml::Spanned;
 
 /// Largest number of replications, clients, requests per client and
@@ -32,6 +35,10 @@ const MAX_BURST: i64 = 1_000_000_000_000;
 pub const MAX_EXPECTED_REQUESTS: f64 = 1e9;
 /// Most time-series buckets a run may need (horizon / report.bucket).
 pub const MAX_BUCKETS: u64 = 1_000_000;
+
+/// The kinds of `budget` and `throttle` tables.
+pub const BUDGET_KINDS: [&str; 5] = ["aws_quota", "grpc", "percent", "client_bucket", "none"];
+pub const THROTTLE_KINDS: [&str; 3] = ["sre", "aws_adaptive", "none"];
 
 /// Traces already parsed, by file name: the points of a sweep share one.
 pub type TraceCache =
@@ -365,16 +372,18 @@ impl Cx<'_> {
             .collect();
         let mut strategies: Vec<Strategy> = Vec::new();
         for (i, s) in raw.strategy.iter().enumerate() {
-            let st = self.strategy(s.get_ref(), i, &model_names);
+            let st = self.strategy(s, i, &model_names);
             if strategies.iter().any(|o| o.name == st.name) {
-                self.problem(
-                    &s.get_ref().name,
+                let at = s.get_ref().name.as_ref().map_or(s.span(), |n| n.span());
+                self.problems.push(Problem::at(
+                    self.src,
+                    Some(at),
                     &format!("strategy[{i}].name"),
                     format!(
                         "another strategy is already named \"{}\"; names must be unique",
                         st.name
                     ),
-                );
+                ));
             }
             strategies.push(st);
         }
@@ -934,10 +943,15 @@ impl Cx<'_> {
                     .unwrap_or(false),
                 None => false,
             };
+            let error_rate = match &o.error_rate {
+                Some(_) => self.probability(&o.error_rate, &format!("{okey}.error_rate")),
+                None => 1.0,
+            };
             outages.push(Outage {
                 start,
                 duration,
                 silent,
+                error_rate,
             });
         }
         ServerConfig {
@@ -1000,29 +1014,82 @@ impl Cx<'_> {
         r
     }
 
-    fn strategy(&mut self, s: &RawStrategy, i: usize, models: &[&str]) -> Strategy {
+    fn strategy(&mut self, st: &Spanned<RawStrategy>, i: usize, models: &[&str]) -> Strategy {
+        let s = st.get_ref();
         let key = |k: &str| format!("strategy[{i}].{k}");
-        let name = s.name.get_ref().clone();
-        if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
-            self.problem(
-                &s.name,
-                &key("name"),
-                "must be a non-empty name without commas, quotes or line breaks",
-            );
-        }
-        let backoff = self.backoff(&s.backoff, &key("backoff"));
-        let max_attempts =
-            self.int(&s.max_attempts, &key("max_attempts"), 1, MAX_ATTEMPTS, 5) as u32;
-        let deadline = s
-            .deadline
+        let preset = s
+            .preset
             .as_ref()
-            .map(|d| self.positive_duration(d, &key("deadline")));
+            .and_then(|p| self.choice(p, &key("preset"), &preset::names(), preset::find));
+        let base = preset.map(|p| p.strategy());
+        let name = match (&s.name, preset) {
+            (Some(n), _) => {
+                let name = n.get_ref().clone();
+                if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
+                    self.problem(
+                        n,
+                        &key("name"),
+                        "must be a non-empty name without commas, quotes or line breaks",
+                    );
+                }
+                name
+            }
+            (None, Some(p)) => p.name.to_string(),
+            (None, None) => {
+                if s.preset.is_none() {
+                    self.problem(
+                        st,
+                        &key("name"),
+                        "missing: every strategy needs a name (or a preset, whose name it then takes)",
+                    );
+                }
+                String::new()
+            }
+        };
+        let backoff = match (&s.backoff, &base) {
+            (Some(b), _) => self.backoff(b, &key("backoff")),
+            (None, Some(b)) => b.backoff.clone(),
+            (None, None) => {
+                if s.preset.is_none() {
+                    self.problem(
+                        st,
+                        &key("backoff"),
+                        format!(
+                            "missing: give a schedule, e.g. backoff = {{ kind = \"full_jitter\", base = \"500ms\" }} (kinds: {}), or a preset ({})",
+                            BACKOFF_KINDS.map(|(n, _)| n).join(", "),
+                            preset::names().join(", ")
+                        ),
+                    );
+                }
+                Backoff::None
+            }
+        };
+        let max_attempts = self.int(
+            &s.max_attempts,
+            &key("max_attempts"),
+            1,
+            MAX_ATTEMPTS,
+            base.as_ref().map_or(5, |b| i64::from(b.max_attempts)),
+        ) as u32;
+        let deadline = match &s.deadline {
+            Some(d) => Some(self.positive_duration(d, &key("deadline"))),
+            None => base.as_ref().and_then(|b| b.deadline),
+        };
+        let timeout = match &s.timeout {
+            Some(d) => Some(self.positive_duration(d, &key("timeout"))),
+            None => base.as_ref().and_then(|b| b.timeout),
+        };
         let retry_on = match &s.retry_on {
-            None => RetryOn::ALL,
+            None => base.as_ref().map_or(RetryOn::ALL, |b| b.retry_on),
             Some(list) => self.failures(list, &key("retry_on")),
         };
-        let honor_retry_after = s.honor_retry_after.unwrap_or(false);
-        let max_retry_after = self.opt_duration(&s.max_retry_after, &key("max_retry_after"));
+        let honor_retry_after = s
+            .honor_retry_after
+            .unwrap_or(base.as_ref().is_some_and(|b| b.honor_retry_after));
+        let mut max_retry_after = match &s.max_retry_after {
+            Some(m) => Some(self.duration(m, &key("max_retry_after"))),
+            None => base.as_ref().and_then(|b| b.max_retry_after),
+        };
         if let (false, Some(m)) = (honor_retry_after, &s.max_retry_after) {
             self.problem(
                 m,
@@ -1030,9 +1097,9 @@ impl Cx<'_> {
                 "has no effect unless honor_retry_after = true",
             );
         }
-        let above_max_retry_after = match &s.above_max_retry_after {
+        let mut above_max_retry_after = match &s.above_max_retry_after {
             Some(a) => {
-                if s.max_retry_after.is_none() {
+                if max_retry_after.is_none() {
                     self.problem(
                         a,
                         &key("above_max_retry_after"),
@@ -1047,8 +1114,15 @@ impl Cx<'_> {
                 )
                 .unwrap_or(AboveMax::Backoff)
             }
-            None => AboveMax::Backoff,
+            None => base
+                .as_ref()
+                .map_or(AboveMax::Backoff, |b| b.above_max_retry_after),
         };
+        if !honor_retry_after {
+            // A preset's limit on Retry-After means nothing once it is ignored.
+            max_retry_after = None;
+            above_max_retry_after = AboveMax::Backoff;
+        }
         let fallback = s.fallback.as_ref().map(|f| {
             let f = f.get_ref();
             let model = match models.iter().position(|m| m == f.model.get_ref()) {
@@ -1090,17 +1164,309 @@ impl Cx<'_> {
             };
             Fallback { model, on }
         });
+        let preset_guards = base.as_ref().map(|b| b.guards.clone()).unwrap_or_default();
+        let guards = Guards {
+            budget: match &s.budget {
+                Some(b) => self.budget(b, &key("budget")),
+                None => preset_guards.budget,
+            },
+            breaker: match &s.breaker {
+                Some(b) => self.breaker(b, &key("breaker")),
+                None => preset_guards.breaker,
+            },
+            throttle: match &s.throttle {
+                Some(t) => self.throttle(t, &key("throttle")),
+                None => preset_guards.throttle,
+            },
+        };
         Strategy {
             name,
             backoff,
             max_attempts,
             deadline,
+            timeout,
             retry_on,
             honor_retry_after,
             max_retry_after,
             above_max_retry_after,
             fallback,
+            guards,
+            preset: preset.map(|p| p.name),
         }
+    }
+
+    /// Reports the fields given that `kind` does not use.
+    fn unused_fields(&mut self, key: &str, kind: &str, fields: &[(&str, Option<Range<usize>>)]) {
+        for (field, span) in fields {
+            if let Some(span) = span {
+                self.problems.push(Problem::at(
+                    self.src,
+                    Some(span.clone()),
+                    &format!("{key}.{field}"),
+                    format!("is not used by kind = \"{kind}\""),
+                ));
+            }
+        }
+    }
+
+    /// A number within `lo..=hi` (`lo` itself excluded when `open_lo`), or
+    /// `default` when absent.
+    fn number(
+        &mut self,
+        v: &Option<Spanned<f64>>,
+        key: &str,
+        (lo, open_lo): (f64, bool),
+        hi: f64,
+        default: f64,
+    ) -> f64 {
+        let Some(v) = v else {
+            return default;
+        };
+        let x = *v.get_ref();
+        let ok = x.is_finite() && (if open_lo { x > lo } else { x >= lo }) && x <= hi;
+        if ok {
+            return x;
+        }
+        let low = if open_lo {
+            format!("greater than {lo}")
+        } else {
+            format!("at least {lo}")
+        };
+        self.problem(
+            v,
+            key,
+            format!("must be a number {low} and at most {hi}, not {x}"),
+        );
+        default
+    }
+
+    fn opt_positive_duration(
+        &mut self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: SimDuration,
+    ) -> SimDuration {
+        match v {
+            Some(d) => self.positive_duration(d, key),
+            None => default,
+        }
+    }
+
+    fn budget(&mut self, b: &Spanned<RawBudget>, key: &str) -> Option<Budget> {
+        let r = b.get_ref();
+        let k = |f: &str| format!("{key}.{f}");
+        let span = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| v.span());
+        let ispan = |v: &Option<Spanned<i64>>| v.as_ref().map(|v| v.span());
+        let aws = [
+            ("capacity", ispan(&r.capacity)),
+            ("timeout_cost", ispan(&r.timeout_cost)),
+            ("success_increment", ispan(&r.success_increment)),
+        ];
+        let grpc = [
+            ("max_tokens", span(&r.max_tokens)),
+            ("token_ratio", span(&r.token_ratio)),
+        ];
+        let percent = [
+            ("percent", span(&r.percent)),
+            ("min_per_s", span(&r.min_per_s)),
+            ("ttl", r.ttl.as_ref().map(|v| v.span())),
+        ];
+        let bucket = [
+            ("size", span(&r.size)),
+            ("deposit", span(&r.deposit)),
+            ("initial", span(&r.initial)),
+        ];
+        let cost = [("cost", span(&r.cost))];
+        let kind = r.kind.get_ref().as_str();
+        let (unused, budget): (Vec<_>, Option<Budget>) = match kind {
+            "none" => ([&aws[..], &grpc, &percent, &bucket, &cost].concat(), None),
+            "aws_quota" => {
+                let whole = |cx: &mut Self, v: &Option<Spanned<i64>>, f: &str, lo: i64, d: i64| {
+                    cx.int(v, &k(f), lo, 1_000_000_000, d)
+                };
+                let cost = match &r.cost {
+                    Some(c) if c.get_ref().fract() != 0.0 => {
+                        self.problem(c, &k("cost"), "must be a whole number of tokens");
+                        5
+                    }
+                    _ => self.number(&r.cost, &k("cost"), (0.0, false), 1e9, 5.0) as i64,
+                };
+                let budget = Budget::AwsQuota {
+                    capacity: whole(self, &r.capacity, "capacity", 1, 500),
+                    cost,
+                    timeout_cost: whole(self, &r.timeout_cost, "timeout_cost", 0, 10),
+                    success_increment: whole(self, &r.success_increment, "success_increment", 0, 1),
+                };
+                ([&grpc[..], &percent, &bucket].concat(), Some(budget))
+            }
+            "grpc" => {
+                let max = self.number(&r.max_tokens, &k("max_tokens"), (0.0, true), 1e6, 10.0);
+                let ratio = self.number(&r.token_ratio, &k("token_ratio"), (0.0, true), 1e6, 0.1);
+                let budget = Budget::Grpc {
+                    max_tokens: micros(max),
+                    token_ratio: micros(ratio),
+                };
+                ([&aws[..], &percent, &bucket, &cost].concat(), Some(budget))
+            }
+            "percent" => {
+                let percent = self.number(&r.percent, &k("percent"), (0.0, false), 10.0, 0.2);
+                let min_per_s = self.number(&r.min_per_s, &k("min_per_s"), (0.0, false), 1e6, 10.0);
+                let ttl = self.opt_positive_duration(&r.ttl, &k("ttl"), 10 * NANOS_PER_SEC);
+                let budget = Budget::Percent {
+                    percent: micros(percent),
+                    min_per_s,
+                    ttl,
+                };
+                ([&aws[..], &grpc, &bucket, &cost].concat(), Some(budget))
+            }
+            "client_bucket" => {
+                let size = self.number(&r.size, &k("size"), (0.0, true), 1e9, 5.0);
+                let deposit = self.number(&r.deposit, &k("deposit"), (0.0, false), 1e9, 0.1);
+                let cost = self.number(&r.cost, &k("cost"), (0.0, true), 1e9, 1.0);
+                let initial = self.number(&r.initial, &k("initial"), (0.0, false), size, size);
+                let budget = Budget::ClientBucket {
+                    size: micros(size),
+                    deposit: micros(deposit),
+                    cost: micros(cost),
+                    initial: micros(initial),
+                };
+                ([&aws[..], &grpc, &percent].concat(), Some(budget))
+            }
+            _ => {
+                self.choice(&r.kind, &k("kind"), &BUDGET_KINDS, |_| None::<()>);
+                return None;
+            }
+        };
+        self.unused_fields(key, kind, &unused);
+        budget
+    }
+
+    fn breaker(&mut self, b: &Spanned<RawBreaker>, key: &str) -> Option<Breaker> {
+        let r = b.get_ref();
+        let k = |f: &str| format!("{key}.{f}");
+        if let Some(kind) = &r.kind {
+            match kind.get_ref().as_str() {
+                "ratio" => {}
+                "none" => {
+                    let given = [
+                        ("failure_ratio", r.failure_ratio.as_ref().map(|v| v.span())),
+                        ("window", r.window.as_ref().map(|v| v.span())),
+                        ("min_volume", r.min_volume.as_ref().map(|v| v.span())),
+                        ("open_for", r.open_for.as_ref().map(|v| v.span())),
+                        ("probes", r.probes.as_ref().map(|v| v.span())),
+                        ("scope", r.scope.as_ref().map(|v| v.span())),
+                    ];
+                    self.unused_fields(key, "none", &given);
+                    return None;
+                }
+                _ => {
+                    self.choice(kind, &k("kind"), &["ratio", "none"], |_| None::<()>);
+                    return None;
+                }
+            }
+        }
+        let d = POLLY_BREAKER;
+        let scope = match &r.scope {
+            Some(sc) => self
+                .choice(
+                    sc,
+                    &k("scope"),
+                    &BreakerScope::NAMES,
+                    BreakerScope::from_name,
+                )
+                .unwrap_or(d.scope),
+            None => d.scope,
+        };
+        Some(Breaker {
+            failure_ratio: self.number(
+                &r.failure_ratio,
+                &k("failure_ratio"),
+                (0.0, true),
+                1.0,
+                d.failure_ratio,
+            ),
+            window: self.opt_positive_duration(&r.window, &k("window"), d.window),
+            min_volume: self.int(
+                &r.min_volume,
+                &k("min_volume"),
+                1,
+                i64::from(u32::MAX),
+                i64::from(d.min_volume),
+            ) as u32,
+            open_for: self.opt_positive_duration(&r.open_for, &k("open_for"), d.open_for),
+            probes: self.int(
+                &r.probes,
+                &k("probes"),
+                1,
+                i64::from(u32::MAX),
+                i64::from(d.probes),
+            ) as u32,
+            scope,
+        })
+    }
+
+    fn throttle(&mut self, t: &Spanned<RawThrottle>, key: &str) -> Option<Throttle> {
+        let r = t.get_ref();
+        let k = |f: &str| format!("{key}.{f}");
+        let span = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| v.span());
+        let sre = [
+            ("k", span(&r.k)),
+            ("window", r.window.as_ref().map(|v| v.span())),
+        ];
+        let aws = [
+            ("beta", span(&r.beta)),
+            ("scale", span(&r.scale)),
+            ("smoothing", span(&r.smoothing)),
+            ("bucket", r.bucket.as_ref().map(|v| v.span())),
+            ("min_rate", span(&r.min_rate)),
+        ];
+        let kind = r.kind.get_ref().as_str();
+        let (unused, throttle): (Vec<_>, Option<Throttle>) = match kind {
+            "none" => ([&sre[..], &aws].concat(), None),
+            "sre" => {
+                let th = Throttle::Sre {
+                    k: self.number(&r.k, &k("k"), (0.0, true), 1e6, 2.0),
+                    window: self.opt_positive_duration(
+                        &r.window,
+                        &k("window"),
+                        120 * NANOS_PER_SEC,
+                    ),
+                };
+                (aws.to_vec(), Some(th))
+            }
+            "aws_adaptive" => {
+                let Throttle::AwsAdaptive {
+                    beta,
+                    scale,
+                    smoothing,
+                    bucket,
+                    min_rate,
+                } = AWS_ADAPTIVE
+                else {
+                    unreachable!()
+                };
+                let th = Throttle::AwsAdaptive {
+                    beta: self.number(&r.beta, &k("beta"), (0.0, true), 1.0, beta),
+                    scale: self.number(&r.scale, &k("scale"), (0.0, true), 1e6, scale),
+                    smoothing: self.number(
+                        &r.smoothing,
+                        &k("smoothing"),
+                        (0.0, true),
+                        1.0,
+                        smoothing,
+                    ),
+                    bucket: self.opt_positive_duration(&r.bucket, &k("bucket"), bucket),
+                    min_rate: self.number(&r.min_rate, &k("min_rate"), (0.0, true), 1e9, min_rate),
+                };
+                (sre.to_vec(), Some(th))
+            }
+            _ => {
+                self.choice(&r.kind, &k("kind"), &THROTTLE_KINDS, |_| None::<()>);
+                return None;
+            }
+        };
+        self.unused_fields(key, kind, &unused);
+        throttle
     }
 
     fn backoff(&mut self, b: &Spanned<RawBackoff>, key: &str) -> Backoff {
@@ -1161,7 +1527,11 @@ impl Cx<'_> {
                 }
                 if !matches!(
                     kind,
-                    "exponential" | "full_jitter" | "equal_jitter" | "proportional_jitter"
+                    "exponential"
+                        | "full_jitter"
+                        | "equal_jitter"
+                        | "proportional_jitter"
+                        | "downward_jitter"
                 ) {
                     unused(self, Some(m.span()), "multiplier");
                 }
@@ -1179,12 +1549,25 @@ impl Cx<'_> {
                         format!("must be a fraction from 0 to 1, not {x}"),
                     );
                 }
-                if kind != "proportional_jitter" {
+                if !matches!(kind, "proportional_jitter" | "downward_jitter") {
                     unused(self, Some(j.span()), "jitter");
                 }
                 x
             }
+            None if kind == "downward_jitter" => 0.25,
             None => 0.2,
+        };
+        let min = match &raw.min {
+            Some(m) => {
+                let d = self.duration(m, &k("min"));
+                if kind != "full_jitter" {
+                    unused(self, Some(m.span()), "min");
+                } else if cap.is_some_and(|c| d > c) {
+                    self.problem(m, &k("min"), "must be at most cap");
+                }
+                d
+            }
+            None => 0,
         };
         match kind {
             "none" => Backoff::None,
@@ -1199,6 +1582,7 @@ impl Cx<'_> {
                 base,
                 cap,
                 multiplier,
+                min,
             },
             "equal_jitter" => Backoff::EqualJitter {
                 base,
@@ -1207,6 +1591,12 @@ impl Cx<'_> {
             },
             "decorrelated_jitter" => Backoff::Decorrelated { base, cap },
             "decorrelated_jitter_v2" => Backoff::DecorrelatedV2 { base, cap },
+            "downward_jitter" => Backoff::Downward {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
             _ => Backoff::Proportional {
                 base,
                 cap,

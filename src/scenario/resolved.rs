@@ -4,6 +4,8 @@
 use super::{Latency, LimiterConfig, Scenario, ServerConfig, WorkloadKind};
 use crate::model::dist::Dist;
 use crate::policy::backoff::Backoff;
+use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
+use crate::policy::preset;
 use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
 use toml::{Table, Value};
@@ -85,10 +87,19 @@ fn backoff(b: &Backoff) -> Value {
         Backoff::Linear { base, .. }
         | Backoff::Decorrelated { base, .. }
         | Backoff::DecorrelatedV2 { base, .. } => put("base", dur(base)),
-        Backoff::Exponential {
-            base, multiplier, ..
+        Backoff::FullJitter {
+            base,
+            multiplier,
+            min,
+            ..
+        } => {
+            put("base", dur(base));
+            put("multiplier", Value::Float(multiplier));
+            if min > 0 {
+                put("min", dur(min));
+            }
         }
-        | Backoff::FullJitter {
+        Backoff::Exponential {
             base, multiplier, ..
         }
         | Backoff::EqualJitter {
@@ -98,6 +109,12 @@ fn backoff(b: &Backoff) -> Value {
             put("multiplier", Value::Float(multiplier));
         }
         Backoff::Proportional {
+            base,
+            multiplier,
+            jitter,
+            ..
+        }
+        | Backoff::Downward {
             base,
             multiplier,
             jitter,
@@ -112,6 +129,108 @@ fn backoff(b: &Backoff) -> Value {
         t.insert("cap".into(), dur(cap));
     }
     Value::Table(t)
+}
+
+/// Tokens held in millionths, as written in a scenario file.
+fn tokens(micro: i64) -> Value {
+    Value::Float(micro as f64 / MICRO as f64)
+}
+
+/// A strategy's `budget`, `breaker` and `throttle` tables; `{ kind =
+/// "none" }` for a guard of its preset's that it dropped.
+fn guards(g: &Guards, preset: Guards, t: &mut Table) {
+    let none = || Value::Table(table([("kind", "none".into())]));
+    if g.budget.is_none() && preset.budget.is_some() {
+        t.insert("budget".into(), none());
+    }
+    if g.breaker.is_none() && preset.breaker.is_some() {
+        t.insert("breaker".into(), none());
+    }
+    if g.throttle.is_none() && preset.throttle.is_some() {
+        t.insert("throttle".into(), none());
+    }
+    if let Some(b) = &g.budget {
+        let v = match *b {
+            Budget::AwsQuota {
+                capacity,
+                cost,
+                timeout_cost,
+                success_increment,
+            } => table([
+                ("kind", "aws_quota".into()),
+                ("capacity", Value::Integer(capacity)),
+                ("cost", Value::Integer(cost)),
+                ("timeout_cost", Value::Integer(timeout_cost)),
+                ("success_increment", Value::Integer(success_increment)),
+            ]),
+            Budget::Grpc {
+                max_tokens,
+                token_ratio,
+            } => table([
+                ("kind", "grpc".into()),
+                ("max_tokens", tokens(max_tokens)),
+                ("token_ratio", tokens(token_ratio)),
+            ]),
+            Budget::Percent {
+                percent,
+                min_per_s,
+                ttl,
+            } => table([
+                ("kind", "percent".into()),
+                ("percent", tokens(percent)),
+                ("min_per_s", Value::Float(min_per_s)),
+                ("ttl", dur(ttl)),
+            ]),
+            Budget::ClientBucket {
+                size,
+                deposit,
+                cost,
+                initial,
+            } => table([
+                ("kind", "client_bucket".into()),
+                ("size", tokens(size)),
+                ("deposit", tokens(deposit)),
+                ("cost", tokens(cost)),
+                ("initial", tokens(initial)),
+            ]),
+        };
+        t.insert("budget".into(), Value::Table(v));
+    }
+    if let Some(b) = &g.breaker {
+        let v = table([
+            ("failure_ratio", Value::Float(b.failure_ratio)),
+            ("window", dur(b.window)),
+            ("min_volume", Value::Integer(i64::from(b.min_volume))),
+            ("open_for", dur(b.open_for)),
+            ("probes", Value::Integer(i64::from(b.probes))),
+            ("scope", b.scope.name().into()),
+        ]);
+        t.insert("breaker".into(), Value::Table(v));
+    }
+    if let Some(th) = &g.throttle {
+        let v = match *th {
+            Throttle::Sre { k, window } => table([
+                ("kind", "sre".into()),
+                ("k", Value::Float(k)),
+                ("window", dur(window)),
+            ]),
+            Throttle::AwsAdaptive {
+                beta,
+                scale,
+                smoothing,
+                bucket,
+                min_rate,
+            } => table([
+                ("kind", "aws_adaptive".into()),
+                ("beta", Value::Float(beta)),
+                ("scale", Value::Float(scale)),
+                ("smoothing", Value::Float(smoothing)),
+                ("bucket", dur(bucket)),
+                ("min_rate", Value::Float(min_rate)),
+            ]),
+        };
+        t.insert("throttle".into(), Value::Table(v));
+    }
 }
 
 /// The trace file a resolved scenario refers to: the copy of the trace
@@ -175,11 +294,15 @@ fn server(s: &ServerConfig) -> Value {
             .outages
             .iter()
             .map(|o| {
-                Value::Table(table([
+                let mut t = table([
                     ("start", dur(o.start)),
                     ("duration", dur(o.duration)),
                     ("response", if o.silent { "none" } else { "503" }.into()),
-                ]))
+                ]);
+                if o.error_rate < 1.0 {
+                    t.insert("error_rate".into(), Value::Float(o.error_rate));
+                }
+                Value::Table(t)
             })
             .collect();
         t.insert("outages".into(), Value::Array(outages));
@@ -285,13 +408,19 @@ impl Scenario {
             .strategies
             .iter()
             .map(|st| {
-                let mut t = table([
-                    ("name", st.name.clone().into()),
+                let mut t = table([("name", st.name.clone().into())]);
+                if let Some(p) = st.preset {
+                    t.insert("preset".into(), p.into());
+                }
+                t.extend(table([
                     ("backoff", backoff(&st.backoff)),
                     ("max_attempts", Value::Integer(i64::from(st.max_attempts))),
-                ]);
+                ]));
                 if let Some(d) = st.deadline {
                     t.insert("deadline".into(), dur(d));
+                }
+                if let Some(d) = st.timeout {
+                    t.insert("timeout".into(), dur(d));
                 }
                 let retry_on = st.retry_on.names().into_iter().map(Value::from).collect();
                 t.insert("retry_on".into(), Value::Array(retry_on));
@@ -317,6 +446,11 @@ impl Scenario {
                         ])),
                     );
                 }
+                let preset = st
+                    .preset
+                    .and_then(preset::find)
+                    .map(|p| p.strategy().guards);
+                guards(&st.guards, preset.unwrap_or_default(), &mut t);
                 Value::Table(t)
             })
             .collect();

@@ -372,12 +372,7 @@ fn set(doc: &mut Table, path: &[String], value: Value) -> Result<(), String> {
                     })?;
                     let names: Vec<String> = items
                         .iter()
-                        .map(|v| {
-                            v.get("name")
-                                .and_then(|n| n.as_str())
-                                .unwrap_or("")
-                                .to_string()
-                        })
+                        .map(|v| element_name(v).unwrap_or("").to_string())
                         .collect();
                     let chosen: Vec<usize> = if pick == "*" {
                         (0..items.len()).collect()
@@ -738,7 +733,7 @@ fn concrete(doc: &Table, path: &[String]) -> Vec<Vec<String>> {
             match (&child, path.get(i + 1)) {
                 (Some(Value::Array(items)), Some(pick)) => {
                     for (j, item) in items.iter().enumerate() {
-                        let name = item.get("name").and_then(|n| n.as_str());
+                        let name = element_name(item);
                         if pick == "*" || name == Some(pick.as_str()) || pick == &j.to_string() {
                             let mut q = p.clone();
                             q.push(j.to_string());
@@ -754,6 +749,14 @@ fn concrete(doc: &Table, path: &[String]) -> Vec<Vec<String>> {
         i += 1;
     }
     out.into_iter().map(|(p, _)| p).collect()
+}
+
+/// The name an element of an array of tables goes by: its `name`, or for
+/// a strategy without one, its preset's (which it is then named after).
+fn element_name(v: &Value) -> Option<&str> {
+    v.get("name")
+        .or_else(|| v.get("preset"))
+        .and_then(|n| n.as_str())
 }
 
 /// The values of a list or a range.

@@ -495,7 +495,8 @@ fn readme_charts_are_current() {
         [
             "reports/thundering-herd/load_over_time.png",
             "reports/thundering-herd/time_to_success_cdf.png",
-            "reports/herd-sweep/sweep_success_rate.png"
+            "reports/herd-sweep/sweep_success_rate.png",
+            "reports/failure-spike/load_over_time.png"
         ]
     );
     // The sweep's chart comes from the README's sweep command.
@@ -505,20 +506,24 @@ fn readme_charts_are_current() {
         .arg(tmp.path())
         .assert()
         .success();
+    backsim()
+        .args(["run", "scenarios/failure-spike.toml", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
     for path in shown {
         let p = Path::new(path);
         let report = p.parent().unwrap().file_name().unwrap();
         let file = p.file_name().unwrap();
         let committed = std::fs::read(crate_dir().join(path)).expect("committed chart");
-        let fresh = if report == "herd-sweep" {
-            tmp.path().join(report).join(file)
-        } else {
+        let fresh = if report == "thundering-herd" {
             reports().join(report).join(file)
-        };
-        let command = if report == "herd-sweep" {
-            "sweep scenarios/herd-sweep.toml"
         } else {
-            "run scenarios/thundering-herd.toml"
+            tmp.path().join(report).join(file)
+        };
+        let command = match report.to_str() {
+            Some("herd-sweep") => "sweep scenarios/herd-sweep.toml".to_string(),
+            _ => format!("run scenarios/{}.toml", report.to_string_lossy()),
         };
         assert!(
             committed == std::fs::read(fresh).unwrap(),

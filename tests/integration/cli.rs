@@ -209,6 +209,28 @@ fn list_shows_schedules_and_prices() {
 }
 
 #[test]
+fn list_shows_every_preset_with_its_source_and_every_guard() {
+    let out = backsim().arg("list").assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for p in backsim::policy::preset::PRESETS {
+        assert!(text.contains(&format!("\n  {}\n", p.name)), "{}", p.name);
+        assert!(text.contains(p.source), "{}", p.source);
+        assert!(text.contains(p.library), "{}", p.library);
+    }
+    for kind in [
+        "aws_quota",
+        "grpc",
+        "percent",
+        "client_bucket",
+        "sre",
+        "aws_adaptive",
+    ] {
+        assert!(text.contains(&format!("kind = \"{kind}\"")), "{kind}");
+    }
+    assert!(text.contains("breaker = {"));
+}
+
+#[test]
 fn json_summary_matches_csv() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let assert = backsim()

@@ -8,6 +8,7 @@ mod closed_form;
 mod common;
 mod conservation;
 mod determinism;
+mod guards;
 mod llm;
 mod statistics;
 mod sweep;

@@ -1,0 +1,249 @@
+//! Presets: the retry behaviour real client libraries ship with, as
+//! strategies. A scenario starts from one with `preset = "openai-python"`
+//! and may override any field.
+//!
+//! Each preset names the library version and the source file its numbers
+//! were read from. Every library's failures map onto backsim's 429, 5xx
+//! and timeouts as its documentation says; where the model cannot express
+//! a detail (for example an attempt timeout inside a total timeout) the
+//! preset's `notes` say what was left out.
+
+use super::backoff::Backoff;
+use super::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
+use super::{AboveMax, RetryOn, Strategy};
+use crate::time::NANOS_PER_SEC as S;
+
+const MS: u64 = 1_000_000;
+
+/// A client library's retry defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    /// The name used in `preset = "…"`.
+    pub name: &'static str,
+    /// Library and the versions the numbers hold for.
+    pub library: &'static str,
+    /// Where in the library's repository the numbers come from.
+    pub source: &'static str,
+    /// The behaviour in one line.
+    pub summary: &'static str,
+    /// What the model leaves out or assumes.
+    pub notes: &'static str,
+}
+
+/// Every preset, in the order `backsim list` shows them.
+pub const PRESETS: [Preset; 10] = [
+    Preset {
+        name: "openai-python",
+        library: "openai-python 1.x to 2.51 (loop-based client)",
+        source: "openai/openai-python: src/openai/_base_client.py, src/openai/_constants.py",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
+        notes: "retries 408, 409, 429, >= 500 and timeouts; its own default timeout is 600s",
+    },
+    Preset {
+        name: "openai-python-2.52",
+        library: "openai-python 2.52.0 and later (PR #3555)",
+        source: "openai/openai-python: src/openai/_base_client.py (MAX_RETRY_AFTER_DELAY)",
+        summary: "as openai-python, but Retry-After honoured up to 120s, and above it the request is not retried",
+        notes: "retries 408, 409, 429, >= 500 and timeouts",
+    },
+    Preset {
+        name: "anthropic-sdk-python",
+        library: "anthropic-sdk-python 0.x (the same generated client code as openai-python <= 2.51)",
+        source: "anthropics/anthropic-sdk-python: src/anthropic/_base_client.py, src/anthropic/_constants.py",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
+        notes: "retries 408, 409, 424, 429, >= 500 (so 529) and timeouts",
+    },
+    Preset {
+        name: "botocore-standard",
+        library: "botocore 1.x, retry_mode = \"standard\"",
+        source: "boto/botocore: botocore/retries/standard.py, botocore/retries/quota.py",
+        summary: "3 attempts; U * min(2^n, 20) s; retry quota 500, cost 5 (10 after a timeout), refund on success",
+        notes: "a 429 is taken to carry a throttling error code; Retry-After is not read; the SDK's default mode is \"legacy\"",
+    },
+    Preset {
+        name: "botocore-adaptive",
+        library: "botocore 1.x, retry_mode = \"adaptive\"",
+        source: "boto/botocore: botocore/retries/adaptive.py, bucket.py, throttling.py, standard.py",
+        summary: "botocore-standard plus the CUBIC client rate limiter, switched on by the first 429",
+        notes: "a waiting send takes its token at once and waits at the rate of that moment",
+    },
+    Preset {
+        name: "polly-v8",
+        library: "Polly 8.x (Polly.Core) RetryStrategyOptions defaults",
+        source: "App-vNext/Polly: src/Polly.Core/Retry/RetryConstants.cs, RetryStrategyOptions.TResult.cs",
+        summary: "4 attempts; constant 2s, no jitter; Retry-After not read",
+        notes: "ShouldHandle: every failure",
+    },
+    Preset {
+        name: "polly-http-standard",
+        library: "Microsoft.Extensions.Http.Resilience 8.x/9.x, AddStandardResilienceHandler",
+        source: "dotnet/extensions: src/Libraries/Microsoft.Extensions.Http.Resilience/Polly/HttpRetryStrategyOptions.cs, HttpStandardResilienceOptions.cs",
+        summary: "4 attempts; Polly decorrelated jitter v2, median 2s * 2^n; Retry-After honoured; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, open 5s",
+        notes: "a request the open breaker rejects is not retried (BrokenCircuitException is not transient)",
+    },
+    Preset {
+        name: "grpc-example",
+        library: "gRPC retry design gRFC A6, its example service config",
+        source: "grpc/proposal: A6-client-retries.md",
+        summary: "4 attempts; U(0, min(0.1s * 2^n, 1s)); retry throttling max_tokens 10, token_ratio 0.1",
+        notes: "UNAVAILABLE is retried: 429 and 503 map to it; 500, 529 and deadline expiry are not retried; pushback is not modelled",
+    },
+    Preset {
+        name: "tenacity-cookbook",
+        library: "tenacity 9.x, as in the OpenAI Cookbook's rate-limit example",
+        source: "jd/tenacity: tenacity/wait.py (wait_random_exponential); openai/openai-cookbook: examples/How_to_handle_rate_limits.ipynb",
+        summary: "6 attempts; wait_random_exponential(min=1, max=60): U(1s, max(1s, min(2^n s, 60s)))",
+        notes: "tenacity < 9 drew U(0, ...) instead; use full_jitter without min for it",
+    },
+    Preset {
+        name: "backon",
+        library: "backon 1.x ExponentialBuilder defaults",
+        source: "Xuanwo/backon: backon/src/backoff/exponential.rs",
+        summary: "4 attempts; 1s, 2s, 4s (factor 2, max 60s), no jitter",
+        notes: "retries every error unless told otherwise",
+    },
+];
+
+/// The preset named `name`.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+/// The names of the presets.
+pub fn names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).collect()
+}
+
+fn retry_on(names: &[&str]) -> RetryOn {
+    let mut r = RetryOn::NOTHING;
+    for n in names {
+        assert!(r.add(n), "known failure name {n}");
+    }
+    r
+}
+
+/// The botocore standard mode's retry quota.
+pub const AWS_QUOTA: Budget = Budget::AwsQuota {
+    capacity: 500,
+    cost: 5,
+    timeout_cost: 10,
+    success_increment: 1,
+};
+
+/// gRFC A6's example retry throttling.
+pub const GRPC_THROTTLING: Budget = Budget::Grpc {
+    max_tokens: 10 * MICRO,
+    token_ratio: MICRO / 10,
+};
+
+/// botocore's adaptive client rate limiter.
+pub const AWS_ADAPTIVE: Throttle = Throttle::AwsAdaptive {
+    beta: 0.7,
+    scale: 0.4,
+    smoothing: 0.8,
+    bucket: 500 * MS,
+    min_rate: 0.5,
+};
+
+/// Polly v8's circuit breaker defaults.
+pub const POLLY_BREAKER: Breaker = Breaker {
+    failure_ratio: 0.1,
+    window: 30 * S,
+    min_volume: 100,
+    open_for: 5 * S,
+    probes: 1,
+    scope: BreakerScope::All,
+};
+
+impl Preset {
+    /// The preset as a strategy named after it.
+    pub fn strategy(&self) -> Strategy {
+        let mut s = Strategy {
+            preset: Some(self.name),
+            ..Strategy::new(self.name, Backoff::None)
+        };
+        let openai = Backoff::Downward {
+            base: 500 * MS,
+            cap: Some(8 * S),
+            multiplier: 2.0,
+            jitter: 0.25,
+        };
+        match self.name {
+            "openai-python" | "anthropic-sdk-python" => {
+                s.backoff = openai;
+                s.max_attempts = 3;
+                s.honor_retry_after = true;
+                s.max_retry_after = Some(60 * S);
+            }
+            "openai-python-2.52" => {
+                s.backoff = openai;
+                s.max_attempts = 3;
+                s.honor_retry_after = true;
+                s.max_retry_after = Some(120 * S);
+                s.above_max_retry_after = AboveMax::GiveUp;
+            }
+            "botocore-standard" | "botocore-adaptive" => {
+                s.backoff = Backoff::FullJitter {
+                    base: S,
+                    cap: Some(20 * S),
+                    multiplier: 2.0,
+                    min: 0,
+                };
+                s.max_attempts = 3;
+                s.guards.budget = Some(AWS_QUOTA);
+                if self.name == "botocore-adaptive" {
+                    s.guards.throttle = Some(AWS_ADAPTIVE);
+                }
+            }
+            "polly-v8" => {
+                s.backoff = Backoff::Constant { base: 2 * S };
+                s.max_attempts = 4;
+            }
+            "polly-http-standard" => {
+                s.backoff = Backoff::DecorrelatedV2 {
+                    base: 2 * S,
+                    cap: None,
+                };
+                s.max_attempts = 4;
+                s.honor_retry_after = true;
+                s.timeout = Some(10 * S);
+                s.deadline = Some(30 * S);
+                s.guards.breaker = Some(POLLY_BREAKER);
+            }
+            "grpc-example" => {
+                s.backoff = Backoff::FullJitter {
+                    base: 100 * MS,
+                    cap: Some(S),
+                    multiplier: 2.0,
+                    min: 0,
+                };
+                s.max_attempts = 4;
+                s.retry_on = retry_on(&["429", "503"]);
+                s.guards.budget = Some(GRPC_THROTTLING);
+            }
+            "tenacity-cookbook" => {
+                s.backoff = Backoff::FullJitter {
+                    base: S,
+                    cap: Some(60 * S),
+                    multiplier: 2.0,
+                    min: S,
+                };
+                s.max_attempts = 6;
+            }
+            "backon" => {
+                s.backoff = Backoff::Exponential {
+                    base: S,
+                    cap: Some(60 * S),
+                    multiplier: 2.0,
+                };
+                s.max_attempts = 4;
+            }
+            other => unreachable!("preset {other} has no strategy"),
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+#[path = "preset_tests.rs"]
+mod tests;

@@ -1,0 +1,393 @@
+//! Tests of the presets: their delay sequences and settings.
+
+use super::*;
+use crate::policy::{Decision, Failure, GiveUp};
+use rand::SeedableRng;
+use rand_pcg::Pcg64;
+
+fn strategy(name: &str) -> Strategy {
+    find(name)
+        .unwrap_or_else(|| panic!("no preset {name}"))
+        .strategy()
+}
+
+/// Delays before retry `n` of `draws` fresh requests (retries 0..n drawn
+/// in order for each, as the engine does): (mean, min, max, all) in ns.
+fn draws(b: &Backoff, n: u32, count: usize, seed: u64) -> (f64, u64, u64, Vec<u64>) {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let mut all = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut state = b.initial_state();
+        let mut d = 0;
+        for k in 0..=n {
+            d = b.delay(k, &mut state, &mut rng);
+        }
+        all.push(d);
+    }
+    let mean = all.iter().map(|&d| d as f64).sum::<f64>() / count as f64;
+    let lo = *all.iter().min().unwrap();
+    let hi = *all.iter().max().unwrap();
+    (mean, lo, hi, all)
+}
+
+const N: usize = 100_000;
+
+/// `mean` is within 5 standard errors of `expected` for draws with standard
+/// deviation `sd` (the standard error of a mean of N draws is sd/√N).
+fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
+    (mean - expected).abs() <= 5.0 * sd / (N as f64).sqrt()
+}
+
+#[test]
+fn every_preset_builds_a_strategy_named_after_it() {
+    assert_eq!(PRESETS.len(), 10);
+    assert_eq!(names().len(), PRESETS.len());
+    for p in &PRESETS {
+        let s = p.strategy();
+        assert_eq!(s.name, p.name);
+        assert_eq!(s.preset, Some(p.name));
+        assert_eq!(find(p.name), Some(p));
+        assert!(s.max_attempts >= 1);
+        assert!(s.fallback.is_none());
+    }
+    // Names are unique.
+    let mut n = names();
+    n.sort();
+    n.dedup();
+    assert_eq!(n.len(), PRESETS.len());
+    assert_eq!(find("openai"), None);
+}
+
+#[test]
+fn max_attempts_match_the_summaries() {
+    // The summaries start "<n> attempts;" (or say "as <other>" / "<other>
+    // plus"): the strategy must have that n.
+    for p in &PRESETS {
+        let s = p.strategy();
+        let stated = match p.summary.split_once(" attempts;") {
+            Some((n, _)) => n.parse::<u32>().expect("a number of attempts"),
+            None => {
+                let other = p
+                    .summary
+                    .split_whitespace()
+                    .find_map(|w| find(w.trim_end_matches(',')))
+                    .unwrap();
+                assert_ne!(other.name, p.name);
+                other.strategy().max_attempts
+            }
+        };
+        assert_eq!(s.max_attempts, stated, "{}", p.name);
+    }
+    let expected = [
+        ("openai-python", 3),
+        ("openai-python-2.52", 3),
+        ("anthropic-sdk-python", 3),
+        ("botocore-standard", 3),
+        ("botocore-adaptive", 3),
+        ("polly-v8", 4),
+        ("polly-http-standard", 4),
+        ("grpc-example", 4),
+        ("tenacity-cookbook", 6),
+        ("backon", 4),
+    ];
+    for (name, n) in expected {
+        assert_eq!(strategy(name).max_attempts, n, "{name}");
+    }
+}
+
+#[test]
+fn openai_style_delays_are_downward_jittered() {
+    // min(0.5 s · 2^n, 8 s) · (1 − 0.25 U): within [0.75 v, v], mean
+    // 0.875 v, sd 0.25 v/√12.
+    for name in [
+        "openai-python",
+        "openai-python-2.52",
+        "anthropic-sdk-python",
+    ] {
+        let b = strategy(name).backoff;
+        for (n, v) in [(0u32, 500 * MS), (1, S), (3, 4 * S), (4, 8 * S), (6, 8 * S)] {
+            let (mean, lo, hi, _) = draws(&b, n, N, 1 + u64::from(n));
+            let vf = v as f64;
+            assert!(
+                lo as f64 >= 0.75 * vf && hi <= v,
+                "{name} n={n}: [{lo}, {hi}]"
+            );
+            // The whole band is used: 100,000 draws all missing its top or
+            // bottom 1 % has probability 0.99^100000.
+            assert!(hi as f64 > vf * 0.9975 && (lo as f64) < vf * 0.7525);
+            assert!(
+                mean_ok(mean, 0.875 * vf, 0.25 * vf / 12f64.sqrt()),
+                "{name} n={n}: mean {mean}"
+            );
+        }
+    }
+}
+
+#[test]
+fn botocore_delays_are_full_jitter_capped_at_20s() {
+    // U · min(2^n, 20) s: within [0, v], mean v/2, sd v/√12.
+    for name in ["botocore-standard", "botocore-adaptive"] {
+        let b = strategy(name).backoff;
+        for (n, v) in [(0u32, S), (1, 2 * S), (4, 16 * S), (5, 20 * S), (8, 20 * S)] {
+            let (mean, _, hi, _) = draws(&b, n, N, 10 + u64::from(n));
+            assert!(hi <= v, "{name} n={n}: {hi}");
+            let vf = v as f64;
+            assert!(
+                mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+                "{name} n={n}: mean {mean}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tenacity_delays_start_at_exactly_one_second() {
+    // U(1 s, max(1 s, min(2^n s, 60 s))): n = 0 gives exactly 1 s; n = 1
+    // U(1, 2): mean 1.5 s, sd 1/√12 s; n = 6: U(1, 60): mean 30.5 s, sd 59/√12.
+    let b = strategy("tenacity-cookbook").backoff;
+    let (_, lo, hi, _) = draws(&b, 0, 1_000, 20);
+    assert_eq!((lo, hi), (S, S));
+    for (n, top) in [(1u32, 2.0), (2, 4.0), (6, 60.0), (9, 60.0)] {
+        let (mean, lo, hi, _) = draws(&b, n, N, 21 + u64::from(n));
+        let sf = S as f64;
+        assert!(lo >= S && hi as f64 <= top * sf, "n={n}: [{lo}, {hi}]");
+        assert!(
+            mean_ok(
+                mean,
+                (1.0 + top) / 2.0 * sf,
+                (top - 1.0) / 12f64.sqrt() * sf
+            ),
+            "n={n}: mean {mean}"
+        );
+    }
+}
+
+#[test]
+fn deterministic_presets_have_exact_delays() {
+    let mut rng = Pcg64::seed_from_u64(0);
+    let seq = |name: &str, count: u32, rng: &mut Pcg64| {
+        let b = strategy(name).backoff;
+        let mut st = b.initial_state();
+        (0..count)
+            .map(|n| b.delay(n, &mut st, rng))
+            .collect::<Vec<_>>()
+    };
+    // backon: 1, 2, 4 s for its 3 retries; further ones 8 … capped at 60.
+    assert_eq!(
+        seq("backon", 8, &mut rng),
+        [S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 60 * S, 60 * S]
+    );
+    // polly-v8: 2 s every time.
+    assert_eq!(seq("polly-v8", 3, &mut rng), [2 * S; 3]);
+}
+
+#[test]
+fn grpc_example_delays_are_uniform_below_a_capped_exponential() {
+    // U(0, min(0.1 s · 2^n, 1 s)): mean v/2, sd v/√12.
+    let b = strategy("grpc-example").backoff;
+    for (n, v) in [
+        (0u32, 100 * MS),
+        (1, 200 * MS),
+        (2, 400 * MS),
+        (4, S),
+        (7, S),
+    ] {
+        let (mean, _, hi, _) = draws(&b, n, N, 30 + u64::from(n));
+        let vf = v as f64;
+        assert!(hi <= v, "n={n}: {hi}");
+        assert!(
+            mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+            "n={n}: mean {mean}"
+        );
+    }
+}
+
+#[test]
+fn polly_http_standard_uses_decorrelated_jitter_v2() {
+    let s = strategy("polly-http-standard");
+    assert_eq!(s.backoff.cap(), None);
+    let base = 2.0 * S as f64;
+    let f = |t: f64| t.exp2() * (4.0 * t).sqrt().tanh();
+    // Retry 0: delay = f(U)/1.4 · base, increasing in U, so it lies in
+    // [0, f(1)/1.4 · base] and its median is exactly f(0.5)/1.4 · base
+    // (≈ 0.897 · base = 1.79 s, Polly's "median ≈ base"). The share below
+    // the median is binomial: 0.5 ± 5·sqrt(0.25/N) = ± 0.0079.
+    let (_, _, hi, all) = draws(&s.backoff, 0, N, 40);
+    assert!(hi as f64 <= f(1.0) / 1.4 * base + 1.0);
+    let median = f(0.5) / 1.4 * base;
+    let below = all.iter().filter(|&&d| (d as f64) < median).count() as f64 / N as f64;
+    assert!(
+        (below - 0.5).abs() < 5.0 * (0.25 / N as f64).sqrt(),
+        "{below}"
+    );
+    // Delays are positive and telescope: retries 0..=3 sum to f(3 + U)/1.4
+    // · base, between f(3) and f(4) over 1.4, times base.
+    let mut rng = Pcg64::seed_from_u64(41);
+    for _ in 0..10_000 {
+        let mut st = s.backoff.initial_state();
+        let d: Vec<u64> = (0..4)
+            .map(|n| s.backoff.delay(n, &mut st, &mut rng))
+            .collect();
+        assert!(d.iter().all(|&x| x > 0), "{d:?}");
+        let total = d.iter().sum::<u64>() as f64;
+        assert!(
+            total >= f(3.0) / 1.4 * base - 4.0 && total <= f(4.0) / 1.4 * base + 4.0,
+            "{total}"
+        );
+    }
+}
+
+#[test]
+fn retry_after_and_failure_settings() {
+    let mut rng = Pcg64::seed_from_u64(7);
+    let ra = |secs: u64| Failure::RateLimited {
+        retry_after: Some(secs * S),
+    };
+    let decide = |s: &Strategy, f: Failure, rng: &mut Pcg64| {
+        let mut st = s.backoff.initial_state();
+        s.decide(f, 1, 0, 0, &mut st, rng)
+    };
+    let backoff_delay = |d: Decision, max: u64| match d {
+        Decision::Retry { delay } => assert!(delay <= max, "{delay}"),
+        other => panic!("{other:?}"),
+    };
+
+    // openai-python, anthropic: Retry-After honoured if 0 < ra ≤ 60 s, else
+    // the first backoff delay (at most 0.5 s).
+    for name in ["openai-python", "anthropic-sdk-python"] {
+        let s = strategy(name);
+        assert!(s.honor_retry_after);
+        assert_eq!(s.max_retry_after, Some(60 * S));
+        assert_eq!(s.above_max_retry_after, AboveMax::Backoff);
+        assert_eq!(s.retry_on, RetryOn::ALL);
+        assert_eq!((s.timeout, s.deadline), (None, None));
+        assert!(s.guards.is_empty());
+        assert_eq!(
+            decide(&s, ra(60), &mut rng),
+            Decision::Retry { delay: 60 * S }
+        );
+        backoff_delay(decide(&s, ra(61), &mut rng), 500 * MS);
+        backoff_delay(decide(&s, ra(0), &mut rng), 500 * MS);
+    }
+    // openai-python 2.52: up to 120 s, above it the request is not retried.
+    let s = strategy("openai-python-2.52");
+    assert_eq!(s.max_retry_after, Some(120 * S));
+    assert_eq!(s.above_max_retry_after, AboveMax::GiveUp);
+    assert!(s.guards.is_empty());
+    assert_eq!(
+        decide(&s, ra(120), &mut rng),
+        Decision::Retry { delay: 120 * S }
+    );
+    assert_eq!(
+        decide(&s, ra(121), &mut rng),
+        Decision::GiveUp(GiveUp::RetryAfterTooLong)
+    );
+
+    // botocore: Retry-After not read (first delay U · 1 s); the quota
+    // 500 / 5 / 10 / +1; adaptive adds the CUBIC limiter.
+    for name in ["botocore-standard", "botocore-adaptive"] {
+        let s = strategy(name);
+        assert!(!s.honor_retry_after);
+        assert_eq!(s.max_retry_after, None);
+        backoff_delay(decide(&s, ra(30), &mut rng), S);
+        assert_eq!(
+            s.guards.budget,
+            Some(Budget::AwsQuota {
+                capacity: 500,
+                cost: 5,
+                timeout_cost: 10,
+                success_increment: 1
+            })
+        );
+        assert_eq!(s.guards.breaker, None);
+    }
+    assert_eq!(strategy("botocore-standard").guards.throttle, None);
+    assert_eq!(
+        strategy("botocore-adaptive").guards.throttle,
+        Some(Throttle::AwsAdaptive {
+            beta: 0.7,
+            scale: 0.4,
+            smoothing: 0.8,
+            bucket: 500 * MS,
+            min_rate: 0.5
+        })
+    );
+
+    // polly-v8: every failure retried, Retry-After not read, no guard.
+    let s = strategy("polly-v8");
+    assert!(!s.honor_retry_after && s.guards.is_empty());
+    assert_eq!(s.retry_on, RetryOn::ALL);
+    assert_eq!(
+        decide(&s, ra(30), &mut rng),
+        Decision::Retry { delay: 2 * S }
+    );
+
+    // polly-http-standard: Retry-After honoured without a maximum, but
+    // within the 30 s total; 10 s attempt timeout; breaker 10 % of ≥ 100
+    // in 30 s, open 5 s, one probe, over every attempt.
+    let s = strategy("polly-http-standard");
+    assert!(s.honor_retry_after);
+    assert_eq!(s.max_retry_after, None);
+    assert_eq!(s.timeout, Some(10 * S));
+    assert_eq!(s.deadline, Some(30 * S));
+    assert_eq!(
+        decide(&s, ra(29), &mut rng),
+        Decision::Retry { delay: 29 * S }
+    );
+    assert_eq!(
+        decide(&s, ra(30), &mut rng),
+        Decision::GiveUp(GiveUp::Deadline)
+    );
+    assert_eq!(
+        s.guards.breaker,
+        Some(Breaker {
+            failure_ratio: 0.1,
+            window: 30 * S,
+            min_volume: 100,
+            open_for: 5 * S,
+            probes: 1,
+            scope: BreakerScope::All
+        })
+    );
+    assert_eq!((&s.guards.budget, &s.guards.throttle), (&None, &None));
+
+    // grpc-example: only 429 and 503 (UNAVAILABLE) are retried; throttling
+    // max_tokens 10, token_ratio 0.1.
+    let s = strategy("grpc-example");
+    assert!(matches!(
+        decide(&s, ra(1), &mut rng),
+        Decision::Retry { .. }
+    ));
+    assert!(matches!(
+        decide(&s, Failure::ServerError { status: 503 }, &mut rng),
+        Decision::Retry { .. }
+    ));
+    for f in [
+        Failure::ServerError { status: 500 },
+        Failure::ServerError { status: 529 },
+        Failure::Timeout,
+    ] {
+        assert_eq!(
+            decide(&s, f, &mut rng),
+            Decision::GiveUp(GiveUp::NotRetryable),
+            "{f:?}"
+        );
+    }
+    assert_eq!(
+        s.guards.budget,
+        Some(Budget::Grpc {
+            max_tokens: 10 * MICRO,
+            token_ratio: 100_000
+        })
+    );
+    assert_eq!((&s.guards.breaker, &s.guards.throttle), (&None, &None));
+
+    // tenacity-cookbook and backon: every failure, Retry-After not read,
+    // no guard.
+    for name in ["tenacity-cookbook", "backon"] {
+        let s = strategy(name);
+        assert_eq!(s.retry_on, RetryOn::ALL);
+        assert!(!s.honor_retry_after && s.guards.is_empty());
+        assert_eq!(decide(&s, ra(30), &mut rng), Decision::Retry { delay: S });
+    }
+}
