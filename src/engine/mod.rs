@@ -137,8 +137,9 @@ struct Request {
     live: bool,
     at_server: AtServer,
     backoff: BackoffState,
-    /// What the last retry took from the AWS retry quota (0: none).
-    quota_cost: u32,
+    /// What the last retry took from the AWS retry quota (None: no retry
+    /// was made).
+    quota_cost: Option<u32>,
     /// The current attempt's timeout: when it fires and its reserved queue
     /// sequence number (unused without timeouts).
     timer: (SimTime, u64),
@@ -533,7 +534,7 @@ impl<'a> World<'a> {
             live: true,
             at_server: AtServer::Nowhere,
             backoff: self.strategy.backoff.initial_state(),
-            quota_cost: 0,
+            quota_cost: None,
             timer: (0, 0),
             serial,
             in_transit: 0,
@@ -596,7 +597,7 @@ impl<'a> World<'a> {
         g.on_outcome(&self.strategy.guards, client, now, outcome);
         if failure.is_none() {
             let cost = self.requests[req as usize].quota_cost;
-            g.on_request_success(&self.strategy.guards, client, i64::from(cost));
+            g.on_request_success(&self.strategy.guards, client, cost.map(i64::from));
         }
     }
 
@@ -944,7 +945,7 @@ impl<'a> World<'a> {
         if let (Decision::Retry { .. }, Some(g)) = (decision, &mut self.guards) {
             let timeout = failure == Failure::Timeout;
             match g.allow_retry(&self.strategy.guards, r.client as usize, now, timeout) {
-                Ok(cost) => r.quota_cost = cost as u32,
+                Ok(cost) => r.quota_cost = Some(cost as u32),
                 Err(why) => {
                     self.m.retries_denied += 1;
                     decision = Decision::GiveUp(match why {

@@ -700,8 +700,8 @@ impl GuardState {
     }
 
     /// A request of `client` succeeded; `retry_cost` is what its last
-    /// retry took from the AWS quota (0: it made no retry, or took none).
-    pub fn on_request_success(&mut self, g: &Guards, client: usize, retry_cost: i64) {
+    /// retry took from the AWS quota (None: it made no retry).
+    pub fn on_request_success(&mut self, g: &Guards, client: usize, retry_cost: Option<i64>) {
         if let (
             Some(Budget::AwsQuota {
                 capacity,
@@ -711,11 +711,7 @@ impl GuardState {
             Some(BudgetState::Tokens(t)),
         ) = (&g.budget, self.budget.get_mut(client))
         {
-            let back = if retry_cost > 0 {
-                retry_cost
-            } else {
-                *success_increment
-            };
+            let back = retry_cost.unwrap_or(*success_increment);
             *t = (*t + back).min(*capacity);
         }
     }

@@ -122,11 +122,11 @@ fn aws_quota_drains_by_cost_and_refunds_on_success() {
     st.on_outcome(&g, 0, 0, OK);
     assert_eq!(st.budget_tokens(0), Some(0));
     // A request whose last retry took 5 succeeds: 5 back.
-    st.on_request_success(&g, 0, 5);
+    st.on_request_success(&g, 0, Some(5));
     assert_eq!(st.budget_tokens(0), Some(5));
     // Two first-try successes: +1 each → 7.
-    st.on_request_success(&g, 0, 0);
-    st.on_request_success(&g, 0, 0);
+    st.on_request_success(&g, 0, None);
+    st.on_request_success(&g, 0, None);
     assert_eq!(st.budget_tokens(0), Some(7));
     // A retry after a timeout needs 10 > 7: denied, 7 left.
     assert_eq!(st.allow_retry(&g, 0, 0, true), Err(Denied::Budget));
@@ -141,9 +141,9 @@ fn aws_quota_timeouts_cost_ten_and_refunds_stop_at_capacity() {
     let g = budget(AWS);
     let mut st = GuardState::new(&g, 2);
     // Full: a first-try success (+1) and a refund (+5) both stay at 500.
-    st.on_request_success(&g, 0, 0);
+    st.on_request_success(&g, 0, None);
     assert_eq!(st.budget_tokens(0), Some(500));
-    st.on_request_success(&g, 0, 5);
+    st.on_request_success(&g, 0, Some(5));
     assert_eq!(st.budget_tokens(0), Some(500));
     // 50 timeout retries at 10 each drain 500; the 51st is denied.
     for _ in 0..50 {
@@ -152,12 +152,12 @@ fn aws_quota_timeouts_cost_ten_and_refunds_stop_at_capacity() {
     assert_eq!(st.budget_tokens(0), Some(0));
     assert_eq!(st.allow_retry(&g, 0, 0, true), Err(Denied::Budget));
     // A refund gives back what the last retry took: 10.
-    st.on_request_success(&g, 0, 10);
+    st.on_request_success(&g, 0, Some(10));
     assert_eq!(st.budget_tokens(0), Some(10));
     // 490 + 10 = 500, then capped: 495 + 10 → 500, not 505.
     let mut other = GuardState::new(&g, 2);
     assert_eq!(other.allow_retry(&g, 1, 0, false), Ok(5));
-    other.on_request_success(&g, 1, 10);
+    other.on_request_success(&g, 1, Some(10));
     assert_eq!(other.budget_tokens(1), Some(500));
     // Clients are independent: client 1 of `st` is still full.
     assert_eq!(st.budget_tokens(1), Some(500));
@@ -264,7 +264,7 @@ fn client_bucket_deposits_on_first_tries_only() {
     // Outcomes do not move it.
     st.on_outcome(&g, 0, 0, OK);
     st.on_outcome(&g, 0, 0, FAIL);
-    st.on_request_success(&g, 0, 0);
+    st.on_request_success(&g, 0, None);
     assert_eq!(st.budget_tokens(0), Some(0));
     // 60 first tries: 6, capped at 5.
     for _ in 0..60 {
@@ -993,4 +993,25 @@ fn aws_adaptive_rate_never_drops_below_min_rate() {
     }
     assert_eq!(lowest, 0.5);
     assert_eq!(st.cubic(0).unwrap().rate(), 0.5);
+}
+
+#[test]
+fn aws_quota_refunds_a_free_retry_nothing_not_the_no_retry_increment() {
+    // cost 0: a retry takes 0 tokens; its request's success gives back that
+    // 0 (botocore releases the last acquired amount whenever a retry was
+    // made), not the +1 of a request that made no retry.
+    let g = budget(Budget::AwsQuota {
+        capacity: 500,
+        cost: 0,
+        timeout_cost: 10,
+        success_increment: 1,
+    });
+    let mut st = GuardState::new(&g, 1);
+    assert_eq!(st.allow_retry(&g, 0, 0, true), Ok(10));
+    assert_eq!(st.allow_retry(&g, 0, 0, false), Ok(0));
+    assert_eq!(st.budget_tokens(0), Some(490));
+    st.on_request_success(&g, 0, Some(0));
+    assert_eq!(st.budget_tokens(0), Some(490));
+    st.on_request_success(&g, 0, None);
+    assert_eq!(st.budget_tokens(0), Some(491));
 }

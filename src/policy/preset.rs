@@ -34,10 +34,10 @@ pub struct Preset {
 pub const PRESETS: [Preset; 10] = [
     Preset {
         name: "openai-python",
-        library: "openai-python 1.x to 2.51 (loop-based client)",
+        library: "openai-python up to 2.51, with the loop-based client (2.x and late 1.x)",
         source: "openai/openai-python: src/openai/_base_client.py, src/openai/_constants.py",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
-        notes: "retries 408, 409, 429, >= 500 and timeouts; its own default timeout is 600s",
+        notes: "retries 408, 409, 429, >= 500 and timeouts; its own default timeout is 600s; early 1.x releases (recursive client) waited 1s, 2s instead",
     },
     Preset {
         name: "openai-python-2.52",
@@ -48,37 +48,37 @@ pub const PRESETS: [Preset; 10] = [
     },
     Preset {
         name: "anthropic-sdk-python",
-        library: "anthropic-sdk-python 0.x (the same generated client code as openai-python <= 2.51)",
+        library: "anthropic-sdk-python 0.x with the loop-based client (the same generated code as openai-python <= 2.51)",
         source: "anthropics/anthropic-sdk-python: src/anthropic/_base_client.py, src/anthropic/_constants.py",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
-        notes: "retries 408, 409, 424, 429, >= 500 (so 529) and timeouts",
+        notes: "retries 408, 409, 424, 429, >= 500 (so 529) and timeouts; older releases with the recursive client waited 1s, 2s (which release switched is not confirmed)",
     },
     Preset {
         name: "botocore-standard",
         library: "botocore 1.x, retry_mode = \"standard\"",
         source: "boto/botocore: botocore/retries/standard.py, botocore/retries/quota.py",
         summary: "3 attempts; U * min(2^n, 20) s; retry quota 500, cost 5 (10 after a timeout), refund on success",
-        notes: "a 429 is taken to carry a throttling error code; Retry-After is not read; the SDK's default mode is \"legacy\"",
+        notes: "retries 500, 502, 503, 504 (not 529), timeouts, and throttling error codes, which a 429 is taken to carry; Retry-After is not read; the SDK's default mode is \"legacy\"",
     },
     Preset {
         name: "botocore-adaptive",
         library: "botocore 1.x, retry_mode = \"adaptive\"",
         source: "boto/botocore: botocore/retries/adaptive.py, bucket.py, throttling.py, standard.py",
         summary: "botocore-standard plus the CUBIC client rate limiter, switched on by the first 429",
-        notes: "a waiting send takes its token at once and waits at the rate of that moment",
+        notes: "retries as botocore-standard; a waiting send takes its token at once and waits at the rate of that moment",
     },
     Preset {
         name: "polly-v8",
         library: "Polly 8.x (Polly.Core) RetryStrategyOptions defaults",
         source: "App-vNext/Polly: src/Polly.Core/Retry/RetryConstants.cs, RetryStrategyOptions.TResult.cs",
         summary: "4 attempts; constant 2s, no jitter; Retry-After not read",
-        notes: "ShouldHandle: every failure",
+        notes: "its default ShouldHandle retries every exception: 429, 5xx and timeouts are taken to be thrown (e.g. by EnsureSuccessStatusCode)",
     },
     Preset {
         name: "polly-http-standard",
         library: "Microsoft.Extensions.Http.Resilience 8.x/9.x, AddStandardResilienceHandler",
         source: "dotnet/extensions: src/Libraries/Microsoft.Extensions.Http.Resilience/Polly/HttpRetryStrategyOptions.cs, HttpStandardResilienceOptions.cs",
-        summary: "4 attempts; Polly decorrelated jitter v2, median 2s * 2^n; Retry-After honoured; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, open 5s",
+        summary: "4 attempts; Polly decorrelated jitter v2 with base 2s (first delay's median about 1.8s); Retry-After honoured; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, open 5s",
         notes: "a request the open breaker rejects is not retried (BrokenCircuitException is not transient)",
     },
     Preset {
@@ -190,6 +190,9 @@ impl Preset {
                     min: 0,
                 };
                 s.max_attempts = 3;
+                // _TRANSIENT_STATUS_CODES 500, 502, 503, 504, throttling
+                // error codes, and connection errors and timeouts.
+                s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
                 s.guards.budget = Some(AWS_QUOTA);
                 if self.name == "botocore-adaptive" {
                     s.guards.throttle = Some(AWS_ADAPTIVE);

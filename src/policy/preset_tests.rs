@@ -300,6 +300,14 @@ fn retry_after_and_failure_settings() {
             })
         );
         assert_eq!(s.guards.breaker, None);
+        // Transient statuses 500, 502, 503, 504, throttling and timeouts;
+        // an overloaded 529 is not retried.
+        assert!(s.retry_on.rate_limited && s.retry_on.timeout);
+        assert!(s.retry_on.http_500 && s.retry_on.http_503 && !s.retry_on.http_529);
+        assert_eq!(
+            decide(&s, Failure::ServerError { status: 529 }, &mut rng),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
     }
     assert_eq!(strategy("botocore-standard").guards.throttle, None);
     assert_eq!(

@@ -55,6 +55,10 @@ pub const SUMMARY_COLUMNS: [&str; 42] = [
     "local_rejections",
 ];
 
+/// The `summary.csv` columns added after its first release, which `plot`
+/// does without when reading older reports: the last six.
+pub const SUMMARY_ADDED_LATER: &[&str] = SUMMARY_COLUMNS.split_at(36).1;
+
 /// The `models.csv` header: per strategy and model (the main model first),
 /// that model's share of the attempts, outcomes, tokens and money.
 pub const MODELS_COLUMNS: [&str; 15] = [

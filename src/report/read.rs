@@ -5,7 +5,8 @@
 //! exactly the same charts.
 
 use super::csv::{
-    ATTEMPTS_COLUMNS, MODELS_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, TTS_CDF_COLUMNS,
+    ATTEMPTS_COLUMNS, MODELS_COLUMNS, SUMMARY_ADDED_LATER, SUMMARY_COLUMNS, TIMESERIES_COLUMNS,
+    TTS_CDF_COLUMNS,
 };
 use crate::Error;
 use crate::experiment::{ExperimentResult, StrategyResult};
@@ -268,9 +269,9 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         ],
         attempts_distribution: Vec::new(),
         models: Vec::new(),
-        retries_denied: n("retries_denied")?,
-        breaker_open_s: n("breaker_open_s")?,
-        local_rejections: n("local_rejections")?,
+        retries_denied: row.guard_count("retries_denied")?,
+        breaker_open_s: row.guard_count("breaker_open_s")?,
+        local_rejections: row.guard_count("local_rejections")?,
     })
 }
 
@@ -306,6 +307,8 @@ impl Table {
         for c in columns {
             match header.iter().position(|h| h == *c) {
                 Some(i) => at.push((*c, i)),
+                // Reports of earlier versions lack the columns added since.
+                None if SUMMARY_ADDED_LATER.contains(c) => {}
                 None => return Err(bad(1, format!("the header has no column `{c}`"))),
             }
         }
@@ -330,6 +333,17 @@ impl Table {
 }
 
 impl Row {
+    /// A guard count: 0 in a report written before guards existed.
+    /// (A report without the confidence half-widths reads them as not
+    /// known.)
+    fn guard_count(&self, column: &str) -> Result<f64, Error> {
+        if self.cells.contains_key(column) {
+            self.required(column)
+        } else {
+            Ok(0.0)
+        }
+    }
+
     fn text(&self, column: &str) -> &str {
         self.cells.get(column).map_or("", String::as_str)
     }

@@ -1099,7 +1099,13 @@ impl Cx<'_> {
         }
         let mut above_max_retry_after = match &s.above_max_retry_after {
             Some(a) => {
-                if max_retry_after.is_none() {
+                if !honor_retry_after {
+                    self.problem(
+                        a,
+                        &key("above_max_retry_after"),
+                        "has no effect unless honor_retry_after = true",
+                    );
+                } else if max_retry_after.is_none() {
                     self.problem(
                         a,
                         &key("above_max_retry_after"),
@@ -1240,6 +1246,22 @@ impl Cx<'_> {
         default
     }
 
+    /// Tokens are held in millionths: a positive amount must be at least one.
+    fn at_least_a_millionth(&mut self, v: &Option<Spanned<f64>>, key: &str) {
+        if let Some(v) = v {
+            let x = *v.get_ref();
+            if x > 0.0 && micros(x) == 0 {
+                self.problem(
+                    v,
+                    key,
+                    format!(
+                        "must be at least 0.000001 (tokens are counted in millionths), not {x}"
+                    ),
+                );
+            }
+        }
+    }
+
     fn opt_positive_duration(
         &mut self,
         v: &Option<Spanned<String>>,
@@ -1302,6 +1324,8 @@ impl Cx<'_> {
             "grpc" => {
                 let max = self.number(&r.max_tokens, &k("max_tokens"), (0.0, true), 1e6, 10.0);
                 let ratio = self.number(&r.token_ratio, &k("token_ratio"), (0.0, true), 1e6, 0.1);
+                self.at_least_a_millionth(&r.max_tokens, &k("max_tokens"));
+                self.at_least_a_millionth(&r.token_ratio, &k("token_ratio"));
                 let budget = Budget::Grpc {
                     max_tokens: micros(max),
                     token_ratio: micros(ratio),
@@ -1323,6 +1347,8 @@ impl Cx<'_> {
                 let size = self.number(&r.size, &k("size"), (0.0, true), 1e9, 5.0);
                 let deposit = self.number(&r.deposit, &k("deposit"), (0.0, false), 1e9, 0.1);
                 let cost = self.number(&r.cost, &k("cost"), (0.0, true), 1e9, 1.0);
+                self.at_least_a_millionth(&r.size, &k("size"));
+                self.at_least_a_millionth(&r.cost, &k("cost"));
                 let initial = self.number(&r.initial, &k("initial"), (0.0, false), size, size);
                 let budget = Budget::ClientBucket {
                     size: micros(size),

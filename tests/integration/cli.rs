@@ -1,7 +1,7 @@
 //! The command-line contract (docs/interface.md): exit codes, error messages
 //! with file, line and key, nothing written on bad input, `list`, `--json`.
 
-use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, scenario_files};
+use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, herd_report, load, scenario_files};
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -610,4 +610,28 @@ fn a_confidence_half_width_above_one_is_reported() {
         .arg("--quiet")
         .assert()
         .code(0);
+}
+
+/// `plot` redraws a report written before the confidence and guard columns
+/// of summary.csv existed: they read as unknown and 0.
+#[test]
+fn plot_reads_reports_without_the_columns_added_later() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = herd_report(tmp.path());
+    let chart = std::fs::read(dir.join("success_rate.png")).expect("chart");
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).expect("summary");
+    let later = backsim::report::csv::SUMMARY_ADDED_LATER;
+    let lines: Vec<Vec<&str>> = summary.lines().map(|l| l.split(',').collect()).collect();
+    let keep: Vec<usize> = (0..lines[0].len())
+        .filter(|&i| !later.contains(&lines[0][i]))
+        .collect();
+    assert_eq!(keep.len(), lines[0].len() - later.len());
+    let old: String = lines
+        .iter()
+        .map(|l| keep.iter().map(|&i| l[i]).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    std::fs::write(dir.join("summary.csv"), old).expect("write");
+    std::fs::remove_file(dir.join("success_rate.png")).expect("remove");
+    backsim().arg("plot").arg(&dir).assert().success();
+    assert!(std::fs::read(dir.join("success_rate.png")).expect("redrawn") == chart);
 }

@@ -1,7 +1,7 @@
 //! Results the model fixes exactly (docs/model.md §6): the simulator must
 //! reproduce them to the last digit, not approximately.
 
-use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, load, parse};
+use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, herd_report, load, parse};
 use backsim::engine::simulate;
 use backsim::random::RunSeeds;
 
@@ -138,12 +138,7 @@ fn thundering_herd_linear_waves_in_the_time_series() {
 #[test]
 fn thundering_herd_cli_summary_csv() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    backsim()
-        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
-        .arg(tmp.path())
-        .assert()
-        .success();
-    let dir = tmp.path().join("thundering-herd");
+    let dir = herd_report(tmp.path());
     let summary = Csv::read(&dir.join("summary.csv"));
     let contract = interface_columns("has at least these columns, in this order");
     assert_eq!(contract.len(), 22);

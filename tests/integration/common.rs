@@ -48,6 +48,16 @@ pub fn backsim() -> assert_cmd::Command {
     cmd
 }
 
+/// Runs the thundering-herd scenario quietly into `out`; its report folder.
+pub fn herd_report(out: &Path) -> PathBuf {
+    backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    out.join("thundering-herd")
+}
+
 /// A parsed CSV file: header and rows of text cells.
 #[derive(Debug)]
 pub struct Csv {

@@ -435,6 +435,25 @@ fn bad_presets_and_guards_are_errors_naming_the_key() {
     );
     let e = parse_err("[[strategy]]\nbackoff = { kind = \"none\" }\n");
     assert!(e.contains("strategy[0].name: missing"), "{e}");
+    // Tokens are held in millionths: a positive amount below one is refused
+    // rather than run as 0.
+    let e = parse_err(
+        "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\nbudget = { kind = \"grpc\", token_ratio = 0.0000001 }\n",
+    );
+    assert!(
+        e.contains("strategy[0].budget.token_ratio: must be at least 0.000001"),
+        "{e}"
+    );
+    // Turning Retry-After off over a preset makes its handling keys moot.
+    let e = parse_err(
+        "[[strategy]]\npreset = \"openai-python-2.52\"\nhonor_retry_after = false\nabove_max_retry_after = \"give_up\"\n",
+    );
+    assert!(
+        e.contains(
+            "strategy[0].above_max_retry_after: has no effect unless honor_retry_after = true"
+        ),
+        "{e}"
+    );
     // One problem each, in file order, on the line that has it.
     let e = parse_err(
         "[[strategy]]\npreset = \"nope\"\n[[strategy]]\nname = \"b\"\nbackoff = { kind = \"none\" }\nbreaker = { scope = \"some\" }\n",
