@@ -29,7 +29,7 @@ pub mod queue;
 
 use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics};
 use crate::model::limiter::{Admission, Cost, Limit, Limiter};
-use crate::model::server::{Arrival, Server};
+use crate::model::server::{Arrival, Queued, Server};
 use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
@@ -79,6 +79,10 @@ enum Event {
     Retry { req: u32 },
     /// The adaptive rate limiter's wait is over: send the attempt.
     Send { req: u32 },
+    /// A capacity cut of a model's server starts or ends.
+    Capacity { model: u8 },
+    /// An optimistic-concurrency write reaches the store.
+    OccWrite { req: u32, attempt: u32, model: u8 },
 }
 
 /// An answer from the provider.
@@ -96,6 +100,8 @@ enum Reply {
     ServerError {
         status: u16,
     },
+    /// 409: the version changed since the attempt read it.
+    Conflict,
 }
 
 /// Where the current attempt of a request is at the server. Kept only for
@@ -137,6 +143,9 @@ struct Request {
     live: bool,
     at_server: AtServer,
     backoff: BackoffState,
+    /// The version the current attempt read (optimistic-concurrency
+    /// servers).
+    seen: u64,
     /// What the last retry took from the AWS retry quota (None: no retry
     /// was made).
     quota_cost: Option<u32>,
@@ -165,6 +174,8 @@ struct Endpoint<'a> {
     /// 529 on arrival, so that each status has its configured probability
     /// per admitted attempt.
     p500_when_served: f64,
+    /// The row's version (optimistic-concurrency servers).
+    version: u64,
 }
 
 /// The world of one run.
@@ -228,6 +239,7 @@ impl<'a> World<'a> {
                     let e = config.errors;
                     e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE)
                 },
+                version: 0,
             })
             .collect();
         let clients = scenario.workload.clients as usize;
@@ -262,6 +274,14 @@ impl<'a> World<'a> {
 
     fn run(&mut self) {
         self.schedule_workload();
+        for (e, endpoint) in self.endpoints.iter().enumerate() {
+            for w in &endpoint.config.capacity_cuts {
+                let model = e as u8;
+                self.queue.push(w.start, Event::Capacity { model });
+                let end = w.start.saturating_add(w.duration);
+                self.queue.push(end, Event::Capacity { model });
+            }
+        }
         let horizon = self.scenario.horizon;
         let mut end = 0;
         while let Some((now, event)) = self.queue.pop() {
@@ -277,6 +297,9 @@ impl<'a> World<'a> {
         if let Some(g) = &self.guards {
             let clients = u128::from(self.scenario.workload.clients.max(1));
             self.m.breaker_open_ns = g.breaker_open_ns(end) / clients;
+        }
+        if let Some(r) = &self.scenario.report.recovery {
+            self.m.recovered = Some(r.recovered(self.m.recovery_successes));
         }
         let main = self.endpoints[0].limiter.requests().cloned();
         self.m.finish(main.as_ref());
@@ -414,6 +437,15 @@ impl<'a> World<'a> {
                 self.m.touch(now);
                 self.try_send(now, req);
             }
+            Event::OccWrite {
+                req,
+                attempt,
+                model,
+            } => self.occ_write(now, req, attempt, model),
+            Event::Capacity { model } => {
+                self.m.touch(now);
+                self.capacity_changed(now, model);
+            }
             Event::Send { req } => {
                 self.m.touch(now);
                 let r = &self.requests[req as usize];
@@ -534,6 +566,7 @@ impl<'a> World<'a> {
             live: true,
             at_server: AtServer::Nowhere,
             backoff: self.strategy.backoff.initial_state(),
+            seen: 0,
             quota_cost: None,
             timer: (0, 0),
             serial,
@@ -716,6 +749,10 @@ impl<'a> World<'a> {
             return;
         }
         let config = self.endpoints[e].config;
+        if config.occ {
+            self.occ_read(now, req, attempt, model);
+            return;
+        }
         let outage = config.outages.iter().find(|o| o.covers(now));
         // A partial outage fails only its share of the attempts.
         let outage =
@@ -741,8 +778,11 @@ impl<'a> World<'a> {
                 return;
             }
         }
-        match self.endpoints[e].server.arrive(req, attempt) {
-            Arrival::Serve => self.start_service(now, req, attempt, model),
+        match self.endpoints[e].server.arrive(req, attempt, now) {
+            Arrival::Serve => {
+                self.m.queue_wait(0);
+                self.start_service(now, req, attempt, model)
+            }
             Arrival::Queued => {
                 if config.cancel_on_disconnect {
                     self.requests[req as usize].at_server = AtServer::Queued { attempt };
@@ -753,6 +793,43 @@ impl<'a> World<'a> {
                 self.answer(now, req, attempt, model, Reply::ServerError { status: 503 });
             }
         }
+    }
+
+    /// An optimistic-concurrency attempt reads the row's version; its
+    /// conditional write reaches the store two hops later (the answer
+    /// back, the write out).
+    fn occ_read(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        self.requests[req as usize].seen = self.endpoints[usize::from(model)].version;
+        let back = self.hop();
+        let out = self.hop();
+        let at = now.saturating_add(back).saturating_add(out);
+        self.queue.push(
+            at,
+            Event::OccWrite {
+                req,
+                attempt,
+                model,
+            },
+        );
+    }
+
+    /// The conditional write: it succeeds, and bumps the version, only if
+    /// the version is still the one the attempt read; otherwise 409.
+    fn occ_write(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        self.m.touch(now);
+        if !self.is_current(req, attempt) {
+            // The client gave up on the attempt before writing.
+            self.attempt_landed(req);
+            return;
+        }
+        let e = usize::from(model);
+        let reply = if self.endpoints[e].version == self.requests[req as usize].seen {
+            self.endpoints[e].version += 1;
+            Reply::Success { wasted: false }
+        } else {
+            Reply::Conflict
+        };
+        self.answer(now, req, attempt, model, reply);
     }
 
     fn start_service(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
@@ -838,16 +915,39 @@ impl<'a> World<'a> {
     /// A slot of `model`'s server is free: the next live attempt in its
     /// queue takes it.
     fn next_in_line(&mut self, now: SimTime, model: u8) {
+        let next = self.endpoints[usize::from(model)].server.finish();
+        self.serve_queued(now, model, next);
+    }
+
+    /// `next`, a queued attempt that has taken a slot, starts service; an
+    /// abandoned one hands the slot on to the next. False if the slot
+    /// found no live attempt.
+    fn serve_queued(&mut self, now: SimTime, model: u8, mut next: Option<Queued>) -> bool {
         let e = usize::from(model);
-        let mut next = self.endpoints[e].server.finish();
-        while let Some((req, attempt)) = next {
+        while let Some((req, attempt, since)) = next {
             if self.endpoints[e].config.cancel_on_disconnect && !self.is_current(req, attempt) {
                 self.attempt_landed(req);
                 next = self.endpoints[e].server.skip_abandoned();
                 continue;
             }
+            self.m.queue_wait(now - since);
             self.start_service(now, req, attempt, model);
-            return;
+            return true;
+        }
+        false
+    }
+
+    /// A capacity cut of `model`'s server starts or ends: its slots change,
+    /// and free slots take queued attempts at once.
+    fn capacity_changed(&mut self, now: SimTime, model: u8) {
+        let e = usize::from(model);
+        let slots = self.endpoints[e].config.slots_at(now);
+        self.endpoints[e].server.set_slots(slots);
+        loop {
+            let next = self.endpoints[e].server.fill();
+            if next.is_none() || !self.serve_queued(now, model, next) {
+                break;
+            }
         }
     }
 
@@ -907,6 +1007,12 @@ impl<'a> World<'a> {
                 let r = &mut self.requests[req as usize];
                 let (created, attempts) = (r.created, r.attempts);
                 self.m.request_succeeded(now - created, attempts);
+                if let Some(r) = &self.scenario.report.recovery {
+                    let (from, to) = r.span();
+                    if (from..to).contains(&now) {
+                        self.m.recovery_successes += 1;
+                    }
+                }
                 self.request_closed(now, req, RequestOutcome::Succeeded);
             }
             Reply::RateLimited { limit, retry_after } => {
@@ -915,6 +1021,11 @@ impl<'a> World<'a> {
                 let failure = Failure::RateLimited { retry_after };
                 self.observe(now, req, Some(failure));
                 self.failed(now, req, Failure::RateLimited { retry_after });
+            }
+            Reply::Conflict => {
+                self.m.attempt_resolved(AttemptOutcome::Conflict, e);
+                self.observe(now, req, Some(Failure::Conflict));
+                self.failed(now, req, Failure::Conflict);
             }
             Reply::ServerError { status } => {
                 self.m
@@ -1026,7 +1137,12 @@ mod tests {
     fn check_conservation(m: &RunMetrics) {
         assert_eq!(
             m.attempts,
-            m.succeeded + m.rejected_429 + m.errors_5xx + m.timeouts + m.open_attempts
+            m.succeeded
+                + m.rejected_429
+                + m.errors_5xx
+                + m.timeouts
+                + m.conflicts
+                + m.open_attempts
         );
         assert_eq!(m.requests, m.succeeded + m.gave_up + m.unfinished);
     }
@@ -1142,6 +1258,82 @@ mod tests {
         assert_eq!((m.succeeded, m.errors_5xx, m.gave_up), (2, 1, 1));
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [S, 2 * S]);
+    }
+
+    #[test]
+    fn occ_writes_that_lose_the_race_get_409_and_start_again() {
+        // Two clients, every hop 10 ms, no backoff. Both read version 0
+        // (at 10 ms) and write at 30 ms: the first write wins (version 1),
+        // the second gets a 409 (back at 40 ms), reads again at 50 ms and
+        // writes at 70 ms, answered at 80 ms.
+        let m = run(r#"
+            [workload]
+            clients = 2
+            [network]
+            one_way = "10ms"
+            [server]
+            kind = "occ"
+            [[strategy]]
+            name = "none"
+            backoff = { kind = "none" }
+        "#);
+        check_conservation(&m);
+        assert_eq!((m.succeeded, m.attempts, m.conflicts), (2, 3, 1));
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
+        assert_eq!(tts, [40 * S / 1000, 80 * S / 1000]);
+    }
+
+    #[test]
+    fn a_capacity_cut_takes_slots_away_until_it_ends() {
+        // 2 slots, 1 s services, 4 clients at t = 0: two served at once,
+        // two queued. From 0.5 s to 2.5 s only 1 slot: at 1 s the first
+        // service to end gives its slot up, the second passes it to client
+        // 3 (1–2 s), then client 4 (2–3 s). Times to success 1, 1, 2, 3 s
+        // (without the cut 1, 1, 2, 2 s); queue waits 0, 0, 1, 2 s.
+        let m = run(r#"
+            [workload]
+            clients = 4
+            [server]
+            concurrency = 2
+            latency = "1s"
+            [[server.capacity_cuts]]
+            start = "500ms"
+            duration = "2s"
+            cut = 0.5
+            [[strategy]]
+            name = "once"
+            backoff = { kind = "none" }
+            max_attempts = 1
+        "#);
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
+        assert_eq!(tts, [S, S, 2 * S, 3 * S]);
+        assert_eq!((m.served, m.queue_wait_ns), (4, u128::from(3 * S)));
+    }
+
+    #[test]
+    fn restored_slots_take_queued_attempts_at_once() {
+        // All slots gone from 0 to 2 s: the 3 attempts sent at t = 0 reach
+        // the server (after a zero hop, queued after the cut's start) with
+        // no slot free and wait; the 3 restored slots serve them at 2 s:
+        // successes at 3 s, each having waited 2 s.
+        let m = run(r#"
+            [workload]
+            clients = 3
+            [server]
+            concurrency = 3
+            latency = "1s"
+            [[server.capacity_cuts]]
+            start = "0s"
+            duration = "2s"
+            cut = 1.0
+            [[strategy]]
+            name = "once"
+            backoff = { kind = "none" }
+            max_attempts = 1
+        "#);
+        let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
+        assert_eq!(tts, [3 * S, 3 * S, 3 * S]);
+        assert_eq!(m.queue_wait_ns, u128::from(6 * S));
     }
 
     #[test]
@@ -1626,13 +1818,7 @@ mod tests {
 
     #[test]
     fn records_add_up_to_the_run_and_change_nothing_else() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
+        let files = crate::scenario::shipped_paths();
         assert!(files.len() >= 5);
         for path in files {
             let s = crate::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));

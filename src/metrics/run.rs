@@ -135,6 +135,16 @@ pub struct RunMetrics {
     pub peak_attempts: u64,
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
+    /// Attempts answered 409 by an optimistic-concurrency server.
+    pub conflicts: u64,
+    /// Successful answers received in the recovery window, and whether
+    /// they make a recovery (None: no `[report.recovery]`).
+    pub recovery_successes: u64,
+    pub recovered: Option<bool>,
+    /// Attempts that started service, and the time they waited in the
+    /// server's queue in total (0 for those served at once).
+    pub served: u64,
+    pub queue_wait_ns: u128,
     /// Retries the strategy wanted that a retry budget or a breaker denied
     /// (each ends its request).
     pub retries_denied: u64,
@@ -192,6 +202,11 @@ impl RunMetrics {
             wasted_output_tokens: 0,
             peak_attempts: 0,
             last_activity: 0,
+            conflicts: 0,
+            recovery_successes: 0,
+            recovered: None,
+            served: 0,
+            queue_wait_ns: 0,
             retries_denied: 0,
             local_rejections: 0,
             breaker_open_ns: 0,
@@ -214,6 +229,12 @@ impl RunMetrics {
     /// Something happened at `now`.
     pub fn touch(&mut self, now: SimTime) {
         self.last_activity = self.last_activity.max(now);
+    }
+
+    /// An attempt starts service after waiting `wait` in the queue.
+    pub fn queue_wait(&mut self, wait: SimDuration) {
+        self.served += 1;
+        self.queue_wait_ns += u128::from(wait);
     }
 
     /// A client sent an attempt to `model`.
@@ -283,6 +304,9 @@ impl RunMetrics {
                     self.errors_by_status[i] += 1;
                 }
             }
+            AttemptOutcome::Conflict => {
+                self.conflicts += 1;
+            }
             AttemptOutcome::Timeout => {
                 m.timeouts += 1;
                 self.timeouts += 1;
@@ -344,6 +368,8 @@ pub enum AttemptOutcome {
     ServerError(u16),
     /// The client's timeout fired first.
     Timeout,
+    /// 409: an optimistic-concurrency write found the version changed.
+    Conflict,
 }
 
 /// How a request ended.

@@ -45,6 +45,10 @@ pub struct RunSummary {
     pub retries_denied: u64,
     pub local_rejections: u64,
     pub breaker_open_ns: u128,
+    pub served: u64,
+    pub queue_wait_ns: u128,
+    pub conflicts: u64,
+    pub recovered: Option<bool>,
 }
 
 /// Time-to-success statistics of one run, in nanoseconds. `mean` and
@@ -105,6 +109,10 @@ impl RunSummary {
             retries_denied: m.retries_denied,
             local_rejections: m.local_rejections,
             breaker_open_ns: m.breaker_open_ns,
+            served: m.served,
+            queue_wait_ns: m.queue_wait_ns,
+            conflicts: m.conflicts,
+            recovered: m.recovered,
         }
     }
 
@@ -189,6 +197,14 @@ pub struct StrategySummary {
     pub breaker_open_s: f64,
     /// Attempts rejected locally by a client-side guard.
     pub local_rejections: f64,
+    /// Mean time an attempt waited in the server's queue before service
+    /// (per replication, then averaged), seconds.
+    pub queue_wait_mean_s: f64,
+    /// 409 answers of an optimistic-concurrency server.
+    pub conflicts: f64,
+    /// Share of the replications that recovered (`[report.recovery]`;
+    /// NaN without it).
+    pub recovered: f64,
 }
 
 /// One model's share of a strategy's results (means per replication).
@@ -341,6 +357,17 @@ impl StrategySummary {
             retries_denied: run_mean(&|r| r.retries_denied as f64),
             breaker_open_s: run_mean(&|r| r.breaker_open_ns as f64 / 1e9),
             local_rejections: run_mean(&|r| r.local_rejections as f64),
+            queue_wait_mean_s: mean(
+                runs.iter()
+                    .filter(|r| r.served > 0)
+                    .map(|r| r.queue_wait_ns as f64 / r.served as f64 / 1e9),
+            ),
+            conflicts: run_mean(&|r| r.conflicts as f64),
+            recovered: mean(
+                runs.iter()
+                    .filter_map(|r| r.recovered)
+                    .map(|ok| f64::from(u8::from(ok))),
+            ),
         }
     }
 }

@@ -26,11 +26,13 @@ pub struct RetryOn {
     pub http_529: bool,
     /// The client's per-attempt timeout.
     pub timeout: bool,
+    /// 409 Conflict: an optimistic-concurrency write lost the race.
+    pub conflict: bool,
 }
 
 impl RetryOn {
     /// Names as written in `retry_on = [...]`; "5xx" means 500, 503 and 529.
-    pub const NAMES: [&'static str; 6] = ["429", "5xx", "500", "503", "529", "timeout"];
+    pub const NAMES: [&'static str; 7] = ["429", "5xx", "500", "503", "529", "timeout", "409"];
 
     /// Every failure: the default of `retry_on`.
     pub const ALL: RetryOn = RetryOn {
@@ -39,6 +41,7 @@ impl RetryOn {
         http_503: true,
         http_529: true,
         timeout: true,
+        conflict: true,
     };
 
     /// No failure.
@@ -48,6 +51,7 @@ impl RetryOn {
         http_503: false,
         http_529: false,
         timeout: false,
+        conflict: false,
     };
 
     /// Adds one scenario-file name; false if the name is unknown.
@@ -63,6 +67,7 @@ impl RetryOn {
             "503" => self.http_503 = true,
             "529" => self.http_529 = true,
             "timeout" => self.timeout = true,
+            "409" => self.conflict = true,
             _ => return false,
         }
         true
@@ -78,6 +83,7 @@ impl RetryOn {
             self.http_503 && !all_5xx,
             self.http_529 && !all_5xx,
             self.timeout,
+            self.conflict,
         ];
         Self::NAMES
             .iter()
@@ -95,6 +101,7 @@ impl RetryOn {
             Failure::ServerError { status: 529 } => self.http_529,
             Failure::ServerError { .. } => self.http_503,
             Failure::Timeout => self.timeout,
+            Failure::Conflict => self.conflict,
         }
     }
 }
@@ -108,6 +115,8 @@ pub enum Failure {
     ServerError { status: u16 },
     /// No answer within the client's timeout.
     Timeout,
+    /// 409: the optimistic-concurrency write found the version changed.
+    Conflict,
 }
 
 /// What a client does with a `Retry-After` longer than its maximum.
@@ -372,7 +381,7 @@ mod tests {
         let mut r = RetryOn::NOTHING;
         assert!(r.add("timeout") && r.add("429") && !r.add("404"));
         assert_eq!(r.names(), ["429", "timeout"]);
-        assert_eq!(RetryOn::ALL.names(), ["429", "5xx", "timeout"]);
+        assert_eq!(RetryOn::ALL.names(), ["429", "5xx", "timeout", "409"]);
         let mut only = RetryOn::NOTHING;
         assert!(only.add("529") && only.add("500"));
         assert_eq!(only.names(), ["500", "529"]);

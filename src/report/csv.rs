@@ -9,7 +9,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 42] = [
+pub const SUMMARY_COLUMNS: [&str; 45] = [
     "scenario",
     "strategy",
     "replications",
@@ -53,10 +53,13 @@ pub const SUMMARY_COLUMNS: [&str; 42] = [
     "retries_denied",
     "breaker_open_s",
     "local_rejections",
+    "queue_wait_mean_s",
+    "conflicts",
+    "recovered",
 ];
 
 /// The `summary.csv` columns added after its first release, which `plot`
-/// does without when reading older reports: the last six.
+/// does without when reading older reports: the columns after the 36th.
 pub const SUMMARY_ADDED_LATER: &[&str] = SUMMARY_COLUMNS.split_at(36).1;
 
 /// The `models.csv` header: per strategy and model (the main model first),
@@ -171,6 +174,9 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.retries_denied),
         n(s.breaker_open_s),
         n(s.local_rejections),
+        n(s.queue_wait_mean_s),
+        n(s.conflicts),
+        n(s.recovered),
     ]
 }
 

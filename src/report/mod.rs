@@ -10,6 +10,7 @@ pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod map_chart;
 mod raster;
 pub mod read;
 pub mod requests;
@@ -296,11 +297,18 @@ pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
         let data = read::read_dir(dir)?;
         return render_visuals(&data);
     }
-    let files = read_files(
+    let mut files = read_files(
         dir,
         &["scenario.toml", "sweep.csv"],
         "`backsim plot` needs a report folder written by `backsim sweep`",
     )?;
+    // The recovered shares are only in `summary.csv`; reading the
+    // scenario says whether they are needed (and that it is missing).
+    let summary = dir.join("summary.csv");
+    if summary.is_file() {
+        let bytes = std::fs::read(&summary).map_err(|e| Error::io(&summary, e))?;
+        files.push(("summary.csv".to_string(), bytes));
+    }
     let (_, data) = sweep::from_files(dir, &files)?;
     sweep_chart::render_visuals(&data)
 }

@@ -272,6 +272,17 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         retries_denied: row.guard_count("retries_denied")?,
         breaker_open_s: row.guard_count("breaker_open_s")?,
         local_rejections: row.guard_count("local_rejections")?,
+        conflicts: row.guard_count("conflicts")?,
+        recovered: if row.cells.contains_key("recovered") {
+            row.share("recovered")?
+        } else {
+            f64::NAN
+        },
+        queue_wait_mean_s: if row.cells.contains_key("queue_wait_mean_s") {
+            n("queue_wait_mean_s")?
+        } else {
+            f64::NAN
+        },
     })
 }
 
@@ -333,7 +344,8 @@ impl Table {
 }
 
 impl Row {
-    /// A guard count: 0 in a report written before guards existed.
+    /// A count that older versions could not have (guards, conflicts): 0
+    /// in a report written before they existed.
     /// (A report without the confidence half-widths reads them as not
     /// known.)
     fn guard_count(&self, column: &str) -> Result<f64, Error> {

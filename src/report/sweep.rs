@@ -1,9 +1,12 @@
 //! A sweep's report: `summary.csv` with one column per swept key,
 //! `sweep.csv` (each key metric against the swept values, with 95%
-//! confidence bounds), one chart per key metric and `index.html`.
+//! confidence bounds), one chart per key metric, for a scenario with
+//! `[report.recovery]` and at least two swept keys a map of the recovered
+//! shares ([`super::map_chart`]), and `index.html`.
 //!
 //! [`SweepData`] is what the sweep charts and page are drawn from: the
-//! contents of `sweep.csv` and `scenario.toml`, read back, so that
+//! contents of `sweep.csv` and `scenario.toml` (and, with
+//! `[report.recovery]`, `summary.csv`'s `recovered`), read back, so that
 //! `backsim plot` and `backsim merge` draw exactly what `backsim sweep`
 //! drew.
 
@@ -106,6 +109,9 @@ pub struct SweepRow {
     pub replications: u32,
     /// In [`SweepMetric::ALL`] order.
     pub metrics: [Estimate; 4],
+    /// The share of the replications that recovered after the trigger
+    /// (`summary.csv`'s `recovered`); NaN without `[report.recovery]`.
+    pub recovered: f64,
 }
 
 /// A sweep report's data, as read back from its files.
@@ -125,6 +131,9 @@ pub struct SweepData {
     /// Point-major, then strategy in scenario order: one per (point,
     /// strategy).
     pub rows: Vec<SweepRow>,
+    /// The scenario's `[report.recovery]`, if it has one: then each row's
+    /// `recovered` is read from `summary.csv`.
+    pub recovery: Option<Recovery>,
 }
 
 impl SweepData {
@@ -165,7 +174,7 @@ use crate::Error;
 use crate::experiment::PointResult;
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::sweep::Sweep;
-use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
+use crate::scenario::{Recovery, Scenario, TRACE_COPY, WorkloadKind};
 use std::path::Path;
 
 /// The columns of `sweep.csv` before and after the swept keys.
@@ -317,7 +326,9 @@ pub fn data_files(base: &Scenario, rows: &[PointRows]) -> Vec<ReportFile> {
 // Reading a sweep report back.
 
 /// Reads the sweep data from a report's files (`scenario.toml`,
-/// `sweep.csv` and a trace's copy, by name); `dir` names them in messages.
+/// `sweep.csv`, a trace's copy and, for a scenario with
+/// `[report.recovery]`, `summary.csv`, by name); `dir` names them in
+/// messages.
 pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepData), Error> {
     let file = |name: &str| -> Result<&[u8], Error> {
         files
@@ -427,11 +438,16 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
                 strategy: s,
                 replications: reps,
                 metrics: [est; 4],
+                recovered: f64::NAN,
             });
         } else {
             let row = rows.last_mut().expect("the first metric made the row");
             row.metrics[i % SweepMetric::ALL.len()] = est;
         }
+    }
+    let recovery = base.report.recovery;
+    if recovery.is_some() {
+        read_recovered(dir, file("summary.csv")?, &sweep, &strategies, &mut rows)?;
     }
     let data = SweepData {
         scenario: base.name.clone(),
@@ -441,8 +457,78 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
         axes,
         strategies,
         rows,
+        recovery,
     };
     Ok((base, data))
+}
+
+/// Fills in each row's `recovered` from `summary.csv` (its columns found
+/// by name; its rows, like `sweep.csv`'s, in sweep order).
+fn read_recovered(
+    dir: &Path,
+    bytes: &[u8],
+    sweep: &Sweep,
+    strategies: &[String],
+    rows: &mut [SweepRow],
+) -> Result<(), Error> {
+    let path = dir.join("summary.csv");
+    let (header, records) = read_csv(&path, bytes)?;
+    let column = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            Error::Input(format!(
+                "error: {}:1: has no `{name}` column, which scenario.toml's [report.recovery] needs",
+                path.display()
+            ))
+        })
+    };
+    let strategy = column("strategy")?;
+    let keys = sweep
+        .keys
+        .iter()
+        .map(|k| column(&k.name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let recovered = column("recovered")?;
+    if records.len() != rows.len() {
+        return Err(Error::Input(format!(
+            "error: {}: has {} rows; a sweep of {} points and {} strategies has {}",
+            path.display(),
+            records.len(),
+            sweep.points(),
+            strategies.len(),
+            rows.len()
+        )));
+    }
+    for (i, (rec, row)) in records.iter().zip(rows.iter_mut()).enumerate() {
+        let bad =
+            |what: String| Error::Input(format!("error: {}:{}: {what}", path.display(), i + 2));
+        let cell = |j: usize| rec.get(j).map_or("", String::as_str);
+        let want: Vec<String> = sweep
+            .point_values(row.point)
+            .iter()
+            .map(|v| v.cell())
+            .collect();
+        let name = strategies.get(row.strategy).map_or("", String::as_str);
+        if cell(strategy) != name || keys.iter().zip(&want).any(|(&k, w)| cell(k) != w) {
+            return Err(bad(format!(
+                "expected the row of strategy {name} at sweep point {}; the rows must be in sweep order",
+                row.point
+            )));
+        }
+        let t = cell(recovered);
+        row.recovered = if t.is_empty() {
+            f64::NAN
+        } else {
+            t.parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=1.0).contains(x))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "column `recovered`: \"{t}\" is not a share (a number from 0 to 1)"
+                    ))
+                })?
+        };
+    }
+    Ok(())
 }
 
 /// A CSV file's header and records, as text.

@@ -1,5 +1,7 @@
 //! A sweep's charts (one per key metric, each as SVG and PNG) and its
-//! page, `index.html`.
+//! page, `index.html`. The recovery map, drawn for scenarios with
+//! `[report.recovery]`, is in [`super::map_chart`]; the page shows it
+//! after these.
 //!
 //! Each chart plots one [`SweepMetric`] against the first swept key
 //! (`axes[0]`, on a logarithmic axis when the sweep says so and every
@@ -44,6 +46,7 @@ use super::chart::{
 };
 use super::fmt_num;
 use super::html::{escape, figure, header_cells, page_head};
+use super::map_chart;
 use super::sweep::{Estimate, SweepAxis, SweepData, SweepMetric, grid_indices};
 use super::table::{pct, ratio, secs, usd};
 use crate::Error;
@@ -114,7 +117,7 @@ pub fn drawn_combinations(n: usize) -> Vec<usize> {
 }
 
 /// A swept value as the page and legends write it: seconds with an `s`.
-fn fmt_value(axis: &SweepAxis, v: f64) -> String {
+pub(crate) fn fmt_value(axis: &SweepAxis, v: f64) -> String {
     if axis.seconds {
         format!("{}s", fmt_num(v, 6))
     } else {
@@ -218,7 +221,7 @@ fn log_x(axis: &SweepAxis) -> bool {
 }
 
 /// The least and most replications of the sweep's points.
-fn replication_range(data: &SweepData) -> (u32, u32) {
+pub(crate) fn replication_range(data: &SweepData) -> (u32, u32) {
     let reps = data.rows.iter().map(|r| r.replications);
     match (reps.clone().min(), reps.max()) {
         (Some(lo), Some(hi)) => (lo, hi),
@@ -435,7 +438,7 @@ impl Drawing for SweepChart<'_> {
 
 /// The first of `labels` that fits in `room` pixels of legend text, or
 /// the last one cut (with an ellipsis) to fit.
-fn fit<DB: DrawingBackend>(
+pub(crate) fn fit<DB: DrawingBackend>(
     area: &Area<DB>,
     labels: &[String],
     room: i32,
@@ -778,11 +781,13 @@ fn runs(points: &[SweepPoint], keep: impl Fn(&&SweepPoint) -> bool) -> Vec<&[Swe
 // ---------------------------------------------------------------------------
 // The report's files and page.
 
-/// The names of the files [`render_visuals`] makes.
+/// The names of every file [`render_visuals`] can make: the recovery map
+/// only for a sweep that has one (see [`map_chart::drawn`]).
 pub fn visual_files() -> Vec<String> {
     SweepMetric::ALL
         .iter()
         .flat_map(|m| chart_files(*m))
+        .chain(map_chart::files())
         .chain(["index.html".to_string()])
         .collect()
 }
@@ -808,9 +813,19 @@ pub fn render_visuals(data: &SweepData) -> Result<Vec<(String, Vec<u8>)>, Error>
         files.push((png_file, render_png(m, data, Frame::FILE)?));
         charts.push((m, wide, narrow));
     }
+    let map = if map_chart::drawn(data) {
+        let wide = map_chart::render_svg(data, Frame::FILE)?;
+        let narrow = map_chart::render_svg(data, Frame::NARROW)?;
+        let [svg_file, png_file] = map_chart::files();
+        files.push((svg_file, wide.clone().into_bytes()));
+        files.push((png_file, map_chart::render_png(data, Frame::FILE)?));
+        Some((wide, narrow))
+    } else {
+        None
+    };
     files.push((
         "index.html".to_string(),
-        index_html(data, &charts).into_bytes(),
+        index_html_with(data, &charts, map.as_ref()).into_bytes(),
     ));
     Ok(files)
 }
@@ -856,6 +871,16 @@ fn with_ci(e: Estimate, f: fn(f64) -> String) -> String {
 /// The sweep's page: the scenario, a table of every (point, strategy),
 /// the charts, and the files next to it. It loads nothing from anywhere.
 pub fn index_html(data: &SweepData, charts: &[(SweepMetric, String, String)]) -> String {
+    index_html_with(data, charts, None)
+}
+
+/// [`index_html`] with the recovery map (its wide and narrow drawings)
+/// after the other charts, if there is one.
+pub fn index_html_with(
+    data: &SweepData,
+    charts: &[(SweepMetric, String, String)],
+    map: Option<&(String, String)>,
+) -> String {
     let mut h = page_head(&format!("{} — backsim sweep", data.scenario));
     let _ = writeln!(h, "<header>\n<h1>{}</h1>", escape(&data.scenario));
     if !data.description.is_empty() {
@@ -964,6 +989,15 @@ pub fn index_html(data: &SweepData, charts: &[(SweepMetric, String, String)]) ->
             caption(*m),
         ));
     }
+    if let Some((wide, narrow)) = map {
+        h.push_str(&figure(
+            map_chart::NAME,
+            map_chart::TITLE,
+            &map_chart::subtitle(data),
+            (wide, narrow),
+            &map_chart::caption(data),
+        ));
+    }
     h.push_str("</section>\n");
 
     h.push_str("<section>\n<h2>Files</h2>\n<ul>\n");
@@ -984,6 +1018,11 @@ pub fn index_html(data: &SweepData, charts: &[(SweepMetric, String, String)]) ->
     for m in SweepMetric::ALL {
         for f in chart_files(m) {
             files.push((f, m.title()));
+        }
+    }
+    if map.is_some() {
+        for f in map_chart::files() {
+            files.push((f, map_chart::TITLE));
         }
     }
     for (file, what) in files {
@@ -1031,6 +1070,7 @@ mod tests {
             axes,
             strategies: strategies.iter().map(|s| s.to_string()).collect(),
             rows,
+            recovery: None,
         }
     }
 
@@ -1040,6 +1080,7 @@ mod tests {
             strategy,
             replications: 3,
             metrics,
+            recovered: NAN,
         }
     }
 
@@ -1171,6 +1212,26 @@ mod tests {
             ],
             &["linear", "jitter"],
         )
+    }
+
+    /// `d` as if its scenario had `[report.recovery]`: point p, strategy
+    /// s recovered in a share ((p + s) mod 4) / 2, NaN for 3 (0, 0.5, 1
+    /// or no value).
+    fn with_recovery(mut d: SweepData) -> SweepData {
+        d.recovery = Some(crate::scenario::Recovery {
+            after: 60_000_000_000,
+            within: 90_000_000_000,
+            window: 10_000_000_000,
+            goodput: 0.9,
+            rate_per_s: 80.0,
+        });
+        for r in &mut d.rows {
+            r.recovered = match (r.point + r.strategy) % 4 {
+                3 => NAN,
+                k => k as f64 / 2.0,
+            };
+        }
+        d
     }
 
     /// (x, y, low, high) of a series; NaN compares equal to NaN.
@@ -1543,13 +1604,29 @@ mod tests {
 
     #[test]
     fn visual_files_are_what_render_visuals_makes() {
+        // Without [report.recovery]: no map.
         let files = render_visuals(&two_axes()).expect("visuals");
         let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
-        assert_eq!(names, visual_files());
+        let all = visual_files();
+        let without_map: Vec<String> = all
+            .iter()
+            .filter(|n| !n.starts_with(map_chart::NAME))
+            .cloned()
+            .collect();
+        assert_eq!(names, without_map);
         assert_eq!(names.len(), 9);
         assert_eq!(names[0], "sweep_success_rate.svg");
         assert_eq!(names[7], "sweep_wasted_usd.png");
         assert_eq!(names[8], "index.html");
+        // With it (and two keys): every file.
+        let files = render_visuals(&with_recovery(two_axes())).expect("visuals");
+        let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+        assert_eq!(names, all);
+        assert_eq!(names[8], "sweep_recovered_map.svg");
+        assert_eq!(names[9], "sweep_recovered_map.png");
+        // One key: no map, even with [report.recovery].
+        let files = render_visuals(&with_recovery(one_axis())).expect("visuals");
+        assert_eq!(files.len(), 9);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::model::dist::Dist;
 use crate::model::limiter::{Limiter, OutputCharge, RetryAfterMode, TokenBucket};
 use crate::policy::Strategy;
 use crate::pricing::Pricing;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// Most tokens (input or output) one request may have. Constant sizes and
 /// distribution parameters above it are rejected; heavy-tailed draws beyond
@@ -231,6 +231,9 @@ impl LimiterConfig {
 /// The server behind the limiter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
+    /// An optimistic-concurrency store (one row with a version) instead of
+    /// a queue of slots; every other setting is unused.
+    pub occ: bool,
     /// Attempts served at once (`None`: unlimited).
     pub concurrency: Option<u32>,
     /// Longest FIFO queue; a full queue answers 503 (`None`: unbounded).
@@ -244,6 +247,8 @@ pub struct ServerConfig {
     pub errors: ErrorRates,
     /// Windows during which the server answers 503, or nothing.
     pub outages: Vec<Outage>,
+    /// Windows during which the server has fewer slots.
+    pub capacity_cuts: Vec<CapacityCut>,
     /// On a client's timeout, stop its generation and bill only what was
     /// generated (`false`: generate and bill everything).
     pub cancel_on_disconnect: bool,
@@ -300,13 +305,73 @@ impl Outage {
     }
 }
 
+/// A window of reduced capacity: the server keeps round(concurrency × (1 −
+/// cut)) slots (the most cut of the windows that overlap).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CapacityCut {
+    pub start: SimDuration,
+    pub duration: SimDuration,
+    /// Share of the slots taken away, 0 to 1.
+    pub cut: f64,
+}
+
+impl CapacityCut {
+    /// True if `t` falls in `[start, start + duration)`.
+    pub fn covers(&self, t: SimDuration) -> bool {
+        t >= self.start && t - self.start < self.duration
+    }
+}
+
+impl ServerConfig {
+    /// The number of slots at `t` (None: unlimited).
+    pub fn slots_at(&self, t: SimTime) -> Option<u32> {
+        let c = self.concurrency?;
+        let cut = self
+            .capacity_cuts
+            .iter()
+            .filter(|w| w.covers(t))
+            .map(|w| w.cut)
+            .fold(0.0, f64::max);
+        Some((f64::from(c) * (1.0 - cut)).round() as u32)
+    }
+}
+
 /// Report resolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReportConfig {
     /// Width of a `timeseries.csv` bucket.
     pub bucket: SimDuration,
     /// Window over which `peak_load` counts arrivals.
     pub peak_window: SimDuration,
+    /// How to tell a run that recovered from one that stayed stuck.
+    pub recovery: Option<Recovery>,
+}
+
+/// A run has recovered if its goodput (successful answers received per
+/// second), over the `window` that ends `within` after `after`, is at
+/// least `goodput` × the workload's arrival rate; otherwise it is stuck.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    pub after: SimTime,
+    pub within: SimDuration,
+    pub window: SimDuration,
+    pub goodput: f64,
+    /// The arrival rate the goodput is compared with (per second).
+    pub rate_per_s: f64,
+}
+
+impl Recovery {
+    /// The window the goodput is measured over, [from, to).
+    pub fn span(&self) -> (SimTime, SimTime) {
+        let to = self.after.saturating_add(self.within);
+        (to.saturating_sub(self.window), to)
+    }
+
+    /// Whether `successes` answers within the window make a recovery.
+    pub fn recovered(&self, successes: u64) -> bool {
+        let secs = self.window as f64 / crate::time::NANOS_PER_SEC as f64;
+        successes as f64 >= self.goodput * self.rate_per_s * secs
+    }
 }
 
 /// Parses and validates the text of a scenario file. `file` names it in
@@ -357,19 +422,27 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
     parse_in(&src, &file, stem, dir).map_err(crate::Error::Scenario)
 }
 
+/// The shipped scenario files, `scenarios/*.toml` and
+/// `scenarios/classics/*.toml`, sorted.
+#[cfg(test)]
+pub(crate) fn shipped_paths() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = [root.clone(), root.join("classics")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn shipped() -> Vec<(String, String)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        files.sort();
-        files
+        shipped_paths()
             .iter()
             .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
             .collect()

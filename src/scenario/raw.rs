@@ -99,6 +99,8 @@ pub struct RawNetwork {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
+    /// "queue" (the default) or "occ".
+    pub kind: Option<S<String>>,
     pub concurrency: Option<S<i64>>,
     pub queue_limit: Option<S<i64>>,
     pub latency: Option<S<toml::Value>>,
@@ -109,6 +111,8 @@ pub struct RawServer {
     pub errors: Option<S<RawErrors>>,
     #[serde(default)]
     pub outages: Vec<S<RawOutage>>,
+    #[serde(default)]
+    pub capacity_cuts: Vec<S<RawCapacityCut>>,
     pub cancel_on_disconnect: Option<bool>,
 }
 
@@ -122,6 +126,15 @@ pub struct RawErrors {
     pub http_503: Option<S<f64>>,
     #[serde(rename = "529")]
     pub http_529: Option<S<f64>>,
+}
+
+/// `[[server.capacity_cuts]]`: start, duration, cut (0 to 1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacityCut {
+    pub start: S<String>,
+    pub duration: S<String>,
+    pub cut: S<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +165,17 @@ pub struct RawPricing {
 pub struct RawReport {
     pub bucket: Option<S<String>>,
     pub peak_window: Option<S<String>>,
+    pub recovery: Option<S<RawRecovery>>,
+}
+
+/// `[report.recovery]`: when a run counts as recovered from a trigger.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecovery {
+    pub after: Option<S<String>>,
+    pub within: Option<S<String>>,
+    pub window: Option<S<String>>,
+    pub goodput: Option<S<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,8 +4,8 @@
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
-    ErrorRates, Latency, LimiterConfig, MAX_TOKENS_PER_REQUEST, ModelConfig, Outage, Problem,
-    ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
+    CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_TOKENS_PER_REQUEST, ModelConfig, Outage,
+    Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
 };
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
@@ -338,6 +338,11 @@ impl Cx<'_> {
             peak_window: raw.report.peak_window.as_ref().map_or(NANOS_PER_SEC, |b| {
                 self.positive_duration(b, "report.peak_window")
             }),
+            recovery: raw
+                .report
+                .recovery
+                .as_ref()
+                .and_then(|r| self.recovery(r, &workload, &server, horizon)),
         };
         if horizon > 0 && report.bucket > 0 && horizon.div_ceil(report.bucket) > MAX_BUCKETS {
             let msg = format!(
@@ -801,6 +806,34 @@ impl Cx<'_> {
 
     fn server(&mut self, s: &RawServer, prefix: &str, horizon: SimDuration) -> ServerConfig {
         let key = |k: &str| format!("{prefix}.{k}");
+        let occ = match &s.kind {
+            Some(k) => self
+                .choice(k, &key("kind"), &["queue", "occ"], |v| match v {
+                    "queue" => Some(false),
+                    "occ" => Some(true),
+                    _ => None,
+                })
+                .unwrap_or(false),
+            None => false,
+        };
+        if occ {
+            let given = [
+                ("concurrency", s.concurrency.as_ref().map(|v| v.span())),
+                ("queue_limit", s.queue_limit.as_ref().map(|v| v.span())),
+                ("latency", s.latency.as_ref().map(|v| v.span())),
+                ("ttft", s.ttft.as_ref().map(|v| v.span())),
+                (
+                    "decode_tokens_per_s",
+                    s.decode_tokens_per_s.as_ref().map(|v| v.span()),
+                ),
+                ("slowdown", s.slowdown.as_ref().map(|v| v.span())),
+                ("error_rate", s.error_rate.as_ref().map(|v| v.span())),
+                ("errors", s.errors.as_ref().map(|v| v.span())),
+                ("outages", s.outages.first().map(|v| v.span())),
+                ("capacity_cuts", s.capacity_cuts.first().map(|v| v.span())),
+            ];
+            self.unused_fields(prefix, "occ", &given);
+        }
         let concurrency = s.concurrency.as_ref().map(|_| {
             self.int(
                 &s.concurrency,
@@ -919,15 +952,7 @@ impl Cx<'_> {
         for (i, o) in s.outages.iter().enumerate() {
             let okey = format!("{prefix}.outages[{i}]");
             let o = o.get_ref();
-            let start = self.duration(&o.start, &format!("{okey}.start"));
-            let duration = self.positive_duration(&o.duration, &format!("{okey}.duration"));
-            if start >= horizon {
-                self.problem(
-                    &o.start,
-                    &format!("{okey}.start"),
-                    "starts after the horizon, so it would never happen",
-                );
-            }
+            let (start, duration) = self.window(&o.start, &o.duration, &okey, horizon);
             let silent = match &o.response {
                 Some(r) => self
                     .choice(
@@ -954,15 +979,59 @@ impl Cx<'_> {
                 error_rate,
             });
         }
+        let mut capacity_cuts = Vec::new();
+        for (i, w) in s.capacity_cuts.iter().enumerate() {
+            let wkey = format!("{prefix}.capacity_cuts[{i}]");
+            let w = w.get_ref();
+            let (start, duration) = self.window(&w.start, &w.duration, &wkey, horizon);
+            let cut = self.probability(&Some(w.cut.clone()), &format!("{wkey}.cut"));
+            if s.concurrency.is_none() {
+                self.problem(
+                    &w.cut,
+                    &format!("{wkey}.cut"),
+                    format!(
+                        "needs {} (the cut is a share of the slots)",
+                        key("concurrency")
+                    ),
+                );
+            }
+            capacity_cuts.push(CapacityCut {
+                start,
+                duration,
+                cut,
+            });
+        }
         ServerConfig {
+            occ,
             concurrency,
             queue_limit,
             latency,
             slowdown,
             errors,
             outages,
+            capacity_cuts,
             cancel_on_disconnect: s.cancel_on_disconnect.unwrap_or(false),
         }
+    }
+
+    /// A window's `start` (before the horizon) and `duration` (> 0).
+    fn window(
+        &mut self,
+        start: &Spanned<String>,
+        duration: &Spanned<String>,
+        key: &str,
+        horizon: SimDuration,
+    ) -> (SimDuration, SimDuration) {
+        let s = self.duration(start, &format!("{key}.start"));
+        let d = self.positive_duration(duration, &format!("{key}.duration"));
+        if s >= horizon {
+            self.problem(
+                start,
+                &format!("{key}.start"),
+                "starts after the horizon, so it would never happen",
+            );
+        }
+        (s, d)
     }
 
     fn pricing(&mut self, p: &RawPricing, prefix: &str) -> Pricing {
@@ -1244,6 +1313,84 @@ impl Cx<'_> {
             format!("must be a number {low} and at most {hi}, not {x}"),
         );
         default
+    }
+
+    /// `[report.recovery]`: needs an open-loop (Poisson) workload, whose
+    /// rate the goodput is compared with; `after` defaults to the end of
+    /// the last capacity cut or outage of the server.
+    fn recovery(
+        &mut self,
+        r: &Spanned<RawRecovery>,
+        workload: &Workload,
+        server: &ServerConfig,
+        horizon: SimDuration,
+    ) -> Option<Recovery> {
+        let raw = r.get_ref();
+        let key = |k: &str| format!("report.recovery.{k}");
+        let WorkloadKind::Poisson { rate_per_s, .. } = workload.kind else {
+            self.problem(
+                r,
+                "report.recovery",
+                "needs workload.kind = \"poisson\": the goodput is compared with its arrival rate",
+            );
+            return None;
+        };
+        let trigger_end = server
+            .capacity_cuts
+            .iter()
+            .map(|w| w.start.saturating_add(w.duration))
+            .chain(
+                server
+                    .outages
+                    .iter()
+                    .map(|o| o.start.saturating_add(o.duration)),
+            )
+            .max();
+        let after = match (&raw.after, trigger_end) {
+            (Some(a), _) => self.duration(a, &key("after")),
+            (None, Some(end)) => end,
+            (None, None) => {
+                self.problem(
+                    r,
+                    &key("after"),
+                    "missing: give the time from which to judge recovery (by default the end of the last capacity cut or outage, and the server has none)",
+                );
+                return None;
+            }
+        };
+        let within = self.opt_positive_duration(&raw.within, &key("within"), 60 * NANOS_PER_SEC);
+        let window = self.opt_positive_duration(&raw.window, &key("window"), 10 * NANOS_PER_SEC);
+        let goodput = match &raw.goodput {
+            Some(_) => self.number(&raw.goodput, &key("goodput"), (0.0, true), 1.0, 0.9),
+            None => 0.9,
+        };
+        let rec = Recovery {
+            after,
+            within,
+            window,
+            goodput,
+            rate_per_s,
+        };
+        let (_, to) = rec.span();
+        if to > horizon {
+            self.problem(
+                r,
+                "report.recovery",
+                format!(
+                    "judges goodput up to after + within = {}, past the horizon {}",
+                    crate::time::format_duration(to),
+                    crate::time::format_duration(horizon)
+                ),
+            );
+        }
+        if window > within {
+            self.problem(
+                r,
+                &key("window"),
+                "must be at most within (the goodput is measured at the end of the recovery time)",
+            );
+        }
+        Some(rec)
     }
 
     /// Tokens are held in millionths: a positive amount must be at least one.

@@ -263,6 +263,14 @@ fn limiter(l: &LimiterConfig) -> Value {
 
 fn server(s: &ServerConfig) -> Value {
     let mut t = Table::new();
+    if s.occ {
+        t.insert("kind".into(), "occ".into());
+        t.insert(
+            "cancel_on_disconnect".into(),
+            Value::Boolean(s.cancel_on_disconnect),
+        );
+        return Value::Table(t);
+    }
     if let Some(c) = s.concurrency {
         t.insert("concurrency".into(), Value::Integer(i64::from(c)));
     }
@@ -306,6 +314,20 @@ fn server(s: &ServerConfig) -> Value {
             })
             .collect();
         t.insert("outages".into(), Value::Array(outages));
+    }
+    if !s.capacity_cuts.is_empty() {
+        let cuts = s
+            .capacity_cuts
+            .iter()
+            .map(|w| {
+                Value::Table(table([
+                    ("start", dur(w.start)),
+                    ("duration", dur(w.duration)),
+                    ("cut", Value::Float(w.cut)),
+                ]))
+            })
+            .collect();
+        t.insert("capacity_cuts".into(), Value::Array(cuts));
     }
     t.insert(
         "cancel_on_disconnect".into(),
@@ -396,13 +418,22 @@ impl Scenario {
 
         root.insert("pricing".into(), pricing(&self.pricing));
 
-        root.insert(
-            "report".into(),
-            Value::Table(table([
-                ("bucket", dur(self.report.bucket)),
-                ("peak_window", dur(self.report.peak_window)),
-            ])),
-        );
+        let mut report = table([
+            ("bucket", dur(self.report.bucket)),
+            ("peak_window", dur(self.report.peak_window)),
+        ]);
+        if let Some(r) = &self.report.recovery {
+            report.insert(
+                "recovery".into(),
+                Value::Table(table([
+                    ("after", dur(r.after)),
+                    ("within", dur(r.within)),
+                    ("window", dur(r.window)),
+                    ("goodput", Value::Float(r.goodput)),
+                ])),
+            );
+        }
+        root.insert("report".into(), Value::Table(report));
 
         let strategies = self
             .strategies

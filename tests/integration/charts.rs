@@ -496,7 +496,8 @@ fn readme_charts_are_current() {
             "reports/thundering-herd/load_over_time.png",
             "reports/thundering-herd/time_to_success_cdf.png",
             "reports/herd-sweep/sweep_success_rate.png",
-            "reports/failure-spike/load_over_time.png"
+            "reports/failure-spike/load_over_time.png",
+            "reports/metastability/sweep_recovered_map.png"
         ]
     );
     // The sweep's chart comes from the README's sweep command.
@@ -508,6 +509,16 @@ fn readme_charts_are_current() {
         .success();
     backsim()
         .args(["run", "scenarios/failure-spike.toml", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    backsim()
+        .args([
+            "sweep",
+            "scenarios/classics/metastability.toml",
+            "--quiet",
+            "--out",
+        ])
         .arg(tmp.path())
         .assert()
         .success();
@@ -523,6 +534,7 @@ fn readme_charts_are_current() {
         };
         let command = match report.to_str() {
             Some("herd-sweep") => "sweep scenarios/herd-sweep.toml".to_string(),
+            Some("metastability") => "sweep scenarios/classics/metastability.toml".to_string(),
             _ => format!("run scenarios/{}.toml", report.to_string_lossy()),
         };
         assert!(

@@ -12,12 +12,16 @@ pub fn crate_dir() -> &'static Path {
 /// The reference scenario, a byte copy of `design/example.toml`.
 pub const THUNDERING_HERD: &str = "scenarios/thundering-herd.toml";
 
-/// Every shipped scenario file `scenarios/*.toml`, sorted, found at run
-/// time so that new scenarios are covered without touching the tests.
+/// Every shipped scenario file, `scenarios/*.toml` and
+/// `scenarios/classics/*.toml`, sorted, found at run time so that new
+/// scenarios are covered without touching the tests.
 pub fn scenario_files() -> Vec<PathBuf> {
     let dir = crate_dir().join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+    let mut files: Vec<PathBuf> = [dir.clone(), dir.join("classics")]
+        .iter()
+        .flat_map(|d| {
+            std::fs::read_dir(d).unwrap_or_else(|e| panic!("cannot read {}: {e}", d.display()))
+        })
         .map(|entry| entry.expect("directory entry").path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
         .collect();
@@ -39,6 +43,14 @@ pub fn load(path: &Path) -> Scenario {
 pub fn parse(text: &str, name: &str) -> Scenario {
     backsim::scenario::parse(text, &format!("{name}.toml"), name)
         .unwrap_or_else(|e| panic!("inline scenario {name} does not parse:\n{e}"))
+}
+
+/// The problems of an inline scenario (as `bad.toml`) that must not parse.
+pub fn parse_err(src: &str) -> String {
+    match backsim::scenario::parse(src, "bad.toml", "bad") {
+        Ok(_) => panic!("parsed:\n{src}"),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// The `backsim` binary, run from the crate root.

@@ -3,7 +3,7 @@
 //! sides of its failure-rate threshold, the shipped failure-spike
 //! scenario, and the scenario syntax of presets and guards.
 
-use crate::common::{crate_dir, load, parse};
+use crate::common::{crate_dir, load, parse, parse_err};
 use backsim::engine::simulate;
 use backsim::metrics::run::RunMetrics;
 use backsim::policy::preset;
@@ -365,13 +365,6 @@ fn failure_spike_guards_cut_load_amplification() {
 }
 
 // -------------------------------------------------------------- syntax
-
-fn parse_err(src: &str) -> String {
-    match backsim::scenario::parse(src, "bad.toml", "bad") {
-        Ok(_) => panic!("parsed:\n{src}"),
-        Err(e) => e.to_string(),
-    }
-}
 
 #[test]
 fn a_preset_alone_is_a_whole_strategy() {

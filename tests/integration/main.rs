@@ -3,6 +3,7 @@
 //! (the model and the user-facing contract the README describes).
 
 mod charts;
+mod classics;
 mod cli;
 mod closed_form;
 mod common;

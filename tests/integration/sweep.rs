@@ -5,7 +5,8 @@ use crate::common::{Csv, backsim, dir_files, parse};
 use backsim::experiment::{self, Precision};
 use backsim::progress::Progress;
 use predicates::prelude::*;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// A small herd: a burst of 10, 100 or 300 clients against 100 requests
 /// per second with a burst of 50, served in 200 ms.
@@ -262,9 +263,14 @@ fn shards_threads_and_plot_reproduce_the_report_exactly() {
     }
 
     // Redrawing from the files gives the same charts and page.
-    let redraw = tmp.path().join("redraw");
-    std::fs::create_dir_all(&redraw).unwrap();
-    for (name, bytes) in &expected {
+    assert_plot_redraws(&tmp.path().join("redraw"), &expected);
+}
+
+/// `plot` on a folder holding only the data files (`.csv`, `.toml`) of a
+/// report whose files are `expected` writes exactly those files.
+fn assert_plot_redraws(redraw: &Path, expected: &BTreeMap<PathBuf, Vec<u8>>) {
+    std::fs::create_dir_all(redraw).unwrap();
+    for (name, bytes) in expected {
         let n = name.to_str().unwrap();
         if n.ends_with(".csv") || n.ends_with(".toml") {
             std::fs::write(redraw.join(name), bytes).unwrap();
@@ -272,11 +278,11 @@ fn shards_threads_and_plot_reproduce_the_report_exactly() {
     }
     backsim()
         .arg("plot")
-        .arg(&redraw)
+        .arg(redraw)
         .arg("--quiet")
         .assert()
         .code(0);
-    assert_eq!(dir_files(&redraw), expected, "plot");
+    assert_eq!(&dir_files(redraw), expected, "plot");
 }
 
 /// Merge refuses an incomplete or mixed set of shards, naming the problem,
@@ -521,4 +527,218 @@ fn merge_refuses_a_tampered_shard() {
                 .and(predicate::str::contains("sweep.csv:2"))
                 .and(predicate::str::contains("\"abc\" is not a number")),
         );
+}
+
+/// A small metastable system (see scenarios/classics/metastability.toml):
+/// 80 requests per second against 10 slots of 100 ms, a capacity cut at
+/// 20 s, recovery judged over the last 10 s of the 45 s after it. A
+/// cut of 0.2 for 5 s is survived; 0.8 for 40 s leaves immediate retries
+/// stuck.
+const METASTABLE: &str = r#"
+name = "small-metastable"
+seed = 2022
+replications = 2
+horizon = "110s"
+[workload]
+kind = "poisson"
+clients = 1000
+rate_per_s = 80.0
+duration = "110s"
+[workload.tokens]
+input = 0
+output = 0
+[server]
+concurrency = 10
+latency = { dist = "exponential", mean = "100ms" }
+[[server.capacity_cuts]]
+start = "20s"
+duration = "20s"
+cut = 0.5
+[client]
+timeout = "1s"
+[report.recovery]
+within = "45s"
+window = "10s"
+goodput = 0.9
+[[strategy]]
+name = "immediate-retry"
+backoff = { kind = "none" }
+max_attempts = 10
+[[strategy]]
+name = "full-jitter+budget"
+backoff = { kind = "full_jitter", base = "100ms", cap = "10s" }
+max_attempts = 10
+budget = { kind = "client_bucket", size = 1, deposit = 0.1, initial = 1 }
+[sweep]
+"server.capacity_cuts.0.cut" = [0.2, 0.5, 0.8]
+"server.capacity_cuts.0.duration" = ["5s", "40s"]
+"#;
+
+const MAP_FILES: [&str; 2] = ["sweep_recovered_map.svg", "sweep_recovered_map.png"];
+
+/// The texts of an SVG document, in document order, with their anchors.
+fn svg_texts(path: &Path) -> Vec<(String, f64, f64)> {
+    let svg = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}"));
+    let at = |n: &roxmltree::Node, a: &str| n.attribute(a).map_or(f64::NAN, |v| v.parse().unwrap());
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            (
+                n.text().unwrap_or("").trim().to_string(),
+                at(&n, "x"),
+                at(&n, "y"),
+            )
+        })
+        .collect()
+}
+
+/// The recovery map is drawn only for a scenario with `[report.recovery]`
+/// and at least two swept keys; a later report without it removes it.
+#[test]
+fn recovery_map_needs_recovery_and_two_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.join("small-metastable");
+    let has_map = |dir: &Path| {
+        let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        let files = MAP_FILES.iter().filter(|f| dir.join(f).is_file()).count();
+        let on_page = page.contains("<figure id=\"sweep_recovered_map\">");
+        assert_eq!(files == 2, on_page, "files and page agree");
+        assert!(files == 0 || files == 2);
+        on_page
+    };
+    let cases = [
+        ("recovery, two keys", METASTABLE.to_string(), true),
+        (
+            "one key",
+            METASTABLE.replace(
+                "\"server.capacity_cuts.0.duration\" = [\"5s\", \"40s\"]\n",
+                "",
+            ),
+            false,
+        ),
+        (
+            "no recovery",
+            METASTABLE.replace(
+                "[report.recovery]\nwithin = \"45s\"\nwindow = \"10s\"\ngoodput = 0.9\n",
+                "",
+            ),
+            false,
+        ),
+    ];
+    for (what, text, map) in cases {
+        assert_eq!(text == METASTABLE, map, "{what}: the edit applies");
+        let file = write_scenario(tmp.path(), &text);
+        sweep(&file, &out, &["--replications", "1"]);
+        assert_eq!(has_map(&dir), map, "{what}");
+    }
+    // Without the map, the page names no such file.
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(!page.contains("sweep_recovered_map"));
+}
+
+/// The map's cells are `summary.csv`'s `recovered` shares, in grid
+/// order; `plot` and `merge` redraw the report byte for byte, map
+/// included, and `plot` needs `summary.csv` for it.
+#[test]
+fn recovery_map_shows_summary_shares_and_redraws_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_scenario(tmp.path(), METASTABLE);
+    let whole = tmp.path().join("whole");
+    sweep(&file, &whole, &[]);
+    let dir = whole.join("small-metastable");
+    let expected = dir_files(&dir);
+    for f in MAP_FILES {
+        assert!(expected.contains_key(Path::new(f)), "{f} missing");
+    }
+
+    // Each panel: the strategy's name, then its cells row by row from the
+    // bottom (the first duration), each row in cut order: further right
+    // with each cut, higher with each duration.
+    let summary = Csv::read(&dir.join("summary.csv"));
+    let texts = svg_texts(&dir.join("sweep_recovered_map.svg"));
+    let has = |s: &str| texts.iter().any(|t| t.0 == s);
+    assert!(has("Recovered after the trigger"));
+    assert!(has("server.capacity_cuts.0.cut"));
+    assert!(has("server.capacity_cuts.0.duration"));
+    let cuts = ["0.2", "0.5", "0.8"];
+    let durations = ["5", "40"];
+    let mut shares = Vec::new();
+    for strategy in ["immediate-retry", "full-jitter+budget"] {
+        let at = texts
+            .iter()
+            .position(|t| t.0 == strategy)
+            .unwrap_or_else(|| panic!("no panel for {strategy}"));
+        let cells = &texts[at + 1..at + 1 + cuts.len() * durations.len()];
+        for (i, d) in durations.iter().enumerate() {
+            for (j, c) in cuts.iter().enumerate() {
+                let rows: Vec<_> = summary
+                    .rows
+                    .iter()
+                    .filter(|r| {
+                        summary.cell(r, "strategy") == strategy
+                            && summary.cell(r, "server.capacity_cuts.0.cut") == *c
+                            && summary.cell(r, "server.capacity_cuts.0.duration") == *d
+                    })
+                    .collect();
+                assert_eq!(rows.len(), 1);
+                let share = summary.num(rows[0], "recovered");
+                assert!((0.0..=1.0).contains(&share));
+                shares.push(share);
+                let (text, x, y) = &cells[i * cuts.len() + j];
+                assert_eq!(
+                    *text,
+                    backsim::report::map_chart::cell_text(share),
+                    "{strategy} at cut {c}, duration {d}s"
+                );
+                if j > 0 {
+                    let left = &cells[i * cuts.len() + j - 1];
+                    assert!(*x > left.1 && *y == left.2, "{strategy}: cells across");
+                }
+                if i > 0 {
+                    let below = &cells[(i - 1) * cuts.len() + j];
+                    assert!(*y < below.2 && *x == below.1, "{strategy}: cells up");
+                }
+            }
+        }
+    }
+    // The grid spans the two outcomes.
+    assert!(shares.contains(&1.0) && shares.contains(&0.0), "{shares:?}");
+    // Labels as the sweep writes them.
+    for l in ["0.2", "0.8", "5s", "40s"] {
+        assert!(has(l), "no label {l}");
+    }
+
+    // `plot` from the data files gives the same bytes.
+    let redraw = tmp.path().join("redraw");
+    assert_plot_redraws(&redraw, &expected);
+
+    // So does merging shards.
+    let shards = tmp.path().join("shards");
+    for k in 1..=2 {
+        sweep(&file, &shards, &["--shard", &format!("{k}/2")]);
+    }
+    let merged = tmp.path().join("merged");
+    backsim()
+        .arg("merge")
+        .arg(&shards)
+        .args(["--quiet", "--out"])
+        .arg(&merged)
+        .assert()
+        .code(0);
+    assert_eq!(
+        dir_files(&merged.join("small-metastable")),
+        expected,
+        "merge"
+    );
+
+    // Without summary.csv there are no shares to draw.
+    std::fs::remove_file(redraw.join("summary.csv")).unwrap();
+    backsim()
+        .arg("plot")
+        .arg(&redraw)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("summary.csv is missing"));
 }
