@@ -442,10 +442,7 @@ impl<'a> World<'a> {
                 attempt,
                 model,
             } => self.occ_write(now, req, attempt, model),
-            Event::Capacity { model } => {
-                self.m.touch(now);
-                self.capacity_changed(now, model);
-            }
+            Event::Capacity { model } => self.capacity_changed(now, model),
             Event::Send { req } => {
                 self.m.touch(now);
                 let r = &self.requests[req as usize];
@@ -814,17 +811,22 @@ impl<'a> World<'a> {
     }
 
     /// The conditional write: it succeeds, and bumps the version, only if
-    /// the version is still the one the attempt read; otherwise 409.
+    /// the version is still the one the attempt read; otherwise 409. A
+    /// write whose client has stopped waiting still lands (it was sent);
+    /// only its answer goes unheard.
     fn occ_write(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
         self.m.touch(now);
+        let e = usize::from(model);
+        self.settle(now, req, model, 0);
+        let won = self.endpoints[e].version == self.requests[req as usize].seen;
+        if won {
+            self.endpoints[e].version += 1;
+        }
         if !self.is_current(req, attempt) {
-            // The client gave up on the attempt before writing.
             self.attempt_landed(req);
             return;
         }
-        let e = usize::from(model);
-        let reply = if self.endpoints[e].version == self.requests[req as usize].seen {
-            self.endpoints[e].version += 1;
+        let reply = if won {
             Reply::Success { wasted: false }
         } else {
             Reply::Conflict
@@ -948,6 +950,8 @@ impl<'a> World<'a> {
             if next.is_none() || !self.serve_queued(now, model, next) {
                 break;
             }
+            // Something happened: a queued attempt started service.
+            self.m.touch(now);
         }
     }
 

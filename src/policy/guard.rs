@@ -71,13 +71,15 @@ pub enum Budget {
         ttl: SimDuration,
     },
     /// A per-client retry token bucket (the 2022 retry study's), in
-    /// millionths: starts at `initial`, each first try adds `deposit` (up
-    /// to `size`), a retry needs and spends `cost`.
+    /// millionths: starts at `initial`, each first try (or, with
+    /// `on_success`, each successful attempt) adds `deposit` (up to
+    /// `size`), a retry needs and spends `cost`.
     ClientBucket {
         size: i64,
         deposit: i64,
         cost: i64,
         initial: i64,
+        on_success: bool,
     },
 }
 
@@ -594,7 +596,12 @@ impl GuardState {
         if first {
             match (&g.budget, self.budget.get_mut(client)) {
                 (
-                    Some(Budget::ClientBucket { size, deposit, .. }),
+                    Some(Budget::ClientBucket {
+                        size,
+                        deposit,
+                        on_success: false,
+                        ..
+                    }),
                     Some(BudgetState::Tokens(t)),
                 ) => {
                     *t = (*t + deposit).min(*size);
@@ -610,6 +617,20 @@ impl GuardState {
 
     /// The client learned at `now` how one of its attempts went.
     pub fn on_outcome(&mut self, g: &Guards, client: usize, now: SimTime, o: Outcome) {
+        if let (
+            Some(Budget::ClientBucket {
+                size,
+                deposit,
+                on_success: true,
+                ..
+            }),
+            Some(BudgetState::Tokens(t)),
+        ) = (&g.budget, self.budget.get_mut(client))
+        {
+            if o.success {
+                *t = (*t + deposit).min(*size);
+            }
+        }
         if let (
             Some(Budget::Grpc {
                 max_tokens,

@@ -235,6 +235,7 @@ fn client_bucket_deposits_on_first_tries_only() {
         deposit: MICRO / 10,
         cost: MICRO,
         initial: 5 * MICRO,
+        on_success: false,
     });
     let mut st = GuardState::new(&g, 1);
     // Full: a first try's deposit is capped at 5.
@@ -280,6 +281,7 @@ fn client_bucket_starts_at_initial() {
         deposit: MICRO / 10,
         cost: MICRO,
         initial: 0,
+        on_success: false,
     });
     let mut st = GuardState::new(&g, 1);
     assert_eq!(st.budget_tokens(0), Some(0));
@@ -803,6 +805,7 @@ fn a_rejected_first_try_deposits_nothing() {
             deposit: MICRO / 10,
             cost: MICRO,
             initial: 0,
+            on_success: false,
         }),
         ..sre()
     };
@@ -1014,4 +1017,31 @@ fn aws_quota_refunds_a_free_retry_nothing_not_the_no_retry_increment() {
     assert_eq!(st.budget_tokens(0), Some(490));
     st.on_request_success(&g, 0, None);
     assert_eq!(st.budget_tokens(0), Some(491));
+}
+
+#[test]
+fn client_bucket_can_deposit_on_successes_instead() {
+    // deposit_on = "success": first tries add nothing, each successful
+    // attempt adds 0.1, failures nothing.
+    let g = budget(Budget::ClientBucket {
+        size: 5 * MICRO,
+        deposit: MICRO / 10,
+        cost: MICRO,
+        initial: 0,
+        on_success: true,
+    });
+    let mut st = GuardState::new(&g, 1);
+    for _ in 0..20 {
+        st.before_send(&g, 0, 0, true, &mut NoRng);
+    }
+    assert_eq!(st.budget_tokens(0), Some(0));
+    for _ in 0..9 {
+        st.on_outcome(&g, 0, 0, OK);
+        st.on_outcome(&g, 0, 0, FAIL);
+    }
+    assert_eq!(st.budget_tokens(0), Some(9 * MICRO / 10));
+    assert_eq!(st.allow_retry(&g, 0, 0, false), Err(Denied::Budget));
+    st.on_outcome(&g, 0, 0, OK);
+    assert_eq!(st.allow_retry(&g, 0, 0, false), Ok(0));
+    assert_eq!(st.budget_tokens(0), Some(0));
 }

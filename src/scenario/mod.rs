@@ -305,8 +305,8 @@ impl Outage {
     }
 }
 
-/// A window of reduced capacity: the server keeps round(concurrency × (1 −
-/// cut)) slots (the most cut of the windows that overlap).
+/// A window of reduced capacity: the server keeps concurrency × (1 − cut)
+/// slots, rounded down (the most cut of the windows that overlap).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CapacityCut {
     pub start: SimDuration,
@@ -332,7 +332,9 @@ impl ServerConfig {
             .filter(|w| w.covers(t))
             .map(|w| w.cut)
             .fold(0.0, f64::max);
-        Some((f64::from(c) * (1.0 - cut)).round() as u32)
+        // Rounded down; the 1e-9 absorbs binary fractions such as
+        // 10 × (1 − 0.7) = 3.0000000000000004 or 6.999999999999999.
+        Some((f64::from(c) * (1.0 - cut) + 1e-9).floor() as u32)
     }
 }
 

@@ -220,6 +220,7 @@ pub struct RawBudget {
     pub size: Option<S<f64>>,
     pub deposit: Option<S<f64>>,
     pub initial: Option<S<f64>>,
+    pub deposit_on: Option<S<String>>,
 }
 
 /// `breaker = { failure_ratio, window, min_volume, open_for, probes, scope }`.

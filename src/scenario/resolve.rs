@@ -1327,7 +1327,11 @@ impl Cx<'_> {
     ) -> Option<Recovery> {
         let raw = r.get_ref();
         let key = |k: &str| format!("report.recovery.{k}");
-        let WorkloadKind::Poisson { rate_per_s, .. } = workload.kind else {
+        let WorkloadKind::Poisson {
+            rate_per_s,
+            duration,
+        } = workload.kind
+        else {
             self.problem(
                 r,
                 "report.recovery",
@@ -1380,6 +1384,17 @@ impl Cx<'_> {
                     "judges goodput up to after + within = {}, past the horizon {}",
                     crate::time::format_duration(to),
                     crate::time::format_duration(horizon)
+                ),
+            );
+        }
+        if to > duration && to <= horizon {
+            self.problem(
+                r,
+                "report.recovery",
+                format!(
+                    "judges goodput up to after + within = {}, after the workload stops sending at {}: the goodput would fall short however well the system recovered",
+                    crate::time::format_duration(to),
+                    crate::time::format_duration(duration)
                 ),
             );
         }
@@ -1444,6 +1459,7 @@ impl Cx<'_> {
             ("size", span(&r.size)),
             ("deposit", span(&r.deposit)),
             ("initial", span(&r.initial)),
+            ("deposit_on", r.deposit_on.as_ref().map(|v| v.span())),
         ];
         let cost = [("cost", span(&r.cost))];
         let kind = r.kind.get_ref().as_str();
@@ -1497,11 +1513,25 @@ impl Cx<'_> {
                 self.at_least_a_millionth(&r.size, &k("size"));
                 self.at_least_a_millionth(&r.cost, &k("cost"));
                 let initial = self.number(&r.initial, &k("initial"), (0.0, false), size, size);
+                let on_success =
+                    match &r.deposit_on {
+                        Some(d) => {
+                            self.choice(d, &k("deposit_on"), &["first_try", "success"], |v| match v
+                            {
+                                "first_try" => Some(false),
+                                "success" => Some(true),
+                                _ => None,
+                            })
+                            .unwrap_or(false)
+                        }
+                        None => false,
+                    };
                 let budget = Budget::ClientBucket {
                     size: micros(size),
                     deposit: micros(deposit),
                     cost: micros(cost),
                     initial: micros(initial),
+                    on_success,
                 };
                 ([&aws[..], &grpc, &percent].concat(), Some(budget))
             }

@@ -186,12 +186,17 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 deposit,
                 cost,
                 initial,
+                on_success,
             } => table([
                 ("kind", "client_bucket".into()),
                 ("size", tokens(size)),
                 ("deposit", tokens(deposit)),
                 ("cost", tokens(cost)),
                 ("initial", tokens(initial)),
+                (
+                    "deposit_on",
+                    if on_success { "success" } else { "first_try" }.into(),
+                ),
             ]),
         };
         t.insert("budget".into(), Value::Table(v));
