@@ -146,4 +146,8 @@ pub struct RunArgs {
     /// the report is written.
     #[arg(long)]
     pub requests: bool,
+    /// Print, on stderr, each run's events, simulated and wall seconds and
+    /// events per second, the totals, and the process's peak memory.
+    #[arg(long)]
+    pub stats: bool,
 }

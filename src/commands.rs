@@ -114,8 +114,15 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             );
         }
         let runs = s.strategies.len() as u64 * u64::from(s.replications);
-        let progress = Progress::new(runs, &s.name, !quiet);
+        let mut progress = Progress::new(runs, &s.name, !quiet);
+        if args.stats {
+            progress = progress.with_stats();
+        }
         let result = experiment::run_with(s, threads, precision(common), args.requests, &progress)?;
+        if args.stats {
+            let (stats, wall) = progress.stats();
+            eprint!("{}", run_stats_text(s, &stats, wall, peak_memory_bytes()));
+        }
         if let Some(p) = precision(common) {
             // The resolved scenario says how many replications ran, so
             // that running it again reproduces the report.
@@ -153,6 +160,61 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         print(&report::json::document(docs));
     }
     Ok(())
+}
+
+/// The `--stats` table: one line per run, then the totals. Events per
+/// second per run are per core; the total's are over the whole wall time
+/// (all threads).
+pub fn run_stats_text(
+    s: &Scenario,
+    stats: &[crate::progress::RunStat],
+    wall_s: f64,
+    peak_memory: Option<u64>,
+) -> String {
+    let mut out = format!(
+        "{}: run statistics\n{:<28} {:>5} {:>14} {:>12} {:>10} {:>14}\n",
+        s.name, "strategy", "rep", "events", "simulated s", "wall s", "events/s"
+    );
+    let rate = |events: u64, wall: f64| {
+        if wall > 0.0 {
+            format!("{:.0}", events as f64 / wall)
+        } else {
+            "-".to_string()
+        }
+    };
+    for r in stats {
+        out.push_str(&format!(
+            "{:<28} {:>5} {:>14} {:>12.3} {:>10.3} {:>14}\n",
+            s.strategies[r.strategy].name,
+            r.replication,
+            r.events,
+            r.simulated_s,
+            r.wall_s,
+            rate(r.events, r.wall_s)
+        ));
+    }
+    let events: u64 = stats.iter().map(|r| r.events).sum();
+    let busy: f64 = stats.iter().map(|r| r.wall_s).sum();
+    let simulated: f64 = stats.iter().map(|r| r.simulated_s).sum();
+    out.push_str(&format!(
+        "total: {} runs, {events} events, {simulated:.3} simulated s, {wall_s:.3} wall s, {} events/s ({} per core-second)\n",
+        stats.len(),
+        rate(events, wall_s),
+        rate(events, busy)
+    ));
+    out.push_str(&match peak_memory {
+        Some(b) => format!("peak memory: {:.1} MB\n", b as f64 / 1e6),
+        None => "peak memory: not known on this system\n".to_string(),
+    });
+    out
+}
+
+/// The process's peak resident memory (Linux: VmHWM in /proc/self/status).
+fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 fn wrote(dir: &std::path::Path, charts: bool) -> String {

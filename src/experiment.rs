@@ -157,7 +157,20 @@ fn batch(
         .par_iter()
         .map(|&(s, r)| {
             let seeds = RunSeeds::new(scenario.seed, point, r as u64, &scenario.strategies[s].name);
-            let summary = RunSummary::new(simulate_with(scenario, s, seeds, record));
+            // The wall clock is read for --stats only; nothing of it
+            // reaches the results.
+            let started = progress.wants_stats().then(std::time::Instant::now);
+            let metrics = simulate_with(scenario, s, seeds, record);
+            if let Some(t) = started {
+                progress.record(crate::progress::RunStat {
+                    strategy: s,
+                    replication: r,
+                    events: metrics.events,
+                    simulated_s: as_secs_f64(metrics.last_activity),
+                    wall_s: t.elapsed().as_secs_f64(),
+                });
+            }
+            let summary = RunSummary::new(metrics);
             progress.run_done();
             summary
         })

@@ -8,8 +8,20 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// What one run cost (`--stats`): the events it processed, the simulated
+/// time it covered and the wall time it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunStat {
+    pub strategy: usize,
+    pub replication: usize,
+    pub events: u64,
+    pub simulated_s: f64,
+    pub wall_s: f64,
+}
 
 /// How long work runs before the bar is shown.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -20,6 +32,8 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     start: Instant,
     shown: AtomicBool,
+    /// Each run's cost, when asked for (`--stats`).
+    stats: Option<Mutex<Vec<RunStat>>>,
 }
 
 impl Progress {
@@ -41,7 +55,36 @@ impl Progress {
             bar,
             start: Instant::now(),
             shown: AtomicBool::new(false),
+            stats: None,
         }
+    }
+
+    /// Also keeps each run's [`RunStat`].
+    pub fn with_stats(mut self) -> Progress {
+        self.stats = Some(Mutex::new(Vec::new()));
+        self
+    }
+
+    /// Whether runs should be timed.
+    pub fn wants_stats(&self) -> bool {
+        self.stats.is_some()
+    }
+
+    /// Keeps one run's cost (when asked for).
+    pub fn record(&self, stat: RunStat) {
+        if let Some(stats) = &self.stats {
+            stats.lock().unwrap_or_else(|e| e.into_inner()).push(stat);
+        }
+    }
+
+    /// The runs' costs in (strategy, replication) order, and the wall time
+    /// since the progress began.
+    pub fn stats(&self) -> (Vec<RunStat>, f64) {
+        let mut v = self.stats.as_ref().map_or_else(Vec::new, |s| {
+            s.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        });
+        v.sort_by_key(|s| (s.strategy, s.replication));
+        (v, self.start.elapsed().as_secs_f64())
     }
 
     /// No bar at all.

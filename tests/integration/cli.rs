@@ -635,3 +635,44 @@ fn plot_reads_reports_without_the_columns_added_later() {
     backsim().arg("plot").arg(&dir).assert().success();
     assert!(std::fs::read(dir.join("success_rate.png")).expect("redrawn") == chart);
 }
+
+/// `--stats` prints what each run cost on stderr and changes no file.
+#[test]
+fn stats_report_each_run_and_change_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plain = herd_report(&tmp.path().join("plain"));
+    let out = backsim()
+        .args(["run", THUNDERING_HERD, "--quiet", "--stats", "--out"])
+        .arg(tmp.path().join("stats"))
+        .assert()
+        .success();
+    crate::common::assert_same_tree(&plain, &tmp.path().join("stats/thundering-herd"));
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    // 2 strategies × 10 replications, one line each, then the totals.
+    let scenario = load(&crate_dir().join(THUNDERING_HERD));
+    let runs = scenario.strategies.len() * scenario.replications as usize;
+    assert_eq!(runs, 20);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].ends_with("run statistics"), "{err}");
+    assert_eq!(lines.len(), 2 + runs + 2, "{err}");
+    assert!(lines[2 + runs].starts_with("total: 20 runs, "), "{err}");
+    assert!(lines[3 + runs].starts_with("peak memory: "), "{err}");
+    // The event counts are the runs' own, the same on every machine.
+    let events: u64 = lines[2..2 + runs]
+        .iter()
+        .map(|l| l.split_whitespace().nth(2).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert!(
+        lines[2 + runs].contains(&format!(" {events} events, ")),
+        "{err}"
+    );
+    let seeds = |st: usize, rep: u64| {
+        backsim::random::RunSeeds::new(scenario.seed, 0, rep, &scenario.strategies[st].name)
+    };
+    let first = backsim::engine::simulate(&scenario, 0, seeds(0, 0)).events;
+    assert_eq!(
+        lines[2].split_whitespace().nth(2).unwrap(),
+        first.to_string(),
+        "{err}"
+    );
+}
