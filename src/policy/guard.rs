@@ -308,8 +308,8 @@ impl BreakerState {
                 self.outcomes
                     .add(now, b.window, Pair(1, u64::from(!success)));
                 let Pair(total, failed) = self.outcomes.sum(now, b.window);
+                // (min_volume is at least 1.)
                 if total >= u64::from(b.min_volume)
-                    && total > 0
                     && failed as f64 >= b.failure_ratio * total as f64
                 {
                     self.open(now, b, open_ns);
@@ -457,11 +457,6 @@ impl Cubic {
             scale * (t - self.last_fail - self.k).powi(3) + self.w_max
         };
         self.set_rate(t, new_rate.min(2.0 * self.measured), min_rate);
-    }
-
-    /// The bucket's current rate (tokens per second).
-    pub fn rate(&self) -> f64 {
-        self.fill_rate
     }
 }
 
@@ -754,7 +749,8 @@ impl GuardState {
     /// The budget tokens of `client`, in millionths for gRPC and the
     /// client bucket, whole tokens for the AWS quota (None for a
     /// percentage budget or none).
-    pub fn budget_tokens(&self, client: usize) -> Option<i64> {
+    #[cfg(test)]
+    pub(crate) fn budget_tokens(&self, client: usize) -> Option<i64> {
         match self.budget.get(client) {
             Some(BudgetState::Tokens(t)) => Some(*t),
             _ => None,
@@ -762,18 +758,20 @@ impl GuardState {
     }
 
     /// Whether `client`'s breaker is open (not yet half-open) at `now`.
-    pub fn breaker_is_open(&mut self, client: usize, now: SimTime) -> bool {
-        self.breaker
-            .get_mut(client)
-            .is_some_and(|b| matches!(b.phase(now), Phase::Open { .. }))
-    }
-
     /// The adaptive rate limiter of `client`, if the throttle is one.
-    pub fn cubic(&self, client: usize) -> Option<&Cubic> {
+    #[cfg(test)]
+    pub(crate) fn cubic(&self, client: usize) -> Option<&Cubic> {
         match self.throttle.get(client) {
             Some(ThrottleState::Cubic(c)) => Some(c),
             _ => None,
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn breaker_is_open(&mut self, client: usize, now: SimTime) -> bool {
+        self.breaker
+            .get_mut(client)
+            .is_some_and(|b| matches!(b.phase(now), Phase::Open { .. }))
     }
 }
 

@@ -641,19 +641,26 @@ fn a_probe_rejected_by_the_throttle_leaves_the_probe_slot_free() {
     );
 }
 
-/// The breaker's doc: "If the probes' answers have not all come `open_for`
-/// after they were let through, it lets `probes` more through".
-#[test]
-fn an_unanswered_probe_makes_way_open_for_after_it_was_let_through() {
+/// A breaker (one probe, open 5 s, scope all) that two failures at t = 0
+/// have opened until 5 s.
+fn opened_at_zero() -> (Guards, GuardState) {
     let g = Guards {
         breaker: Some(breaker(0.5, 2, 5 * S, 1, BreakerScope::All)),
         ..Guards::default()
     };
-    // Open 0..5 s; the probe goes at 5 s; no answer. Until 10 s every
-    // attempt is rejected, at 10 s a new probe goes.
     let mut st = GuardState::new(&g, 1);
     st.on_outcome(&g, 0, 0, FAIL);
     st.on_outcome(&g, 0, 0, FAIL);
+    (g, st)
+}
+
+/// The breaker's doc: "If the probes' answers have not all come `open_for`
+/// after the last was let through, it lets `probes` more through".
+#[test]
+fn an_unanswered_probe_makes_way_open_for_after_it_was_let_through() {
+    // Open 0..5 s; the probe goes at 5 s; no answer. Until 10 s every
+    // attempt is rejected, at 10 s a new probe goes.
+    let (g, mut st) = opened_at_zero();
     assert_eq!(st.before_send(&g, 0, 5 * S, true, &mut NoRng), Gate::Send);
     assert_eq!(
         st.before_send(&g, 0, 10 * S - 1, true, &mut NoRng),
@@ -673,18 +680,12 @@ fn an_unanswered_probe_makes_way_open_for_after_it_was_let_through() {
 /// went at 9 s, so its answer may come until 14 s; no second probe before.
 #[test]
 fn a_late_probe_gets_its_full_open_for() {
-    let g = Guards {
-        breaker: Some(breaker(0.5, 2, 5 * S, 1, BreakerScope::All)),
-        ..Guards::default()
-    };
-    let mut st = GuardState::new(&g, 1);
-    st.on_outcome(&g, 0, 0, FAIL);
-    st.on_outcome(&g, 0, 0, FAIL);
+    let (g, mut st) = opened_at_zero();
     // Half-open from 5 s; the first attempt after that comes at 9 s.
     assert!(!st.breaker_is_open(0, 5 * S));
     assert_eq!(st.before_send(&g, 0, 9 * S, true, &mut NoRng), Gate::Send);
-    // Expected: rejected at 10 s (1 s after the probe was let through).
-    // Actual: Send, since the reset is measured from 5 s.
+    // Rejected until 14 s (5 s after the probe was let through, not after
+    // the breaker turned half-open).
     assert_eq!(
         st.before_send(&g, 0, 10 * S, true, &mut NoRng),
         Gate::Reject
@@ -900,7 +901,7 @@ fn aws_adaptive_follows_cubic_and_its_bucket() {
         assert!(close(c.measured, 0.8));
         assert!(close(c.w_max, 0.8));
         assert!(close(c.k, 0.6f64.cbrt()));
-        assert!(close(c.rate(), 0.56), "{}", c.rate());
+        assert!(close(c.fill_rate, 0.56), "{}", c.fill_rate);
         assert!(close(c.capacity, 1.0) && close(c.level, 1.0));
     }
     // A1 at 1 s takes the token: no wait.
@@ -929,7 +930,7 @@ fn aws_adaptive_follows_cubic_and_its_bucket() {
         assert!(m2 > r1, "the bucket's rate is the lower one");
         assert!(close(c.w_max, r1));
         assert!(close(c.k, (r1 * 0.3 / scale).cbrt()));
-        assert!(close(c.rate(), 0.5), "{}", c.rate());
+        assert!(close(c.fill_rate, 0.5), "{}", c.fill_rate);
         assert!(close(c.level, level25), "{}", c.level);
     }
     // A4 at 2.5 s: −2.16 → waits 2.16/0.5 = 4.32 s.
@@ -951,7 +952,7 @@ fn aws_adaptive_follows_cubic_and_its_bucket() {
         let c = st.cubic(0).unwrap();
         assert!(close(c.measured, m3));
         assert!(r3 < 2.0 * m3 && r3 > 0.5);
-        assert!(close(c.rate(), r3), "{} vs {r3}", c.rate());
+        assert!(close(c.fill_rate, r3), "{} vs {r3}", c.fill_rate);
         assert!(close(c.capacity, 1.0));
         assert!(close(c.level, level4), "{} vs {level4}", c.level);
     }
@@ -967,7 +968,7 @@ fn aws_adaptive_follows_cubic_and_its_bucket() {
     let level6 = level4 + 2.0 * r3; // ≈ 0.049, below the new capacity
     {
         let c = st.cubic(0).unwrap();
-        assert!(close(c.rate(), r4), "{} vs {r4}", c.rate());
+        assert!(close(c.fill_rate, r4), "{} vs {r4}", c.fill_rate);
         assert!(close(c.capacity, r4));
         assert!(close(c.level, level6), "{} vs {level6}", c.level);
     }
@@ -992,10 +993,10 @@ fn aws_adaptive_rate_never_drops_below_min_rate() {
     let mut lowest = f64::INFINITY;
     for i in 1..=600u64 {
         st.on_outcome(&g, 0, i * 100 * MS, THROTTLED);
-        lowest = lowest.min(st.cubic(0).unwrap().rate());
+        lowest = lowest.min(st.cubic(0).unwrap().fill_rate);
     }
     assert_eq!(lowest, 0.5);
-    assert_eq!(st.cubic(0).unwrap().rate(), 0.5);
+    assert_eq!(st.cubic(0).unwrap().fill_rate, 0.5);
 }
 
 #[test]

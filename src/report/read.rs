@@ -269,20 +269,12 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         ],
         attempts_distribution: Vec::new(),
         models: Vec::new(),
-        retries_denied: row.guard_count("retries_denied")?,
-        breaker_open_s: row.guard_count("breaker_open_s")?,
-        local_rejections: row.guard_count("local_rejections")?,
-        conflicts: row.guard_count("conflicts")?,
-        recovered: if row.cells.contains_key("recovered") {
-            row.share("recovered")?
-        } else {
-            f64::NAN
-        },
-        queue_wait_mean_s: if row.cells.contains_key("queue_wait_mean_s") {
-            n("queue_wait_mean_s")?
-        } else {
-            f64::NAN
-        },
+        retries_denied: row.added_later("retries_denied", 0.0, Row::required)?,
+        breaker_open_s: row.added_later("breaker_open_s", 0.0, Row::required)?,
+        local_rejections: row.added_later("local_rejections", 0.0, Row::required)?,
+        conflicts: row.added_later("conflicts", 0.0, Row::required)?,
+        recovered: row.added_later("recovered", f64::NAN, Row::share)?,
+        queue_wait_mean_s: row.added_later("queue_wait_mean_s", f64::NAN, Row::num)?,
     })
 }
 
@@ -344,15 +336,19 @@ impl Table {
 }
 
 impl Row {
-    /// A count that older versions could not have (guards, conflicts): 0
-    /// in a report written before they existed.
-    /// (A report without the confidence half-widths reads them as not
-    /// known.)
-    fn guard_count(&self, column: &str) -> Result<f64, Error> {
+    /// A column of [`SUMMARY_ADDED_LATER`], read with `read`, or `absent`
+    /// in a report written before it existed: 0 for counts older versions
+    /// could not have (guards, conflicts), unknown for the rest.
+    fn added_later(
+        &self,
+        column: &str,
+        absent: f64,
+        read: fn(&Row, &str) -> Result<f64, Error>,
+    ) -> Result<f64, Error> {
         if self.cells.contains_key(column) {
-            self.required(column)
+            read(self, column)
         } else {
-            Ok(0.0)
+            Ok(absent)
         }
     }
 
