@@ -85,6 +85,24 @@ enum Event {
     OccWrite { req: u32, attempt: u32, model: u8 },
 }
 
+/// The event queue's lanes (see [`queue::EventQueue`]): each takes events
+/// that are scheduled a delay ahead that is often the same for all of them,
+/// so that they arrive in time order. Others go to the queue's heap.
+mod lane {
+    /// Network hops: attempts on their way out, answers on their way back.
+    pub const HOP: usize = 0;
+    /// Services ending.
+    pub const SERVICE: usize = 1;
+    /// Client timeouts.
+    pub const TIMEOUT: usize = 2;
+    /// Clients starting requests (bursts, closed-loop think times).
+    pub const CLIENT: usize = 3;
+    /// Retries: the n-th retry in lane `RETRY + min(n, RETRIES - 1)`.
+    pub const RETRY: usize = 4;
+    pub const RETRIES: usize = 6;
+    pub const COUNT: usize = RETRY + RETRIES;
+}
+
 /// An answer from the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reply {
@@ -93,9 +111,10 @@ enum Reply {
     Success {
         wasted: bool,
     },
+    /// A 429; its Retry-After waits beside the request's slot
+    /// (`World::retry_after`), which keeps events small.
     RateLimited {
         limit: Limit,
-        retry_after: Option<SimDuration>,
     },
     ServerError {
         status: u16,
@@ -106,8 +125,9 @@ enum Reply {
 
 /// Where the current attempt of a request is at the server. Kept only for
 /// servers that cancel on disconnect, which must find it to stop it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum AtServer {
+    #[default]
     Nowhere,
     Queued {
         attempt: u32,
@@ -122,15 +142,18 @@ enum AtServer {
 }
 
 /// A request slot: the request in progress (or ended, while attempts of it
-/// are still on their way), and what the slot keeps across requests.
+/// are still on their way), and what the slot keeps across requests. A run
+/// holds one per request in progress, so it is kept small: what only some
+/// runs need lives beside the slots, in [`SlotColumn`]s.
 struct Request {
     created: SimTime,
     client: u32,
     /// The request's index in creation order (its record's index).
     id: u32,
-    input_tokens: u64,
+    /// At most `MAX_TOKENS_PER_REQUEST`, which fits.
+    input_tokens: u32,
     /// Output tokens the server generates (already limited by max_tokens).
-    output_tokens: u64,
+    output_tokens: u32,
     /// Attempts sent so far.
     attempts: u32,
     /// The model of the current attempt.
@@ -141,14 +164,6 @@ struct Request {
     on_fallback: bool,
     /// The request has not ended (succeeded or given up).
     live: bool,
-    at_server: AtServer,
-    backoff: BackoffState,
-    /// The version the current attempt read (optimistic-concurrency
-    /// servers).
-    seen: u64,
-    /// What the last retry took from the AWS retry quota (None: no retry
-    /// was made).
-    quota_cost: Option<u32>,
     /// The current attempt's timeout: when it fires and its reserved queue
     /// sequence number (unused without timeouts).
     timer: (SimTime, u64),
@@ -163,6 +178,64 @@ struct Request {
     /// request's timers never go back in time, so later attempts' timers
     /// wait behind it and are queued when it fires.
     queued_timer: Option<(u32, SimTime)>,
+}
+
+/// A value per request slot that only some runs need: kept beside the
+/// slots (indexed like them) when the run needs it, and nothing otherwise.
+struct SlotColumn<T> {
+    values: Vec<T>,
+    kept: bool,
+}
+
+impl<T: Copy + Default> SlotColumn<T> {
+    fn new(kept: bool) -> Self {
+        SlotColumn {
+            values: Vec::new(),
+            kept,
+        }
+    }
+
+    /// Slot `req` starts a new request.
+    fn reset(&mut self, req: u32) {
+        if !self.kept {
+            return;
+        }
+        match self.values.get_mut(req as usize) {
+            Some(v) => *v = T::default(),
+            None => self.values.push(T::default()),
+        }
+    }
+
+    /// The slot's value (the default when the column is not kept).
+    fn get(&self, req: u32) -> T {
+        self.values.get(req as usize).copied().unwrap_or_default()
+    }
+
+    /// The slot's value, to change; only for a kept column.
+    fn get_mut(&mut self, req: u32) -> &mut T {
+        &mut self.values[req as usize]
+    }
+
+    /// Sets the slot's value if the column is kept.
+    fn set(&mut self, req: u32, value: T) {
+        if self.kept {
+            self.values[req as usize] = value;
+        }
+    }
+}
+
+/// The clients' first requests, queued one at a time: the next to start is
+/// the only one in the queue, under the sequence number it would have had
+/// if all had been queued at once (client `c`'s is `seq0 + c`), so events
+/// pop in the same order without a queue entry per client.
+#[derive(Default)]
+struct FirstStarts {
+    /// Clients in order of (start time, client); `None`: all start at 0,
+    /// in client order.
+    order: Option<Vec<u32>>,
+    /// Position in that order of the next to queue.
+    next: u32,
+    seq0: u64,
 }
 
 /// One model: its limiter, its servers and their configuration.
@@ -190,10 +263,29 @@ struct World<'a> {
     endpoints: Vec<Endpoint<'a>>,
     /// Request slots, indexed by `req`.
     requests: Vec<Request>,
+    // Beside the slots, for the runs that need them:
+    /// Where the current attempt is at the server (a model cancels on
+    /// disconnect).
+    at_server: SlotColumn<AtServer>,
+    /// The version the current attempt read (an optimistic-concurrency
+    /// store).
+    seen: SlotColumn<u64>,
+    /// The Retry-After of the current attempt's 429, set when the limiter
+    /// rejects it and read when the answer arrives (the strategy honours
+    /// Retry-After).
+    retry_after: SlotColumn<Option<SimDuration>>,
+    /// What the last retry took from the AWS retry quota (None: no retry
+    /// was made; the strategy has guards).
+    quota_cost: SlotColumn<Option<u32>>,
+    /// The backoff schedule's state (schedules that have one).
+    backoff: SlotColumn<BackoffState>,
     /// Slots free for the next request, reused last freed first.
     free: Vec<u32>,
     /// Requests started per client (closed loop).
     started: Vec<u32>,
+    /// The clients' first requests (bursts and closed loops), not yet
+    /// started.
+    first_starts: FirstStarts,
     /// Open-loop arrivals so far.
     arrivals: u64,
     arrival_gap: Option<Exp<f64>>,
@@ -250,20 +342,28 @@ impl<'a> World<'a> {
             _ => None,
         };
         let models = endpoints.len();
+        let any_model = |f: fn(&ServerConfig) -> bool| endpoints.iter().any(|e| f(e.config));
+        let (cancels, occ) = (any_model(|c| c.cancel_on_disconnect), any_model(|c| c.occ));
         World {
             scenario,
             strategy,
             seeds,
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),
-            queue: EventQueue::with_capacity(clients.min(1 << 20) * 2),
+            queue: EventQueue::with_lanes(lane::COUNT, clients.min(1 << 20)),
             endpoints,
-            requests: Vec::new(),
+            requests: Vec::with_capacity(clients.min(1 << 20)),
+            at_server: SlotColumn::new(cancels),
+            seen: SlotColumn::new(occ),
+            retry_after: SlotColumn::new(strategy.honor_retry_after),
+            quota_cost: SlotColumn::new(!strategy.guards.is_empty()),
+            backoff: SlotColumn::new(strategy.backoff.has_state()),
             free: Vec::new(),
             started: match scenario.workload.kind {
                 WorkloadKind::Closed { .. } => vec![0; clients],
                 _ => Vec::new(),
             },
+            first_starts: FirstStarts::default(),
             arrivals: 0,
             arrival_gap,
             guards: (!strategy.guards.is_empty())
@@ -317,19 +417,52 @@ impl<'a> World<'a> {
     fn schedule_workload(&mut self) {
         match self.scenario.workload.kind {
             WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } => {
-                for client in 0..self.scenario.workload.clients {
-                    let offset = if spread == 0 {
-                        0
-                    } else {
-                        let mut r = self.seeds.request_rng(request_key(client, 0), 1);
-                        nanos_from_f64(spread as f64 * r.random::<f64>())
-                    };
-                    self.queue.push(offset, Event::ClientStart { client });
-                }
+                let clients = self.scenario.workload.clients;
+                let order = (spread != 0).then(|| {
+                    let mut starts: Vec<(SimTime, u32)> = (0..clients)
+                        .map(|c| (self.first_start_offset(c), c))
+                        .collect();
+                    starts.sort_unstable();
+                    starts.into_iter().map(|(_, c)| c).collect()
+                });
+                self.first_starts = FirstStarts {
+                    order,
+                    next: 0,
+                    seq0: self.queue.reserve_block(u64::from(clients)),
+                };
+                self.queue_first_start();
             }
             WorkloadKind::Poisson { .. } => self.schedule_next_arrival(0),
             WorkloadKind::Trace { .. } => self.schedule_trace_row(0),
         }
+    }
+
+    /// When client `client`'s first request starts (bursts and closed
+    /// loops): uniform in [0, spread], from the request's own stream.
+    fn first_start_offset(&self, client: u32) -> SimTime {
+        let spread = match self.scenario.workload.kind {
+            WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } => spread,
+            _ => 0,
+        };
+        if spread == 0 {
+            return 0;
+        }
+        let mut r = self.seeds.request_rng(request_key(client, 0), 1);
+        nanos_from_f64(spread as f64 * r.random::<f64>())
+    }
+
+    /// Queues the next client's first request, if any is left.
+    fn queue_first_start(&mut self) {
+        let f = &mut self.first_starts;
+        if f.next >= self.scenario.workload.clients {
+            return;
+        }
+        let client = f.order.as_ref().map_or(f.next, |o| o[f.next as usize]);
+        f.next += 1;
+        let seq = f.seq0 + u64::from(client);
+        let at = self.first_start_offset(client);
+        self.queue
+            .push_reserved_in(lane::CLIENT, at, seq, Event::ClientStart { client });
     }
 
     fn schedule_next_arrival(&mut self, now: SimTime) {
@@ -362,6 +495,9 @@ impl<'a> World<'a> {
                     }
                     None => 0,
                 };
+                if seq == 0 {
+                    self.queue_first_start();
+                }
                 let key = request_key(client, seq);
                 let (input, output) = self.draw_tokens(key);
                 self.new_request(now, client, input, output);
@@ -415,8 +551,12 @@ impl<'a> World<'a> {
                     let (at, seq) = r.timer;
                     r.queued_timer = Some((r.serial, at));
                     let attempt = r.serial;
-                    self.queue
-                        .push_reserved(at, seq, Event::Timeout { req, attempt });
+                    self.queue.push_reserved_in(
+                        lane::TIMEOUT,
+                        at,
+                        seq,
+                        Event::Timeout { req, attempt },
+                    );
                 } else if self.is_current(req, attempt) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
@@ -554,17 +694,13 @@ impl<'a> World<'a> {
             created: now,
             client,
             id,
-            input_tokens,
-            output_tokens,
+            input_tokens: input_tokens as u32,
+            output_tokens: output_tokens as u32,
             attempts: 0,
             model: 0,
             outstanding: false,
             on_fallback: false,
             live: true,
-            at_server: AtServer::Nowhere,
-            backoff: self.strategy.backoff.initial_state(),
-            seen: 0,
-            quota_cost: None,
             timer: (0, 0),
             serial,
             in_transit: 0,
@@ -574,6 +710,12 @@ impl<'a> World<'a> {
             Some(slot) => *slot = request,
             None => self.requests.push(request),
         }
+        self.at_server.reset(req);
+        self.seen.reset(req);
+        self.retry_after.reset(req);
+        self.quota_cost.reset(req);
+        self.backoff.reset(req);
+        self.backoff.set(req, self.strategy.backoff.initial_state());
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
@@ -626,7 +768,7 @@ impl<'a> World<'a> {
         };
         g.on_outcome(&self.strategy.guards, client, now, outcome);
         if failure.is_none() {
-            let cost = self.requests[req as usize].quota_cost;
+            let cost = self.quota_cost.get(req);
             g.on_request_success(&self.strategy.guards, client, cost.map(i64::from));
         }
     }
@@ -670,13 +812,18 @@ impl<'a> World<'a> {
                 Some((_, queued)) if queued <= at => {}
                 _ => {
                     r.queued_timer = Some((attempt, at));
-                    self.queue
-                        .push_reserved(at, seq, Event::Timeout { req, attempt });
+                    self.queue.push_reserved_in(
+                        lane::TIMEOUT,
+                        at,
+                        seq,
+                        Event::Timeout { req, attempt },
+                    );
                 }
             }
         }
         let arrive = now.saturating_add(self.hop());
-        self.queue.push(
+        self.queue.push_in(
+            lane::HOP,
             arrive,
             Event::AtLimiter {
                 req,
@@ -689,7 +836,8 @@ impl<'a> World<'a> {
     /// Sends an answer back to the client (one network hop).
     fn answer(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         let back = now.saturating_add(self.hop());
-        self.queue.push(
+        self.queue.push_in(
+            lane::HOP,
             back,
             Event::Reply {
                 req,
@@ -706,7 +854,7 @@ impl<'a> World<'a> {
         self.scenario
             .workload
             .max_tokens
-            .unwrap_or(self.requests[req as usize].output_tokens)
+            .unwrap_or(u64::from(self.requests[req as usize].output_tokens))
     }
 
     /// An admitted attempt ended having generated `generated` tokens: the
@@ -727,7 +875,7 @@ impl<'a> World<'a> {
             return;
         }
         let cost = Cost {
-            input_tokens: self.requests[req as usize].input_tokens,
+            input_tokens: u64::from(self.requests[req as usize].input_tokens),
             output_reserved: self.reserved(req),
         };
         let admission = self.endpoints[e].limiter.admit(now, cost);
@@ -736,13 +884,12 @@ impl<'a> World<'a> {
             self.m.at_limiter(now, admission == Admission::Admitted);
         }
         if let Admission::Rejected { limit, retry_after } = admission {
-            self.answer(
-                now,
-                req,
-                attempt,
-                model,
-                Reply::RateLimited { limit, retry_after },
-            );
+            // Only the current attempt's answer is heard: an earlier one's
+            // must not overwrite it.
+            if self.is_current(req, attempt) {
+                self.retry_after.set(req, retry_after);
+            }
+            self.answer(now, req, attempt, model, Reply::RateLimited { limit });
             return;
         }
         let config = self.endpoints[e].config;
@@ -782,7 +929,7 @@ impl<'a> World<'a> {
             }
             Arrival::Queued => {
                 if config.cancel_on_disconnect {
-                    self.requests[req as usize].at_server = AtServer::Queued { attempt };
+                    self.at_server.set(req, AtServer::Queued { attempt });
                 }
             }
             Arrival::Full => {
@@ -796,7 +943,8 @@ impl<'a> World<'a> {
     /// conditional write reaches the store two hops later (the answer
     /// back, the write out).
     fn occ_read(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
-        self.requests[req as usize].seen = self.endpoints[usize::from(model)].version;
+        let version = self.endpoints[usize::from(model)].version;
+        self.seen.set(req, version);
         let back = self.hop();
         let out = self.hop();
         let at = now.saturating_add(back).saturating_add(out);
@@ -818,7 +966,7 @@ impl<'a> World<'a> {
         self.m.touch(now);
         let e = usize::from(model);
         self.settle(now, req, model, 0);
-        let won = self.endpoints[e].version == self.requests[req as usize].seen;
+        let won = self.endpoints[e].version == self.seen.get(req);
         if won {
             self.endpoints[e].version += 1;
         }
@@ -841,7 +989,7 @@ impl<'a> World<'a> {
             Latency::Fixed(d) => (0, nanos_from_f64(d.sample(&mut self.rng))),
             Latency::Streaming { ttft, tokens_per_s } => {
                 let ttft = nanos_from_f64(ttft.sample(&mut self.rng));
-                let output = self.requests[req as usize].output_tokens as f64;
+                let output = f64::from(self.requests[req as usize].output_tokens);
                 let decode = nanos_from_secs_f64(output / tokens_per_s);
                 (ttft, ttft.saturating_add(decode))
             }
@@ -862,13 +1010,15 @@ impl<'a> World<'a> {
         let error = p500 > 0.0 && self.rng.random::<f64>() < p500;
         let end = now.saturating_add(total);
         if config.cancel_on_disconnect {
-            self.requests[req as usize].at_server = AtServer::Serving {
+            let at = AtServer::Serving {
                 attempt,
                 first_token: now.saturating_add(first_token),
                 end,
             };
+            self.at_server.set(req, at);
         }
-        self.queue.push(
+        self.queue.push_in(
+            lane::SERVICE,
             end,
             Event::ServiceDone {
                 req,
@@ -882,9 +1032,9 @@ impl<'a> World<'a> {
     fn service_done(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, error: bool) {
         let e = usize::from(model);
         if self.endpoints[e].config.cancel_on_disconnect {
-            match self.requests[req as usize].at_server {
+            match self.at_server.get(req) {
                 AtServer::Serving { attempt: a, .. } if a == attempt => {
-                    self.requests[req as usize].at_server = AtServer::Nowhere;
+                    self.at_server.set(req, AtServer::Nowhere);
                 }
                 // Stopped when its client went away; the slot is free.
                 _ => {
@@ -901,7 +1051,7 @@ impl<'a> World<'a> {
             // The provider bills every completed generation, whether or not
             // anyone is still waiting for it (5xx answers are not billed).
             let r = &self.requests[req as usize];
-            let (input, output) = (r.input_tokens, r.output_tokens);
+            let (input, output) = (u64::from(r.input_tokens), u64::from(r.output_tokens));
             self.bill(req, e, input, output);
             self.settle(now, req, model, output);
             let wasted = !self.is_current(req, attempt);
@@ -960,10 +1110,10 @@ impl<'a> World<'a> {
     /// the input and the output generated so far (all of it wasted).
     fn cancel(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
         let e = usize::from(model);
-        let r = &mut self.requests[req as usize];
-        match r.at_server {
+        let at_server = self.at_server.get_mut(req);
+        match *at_server {
             AtServer::Queued { attempt: a } if a == attempt => {
-                r.at_server = AtServer::Nowhere;
+                *at_server = AtServer::Nowhere;
                 self.endpoints[e].server.abandon_queued();
                 self.settle(now, req, model, 0);
             }
@@ -972,8 +1122,9 @@ impl<'a> World<'a> {
                 first_token,
                 end,
             } if a == attempt => {
-                r.at_server = AtServer::Nowhere;
-                let (input, output) = (r.input_tokens, r.output_tokens);
+                *at_server = AtServer::Nowhere;
+                let r = &self.requests[req as usize];
+                let (input, output) = (u64::from(r.input_tokens), u64::from(r.output_tokens));
                 let generated = generated_by(now, first_token, end, output);
                 self.bill(req, e, input, generated);
                 self.waste(req, e, input, generated);
@@ -997,7 +1148,7 @@ impl<'a> World<'a> {
             if reply == (Reply::Success { wasted: false }) {
                 self.m.touch(now);
                 let r = &self.requests[req as usize];
-                let (input, output) = (r.input_tokens, r.output_tokens);
+                let (input, output) = (u64::from(r.input_tokens), u64::from(r.output_tokens));
                 self.waste(req, e, input, output);
             }
             return;
@@ -1019,7 +1170,8 @@ impl<'a> World<'a> {
                 }
                 self.request_closed(now, req, RequestOutcome::Succeeded);
             }
-            Reply::RateLimited { limit, retry_after } => {
+            Reply::RateLimited { limit } => {
+                let retry_after = self.retry_after.get(req);
                 self.m
                     .attempt_resolved(AttemptOutcome::RateLimited(limit), e);
                 let failure = Failure::RateLimited { retry_after };
@@ -1047,20 +1199,22 @@ impl<'a> World<'a> {
                 r.on_fallback = true;
             }
         }
-        let mut decision = self.strategy.decide(
-            failure,
-            r.attempts,
-            r.created,
-            now,
-            &mut r.backoff,
-            &mut self.rng,
-        );
+        // Schedules without state are given a scratch one.
+        let mut scratch = BackoffState::default();
+        let backoff = if self.backoff.kept {
+            self.backoff.get_mut(req)
+        } else {
+            &mut scratch
+        };
+        let mut decision =
+            self.strategy
+                .decide(failure, r.attempts, r.created, now, backoff, &mut self.rng);
         // The guards are asked last, so that a retry the strategy would
         // not make costs nothing.
         if let (Decision::Retry { .. }, Some(g)) = (decision, &mut self.guards) {
             let timeout = failure == Failure::Timeout;
             match g.allow_retry(&self.strategy.guards, r.client as usize, now, timeout) {
-                Ok(cost) => r.quota_cost = Some(cost as u32),
+                Ok(cost) => self.quota_cost.set(req, Some(cost as u32)),
                 Err(why) => {
                     self.m.retries_denied += 1;
                     decision = Decision::GiveUp(match why {
@@ -1071,9 +1225,12 @@ impl<'a> World<'a> {
             }
         }
         match decision {
-            Decision::Retry { delay } => self
-                .queue
-                .push(now.saturating_add(delay), Event::Retry { req }),
+            Decision::Retry { delay } => {
+                let n = (r.attempts as usize).saturating_sub(1);
+                let lane = lane::RETRY + n.min(lane::RETRIES - 1);
+                self.queue
+                    .push_in(lane, now.saturating_add(delay), Event::Retry { req })
+            }
             Decision::GiveUp(_) => {
                 let attempts = r.attempts;
                 self.m.request_gave_up(attempts);
@@ -1096,8 +1253,11 @@ impl<'a> World<'a> {
         if started < requests_per_client {
             let mut r = self.seeds.request_rng(request_key(client, started), 1);
             let think = nanos_from_f64(think_time.sample(&mut r));
-            self.queue
-                .push(now.saturating_add(think), Event::ClientStart { client });
+            self.queue.push_in(
+                lane::CLIENT,
+                now.saturating_add(think),
+                Event::ClientStart { client },
+            );
         }
     }
 }

@@ -119,7 +119,7 @@ pub const BACKOFF_KINDS: [(&str, &str); 10] = [
 
 /// Per-request memory of a schedule: the previous delay (decorrelated) or
 /// the previous value of f (v2), as `f64` nanoseconds / formula units.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct BackoffState(f64);
 
 /// Polly's shaping constants: `pFactor` and the 1/1.4 scale that puts the
@@ -142,6 +142,15 @@ impl Backoff {
             Backoff::Proportional { .. } => "proportional_jitter",
             Backoff::Downward { .. } => "downward_jitter",
         }
+    }
+
+    /// True if the schedule keeps per-request state between retries (the
+    /// decorrelated ones); the others ignore [`BackoffState`].
+    pub fn has_state(&self) -> bool {
+        matches!(
+            self,
+            Backoff::Decorrelated { .. } | Backoff::DecorrelatedV2 { .. }
+        )
     }
 
     /// The state a request starts with, before its first retry.
