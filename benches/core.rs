@@ -20,7 +20,7 @@ fn event_queue(c: &mut Criterion) {
         // Hold `pending` events and do push/pop pairs at that size: the
         // steady state of a run.
         let mut rng = Pcg64::seed_from_u64(1);
-        let mut q = EventQueue::with_capacity(pending + 1);
+        let mut q = EventQueue::new();
         for i in 0..pending {
             q.push(rng.random_range(0..1_000_000_000u64), i as u64);
         }

@@ -119,7 +119,7 @@ simpy_wall="$(elapsed "$t0" "$t1")"
 
 # --- Compare ----------------------------------------------------------------
 set +e
-PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" - \
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" - \
     "$tmp/out/$name/summary.csv" "$tmp/outr/$name/requests.csv" "$tmp/simpy.csv" \
     "$clients" "$reps" "$backsim_wall" "$backsim1_wall" "$simpy_wall" "$(nproc 2>/dev/null || echo '?')" <<'EOF'
 import csv, math, sys

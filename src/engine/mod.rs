@@ -28,6 +28,7 @@
 pub mod queue;
 
 use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics};
+use crate::model::dist::Dist;
 use crate::model::limiter::{Admission, Cost, Limit, Limiter};
 use crate::model::server::{Arrival, Queued, Server};
 use crate::policy::backoff::BackoffState;
@@ -289,6 +290,8 @@ struct World<'a> {
     /// Open-loop arrivals so far.
     arrivals: u64,
     arrival_gap: Option<Exp<f64>>,
+    /// The network hop when it is always the same (it draws nothing).
+    fixed_hop: Option<SimDuration>,
     /// The strategy's guards, per client (None: it has none).
     guards: Option<GuardState>,
     m: RunMetrics,
@@ -350,7 +353,7 @@ impl<'a> World<'a> {
             seeds,
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),
-            queue: EventQueue::with_lanes(lane::COUNT, clients.min(1 << 20)),
+            queue: EventQueue::with_lanes(lane::COUNT),
             endpoints,
             requests: Vec::with_capacity(clients.min(1 << 20)),
             at_server: SlotColumn::new(cancels),
@@ -364,6 +367,10 @@ impl<'a> World<'a> {
                 _ => Vec::new(),
             },
             first_starts: FirstStarts::default(),
+            fixed_hop: match scenario.network_one_way {
+                Dist::Constant(v) => Some(nanos_from_f64(v)),
+                _ => None,
+            },
             arrivals: 0,
             arrival_gap,
             guards: (!strategy.guards.is_empty())
@@ -774,7 +781,10 @@ impl<'a> World<'a> {
     }
 
     fn hop(&mut self) -> SimDuration {
-        nanos_from_f64(self.scenario.network_one_way.sample(&mut self.rng))
+        match self.fixed_hop {
+            Some(d) => d,
+            None => nanos_from_f64(self.scenario.network_one_way.sample(&mut self.rng)),
+        }
     }
 
     fn send_attempt(&mut self, now: SimTime, req: u32) {
@@ -1225,6 +1235,11 @@ impl<'a> World<'a> {
             }
         }
         match decision {
+            // Jittered retries come in no order: they go to the heap,
+            // where they do not hold up the lanes.
+            Decision::Retry { delay } if self.strategy.backoff.is_jittered() => self
+                .queue
+                .push(now.saturating_add(delay), Event::Retry { req }),
             Decision::Retry { delay } => {
                 let n = (r.attempts as usize).saturating_sub(1);
                 let lane = lane::RETRY + n.min(lane::RETRIES - 1);

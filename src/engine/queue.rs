@@ -4,7 +4,7 @@
 //! nanosecond pop in the order they were scheduled. That, and nothing else,
 //! fixes the order of simultaneous events: there is no hashing, no thread
 //! and no clock involved, which is what makes runs reproducible to the byte.
-//! How the queue stores its events (a binary heap and sorted FIFO lanes,
+//! How the queue stores its events (a radix heap and sorted FIFO lanes,
 //! see [`EventQueue`]) changes its speed, never that order.
 //!
 //! A sequence number can also be taken now ([`EventQueue::reserve`]) for an
@@ -14,14 +14,15 @@
 //! queue instead of one per attempt.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
-/// An event's place in the order: `(time, sequence)`.
-type Key = (SimTime, u64);
+/// An event's place in the order, `(time, sequence)`, as one number:
+/// time in the high 64 bits, sequence in the low ones.
+type Key = u128;
 
-/// The key a lane reports when it is empty: after every real key.
-const NO_KEY: Key = (SimTime::MAX, u64::MAX);
+/// The key of an empty lane or heap: after every real key (sequence
+/// numbers never reach `u64::MAX`).
+const NO_KEY: Key = u128::MAX;
 
 /// Lanes keep at least this many entries' room when they shrink.
 const LANE_MIN_CAPACITY: usize = 4096;
@@ -34,34 +35,129 @@ struct Entry<E> {
 
 impl<E> Entry<E> {
     fn key(&self) -> Key {
-        (self.time, self.seq)
+        (u128::from(self.time) << 64) | u128::from(self.seq)
     }
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
+/// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) of entries: a
+/// priority queue for keys that never go below the last one taken out,
+/// which holds for a simulation clock. Entry `k` sits in bucket
+/// `bits(k XOR last)`, the position of the highest bit where it differs
+/// from the last key taken out; taking out the smallest empties bucket 0,
+/// or else spreads the lowest non-empty bucket over the buckets below it.
+/// An entry only ever moves down, so each costs O(log key range) moves in
+/// all, and every move is a sequential append rather than a heap's jump
+/// across memory.
+struct RadixHeap<E> {
+    /// The last key taken out (every key held is at least this).
+    last: u128,
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `b` set: bucket `b` is not empty.
+    occupied: [u64; 3],
+    /// The smallest key held ([`NO_KEY`] when empty), kept up to date
+    /// so that the queue can compare it with its lanes without moving
+    /// anything.
+    min: u128,
+    len: usize,
 }
 
-impl<E> Eq for Entry<E> {}
+/// Buckets: 0 for keys equal to `last`, then one per bit of a u128.
+const RADIX_BUCKETS: usize = 129;
 
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+/// A spread bucket keeps its memory for reuse up to this many entries.
+const RADIX_KEEP_CAPACITY: usize = 4096;
+
+impl<E> RadixHeap<E> {
+    fn new() -> Self {
+        RadixHeap {
+            last: 0,
+            buckets: (0..RADIX_BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: [0; 3],
+            min: NO_KEY,
+            len: 0,
+        }
     }
-}
 
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, we want the earliest first.
-        other.key().cmp(&self.key())
+    fn bucket(&self, key: u128) -> usize {
+        (128 - (key ^ self.last).leading_zeros()) as usize
+    }
+
+    fn push(&mut self, entry: Entry<E>) {
+        let key = entry.key();
+        debug_assert!(key >= self.last, "key before the last one taken out");
+        // A key below `last` breaks the caller's contract; it is then the
+        // smallest and waits in bucket 0, which is searched in full.
+        let b = if key < self.last { 0 } else { self.bucket(key) };
+        self.buckets[b].push(entry);
+        self.occupied[b / 64] |= 1 << (b % 64);
+        self.min = self.min.min(key);
+        self.len += 1;
+    }
+
+    /// The lowest non-empty bucket.
+    fn lowest(&self) -> Option<usize> {
+        (0..3)
+            .find(|&w| self.occupied[w] != 0)
+            .map(|w| w * 64 + self.occupied[w].trailing_zeros() as usize)
+    }
+
+    fn mark_empty(&mut self, b: usize) {
+        self.occupied[b / 64] &= !(1 << (b % 64));
+    }
+
+    /// Takes out the smallest entry.
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let b = self.lowest()?;
+        if b != 0 {
+            // Spread bucket b below the new `last`, its smallest key (which
+            // lands alone in bucket 0).
+            self.last = self.min;
+            let mut spread = std::mem::take(&mut self.buckets[b]);
+            self.mark_empty(b);
+            while let Some(entry) = spread.pop() {
+                let to = self.bucket(entry.key());
+                self.buckets[to].push(entry);
+                self.occupied[to / 64] |= 1 << (to % 64);
+                // A large bucket gives its memory back as it empties, so
+                // that spreading it does not hold every entry twice.
+                if spread.capacity() > RADIX_KEEP_CAPACITY && spread.len() * 4 < spread.capacity()
+                {
+                    spread.shrink_to(spread.capacity() / 2);
+                }
+            }
+            if spread.capacity() <= RADIX_KEEP_CAPACITY {
+                self.buckets[b] = spread;
+            }
+        }
+        let zero = &mut self.buckets[0];
+        let i = (0..zero.len())
+            .min_by_key(|&i| zero[i].key())
+            .expect("bucket 0 holds the smallest");
+        let entry = zero.swap_remove(i);
+        if zero.is_empty() {
+            self.mark_empty(0);
+        }
+        self.len -= 1;
+        self.min = match self.lowest() {
+            Some(b) => self.buckets[b]
+                .iter()
+                .map(Entry::key)
+                .min()
+                .expect("occupied"),
+            None => NO_KEY,
+        };
+        Some(entry)
+    }
+
+    /// The smallest key held ([`NO_KEY`] when empty).
+    fn peek_key(&self) -> Key {
+        self.min
     }
 }
 
 /// A priority queue of events ordered by time, then by insertion order.
 ///
-/// Besides a binary heap it keeps a few *lanes*: FIFO runs that are each
+/// Besides a radix heap it keeps a few *lanes*: FIFO runs that are each
 /// sorted by `(time, sequence)`. Events that a caller schedules a fixed
 /// delay ahead (a constant network hop, a fixed service time, the client
 /// timeout, the n-th retry of a deterministic schedule) arrive in time
@@ -83,11 +179,13 @@ impl<E> Ord for Entry<E> {
 /// assert_eq!(q.pop(), None);
 /// ```
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: RadixHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     /// The key at the front of each lane ([`NO_KEY`] when it is empty),
     /// kept side by side so that finding the earliest is one short scan.
     fronts: Vec<Key>,
+    /// Bit `i` set: lane `i` is not empty.
+    busy_lanes: u32,
     next_seq: u64,
 }
 
@@ -98,23 +196,23 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// The most lanes a queue can have.
+    pub const MAX_LANES: usize = 32;
+
     /// An empty queue without lanes.
     pub fn new() -> Self {
-        Self::with_lanes(0, 0)
+        Self::with_lanes(0)
     }
 
-    /// An empty queue with room for `n` events in its heap, without lanes.
-    pub fn with_capacity(n: usize) -> Self {
-        Self::with_lanes(0, n)
-    }
-
-    /// An empty queue with `lanes` lanes (numbered from 0) and room for
-    /// `n` events in its heap.
-    pub fn with_lanes(lanes: usize, n: usize) -> Self {
+    /// An empty queue with `lanes` lanes (numbered from 0), at most
+    /// [`EventQueue::MAX_LANES`].
+    pub fn with_lanes(lanes: usize) -> Self {
+        assert!(lanes <= Self::MAX_LANES, "at most {} lanes", Self::MAX_LANES);
         EventQueue {
-            heap: BinaryHeap::with_capacity(n),
+            heap: RadixHeap::new(),
             lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
             fronts: vec![NO_KEY; lanes],
+            busy_lanes: 0,
             next_seq: 0,
         }
     }
@@ -166,6 +264,7 @@ impl<E> EventQueue<E> {
         match run.back() {
             None => {
                 self.fronts[lane] = entry.key();
+                self.busy_lanes |= 1 << lane;
                 run.push_back(entry);
             }
             Some(last) if last.key() < entry.key() => run.push_back(entry),
@@ -177,8 +276,12 @@ impl<E> EventQueue<E> {
     /// (`None` for the lane: the heap's top is earlier, or all lanes are
     /// empty).
     fn earliest_lane(&self) -> (Option<usize>, Key) {
-        let mut best = (None, self.heap.peek().map_or(NO_KEY, Entry::key));
-        for (i, &k) in self.fronts.iter().enumerate() {
+        let mut best = (None, self.heap.peek_key());
+        let mut busy = self.busy_lanes;
+        while busy != 0 {
+            let i = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            let k = self.fronts[i];
             if k < best.1 {
                 best = (Some(i), k);
             }
@@ -192,7 +295,13 @@ impl<E> EventQueue<E> {
             Some(lane) => {
                 let run = &mut self.lanes[lane];
                 let entry = run.pop_front();
-                self.fronts[lane] = run.front().map_or(NO_KEY, Entry::key);
+                self.fronts[lane] = match run.front() {
+                    Some(next) => next.key(),
+                    None => {
+                        self.busy_lanes &= !(1 << lane);
+                        NO_KEY
+                    }
+                };
                 // A lane that filled up (a million clients' first attempts,
                 // say) gives its memory back as it drains, so that lanes
                 // filling one after another do not each keep their peak.
@@ -208,13 +317,13 @@ impl<E> EventQueue<E> {
 
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let (_, (time, seq)) = self.earliest_lane();
-        ((time, seq) != NO_KEY).then_some(time)
+        let (_, key) = self.earliest_lane();
+        (key != NO_KEY).then_some((key >> 64) as SimTime)
     }
 
     /// Events pending.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len + self.lanes.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True if nothing is pending.

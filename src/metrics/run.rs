@@ -40,6 +40,8 @@ pub struct Series {
     pub step: SimDuration,
     /// Closed buckets, then the open one (the last).
     pub rows: Vec<SeriesRow>,
+    /// When the open bucket ends.
+    open_until: SimTime,
 }
 
 impl Series {
@@ -47,12 +49,21 @@ impl Series {
         Series {
             step,
             rows: vec![SeriesRow::default()],
+            open_until: step,
         }
     }
 
     /// Closes every bucket that ends at or before `now`, recording the
     /// end-of-bucket state.
+    #[inline]
     fn advance(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
+        if now >= self.open_until {
+            self.close_until(now, in_flight, bucket);
+        }
+    }
+
+    #[cold]
+    fn close_until(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
         while (self.rows.len() as u64).saturating_mul(self.step) <= now {
             let end = self.rows.len() as u64 * self.step;
             let last = self.rows.last_mut().expect("never empty");
@@ -60,6 +71,7 @@ impl Series {
             last.limiter_level = bucket.map_or(f64::NAN, |b| b.level_tokens(end));
             self.rows.push(SeriesRow::default());
         }
+        self.open_until = (self.rows.len() as u64).saturating_mul(self.step);
     }
 
     fn current(&mut self) -> &mut SeriesRow {
@@ -222,6 +234,7 @@ impl RunMetrics {
     }
 
     /// Moves the time series up to `now` (call before handling each event).
+    #[inline]
     pub fn tick(&mut self, now: SimTime, bucket: Option<&TokenBucket>) {
         self.series.advance(now, self.in_flight, bucket);
     }

@@ -153,6 +153,17 @@ impl Backoff {
         )
     }
 
+    /// True if the delays are random draws (every jittered schedule).
+    pub fn is_jittered(&self) -> bool {
+        !matches!(
+            self,
+            Backoff::None
+                | Backoff::Constant { .. }
+                | Backoff::Linear { .. }
+                | Backoff::Exponential { .. }
+        )
+    }
+
     /// The state a request starts with, before its first retry.
     pub fn initial_state(&self) -> BackoffState {
         match self {
