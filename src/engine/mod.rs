@@ -104,6 +104,25 @@ mod lane {
     pub const COUNT: usize = RETRY + RETRIES;
 }
 
+impl Event {
+    /// The request slot the event is about, if any.
+    fn request(self) -> Option<u32> {
+        match self {
+            Event::AtLimiter { req, .. }
+            | Event::ServiceDone { req, .. }
+            | Event::Reply { req, .. }
+            | Event::Timeout { req, .. }
+            | Event::Retry { req }
+            | Event::Send { req }
+            | Event::OccWrite { req, .. } => Some(req),
+            Event::ClientStart { .. }
+            | Event::Arrival
+            | Event::TraceStart { .. }
+            | Event::Capacity { .. } => None,
+        }
+    }
+}
+
 /// An answer from the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reply {
@@ -252,6 +271,10 @@ struct Endpoint<'a> {
     version: u64,
 }
 
+/// Request slots from which the engine prefetches the next event's slot
+/// (about 4.5 MB of them: more than a core's share of cache).
+const PREFETCH_MIN_SLOTS: usize = 1 << 16;
+
 /// The world of one run.
 struct World<'a> {
     scenario: &'a Scenario,
@@ -397,6 +420,7 @@ impl<'a> World<'a> {
                 break;
             }
             end = now;
+            self.prefetch_next();
             self.m.events += 1;
             self.m.tick(now, self.endpoints[0].limiter.requests());
             self.handle(now, event);
@@ -411,6 +435,36 @@ impl<'a> World<'a> {
         let main = self.endpoints[0].limiter.requests().cloned();
         self.m.finish(main.as_ref());
         self.m.final_request_bucket = main;
+    }
+
+    /// Asks the processor to fetch the slot of the request the next event
+    /// is about while this one is handled: with a million clients and
+    /// jittered retries, slots are touched in random order and each touch
+    /// would otherwise wait for main memory.
+    /// Below [`PREFETCH_MIN_SLOTS`] slots, which stay in cache, finding
+    /// the next event would cost more than it saves.
+    fn prefetch_next(&self) {
+        if self.requests.len() < PREFETCH_MIN_SLOTS {
+            return;
+        }
+        let Some(&event) = self.queue.peek() else {
+            return;
+        };
+        let Some(req) = event.request() else {
+            return;
+        };
+        let Some(slot) = self.requests.get(req as usize) else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint; it reads and writes nothing
+        // (and `slot` is a valid reference anyway).
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((slot as *const Request).cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
     }
 
     fn trace(&self) -> &'a [TraceRow] {

@@ -54,10 +54,12 @@ struct RadixHeap<E> {
     buckets: Vec<Vec<Entry<E>>>,
     /// Bit `b` set: bucket `b` is not empty.
     occupied: [u64; 3],
-    /// The smallest key held ([`NO_KEY`] when empty), kept up to date
-    /// so that the queue can compare it with its lanes without moving
-    /// anything.
-    min: u128,
+    /// The smallest key in each bucket ([`NO_KEY`] when it is empty), so
+    /// that the smallest key held is known without moving or scanning
+    /// anything: the queue compares it with its lanes before each pop.
+    mins: [u128; RADIX_BUCKETS],
+    /// Where in its bucket that smallest key is.
+    min_at: [u32; RADIX_BUCKETS],
     len: usize,
 }
 
@@ -73,7 +75,8 @@ impl<E> RadixHeap<E> {
             last: 0,
             buckets: (0..RADIX_BUCKETS).map(|_| Vec::new()).collect(),
             occupied: [0; 3],
-            min: NO_KEY,
+            mins: [NO_KEY; RADIX_BUCKETS],
+            min_at: [0; RADIX_BUCKETS],
             len: 0,
         }
     }
@@ -88,10 +91,17 @@ impl<E> RadixHeap<E> {
         // A key below `last` breaks the caller's contract; it is then the
         // smallest and waits in bucket 0, which is searched in full.
         let b = if key < self.last { 0 } else { self.bucket(key) };
+        self.put(b, key, entry);
+        self.len += 1;
+    }
+
+    fn put(&mut self, b: usize, key: u128, entry: Entry<E>) {
+        if key < self.mins[b] {
+            self.mins[b] = key;
+            self.min_at[b] = self.buckets[b].len() as u32;
+        }
         self.buckets[b].push(entry);
         self.occupied[b / 64] |= 1 << (b % 64);
-        self.min = self.min.min(key);
-        self.len += 1;
     }
 
     /// The lowest non-empty bucket.
@@ -103,6 +113,7 @@ impl<E> RadixHeap<E> {
 
     fn mark_empty(&mut self, b: usize) {
         self.occupied[b / 64] &= !(1 << (b % 64));
+        self.mins[b] = NO_KEY;
     }
 
     /// Takes out the smallest entry.
@@ -111,17 +122,15 @@ impl<E> RadixHeap<E> {
         if b != 0 {
             // Spread bucket b below the new `last`, its smallest key (which
             // lands alone in bucket 0).
-            self.last = self.min;
+            self.last = self.mins[b];
             let mut spread = std::mem::take(&mut self.buckets[b]);
             self.mark_empty(b);
             while let Some(entry) = spread.pop() {
-                let to = self.bucket(entry.key());
-                self.buckets[to].push(entry);
-                self.occupied[to / 64] |= 1 << (to % 64);
+                let key = entry.key();
+                self.put(self.bucket(key), key, entry);
                 // A large bucket gives its memory back as it empties, so
                 // that spreading it does not hold every entry twice.
-                if spread.capacity() > RADIX_KEEP_CAPACITY && spread.len() * 4 < spread.capacity()
-                {
+                if spread.capacity() > RADIX_KEEP_CAPACITY && spread.len() * 4 < spread.capacity() {
                     spread.shrink_to(spread.capacity() / 2);
                 }
             }
@@ -130,28 +139,28 @@ impl<E> RadixHeap<E> {
             }
         }
         let zero = &mut self.buckets[0];
-        let i = (0..zero.len())
-            .min_by_key(|&i| zero[i].key())
-            .expect("bucket 0 holds the smallest");
-        let entry = zero.swap_remove(i);
-        if zero.is_empty() {
-            self.mark_empty(0);
+        let entry = zero.swap_remove(self.min_at[0] as usize);
+        match (0..zero.len()).min_by_key(|&i| zero[i].key()) {
+            None => self.mark_empty(0),
+            // Only after a push broke the contract.
+            Some(i) => {
+                self.mins[0] = zero[i].key();
+                self.min_at[0] = i as u32;
+            }
         }
         self.len -= 1;
-        self.min = match self.lowest() {
-            Some(b) => self.buckets[b]
-                .iter()
-                .map(Entry::key)
-                .min()
-                .expect("occupied"),
-            None => NO_KEY,
-        };
         Some(entry)
     }
 
     /// The smallest key held ([`NO_KEY`] when empty).
     fn peek_key(&self) -> Key {
-        self.min
+        self.lowest().map_or(NO_KEY, |b| self.mins[b])
+    }
+
+    /// The entry with the smallest key.
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.lowest()
+            .map(|b| &self.buckets[b][self.min_at[b] as usize])
     }
 }
 
@@ -207,7 +216,11 @@ impl<E> EventQueue<E> {
     /// An empty queue with `lanes` lanes (numbered from 0), at most
     /// [`EventQueue::MAX_LANES`].
     pub fn with_lanes(lanes: usize) -> Self {
-        assert!(lanes <= Self::MAX_LANES, "at most {} lanes", Self::MAX_LANES);
+        assert!(
+            lanes <= Self::MAX_LANES,
+            "at most {} lanes",
+            Self::MAX_LANES
+        );
         EventQueue {
             heap: RadixHeap::new(),
             lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
@@ -313,6 +326,15 @@ impl<E> EventQueue<E> {
             None => self.heap.pop(),
         };
         entry.map(|e| (e.time, e.event))
+    }
+
+    /// The earliest event, without taking it out.
+    pub fn peek(&self) -> Option<&E> {
+        match self.earliest_lane().0 {
+            Some(lane) => self.lanes[lane].front(),
+            None => self.heap.peek(),
+        }
+        .map(|e| &e.event)
     }
 
     /// Time of the earliest event.

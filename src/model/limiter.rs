@@ -85,12 +85,16 @@ impl TokenBucket {
     }
 
     fn level_at(&self, now: SimTime) -> u128 {
-        let elapsed = u128::from(now.saturating_sub(self.last));
-        // Saturating: after a long idle stretch the product can exceed any
-        // capacity by far; the bucket is simply full.
-        self.level
-            .saturating_add(elapsed.saturating_mul(self.rate))
-            .min(self.capacity)
+        let elapsed = now.saturating_sub(self.last);
+        // A 64 × 64-bit product cannot overflow 128 bits, and needs no
+        // 128-bit overflow check; a rate above 2^64 units/ns saturates:
+        // after a long idle stretch the product can exceed any capacity by
+        // far, and the bucket is simply full.
+        let refilled = match u64::try_from(self.rate) {
+            Ok(rate) => u128::from(elapsed) * u128::from(rate),
+            Err(_) => u128::from(elapsed).saturating_mul(self.rate),
+        };
+        self.level.saturating_add(refilled).min(self.capacity)
     }
 
     fn refill(&mut self, now: SimTime) {
