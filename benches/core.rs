@@ -1,9 +1,12 @@
-//! Criterion benchmarks of the simulation core: the event queue, token
-//! bucket admission, backoff draws and a whole run of the shipped
-//! thundering-herd scenario.
+//! Criterion benchmarks of the simulation core: the event queue (its heap
+//! and its lanes) at 10^3 to 10^6 pending events, token bucket admission,
+//! each schedule's delay draw, and whole runs of the shipped
+//! thundering-herd scenario at 10^3 to 10^6 clients, reported as events
+//! per second.
 //!
-//! Run with `cargo bench`; CI only checks that they compile
-//! (`cargo bench --no-run`).
+//! Run with `cargo bench` (`cargo bench -- herd` for the whole runs only);
+//! CI only checks that they compile (`cargo bench --no-run`). The README's
+//! "Performance" section records the figures.
 
 use backsim::engine::queue::EventQueue;
 use backsim::model::limiter::TokenBucket;
@@ -14,9 +17,12 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use std::hint::black_box;
 
+const PENDING: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
 fn event_queue(c: &mut Criterion) {
-    let mut group = c.benchmark_group("event_queue_push_pop");
-    for pending in [1_000usize, 10_000, 100_000, 1_000_000] {
+    // Random delays: every event goes through the radix heap.
+    let mut group = c.benchmark_group("event_queue_heap_push_pop");
+    for pending in PENDING {
         // Hold `pending` events and do push/pop pairs at that size: the
         // steady state of a run.
         let mut rng = Pcg64::seed_from_u64(1);
@@ -29,6 +35,23 @@ fn event_queue(c: &mut Criterion) {
             b.iter(|| {
                 let (t, e) = q.pop().expect("never empty");
                 q.push(t + rng.random_range(0..1_000_000_000u64), e);
+            })
+        });
+    }
+    group.finish();
+    // A fixed delay (a client timeout): every event stays in its lane.
+    let mut group = c.benchmark_group("event_queue_lane_push_pop");
+    for pending in PENDING {
+        let delay = 60_000_000_000u64;
+        let mut q = EventQueue::with_lanes(1);
+        for i in 0..pending {
+            q.push_in(0, i as u64 * delay / pending as u64, i as u64);
+        }
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::from_parameter(pending), &pending, |b, _| {
+            b.iter(|| {
+                let (t, e) = q.pop().expect("never empty");
+                q.push_in(0, t + delay, e);
             })
         });
     }
@@ -99,22 +122,37 @@ fn backoff_draws(c: &mut Criterion) {
     group.finish();
 }
 
-fn thundering_herd(c: &mut Criterion) {
+/// The shipped thundering-herd scenario with `clients` clients instead of
+/// its 1,000 (nothing else changes).
+fn herd(clients: u64) -> backsim::scenario::Scenario {
     let src = include_str!("../scenarios/thundering-herd.toml");
-    let scenario =
-        backsim::scenario::parse(src, "thundering-herd.toml", "thundering-herd").expect("valid");
-    let mut group = c.benchmark_group("thundering_herd_run");
-    for (i, st) in scenario.strategies.iter().enumerate() {
-        let seeds = RunSeeds::new(scenario.seed, 0, 0, &st.name);
-        // Throughput in events per second.
-        group.throughput(Throughput::Elements(
-            backsim::engine::simulate(&scenario, i, seeds).events,
-        ));
-        group.bench_function(st.name.as_str(), |b| {
-            b.iter(|| backsim::engine::simulate(&scenario, i, seeds))
-        });
+    let line = "clients = 1000 ";
+    assert!(src.contains(line), "the scenario names its client count");
+    let src = src.replace(line, &format!("clients = {clients} "));
+    backsim::scenario::parse(&src, "thundering-herd.toml", "thundering-herd").expect("valid")
+}
+
+/// One replication of each strategy of the herd, at 10^3 to 10^6
+/// clients; throughput is in events, so criterion reports events per
+/// second.
+fn thundering_herd(c: &mut Criterion) {
+    for clients in [1_000u64, 10_000, 100_000, 1_000_000] {
+        let scenario = herd(clients);
+        let mut group = c.benchmark_group(format!("herd_run_{clients}_clients"));
+        if clients >= 100_000 {
+            group.sample_size(10);
+        }
+        for (i, st) in scenario.strategies.iter().enumerate() {
+            let seeds = RunSeeds::new(scenario.seed, 0, 0, &st.name);
+            group.throughput(Throughput::Elements(
+                backsim::engine::simulate(&scenario, i, seeds).events,
+            ));
+            group.bench_function(st.name.as_str(), |b| {
+                b.iter(|| backsim::engine::simulate(&scenario, i, seeds))
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(

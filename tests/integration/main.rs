@@ -9,6 +9,7 @@ mod closed_form;
 mod common;
 mod conservation;
 mod determinism;
+mod golden;
 mod guards;
 mod llm;
 mod statistics;

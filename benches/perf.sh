@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Measures backsim against the performance targets in the README's
+# "Performance" section, on scenarios/thundering-herd.toml scaled to more
+# clients, and prints the figures as Markdown tables.
+#
+#   benches/perf.sh            # everything (about two minutes on 2 cores)
+#   benches/perf.sh quick      # skip the 10^6-client rows of the curve
+#
+# Wall times on a shared or virtual machine vary from run to run; each
+# figure is the best of REPEATS runs (default 5). Nothing here is a test:
+# CI only builds the benchmarks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEATS=${REPEATS:-5}
+MODE=${1:-full}
+
+cargo build --release --quiet
+BIN=target/release/backsim
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# herd CLIENTS REPLICATIONS [linear|jitter]: a scaled copy of the shipped
+# scenario, with both strategies or one of them.
+herd() {
+  local clients=$1 reps=$2 only=${3:-both} file
+  file="$TMP/herd-$clients-$reps-$only.toml"
+  awk -v c="$clients" -v r="$reps" -v only="$only" '
+    /^\[\[strategy\]\]/ { n++ }
+    n == 1 && only == "jitter" { next }
+    n == 2 && only == "linear" { next }
+    /^clients = 1000 / { sub(/1000/, c) }
+    /^replications = 10 / { sub(/10/, r) }
+    { print }' scenarios/thundering-herd.toml >"$file"
+  echo "$file"
+}
+
+# stats FILE THREADS: best-of-REPEATS "events wall_s peak_MB" of
+# `backsim run --stats` (events over the whole wall time).
+stats() {
+  local file=$1 threads=$2 best="" line
+  for _ in $(seq "$REPEATS"); do
+    line=$("$BIN" run "$file" --stats --no-charts --quiet --threads "$threads" -o "$TMP/out" 2>&1 |
+      awk '/^total:/ { e = $4; w = $9 } /^peak memory:/ { m = $3 } END { print e, w, m }')
+    if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x); split(b, y); exit !(x[2] < y[2]) }'; then
+      best=$line
+    fi
+  done
+  echo "$best"
+}
+
+per_strategy_rate() { # FILE: best-of-REPEATS events/s per strategy, 1 thread
+  local file=$1
+  for _ in $(seq "$REPEATS"); do
+    "$BIN" run "$file" --stats --no-charts --quiet --threads 1 -o "$TMP/out" 2>&1 |
+      awk '$2 ~ /^[0-9]+$/ && NF == 6 { e[$1] += $3; w[$1] += $5 }
+           END { for (s in e) printf "%s %.1f\n", s, e[s] / w[s] / 1e6 }'
+  done | sort | awk '{ if ($2 > best[$1]) best[$1] = $2 } END { for (s in best) printf "%s %.1f\n", s, best[s] }' | sort
+}
+
+echo "## 10^4-client herd, 100 replications, 1 thread (best of $REPEATS)"
+echo
+echo "| strategy | million events per second per core |"
+echo "| --- | --- |"
+f=$(herd 10000 100)
+per_strategy_rate "$f" | awk '{ printf "| %s | %s |\n", $1, $2 }'
+read -r e w _ < <(stats "$f" 1)
+awk -v e="$e" -v w="$w" 'BEGIN { printf "| both (the run) | %.1f |\n", e / w / 1e6 }'
+echo
+
+echo "## 10^6-client burst, 5 attempts, 1 replication, 1 thread (best of $REPEATS)"
+echo
+echo "| strategies | events | wall s | peak memory | bytes per client |"
+echo "| --- | --- | --- | --- | --- |"
+for only in linear jitter both; do
+  read -r e w m < <(stats "$(herd 1000000 1 "$only")" 1)
+  awk -v o="$only" -v e="$e" -v w="$w" -v m="$m" \
+    'BEGIN { printf "| %s | %d | %.2f | %.1f MB | %.0f |\n", o, e, w, m, m * 1e6 / 1e6 }'
+done
+echo
+
+echo "## Two threads against one, 20 replications (best of $REPEATS)"
+echo
+echo "| clients | 1 thread, s | 2 threads, s | speed-up |"
+echo "| --- | --- | --- | --- |"
+for clients in 10000 100000; do
+  f=$(herd "$clients" 20)
+  read -r _ w1 _ < <(stats "$f" 1)
+  read -r _ w2 _ < <(stats "$f" 2)
+  awk -v c="$clients" -v a="$w1" -v b="$w2" 'BEGIN { printf "| %d | %.3f | %.3f | %.2f× |\n", c, a, b, a / b }'
+done
+echo
+
+echo "## Cost per event against clients, 1 replication, 1 thread (best of $REPEATS)"
+echo
+echo "Pending events grow with the clients (one timer each, plus the"
+echo "retries in flight), so O(events · log pending) means ns per event"
+echo "growing at most like log2(clients)."
+echo
+echo "| clients | log2 | linear ns/event | ÷ log2 | full jitter ns/event | ÷ log2 |"
+echo "| --- | --- | --- | --- | --- | --- |"
+sizes="10000 31623 100000 316228 1000000"
+[ "$MODE" = quick ] && sizes="10000 31623 100000"
+for clients in $sizes; do
+  read -r el wl _ < <(stats "$(herd "$clients" 1 linear)" 1)
+  read -r ej wj _ < <(stats "$(herd "$clients" 1 jitter)" 1)
+  awk -v c="$clients" -v el="$el" -v wl="$wl" -v ej="$ej" -v wj="$wj" 'BEGIN {
+    l = log(c) / log(2); a = wl / el * 1e9; b = wj / ej * 1e9
+    printf "| %d | %.1f | %.1f | %.2f | %.1f | %.2f |\n", c, l, a, a / l, b, b / l }'
+done
