@@ -64,6 +64,41 @@ impl Problem {
     }
 }
 
+/// The candidate closest to `word` (a key or value with a typo), if one is
+/// close enough to be what was meant: at most one edit per three letters.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions, counted
+/// in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// `; did you mean "x"?` for the closest of `candidates` to `word`, or
+/// nothing when none is close.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(word, candidates).map_or(String::new(), |c| format!("; did you mean \"{c}\"?"))
+}
+
 /// Everything wrong with one scenario file, reported at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -105,6 +140,24 @@ impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typos_get_the_closest_name() {
+        let keys = ["clients", "spread", "rate_per_s", "think_time"];
+        assert_eq!(closest("clientz", keys), Some("clients"));
+        assert_eq!(closest("Spread", keys), Some("spread"));
+        assert_eq!(closest("rate_per_sec", keys), Some("rate_per_s"));
+        // Too far from everything: no guess.
+        assert_eq!(closest("horizon", keys), None);
+        assert_eq!(closest("x", ["y"]), Some("y"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(
+            did_you_mean("exponental", ["linear", "exponential"]),
+            "; did you mean \"exponential\"?"
+        );
+        assert_eq!(did_you_mean("zzz", ["linear"]), "");
+    }
 
     #[test]
     fn positions_are_one_based_lines_and_columns() {

@@ -89,13 +89,33 @@ pub fn parse_cached(
 
 fn toml_problem(src: &str, e: &toml::de::Error, path: &str) -> Problem {
     // serde_path_to_error writes array indices as `strategy[1]`; keep them.
-    let message = e
+    let mut message = e
         .message()
         .trim()
         .replace("expected f64", "expected a number")
         .replace("expected i64", "expected a whole number")
         .replace("expected a boolean", "expected true or false");
+    if let Some(hint) = unknown_name_hint(&message) {
+        message.push_str(&hint);
+    }
+    // The parser says only "duplicate key"; name it.
+    if let (Some(span), "duplicate key") = (e.span(), message.as_str()) {
+        let key = src.get(span).unwrap_or("").trim();
+        message = format!("duplicate key `{key}`: a key can be set once per table");
+    }
     Problem::at(src, e.span(), path, message)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected
+/// `a` or `b`", and the same for variants), the closest allowed name.
+fn unknown_name_hint(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, allowed) = rest.split_once('`')?;
+    let names = allowed.split('`').skip(1).step_by(2);
+    let hint = super::error::did_you_mean(word, names);
+    (!hint.is_empty()).then_some(hint)
 }
 
 /// Validation context: the source text (for positions) and the problems
@@ -224,11 +244,12 @@ impl Cx<'_> {
                 .map(|n| format!("\"{n}\""))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let hint = super::error::did_you_mean(v.get_ref(), names.iter().copied());
             self.problem(
                 v,
                 key,
                 format!(
-                    "unknown value \"{}\"; expected one of {allowed}",
+                    "unknown value \"{}\"; expected one of {allowed}{hint}",
                     v.get_ref()
                 ),
             );
@@ -660,7 +681,10 @@ impl Cx<'_> {
                     self.src,
                     span,
                     "workload.kind",
-                    format!("unknown value \"{other}\"; expected one of {allowed}"),
+                    format!(
+                        "unknown value \"{other}\"; expected one of {allowed}{}",
+                        super::error::did_you_mean(other, KINDS.iter().copied())
+                    ),
                 ));
                 WorkloadKind::Burst { spread }
             }
@@ -1218,7 +1242,12 @@ impl Cx<'_> {
                     let hint = if known.is_empty() {
                         "define it in a [[model]] table".to_string()
                     } else {
-                        format!("expected one of the [[model]] names {}", known.join(", "))
+                        let names = models[1..].iter().map(|m| &**m);
+                        let guess = super::error::did_you_mean(f.model.get_ref(), names);
+                        format!(
+                            "expected one of the [[model]] names {}{guess}",
+                            known.join(", ")
+                        )
                     };
                     self.problem(
                         &f.model,
@@ -1861,8 +1890,10 @@ impl Cx<'_> {
             "normal_abs" => &["mean", "sd"],
             "empirical" => &["values", "weights"],
             other => {
+                let names = DIST_NAMES.split('"').skip(1).step_by(2);
+                let hint = super::error::did_you_mean(other, names);
                 return Err(format!(
-                    "unknown dist \"{other}\"; expected one of {DIST_NAMES}"
+                    "unknown dist \"{other}\"; expected one of {DIST_NAMES}{hint}"
                 ));
             }
         };

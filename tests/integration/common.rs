@@ -305,3 +305,10 @@ backoff = { kind = "decorrelated_jitter_v2", base = "100ms", cap = "5s" }
 max_attempts = 10
 deadline = "3s"
 "#;
+
+/// True when the pinned outputs under `tests/` (golden reports, error
+/// snapshots) are to be rewritten rather than checked:
+/// `BACKSIM_BLESS=1 cargo test`, for a change that means to change them.
+pub fn blessing() -> bool {
+    std::env::var_os("BACKSIM_BLESS").is_some()
+}

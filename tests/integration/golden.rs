@@ -8,7 +8,7 @@
 //! A change that is meant to change results regenerates them with
 //! `BACKSIM_BLESS=1 cargo test golden`, and says why in its commit.
 
-use crate::common::{backsim, crate_dir, load, scenario_files};
+use crate::common::{backsim, blessing, crate_dir, load, scenario_files};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -65,7 +65,7 @@ fn run(file: &Path, out: &Path, requests: bool) {
 
 #[test]
 fn every_shipped_scenario_writes_its_golden_report() {
-    let bless = std::env::var_os("BACKSIM_BLESS").is_some();
+    let bless = blessing();
     let pinned = pinned_digests();
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut digests = Vec::new();

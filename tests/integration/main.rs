@@ -12,5 +12,6 @@ mod determinism;
 mod golden;
 mod guards;
 mod llm;
+mod malformed;
 mod statistics;
 mod sweep;
