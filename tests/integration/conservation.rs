@@ -17,7 +17,7 @@ const REPS: u64 = 2;
 /// Which terms of the laws were non-zero somewhere, so a test can show that
 /// it exercised them.
 #[derive(Debug, Default)]
-struct Seen {
+pub struct Seen {
     rejected_429: u64,
     errors_5xx: u64,
     timeouts: u64,
@@ -27,7 +27,13 @@ struct Seen {
     wasted_tokens: u64,
 }
 
-fn check_run(scenario: &Scenario, strategy: usize, m: &RunMetrics, what: &str, seen: &mut Seen) {
+pub fn check_run(
+    scenario: &Scenario,
+    strategy: usize,
+    m: &RunMetrics,
+    what: &str,
+    seen: &mut Seen,
+) {
     let st = &scenario.strategies[strategy];
 
     // Attempts: each ends in exactly one outcome or is still open. A request

@@ -13,5 +13,6 @@ mod golden;
 mod guards;
 mod llm;
 mod malformed;
+mod properties;
 mod statistics;
 mod sweep;
