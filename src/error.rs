@@ -19,6 +19,9 @@ pub enum Error {
     },
     /// Something else failed while running. Exit code 1.
     Run(String),
+    /// Stopped by Ctrl-C or SIGTERM before anything was written. Exit
+    /// code 130, as a shell reports a process ended by SIGINT.
+    Interrupted,
 }
 
 impl Error {
@@ -36,6 +39,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Scenario(_) => 2,
             Error::Io { .. } | Error::Run(_) => 1,
+            Error::Interrupted => 130,
         }
     }
 }
@@ -46,6 +50,10 @@ impl fmt::Display for Error {
             Error::Input(msg) | Error::Run(msg) => write!(f, "{msg}"),
             Error::Scenario(e) => write!(f, "{e}"),
             Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
+            Error::Interrupted => write!(
+                f,
+                "interrupted: stopped before writing; reports already in place are unchanged"
+            ),
         }
     }
 }

@@ -124,6 +124,7 @@ pub fn run_with(
         }
     });
     progress.finish();
+    crate::interrupt::check()?;
     Ok(result)
 }
 
@@ -335,5 +336,6 @@ pub fn run_sweep(
             .collect::<Result<Vec<_>, Error>>()
     });
     progress.finish();
+    crate::interrupt::check()?;
     result
 }

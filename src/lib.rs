@@ -39,6 +39,7 @@ pub mod commands;
 pub mod engine;
 mod error;
 pub mod experiment;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod policy;

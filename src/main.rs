@@ -6,6 +6,8 @@ use std::io::Write;
 
 fn main() {
     let cli = backsim::cli::Cli::parse();
+    // Without the handler Ctrl-C still stops backsim, only less tidily.
+    let _ = backsim::interrupt::install();
     if let Err(e) = backsim::commands::run(cli) {
         // A closed stderr is no reason to panic; the exit code still tells.
         let _ = writeln!(std::io::stderr(), "{e}");

@@ -420,6 +420,9 @@ impl<'a> World<'a> {
                 break;
             }
             end = now;
+            if self.m.events % (1 << 16) == 0 && crate::interrupt::requested() {
+                break; // the experiment discards this run
+            }
             self.prefetch_next();
             self.m.events += 1;
             self.m.tick(now, self.endpoints[0].limiter.requests());

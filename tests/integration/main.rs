@@ -11,6 +11,7 @@ mod conservation;
 mod determinism;
 mod golden;
 mod guards;
+mod interrupt;
 mod llm;
 mod malformed;
 mod properties;

@@ -1,0 +1,81 @@
+//! Ctrl-C (docs/interface.md: exit codes): a run stopped by SIGINT exits
+//! with 130 soon after, leaves the report that was already in its folder
+//! exactly as it was, and leaves no temporary file.
+
+use crate::common::{THUNDERING_HERD, backsim, crate_dir};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Every file of a report folder, by name.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("report folder")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            (name, std::fs::read(&p).expect("read"))
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_and_leaves_the_earlier_report_as_it_was() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // The herd at a million clients, 50 replications: minutes of work,
+    // so the signal always comes while it runs.
+    let text = std::fs::read_to_string(crate_dir().join(THUNDERING_HERD)).expect("scenario");
+    let big = text
+        .replace("clients = 1000 ", "clients = 1000000 ")
+        .replace("replications = 10 ", "replications = 50 ");
+    assert_ne!(big, text, "the scenario names its clients and replications");
+    let file = tmp.path().join("herd.toml");
+    std::fs::write(&file, big).expect("write scenario");
+    let out = tmp.path().join("out");
+    // An earlier report of the same scenario (one replication, quick).
+    backsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--replications", "1", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let report = out.join("thundering-herd");
+    let before = files(&report);
+    assert!(before.contains_key("summary.csv") && before.contains_key("index.html"));
+
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backsim"))
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("backsim starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let output = child.wait_with_output().expect("backsim ends");
+    let stopped_after = sent.elapsed();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    // Soon: within one run's 65,536 events, not at the end of the work
+    // (generous, for a slow machine: a whole run takes about 2 s).
+    assert!(stopped_after < Duration::from_secs(30), "{stopped_after:?}");
+    assert_eq!(files(&report), before, "the earlier report changed");
+    let entries: Vec<_> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        entries,
+        ["thundering-herd"],
+        "something else was left in the output folder"
+    );
+}
