@@ -129,7 +129,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<TraceRow>, (u64, String)> {
         });
     }
     if rows.is_empty() {
-        return Err((2, "the trace has a header but no rows".to_string()));
+        // Line 1, the header: a file of one line has no line 2 to name.
+        return Err((1, "the trace has a header but no rows below it".to_string()));
     }
     Ok(rows)
 }
@@ -199,6 +200,10 @@ mod tests {
                 .1
                 .contains("no rows")
         );
+        // Found by fuzzing (fuzz/fuzz_targets/trace.rs): a header with no
+        // line break was refused at line 2 of a one-line file.
+        assert_eq!(err(b"t_s,input_tokens,output_tokens").0, 1);
+        assert_eq!(err(b"t_s,input_tokens,output_tokens\n").0, 1);
         assert!(
             err(b"t_s,input_tokens,output_tokens\n-1,1,2\n")
                 .1
