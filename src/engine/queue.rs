@@ -24,8 +24,16 @@ type Key = u128;
 /// numbers never reach `u64::MAX`).
 const NO_KEY: Key = u128::MAX;
 
-/// Lanes keep at least this many entries' room when they shrink.
-const LANE_MIN_CAPACITY: usize = 4096;
+/// A lane or heap bucket keeps room for this many entries however far it
+/// drains, so that small ones are not reallocated over and over.
+const KEEP_CAPACITY: usize = 4096;
+
+/// The capacity a draining lane or bucket shrinks to once it is less than
+/// a quarter full (None: keep it). A million clients' first attempts fill
+/// one lane, then the next; without this each would keep its peak.
+fn drained_capacity(len: usize, capacity: usize) -> Option<usize> {
+    (capacity > KEEP_CAPACITY && len * 4 < capacity).then_some(capacity / 2)
+}
 
 struct Entry<E> {
     time: SimTime,
@@ -65,9 +73,6 @@ struct RadixHeap<E> {
 
 /// Buckets: 0 for keys equal to `last`, then one per bit of a u128.
 const RADIX_BUCKETS: usize = 129;
-
-/// A spread bucket keeps its memory for reuse up to this many entries.
-const RADIX_KEEP_CAPACITY: usize = 4096;
 
 impl<E> RadixHeap<E> {
     fn new() -> Self {
@@ -128,13 +133,12 @@ impl<E> RadixHeap<E> {
             while let Some(entry) = spread.pop() {
                 let key = entry.key();
                 self.put(self.bucket(key), key, entry);
-                // A large bucket gives its memory back as it empties, so
-                // that spreading it does not hold every entry twice.
-                if spread.capacity() > RADIX_KEEP_CAPACITY && spread.len() * 4 < spread.capacity() {
-                    spread.shrink_to(spread.capacity() / 2);
+                // Spreading a large bucket does not hold every entry twice.
+                if let Some(c) = drained_capacity(spread.len(), spread.capacity()) {
+                    spread.shrink_to(c);
                 }
             }
-            if spread.capacity() <= RADIX_KEEP_CAPACITY {
+            if spread.capacity() <= KEEP_CAPACITY {
                 self.buckets[b] = spread;
             }
         }
@@ -315,11 +319,8 @@ impl<E> EventQueue<E> {
                         NO_KEY
                     }
                 };
-                // A lane that filled up (a million clients' first attempts,
-                // say) gives its memory back as it drains, so that lanes
-                // filling one after another do not each keep their peak.
-                if run.capacity() > LANE_MIN_CAPACITY && run.len() * 4 < run.capacity() {
-                    run.shrink_to(run.capacity() / 2);
+                if let Some(c) = drained_capacity(run.len(), run.capacity()) {
+                    run.shrink_to(c);
                 }
                 entry
             }

@@ -68,35 +68,55 @@ impl Problem {
 /// close enough to be what was meant: at most one edit per three letters.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
+    let word = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance: insertions, deletions and substitutions, counted
-/// in characters.
+/// Edit distance counting insertions, deletions, substitutions and swaps
+/// of two adjacent characters (optimal string alignment, the restricted
+/// Damerau–Levenshtein distance), in characters: a swap ("burts" for
+/// "burst") is the commonest typo and counts as one edit.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Rows i - 2, i - 1 and i of the distance table between prefixes.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (previous[j - 1] + cost)
+                .min(previous[j] + 1)
+                .min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut previous, row);
     }
-    row[b.len()]
+    previous[b.len()]
 }
 
 /// `; did you mean "x"?` for the closest of `candidates` to `word`, or
 /// nothing when none is close.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     closest(word, candidates).map_or(String::new(), |c| format!("; did you mean \"{c}\"?"))
+}
+
+/// The message for a name that is not one of `names`: `unknown {what}
+/// "word"; expected one of "a", "b"`, and the closest if one is close.
+pub fn unknown_name(what: &str, word: &str, names: &[&str]) -> String {
+    let allowed: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!(
+        "unknown {what} \"{word}\"; expected one of {}{}",
+        allowed.join(", "),
+        did_you_mean(word, names.iter().copied())
+    )
 }
 
 /// Everything wrong with one scenario file, reported at once.
@@ -151,12 +171,20 @@ mod tests {
         assert_eq!(closest("horizon", keys), None);
         assert_eq!(closest("x", ["y"]), Some("y"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // One swap is one edit; "ca" to "abc" is three in this distance
+        // (no substring is edited twice), the textbook OSA case.
+        assert_eq!(edit_distance("burts", "burst"), 1);
+        assert_eq!(edit_distance("ca", "abc"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(
             did_you_mean("exponental", ["linear", "exponential"]),
             "; did you mean \"exponential\"?"
         );
         assert_eq!(did_you_mean("zzz", ["linear"]), "");
+        assert_eq!(
+            unknown_name("value", "burts", &["burst", "poisson"]),
+            "unknown value \"burts\"; expected one of \"burst\", \"poisson\"; did you mean \"burst\"?"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
+use super::error::{did_you_mean, unknown_name};
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
@@ -114,7 +115,7 @@ fn unknown_name_hint(message: &str) -> Option<String> {
         .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (word, allowed) = rest.split_once('`')?;
     let names = allowed.split('`').skip(1).step_by(2);
-    let hint = super::error::did_you_mean(word, names);
+    let hint = did_you_mean(word, names);
     (!hint.is_empty()).then_some(hint)
 }
 
@@ -239,20 +240,8 @@ impl Cx<'_> {
     ) -> Option<T> {
         let found = find(v.get_ref());
         if found.is_none() {
-            let allowed = names
-                .iter()
-                .map(|n| format!("\"{n}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let hint = super::error::did_you_mean(v.get_ref(), names.iter().copied());
-            self.problem(
-                v,
-                key,
-                format!(
-                    "unknown value \"{}\"; expected one of {allowed}{hint}",
-                    v.get_ref()
-                ),
-            );
+            let message = unknown_name("value", v.get_ref(), names);
+            self.problem(v, key, message);
         }
         found
     }
@@ -672,19 +661,11 @@ impl Cx<'_> {
             },
             other => {
                 let span = w.kind.as_ref().map(|k| k.span());
-                let allowed = KINDS
-                    .iter()
-                    .map(|k| format!("\"{k}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 self.problems.push(Problem::at(
                     self.src,
                     span,
                     "workload.kind",
-                    format!(
-                        "unknown value \"{other}\"; expected one of {allowed}{}",
-                        super::error::did_you_mean(other, KINDS.iter().copied())
-                    ),
+                    unknown_name("value", other, &KINDS),
                 ));
                 WorkloadKind::Burst { spread }
             }
@@ -1089,19 +1070,8 @@ impl Cx<'_> {
         let mut r = RetryOn::NOTHING;
         for item in list.get_ref() {
             if !r.add(item.get_ref()) {
-                let allowed = RetryOn::NAMES
-                    .iter()
-                    .map(|n| format!("\"{n}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.problem(
-                    item,
-                    key,
-                    format!(
-                        "unknown failure \"{}\"; expected any of {allowed}",
-                        item.get_ref()
-                    ),
-                );
+                let message = unknown_name("failure", item.get_ref(), &RetryOn::NAMES);
+                self.problem(item, key, message);
             }
         }
         r
@@ -1243,7 +1213,7 @@ impl Cx<'_> {
                         "define it in a [[model]] table".to_string()
                     } else {
                         let names = models[1..].iter().map(|m| &**m);
-                        let guess = super::error::did_you_mean(f.model.get_ref(), names);
+                        let guess = did_you_mean(f.model.get_ref(), names);
                         format!(
                             "expected one of the [[model]] names {}{guess}",
                             known.join(", ")
@@ -1877,7 +1847,8 @@ impl Cx<'_> {
             Some(toml::Value::String(s)) => s.as_str(),
             _ => {
                 return Err(format!(
-                    "a distribution table needs dist = one of {DIST_NAMES}, e.g. {}",
+                    "a distribution table needs dist = one of {}, e.g. {}",
+                    DISTS.map(|d| format!("\"{d}\"")).join(", "),
                     unit.example()
                 ));
             }
@@ -1889,13 +1860,7 @@ impl Cx<'_> {
             "lognormal" => &["median", "sigma"],
             "normal_abs" => &["mean", "sd"],
             "empirical" => &["values", "weights"],
-            other => {
-                let names = DIST_NAMES.split('"').skip(1).step_by(2);
-                let hint = super::error::did_you_mean(other, names);
-                return Err(format!(
-                    "unknown dist \"{other}\"; expected one of {DIST_NAMES}{hint}"
-                ));
-            }
+            other => return Err(unknown_name("dist", other, &DISTS)),
         };
         for k in table.keys() {
             if k != "dist" && !fields.contains(&k.as_str()) {
@@ -1952,8 +1917,14 @@ const KINDS: [&str; 4] = ["burst", "poisson", "closed", "trace"];
 /// the kinds that read it).
 type KindKey<'a> = (&'a str, Option<std::ops::Range<usize>>, &'a [&'a str]);
 
-const DIST_NAMES: &str =
-    "\"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\", \"empirical\"";
+const DISTS: [&str; 6] = [
+    "constant",
+    "uniform",
+    "exponential",
+    "lognormal",
+    "normal_abs",
+    "empirical",
+];
 
 #[derive(Clone, Copy)]
 enum Unit {
