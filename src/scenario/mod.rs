@@ -8,6 +8,7 @@
 
 mod error;
 mod raw;
+mod recover;
 mod resolve;
 mod resolved;
 pub mod sweep;

@@ -3,10 +3,55 @@
 //! (`deny_unknown_fields`); types are checked by serde, ranges and units by
 //! [`super::resolve`].
 
-use serde::Deserialize;
+use crate::time::DURATION_HELP;
+use serde::{Deserialize, Deserializer, de};
+use std::fmt;
 use toml::Spanned;
 
 type S<T> = Spanned<T>;
+
+/// A duration as written: a string with a unit (`"250ms"`), parsed by the
+/// validator. Anything else is refused here, a bare number with the advice
+/// that it lacks a unit (`horizon = 600` is the commonest slip).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duration(pub String);
+
+impl std::ops::Deref for Duration {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl de::Visitor<'_> for Text {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(DURATION_HELP)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Duration, E> {
+                Ok(Duration(s.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<Duration, E> {
+                Err(no_unit(x))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<Duration, E> {
+                Err(no_unit(x))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<Duration, E> {
+                Err(no_unit(x))
+            }
+        }
+        fn no_unit<E: de::Error>(x: impl fmt::Display) -> E {
+            E::custom(format!(
+                "the number {x} has no unit; expected {DURATION_HELP}"
+            ))
+        }
+        d.deserialize_any(Text)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,7 +60,7 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub seed: Option<S<i64>>,
     pub replications: Option<S<i64>>,
-    pub horizon: Option<S<String>>,
+    pub horizon: Option<S<Duration>>,
     #[serde(default)]
     pub workload: RawWorkload,
     #[serde(default)]
@@ -56,9 +101,9 @@ pub struct RawModel {
 pub struct RawWorkload {
     pub kind: Option<S<String>>,
     pub clients: Option<S<i64>>,
-    pub spread: Option<S<String>>,
+    pub spread: Option<S<Duration>>,
     pub rate_per_s: Option<S<f64>>,
-    pub duration: Option<S<String>>,
+    pub duration: Option<S<Duration>>,
     pub requests_per_client: Option<S<i64>>,
     pub think_time: Option<S<toml::Value>>,
     pub file: Option<S<String>>,
@@ -132,16 +177,16 @@ pub struct RawErrors {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCapacityCut {
-    pub start: S<String>,
-    pub duration: S<String>,
+    pub start: S<Duration>,
+    pub duration: S<Duration>,
     pub cut: S<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
-    pub start: S<String>,
-    pub duration: S<String>,
+    pub start: S<Duration>,
+    pub duration: S<Duration>,
     pub response: Option<S<String>>,
     pub error_rate: Option<S<f64>>,
 }
@@ -149,7 +194,7 @@ pub struct RawOutage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClient {
-    pub timeout: Option<S<String>>,
+    pub timeout: Option<S<Duration>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,8 +208,8 @@ pub struct RawPricing {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReport {
-    pub bucket: Option<S<String>>,
-    pub peak_window: Option<S<String>>,
+    pub bucket: Option<S<Duration>>,
+    pub peak_window: Option<S<Duration>>,
     pub recovery: Option<S<RawRecovery>>,
 }
 
@@ -172,9 +217,9 @@ pub struct RawReport {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecovery {
-    pub after: Option<S<String>>,
-    pub within: Option<S<String>>,
-    pub window: Option<S<String>>,
+    pub after: Option<S<Duration>>,
+    pub within: Option<S<Duration>>,
+    pub window: Option<S<Duration>>,
     pub goodput: Option<S<f64>>,
 }
 
@@ -187,11 +232,11 @@ pub struct RawStrategy {
     /// Required unless `preset` is given.
     pub backoff: Option<S<RawBackoff>>,
     pub max_attempts: Option<S<i64>>,
-    pub deadline: Option<S<String>>,
-    pub timeout: Option<S<String>>,
+    pub deadline: Option<S<Duration>>,
+    pub timeout: Option<S<Duration>>,
     pub retry_on: Option<S<Vec<S<String>>>>,
     pub honor_retry_after: Option<bool>,
-    pub max_retry_after: Option<S<String>>,
+    pub max_retry_after: Option<S<Duration>>,
     pub above_max_retry_after: Option<S<String>>,
     pub fallback: Option<S<RawFallback>>,
     pub budget: Option<S<RawBudget>>,
@@ -215,7 +260,7 @@ pub struct RawBudget {
     // percent
     pub percent: Option<S<f64>>,
     pub min_per_s: Option<S<f64>>,
-    pub ttl: Option<S<String>>,
+    pub ttl: Option<S<Duration>>,
     // client_bucket
     pub size: Option<S<f64>>,
     pub deposit: Option<S<f64>>,
@@ -230,9 +275,9 @@ pub struct RawBreaker {
     /// "ratio" (the default) or "none" (no breaker, e.g. to drop a preset's).
     pub kind: Option<S<String>>,
     pub failure_ratio: Option<S<f64>>,
-    pub window: Option<S<String>>,
+    pub window: Option<S<Duration>>,
     pub min_volume: Option<S<i64>>,
-    pub open_for: Option<S<String>>,
+    pub open_for: Option<S<Duration>>,
     pub probes: Option<S<i64>>,
     pub scope: Option<S<String>>,
 }
@@ -244,12 +289,12 @@ pub struct RawThrottle {
     pub kind: S<String>,
     // sre
     pub k: Option<S<f64>>,
-    pub window: Option<S<String>>,
+    pub window: Option<S<Duration>>,
     // aws_adaptive
     pub beta: Option<S<f64>>,
     pub scale: Option<S<f64>>,
     pub smoothing: Option<S<f64>>,
-    pub bucket: Option<S<String>>,
+    pub bucket: Option<S<Duration>>,
     pub min_rate: Option<S<f64>>,
 }
 
@@ -265,9 +310,9 @@ pub struct RawFallback {
 #[serde(deny_unknown_fields)]
 pub struct RawBackoff {
     pub kind: S<String>,
-    pub base: Option<S<String>>,
-    pub cap: Option<S<String>>,
+    pub base: Option<S<Duration>>,
+    pub cap: Option<S<Duration>>,
     pub multiplier: Option<S<f64>>,
     pub jitter: Option<S<f64>>,
-    pub min: Option<S<String>>,
+    pub min: Option<S<Duration>>,
 }

@@ -58,65 +58,34 @@ pub fn parse_cached(
     files: FileSource,
     cache: Option<&TraceCache>,
 ) -> Result<Scenario, Vec<Problem>> {
-    let de = toml::Deserializer::parse(src).map_err(|e| vec![toml_problem(src, &e, "")])?;
-    let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
-        // Spanned<T> shows up in the path as a private field; drop it.
-        let path = e
-            .path()
-            .to_string()
-            .replace(".$__serde_spanned_private_value", "");
-        let path = path.replace("$__serde_spanned_private_value", "");
-        let path = if path == "." { String::new() } else { path };
-        vec![toml_problem(src, e.inner(), &path)]
-    })?;
+    let (raw, removed, mut problems) = super::recover::read(src)?;
     let mut cx = Cx {
         src,
         files,
         traces: cache,
         problems: Vec::new(),
+        conflicts: Vec::new(),
     };
     let has_sweep = raw.sweep.is_some();
     let mut scenario = cx.scenario(raw, default_name);
-    if has_sweep && cx.problems.is_empty() {
-        scenario.sweep = super::sweep::parse(src, &scenario, &mut cx.problems, files);
+    // Where a wrong value was taken out, what is said of other keys in
+    // relation to it could be false; that waits until the value is fixed.
+    problems.append(&mut cx.problems);
+    problems.extend(
+        cx.conflicts
+            .drain(..)
+            .filter(|p| !removed.may_mislead(&p.key)),
+    );
+    if has_sweep && problems.is_empty() {
+        scenario.sweep = super::sweep::parse(src, &scenario, &mut problems, files);
     }
-    if cx.problems.is_empty() {
+    if problems.is_empty() {
         Ok(scenario)
     } else {
-        cx.problems.sort_by_key(|p| (p.line, p.column));
-        Err(cx.problems)
+        problems.sort_by_key(|p| (p.line, p.column));
+        problems.truncate(super::recover::MAX_PROBLEMS);
+        Err(problems)
     }
-}
-
-fn toml_problem(src: &str, e: &toml::de::Error, path: &str) -> Problem {
-    // serde_path_to_error writes array indices as `strategy[1]`; keep them.
-    let mut message = e
-        .message()
-        .trim()
-        .replace("expected f64", "expected a number")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected a boolean", "expected true or false");
-    if let Some(hint) = unknown_name_hint(&message) {
-        message.push_str(&hint);
-    }
-    // The parser says only "duplicate key"; name it.
-    if let (Some(span), "duplicate key") = (e.span(), message.as_str()) {
-        let key = src.get(span).unwrap_or("").trim();
-        message = format!("duplicate key `{key}`: a key can be set once per table");
-    }
-    Problem::at(src, e.span(), path, message)
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected
-/// `a` or `b`", and the same for variants), the closest allowed name.
-fn unknown_name_hint(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (word, allowed) = rest.split_once('`')?;
-    let names = allowed.split('`').skip(1).step_by(2);
-    let hint = did_you_mean(word, names);
-    (!hint.is_empty()).then_some(hint)
 }
 
 /// Validation context: the source text (for positions) and the problems
@@ -127,7 +96,13 @@ struct Cx<'a> {
     files: FileSource<'a>,
     /// Traces parsed before, by file name.
     traces: Option<&'a TraceCache>,
+    /// Problems of a value alone: its type, range or unit.
     problems: Vec<Problem>,
+    /// Problems of a value together with others (a key another key
+    /// needs or excludes, a bound set elsewhere, a name defined
+    /// elsewhere): false if one of those others was a wrong value taken
+    /// out (see [`super::recover`]).
+    conflicts: Vec<Problem>,
 }
 
 impl Cx<'_> {
@@ -136,7 +111,15 @@ impl Cx<'_> {
             .push(Problem::at(self.src, Some(at.span()), key, message));
     }
 
-    fn duration(&mut self, v: &Spanned<String>, key: &str) -> SimDuration {
+    fn conflict(&mut self, at: Option<Range<usize>>, key: &str, message: impl Into<String>) {
+        self.conflicts.push(Problem::at(self.src, at, key, message));
+    }
+
+    fn conflict_at<T>(&mut self, at: &Spanned<T>, key: &str, message: impl Into<String>) {
+        self.conflict(Some(at.span()), key, message);
+    }
+
+    fn duration(&mut self, v: &Spanned<Duration>, key: &str) -> SimDuration {
         match parse_duration(v.get_ref()) {
             Ok(d) => d,
             Err(msg) => {
@@ -146,11 +129,11 @@ impl Cx<'_> {
         }
     }
 
-    fn opt_duration(&mut self, v: &Option<Spanned<String>>, key: &str) -> Option<SimDuration> {
+    fn opt_duration(&mut self, v: &Option<Spanned<Duration>>, key: &str) -> Option<SimDuration> {
         v.as_ref().map(|v| self.duration(v, key))
     }
 
-    fn positive_duration(&mut self, v: &Spanned<String>, key: &str) -> SimDuration {
+    fn positive_duration(&mut self, v: &Spanned<Duration>, key: &str) -> SimDuration {
         let d = self.duration(v, key);
         if d == 0 && parse_duration(v.get_ref()).is_ok() {
             self.problem(v, key, "must be longer than 0s");
@@ -326,7 +309,7 @@ impl Cx<'_> {
                     "must be a non-empty name without commas, quotes or line breaks",
                 );
             } else if name == primary_name || models.iter().any(|o| o.name == name) {
-                self.problem(&m.name, &format!("{key}.name"), format!(
+                self.conflict_at(&m.name, &format!("{key}.name"), format!(
                     "\"{name}\" already names a model (the main model is named by [pricing] model, or \"primary\"); model names must be unique"
                 ));
             }
@@ -360,13 +343,8 @@ impl Cx<'_> {
                 horizon.div_ceil(report.bucket)
             );
             match &raw.report.bucket {
-                Some(b) => self.problem(b, "report.bucket", msg),
-                None => self.problems.push(Problem::at(
-                    self.src,
-                    raw.horizon.as_ref().map(|h| h.span()),
-                    "report.bucket",
-                    msg,
-                )),
+                Some(b) => self.conflict_at(b, "report.bucket", msg),
+                None => self.conflict(raw.horizon.as_ref().map(|h| h.span()), "report.bucket", msg),
             }
         }
         self.check_token_costs(&workload, &limiter, &raw.limiter, "limiter");
@@ -375,12 +353,11 @@ impl Cx<'_> {
             self.check_token_costs(&workload, &m.limiter, &raw_m.get_ref().limiter, &prefix);
         }
         if raw.strategy.is_empty() {
-            self.problems.push(Problem::at(
-                self.src,
+            self.conflict(
                 None,
                 "strategy",
                 "no [[strategy]] table: add at least one strategy to compare",
-            ));
+            );
         }
         let model_names: Vec<&str> = std::iter::once(primary_name.as_str())
             .chain(models.iter().map(|m| m.name.as_str()))
@@ -390,15 +367,14 @@ impl Cx<'_> {
             let st = self.strategy(s, i, &model_names);
             if strategies.iter().any(|o| o.name == st.name) {
                 let at = s.get_ref().name.as_ref().map_or(s.span(), |n| n.span());
-                self.problems.push(Problem::at(
-                    self.src,
+                self.conflict(
                     Some(at),
                     &format!("strategy[{i}].name"),
                     format!(
                         "another strategy is already named \"{}\"; names must be unique",
                         st.name
                     ),
-                ));
+                );
             }
             strategies.push(st);
         }
@@ -491,9 +467,9 @@ impl Cx<'_> {
                 } else {
                     ""
                 };
-                self.problems.push(Problem::at(self.src, at, &format!("{prefix}.{burst_key}"), format!(
+                self.conflict(at, &format!("{prefix}.{burst_key}"), format!(
                     "an attempt costs up to {cost} tokens ({what}) but the bucket holds only {holds}{how}: such attempts could never be admitted"
-                )));
+                ));
             }
         }
     }
@@ -510,7 +486,7 @@ impl Cx<'_> {
             Some(s) => {
                 let d = self.duration(s, "workload.spread");
                 if d > horizon {
-                    self.problem(s, "workload.spread", "must not be longer than the horizon");
+                    self.conflict_at(s, "workload.spread", "must not be longer than the horizon");
                 }
                 d
             }
@@ -554,12 +530,11 @@ impl Cx<'_> {
                         .map(|k| format!("\"{k}\""))
                         .collect::<Vec<_>>()
                         .join(" or ");
-                    self.problems.push(Problem::at(
-                        self.src,
+                    self.conflict(
                         at,
                         &format!("workload.{key}"),
                         format!("only read by kind = {allowed}, not by kind = \"{kind_name}\""),
-                    ));
+                    );
                 }
             }
         }
@@ -569,12 +544,11 @@ impl Cx<'_> {
                 let rate_per_s = match &w.rate_per_s {
                     Some(r) => self.positive(r, "workload.rate_per_s"),
                     None => {
-                        self.problems.push(Problem::at(
-                            self.src,
+                        self.conflict(
                             w.kind.as_ref().map(|k| k.span()),
                             "workload.rate_per_s",
                             "kind = \"poisson\" needs rate_per_s (requests per second, > 0)",
-                        ));
+                        );
                         1.0
                     }
                 };
@@ -585,9 +559,9 @@ impl Cx<'_> {
                 let expected = rate_per_s * crate::time::as_secs_f64(duration.min(run_length));
                 if expected > MAX_EXPECTED_REQUESTS {
                     let at = w.rate_per_s.as_ref().map(|r| r.span());
-                    self.problems.push(Problem::at(self.src, at, "workload.rate_per_s", format!(
+                    self.conflict(at, "workload.rate_per_s", format!(
                         "rate_per_s × duration expects {expected:.3e} requests in one run; at most {MAX_EXPECTED_REQUESTS:e} are supported"
-                    )));
+                    ));
                 }
                 WorkloadKind::Poisson {
                     rate_per_s,
@@ -604,9 +578,9 @@ impl Cx<'_> {
                 ) as u32;
                 if f64::from(clients) * f64::from(requests_per_client) > MAX_EXPECTED_REQUESTS {
                     let at = w.requests_per_client.as_ref().map(|r| r.span());
-                    self.problems.push(Problem::at(self.src, at, "workload.requests_per_client", format!(
+                    self.conflict(at, "workload.requests_per_client", format!(
                         "clients × requests_per_client is more than the {MAX_EXPECTED_REQUESTS:e} requests one run supports"
-                    )));
+                    ));
                 }
                 let think_time = match &w.think_time {
                     Some(t) => self.duration_dist(t, "workload.think_time"),
@@ -641,19 +615,14 @@ impl Cx<'_> {
                     };
                     for (key, v) in [("input", &w.tokens.input), ("output", &w.tokens.output)] {
                         if let Some(v) = v {
-                            self.problem(v, &format!("workload.tokens.{key}"),
+                            self.conflict_at(v, &format!("workload.tokens.{key}"),
                                 "is not used by kind = \"trace\": the trace gives each request's token counts");
                         }
                     }
                     WorkloadKind::Trace { rows }
                 }
                 None => {
-                    self.problems.push(Problem::at(
-                        self.src,
-                        w.kind.as_ref().map(|k| k.span()),
-                        "workload.file",
-                        "kind = \"trace\" needs file = \"path/to/trace.csv\" (columns t_s, input_tokens, output_tokens; relative to the scenario file)",
-                    ));
+                    self.conflict(w.kind.as_ref().map(|k| k.span()), "workload.file", "kind = \"trace\" needs file = \"path/to/trace.csv\" (columns t_s, input_tokens, output_tokens; relative to the scenario file)");
                     WorkloadKind::Trace {
                         rows: Vec::new().into(),
                     }
@@ -717,13 +686,13 @@ impl Cx<'_> {
                         per_minute = 1.0;
                     }
                     if quantized && rate_name == "requests_per_minute" && per_minute < 60.0 {
-                        cx.problem(r, &rate_key, format!(
+                        cx.conflict_at(r, &rate_key, format!(
                             "must be at least 60 with {prefix}.quantized = true: one second's refill, {} requests, must hold a whole request",
                             per_minute / 60.0
                         ));
                     }
                     if let (true, Some(b)) = (quantized, burst) {
-                        cx.problem(b, &burst_key, format!(
+                        cx.conflict_at(b, &burst_key, format!(
                             "has no effect with {prefix}.quantized = true (the bucket holds one second's refill)"
                         ));
                     }
@@ -734,7 +703,7 @@ impl Cx<'_> {
                 }
                 None => {
                     if let Some(b) = burst {
-                        cx.problem(b, &burst_key, format!("has no effect without {rate_key}"));
+                        cx.conflict_at(b, &burst_key, format!("has no effect without {rate_key}"));
                     }
                     None
                 }
@@ -790,7 +759,7 @@ impl Cx<'_> {
                     )
                     .unwrap_or(OutputCharge::Reserved);
                 if tokens.is_none() && output_tokens.is_none() {
-                    self.problem(c, &format!("{prefix}.output_charge"), format!(
+                    self.conflict_at(c, &format!("{prefix}.output_charge"), format!(
                         "has no effect without {prefix}.tokens_per_minute or {prefix}.output_tokens_per_minute"
                     ));
                 }
@@ -853,7 +822,7 @@ impl Cx<'_> {
             .as_ref()
             .map(|_| self.int(&s.queue_limit, &key("queue_limit"), 0, i64::MAX, 0) as u64);
         if let (None, Some(q)) = (&s.concurrency, &s.queue_limit) {
-            self.problem(
+            self.conflict_at(
                 q,
                 &key("queue_limit"),
                 format!(
@@ -866,7 +835,7 @@ impl Cx<'_> {
             (Some(v), None, None) => Latency::Fixed(self.duration_dist(v, &key("latency"))),
             (None, None, None) => Latency::Fixed(Dist::Constant(0.0)),
             (Some(v), _, _) => {
-                self.problem(
+                self.conflict_at(
                     v,
                     &key("latency"),
                     format!(
@@ -886,8 +855,7 @@ impl Cx<'_> {
                     Some(r) => self.positive(r, &key("decode_tokens_per_s")),
                     None => {
                         let at = s.ttft.as_ref().map(|t| t.span());
-                        self.problems.push(Problem::at(
-                            self.src,
+                        self.conflict(
                             at,
                             &key("decode_tokens_per_s"),
                             format!(
@@ -895,7 +863,7 @@ impl Cx<'_> {
                                 key("ttft"),
                                 key("decode_tokens_per_s")
                             ),
-                        ));
+                        );
                         1.0
                     }
                 };
@@ -906,7 +874,7 @@ impl Cx<'_> {
             Some(v) => {
                 let x = self.non_negative(v, &key("slowdown"));
                 if s.concurrency.is_none() {
-                    self.problem(
+                    self.conflict_at(
                         v,
                         &key("slowdown"),
                         format!(
@@ -922,7 +890,7 @@ impl Cx<'_> {
         let errors =
             match (&s.error_rate, &s.errors) {
                 (Some(rate), Some(_)) => {
-                    self.problem(
+                    self.conflict_at(
                         rate,
                         &key("error_rate"),
                         format!(
@@ -945,7 +913,7 @@ impl Cx<'_> {
                     };
                     let total = rates.http_500 + rates.http_503 + rates.http_529;
                     if total > 1.0 + 1e-9 {
-                        self.problem(e, &key("errors"), format!(
+                        self.conflict_at(e, &key("errors"), format!(
                         "the probabilities add up to {total}; together they may be at most 1"
                     ));
                     }
@@ -991,7 +959,7 @@ impl Cx<'_> {
             let (start, duration) = self.window(&w.start, &w.duration, &wkey, horizon);
             let cut = self.probability(&Some(w.cut.clone()), &format!("{wkey}.cut"));
             if s.concurrency.is_none() {
-                self.problem(
+                self.conflict_at(
                     &w.cut,
                     &format!("{wkey}.cut"),
                     format!(
@@ -1022,15 +990,15 @@ impl Cx<'_> {
     /// A window's `start` (before the horizon) and `duration` (> 0).
     fn window(
         &mut self,
-        start: &Spanned<String>,
-        duration: &Spanned<String>,
+        start: &Spanned<Duration>,
+        duration: &Spanned<Duration>,
         key: &str,
         horizon: SimDuration,
     ) -> (SimDuration, SimDuration) {
         let s = self.duration(start, &format!("{key}.start"));
         let d = self.positive_duration(duration, &format!("{key}.duration"));
         if s >= horizon {
-            self.problem(
+            self.conflict_at(
                 start,
                 &format!("{key}.start"),
                 "starts after the horizon, so it would never happen",
@@ -1100,7 +1068,7 @@ impl Cx<'_> {
             (None, Some(p)) => p.name.to_string(),
             (None, None) => {
                 if s.preset.is_none() {
-                    self.problem(
+                    self.conflict_at(
                         st,
                         &key("name"),
                         "missing: every strategy needs a name (or a preset, whose name it then takes)",
@@ -1114,7 +1082,7 @@ impl Cx<'_> {
             (None, Some(b)) => b.backoff.clone(),
             (None, None) => {
                 if s.preset.is_none() {
-                    self.problem(
+                    self.conflict_at(
                         st,
                         &key("backoff"),
                         format!(
@@ -1154,7 +1122,7 @@ impl Cx<'_> {
             None => base.as_ref().and_then(|b| b.max_retry_after),
         };
         if let (false, Some(m)) = (honor_retry_after, &s.max_retry_after) {
-            self.problem(
+            self.conflict_at(
                 m,
                 &key("max_retry_after"),
                 "has no effect unless honor_retry_after = true",
@@ -1163,13 +1131,13 @@ impl Cx<'_> {
         let mut above_max_retry_after = match &s.above_max_retry_after {
             Some(a) => {
                 if !honor_retry_after {
-                    self.problem(
+                    self.conflict_at(
                         a,
                         &key("above_max_retry_after"),
                         "has no effect unless honor_retry_after = true",
                     );
                 } else if max_retry_after.is_none() {
-                    self.problem(
+                    self.conflict_at(
                         a,
                         &key("above_max_retry_after"),
                         "has no effect without max_retry_after",
@@ -1196,7 +1164,7 @@ impl Cx<'_> {
             let f = f.get_ref();
             let model = match models.iter().position(|m| m == f.model.get_ref()) {
                 Some(0) => {
-                    self.problem(
+                    self.conflict_at(
                         &f.model,
                         &key("fallback.model"),
                         "is the main model; a fallback must be another [[model]]",
@@ -1219,7 +1187,7 @@ impl Cx<'_> {
                             known.join(", ")
                         )
                     };
-                    self.problem(
+                    self.conflict_at(
                         &f.model,
                         &key("fallback.model"),
                         format!("unknown model \"{}\"; {hint}", f.model.get_ref()),
@@ -1273,12 +1241,11 @@ impl Cx<'_> {
     fn unused_fields(&mut self, key: &str, kind: &str, fields: &[(&str, Option<Range<usize>>)]) {
         for (field, span) in fields {
             if let Some(span) = span {
-                self.problems.push(Problem::at(
-                    self.src,
+                self.conflict(
                     Some(span.clone()),
                     &format!("{key}.{field}"),
                     format!("is not used by kind = \"{kind}\""),
-                ));
+                );
             }
         }
     }
@@ -1331,7 +1298,7 @@ impl Cx<'_> {
             duration,
         } = workload.kind
         else {
-            self.problem(
+            self.conflict_at(
                 r,
                 "report.recovery",
                 "needs workload.kind = \"poisson\": the goodput is compared with its arrival rate",
@@ -1353,7 +1320,7 @@ impl Cx<'_> {
             (Some(a), _) => self.duration(a, &key("after")),
             (None, Some(end)) => end,
             (None, None) => {
-                self.problem(
+                self.conflict_at(
                     r,
                     &key("after"),
                     "missing: give the time from which to judge recovery (by default the end of the last capacity cut or outage, and the server has none)",
@@ -1376,7 +1343,7 @@ impl Cx<'_> {
         };
         let (_, to) = rec.span();
         if to > horizon {
-            self.problem(
+            self.conflict_at(
                 r,
                 "report.recovery",
                 format!(
@@ -1387,7 +1354,7 @@ impl Cx<'_> {
             );
         }
         if to > duration && to <= horizon {
-            self.problem(
+            self.conflict_at(
                 r,
                 "report.recovery",
                 format!(
@@ -1398,7 +1365,7 @@ impl Cx<'_> {
             );
         }
         if window > within {
-            self.problem(
+            self.conflict_at(
                 r,
                 &key("window"),
                 "must be at most within (the goodput is measured at the end of the recovery time)",
@@ -1425,7 +1392,7 @@ impl Cx<'_> {
 
     fn opt_positive_duration(
         &mut self,
-        v: &Option<Spanned<String>>,
+        v: &Option<Spanned<Duration>>,
         key: &str,
         default: SimDuration,
     ) -> SimDuration {
@@ -1682,12 +1649,11 @@ impl Cx<'_> {
         let k = |field: &str| format!("{key}.{field}");
         let unused = |cx: &mut Self, present: Option<std::ops::Range<usize>>, field: &str| {
             if let Some(span) = present {
-                cx.problems.push(Problem::at(
-                    cx.src,
+                cx.conflict(
                     Some(span),
                     &k(field),
                     format!("is not used by kind = \"{kind}\""),
-                ));
+                );
             }
         };
         let base = match (&raw.base, kind) {
@@ -1700,7 +1666,7 @@ impl Cx<'_> {
             }
             (None, "none") => 0,
             (None, _) => {
-                self.problem(
+                self.conflict_at(
                     &raw.kind,
                     &k("base"),
                     format!("kind = \"{kind}\" needs base, {DURATION_HELP}"),
@@ -1711,7 +1677,7 @@ impl Cx<'_> {
         let cap = self.opt_duration(&raw.cap, &k("cap"));
         if let (Some(c), Some(span)) = (cap, &raw.cap) {
             if c < base && parse_duration(span.get_ref()).is_ok() {
-                self.problem(span, &k("cap"), "must be at least base");
+                self.conflict_at(span, &k("cap"), "must be at least base");
             }
             if matches!(kind, "none" | "constant") {
                 unused(self, Some(span.span()), "cap");
@@ -1765,7 +1731,7 @@ impl Cx<'_> {
                 if kind != "full_jitter" {
                     unused(self, Some(m.span()), "min");
                 } else if cap.is_some_and(|c| d > c) {
-                    self.problem(m, &k("min"), "must be at most cap");
+                    self.conflict_at(m, &k("min"), "must be at most cap");
                 }
                 d
             }

@@ -642,7 +642,7 @@ pub(super) fn parse(
 /// value of this kind is the key's fault, not the value's.
 fn value_problem(key: &SweepKey, v: SweepValue, msg: String) -> String {
     let about_key = [
-        "unknown field",
+        "unknown key",
         "invalid type",
         "only numbers and durations",
         "no element named",
@@ -653,7 +653,8 @@ fn value_problem(key: &SweepKey, v: SweepValue, msg: String) -> String {
     ]
     .iter()
     .any(|m| msg.contains(m));
-    if msg.contains("invalid type") && msg.contains("expected a string") {
+    let wants_text = msg.contains("invalid type") && msg.contains("expected a string");
+    if wants_text || (msg.contains("the number") && msg.contains("has no unit")) {
         format!(
             "{} does not take a number (if it is a duration, write values such as \"250ms\")",
             key.name()
@@ -1061,7 +1062,7 @@ mod tests {
         assert!(
             e.contains("s.toml:12:20:")
                 && e.contains("sweep.workload.clientz")
-                && e.contains("unknown field"),
+                && e.contains("unknown key"),
             "{e}"
         );
         let e = err("strategy.\"*\".backoff.kind = [1]");

@@ -1,0 +1,396 @@
+//! Reading a scenario file into its raw types ([`super::raw`]) while
+//! collecting every problem that serde would stop at: all syntax errors
+//! first; then, in a file that parses, every unknown key, wrong type and
+//! missing key.
+//!
+//! serde stops at the first problem. To find the next one, the offending
+//! key is taken out of the parsed document and the document is read again,
+//! until it goes through. Taking out an unknown key changes nothing else.
+//! Taking out a wrongly typed value makes the validator see that key as
+//! absent, with its default, so what it then says about the keys that
+//! depend on that one could be false: [`Removed::may_mislead`] names those
+//! problems so that they are left out until the type is fixed.
+
+use super::Problem;
+use super::error::did_you_mean;
+use super::raw::RawScenario;
+use serde_path_to_error::Segment;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+
+/// Most problems reported for one file; a file with more is mostly not a
+/// scenario, and the first hundred say so.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Which top-level keys each top-level key's value feeds into checks of:
+/// `horizon` bounds the workload, the servers' windows and the report;
+/// the workload's token sizes are checked against the limiter's buckets;
+/// recovery judges the workload against the server; model names come from
+/// `[pricing]` and `[[model]]` and are named by strategies' fallbacks.
+const FEEDS: [(&str, &[&str]); 5] = [
+    ("horizon", &["workload", "server", "model", "report"]),
+    ("workload", &["limiter", "model", "report"]),
+    ("server", &["model", "report"]),
+    ("pricing", &["model", "strategy"]),
+    ("model", &["strategy"]),
+];
+
+/// The values taken out of a file because their type was wrong (or a key
+/// they need was missing), by key path (`strategy[1].backoff`).
+#[derive(Debug, Default)]
+pub struct Removed {
+    wrong: Vec<String>,
+}
+
+impl Removed {
+    /// Whether a validation problem at `key` may only be there because a
+    /// wrong value was taken out: `key` is in the same top-level table (or
+    /// the same `[[strategy]]` or `[[model]]`) as a value taken out, or in
+    /// a table that depends on it.
+    pub fn may_mislead(&self, key: &str) -> bool {
+        self.wrong.iter().any(|path| {
+            let scope = path.split('.').next().unwrap_or(path);
+            let top = scope.split('[').next().unwrap_or(scope);
+            let fed = FEEDS
+                .iter()
+                .find(|(k, _)| *k == top)
+                .map_or(&[][..], |f| f.1);
+            within(key, scope) || fed.iter().any(|t| within(key, t))
+        })
+    }
+}
+
+/// `key` is `scope` or below it (`scope.x`, `scope[2]`).
+fn within(key: &str, scope: &str) -> bool {
+    key.strip_prefix(scope)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// Reads `src`. On success, the raw scenario, the values taken out, and
+/// the problems found on the way (empty when the file had none); when the
+/// file is not TOML, or cannot be read at all, the problems.
+pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Problem>> {
+    let (mut doc, errors) = DeTable::parse_recoverable(src);
+    if !errors.is_empty() {
+        // After a syntax error the rest of the document is a guess: report
+        // the syntax alone.
+        let mut problems: Vec<Problem> = errors
+            .iter()
+            .map(|e| toml_problem(src, e.message(), e.span(), ""))
+            .collect();
+        problems.sort_by_key(|p| (p.line, p.column));
+        problems.dedup();
+        problems.truncate(MAX_PROBLEMS);
+        return Err(problems);
+    }
+    let mut problems = Vec::new();
+    let mut taken_out: Vec<String> = Vec::new();
+    let mut removed = Removed::default();
+    // Each pass takes a key out of the document, so this ends; the bound
+    // keeps a file with thousands of unknown keys from taking long.
+    for _ in 0..4 * MAX_PROBLEMS {
+        let de = toml::Deserializer::from(doc.clone());
+        let error = match serde_path_to_error::deserialize::<_, RawScenario>(de) {
+            Ok(raw) => return Ok((raw, removed, problems)),
+            Err(e) => e,
+        };
+        let mut path = segments(error.path());
+        let error = error.into_inner();
+        let (mut message, mut span) = (error.message(), error.span());
+        if let Some((table, array)) = array_for_table(doc.get_ref(), &path) {
+            // serde reads a struct from an array element by element;
+            // what went wrong is the array.
+            (message, span) = ("invalid type: array, expected a table", Some(array));
+            path = table;
+        }
+        let key = dotted(&path);
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        // A key missing only because its wrong value was taken out has
+        // been reported already.
+        let echo = missing.is_some_and(|field| taken_out.contains(&join(&key, field)));
+        if !echo {
+            problems.push(toml_problem(src, message, span, &key));
+        }
+        let Some(gone) = take_out(doc.get_mut(), &path) else {
+            break;
+        };
+        let gone = dotted(&gone);
+        if !message.starts_with("unknown field `") {
+            removed.wrong.push(gone.clone());
+        }
+        taken_out.push(gone);
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+    }
+    problems.sort_by_key(|p| (p.line, p.column));
+    Err(problems)
+}
+
+/// A step of a key path: a key of a table or an index into an array.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The path of a serde error, without the steps `Spanned` adds.
+fn segments(path: &serde_path_to_error::Path) -> Vec<Step> {
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Map { key } if key == "$__serde_spanned_private_value" => None,
+            Segment::Map { key } => Some(Step::Key(key.clone())),
+            Segment::Seq { index } => Some(Step::Index(*index)),
+            Segment::Enum { variant } => Some(Step::Key(variant.clone())),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// The keys whose values are arrays in [`super::raw`] (the others that
+/// take arrays are read as any TOML value, which has no wrong type).
+const ARRAY_KEYS: [&str; 6] = [
+    "strategy",
+    "model",
+    "outages",
+    "capacity_cuts",
+    "retry_on",
+    "on",
+];
+
+/// Where `path` indexes into an array given for a key that takes a table:
+/// the path of that key and the array's span.
+fn array_for_table(doc: &DeTable<'_>, path: &[Step]) -> Option<(Vec<Step>, Range<usize>)> {
+    let at = path.windows(2).position(
+        |w| matches!(w, [Step::Key(k), Step::Index(_)] if !ARRAY_KEYS.contains(&k.as_str())),
+    )?;
+    let Step::Key(first) = path.first()? else {
+        return None;
+    };
+    let mut node = doc.get(first.as_str())?;
+    for step in &path[1..=at] {
+        node = match (step, node.get_ref()) {
+            (Step::Key(k), DeValue::Table(t)) => t.get(k.as_str())?,
+            (Step::Index(i), DeValue::Array(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    matches!(node.get_ref(), DeValue::Array(_)).then(|| (path[..=at].to_vec(), node.span()))
+}
+
+/// `strategy[1].backoff.kind`, as the validator names keys.
+fn dotted(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn join(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+/// Takes the value at `path` out of `doc`; an array element cannot go
+/// alone (the indices of the others would change), so its whole array
+/// goes. Returns the path of what was taken out, or None if `path` does
+/// not lead to a key of a table.
+fn take_out(doc: &mut DeTable<'_>, path: &[Step]) -> Option<Vec<Step>> {
+    let end = path.iter().rposition(|s| matches!(s, Step::Key(_)))?;
+    let Step::Key(key) = &path[end] else {
+        return None;
+    };
+    table_at(doc, &path[..end])?.remove(key.as_str())?;
+    Some(path[..=end].to_vec())
+}
+
+/// The table at `path` in `doc`.
+fn table_at<'d, 'i>(doc: &'d mut DeTable<'i>, path: &[Step]) -> Option<&'d mut DeTable<'i>> {
+    let mut table = doc;
+    let mut steps = path.iter().peekable();
+    while let Some(step) = steps.next() {
+        let Step::Key(key) = step else {
+            return None;
+        };
+        let mut value: &mut DeValue<'i> = table.get_mut(key.as_str())?.get_mut();
+        while let Some(Step::Index(i)) = steps.peek() {
+            let DeValue::Array(items) = value else {
+                return None;
+            };
+            value = items.get_mut(*i)?.get_mut();
+            steps.next();
+        }
+        let DeValue::Table(inner) = value else {
+            return None;
+        };
+        table = inner;
+    }
+    Some(table)
+}
+
+/// A TOML or serde error as a problem at its span, in backsim's words
+/// (TOML's: keys, tables and arrays, not serde's fields, maps and
+/// sequences, nor the names of backsim's types).
+fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str) -> Problem {
+    let raw = message.trim();
+    let mut message = raw
+        .replace("unknown field `", "unknown key `")
+        .replace("missing field `", "missing key `")
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected a boolean", "expected true or false")
+        .replace("expected a sequence", "expected an array")
+        .replace("invalid type: map", "invalid type: table")
+        .replace("invalid type: sequence", "invalid type: array");
+    if let Some(at) = message.find("expected struct Raw") {
+        message.replace_range(at.., "expected a table");
+    }
+    if let Some(hint) = unknown_name_hint(raw) {
+        message.push_str(&hint);
+    }
+    // The parser says only "duplicate key"; name it.
+    if let (Some(at), "duplicate key") = (&span, message.as_str()) {
+        let name = src.get(at.clone()).unwrap_or("").trim();
+        message = format!("duplicate key `{name}`: a key can be set once per table");
+    }
+    Problem::at(src, span, key, message)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected
+/// `a` or `b`", and the same for variants), the closest allowed name.
+fn unknown_name_hint(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, allowed) = rest.split_once('`')?;
+    let names = allowed.split('`').skip(1).step_by(2);
+    let hint = did_you_mean(word, names);
+    (!hint.is_empty()).then_some(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(src: &str) -> Vec<(usize, String, String)> {
+        match read(src) {
+            Ok((_, _, p)) | Err(p) => p.into_iter().map(|p| (p.line, p.key, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn every_unknown_key_and_wrong_type_is_found() {
+        let src = "nam = \"x\"\nseed = 1.5\n[workload]\nclientz = 3\nclients = \"5\"\n\
+                   [[strategy]]\nname = 1\nbackof = { kind = \"none\" }\n";
+        let found = problems(src);
+        let keys: Vec<(usize, &str)> = found.iter().map(|(l, k, _)| (*l, k.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                (1, "nam"),
+                (2, "seed"),
+                (4, "workload.clientz"),
+                (5, "workload.clients"),
+                (7, "strategy[0].name"),
+                (8, "strategy[0].backof"),
+            ]
+        );
+        assert!(
+            found[0].2.ends_with("did you mean \"name\"?"),
+            "{:?}",
+            found[0]
+        );
+        assert!(
+            found[3].2.contains("expected a whole number"),
+            "{:?}",
+            found[3]
+        );
+    }
+
+    #[test]
+    fn a_required_key_taken_out_for_its_type_is_not_also_missing() {
+        // `kind` has the wrong type; the table then lacks it, which is the
+        // same mistake and is said once.
+        let src = "[[strategy]]\nname = \"a\"\nbackoff = { kind = 3 }\n";
+        let found = problems(src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "strategy[0].backoff.kind");
+        // A key that is simply missing is reported as such.
+        let found = problems("[[strategy]]\nname = \"a\"\nbackoff = { base = \"1s\" }\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "strategy[0].backoff");
+        assert!(found[0].2.contains("missing key `kind`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_wrong_array_element_takes_its_array_out() {
+        let src = "[[strategy]]\nname = \"a\"\nretry_on = [\"429\", 5]\nmax_attempts = \"x\"\n";
+        let found = problems(src);
+        let keys: Vec<&str> = found.iter().map(|p| p.1.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["strategy[0].retry_on[1]", "strategy[0].max_attempts"]
+        );
+    }
+
+    #[test]
+    fn every_syntax_error_is_reported_alone() {
+        let src = "name = \"a\"\nseed = \n[workload\nclients = 5\nbogus = 1\n";
+        let found = problems(src);
+        let lines: Vec<usize> = found.iter().map(|p| p.0).collect();
+        // The unknown key on line 5 waits until the syntax is right.
+        assert_eq!(lines, [2, 3], "{found:?}");
+    }
+
+    #[test]
+    fn problems_are_capped() {
+        let src: String = (0..500).map(|i| format!("unknown{i} = 1\n")).collect();
+        assert_eq!(problems(&src).len(), MAX_PROBLEMS);
+    }
+
+    #[test]
+    fn what_may_mislead() {
+        let removed = Removed {
+            wrong: vec!["horizon".into(), "strategy[1].backoff".into()],
+        };
+        // The same strategy, and the tables the horizon bounds.
+        for key in [
+            "strategy[1].max_attempts",
+            "workload.spread",
+            "server.outages[0].start",
+            "model[2].server.outages[0].start",
+            "report.bucket",
+        ] {
+            assert!(removed.may_mislead(key), "{key}");
+        }
+        // Another strategy, and tables that do not depend on either.
+        for key in [
+            "strategy[0].max_attempts",
+            "strategy[10].name",
+            "limiter.request_burst",
+            "seed",
+            "horizons",
+        ] {
+            assert!(!removed.may_mislead(key), "{key}");
+        }
+        let removed = Removed {
+            wrong: vec!["model".into()],
+        };
+        assert!(removed.may_mislead("strategy[0].fallback.model"));
+        assert!(!removed.may_mislead("limiter.tokens_per_minute"));
+    }
+}
