@@ -15,7 +15,7 @@ use crate::policy::guard::{Breaker, BreakerScope, Budget, Guards, Throttle, micr
 use crate::policy::preset::{self, AWS_ADAPTIVE, POLLY_BREAKER};
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
-use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, parse_duration};
+use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, format_duration, parse_duration};
 use std::ops::Range;
 use toml::Spanned;
 
@@ -136,7 +136,8 @@ impl Cx<'_> {
     fn positive_duration(&mut self, v: &Spanned<Duration>, key: &str) -> SimDuration {
         let d = self.duration(v, key);
         if d == 0 && parse_duration(v.get_ref()).is_ok() {
-            self.problem(v, key, "must be longer than 0s");
+            let zero: &str = v.get_ref();
+            self.problem(v, key, format!("must be longer than 0s, not \"{zero}\""));
         }
         d
     }
@@ -486,7 +487,15 @@ impl Cx<'_> {
             Some(s) => {
                 let d = self.duration(s, "workload.spread");
                 if d > horizon {
-                    self.conflict_at(s, "workload.spread", "must not be longer than the horizon");
+                    self.conflict_at(
+                        s,
+                        "workload.spread",
+                        format!(
+                            "must be at most the horizon ({}), not {}",
+                            format_duration(horizon),
+                            format_duration(d)
+                        ),
+                    );
                 }
                 d
             }
@@ -1001,7 +1010,11 @@ impl Cx<'_> {
             self.conflict_at(
                 start,
                 &format!("{key}.start"),
-                "starts after the horizon, so it would never happen",
+                format!(
+                    "must be before the horizon ({}), not {}: it would never happen",
+                    format_duration(horizon),
+                    format_duration(s)
+                ),
             );
         }
         (s, d)
@@ -1368,7 +1381,11 @@ impl Cx<'_> {
             self.conflict_at(
                 r,
                 &key("window"),
-                "must be at most within (the goodput is measured at the end of the recovery time)",
+                format!(
+                    "must be at most within ({}), not {}: the goodput is measured at the end of the recovery time",
+                    format_duration(within),
+                    format_duration(window)
+                ),
             );
         }
         Some(rec)
@@ -1437,7 +1454,12 @@ impl Cx<'_> {
                 };
                 let cost = match &r.cost {
                     Some(c) if c.get_ref().fract() != 0.0 => {
-                        self.problem(c, &k("cost"), "must be a whole number of tokens");
+                        let x = c.get_ref();
+                        self.problem(
+                            c,
+                            &k("cost"),
+                            format!("must be a whole number of tokens, not {x}"),
+                        );
                         5
                     }
                     _ => self.number(&r.cost, &k("cost"), (0.0, false), 1e9, 5.0) as i64,
@@ -1677,7 +1699,15 @@ impl Cx<'_> {
         let cap = self.opt_duration(&raw.cap, &k("cap"));
         if let (Some(c), Some(span)) = (cap, &raw.cap) {
             if c < base && parse_duration(span.get_ref()).is_ok() {
-                self.conflict_at(span, &k("cap"), "must be at least base");
+                self.conflict_at(
+                    span,
+                    &k("cap"),
+                    format!(
+                        "must be at least base ({}), not {}",
+                        format_duration(base),
+                        format_duration(c)
+                    ),
+                );
             }
             if matches!(kind, "none" | "constant") {
                 unused(self, Some(span.span()), "cap");
@@ -1731,7 +1761,16 @@ impl Cx<'_> {
                 if kind != "full_jitter" {
                     unused(self, Some(m.span()), "min");
                 } else if cap.is_some_and(|c| d > c) {
-                    self.conflict_at(m, &k("min"), "must be at most cap");
+                    let cap = cap.unwrap_or_default();
+                    self.conflict_at(
+                        m,
+                        &k("min"),
+                        format!(
+                            "must be at most cap ({}), not {}",
+                            format_duration(cap),
+                            format_duration(d)
+                        ),
+                    );
                 }
                 d
             }
