@@ -39,6 +39,8 @@ pub mod commands;
 pub mod engine;
 mod error;
 pub mod experiment;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;
