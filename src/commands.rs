@@ -22,7 +22,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Merge(args) => merge(&args),
         Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
         Command::Plot { dirs, quiet } => {
-            // Read every folder before writing anything.
+            // Read every folder, and check that it can be written, before
+            // writing anything.
+            for d in &dirs {
+                check_report_dir(d)?;
+            }
             let drawn = dirs
                 .iter()
                 .map(|d| report::redraw(d))
@@ -39,6 +43,21 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             print(&list_text());
             Ok(())
         }
+    }
+}
+
+/// Checks, before any work, that a report folder can be written: an
+/// existing folder must accept new files, and nothing else may stand
+/// under its name (a missing one is created when the report is written,
+/// under an `--out` already checked).
+fn check_report_dir(dir: &std::path::Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => report::check_out_dir(dir),
+        Ok(_) => Err(Error::Input(format!(
+            "error: {} is not a folder, and the report goes there; move it or give another --out",
+            dir.display()
+        ))),
+        Err(_) => Ok(()),
     }
 }
 
@@ -100,6 +119,9 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         }
     }
     report::check_out_dir(&common.out)?;
+    for s in &scenarios {
+        check_report_dir(&report::report_dir(&common.out, s))?;
+    }
     let threads = usize::from(common.threads.unwrap_or(0));
     let quiet = common.quiet || args.json;
     let mut docs = Vec::new();
@@ -242,6 +264,10 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         shards,
         precision: common.precision.map(|t| (t, common.max_replications)),
     });
+    check_report_dir(&common.out.join(match &shard {
+        Some(info) => info.dir_name(&base.name),
+        None => base.name.clone(),
+    }))?;
     let points: Vec<usize> = match &shard {
         Some(info) => info.points(total),
         None => (0..total).collect(),

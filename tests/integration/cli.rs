@@ -338,26 +338,6 @@ fn overrides_are_recorded_and_quiet_is_quiet() {
         .stdout(predicate::str::contains("exponential-full-jitter"));
 }
 
-/// A report folder that cannot be created (its parent is a regular file)
-/// is an error with a non-zero exit code that names the path, not a panic.
-#[test]
-fn unwritable_out_fails_cleanly() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("plain-file");
-    std::fs::write(&file, "x").unwrap();
-    let assert = backsim()
-        .args(["run", THUNDERING_HERD, "--quiet", "--out"])
-        .arg(file.join("sub"))
-        .assert()
-        .failure();
-    let out = assert.get_output();
-    let code = out.status.code();
-    assert!(matches!(code, Some(1 | 2)), "exit code {code:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("plain-file"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
-
 /// Runs `backsim run FILE` on scenario `text` under a 2 GB address-space
 /// limit and a 60 s timeout, and asserts that backsim either runs it or
 /// refuses it with a message (docs/interface.md: "No input, however malformed or

@@ -15,6 +15,7 @@ mod guards;
 mod interrupt;
 mod llm;
 mod malformed;
+mod outputs;
 mod properties;
 mod statistics;
 mod sweep;
