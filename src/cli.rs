@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive types only). [`crate::commands`]
 //! turns them into work.
 
+use crate::resources::{EventLimit, MemoryLimit, parse_event_limit, parse_memory_limit};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -76,6 +77,24 @@ pub struct CommonArgs {
     /// index.html. `backsim plot` can draw them later.
     #[arg(long)]
     pub no_charts: bool,
+    /// Most memory backsim may use: bytes with an optional K, M, G or T
+    /// (powers of 1000; Ki, Mi, Gi, Ti for powers of 1024), e.g. 512M, 8G,
+    /// 1.5T; or off. Default: what the process holds plus the memory
+    /// available at the start (Linux: MemAvailable, or the cgroup limit if
+    /// tighter). A scenario that certainly needs more is refused before it
+    /// runs; one that reaches it while running is stopped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub max_memory: Option<MemoryLimit>,
+    /// Most events one run may process (rounded up to a multiple of
+    /// 65,536), e.g. 1e9; or off. Default: 10000000000 (minutes of one
+    /// core).
+    #[arg(long, value_name = "N", value_parser = parse_event_limit)]
+    pub max_events: Option<EventLimit>,
+    /// Most events a run's clock may stand still for before the run is
+    /// stopped as a livelock: max(N, 64 × clients); or off. Default N:
+    /// 100000000.
+    #[arg(long, value_name = "N", value_parser = parse_event_limit)]
+    pub max_stall_events: Option<EventLimit>,
 }
 
 #[derive(Debug, Args)]

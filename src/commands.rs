@@ -9,6 +9,7 @@ use crate::policy::preset::PRESETS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
 use crate::report::sweep::ShardInfo;
+use crate::resources::{self, EventLimit, Limits, MemoryBudget, Plan, Watch};
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
@@ -123,6 +124,17 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         check_report_dir(&report::report_dir(&common.out, s))?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
+    let (limits, budget) = limits(common);
+    let in_use = resources::resident_memory().unwrap_or(0);
+    for (s, path) in scenarios.iter().zip(&args.scenarios) {
+        let file = path.display().to_string();
+        resources::check_events(&file, s, limits.max_events)?;
+        if let Some(b) = &budget {
+            let plan = plan(threads, args.requests, s.replications, common);
+            let estimate = resources::estimate_run(s, &plan);
+            resources::check_memory(&file, &estimate, in_use, b, plan.threads)?;
+        }
+    }
     let quiet = common.quiet || args.json;
     let mut docs = Vec::new();
     for (s, path) in scenarios.iter_mut().zip(&args.scenarios) {
@@ -140,7 +152,17 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         if args.stats {
             progress = progress.with_stats();
         }
-        let result = experiment::run_with(s, threads, precision(common), args.requests, &progress)?;
+        let watch = watch(limits, budget.as_ref());
+        let file = path.display().to_string();
+        let result = experiment::run_limited(
+            s,
+            &file,
+            threads,
+            precision(common),
+            args.requests,
+            &progress,
+            &watch,
+        )?;
         if args.stats {
             let (stats, wall) = progress.stats();
             eprint!("{}", run_stats_text(s, &stats, wall, peak_memory_bytes()));
@@ -180,6 +202,87 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     }
     if args.json {
         print(&report::json::document(docs));
+    }
+    Ok(())
+}
+
+/// The limits `--max-events`, `--max-stall-events` and `--max-memory`
+/// set, and where the memory limit came from (None: memory is not
+/// watched).
+fn limits(common: &CommonArgs) -> (Limits, Option<MemoryBudget>) {
+    let budget = MemoryBudget::from_flag(common.max_memory);
+    let limits = Limits {
+        max_events: EventLimit::or_default(common.max_events, resources::DEFAULT_MAX_EVENTS),
+        stall_events: EventLimit::or_default(
+            common.max_stall_events,
+            resources::DEFAULT_STALL_EVENTS,
+        ),
+        max_memory: budget.as_ref().map(|b| b.bytes),
+    };
+    (limits, budget)
+}
+
+/// A fresh watch over one scenario's runs.
+fn watch(limits: Limits, budget: Option<&MemoryBudget>) -> Watch {
+    let w = Watch::new(limits);
+    match budget {
+        Some(b) => w.with_memory_source(b.describe()),
+        None => w,
+    }
+}
+
+/// What the memory estimate of a scenario with `replications` is for.
+fn plan(threads: usize, record_requests: bool, replications: u32, common: &CommonArgs) -> Plan {
+    Plan {
+        threads: resources::resolve_threads(threads),
+        record_requests,
+        replications: experiment::first_batch(replications, precision(common)),
+    }
+}
+
+/// Refuses a sweep one of whose points certainly needs more events per
+/// run or more memory than allowed (exit code 2), naming the point.
+fn check_sweep(
+    base: &Scenario,
+    file: &str,
+    dir: &std::path::Path,
+    points: &[usize],
+    common: &CommonArgs,
+    limits: &Limits,
+    budget: Option<&MemoryBudget>,
+) -> Result<(), Error> {
+    let Some(sweep) = base.sweep.as_ref() else {
+        return Ok(());
+    };
+    if limits.max_events.is_none() && budget.is_none() {
+        return Ok(());
+    }
+    let threads = usize::from(common.threads.unwrap_or(0));
+    let in_use = resources::resident_memory().unwrap_or(0);
+    let files = scenario::trace::from_dir(dir);
+    let cache = scenario::TraceCache::default();
+    let label = |p: usize| {
+        sweep
+            .keys
+            .iter()
+            .zip(sweep.point_values(p))
+            .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Point by point, so that no more than one is held at a time. A point
+    // that cannot be built is reported when its turn comes, as without
+    // the check.
+    let scenarios = points.iter().filter_map(|&p| {
+        let s = scenario::sweep::point_scenario(base, p, file, &files, &cache).ok()?;
+        let values = label(p);
+        let named = format!("{file}: sweep point {p} ({values})");
+        Some(resources::check_events(&named, &s, limits.max_events).map(|()| (p, values, s)))
+    });
+    let plan = plan(threads, false, base.replications, common);
+    let estimate = resources::estimate_sweep(scenarios, &plan)?;
+    if let Some(b) = budget {
+        resources::check_memory(file, &estimate, in_use, b, plan.threads)?;
     }
     Ok(())
 }
@@ -258,6 +361,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     scenario::sweep::require(&base, &file)?;
     apply_overrides(&mut base, common);
     report::check_out_dir(&common.out)?;
+    let (limits, budget) = limits(common);
     let total = base.sweep.as_ref().map_or(0, |s| s.points());
     let shard = args.shard.map(|(shard, shards)| ShardInfo {
         shard,
@@ -277,9 +381,11 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         Some(info) => info.dir_name(&base.name),
         None => base.name.clone(),
     };
-    let progress = Progress::new(runs, &label, !common.quiet);
     let threads = usize::from(common.threads.unwrap_or(0));
     let dir = args.scenario.parent().unwrap_or(std::path::Path::new("."));
+    check_sweep(&base, &file, dir, &points, common, &limits, budget.as_ref())?;
+    let progress = Progress::new(runs, &label, !common.quiet);
+    let watch = watch(limits, budget.as_ref());
     let results = experiment::run_sweep(
         &base,
         &file,
@@ -288,6 +394,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         threads,
         precision(common),
         &progress,
+        &watch,
     )?;
     let rows: Vec<_> = results
         .iter()

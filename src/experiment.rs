@@ -9,14 +9,15 @@
 //! report, are the same for 1 thread or 64.
 
 use crate::Error;
-use crate::engine::simulate_with;
-use crate::metrics::run::RequestRecord;
+use crate::engine::simulate_limited;
+use crate::metrics::run::{RequestRecord, Stop};
 use crate::metrics::summary::{
     CdfPoint, RunSummary, SeriesPoint, StrategySummary, aggregate_series, aggregate_tts_cdf,
     tts_grid,
 };
 use crate::progress::Progress;
 use crate::random::RunSeeds;
+use crate::resources::{Limits, RunStopped, Watch, run_index};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::{self, SweepValue};
 use crate::time::as_secs_f64;
@@ -100,12 +101,40 @@ pub fn run_with(
     record_requests: bool,
     progress: &Progress,
 ) -> Result<ExperimentResult, Error> {
+    let watch = Watch::new(Limits::default());
+    run_limited(
+        scenario,
+        &scenario.name,
+        threads,
+        precision,
+        record_requests,
+        progress,
+        &watch,
+    )
+}
+
+/// [`run_with`], every run held to the limits of `watch`
+/// ([`crate::resources`]): when one stops on its event budget or as a
+/// livelock, or memory goes over the limit, the other runs stop soon and
+/// the result is an [`Error::Run`] naming `file` (the scenario in
+/// messages), the run and what to change; nothing is returned of the
+/// runs. The run named is the first in (strategy, replication) order
+/// that stops, whatever the number of threads.
+pub fn run_limited(
+    scenario: &Scenario,
+    file: &str,
+    threads: usize,
+    precision: Option<Precision>,
+    record_requests: bool,
+    progress: &Progress,
+    watch: &Watch,
+) -> Result<ExperimentResult, Error> {
     let max_reps = precision.map_or(scenario.replications, |p| {
         p.max_replications.max(scenario.replications)
     });
     let pool = pool(threads, scenario.strategies.len() * max_reps as usize)?;
     let result = pool.install(|| {
-        let mut runs = point_runs(scenario, 0, precision, record_requests, progress);
+        let mut runs = point_runs(scenario, 0, precision, record_requests, progress, watch)?;
         let mut requests = Vec::new();
         for (strategy, reps) in runs.iter_mut().enumerate() {
             for (replication, run) in reps.iter_mut().enumerate() {
@@ -118,14 +147,49 @@ pub fn run_with(
                 }
             }
         }
-        ExperimentResult {
+        Some(ExperimentResult {
             requests,
             ..aggregate(scenario, &runs)
-        }
+        })
     });
     progress.finish();
     crate::interrupt::check()?;
-    Ok(result)
+    result.ok_or_else(|| stopped(file, watch, scenario, None))
+}
+
+/// The error for runs that did not all finish: memory over the limit, or
+/// the first run (in order) that stopped on its own limits, a run of
+/// `scenario` (at the sweep point with `values`).
+fn stopped(file: &str, watch: &Watch, scenario: &Scenario, values: Option<String>) -> Error {
+    if let Some(rss) = watch.memory_over() {
+        return Error::Run(crate::resources::memory_message(
+            file,
+            rss,
+            watch.limits().max_memory.unwrap_or(0),
+            watch.memory_source(),
+        ));
+    }
+    let Some(r) = watch.first_stopped() else {
+        // Only Ctrl-C stops runs otherwise, and that is checked first.
+        return Error::Interrupted;
+    };
+    let strategy = scenario
+        .strategies
+        .get(r.strategy)
+        .map_or("?", |s| s.name.as_str());
+    let who = match values {
+        Some(v) => format!(
+            "sweep point {} ({v}), strategy \"{strategy}\", replication {}",
+            r.point, r.replication
+        ),
+        None => format!("strategy \"{strategy}\", replication {}", r.replication),
+    };
+    Error::Run(crate::resources::stop_message(
+        file,
+        &who,
+        &r,
+        watch.limits(),
+    ))
 }
 
 /// A worker pool of `threads` threads (0: one per core), no more than
@@ -144,24 +208,49 @@ pub fn pool(threads: usize, jobs: usize) -> Result<rayon::ThreadPool, Error> {
 
 /// Replications `from..to` of every strategy of `scenario` at sweep point
 /// `point`, on the current pool: per strategy, in replication order.
+/// None if some run did not finish (see [`Watch`]).
 fn batch(
     scenario: &Scenario,
     point: u64,
     (from, to): (usize, usize),
     record: bool,
     progress: &Progress,
-) -> Vec<Vec<RunSummary>> {
+    watch: &Watch,
+) -> Option<Vec<Vec<RunSummary>>> {
     let jobs: Vec<(usize, usize)> = (0..scenario.strategies.len())
         .flat_map(|s| (from..to).map(move |r| (s, r)))
         .collect();
-    let mut runs: Vec<RunSummary> = jobs
+    let runs: Vec<Option<RunSummary>> = jobs
         .par_iter()
         .map(|&(s, r)| {
+            let index = run_index(point, s, r as u64);
+            if watch.should_stop(index)
+                || watch.check_memory_between_runs()
+                || crate::interrupt::requested()
+            {
+                return None;
+            }
             let seeds = RunSeeds::new(scenario.seed, point, r as u64, &scenario.strategies[s].name);
             // The wall clock is read for --stats only; nothing of it
             // reaches the results.
             let started = progress.wants_stats().then(std::time::Instant::now);
-            let metrics = simulate_with(scenario, s, seeds, record);
+            let limits = watch.run_limits(index, scenario.workload.clients);
+            let metrics = simulate_limited(scenario, s, seeds, record, &limits);
+            match metrics.stop {
+                None => {}
+                Some(stop @ (Stop::Events { .. } | Stop::Livelock { .. })) => {
+                    let stopped = RunStopped {
+                        point,
+                        strategy: s,
+                        replication: r as u64,
+                        stop,
+                        events: metrics.events,
+                    };
+                    watch.record(index, stopped);
+                    return None;
+                }
+                Some(_) => return None,
+            }
             if let Some(t) = started {
                 progress.record(crate::progress::RunStat {
                     strategy: s,
@@ -173,16 +262,17 @@ fn batch(
             }
             let summary = RunSummary::new(metrics);
             progress.run_done();
-            summary
+            Some(summary)
         })
         .collect();
+    let mut runs: Vec<RunSummary> = runs.into_iter().collect::<Option<_>>()?;
     let per = to - from;
     let mut out = Vec::with_capacity(scenario.strategies.len());
     for _ in 0..scenario.strategies.len() {
         let rest = runs.split_off(per.min(runs.len()));
         out.push(std::mem::replace(&mut runs, rest));
     }
-    out
+    Some(out)
 }
 
 /// All runs of one point: the scenario's replications, then, with a
@@ -190,23 +280,24 @@ fn batch(
 /// every strategy's success-rate CI half-width is below the target (or
 /// the maximum). Which count that is depends only on the runs' results,
 /// which depend only on their seeds, so it is the same however the work
-/// is batched or scheduled.
+/// is batched or scheduled. None if some run did not finish (held to the
+/// limits of `watch`); no further batch is then started.
 pub fn point_runs(
     scenario: &Scenario,
     point: u64,
     precision: Option<Precision>,
     record: bool,
     progress: &Progress,
-) -> Vec<Vec<RunSummary>> {
+    watch: &Watch,
+) -> Option<Vec<Vec<RunSummary>>> {
     let first = scenario.replications as usize;
     let Some(p) = precision else {
-        return batch(scenario, point, (0, first), record, progress);
+        return batch(scenario, point, (0, first), record, progress, watch);
     };
     let max = (p.max_replications as usize).max(first);
-    // A confidence interval needs two replications.
-    let mut n = first.max(2).min(max.max(2));
+    let mut n = first_batch(scenario.replications, Some(p)) as usize;
     progress.add_runs((n - first) as u64 * scenario.strategies.len() as u64);
-    let mut runs = batch(scenario, point, (0, n), record, progress);
+    let mut runs = batch(scenario, point, (0, n), record, progress, watch)?;
     let mut checked = n;
     loop {
         if let Some(k) = (checked..=n).find(|&k| {
@@ -218,10 +309,10 @@ pub fn point_runs(
             for r in &mut runs {
                 r.truncate(k);
             }
-            return runs;
+            return Some(runs);
         }
         if n >= max {
-            return runs;
+            return Some(runs);
         }
         // Guess how many are needed from the widest interval so far
         // (half-widths shrink as 1/sqrt(n)), at most four times as many.
@@ -237,12 +328,24 @@ pub fn point_runs(
         }
         .min(max);
         progress.add_runs((next - n) as u64 * scenario.strategies.len() as u64);
-        let more = batch(scenario, point, (n, next), record, progress);
+        let more = batch(scenario, point, (n, next), record, progress, watch)?;
         for (r, m) in runs.iter_mut().zip(more) {
             r.extend(m);
         }
         checked = n + 1;
         n = next;
+    }
+}
+
+/// Replications of each strategy that run first (all of them without a
+/// precision target). A confidence interval needs two.
+pub fn first_batch(replications: u32, precision: Option<Precision>) -> u32 {
+    match precision {
+        None => replications,
+        Some(p) => {
+            let max = p.max_replications.max(replications);
+            replications.max(2).min(max.max(2))
+        }
     }
 }
 
@@ -299,10 +402,14 @@ pub struct PointResult {
 }
 
 /// Runs grid points `points` of `base`'s sweep (all of them, or one
-/// shard's), each to `precision` if given, on `threads` threads. Points run
-/// in parallel, and so do the runs within a point; results come back in
-/// the order of `points`. `file` names the scenario in messages; its trace
-/// files are read from `dir`.
+/// shard's), each to `precision` if given, on `threads` threads, every run
+/// held to the limits of `watch`. Points run in parallel, and so do the
+/// runs within a point; results come back in the order of `points`.
+/// `file` names the scenario in messages; its trace files are read from
+/// `dir`. Of several failures, the one reported is that of the first point
+/// (and, for runs stopped on their limits, the first run in (point,
+/// strategy, replication) order), whatever the number of threads.
+#[allow(clippy::too_many_arguments)]
 pub fn run_sweep(
     base: &Scenario,
     file: &str,
@@ -311,6 +418,7 @@ pub fn run_sweep(
     threads: usize,
     precision: Option<Precision>,
     progress: &Progress,
+    watch: &Watch,
 ) -> Result<Vec<PointResult>, Error> {
     let sweep = base
         .sweep
@@ -319,23 +427,66 @@ pub fn run_sweep(
     let jobs = points.len() * base.strategies.len() * base.replications as usize;
     let pool = pool(threads, jobs)?;
     let cache = crate::scenario::TraceCache::default();
-    let result = pool.install(|| {
+    // Every point is tried (no stop at the first failure), so that which
+    // failure is reported does not depend on the order points finish in.
+    let results: Vec<Result<Option<PointResult>, Error>> = pool.install(|| {
         points
             .par_iter()
             .map(|&point| {
                 let files = crate::scenario::trace::from_dir(dir);
                 let scenario = sweep::point_scenario(base, point, file, &files, &cache)?;
-                let runs = point_runs(&scenario, point as u64, precision, false, progress);
+                let Some(runs) =
+                    point_runs(&scenario, point as u64, precision, false, progress, watch)
+                else {
+                    return Ok(None);
+                };
                 let result = aggregate(&scenario, &runs);
-                Ok(PointResult {
+                Ok(Some(PointResult {
                     point,
                     values: sweep.point_values(point),
                     strategies: result.strategies.into_iter().map(|s| s.summary).collect(),
-                })
+                }))
             })
-            .collect::<Result<Vec<_>, Error>>()
+            .collect()
     });
     progress.finish();
     crate::interrupt::check()?;
-    result
+    if watch.memory_over().is_some() {
+        return Err(stopped(file, watch, base, None));
+    }
+    // The failure of the first point: a point that cannot be built, or a
+    // run that stopped on its limits.
+    let first_error = results.iter().position(Result::is_err);
+    let first_stop = watch.first_stopped().map(|r| r.point);
+    if let Some(i) = first_error {
+        if first_stop.is_none_or(|p| points[i] as u64 <= p) {
+            return Err(results
+                .into_iter()
+                .nth(i)
+                .and_then(Result::err)
+                .unwrap_or(Error::Interrupted));
+        }
+    }
+    if let Some(point) = first_stop {
+        let files = crate::scenario::trace::from_dir(dir);
+        let scenario = sweep::point_scenario(base, point as usize, file, &files, &cache)
+            .unwrap_or_else(|_| base.clone());
+        let values = point_label(sweep, point as usize);
+        return Err(stopped(file, watch, &scenario, Some(values)));
+    }
+    results
+        .into_iter()
+        .map(|r| r.and_then(|p| p.ok_or_else(|| stopped(file, watch, base, None))))
+        .collect()
+}
+
+/// `key = value, …` of a sweep point, for messages.
+fn point_label(sweep: &sweep::Sweep, point: usize) -> String {
+    sweep
+        .keys
+        .iter()
+        .zip(sweep.point_values(point))
+        .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

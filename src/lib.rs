@@ -49,6 +49,7 @@ pub mod pricing;
 pub mod progress;
 pub mod random;
 pub mod report;
+pub mod resources;
 pub mod scenario;
 pub mod time;
 

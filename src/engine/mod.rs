@@ -24,10 +24,15 @@
 //! a request keeps at most one timer in the queue, however many attempts it
 //! sends. Per-request records are kept only when asked for
 //! ([`simulate_with`]).
+//!
+//! A run can be held to limits ([`simulate_limited`]): an event budget,
+//! the most events the clock may stand still for, and the memory
+//! watchdog. They are looked at only every [`CHECK_EVERY`] events, with
+//! Ctrl-C, so that the loop itself costs the same with them or without.
 
 pub mod queue;
 
-use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics};
+use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics, Stop};
 use crate::model::dist::Dist;
 use crate::model::limiter::{Admission, Cost, Limit, Limiter};
 use crate::model::server::{Arrival, Queued, Server};
@@ -35,6 +40,7 @@ use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
 use crate::random::{Pcg64, RunSeeds};
+use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, Watch};
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
 };
@@ -317,6 +323,11 @@ struct World<'a> {
     fixed_hop: Option<SimDuration>,
     /// The strategy's guards, per client (None: it has none).
     guards: Option<GuardState>,
+    /// What the run is held to, looked at every [`CHECK_EVERY`] events.
+    limits: RunLimits<'a>,
+    /// The clock at the last checkpoint where it had moved, and the events
+    /// processed by then (for the livelock check).
+    still: (SimTime, u64),
     m: RunMetrics,
 }
 
@@ -337,12 +348,82 @@ pub fn simulate_with(
     seeds: RunSeeds,
     record_requests: bool,
 ) -> RunMetrics {
+    simulate_limited(
+        scenario,
+        strategy,
+        seeds,
+        record_requests,
+        &RunLimits::default(),
+    )
+}
+
+/// What a run is held to besides its horizon, all looked at every
+/// [`CHECK_EVERY`] events (with Ctrl-C), so that the event loop itself
+/// does not slow down. The default holds it to nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunLimits<'a> {
+    /// Most events the run may process: it stops at the first checkpoint
+    /// at or past it ([`Stop::Events`]), so this is in effect rounded up
+    /// to a multiple of [`CHECK_EVERY`].
+    pub max_events: Option<u64>,
+    /// Most events the clock may stand still for: when the simulated time
+    /// is the same at two checkpoints more than this many events apart
+    /// (time never goes back, so it stood still in between), the run
+    /// stops as a livelock ([`Stop::Livelock`]).
+    pub max_stall_events: Option<u64>,
+    /// Shared with the experiment's other runs: the memory watchdog (read
+    /// every [`MEMORY_CHECK_EVERY`] events) and the runs before this one
+    /// that stopped ([`Stop::Memory`], [`Stop::Abandoned`]).
+    pub watch: Option<&'a Watch>,
+    /// The run's place in the fixed order ([`crate::resources::run_index`]).
+    pub index: u64,
+}
+
+/// [`simulate_with`] held to `limits`: a run that reaches one stops early,
+/// with the reason in [`RunMetrics::stop`] (its numbers then cover only
+/// what happened before). Without limits the run is exactly as
+/// [`simulate_with`]'s; with them it is too, up to the stop.
+pub fn simulate_limited(
+    scenario: &Scenario,
+    strategy: usize,
+    seeds: RunSeeds,
+    record_requests: bool,
+    limits: &RunLimits,
+) -> RunMetrics {
     let mut world = World::new(scenario, &scenario.strategies[strategy], seeds);
     if record_requests {
         world.m.request_records = Some(Vec::new());
     }
+    world.limits = *limits;
     world.run();
     world.m
+}
+
+/// Bytes a request certainly takes while its first attempt is on its way:
+/// its slot, the values the run keeps beside slots for this scenario and
+/// strategy, and its queued events (the attempt, and its timer when it has
+/// one). The memory estimate ([`crate::resources`]) counts this for every
+/// client of a burst that starts all at once.
+pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u64 {
+    // A queue entry is (time, sequence, event), lane or heap alike.
+    let entry = size_of::<(SimTime, u64, Event)>();
+    let models =
+        || std::iter::once(&scenario.server).chain(scenario.models.iter().map(|m| &m.server));
+    let column = |kept: bool, bytes: usize| if kept { bytes } else { 0 };
+    let timer =
+        strategy.timeout.or(scenario.client_timeout).is_some() || strategy.deadline.is_some();
+    let bytes = size_of::<Request>()
+        + entry
+        + column(timer, entry)
+        + column(
+            models().any(|c| c.cancel_on_disconnect),
+            size_of::<AtServer>(),
+        )
+        + column(models().any(|c| c.occ), size_of::<u64>())
+        + column(strategy.honor_retry_after, size_of::<Option<SimDuration>>())
+        + column(!strategy.guards.is_empty(), size_of::<Option<u32>>())
+        + column(strategy.backoff.has_state(), size_of::<BackoffState>());
+    bytes as u64
 }
 
 impl<'a> World<'a> {
@@ -398,6 +479,8 @@ impl<'a> World<'a> {
             arrival_gap,
             guards: (!strategy.guards.is_empty())
                 .then(|| GuardState::new(&strategy.guards, clients)),
+            limits: RunLimits::default(),
+            still: (SimTime::MAX, 0),
             m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
         }
     }
@@ -420,7 +503,7 @@ impl<'a> World<'a> {
                 break;
             }
             end = now;
-            if self.m.events % (1 << 16) == 0 && crate::interrupt::requested() {
+            if self.m.events % CHECK_EVERY == 0 && self.checkpoint(now) {
                 break; // the experiment discards this run
             }
             self.prefetch_next();
@@ -438,6 +521,56 @@ impl<'a> World<'a> {
         let main = self.endpoints[0].limiter.requests().cloned();
         self.m.finish(main.as_ref());
         self.m.final_request_bucket = main;
+    }
+
+    /// Looks at the run's limits and at Ctrl-C (every [`CHECK_EVERY`]
+    /// events, before event `now` is handled); true if the run stops, with
+    /// the reason in `m.stop`. Kept out of line, so that the event loop is
+    /// the same with limits as without.
+    #[cold]
+    #[inline(never)]
+    fn checkpoint(&mut self, now: SimTime) -> bool {
+        let stop = self.limit_reached(now);
+        self.m.stop = stop;
+        stop.is_some()
+    }
+
+    /// The limit the run has reached at `now`, if any.
+    fn limit_reached(&mut self, now: SimTime) -> Option<Stop> {
+        let limits = self.limits;
+        let still = &mut self.still;
+        if crate::interrupt::requested() {
+            return Some(Stop::Interrupted);
+        }
+        let events = self.m.events;
+        if now != still.0 {
+            *still = (now, events);
+        } else if limits
+            .max_stall_events
+            .is_some_and(|max| events - still.1 > max)
+        {
+            // Checked before the budget: when both are reached at once,
+            // a stalled clock is the better reason to give.
+            return Some(Stop::Livelock {
+                at: now,
+                since: still.1,
+            });
+        }
+        if limits.max_events.is_some_and(|max| events >= max) {
+            return Some(Stop::Events { at: now });
+        }
+        if let Some(w) = limits.watch {
+            // Not at the start: the experiment looks between runs, at
+            // most every few milliseconds, which costs less for small runs.
+            let due = events > 0 && events % MEMORY_CHECK_EVERY == 0;
+            if (due && w.check_memory()) || w.memory_over().is_some() {
+                return Some(Stop::Memory);
+            }
+            if w.should_stop(limits.index) {
+                return Some(Stop::Abandoned);
+            }
+        }
+        None
     }
 
     /// Asks the processor to fetch the slot of the request the next event

@@ -179,6 +179,9 @@ pub struct RunMetrics {
     /// them (None otherwise): the only part that grows with the number of
     /// requests.
     pub request_records: Option<Vec<RequestRecord>>,
+    /// Why the run stopped before its end (None: it ran to its end). A
+    /// stopped run's numbers cover only what happened before the stop.
+    pub stop: Option<Stop>,
     /// Attempts sent and not yet resolved.
     in_flight: u64,
     peak_window: SimDuration,
@@ -226,6 +229,7 @@ impl RunMetrics {
             series: Series::new(step),
             final_request_bucket: None,
             request_records: None,
+            stop: None,
             in_flight: 0,
             peak_window,
             window: VecDeque::new(),
@@ -359,6 +363,10 @@ impl RunMetrics {
         let last = (self.last_activity / self.series.step) as usize;
         self.tick((last as u64 + 1).saturating_mul(self.series.step), bucket);
         self.series.rows.truncate(last + 1);
+        // Stale timers can move the series far past the last activity (a
+        // ten-minute timeout: 600 rows); the summary keeps the rows until
+        // its scenario is aggregated, so the room goes back now.
+        self.series.rows.shrink_to_fit();
         self.open_attempts = self.in_flight;
         self.unfinished = self.requests - self.succeeded - self.gave_up;
         let total =
@@ -368,6 +376,24 @@ impl RunMetrics {
         self.wasted_input_tokens = total(|m| m.wasted_input_tokens);
         self.wasted_output_tokens = total(|m| m.wasted_output_tokens);
     }
+}
+
+/// Why a run stopped before its end (see `engine::RunLimits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C or SIGTERM (`crate::interrupt`).
+    Interrupted,
+    /// The run spent its event budget; `at` is the simulated time it had
+    /// reached, in nanoseconds.
+    Events { at: SimTime },
+    /// The simulated clock stood still at `at` (nanoseconds) from event
+    /// number `since` on: a livelock.
+    Livelock { at: SimTime, since: u64 },
+    /// The process's memory went over its limit.
+    Memory,
+    /// A run before this one (in the fixed order) stopped on its limits,
+    /// so this one's result would not be used.
+    Abandoned,
 }
 
 /// How an attempt ended, as the client saw it.

@@ -17,5 +17,6 @@ mod llm;
 mod malformed;
 mod outputs;
 mod properties;
+mod resources;
 mod statistics;
 mod sweep;

@@ -1,0 +1,357 @@
+//! Resource guards (README: Resource guards): a scenario that certainly
+//! cannot fit in memory or in the event budget is refused before it runs
+//! (exit 2), one that outgrows the memory limit, spends its event budget or
+//! livelocks is stopped (exit 1), and in every case nothing of it is
+//! written. The messages name what stopped and are the same whatever the
+//! number of threads.
+
+use crate::common::{THUNDERING_HERD, backsim, crate_dir};
+use std::path::{Path, PathBuf};
+
+/// Writes `text` as `name` in `dir`; its path.
+fn scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    path
+}
+
+/// The shipped herd with `clients` clients.
+fn herd(dir: &Path, clients: u64) -> PathBuf {
+    let text = std::fs::read_to_string(crate_dir().join(THUNDERING_HERD)).expect("scenario");
+    let scaled = text.replace("clients = 1000 ", &format!("clients = {clients} "));
+    assert_ne!(scaled, text, "the scenario names its clients");
+    scenario(dir, &format!("herd-{clients}.toml"), &scaled)
+}
+
+/// Runs backsim with `args`; (exit code, stderr).
+fn run(args: &[&str], file: &Path, out: &Path) -> (Option<i32>, String) {
+    let output = backsim()
+        .args(args)
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("backsim runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Nothing was written: the output folder does not exist, or is empty.
+fn nothing_written(out: &Path) {
+    if out.exists() {
+        let entries: Vec<_> = std::fs::read_dir(out)
+            .expect("out")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(entries.is_empty(), "written: {entries:?}");
+    }
+}
+
+#[test]
+fn a_scenario_that_cannot_fit_is_refused_before_it_runs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = herd(tmp.path(), 100_000_000);
+    let out = tmp.path().join("out");
+    let (code, stderr) = run(
+        &["run", "--max-memory", "1G", "--threads", "2"],
+        &file,
+        &out,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    // Each client's 80-byte slot and its two 32-byte queue entries (the
+    // attempt and its timer), 10^8 clients on each of 2 threads.
+    let expected = format!(
+        "error: {}: needs at least 28.8 GB of memory (request slots and queued first attempts of 100,000,000 clients on 2 threads: 28.8 GB) but the limit is 1.0 GB (--max-memory 1G); lower workload.clients or --threads, or raise the limit with --max-memory (at least 37G)\n",
+        file.display()
+    );
+    assert_eq!(stderr, expected);
+    nothing_written(&out);
+}
+
+#[test]
+fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // 10^6 clients at once, each answered 429 at once: at least 144 MB.
+    let file = scenario(
+        tmp.path(),
+        "burst.toml",
+        r#"
+        name = "burst"
+        seed = 1
+        replications = 1
+        horizon = "1m"
+        [workload]
+        clients = 1000000
+        [limiter]
+        requests_per_minute = 1
+        request_burst = 1
+        [[strategy]]
+        name = "once"
+        backoff = { kind = "none" }
+        max_attempts = 1
+        "#,
+    );
+    let out = tmp.path().join("out");
+    let quick = ["run", "--quiet", "--no-charts", "--threads", "1"];
+    let (code, stderr) = run(
+        &[&quick[..], &["--max-memory", "50M"]].concat(),
+        &file,
+        &out,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("needs at least 1")
+            && stderr.contains(
+                "request slots and queued first attempts of 1,000,000 clients on 1 thread: 144.0 MB"
+            )
+            && stderr.contains("but the limit is 50.0 MB (--max-memory 50M)"),
+        "{stderr}"
+    );
+    nothing_written(&out);
+    for limit in ["4G", "off"] {
+        let (code, stderr) = run(
+            &[&quick[..], &["--max-memory", limit]].concat(),
+            &file,
+            &out,
+        );
+        assert_eq!(code, Some(0), "--max-memory {limit}: {stderr}");
+        assert!(out.join("burst").join("summary.csv").is_file());
+    }
+}
+
+#[test]
+fn the_watchdog_stops_a_run_that_outgrows_the_limit() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // Starts spread over 10 s, a minute of service each: every client's
+    // request is still open when the last starts (over 100 MB), but
+    // nothing of that is certain before running (the estimate is the 20
+    // MB sort of the starts), so the run begins and is stopped.
+    let file = scenario(
+        tmp.path(),
+        "grow.toml",
+        r#"
+        name = "grow"
+        seed = 1
+        replications = 2
+        horizon = "10m"
+        [workload]
+        clients = 1000000
+        spread = "10s"
+        [server]
+        latency = "60s"
+        [[strategy]]
+        name = "s"
+        backoff = { kind = "constant", base = "1s" }
+        "#,
+    );
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let (code, stderr) = run(&["run", "--max-memory", "60M"], &file, &out);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: stopped: backsim's memory reached ",
+            file.display()
+        )) && stderr.contains(
+            " MB of the 60.0 MB limit (--max-memory 60M); nothing of the scenario was written."
+        ) && stderr.contains("raise the limit with --max-memory"),
+        "{stderr}"
+    );
+    nothing_written(&out);
+}
+
+/// Clients that retry at once against a server that fails them at once:
+/// the clock never moves again once the first client that starts after
+/// the 2 s outage has begun has sent its first attempt.
+const SPIN: &str = r#"
+    name = "spin"
+    seed = 3
+    replications = 2
+    horizon = "1m"
+    [workload]
+    clients = 20
+    spread = "4s"
+    [server]
+    latency = "0s"
+    outages = [{ start = "2s", duration = "30s" }]
+    [[strategy]]
+    name = "patient"
+    backoff = { kind = "constant", base = "1s" }
+    max_attempts = 3
+    [[strategy]]
+    name = "hammer"
+    backoff = { kind = "none" }
+    max_attempts = 1000000
+"#;
+
+#[test]
+fn a_livelock_is_stopped_with_the_same_message_on_any_thread_count() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = scenario(tmp.path(), "spin.toml", SPIN);
+    let out = tmp.path().join("out");
+    let mut messages = Vec::new();
+    for threads in ["1", "2"] {
+        let (code, stderr) = run(
+            &["run", "--threads", threads, "--max-stall-events", "1000000"],
+            &file,
+            &out,
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        messages.push(stderr);
+    }
+    assert_eq!(
+        messages[0], messages[1],
+        "the message depends on the threads"
+    );
+    let m = &messages[0];
+    let head = format!(
+        "error: {}: strategy \"hammer\", replication 0: the simulated clock stood still at t = 2.",
+        file.display()
+    );
+    assert!(m.starts_with(&head), "{m}");
+    assert!(
+        m.contains(" events: the strategy retries with no delay against answers that take no time; nothing of the scenario was written. Give it a backoff delay")
+            && m.contains("raise the limit with --max-stall-events N"),
+        "{m}"
+    );
+    nothing_written(&out);
+}
+
+#[test]
+fn a_livelock_is_caught_with_the_default_limit() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // 100 clients at t = 0, each failed at once a million times in a row:
+    // 3·10^8 events at one instant, stopped after 10^8 (seconds).
+    let file = scenario(
+        tmp.path(),
+        "spin.toml",
+        r#"
+        name = "spin"
+        seed = 1
+        horizon = "1m"
+        [workload]
+        clients = 100
+        [server]
+        latency = "0s"
+        error_rate = 1.0
+        [[strategy]]
+        name = "hammer"
+        backoff = { kind = "none" }
+        max_attempts = 1000000
+        "#,
+    );
+    let out = tmp.path().join("out");
+    let (code, stderr) = run(
+        &["run", "--threads", "1", "--replications", "1"],
+        &file,
+        &out,
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("strategy \"hammer\", replication 0: the simulated clock stood still at t = 0s for 100,007,936 events"),
+        "{stderr}"
+    );
+    nothing_written(&out);
+}
+
+#[test]
+fn the_event_budget_stops_a_run_and_names_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = herd(tmp.path(), 100_000);
+    let out = tmp.path().join("out");
+    let mut messages = Vec::new();
+    for threads in ["1", "2"] {
+        let (code, stderr) = run(
+            &["run", "--threads", threads, "--max-events", "300000"],
+            &file,
+            &out,
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        messages.push(stderr);
+    }
+    assert_eq!(messages[0], messages[1]);
+    assert_eq!(
+        messages[0],
+        format!(
+            "error: {}: strategy \"linear\", replication 0: stopped after 327,680 events at t = 1s of simulated time: it spent its event budget (--max-events 300000, rounded up to 327,680, a multiple of 65,536); nothing of the scenario was written. Raise --max-events, or set it to off\n",
+            file.display()
+        )
+    );
+    nothing_written(&out);
+}
+
+#[test]
+fn the_event_budget_names_the_sweep_point() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let file = crate_dir().join("scenarios/herd-sweep.toml");
+    let mut messages = Vec::new();
+    for threads in ["1", "2"] {
+        let (code, stderr) = run(
+            &["sweep", "--threads", threads, "--max-events", "300000"],
+            &file,
+            &out,
+        );
+        assert_eq!(code, Some(1), "{stderr}");
+        messages.push(stderr);
+    }
+    assert_eq!(
+        messages[0], messages[1],
+        "the message depends on the threads"
+    );
+    // The first point whose runs need more than 327,680 events (points
+    // run in parallel, and later ones stop sooner).
+    assert!(
+        messages[0].contains(": sweep point 7 (workload.clients = 31623), strategy \"linear\", replication 0: stopped after 327,680 events"),
+        "{}",
+        messages[0]
+    );
+    nothing_written(&out);
+}
+
+#[test]
+fn runs_that_certainly_need_more_events_are_refused_before_running() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = herd(tmp.path(), 100_000);
+    let out = tmp.path().join("out");
+    let (code, stderr) = run(&["run", "--max-events", "100000"], &file, &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {}: a run of strategy \"linear\" needs at least 200,000 events (100,000 requests, each at least its start and its first attempt reaching the limiter) but --max-events allows 131,072 per run; raise --max-events or set it to off\n",
+            file.display()
+        )
+    );
+    nothing_written(&out);
+    // Without a budget the same scenario runs.
+    let (code, stderr) = run(
+        &["run", "--max-events", "off", "--quiet", "--no-charts"],
+        &file,
+        &out,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn bad_limits_are_refused_with_a_clear_message() {
+    for (flag, value, says) in [
+        ("--max-memory", "12x", "\"12x\" is not a size"),
+        ("--max-memory", "1.5.0G", "is not a size"),
+        ("--max-events", "0", "\"0\" is not a number of events"),
+        ("--max-events", "lots", "is not a number of events"),
+    ] {
+        let output = backsim()
+            .args(["run", THUNDERING_HERD, flag, value])
+            .output()
+            .expect("backsim runs");
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("error: invalid value") && stderr.contains(says),
+            "{flag} {value}: {stderr}"
+        );
+    }
+}
