@@ -90,9 +90,9 @@ pub struct CommonArgs {
     /// core).
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
     pub max_events: Option<EventLimit>,
-    /// Most events a run's clock may stand still for before the run is
-    /// stopped as a livelock: max(N, 64 × clients); or off. Default N:
-    /// 100000000.
+    /// Most events a run's clock may stand still for while requests are
+    /// retried before the run is stopped as a livelock: max(N, 64 ×
+    /// clients); or off. Default N: 100000000.
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
     pub max_stall_events: Option<EventLimit>,
 }

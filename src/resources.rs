@@ -17,8 +17,9 @@
 //!   and between runs; once it is over the limit, every run stops within
 //!   its next 65,536 events and nothing of the scenario is written.
 //! * **Per run**, the engine stops a run that spends its event budget or
-//!   whose clock stands still for too many events (a livelock: retries
-//!   with no delay against answers that take no time); see
+//!   whose clock stands still for too many events while requests are
+//!   retried (a livelock: retries with no delay against answers that take
+//!   no time); see
 //!   [`crate::engine::RunLimits`]. Those stops depend only on the run, so
 //!   they are deterministic, and the run named in the message is the first
 //!   in the fixed (point, strategy, replication) order that stops, whatever

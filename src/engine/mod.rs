@@ -325,9 +325,10 @@ struct World<'a> {
     guards: Option<GuardState>,
     /// What the run is held to, looked at every [`CHECK_EVERY`] events.
     limits: RunLimits<'a>,
-    /// The clock at the last checkpoint where it had moved, and the events
-    /// processed by then (for the livelock check).
-    still: (SimTime, u64),
+    /// For the livelock check: the clock at the checkpoint where the
+    /// current stall began, the events processed by then, and the attempts
+    /// beyond each request's first at the last checkpoint.
+    still: Stall,
     m: RunMetrics,
 }
 
@@ -357,6 +358,15 @@ pub fn simulate_with(
     )
 }
 
+/// Where the simulated clock began to stand still; see
+/// [`RunLimits::max_stall_events`].
+#[derive(Debug, Clone, Copy)]
+struct Stall {
+    at: SimTime,
+    since: u64,
+    extra_attempts: u64,
+}
+
 /// What a run is held to besides its horizon, all looked at every
 /// [`CHECK_EVERY`] events (with Ctrl-C), so that the event loop itself
 /// does not slow down. The default holds it to nothing.
@@ -366,10 +376,13 @@ pub struct RunLimits<'a> {
     /// at or past it ([`Stop::Events`]), so this is in effect rounded up
     /// to a multiple of [`CHECK_EVERY`].
     pub max_events: Option<u64>,
-    /// Most events the clock may stand still for: when the simulated time
-    /// is the same at two checkpoints more than this many events apart
-    /// (time never goes back, so it stood still in between), the run
-    /// stops as a livelock ([`Stop::Livelock`]).
+    /// Most events the clock may stand still for while requests are
+    /// retried: when the simulated time is the same at two checkpoints
+    /// more than this many events apart (time never goes back, so it stood
+    /// still in between), and some request made another attempt between
+    /// every two checkpoints in that span, the run stops as a livelock
+    /// ([`Stop::Livelock`]). A stall with no retries works through the
+    /// workload's finite requests and is never stopped.
     pub max_stall_events: Option<u64>,
     /// Shared with the experiment's other runs: the memory watchdog (read
     /// every [`MEMORY_CHECK_EVERY`] events) and the runs before this one
@@ -480,7 +493,11 @@ impl<'a> World<'a> {
             guards: (!strategy.guards.is_empty())
                 .then(|| GuardState::new(&strategy.guards, clients)),
             limits: RunLimits::default(),
-            still: (SimTime::MAX, 0),
+            still: Stall {
+                at: SimTime::MAX,
+                since: 0,
+                extra_attempts: 0,
+            },
             m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
         }
     }
@@ -543,17 +560,25 @@ impl<'a> World<'a> {
             return Some(Stop::Interrupted);
         }
         let events = self.m.events;
-        if now != still.0 {
-            *still = (now, events);
+        // Attempts beyond each request's first (retries, hedges): without
+        // them, a clock that stands still is working through a finite
+        // number of requests (a closed loop with no think time, say), not
+        // spinning, so the stall starts again.
+        let extra_attempts = self.m.attempts.saturating_sub(self.m.requests);
+        let retried = extra_attempts != still.extra_attempts;
+        still.extra_attempts = extra_attempts;
+        if now != still.at || !retried {
+            still.at = now;
+            still.since = events;
         } else if limits
             .max_stall_events
-            .is_some_and(|max| events - still.1 > max)
+            .is_some_and(|max| events - still.since > max)
         {
             // Checked before the budget: when both are reached at once,
             // a stalled clock is the better reason to give.
             return Some(Stop::Livelock {
                 at: now,
-                since: still.1,
+                since: still.since,
             });
         }
         if limits.max_events.is_some_and(|max| events >= max) {

@@ -257,6 +257,47 @@ fn a_livelock_is_caught_with_the_default_limit() {
 }
 
 #[test]
+fn a_stall_without_retries_is_not_a_livelock() {
+    // One worker runs 200,000 prompts one after another with no think
+    // time against a server that answers at once: 600,000 events at
+    // t = 0, far past the smallest stall limit (64 events), yet a finite
+    // amount of work, not a livelock; every prompt succeeds at once.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = scenario(
+        tmp.path(),
+        "busy.toml",
+        r#"
+        name = "busy"
+        seed = 1
+        replications = 1
+        horizon = "1m"
+        [workload]
+        kind = "closed"
+        clients = 1
+        requests_per_client = 200000
+        think_time = "0s"
+        [server]
+        latency = "0s"
+        [[strategy]]
+        name = "plain"
+        backoff = { kind = "none" }
+        max_attempts = 3
+        "#,
+    );
+    let out = tmp.path().join("out");
+    let (code, stderr) = run(&["run", "--max-stall-events", "1"], &file, &out);
+    assert_eq!(code, Some(0), "{stderr}");
+    let summary = std::fs::read_to_string(out.join("busy").join("summary.csv")).expect("summary");
+    let mut rows = csv::Reader::from_reader(summary.as_bytes());
+    let header = rows.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let row = rows.records().next().expect("a row").expect("row");
+    assert_eq!(&row[column("requests")], "200000");
+    assert_eq!(&row[column("success_rate")], "1");
+    assert_eq!(&row[column("attempts_per_request")], "1");
+}
+
+#[test]
 fn the_event_budget_stops_a_run_and_names_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = herd(tmp.path(), 100_000);
