@@ -7,6 +7,7 @@ use std::io::Write;
 fn main() {
     let cli = backsim::cli::Cli::parse();
     // Without the handler Ctrl-C still stops backsim, only less tidily.
+    ignore_file_size_signal();
     let _ = backsim::interrupt::install();
     if let Err(e) = backsim::commands::run(cli) {
         // A closed stderr is no reason to panic; the exit code still tells.
@@ -14,3 +15,18 @@ fn main() {
         std::process::exit(e.exit_code());
     }
 }
+
+/// Makes a write past the file-size limit (`ulimit -f`) fail with EFBIG,
+/// which backsim reports (exit 1) after removing its temporary files,
+/// instead of the default SIGXFSZ, which kills the process mid-write.
+#[cfg(unix)]
+fn ignore_file_size_signal() {
+    // SAFETY: `signal` with `SIG_IGN` only changes the disposition of a
+    // signal no Rust code handles; it runs before any other thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_file_size_signal() {}

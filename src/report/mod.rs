@@ -225,8 +225,22 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
 /// names. On a failure (a full disk, a file-size limit, a folder in the
 /// way of a file) the temporary files and the folders this call created
 /// are removed, so a report already in `dir` stays exactly as it was, and
-/// the error names the file and the OS error.
+/// the error names the file and the OS error. After Ctrl-C nothing is
+/// written ([`Error::Interrupted`]); a Ctrl-C once it has begun lets it
+/// finish ([`crate::interrupt::writing`]).
 pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
+    crate::interrupt::writing(|| write_files_now(dir, files))
+}
+
+/// [`write_files`], then [`remove_stale`], as one uninterrupted write.
+fn replace_report(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
+    crate::interrupt::writing(|| {
+        write_files_now(dir, files)?;
+        remove_stale(dir, files)
+    })
+}
+
+fn write_files_now(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
     let created = create_dirs(dir)?;
     let result = stage(files.iter().map(|(n, b)| (dir.join(n), b.as_slice())))
         .and_then(|staged| commit(dir, &staged));
@@ -252,8 +266,7 @@ pub fn write_report(
 ) -> Result<(PathBuf, read::ReportData), Error> {
     let dir = report_dir(out, scenario);
     let (files, data) = render_report(scenario, result, charts)?;
-    write_files(&dir, &files)?;
-    remove_stale(&dir, &files)?;
+    replace_report(&dir, &files)?;
     Ok((dir, data))
 }
 
@@ -321,8 +334,7 @@ pub fn write_sweep_report(
 ) -> Result<(PathBuf, sweep::SweepData), Error> {
     let dir = report_dir(out, base);
     let (files, data) = render_sweep_report(base, rows, charts)?;
-    write_files(&dir, &files)?;
-    remove_stale(&dir, &files)?;
+    replace_report(&dir, &files)?;
     Ok((dir, data))
 }
 
@@ -381,17 +393,6 @@ pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
     }
     let (_, data) = sweep::from_files(dir, &files)?;
     sweep_chart::render_visuals(&data)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder
-/// (which must exist), as [`write_files`] does.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let staged = stage([(path.to_path_buf(), bytes)].into_iter())?;
-    commit(dir, &staged)
 }
 
 /// Creates `dir` and the folders above it that are missing; returns the
@@ -588,18 +589,6 @@ mod tests {
         assert_eq!(e.exit_code(), 1);
         assert_eq!(listing(tmp.path()).keys().collect::<Vec<_>>(), ["kept"]);
         assert!(listing(&tmp.path().join("kept")).is_empty());
-    }
-
-    #[test]
-    fn write_atomic_replaces_one_file_and_leaves_no_temporary() {
-        let tmp = tempfile::tempdir().unwrap();
-        let before = old_report(tmp.path());
-        write_atomic(&tmp.path().join("a.csv"), b"new a").unwrap();
-        let mut expected = before;
-        expected.insert("a.csv".into(), Some(b"new a".to_vec()));
-        assert_eq!(listing(tmp.path()), expected);
-        assert!(write_atomic(&tmp.path().join("no/a.csv"), b"x").is_err());
-        assert_eq!(listing(tmp.path()), expected);
     }
 
     #[test]

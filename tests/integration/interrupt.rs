@@ -79,3 +79,81 @@ fn ctrl_c_exits_130_and_leaves_the_earlier_report_as_it_was() {
         "something else was left in the output folder"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_while_writing_finishes_the_report_first() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // 50,000 clients, 10 replications, with `requests.csv`: a report of
+    // about 90 MB, whose writing takes a few hundred milliseconds.
+    let text = std::fs::read_to_string(crate_dir().join(THUNDERING_HERD)).expect("scenario");
+    let big = text.replace("clients = 1000 ", "clients = 50000 ");
+    assert_ne!(big, text, "the scenario names its clients");
+    let file = tmp.path().join("herd.toml");
+    std::fs::write(&file, big).expect("write scenario");
+    let out = tmp.path().join("out");
+    let report = out.join("thundering-herd");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backsim"))
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--no-charts", "--requests", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("backsim starts");
+    // Waits for the first temporary file: the report is being written.
+    let temporary = |dir: &Path| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.into_iter().any(|e| {
+                e.expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(".tmp-")
+            })
+        })
+    };
+    let started = Instant::now();
+    while !temporary(&report) {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "backsim ended before writing"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no write began"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    for _ in 0..2 {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let output = child.wait_with_output().expect("backsim ends");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    // The report whose writing had begun is whole, with no temporary file.
+    let written = files(&report);
+    let names: Vec<&str> = written.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "attempts.csv",
+            "models.csv",
+            "requests.csv",
+            "scenario.toml",
+            "summary.csv",
+            "timeseries.csv",
+            "tts_cdf.csv"
+        ]
+    );
+    // One row per request: 50,000 clients × 1 request × 10 replications ×
+    // 2 strategies, and the header.
+    let rows = written["requests.csv"]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    assert_eq!(rows, 1_000_001);
+}

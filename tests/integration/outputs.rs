@@ -197,11 +197,17 @@ exit $code"#
     assert!(after == before, "the earlier report changed");
 }
 
-/// Runs backsim with `args` under a file-size limit of 64 blocks (32 KiB
-/// in dash's 512-byte blocks, 64 KiB in bash's), with SIGXFSZ ignored so
-/// that a write beyond it fails with EFBIG instead of killing backsim.
+/// A shell script that runs its arguments under a file-size limit of 64
+/// blocks (32 KiB in dash's 512-byte blocks, 64 KiB in bash's). SIGXFSZ is
+/// left as it is (it kills a process by default): backsim ignores it
+/// itself, so that a write beyond the limit fails with EFBIG.
+fn file_size_limit_script() -> String {
+    format!(r#"ulimit -f 64 || exit {SETUP_FAILED}; exec "$@""#)
+}
+
+/// Runs backsim with `args` under [`file_size_limit_script`].
 fn backsim_with_file_size_limit(args: &[&str], out: &Path) -> Output {
-    let script = format!(r#"ulimit -f 64 && trap "" XFSZ || exit {SETUP_FAILED}; exec "$@""#);
+    let script = file_size_limit_script();
     let mut all: Vec<&Path> = vec![bin()];
     all.extend(args.iter().map(Path::new));
     all.push(Path::new("--out"));
@@ -298,7 +304,7 @@ fn plot_under_a_file_size_limit_adds_no_chart() {
         full.iter()
             .any(|(n, b)| n.ends_with(".png") && b.len() > 64 * 1024)
     );
-    let script = format!(r#"ulimit -f 64 && trap "" XFSZ || exit {SETUP_FAILED}; exec "$@""#);
+    let script = file_size_limit_script();
     let output = sh(false, &script, &[bin(), Path::new("plot"), &dir]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_write_error(&text(&output.stderr), &out, "File too large (os error 27)");
