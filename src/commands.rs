@@ -52,10 +52,15 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// under its name (a missing one is created when the report is written,
 /// under an `--out` already checked).
 fn check_report_dir(dir: &std::path::Path) -> Result<(), Error> {
-    match std::fs::symlink_metadata(dir) {
+    // A symbolic link to a folder is that folder.
+    match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => report::check_out_dir(dir),
         Ok(_) => Err(Error::Input(format!(
             "error: {} is not a folder, and the report goes there; move it or give another --out",
+            dir.display()
+        ))),
+        Err(_) if std::fs::symlink_metadata(dir).is_ok() => Err(Error::Input(format!(
+            "error: {} is a symbolic link to nothing, and the report goes there; remove it or give another --out",
             dir.display()
         ))),
         Err(_) => Ok(()),
@@ -484,6 +489,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let (base, rows) = report::sweep::merge(partials)?;
     report::check_out_dir(&args.out)?;
+    check_report_dir(&report::report_dir(&args.out, &base))?;
     let (dir, data) = report::write_sweep_report(&args.out, &base, &rows, !args.no_charts)?;
     if !args.quiet {
         print(&report::table::sweep_table(&data));

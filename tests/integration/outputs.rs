@@ -469,3 +469,42 @@ fn a_file_where_the_report_folder_goes_exits_2_before_any_simulation() {
     );
     assert_eq!(std::fs::read(&squatter).unwrap(), b"mine");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_report_folder_that_is_a_link_to_a_folder_is_written_through_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("thundering-herd")).unwrap();
+    let written = herd(&out, &["--no-charts"]);
+    assert!(written.contains_key("summary.csv"), "{:?}", names(&written));
+    assert_eq!(tree(&elsewhere), written, "not written through the link");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_report_folder_that_is_a_link_to_nothing_exits_2_before_any_simulation() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let link = out.join("thundering-herd");
+    std::os::unix::fs::symlink(tmp.path().join("gone"), &link).unwrap();
+    let output = backsim()
+        .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: {} is a symbolic link to nothing, and the report goes there; remove it or give another --out\n",
+            link.display()
+        )
+    );
+    assert!(!tmp.path().join("gone").exists());
+}

@@ -333,6 +333,21 @@ fn merge_refuses_missing_repeated_and_foreign_shards() {
         .code(2)
         .stderr(predicate::str::contains("is not a partial report"));
     assert!(!out.exists(), "nothing written");
+    // A complete set, but a file stands where the merged report goes.
+    sweep(&file, &shards, &["--shard", "3/3", "--no-charts"]);
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("small-herd"), "mine").unwrap();
+    backsim()
+        .arg("merge")
+        .arg(&shards)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "small-herd is not a folder, and the report goes there",
+        ));
+    assert_eq!(std::fs::read(out.join("small-herd")).unwrap(), b"mine");
 }
 
 /// A bad sweep exits 2 naming the file, line and key, and writes nothing.
