@@ -36,13 +36,21 @@ const FEEDS: [(&str, &[&str]); 5] = [
 ];
 
 /// The values taken out of a file because their type was wrong (or a key
-/// they need was missing), by key path (`strategy[1].backoff`).
+/// they need was missing), and those wrong on their own, by key path
+/// (`strategy[1].backoff`).
 #[derive(Debug, Default)]
 pub struct Removed {
     wrong: Vec<String>,
 }
 
 impl Removed {
+    /// Counts `key` as a value taken out: a value that was wrong on its
+    /// own (out of range, a bad unit, an unknown name) and was replaced by
+    /// a default, about which other keys would be judged wrongly too.
+    pub fn add(&mut self, key: &str) {
+        self.wrong.push(key.to_string());
+    }
+
     /// Whether a validation problem at `key` may only be there because a
     /// wrong value was taken out: `key` is in the same top-level table (or
     /// the same `[[strategy]]` or `[[model]]`) as a value taken out, or in

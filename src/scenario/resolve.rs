@@ -58,7 +58,7 @@ pub fn parse_cached(
     files: FileSource,
     cache: Option<&TraceCache>,
 ) -> Result<Scenario, Vec<Problem>> {
-    let (raw, removed, mut problems) = super::recover::read(src)?;
+    let (raw, mut removed, mut problems) = super::recover::read(src)?;
     let mut cx = Cx {
         src,
         files,
@@ -68,8 +68,12 @@ pub fn parse_cached(
     };
     let has_sweep = raw.sweep.is_some();
     let mut scenario = cx.scenario(raw, default_name);
-    // Where a wrong value was taken out, what is said of other keys in
-    // relation to it could be false; that waits until the value is fixed.
+    // Where a wrong value was taken out, or replaced by its default, what
+    // is said of other keys in relation to it could be false; that waits
+    // until the value is fixed.
+    for p in &cx.problems {
+        removed.add(&p.key);
+    }
     problems.append(&mut cx.problems);
     problems.extend(
         cx.conflicts
@@ -1500,7 +1504,14 @@ impl Cx<'_> {
                 let cost = self.number(&r.cost, &k("cost"), (0.0, true), 1e9, 1.0);
                 self.at_least_a_millionth(&r.size, &k("size"));
                 self.at_least_a_millionth(&r.cost, &k("cost"));
-                let initial = self.number(&r.initial, &k("initial"), (0.0, false), size, size);
+                let initial = self.number(&r.initial, &k("initial"), (0.0, false), 1e9, size);
+                if let Some(at) = r.initial.as_ref().filter(|_| initial > size) {
+                    self.conflict_at(
+                        at,
+                        &k("initial"),
+                        format!("must be at most size ({size}), not {initial}"),
+                    );
+                }
                 let on_success =
                     match &r.deposit_on {
                         Some(d) => {
