@@ -164,6 +164,7 @@ fn stopped(file: &str, watch: &Watch, scenario: &Scenario, values: Option<String
     if let Some(rss) = watch.memory_over() {
         return Error::Run(crate::resources::memory_message(
             file,
+            scenario,
             rss,
             watch.limits().max_memory.unwrap_or(0),
             watch.memory_source(),

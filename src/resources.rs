@@ -519,6 +519,10 @@ pub struct Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Knob {
     Clients,
+    /// A Poisson workload's `rate_per_s` and `duration`.
+    Arrivals,
+    /// A trace's rows (within the horizon).
+    Trace,
     Threads,
     Replications,
     Bucket,
@@ -705,6 +709,15 @@ fn summary_bytes(s: &Scenario) -> u64 {
     (size_of::<RunSummary>() + size_of::<ModelCounts>() * (1 + s.models.len())) as u64
 }
 
+/// What sets the number of requests of a run of `s`.
+fn requests_knob(s: &Scenario) -> Knob {
+    match s.workload.kind {
+        WorkloadKind::Burst { .. } | WorkloadKind::Closed { .. } => Knob::Clients,
+        WorkloadKind::Poisson { .. } => Knob::Arrivals,
+        WorkloadKind::Trace { .. } => Knob::Trace,
+    }
+}
+
 /// The memory every run of `s` certainly needs together (see the module
 /// documentation): the largest of
 ///
@@ -767,7 +780,7 @@ pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
     let all_records = requests
         .saturating_mul(size_of::<RequestRecord>() as u64)
         .saturating_mul(jobs);
-    let record_knobs = vec![Knob::Requests, Knob::Clients, Knob::Replications];
+    let record_knobs = vec![Knob::Requests, requests_knob(s), Knob::Replications];
     let records_part = |what: String| Part {
         what,
         bytes: if plan.record_requests { all_records } else { 0 },
@@ -957,16 +970,21 @@ pub fn check_memory(
     knobs.dedup();
     let names: Vec<&str> = knobs
         .iter()
-        .filter_map(|k| match k {
-            Knob::Clients => Some("workload.clients"),
-            Knob::Threads if threads > 1 => Some("--threads"),
-            Knob::Replications => Some("--replications"),
-            _ => None,
+        .flat_map(|k| match k {
+            Knob::Clients => &["workload.clients"][..],
+            Knob::Arrivals => &["workload.rate_per_s", "workload.duration"],
+            Knob::Threads if threads > 1 => &["--threads"],
+            Knob::Replications => &["--replications"],
+            _ => &[],
         })
+        .copied()
         .collect();
     let mut advice = Vec::new();
     if !names.is_empty() {
         advice.push(format!("lower {}", or_list(&names)));
+    }
+    if knobs.contains(&Knob::Trace) {
+        advice.push("replay fewer rows of the trace (or a shorter horizon)".to_string());
     }
     if knobs.contains(&Knob::Bucket) {
         advice.push("use a wider report.bucket".to_string());
@@ -1218,15 +1236,23 @@ impl Watch {
 /// Text for runs stopped by the memory watchdog: the resident memory
 /// `rss` went over `limit` (bytes), which `source` says where it came from
 /// (empty: nothing to say).
-pub fn memory_message(file: &str, rss: u64, limit: u64, source: &str) -> String {
+pub fn memory_message(file: &str, s: &Scenario, rss: u64, limit: u64, source: &str) -> String {
     let limit_text = if source.is_empty() {
         format!("the {} limit", format_bytes(limit))
     } else {
         format!("the {} limit ({source})", format_bytes(limit))
     };
     format!(
-        "error: {file}: stopped: backsim's memory reached {} of {limit_text}; nothing of the scenario was written. Lower workload.clients, --threads or --replications (or leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
+        "error: {file}: stopped: backsim's memory reached {} of {limit_text}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
         format_bytes(rss),
+        match requests_knob(s) {
+            Knob::Arrivals => "workload.clients, workload.rate_per_s, workload.duration",
+            _ => "workload.clients",
+        },
+        match requests_knob(s) {
+            Knob::Trace => "replay fewer rows of the trace, or ",
+            _ => "or ",
+        },
         size_flag(limit.saturating_mul(2)),
     )
 }
@@ -1576,6 +1602,56 @@ mod tests {
         assert_eq!(part(&e, "time series"), 2000 * 598 * 56);
         let summary = (size_of::<RunSummary>() + size_of::<ModelCounts>()) as u64;
         assert_eq!(part(&e, "summaries"), 2000 * summary);
+    }
+
+    #[test]
+    fn the_advice_names_what_sets_the_number_of_requests() {
+        // Poisson at 10/s for 10 min, with --requests: the records of
+        // 2 × 1000 runs of at least 5457 requests of 88 bytes (960 MB)
+        // outweigh everything else; lowering clients would not help.
+        let s = scenario(
+            r#"
+            replications = 1000
+            [workload]
+            kind = "poisson"
+            clients = 10
+            rate_per_s = 10.0
+            duration = "10m"
+            [[strategy]]
+            name = "a"
+            backoff = { kind = "none" }
+            [[strategy]]
+            name = "b"
+            backoff = { kind = "none" }
+        "#,
+        );
+        let plan = Plan {
+            threads: 1,
+            record_requests: true,
+            replications: 1000,
+        };
+        let e = estimate_run(&s, &plan);
+        assert_eq!(part(&e, "requests.csv records ("), 2000 * 5457 * 88);
+        let budget = MemoryBudget {
+            bytes: 100_000_000,
+            source: "--max-memory 100M".into(),
+            explicit: true,
+        };
+        let msg = check_memory("x.toml", &e, 0, &budget, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("; lower workload.rate_per_s, workload.duration or --replications, ")
+                && !msg.contains("workload.clients"),
+            "{msg}"
+        );
+        let watchdog = memory_message("x.toml", &s, 200_000_000, 100_000_000, "");
+        assert!(
+            watchdog.contains(
+                "Lower workload.clients, workload.rate_per_s, workload.duration, --threads or --replications (or leave out --requests)"
+            ),
+            "{watchdog}"
+        );
     }
 
     #[test]
