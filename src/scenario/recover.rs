@@ -99,7 +99,24 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
     for _ in 0..4 * MAX_PROBLEMS {
         let de = toml::Deserializer::from(doc.clone());
         let error = match serde_path_to_error::deserialize::<_, RawScenario>(de) {
-            Ok(raw) => return Ok((raw, removed, problems)),
+            Ok(raw) => match array_read_as_table(doc.get_ref(), &mut Vec::new()) {
+                None => return Ok((raw, removed, problems)),
+                // serde reads a table from an array of its values in
+                // order; TOML has no such thing, so it is refused.
+                Some((path, array)) => {
+                    let key = dotted(&path);
+                    problems.push(toml_problem(
+                        src,
+                        "invalid type: array, expected a table",
+                        Some(array),
+                        &key,
+                    ));
+                    let gone = take_out(doc.get_mut(), &path).map_or(key, |g| dotted(&g));
+                    removed.wrong.push(gone.clone());
+                    taken_out.push(gone);
+                    continue;
+                }
+            },
             Err(e) => e,
         };
         let mut path = segments(error.path());
@@ -168,12 +185,79 @@ const ARRAY_KEYS: [&str; 6] = [
     "on",
 ];
 
-/// Where `path` indexes into an array given for a key that takes a table:
-/// the path of that key and the array's span.
+/// The keys read as any TOML value (distributions, the sweep), which the
+/// validator checks itself.
+const VALUE_KEYS: [&str; 7] = [
+    "sweep",
+    "think_time",
+    "input",
+    "output",
+    "one_way",
+    "latency",
+    "ttft",
+];
+
+/// The keys of [`ARRAY_KEYS`] whose elements are tables.
+const TABLE_ARRAY_KEYS: [&str; 4] = ["strategy", "model", "outages", "capacity_cuts"];
+
+/// In a document that deserialized, the first array where a table belongs
+/// (serde takes an array's values as the table's keys in order) under
+/// `table` at `path`: its path and span.
+fn array_read_as_table(
+    table: &DeTable<'_>,
+    path: &mut Vec<Step>,
+) -> Option<(Vec<Step>, Range<usize>)> {
+    for (key, value) in table {
+        let key: &str = key.get_ref();
+        if VALUE_KEYS.contains(&key) {
+            continue;
+        }
+        path.push(Step::Key(key.to_string()));
+        let found = match value.get_ref() {
+            DeValue::Table(inner) => array_read_as_table(inner, path),
+            DeValue::Array(items) if TABLE_ARRAY_KEYS.contains(&key) => {
+                items.iter().enumerate().find_map(|(i, item)| {
+                    path.push(Step::Index(i));
+                    let found = match item.get_ref() {
+                        DeValue::Table(inner) => array_read_as_table(inner, path),
+                        DeValue::Array(_) => Some((path.clone(), item.span())),
+                        _ => None,
+                    };
+                    path.pop();
+                    found
+                })
+            }
+            // Any other array that deserialized was read as a table.
+            DeValue::Array(_) if !ARRAY_KEYS.contains(&key) => Some((path.clone(), value.span())),
+            _ => None,
+        };
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// Where `path` indexes into an array given for a key that takes a table
+/// (or for an element of an array of tables): the path of that key (or
+/// element) and the array's span.
 fn array_for_table(doc: &DeTable<'_>, path: &[Step]) -> Option<(Vec<Step>, Range<usize>)> {
-    let at = path.windows(2).position(
-        |w| matches!(w, [Step::Key(k), Step::Index(_)] if !ARRAY_KEYS.contains(&k.as_str())),
-    )?;
+    // A key that takes no array, or an element of an array of tables,
+    // indexed into.
+    let at = (0..path.len().saturating_sub(1)).find(|&p| {
+        matches!(path[p + 1], Step::Index(_))
+            && match &path[p] {
+                Step::Key(k) => !ARRAY_KEYS.contains(&k.as_str()),
+                Step::Index(_) => {
+                    p > 0
+                        && matches!(
+                            &path[p - 1],
+                            Step::Key(k) if TABLE_ARRAY_KEYS.contains(&k.as_str())
+                        )
+                }
+            }
+    })?;
     let Step::Key(first) = path.first()? else {
         return None;
     };
@@ -264,6 +348,11 @@ fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str)
         .replace("expected a sequence", "expected an array")
         .replace("invalid type: map", "invalid type: table")
         .replace("invalid type: sequence", "invalid type: array");
+    // serde's words for an array read as a table of too few or too many
+    // values.
+    if message.starts_with("invalid length ") && message.contains("expected struct Raw") {
+        message = "invalid type: array, expected a table".to_string();
+    }
     if let Some(at) = message.find("expected struct Raw") {
         message.replace_range(at.., "expected a table");
     }
