@@ -41,7 +41,25 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// List backoff schedules, retry guards, client-library presets and built-in model prices.
+    /// Write a commented starter scenario to FILE, from one of the shipped
+    /// scenarios (`backsim list` names them).
+    New {
+        /// The shipped scenario to start from.
+        #[arg(short, long, value_name = "NAME", default_value = crate::templates::DEFAULT_TEMPLATE)]
+        template: String,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+        /// The scenario file to write (TOML); its name names the report
+        /// folder.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List backoff schedules, retry guards, client-library presets,
+    /// built-in model prices and the templates of `backsim new`.
     List,
 }
 

@@ -13,7 +13,7 @@ use crate::resources::{self, EventLimit, Limits, MemoryBudget, Plan, Watch};
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
@@ -40,6 +40,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::New {
+            template,
+            force,
+            quiet,
+            file,
+        } => new_scenario(&template, force, quiet, &file),
         Command::List => {
             print(&list_text());
             Ok(())
@@ -65,6 +71,61 @@ fn check_report_dir(dir: &std::path::Path) -> Result<(), Error> {
         ))),
         Err(_) => Ok(()),
     }
+}
+
+/// `backsim new`: writes the starter of `template` to `file`, atomically;
+/// an existing file only with `force`, and never a folder.
+fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result<(), Error> {
+    let t = crate::templates::find(template).map_err(Error::Input)?;
+    let name = match file.file_name() {
+        Some(n) if !file.as_os_str().to_string_lossy().ends_with('/') => n,
+        _ => {
+            return Err(Error::Input(format!(
+                "error: {} is not a file name; give the scenario file to write, e.g. my-api.toml",
+                file.display()
+            )));
+        }
+    };
+    match std::fs::metadata(file) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::Input(format!(
+                "error: {} is a folder; give the scenario file to write, e.g. {}",
+                file.display(),
+                file.join("my-api.toml").display()
+            )));
+        }
+        Ok(_) if !force => {
+            return Err(Error::Input(format!(
+                "error: {} exists; give --force to overwrite it",
+                file.display()
+            )));
+        }
+        _ => {}
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    report::check_folder_for(
+        dir,
+        &file.display().to_string(),
+        "a scenario file in a folder",
+        false,
+    )?;
+    let files = [(
+        name.to_string_lossy().into_owned(),
+        t.starter().into_bytes(),
+    )];
+    report::write_files(dir, &files)?;
+    note(
+        quiet,
+        &format!(
+            "wrote {} from the template {}; check it with `backsim check {0}`, run it with `backsim run {0}`",
+            file.display(),
+            t.name
+        ),
+    );
+    Ok(())
 }
 
 /// Loads every file, reporting the problems of all of them before failing.
@@ -573,6 +634,18 @@ pub fn list_text() -> String {
             "  {:w$}  input {:>6.2}  output {:>6.2}  {}\n",
             p.model, p.input_per_mtok, p.output_per_mtok, p.source
         ));
+    }
+    s.push_str(&format!(
+        "\nTemplates (backsim new [--template NAME] FILE; default {}):\n",
+        crate::templates::DEFAULT_TEMPLATE
+    ));
+    let w = crate::templates::TEMPLATES
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
+    for t in &crate::templates::TEMPLATES {
+        s.push_str(&format!("  {:w$}  {}\n", t.name, t.description()));
     }
     s
 }

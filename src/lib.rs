@@ -51,6 +51,7 @@ pub mod random;
 pub mod report;
 pub mod resources;
 pub mod scenario;
+pub mod templates;
 pub mod time;
 
 pub use error::Error;

@@ -69,9 +69,26 @@ pub fn report_dir(out: &Path, scenario: &Scenario) -> PathBuf {
 /// otherwise, naming that folder and the OS error). The probe is an empty
 /// file created there and removed at once; `out` itself is not created.
 pub fn check_out_dir(out: &Path) -> Result<(), Error> {
-    let mut path = out;
+    check_folder_for(
+        out,
+        &format!("--out {}", out.display()),
+        "a folder for the reports",
+        true,
+    )
+}
+
+/// [`check_out_dir`] for the folder `dir` that `what` (a file to write,
+/// or `--out DIR` when `what_is_dir`) goes into; messages name `what` and
+/// ask for `wanted`.
+pub fn check_folder_for(
+    dir: &Path,
+    what: &str,
+    wanted: &str,
+    what_is_dir: bool,
+) -> Result<(), Error> {
+    let mut path = dir;
     loop {
-        // A relative `out` ends its walk up at the current folder.
+        // A relative `dir` ends its walk up at the current folder.
         let here = if path.as_os_str().is_empty() {
             Path::new(".")
         } else {
@@ -79,23 +96,20 @@ pub fn check_out_dir(out: &Path) -> Result<(), Error> {
         };
         match fs::metadata(here) {
             Ok(m) if m.is_dir() => return probe_writable(here),
-            Ok(_) if path == out => {
+            Ok(_) if what_is_dir && path == dir => {
                 return Err(Error::Input(format!(
-                    "error: --out {} is a file, not a folder; give a folder for the reports",
-                    out.display()
+                    "error: {what} is a file, not a folder; give {wanted}"
                 )));
             }
             Ok(_) => {
                 return Err(Error::Input(format!(
-                    "error: --out {}: {} is a file, not a folder; give a folder for the reports",
-                    out.display(),
+                    "error: {what}: {} is a file, not a folder; give {wanted}",
                     path.display()
                 )));
             }
             Err(e) if e.kind() == ErrorKind::NotFound && fs::symlink_metadata(here).is_ok() => {
                 return Err(Error::Input(format!(
-                    "error: --out {}: {} is a symbolic link to nothing; give a folder for the reports",
-                    out.display(),
+                    "error: {what}: {} is a symbolic link to nothing; give {wanted}",
                     path.display()
                 )));
             }

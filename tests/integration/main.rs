@@ -15,6 +15,7 @@ mod guards;
 mod interrupt;
 mod llm;
 mod malformed;
+mod new;
 mod outputs;
 mod properties;
 mod resources;

@@ -1,0 +1,163 @@
+//! Starter scenarios for `backsim new`: the shipped scenarios that need no
+//! other file (the trace replay needs its trace), built into the binary.
+//! A starter is its template with a first line naming where it came from
+//! and without the template's `name`, so that its report folder is named
+//! after the new file.
+
+/// A template: a shipped scenario, by its name.
+#[derive(Debug, Clone, Copy)]
+pub struct Template {
+    pub name: &'static str,
+    pub text: &'static str,
+    /// Written instead of the template's opening comment, where that
+    /// speaks of the shipped file rather than of the scenario.
+    pub header: Option<&'static str>,
+}
+
+/// The template `backsim new` uses without `--template`.
+pub const DEFAULT_TEMPLATE: &str = "thundering-herd";
+
+macro_rules! template {
+    ($name:literal, $path:literal) => {
+        template!($name, $path, None)
+    };
+    ($name:literal, $path:literal, $header:expr) => {
+        Template {
+            name: $name,
+            text: include_str!(concat!("../scenarios/", $path)),
+            header: $header,
+        }
+    };
+}
+
+/// Every template, the default first, then the rest as `backsim list`
+/// shows them.
+pub const TEMPLATES: [Template; 13] = [
+    template!(
+        "thundering-herd",
+        "thundering-herd.toml",
+        Some(
+            "# A cold start: 1,000 clients send one request each at t = 0 to an endpoint\n\
+             # limited to 6,000 requests a minute with a burst of 50, and retry its\n\
+             # 429s with two schedules. Every key is commented; put in your traffic,\n\
+             # your provider's limits and the strategies you want to compare.\n"
+        )
+    ),
+    template!("linear-vs-jitter", "linear-vs-jitter.toml"),
+    template!("outage-recovery", "outage-recovery.toml"),
+    template!("herd-sweep", "herd-sweep.toml"),
+    template!("llm-tpm-storm", "llm-tpm-storm.toml"),
+    template!("llm-provider-outage", "llm-provider-outage.toml"),
+    template!("llm-fallback", "llm-fallback.toml"),
+    template!("failure-spike", "failure-spike.toml"),
+    template!("sdk-429-storm", "sdk-429-storm.toml"),
+    template!("aws-2015-occ", "classics/aws-2015-occ.toml"),
+    template!("retry-budgets-2022", "classics/retry-budgets-2022.toml"),
+    template!("mmc", "classics/mmc.toml"),
+    template!("metastability", "classics/metastability.toml"),
+];
+
+/// The template named `name`, or the message for an unknown one (with the
+/// closest name).
+pub fn find(name: &str) -> Result<&'static Template, String> {
+    TEMPLATES.iter().find(|t| t.name == name).ok_or_else(|| {
+        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
+        format!(
+            "error: {}",
+            crate::scenario::unknown_name("template", name, &names)
+        )
+    })
+}
+
+impl Template {
+    /// The template's `description`.
+    pub fn description(&self) -> String {
+        self.text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("description")?.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The text `backsim new` writes: a line naming the template, then the
+    /// template with its top-level `name` line turned into a comment.
+    pub fn starter(&self) -> String {
+        let mut out = format!(
+            "# Written by `backsim new --template {}`.\n# Check it with `backsim check FILE`; run it with `backsim run FILE`.\n#\n",
+            self.name
+        );
+        let mut named = false;
+        let mut in_table = false;
+        let mut lines = self.text.lines().peekable();
+        if let Some(header) = self.header {
+            while lines.next_if(|l| l.starts_with('#')).is_some() {}
+            out.push_str(header);
+        }
+        for line in lines {
+            in_table |= line.trim_start().starts_with('[');
+            if !named && !in_table && is_name_line(line) {
+                named = true;
+                out.push_str("# name: not set, so the report folder is named after this file\n");
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `name = ...` (a top-level name when no table has begun).
+fn is_name_line(line: &str) -> bool {
+    line.strip_prefix("name")
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_but_the_trace_replay_is_a_template() {
+        let mut shipped: Vec<String> = crate::scenario::shipped_paths()
+            .iter()
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .filter(|n| n != "llm-trace-replay")
+            .collect();
+        shipped.sort();
+        let mut names: Vec<String> = TEMPLATES.iter().map(|t| t.name.to_string()).collect();
+        names.sort();
+        assert_eq!(names, shipped);
+        assert_eq!(TEMPLATES[0].name, DEFAULT_TEMPLATE);
+    }
+
+    #[test]
+    fn a_starter_is_its_template_named_after_its_file() {
+        for t in &TEMPLATES {
+            let text = t.starter();
+            let s = crate::scenario::parse(&text, "my-api.toml", "my-api")
+                .unwrap_or_else(|e| panic!("{}: {e:?}", t.name));
+            assert_eq!(s.name, "my-api", "{}", t.name);
+            let template = crate::scenario::parse(t.text, "t.toml", "t").unwrap();
+            assert_eq!(template.name, t.name, "the template is named as its file");
+            // Nothing else changed: the same scenario under another name.
+            let renamed = s
+                .to_toml()
+                .replace("name = \"my-api\"", &format!("name = \"{}\"", t.name));
+            assert_eq!(renamed, template.to_toml(), "{}", t.name);
+            assert!(!t.description().is_empty(), "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn an_unknown_template_gets_the_closest_name() {
+        assert_eq!(find("mmc").unwrap().name, "mmc");
+        let msg = find("thundering_herd").unwrap_err();
+        assert!(
+            msg.starts_with(
+                "error: unknown template \"thundering_herd\"; expected one of \"thundering-herd\", "
+            ) && msg.ends_with("\"metastability\"; did you mean \"thundering-herd\"?"),
+            "{msg}"
+        );
+    }
+}
