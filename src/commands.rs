@@ -26,7 +26,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             // Read every folder, and check that it can be written, before
             // writing anything.
             for d in &dirs {
-                check_report_dir(d)?;
+                check_report_dir(d, false)?;
             }
             let drawn = dirs
                 .iter()
@@ -56,17 +56,29 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// Checks, before any work, that a report folder can be written: an
 /// existing folder must accept new files, and nothing else may stand
 /// under its name (a missing one is created when the report is written,
-/// under an `--out` already checked).
-fn check_report_dir(dir: &std::path::Path) -> Result<(), Error> {
+/// under an `--out` already checked). `under_out`: the folder is
+/// `<out>/<name>` (run, sweep, merge), not one given as such (plot).
+fn check_report_dir(dir: &Path, under_out: bool) -> Result<(), Error> {
+    let (move_it, remove_it) = if under_out {
+        (
+            ", and the report goes there; move it or give another --out",
+            ", and the report goes there; remove it or give another --out",
+        )
+    } else {
+        (
+            "; give the folder of a report",
+            "; give the folder of a report",
+        )
+    };
     // A symbolic link to a folder is that folder.
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => report::check_out_dir(dir),
         Ok(_) => Err(Error::Input(format!(
-            "error: {} is not a folder, and the report goes there; move it or give another --out",
+            "error: {} is not a folder{move_it}",
             dir.display()
         ))),
         Err(_) if std::fs::symlink_metadata(dir).is_ok() => Err(Error::Input(format!(
-            "error: {} is a symbolic link to nothing, and the report goes there; remove it or give another --out",
+            "error: {} is a symbolic link to nothing{remove_it}",
             dir.display()
         ))),
         Err(_) => Ok(()),
@@ -187,7 +199,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     }
     report::check_out_dir(&common.out)?;
     for s in &scenarios {
-        check_report_dir(&report::report_dir(&common.out, s))?;
+        check_report_dir(&report::report_dir(&common.out, s), true)?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
     let (limits, budget) = limits(common);
@@ -434,10 +446,13 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         shards,
         precision: common.precision.map(|t| (t, common.max_replications)),
     });
-    check_report_dir(&common.out.join(match &shard {
-        Some(info) => info.dir_name(&base.name),
-        None => base.name.clone(),
-    }))?;
+    check_report_dir(
+        &common.out.join(match &shard {
+            Some(info) => info.dir_name(&base.name),
+            None => base.name.clone(),
+        }),
+        true,
+    )?;
     let points: Vec<usize> = match &shard {
         Some(info) => info.points(total),
         None => (0..total).collect(),
@@ -550,7 +565,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let (base, rows) = report::sweep::merge(partials)?;
     report::check_out_dir(&args.out)?;
-    check_report_dir(&report::report_dir(&args.out, &base))?;
+    check_report_dir(&report::report_dir(&args.out, &base), true)?;
     let (dir, data) = report::write_sweep_report(&args.out, &base, &rows, !args.no_charts)?;
     if !args.quiet {
         print(&report::table::sweep_table(&data));

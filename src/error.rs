@@ -22,6 +22,10 @@ pub enum Error {
     /// Stopped by Ctrl-C or SIGTERM before anything was written. Exit
     /// code 130, as a shell reports a process ended by SIGINT.
     Interrupted,
+    /// Stopped by Ctrl-C or SIGTERM that came while a report folder was
+    /// being written: that report was finished whole, nothing after it
+    /// was run or written. Exit code 130.
+    InterruptedAfterWriting,
 }
 
 impl Error {
@@ -39,7 +43,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Scenario(_) => 2,
             Error::Io { .. } | Error::Run(_) => 1,
-            Error::Interrupted => 130,
+            Error::Interrupted | Error::InterruptedAfterWriting => 130,
         }
     }
 }
@@ -53,6 +57,10 @@ impl fmt::Display for Error {
             Error::Interrupted => write!(
                 f,
                 "interrupted: stopped before writing; reports already in place are unchanged"
+            ),
+            Error::InterruptedAfterWriting => write!(
+                f,
+                "interrupted: stopped once the report being written was complete; nothing after it was run or written"
             ),
         }
     }

@@ -4,8 +4,11 @@
 //! the experiment then returns [`Error::Interrupted`] instead of results,
 //! and nothing is written: a report already in place stays as it was, and
 //! no temporary file is left. A report folder whose writing has begun is
-//! finished first (see [`writing`]). A second Ctrl-C exits at once, or
-//! right after the report folder being written, if any.
+//! finished first, and the stop comes right after it
+//! ([`Error::InterruptedAfterWriting`]; see [`writing`]). A second Ctrl-C
+//! exits at once, unless a report folder is being written: signals that
+//! come while one is pending are merged into it, so they are not counted
+//! on there.
 //!
 //! Library users who never call [`install`] are unaffected.
 
@@ -13,16 +16,15 @@ use crate::Error;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
-/// Signals received so far.
+/// Signals the handler has seen.
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 /// Report folders being written right now (see [`writing`]).
 static WRITING: AtomicU32 = AtomicU32::new(0);
 
 /// Routes Ctrl-C and SIGTERM to [`requested`]. A second signal exits with
-/// code 130 at once, or, while a report folder is being written, as soon
-/// as it is (a fraction of a second), so that no temporary file is left;
-/// a third exits at once whatever is going on. Fails only if another
-/// handler was installed.
+/// code 130 at once, unless a report folder is being written, which then
+/// stops the process as soon as it is (see [`writing`]). Fails only if
+/// another handler was installed.
 pub fn install() -> Result<(), String> {
     // The handler runs on a thread of its own, not in a signal context.
     ctrlc::set_handler(|| {
@@ -38,24 +40,30 @@ pub fn install() -> Result<(), String> {
 /// Whether the `signals`-th signal ends the process at once while
 /// `writing` report folders are being written.
 fn exits_now(signals: u32, writing: u32) -> bool {
-    signals >= 3 || (signals == 2 && writing == 0)
+    signals >= 2 && writing == 0
 }
 
 /// Runs `write`, which writes one report folder all or nothing, unless a
-/// stop was asked for before it began (then `Err(Error::Interrupted)` and
-/// nothing is written). Once it has begun, the first Ctrl-C does not stop
-/// it, and a second one ends the process only when it is done.
+/// stop was asked for before it began (then [`Error::Interrupted`], and
+/// nothing is written). A stop asked for while it runs lets it finish and
+/// then comes: [`Error::InterruptedAfterWriting`] (or `write`'s own error,
+/// if it failed).
 pub fn writing<T>(write: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    check()?;
+    // Counted before looking at the request, and the handler looks at the
+    // count after recording it (both sequentially consistent): either this
+    // sees the request and writes nothing, or the handler sees the write
+    // and does not exit in the middle of it.
     WRITING.fetch_add(1, Ordering::SeqCst);
-    let result = write();
-    // The handler looks at `WRITING` after counting its signal, this at
-    // the signals after leaving `WRITING`: one of the two sees the other.
-    let others = WRITING.fetch_sub(1, Ordering::SeqCst) - 1;
-    if others == 0 && SIGNALS.load(Ordering::SeqCst) >= 2 {
-        std::process::exit(130);
+    let result = if REQUESTED.load(Ordering::SeqCst) {
+        Err(Error::Interrupted)
+    } else {
+        write()
+    };
+    WRITING.fetch_sub(1, Ordering::SeqCst);
+    match result {
+        Ok(_) if REQUESTED.load(Ordering::SeqCst) => Err(Error::InterruptedAfterWriting),
+        other => other,
     }
-    result
 }
 
 /// True once a stop was asked for.
@@ -77,11 +85,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_signal_waits_for_the_report_being_written_and_a_third_does_not() {
+    fn a_second_signal_exits_at_once_unless_a_report_is_being_written() {
         assert!(!exits_now(1, 0), "the first signal only asks");
         assert!(!exits_now(1, 1));
         assert!(exits_now(2, 0), "nothing being written: at once");
         assert!(!exits_now(2, 1), "a report folder being written: after it");
-        assert!(exits_now(3, 1), "a third signal: at once");
+        assert!(!exits_now(3, 1));
     }
 }

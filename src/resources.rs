@@ -1245,8 +1245,10 @@ pub fn memory_message(file: &str, s: &Scenario, rss: u64, limit: u64, source: &s
     format!(
         "error: {file}: stopped: backsim's memory reached {} of {limit_text}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
         format_bytes(rss),
-        match requests_knob(s) {
-            Knob::Arrivals => "workload.clients, workload.rate_per_s, workload.duration",
+        match s.workload.kind {
+            WorkloadKind::Poisson { .. } =>
+                "workload.clients, workload.rate_per_s, workload.duration",
+            WorkloadKind::Closed { .. } => "workload.clients, workload.requests_per_client",
             _ => "workload.clients",
         },
         match requests_knob(s) {
@@ -1644,6 +1646,24 @@ mod tests {
             msg.contains("; lower workload.rate_per_s, workload.duration or --replications, ")
                 && !msg.contains("workload.clients"),
             "{msg}"
+        );
+        let closed = scenario(
+            r#"
+            [workload]
+            kind = "closed"
+            clients = 1
+            requests_per_client = 1000000
+            [[strategy]]
+            name = "a"
+            backoff = { kind = "none" }
+        "#,
+        );
+        let watchdog = memory_message("x.toml", &closed, 200_000_000, 100_000_000, "");
+        assert!(
+            watchdog.contains(
+                "Lower workload.clients, workload.requests_per_client, --threads or --replications"
+            ),
+            "{watchdog}"
         );
         let watchdog = memory_message("x.toml", &s, 200_000_000, 100_000_000, "");
         assert!(

@@ -560,7 +560,7 @@ impl<'a> World<'a> {
             return Some(Stop::Interrupted);
         }
         let events = self.m.events;
-        // Attempts beyond each request's first (retries, hedges): without
+        // Attempts beyond each request's first (retries): without
         // them, a clock that stands still is working through a finite
         // number of requests (a closed loop with no think time, say), not
         // spinning, so the stall starts again.

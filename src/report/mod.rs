@@ -241,7 +241,7 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
 /// are removed, so a report already in `dir` stays exactly as it was, and
 /// the error names the file and the OS error. After Ctrl-C nothing is
 /// written ([`Error::Interrupted`]); a Ctrl-C once it has begun lets it
-/// finish ([`crate::interrupt::writing`]).
+/// finish, then stops ([`crate::interrupt::writing`]).
 pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), Error> {
     crate::interrupt::writing(|| write_files_now(dir, files))
 }

@@ -114,6 +114,9 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
                     let gone = take_out(doc.get_mut(), &path).map_or(key, |g| dotted(&g));
                     removed.wrong.push(gone.clone());
                     taken_out.push(gone);
+                    if problems.len() >= MAX_PROBLEMS {
+                        break;
+                    }
                     continue;
                 }
             },
@@ -151,6 +154,7 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
         }
     }
     problems.sort_by_key(|p| (p.line, p.column));
+    problems.truncate(MAX_PROBLEMS);
     Err(problems)
 }
 
@@ -457,6 +461,20 @@ mod tests {
     fn problems_are_capped() {
         let src: String = (0..500).map(|i| format!("unknown{i} = 1\n")).collect();
         assert_eq!(problems(&src).len(), MAX_PROBLEMS);
+    }
+
+    #[test]
+    fn arrays_read_as_tables_count_towards_the_cap() {
+        // 450 backoff schedules given as arrays of the right length, which
+        // serde alone accepts: each is refused, and 100 are reported.
+        let src = (0..450)
+            .map(|i| format!("[[strategy]]\nname = \"s{i}\"\nbackoff = [\"none\", \"1s\", \"2s\", 2.0, 0.5, \"1ms\"]\n"))
+            .collect::<String>();
+        let problems = read(&src).err().expect("refused");
+        assert_eq!(problems.len(), MAX_PROBLEMS);
+        assert_eq!(problems[0].key, "strategy[0].backoff");
+        assert_eq!(problems[0].message, "invalid type: array, expected a table");
+        assert_eq!(problems[99].key, "strategy[99].backoff");
     }
 
     #[test]

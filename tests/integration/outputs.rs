@@ -508,3 +508,21 @@ fn a_report_folder_that_is_a_link_to_nothing_exits_2_before_any_simulation() {
     );
     assert!(!tmp.path().join("gone").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn plot_of_a_link_to_nothing_exits_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let link = tmp.path().join("report");
+    std::os::unix::fs::symlink(tmp.path().join("gone"), &link).unwrap();
+    let output = backsim().arg("plot").arg(&link).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: {} is a symbolic link to nothing; give the folder of a report\n",
+            link.display()
+        )
+    );
+    assert!(!tmp.path().join("gone").exists());
+}
