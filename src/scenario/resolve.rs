@@ -358,11 +358,13 @@ impl Cx<'_> {
             self.check_token_costs(&workload, &m.limiter, &raw_m.get_ref().limiter, &prefix);
         }
         if raw.strategy.is_empty() {
-            self.conflict(
+            // Depends on nothing else: never held back.
+            self.problems.push(Problem::at(
+                self.src,
                 None,
                 "strategy",
                 "no [[strategy]] table: add at least one strategy to compare",
-            );
+            ));
         }
         let model_names: Vec<&str> = std::iter::once(primary_name.as_str())
             .chain(models.iter().map(|m| m.name.as_str()))
