@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive types only). [`crate::commands`]
 //! turns them into work.
 
-use crate::resources::{EventLimit, MemoryLimit, parse_event_limit, parse_memory_limit};
+use crate::resources::{Limit, parse_event_limit, parse_memory_limit};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -102,17 +102,17 @@ pub struct CommonArgs {
     /// tighter). A scenario that certainly needs more is refused before it
     /// runs; one that reaches it while running is stopped.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
-    pub max_memory: Option<MemoryLimit>,
+    pub max_memory: Option<Limit>,
     /// Most events one run may process (rounded up to a multiple of
     /// 65,536), e.g. 1e9; or off. Default: 10000000000 (minutes of one
     /// core).
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
-    pub max_events: Option<EventLimit>,
+    pub max_events: Option<Limit>,
     /// Most events a run's clock may stand still for while requests are
     /// retried before the run is stopped as a livelock: max(N, 64 ×
     /// clients); or off. Default N: 100000000.
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
-    pub max_stall_events: Option<EventLimit>,
+    pub max_stall_events: Option<Limit>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use crate::policy::preset::PRESETS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
 use crate::report::sweep::ShardInfo;
-use crate::resources::{self, EventLimit, Limits, MemoryBudget, Plan, Watch};
+use crate::resources::{self, Limit, Limits, MemoryBudget, Plan, Watch};
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
@@ -53,36 +53,16 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// Checks, before any work, that a report folder can be written: an
-/// existing folder must accept new files, and nothing else may stand
-/// under its name (a missing one is created when the report is written,
-/// under an `--out` already checked). `under_out`: the folder is
+/// Checks, before any work, that a report folder can be written
+/// ([`report::check_folder_for`]). `under_out`: the folder is
 /// `<out>/<name>` (run, sweep, merge), not one given as such (plot).
 fn check_report_dir(dir: &Path, under_out: bool) -> Result<(), Error> {
-    let (move_it, remove_it) = if under_out {
-        (
-            ", and the report goes there; move it or give another --out",
-            ", and the report goes there; remove it or give another --out",
-        )
+    let advice = if under_out {
+        "the report goes there; move it or give another --out"
     } else {
-        (
-            "; give the folder of a report",
-            "; give the folder of a report",
-        )
+        "give the folder of a report"
     };
-    // A symbolic link to a folder is that folder.
-    match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => report::check_out_dir(dir),
-        Ok(_) => Err(Error::Input(format!(
-            "error: {} is not a folder{move_it}",
-            dir.display()
-        ))),
-        Err(_) if std::fs::symlink_metadata(dir).is_ok() => Err(Error::Input(format!(
-            "error: {} is a symbolic link to nothing{remove_it}",
-            dir.display()
-        ))),
-        Err(_) => Ok(()),
-    }
+    report::check_folder_for(dir, &dir.display().to_string(), advice, true)
 }
 
 /// `backsim new`: writes the starter of `template` to `file`, atomically;
@@ -121,7 +101,7 @@ fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result
     report::check_folder_for(
         dir,
         &file.display().to_string(),
-        "a scenario file in a folder",
+        "give a scenario file in a folder",
         false,
     )?;
     let files = [(
@@ -290,11 +270,8 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
 fn limits(common: &CommonArgs) -> (Limits, Option<MemoryBudget>) {
     let budget = MemoryBudget::from_flag(common.max_memory);
     let limits = Limits {
-        max_events: EventLimit::or_default(common.max_events, resources::DEFAULT_MAX_EVENTS),
-        stall_events: EventLimit::or_default(
-            common.max_stall_events,
-            resources::DEFAULT_STALL_EVENTS,
-        ),
+        max_events: Limit::or_default(common.max_events, resources::DEFAULT_MAX_EVENTS),
+        stall_events: Limit::or_default(common.max_stall_events, resources::DEFAULT_STALL_EVENTS),
         max_memory: budget.as_ref().map(|b| b.bytes),
     };
     (limits, budget)
@@ -339,21 +316,12 @@ fn check_sweep(
     let in_use = resources::resident_memory().unwrap_or(0);
     let files = scenario::trace::from_dir(dir);
     let cache = scenario::TraceCache::default();
-    let label = |p: usize| {
-        sweep
-            .keys
-            .iter()
-            .zip(sweep.point_values(p))
-            .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     // Point by point, so that no more than one is held at a time. A point
     // that cannot be built is reported when its turn comes, as without
     // the check.
     let scenarios = points.iter().filter_map(|&p| {
         let s = scenario::sweep::point_scenario(base, p, file, &files, &cache).ok()?;
-        let values = label(p);
+        let values = sweep.point_label(p);
         let named = format!("{file}: sweep point {p} ({values})");
         Some(resources::check_events(&named, &s, limits.max_events).map(|()| (p, values, s)))
     });

@@ -472,22 +472,11 @@ pub fn run_sweep(
         let files = crate::scenario::trace::from_dir(dir);
         let scenario = sweep::point_scenario(base, point as usize, file, &files, &cache)
             .unwrap_or_else(|_| base.clone());
-        let values = point_label(sweep, point as usize);
+        let values = sweep.point_label(point as usize);
         return Err(stopped(file, watch, &scenario, Some(values)));
     }
     results
         .into_iter()
         .map(|r| r.and_then(|p| p.ok_or_else(|| stopped(file, watch, base, None))))
         .collect()
-}
-
-/// `key = value, …` of a sweep point, for messages.
-fn point_label(sweep: &sweep::Sweep, point: usize) -> String {
-    sweep
-        .keys
-        .iter()
-        .zip(sweep.point_values(point))
-        .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -90,14 +90,14 @@ pub struct Limits {
     pub max_memory: Option<u64>,
 }
 
-impl EventLimit {
+impl Limit {
     /// The limit a flag sets: `default` when it is not given, none with
     /// `off`.
-    pub fn or_default(flag: Option<EventLimit>, default: u64) -> Option<u64> {
+    pub fn or_default(flag: Option<Limit>, default: u64) -> Option<u64> {
         match flag {
             None => Some(default),
-            Some(EventLimit::At(n)) => Some(n),
-            Some(EventLimit::Off) => None,
+            Some(Limit::At(n)) => Some(n),
+            Some(Limit::Off) => None,
         }
     }
 }
@@ -114,92 +114,84 @@ pub fn effective_budget(n: u64) -> u64 {
     n.div_ceil(CHECK_EVERY).saturating_mul(CHECK_EVERY)
 }
 
-/// The value of `--max-events` or `--max-stall-events`.
+/// The value of `--max-events`, `--max-stall-events` (events) or
+/// `--max-memory` (bytes): a limit, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventLimit {
+pub enum Limit {
     At(u64),
     Off,
 }
 
-/// The value of `--max-memory`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemoryLimit {
-    /// Bytes.
-    At(u64),
-    Off,
+/// `off` (any case) as [`Limit::Off`]; otherwise `value` of the trimmed
+/// text, which must be at least 1, or the message `bad`.
+fn parse_limit(
+    s: &str,
+    value: impl FnOnce(&str) -> Option<u64>,
+    bad: impl FnOnce() -> String,
+) -> Result<Limit, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("off") {
+        return Ok(Limit::Off);
+    }
+    match value(t) {
+        Some(n) if n >= 1 => Ok(Limit::At(n)),
+        _ => Err(bad()),
+    }
 }
 
 /// Parses `--max-events` and `--max-stall-events`: a whole number from 1
 /// (`1000000`, `1_000_000`, `1e9`) or `off`.
-pub fn parse_event_limit(s: &str) -> Result<EventLimit, String> {
-    let bad = || {
+pub fn parse_event_limit(s: &str) -> Result<Limit, String> {
+    let events = |t: &str| {
+        let digits = t.replace('_', "");
+        digits.parse::<u64>().ok().or_else(|| {
+            let x: f64 = digits.parse().ok()?;
+            (x.is_finite() && x.fract() == 0.0 && x >= 0.0 && x < u64::MAX as f64)
+                .then_some(x as u64)
+        })
+    };
+    parse_limit(s, events, || {
         format!(
             "\"{s}\" is not a number of events (a whole number from 1, e.g. 1000000 or 1e9) or off"
         )
-    };
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("off") {
-        return Ok(EventLimit::Off);
-    }
-    let digits = t.replace('_', "");
-    let n = match digits.parse::<u64>() {
-        Ok(n) => n,
-        Err(_) => {
-            let x: f64 = digits.parse().map_err(|_| bad())?;
-            if !(x.is_finite() && x.fract() == 0.0 && x < u64::MAX as f64) {
-                return Err(bad());
-            }
-            x as u64
-        }
-    };
-    if n == 0 {
-        return Err(bad());
-    }
-    Ok(EventLimit::At(n))
+    })
 }
 
 /// Parses `--max-memory`: a number of bytes with an optional suffix, `K`,
 /// `M`, `G` or `T` (powers of 1000, with or without a trailing `B`) or
 /// `Ki`, `Mi`, `Gi`, `Ti` (powers of 1024, likewise), case-insensitive
 /// (`512M`, `8G`, `1.5T`, `4GiB`); or `off`.
-pub fn parse_memory_limit(s: &str) -> Result<MemoryLimit, String> {
-    let bad = || {
+pub fn parse_memory_limit(s: &str) -> Result<Limit, String> {
+    let bytes = |t: &str| {
+        let lower = t.to_ascii_lowercase();
+        let unit_start = lower
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(lower.len());
+        let (number, unit) = lower.split_at(unit_start);
+        let scale: f64 = match unit.strip_suffix('b').unwrap_or(unit) {
+            "" => 1.0,
+            "k" => 1e3,
+            "m" => 1e6,
+            "g" => 1e9,
+            "t" => 1e12,
+            "ki" => 1024.0,
+            "mi" => 1024.0 * 1024.0,
+            "gi" => 1024.0 * 1024.0 * 1024.0,
+            "ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return None,
+        };
+        let number = number.trim();
+        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        let bytes = (number.parse::<f64>().ok()? * scale).round();
+        (bytes < u64::MAX as f64).then_some(bytes as u64)
+    };
+    parse_limit(s, bytes, || {
         format!(
             "\"{s}\" is not a size: a number of bytes with an optional K, M, G or T (powers of 1000; Ki, Mi, Gi, Ti for powers of 1024), e.g. 512M, 8G or 1.5T; or off"
         )
-    };
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("off") {
-        return Ok(MemoryLimit::Off);
-    }
-    let lower = t.to_ascii_lowercase();
-    let unit_start = lower
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(lower.len());
-    let (number, unit) = lower.split_at(unit_start);
-    let unit = unit.strip_suffix('b').unwrap_or(unit);
-    let scale: f64 = match unit {
-        "" => 1.0,
-        "k" => 1e3,
-        "m" => 1e6,
-        "g" => 1e9,
-        "t" => 1e12,
-        "ki" => 1024.0,
-        "mi" => 1024.0 * 1024.0,
-        "gi" => 1024.0 * 1024.0 * 1024.0,
-        "ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(bad()),
-    };
-    let number = number.trim();
-    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(bad());
-    }
-    let x: f64 = number.parse().map_err(|_| bad())?;
-    let bytes = (x * scale).round();
-    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
-        return Err(bad());
-    }
-    Ok(MemoryLimit::At(bytes as u64))
+    })
 }
 
 /// Bytes for people, in powers of 1000 as `--stats` prints them:
@@ -888,10 +880,10 @@ impl MemoryBudget {
     /// The limit `--max-memory` asks for (None: not given): `off` is none;
     /// the default is what the process holds now plus what is available
     /// (none where that is not known).
-    pub fn from_flag(flag: Option<MemoryLimit>) -> Option<MemoryBudget> {
+    pub fn from_flag(flag: Option<Limit>) -> Option<MemoryBudget> {
         match flag {
-            Some(MemoryLimit::Off) => None,
-            Some(MemoryLimit::At(bytes)) => Some(MemoryBudget {
+            Some(Limit::Off) => None,
+            Some(Limit::At(bytes)) => Some(MemoryBudget {
                 bytes,
                 source: format!("--max-memory {}", size_flag_exact(bytes)),
                 explicit: true,
@@ -1315,7 +1307,7 @@ mod tests {
 
     #[test]
     fn sizes_parse_with_units_and_off() {
-        let at = |b: u64| Ok(MemoryLimit::At(b));
+        let at = |b: u64| Ok(Limit::At(b));
         assert_eq!(parse_memory_limit("512M"), at(512_000_000));
         assert_eq!(parse_memory_limit("8G"), at(8_000_000_000));
         assert_eq!(parse_memory_limit("1.5T"), at(1_500_000_000_000));
@@ -1325,8 +1317,8 @@ mod tests {
         assert_eq!(parse_memory_limit("2ki"), at(2048));
         assert_eq!(parse_memory_limit("1000"), at(1000));
         assert_eq!(parse_memory_limit(" 64k "), at(64_000));
-        assert_eq!(parse_memory_limit("off"), Ok(MemoryLimit::Off));
-        assert_eq!(parse_memory_limit("OFF"), Ok(MemoryLimit::Off));
+        assert_eq!(parse_memory_limit("off"), Ok(Limit::Off));
+        assert_eq!(parse_memory_limit("OFF"), Ok(Limit::Off));
         for bad in [
             "", "G", "-1G", "0", "0.0001", "1X", "1.2.3G", "1e3M", "12 G B", "inf",
         ] {
@@ -1337,13 +1329,10 @@ mod tests {
 
     #[test]
     fn event_limits_parse() {
-        assert_eq!(parse_event_limit("1000"), Ok(EventLimit::At(1000)));
-        assert_eq!(
-            parse_event_limit("1_000_000"),
-            Ok(EventLimit::At(1_000_000))
-        );
-        assert_eq!(parse_event_limit("1e9"), Ok(EventLimit::At(1_000_000_000)));
-        assert_eq!(parse_event_limit("off"), Ok(EventLimit::Off));
+        assert_eq!(parse_event_limit("1000"), Ok(Limit::At(1000)));
+        assert_eq!(parse_event_limit("1_000_000"), Ok(Limit::At(1_000_000)));
+        assert_eq!(parse_event_limit("1e9"), Ok(Limit::At(1_000_000_000)));
+        assert_eq!(parse_event_limit("off"), Ok(Limit::Off));
         for bad in ["0", "-5", "1.5", "x", "", "1e30"] {
             assert!(parse_event_limit(bad).is_err(), "{bad}");
         }

@@ -72,18 +72,19 @@ pub fn check_out_dir(out: &Path) -> Result<(), Error> {
     check_folder_for(
         out,
         &format!("--out {}", out.display()),
-        "a folder for the reports",
+        "give a folder for the reports",
         true,
     )
 }
 
-/// [`check_out_dir`] for the folder `dir` that `what` (a file to write,
-/// or `--out DIR` when `what_is_dir`) goes into; messages name `what` and
-/// ask for `wanted`.
+/// [`check_out_dir`] for the folder `dir` that `what` goes into (a file to
+/// write; or, when `what_is_dir`, the folder itself, such as `--out
+/// DIR`): messages name `what` and end with `advice`. A symbolic link to
+/// a folder is that folder.
 pub fn check_folder_for(
     dir: &Path,
     what: &str,
-    wanted: &str,
+    advice: &str,
     what_is_dir: bool,
 ) -> Result<(), Error> {
     let mut path = dir;
@@ -94,23 +95,22 @@ pub fn check_folder_for(
         } else {
             path
         };
+        // What stands at `path`, when it is not a folder.
+        let named = if what_is_dir && path == dir {
+            what.to_string()
+        } else {
+            format!("{what}: {}", path.display())
+        };
         match fs::metadata(here) {
             Ok(m) if m.is_dir() => return probe_writable(here),
-            Ok(_) if what_is_dir && path == dir => {
-                return Err(Error::Input(format!(
-                    "error: {what} is a file, not a folder; give {wanted}"
-                )));
-            }
             Ok(_) => {
                 return Err(Error::Input(format!(
-                    "error: {what}: {} is a file, not a folder; give {wanted}",
-                    path.display()
+                    "error: {named} is a file, not a folder; {advice}"
                 )));
             }
             Err(e) if e.kind() == ErrorKind::NotFound && fs::symlink_metadata(here).is_ok() => {
                 return Err(Error::Input(format!(
-                    "error: {what}: {} is a symbolic link to nothing; give {wanted}",
-                    path.display()
+                    "error: {named} is a symbolic link to nothing; {advice}"
                 )));
             }
             // Missing, or below a file that the walk up meets next.

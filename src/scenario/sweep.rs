@@ -200,6 +200,16 @@ impl Sweep {
             .collect()
     }
 
+    /// `key = value, …` of grid point `point`, for messages.
+    pub fn point_label(&self, point: usize) -> String {
+        self.keys
+            .iter()
+            .zip(self.point_values(point))
+            .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The scenario file of a sweep report: the scenario as written, with
     /// `base`'s name, seed and replications (so command-line overrides are
     /// recorded) and a trace read from its copy beside the report, then the

@@ -53,6 +53,11 @@ pub fn parse_err(src: &str) -> String {
     }
 }
 
+/// Output bytes as text (invalid UTF-8 replaced).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// The `backsim` binary, run from the crate root.
 pub fn backsim() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("backsim");

@@ -3,13 +3,9 @@
 //! existing file without `--force`, and refuses bad input with exit 2 and
 //! nothing written.
 
-use crate::common::{backsim, crate_dir};
+use crate::common::{backsim, crate_dir, text};
 use predicates::prelude::*;
 use std::path::Path;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The names of the entries of `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {

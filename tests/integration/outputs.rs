@@ -10,7 +10,7 @@
 //! (`ulimit -f`) needs no privileges.
 #![cfg(target_os = "linux")]
 
-use crate::common::{THUNDERING_HERD, backsim, crate_dir};
+use crate::common::{THUNDERING_HERD, backsim, crate_dir, text};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -24,10 +24,12 @@ const SETUP_FAILED: i32 = 99;
 /// charts, and a report with charts needs ten times more.
 const DISK: &str = "64k";
 
-/// Everything under `dir`, by path relative to it (folders end in `/` and
-/// have no bytes), dot files included.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, into: &mut BTreeMap<String, Vec<u8>>) {
+/// Files and folders by path (folders end in `/` and have no bytes).
+type Tree = BTreeMap<String, Vec<u8>>;
+
+/// Everything under `dir`, by path relative to it, dot files included.
+fn tree(dir: &Path) -> Tree {
+    fn walk(root: &Path, dir: &Path, into: &mut Tree) {
         for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = entry.expect("entry").path();
             let rel = path
@@ -49,7 +51,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The names in a tree, for readable failure messages.
-fn names(tree: &BTreeMap<String, Vec<u8>>) -> Vec<&str> {
+fn names(tree: &Tree) -> Vec<&str> {
     tree.keys().map(String::as_str).collect()
 }
 
@@ -80,13 +82,9 @@ fn sh(private_mounts: bool, script: &str, args: &[&Path]) -> Output {
     output
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Writes a quick report of the herd (one replication) into `out`; its
 /// folder's files.
-fn herd(out: &Path, flags: &[&str]) -> BTreeMap<String, Vec<u8>> {
+fn herd(out: &Path, flags: &[&str]) -> Tree {
     backsim()
         .args(["run", THUNDERING_HERD, "--replications", "1", "--quiet"])
         .args(flags)
@@ -95,6 +93,21 @@ fn herd(out: &Path, flags: &[&str]) -> BTreeMap<String, Vec<u8>> {
         .assert()
         .success();
     tree(&out.join("thundering-herd"))
+}
+
+/// Runs the herd with `--stats --out out` and asserts that it exits 2
+/// having simulated nothing (`--stats` prints after each simulation) and
+/// printed nothing on stdout; its stderr.
+fn refused_before_simulating(out: &Path) -> String {
+    let output = backsim()
+        .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("backsim runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(text(&output.stdout), "");
+    text(&output.stderr)
 }
 
 /// Asserts that stderr is exactly one `error: PATH: OS error` line whose
@@ -108,68 +121,27 @@ fn assert_write_error(stderr: &str, dir: &Path, os_error: &str) {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
-#[test]
-fn a_full_disk_exits_1_naming_the_file_and_leaves_nothing() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    // The premise: this report does not fit on the disk (tmpfs counts
-    // whole 4 KiB pages, so the bytes alone understate what it needs).
-    let full: usize = herd(&tmp.path().join("full"), &[])
-        .values()
-        .map(Vec::len)
-        .sum();
-    assert!(full > 4 * 64 * 1024, "the report is only {full} bytes");
-    let (disk, saved) = (tmp.path().join("disk"), tmp.path().join("saved"));
-    std::fs::create_dir_all(&disk).unwrap();
-    std::fs::create_dir_all(saved.join("after")).unwrap();
-    let script = format!(
-        r#"mount -t tmpfs -o size={DISK} tmpfs "$1" || exit {SETUP_FAILED}
-"$2" run "$3" --replications 1 --out "$1" >"$4/stdout" 2>"$4/stderr"
-code=$?
-cp -a "$1/." "$4/after/" || exit {SETUP_FAILED}
-exit $code"#
-    );
-    let output = sh(
-        true,
-        &script,
-        &[&disk, bin(), Path::new(THUNDERING_HERD), &saved],
-    );
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let stderr = text(&std::fs::read(saved.join("stderr")).unwrap());
-    assert_write_error(&stderr, &disk, "No space left on device (os error 28)");
-    // A failed run prints no table.
-    assert_eq!(text(&std::fs::read(saved.join("stdout")).unwrap()), "");
-    // No temporary file, no half report, not even the empty folder.
-    let after = tree(&saved.join("after"));
-    assert!(
-        after.is_empty(),
-        "left on the full disk: {:?}",
-        names(&after)
-    );
-    // The mount was private: the folder outside holds nothing either.
-    assert!(tree(&disk).is_empty());
-}
-
-#[test]
-fn a_full_disk_leaves_the_earlier_report_byte_for_byte() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    // The premise: the run that fails would change the data files (another
-    // seed), so an unchanged folder means nothing was replaced.
-    let earlier = herd(&tmp.path().join("a"), &["--no-charts"]);
-    let other = herd(&tmp.path().join("b"), &["--no-charts", "--seed", "8"]);
-    for name in ["summary.csv", "scenario.toml"] {
-        assert_ne!(
-            earlier[name], other[name],
-            "{name} does not depend on the seed"
-        );
-    }
-    let (disk, saved) = (tmp.path().join("disk"), tmp.path().join("saved"));
+/// Runs the herd (one replication, seed 8) with `--out` a 64 KiB tmpfs in
+/// a private mount namespace, after writing there, when `earlier`, a
+/// report of the herd without charts (seed 7). Asserts that the run fails
+/// with code 1 on a full disk, naming a file of the report, and prints no
+/// table; returns what the disk held before and after it.
+fn herd_on_a_full_disk(tmp: &Path, earlier: bool) -> (Tree, Tree) {
+    let (disk, saved) = (tmp.join("disk"), tmp.join("saved"));
     std::fs::create_dir_all(&disk).unwrap();
     for d in ["before", "after"] {
         std::fs::create_dir_all(saved.join(d)).unwrap();
     }
+    let first = if earlier {
+        format!(
+            r#""$2" run "$3" --replications 1 --no-charts --quiet --out "$1" || exit {SETUP_FAILED}"#
+        )
+    } else {
+        String::new()
+    };
     let script = format!(
         r#"mount -t tmpfs -o size={DISK} tmpfs "$1" || exit {SETUP_FAILED}
-"$2" run "$3" --replications 1 --no-charts --quiet --out "$1" || exit {SETUP_FAILED}
+{first}
 cp -a "$1/." "$4/before/" || exit {SETUP_FAILED}
 "$2" run "$3" --replications 1 --seed 8 --out "$1" >"$4/stdout" 2>"$4/stderr"
 code=$?
@@ -185,14 +157,50 @@ exit $code"#
     let stderr = text(&std::fs::read(saved.join("stderr")).unwrap());
     assert_write_error(&stderr, &disk, "No space left on device (os error 28)");
     assert_eq!(text(&std::fs::read(saved.join("stdout")).unwrap()), "");
-    let before = tree(&saved.join("before"));
+    // The mount was private: the folder outside holds nothing.
+    assert!(tree(&disk).is_empty());
+    (tree(&saved.join("before")), tree(&saved.join("after")))
+}
+
+#[test]
+fn a_full_disk_exits_1_naming_the_file_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // The premise: this report does not fit on the disk (tmpfs counts
+    // whole 4 KiB pages, so the bytes alone understate what it needs).
+    let full: usize = herd(&tmp.path().join("full"), &[])
+        .values()
+        .map(Vec::len)
+        .sum();
+    assert!(full > 4 * 64 * 1024, "the report is only {full} bytes");
+    let (_, after) = herd_on_a_full_disk(tmp.path(), false);
+    // No temporary file, no half report, not even the empty folder.
+    assert!(
+        after.is_empty(),
+        "left on the full disk: {:?}",
+        names(&after)
+    );
+}
+
+#[test]
+fn a_full_disk_leaves_the_earlier_report_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // The premise: the run that fails would change the data files (another
+    // seed), so an unchanged folder means nothing was replaced.
+    let earlier = herd(&tmp.path().join("a"), &["--no-charts"]);
+    let other = herd(&tmp.path().join("b"), &["--no-charts", "--seed", "8"]);
+    for name in ["summary.csv", "scenario.toml"] {
+        assert_ne!(
+            earlier[name], other[name],
+            "{name} does not depend on the seed"
+        );
+    }
+    let (before, after) = herd_on_a_full_disk(tmp.path(), true);
     assert_eq!(
         before.get("thundering-herd/summary.csv"),
         earlier.get("summary.csv"),
         "the earlier report was not written as expected: {:?}",
         names(&before)
     );
-    let after = tree(&saved.join("after"));
     assert_eq!(names(&after), names(&before));
     assert!(after == before, "the earlier report changed");
 }
@@ -402,22 +410,14 @@ fn out_below_a_file_exits_2_before_any_simulation() {
     let file = tmp.path().join("somefile");
     std::fs::write(&file, "keep me").unwrap();
     for out in [file.join("reports"), file.join("a").join("b")] {
-        let output = backsim()
-            .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .expect("backsim runs");
-        assert_eq!(output.status.code(), Some(2), "{output:?}");
         assert_eq!(
-            text(&output.stderr),
+            refused_before_simulating(&out),
             format!(
                 "error: --out {}: {} is a file, not a folder; give a folder for the reports\n",
                 out.display(),
                 file.display()
             )
         );
-        assert_eq!(text(&output.stdout), "");
     }
     assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
     assert_eq!(names(&tree(tmp.path())), ["somefile"]);
@@ -453,24 +453,16 @@ fn a_file_where_the_report_folder_goes_exits_2_before_any_simulation() {
     std::fs::create_dir_all(&out).unwrap();
     let squatter = out.join("thundering-herd");
     std::fs::write(&squatter, "mine").unwrap();
-    let output = backsim()
-        .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert_eq!(
-        text(&output.stderr),
+        refused_before_simulating(&out),
         format!(
-            "error: {} is not a folder, and the report goes there; move it or give another --out\n",
+            "error: {} is a file, not a folder; the report goes there; move it or give another --out\n",
             squatter.display()
         )
     );
     assert_eq!(std::fs::read(&squatter).unwrap(), b"mine");
 }
 
-#[cfg(unix)]
 #[test]
 fn a_report_folder_that_is_a_link_to_a_folder_is_written_through_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -484,7 +476,6 @@ fn a_report_folder_that_is_a_link_to_a_folder_is_written_through_it() {
     assert_eq!(tree(&elsewhere), written, "not written through the link");
 }
 
-#[cfg(unix)]
 #[test]
 fn a_report_folder_that_is_a_link_to_nothing_exits_2_before_any_simulation() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -492,24 +483,16 @@ fn a_report_folder_that_is_a_link_to_nothing_exits_2_before_any_simulation() {
     std::fs::create_dir_all(&out).unwrap();
     let link = out.join("thundering-herd");
     std::os::unix::fs::symlink(tmp.path().join("gone"), &link).unwrap();
-    let output = backsim()
-        .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert_eq!(
-        text(&output.stderr),
+        refused_before_simulating(&out),
         format!(
-            "error: {} is a symbolic link to nothing, and the report goes there; remove it or give another --out\n",
+            "error: {} is a symbolic link to nothing; the report goes there; move it or give another --out\n",
             link.display()
         )
     );
     assert!(!tmp.path().join("gone").exists());
 }
 
-#[cfg(unix)]
 #[test]
 fn plot_of_a_link_to_nothing_exits_2() {
     let tmp = tempfile::tempdir().expect("temp dir");

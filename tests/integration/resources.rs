@@ -5,7 +5,7 @@
 //! written. The messages name what stopped and are the same whatever the
 //! number of threads.
 
-use crate::common::{THUNDERING_HERD, backsim, crate_dir};
+use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir};
 use std::path::{Path, PathBuf};
 
 /// Writes `text` as `name` in `dir`; its path.
@@ -47,6 +47,30 @@ fn nothing_written(out: &Path) {
             .collect();
         assert!(entries.is_empty(), "written: {entries:?}");
     }
+}
+
+/// Runs `command` on `file` with `flags` on 1 and on 2 threads; asserts
+/// exit 1 with the same message both times and nothing written; the
+/// message.
+fn stopped_alike_on_1_and_2_threads(
+    command: &str,
+    flags: &[&str],
+    file: &Path,
+    out: &Path,
+) -> String {
+    let mut messages = Vec::new();
+    for threads in ["1", "2"] {
+        let args = [&[command, "--threads", threads][..], flags].concat();
+        let (code, stderr) = run(&args, file, out);
+        assert_eq!(code, Some(1), "{stderr}");
+        messages.push(stderr);
+    }
+    assert_eq!(
+        messages[0], messages[1],
+        "the message depends on the threads"
+    );
+    nothing_written(out);
+    messages.swap_remove(0)
 }
 
 #[test]
@@ -191,21 +215,8 @@ fn a_livelock_is_stopped_with_the_same_message_on_any_thread_count() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = scenario(tmp.path(), "spin.toml", SPIN);
     let out = tmp.path().join("out");
-    let mut messages = Vec::new();
-    for threads in ["1", "2"] {
-        let (code, stderr) = run(
-            &["run", "--threads", threads, "--max-stall-events", "1000000"],
-            &file,
-            &out,
-        );
-        assert_eq!(code, Some(1), "{stderr}");
-        messages.push(stderr);
-    }
-    assert_eq!(
-        messages[0], messages[1],
-        "the message depends on the threads"
-    );
-    let m = &messages[0];
+    let m =
+        &stopped_alike_on_1_and_2_threads("run", &["--max-stall-events", "1000000"], &file, &out);
     let head = format!(
         "error: {}: strategy \"hammer\", replication 0: the simulated clock stood still at t = 2.",
         file.display()
@@ -216,7 +227,6 @@ fn a_livelock_is_stopped_with_the_same_message_on_any_thread_count() {
             && m.contains("raise the limit with --max-stall-events N"),
         "{m}"
     );
-    nothing_written(&out);
 }
 
 #[test]
@@ -287,14 +297,11 @@ fn a_stall_without_retries_is_not_a_livelock() {
     let out = tmp.path().join("out");
     let (code, stderr) = run(&["run", "--max-stall-events", "1"], &file, &out);
     assert_eq!(code, Some(0), "{stderr}");
-    let summary = std::fs::read_to_string(out.join("busy").join("summary.csv")).expect("summary");
-    let mut rows = csv::Reader::from_reader(summary.as_bytes());
-    let header = rows.headers().expect("header").clone();
-    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
-    let row = rows.records().next().expect("a row").expect("row");
-    assert_eq!(&row[column("requests")], "200000");
-    assert_eq!(&row[column("success_rate")], "1");
-    assert_eq!(&row[column("attempts_per_request")], "1");
+    let summary = Csv::read(&out.join("busy").join("summary.csv"));
+    let row = summary.row_where("strategy", "plain");
+    assert_eq!(summary.cell(row, "requests"), "200000");
+    assert_eq!(summary.cell(row, "success_rate"), "1");
+    assert_eq!(summary.cell(row, "attempts_per_request"), "1");
 }
 
 #[test]
@@ -302,25 +309,14 @@ fn the_event_budget_stops_a_run_and_names_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = herd(tmp.path(), 100_000);
     let out = tmp.path().join("out");
-    let mut messages = Vec::new();
-    for threads in ["1", "2"] {
-        let (code, stderr) = run(
-            &["run", "--threads", threads, "--max-events", "300000"],
-            &file,
-            &out,
-        );
-        assert_eq!(code, Some(1), "{stderr}");
-        messages.push(stderr);
-    }
-    assert_eq!(messages[0], messages[1]);
+    let m = stopped_alike_on_1_and_2_threads("run", &["--max-events", "300000"], &file, &out);
     assert_eq!(
-        messages[0],
+        m,
         format!(
             "error: {}: strategy \"linear\", replication 0: stopped after 327,680 events at t = 1s of simulated time: it spent its event budget (--max-events 300000, rounded up to 327,680, a multiple of 65,536); nothing of the scenario was written. Raise --max-events, or set it to off\n",
             file.display()
         )
     );
-    nothing_written(&out);
 }
 
 #[test]
@@ -328,28 +324,13 @@ fn the_event_budget_names_the_sweep_point() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("out");
     let file = crate_dir().join("scenarios/herd-sweep.toml");
-    let mut messages = Vec::new();
-    for threads in ["1", "2"] {
-        let (code, stderr) = run(
-            &["sweep", "--threads", threads, "--max-events", "300000"],
-            &file,
-            &out,
-        );
-        assert_eq!(code, Some(1), "{stderr}");
-        messages.push(stderr);
-    }
-    assert_eq!(
-        messages[0], messages[1],
-        "the message depends on the threads"
-    );
+    let m = stopped_alike_on_1_and_2_threads("sweep", &["--max-events", "300000"], &file, &out);
     // The first point whose runs need more than 327,680 events (points
     // run in parallel, and later ones stop sooner).
     assert!(
-        messages[0].contains(": sweep point 7 (workload.clients = 31623), strategy \"linear\", replication 0: stopped after 327,680 events"),
-        "{}",
-        messages[0]
+        m.contains(": sweep point 7 (workload.clients = 31623), strategy \"linear\", replication 0: stopped after 327,680 events"),
+        "{m}"
     );
-    nothing_written(&out);
 }
 
 #[test]

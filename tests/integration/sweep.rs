@@ -345,7 +345,7 @@ fn merge_refuses_missing_repeated_and_foreign_shards() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "small-herd is not a folder, and the report goes there",
+            "small-herd is a file, not a folder; the report goes there",
         ));
     assert_eq!(std::fs::read(out.join("small-herd")).unwrap(), b"mine");
 }
