@@ -95,6 +95,11 @@ pub struct CommonArgs {
     /// index.html. `backsim plot` can draw them later.
     #[arg(long)]
     pub no_charts: bool,
+    /// Replace what the report folder holds even if it is not a report of
+    /// this kind of this scenario file (another command's, another file's,
+    /// or files backsim did not write). Never the run's own inputs.
+    #[arg(long)]
+    pub force: bool,
     /// Most memory backsim may use: bytes with an optional K, M, G or T
     /// (powers of 1000; Ki, Mi, Gi, Ti for powers of 1024), e.g. 512M, 8G,
     /// 1.5T; or off. Default: what the process holds plus the memory
@@ -144,6 +149,10 @@ pub struct MergeArgs {
     /// Write only the data files: no charts, no index.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// Replace what the report folder holds even if it is not a sweep's
+    /// report of the same scenario file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_precision(s: &str) -> Result<f64, String> {

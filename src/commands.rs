@@ -8,6 +8,7 @@ use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
+use crate::report::folder::{self, Kind, Writer};
 use crate::report::sweep::ShardInfo;
 use crate::resources::{self, Limit, Limits, MemoryBudget, Plan, Watch};
 use crate::scenario::{self, Scenario};
@@ -33,10 +34,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .map(|d| report::redraw(d))
                 .collect::<Result<Vec<_>, _>>()?;
             for (dir, files) in dirs.iter().zip(&drawn) {
-                report::write_files(dir, files)?;
-                if !quiet {
-                    let _ = writeln!(std::io::stderr(), "redrew {}", dir.display());
-                }
+                folder::redraw(dir, files, quiet)?;
+                note(quiet, &format!("redrew {}", dir.display()));
             }
             Ok(())
         }
@@ -46,15 +45,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             quiet,
             file,
         } => new_scenario(&template, force, quiet, &file),
-        Command::List => {
-            print(&list_text());
-            Ok(())
-        }
+        Command::List => print(&list_text()),
     }
 }
 
 /// Checks, before any work, that a report folder can be written
-/// ([`report::check_folder_for`]). `under_out`: the folder is
+/// ([`folder::check_folder_for`]). `under_out`: the folder is
 /// `<out>/<name>` (run, sweep, merge), not one given as such (plot).
 fn check_report_dir(dir: &Path, under_out: bool) -> Result<(), Error> {
     let advice = if under_out {
@@ -62,53 +58,52 @@ fn check_report_dir(dir: &Path, under_out: bool) -> Result<(), Error> {
     } else {
         "give the folder of a report"
     };
-    report::check_folder_for(dir, &dir.display().to_string(), advice, true)
+    folder::check_folder_for(dir, &dir.display().to_string(), advice, true)
+}
+
+/// Checks, before any work, that the report folder `dir` can be written
+/// and that `writer` may write `names` there ([`folder::check`]).
+fn check_writer(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error> {
+    check_report_dir(dir, true)?;
+    folder::check(dir, writer, names)
+}
+
+/// The writer of a report of `kind` of the scenario file `path`: it reads
+/// the file and, for a trace replay, the trace.
+fn writer(kind: Kind, s: &Scenario, path: &Path, common: &CommonArgs) -> Writer {
+    let mut w = Writer::new(kind, &s.name, path);
+    if let Some(trace) = scenario::trace_file(path) {
+        w.inputs.push((trace, "the trace".to_string()));
+    }
+    w.force = common.force;
+    w.quiet = common.quiet;
+    w
 }
 
 /// `backsim new`: writes the starter of `template` to `file`, atomically;
 /// an existing file only with `force`, and never a folder.
 fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result<(), Error> {
     let t = crate::templates::find(template).map_err(Error::Input)?;
-    let name = match file.file_name() {
-        Some(n) if !file.as_os_str().to_string_lossy().ends_with('/') => n,
-        _ => {
-            return Err(Error::Input(format!(
-                "error: {} is not a file name; give the scenario file to write, e.g. my-api.toml",
-                file.display()
-            )));
-        }
+    let target = new_target(file, force)?;
+    // The path's own bytes, never a lossy conversion: another name's file
+    // must not be the one written.
+    let Some(name) = target.file_name() else {
+        return Err(Error::Input(format!(
+            "error: {} is not a file name; give the scenario file to write, e.g. my-api.toml",
+            file.display()
+        )));
     };
-    match std::fs::metadata(file) {
-        Ok(m) if m.is_dir() => {
-            return Err(Error::Input(format!(
-                "error: {} is a folder; give the scenario file to write, e.g. {}",
-                file.display(),
-                file.join("my-api.toml").display()
-            )));
-        }
-        Ok(_) if !force => {
-            return Err(Error::Input(format!(
-                "error: {} exists; give --force to overwrite it",
-                file.display()
-            )));
-        }
-        _ => {}
-    }
-    let dir = match file.parent() {
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    report::check_folder_for(
+    folder::check_folder_for(
         dir,
         &file.display().to_string(),
         "give a scenario file in a folder",
         false,
     )?;
-    let files = [(
-        name.to_string_lossy().into_owned(),
-        t.starter().into_bytes(),
-    )];
-    report::write_files(dir, &files)?;
+    folder::write_files(dir, &[(name.to_os_string(), t.starter().into_bytes())])?;
     note(
         quiet,
         &format!(
@@ -118,6 +113,46 @@ fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result
         ),
     );
     Ok(())
+}
+
+/// The file `backsim new` writes for FILE: FILE itself, or, for a link to
+/// a regular file, the file it leads to (the link stays). Only a regular
+/// file is ever replaced, and only with `force`; a folder, a device, a
+/// FIFO, a socket or a link to nothing is refused (exit code 2).
+fn new_target(file: &Path, force: bool) -> Result<PathBuf, Error> {
+    let refuse = |what: &str| {
+        Error::Input(format!(
+            "error: {} {what}; give the scenario file to write, e.g. my-api.toml",
+            file.display()
+        ))
+    };
+    if file.file_name().is_none() || file.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(refuse("is not a file name"));
+    }
+    let link = match std::fs::symlink_metadata(file) {
+        Ok(m) => m.file_type().is_symlink(),
+        // Nothing there (or a path below a file, which the folder check
+        // names): a new file.
+        Err(_) => return Ok(file.to_path_buf()),
+    };
+    match std::fs::metadata(file) {
+        Err(_) if link => Err(refuse("is a symbolic link to nothing")),
+        Err(e) => Err(Error::io(file, e)),
+        Ok(m) if m.is_dir() => Err(Error::Input(format!(
+            "error: {} is a folder; give the scenario file to write, e.g. {}",
+            file.display(),
+            file.join("my-api.toml").display()
+        ))),
+        Ok(m) if !m.is_file() => Err(refuse(
+            "is not a regular file (a device, a FIFO or a socket); backsim replaces only regular files",
+        )),
+        Ok(_) if !force => Err(Error::Input(format!(
+            "error: {} exists; give --force to overwrite it",
+            file.display()
+        ))),
+        Ok(_) if link => std::fs::canonicalize(file).map_err(|e| Error::io(file, e)),
+        Ok(_) => Ok(file.to_path_buf()),
+    }
 }
 
 /// Loads every file, reporting the problems of all of them before failing.
@@ -157,7 +192,7 @@ fn precision(common: &CommonArgs) -> Option<Precision> {
 /// Writes a line to stderr (unless quiet); a closed stderr is not an error.
 fn note(quiet: bool, text: &str) {
     if !quiet {
-        let _ = writeln!(std::io::stderr(), "{text}");
+        let _ = writeln!(std::io::stderr(), "{}", crate::terminal::safe(text));
     }
 }
 
@@ -177,9 +212,15 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             )));
         }
     }
-    report::check_out_dir(&common.out)?;
-    for s in &scenarios {
-        check_report_dir(&report::report_dir(&common.out, s), true)?;
+    folder::check_out_dir(&common.out)?;
+    let writers: Vec<Writer> = scenarios
+        .iter()
+        .zip(&args.scenarios)
+        .map(|(s, path)| writer(Kind::Run, s, path, common))
+        .collect();
+    for (s, w) in scenarios.iter().zip(&writers) {
+        let names = report::run_file_names(s, args.requests, !common.no_charts);
+        check_writer(&report::report_dir(&common.out, s), w, &names)?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
     let (limits, budget) = limits(common);
@@ -195,7 +236,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     }
     let quiet = common.quiet || args.json;
     let mut docs = Vec::new();
-    for (s, path) in scenarios.iter_mut().zip(&args.scenarios) {
+    for ((s, path), writer) in scenarios.iter_mut().zip(&args.scenarios).zip(&writers) {
         if s.sweep.is_some() {
             note(
                 quiet,
@@ -223,7 +264,8 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         )?;
         if args.stats {
             let (stats, wall) = progress.stats();
-            eprint!("{}", run_stats_text(s, &stats, wall, peak_memory_bytes()));
+            let text = run_stats_text(s, &stats, wall, peak_memory_bytes());
+            eprint!("{}", crate::terminal::safe(&text));
         }
         if let Some(p) = precision(common) {
             // The resolved scenario says how many replications ran, so
@@ -249,17 +291,18 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             );
             s.replications = reps;
         }
-        let (dir, written) = report::write_report(&common.out, s, &result, !common.no_charts)?;
+        let (dir, written) =
+            report::write_report(&common.out, s, &result, !common.no_charts, writer)?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));
         } else if !common.quiet {
             // The table shows the numbers as the files hold them.
-            print(&report::table::summary_table(s, &written.result));
+            print(&report::table::summary_table(s, &written.result))?;
             note(false, &wrote(&dir, !common.no_charts));
         }
     }
     if args.json {
-        print(&report::json::document(docs));
+        print(&crate::terminal::json_safe(&report::json::document(docs)))?;
     }
     Ok(())
 }
@@ -406,7 +449,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let mut base = scenario::load(&args.scenario)?;
     scenario::sweep::require(&base, &file)?;
     apply_overrides(&mut base, common);
-    report::check_out_dir(&common.out)?;
+    folder::check_out_dir(&common.out)?;
     let (limits, budget) = limits(common);
     let total = base.sweep.as_ref().map_or(0, |s| s.points());
     let shard = args.shard.map(|(shard, shards)| ShardInfo {
@@ -414,12 +457,21 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         shards,
         precision: common.precision.map(|t| (t, common.max_replications)),
     });
-    check_report_dir(
+    let (kind, names) = match &shard {
+        Some(_) => (Kind::Shard, report::partial_file_names(&base)),
+        None => (
+            Kind::Sweep,
+            report::sweep_file_names(&base, !common.no_charts),
+        ),
+    };
+    let writer = writer(kind, &base, &args.scenario, common);
+    check_writer(
         &common.out.join(match &shard {
             Some(info) => info.dir_name(&base.name),
             None => base.name.clone(),
         }),
-        true,
+        &writer,
+        &names,
     )?;
     let points: Vec<usize> = match &shard {
         Some(info) => info.points(total),
@@ -483,7 +535,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     }
     if let Some(info) = shard {
         let dir = common.out.join(info.dir_name(&base.name));
-        report::write_partial(&dir, &base, &rows, &info)?;
+        report::write_partial(&dir, &base, &rows, &info, &writer)?;
         note(
             common.quiet,
             &format!(
@@ -496,9 +548,10 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let (dir, data) = report::write_sweep_report(&common.out, &base, &rows, !common.no_charts)?;
+    let (dir, data) =
+        report::write_sweep_report(&common.out, &base, &rows, !common.no_charts, &writer)?;
     if !common.quiet {
-        print(&report::table::sweep_table(&data));
+        print(&report::table::sweep_table(&data))?;
         note(false, &wrote(&dir, !common.no_charts));
     }
     Ok(())
@@ -531,21 +584,45 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         .iter()
         .map(|d| report::sweep::read_partial(d))
         .collect::<Result<Vec<_>, _>>()?;
+    // The merged report is of the scenario file the shards were run from.
+    let source = dirs.iter().find_map(|d| folder::recorded_source(d));
     let (base, rows) = report::sweep::merge(partials)?;
-    report::check_out_dir(&args.out)?;
-    check_report_dir(&report::report_dir(&args.out, &base), true)?;
-    let (dir, data) = report::write_sweep_report(&args.out, &base, &rows, !args.no_charts)?;
+    folder::check_out_dir(&args.out)?;
+    let writer = Writer {
+        kind: Kind::Merge,
+        scenario: base.name.clone(),
+        source,
+        inputs: Vec::new(),
+        force: args.force,
+        quiet: args.quiet,
+    };
+    let dir = report::report_dir(&args.out, &base);
+    check_writer(
+        &dir,
+        &writer,
+        &report::sweep_file_names(&base, !args.no_charts),
+    )?;
+    let (dir, data) =
+        report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer)?;
     if !args.quiet {
-        print(&report::table::sweep_table(&data));
+        print(&report::table::sweep_table(&data))?;
         note(false, &wrote(&dir, !args.no_charts));
     }
     Ok(())
 }
 
-/// Prints to stdout; a closed pipe (`backsim list | head`) is not an error.
-fn print(text: &str) {
+/// Prints to stdout. A closed pipe (`backsim list | head`) is not an
+/// error: the reader has what it wanted. Any other failure (a full disk
+/// under `> file`) is, with exit code 1.
+fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    let text = crate::terminal::safe(text);
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Run(format!(
+            "error: cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The text of `backsim list`.

@@ -52,6 +52,7 @@ pub mod report;
 pub mod resources;
 pub mod scenario;
 pub mod templates;
+pub mod terminal;
 pub mod time;
 
 pub use error::Error;

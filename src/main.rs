@@ -11,7 +11,11 @@ fn main() {
     let _ = backsim::interrupt::install();
     if let Err(e) = backsim::commands::run(cli) {
         // A closed stderr is no reason to panic; the exit code still tells.
-        let _ = writeln!(std::io::stderr(), "{e}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            backsim::terminal::safe(&e.to_string())
+        );
         std::process::exit(e.exit_code());
     }
 }

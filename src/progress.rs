@@ -48,7 +48,7 @@ impl Progress {
             .progress_chars("=> ");
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
                 .with_style(style);
-            bar.set_message(label.to_string());
+            bar.set_message(crate::terminal::safe(label).into_owned());
             bar
         });
         Progress {

@@ -41,7 +41,13 @@ pub fn files() -> [String; 2] {
 /// Whether a sweep gets the map: its scenario judges recovery and it
 /// sweeps at least two keys.
 pub fn drawn(data: &SweepData) -> bool {
-    data.recovery.is_some() && data.axes.len() >= 2
+    drawn_for(data.recovery.is_some(), data.axes.len())
+}
+
+/// [`drawn`] for a sweep that judges recovery or not and sweeps `keys`
+/// keys.
+pub fn drawn_for(recovery: bool, keys: usize) -> bool {
+    recovery && keys >= 2
 }
 
 // ---------------------------------------------------------------------------

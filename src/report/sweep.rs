@@ -286,6 +286,18 @@ pub fn point_rows(base: &Scenario, p: &PointResult, precision: Option<f64>) -> P
     }
 }
 
+/// The names of the files [`data_files`] makes for `base`.
+pub fn data_file_names(base: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = SWEEP_DATA_FILES.iter().map(|n| n.to_string()).collect();
+    if matches!(base.workload.kind, WorkloadKind::Trace { .. }) {
+        names.push(TRACE_COPY.to_string());
+    }
+    names
+}
+
+/// The data files every sweep's report holds, in the order it writes them.
+const SWEEP_DATA_FILES: [&str; 3] = ["summary.csv", "sweep.csv", "scenario.toml"];
+
 /// The data files of a sweep report (or of a shard of one): `summary.csv`,
 /// `sweep.csv`, `scenario.toml` (and a trace scenario's `trace.csv`),
 /// from the rows of its points in the order given.
@@ -296,25 +308,23 @@ pub fn data_files(base: &Scenario, rows: &[PointRows]) -> Vec<ReportFile> {
     fn as_str(h: &[String]) -> Vec<&str> {
         h.iter().map(String::as_str).collect()
     }
+    let [summary, sweep_csv, toml] = SWEEP_DATA_FILES;
     let mut files = vec![
         (
-            "summary.csv".to_string(),
+            summary.to_string(),
             to_bytes(
                 &as_str(&sh),
                 rows.iter().flat_map(|r| r.summary.iter().cloned()),
             ),
         ),
         (
-            "sweep.csv".to_string(),
+            sweep_csv.to_string(),
             to_bytes(
                 &as_str(&wh),
                 rows.iter().flat_map(|r| r.sweep.iter().cloned()),
             ),
         ),
-        (
-            "scenario.toml".to_string(),
-            sweep.scenario_toml(base).into_bytes(),
-        ),
+        (toml.to_string(), sweep.scenario_toml(base).into_bytes()),
     ];
     if let WorkloadKind::Trace { rows } = &base.workload.kind {
         files.push((TRACE_COPY.to_string(), crate::scenario::trace::to_csv(rows)));

@@ -781,6 +781,17 @@ fn runs(points: &[SweepPoint], keep: impl Fn(&&SweepPoint) -> bool) -> Vec<&[Swe
 // ---------------------------------------------------------------------------
 // The report's files and page.
 
+/// The names of the charts and page [`render_visuals`] draws for the
+/// sweep of `base`.
+pub fn visual_files_for(base: &crate::scenario::Scenario) -> Vec<String> {
+    let keys = base.sweep.as_ref().map_or(0, |s| s.keys.len());
+    let map = map_chart::drawn_for(base.report.recovery.is_some(), keys);
+    visual_files()
+        .into_iter()
+        .filter(|n| map || !map_chart::files().contains(n))
+        .collect()
+}
+
 /// The names of every file [`render_visuals`] can make: the recovery map
 /// only for a sweep that has one (see [`map_chart::drawn`]).
 pub fn visual_files() -> Vec<String> {

@@ -425,6 +425,24 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
     parse_in(&src, &file, stem, dir).map_err(crate::Error::Scenario)
 }
 
+/// The trace file the scenario file `path` replays (`workload.file` of a
+/// trace workload, relative to the scenario's folder unless absolute), or
+/// None. For a file [`load`] accepted: the report must never land on it.
+pub fn trace_file(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: toml::Table = text.parse().ok()?;
+    let workload = doc.get("workload")?.as_table()?;
+    if workload.get("kind")?.as_str()? != "trace" {
+        return None;
+    }
+    let file = workload.get("file")?.as_str()?;
+    Some(
+        path.parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(file),
+    )
+}
+
 /// The shipped scenario files, `scenarios/*.toml` and
 /// `scenarios/classics/*.toml`, sorted.
 #[cfg(test)]

@@ -538,8 +538,25 @@ fn readme_charts_are_current() {
             _ => format!("run scenarios/{}.toml", report.to_string_lossy()),
         };
         assert!(
-            committed == std::fs::read(fresh).unwrap(),
+            committed == std::fs::read(&fresh).unwrap(),
             "{path} is out of date: run `cargo run --release -- {command}`"
+        );
+        // Each folder's record of what wrote it is committed too (so that
+        // the command may write over the committed charts): the same,
+        // with the scenario file as seen from `reports/<name>/`.
+        let manifest =
+            |dir: &Path| std::fs::read_to_string(dir.join("report.toml")).expect("report.toml");
+        let scenario = command.split(' ').nth(1).expect("a scenario file");
+        let fresh = manifest(fresh.parent().unwrap());
+        let line = fresh
+            .lines()
+            .find(|l| l.starts_with("file = "))
+            .expect("a file line");
+        assert_eq!(
+            manifest(&crate_dir().join(p.parent().unwrap())),
+            fresh.replace(line, &format!("file = \"../../{scenario}\"")),
+            "{}/report.toml is out of date: run `cargo run --release -- {command}`",
+            p.parent().unwrap().display()
         );
     }
 }

@@ -1,7 +1,9 @@
 //! The command-line contract (docs/interface.md): exit codes, error messages
 //! with file, line and key, nothing written on bad input, `list`, `--json`.
 
-use crate::common::{Csv, THUNDERING_HERD, backsim, crate_dir, herd_report, load, scenario_files};
+use crate::common::{
+    Csv, THUNDERING_HERD, backsim, crate_dir, herd_report, load, scenario_files, text,
+};
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -654,5 +656,120 @@ fn stats_report_each_run_and_change_nothing() {
         lines[2].split_whitespace().nth(2).unwrap(),
         first.to_string(),
         "{err}"
+    );
+}
+
+/// A write to standard output that fails (a full disk under `> file`) is
+/// an error with exit code 1 and the OS error; a reader that closed the
+/// pipe early (`| head`) is not.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_stdout_exits_1_and_a_closed_pipe_does_not() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sweep = tmp.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        TEMPLATE.replace("name = \"bad\"", "name = \"sw\"")
+            + "[sweep]\nworkload.clients = [5, 10]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let cases: [Vec<&std::ffi::OsStr>; 4] = [
+        vec!["list".as_ref()],
+        vec![
+            "run".as_ref(),
+            THUNDERING_HERD.as_ref(),
+            "--no-charts".as_ref(),
+        ],
+        vec!["run".as_ref(), THUNDERING_HERD.as_ref(), "--json".as_ref()],
+        vec!["sweep".as_ref(), sweep.as_os_str(), "--no-charts".as_ref()],
+    ];
+    for args in cases {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backsim"));
+        cmd.current_dir(crate_dir()).args(&args).stdout(full);
+        if args[0] != "list" {
+            cmd.arg("--force").arg("--out").arg(&out);
+        }
+        let output = cmd.output().expect("backsim runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(
+            text(&output.stderr).ends_with(
+                "error: cannot write to standard output: No space left on device (os error 28)\n"
+            ),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    // `backsim list | head -c 10`: the pipe closes early; that is success.
+    let pipe = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" list | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}")
+        .arg(assert_cmd::cargo::cargo_bin!("backsim"))
+        .output()
+        .unwrap();
+    assert_eq!(pipe.status.code(), Some(0), "{pipe:?}");
+}
+
+/// Control characters in a scenario (a strategy name, a key) reach the
+/// terminal escaped, in messages, tables and notes alike; `--json` keeps
+/// them as JSON escapes of the same characters.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let nasty = "a\u{1b}]0;title\u{7}\u{1b}[2J\u{9b}31mz";
+    let file = tmp.path().join("ctl.toml");
+    std::fs::write(
+        &file,
+        TEMPLATE.replace(
+            "name = \"linear\"",
+            &format!("name = {}", toml::Value::String(nasty.into())),
+        ),
+    )
+    .unwrap();
+    let is_clean = |bytes: &[u8]| {
+        let t = text(bytes);
+        !t.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+    };
+    let out = tmp.path().join("out");
+    let run = backsim()
+        .args(["run", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert!(is_clean(&run.stdout) && is_clean(&run.stderr), "{run:?}");
+    assert!(
+        text(&run.stdout).contains("a\\u{1b}]0;title\\u{7}\\u{1b}[2J\\u{9b}31mz  "),
+        "{}",
+        text(&run.stdout)
+    );
+    let json = backsim()
+        .args(["run", "--no-charts", "--json", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(is_clean(&json.stdout), "{json:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(doc["scenarios"][0]["strategies"][0]["strategy"], nasty);
+    // An unknown key named with control characters, and a wrong value.
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        TEMPLATE.replace("clients = 10", "\"cli\u{1b}[2Jents\" = 10\nclients = 10"),
+    )
+    .unwrap();
+    let check = backsim().arg("check").arg(&bad).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    assert!(is_clean(&check.stderr), "{check:?}");
+    assert!(
+        text(&check.stderr).contains("cli\\u{1b}[2Jents"),
+        "{}",
+        text(&check.stderr)
     );
 }

@@ -17,6 +17,7 @@ mod llm;
 mod malformed;
 mod new;
 mod outputs;
+mod ownership;
 mod properties;
 mod resources;
 mod statistics;

@@ -142,3 +142,124 @@ fn list_names_every_template_with_its_description() {
     ));
     assert_eq!(templates.lines().count(), 1 + 1 + 13, "{templates}");
 }
+
+/// Only a regular file is ever replaced: not a device, not a FIFO, not a
+/// link to nothing, even with `--force` (as root, a rename would replace
+/// `/dev/null` itself).
+#[cfg(unix)]
+#[test]
+fn only_a_regular_file_is_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let fifo = tmp.path().join("pipe.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let dangling = tmp.path().join("dangling.toml");
+    std::os::unix::fs::symlink(tmp.path().join("gone.toml"), &dangling).unwrap();
+    for (file, what) in [
+        (
+            Path::new("/dev/null"),
+            "is not a regular file (a device, a FIFO or a socket); backsim replaces only regular files",
+        ),
+        (
+            fifo.as_path(),
+            "is not a regular file (a device, a FIFO or a socket); backsim replaces only regular files",
+        ),
+        (dangling.as_path(), "is a symbolic link to nothing"),
+    ] {
+        backsim()
+            .args(["new", "--force"])
+            .arg(file)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "error: {} {what}; give the scenario file to write, e.g. my-api.toml\n",
+                file.display()
+            ));
+    }
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(
+        null.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(entries(tmp.path()), ["dangling.toml", "pipe.toml"]);
+}
+
+/// A link to a regular file is written through: the file it leads to gets
+/// the starter (with `--force`), and the link stays a link.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_file_is_written_through() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(tmp.path().join("shared")).unwrap();
+    let target = tmp.path().join("shared/base.toml");
+    std::fs::write(&target, "# old\n").unwrap();
+    let link = tmp.path().join("mine.toml");
+    std::os::unix::fs::symlink("shared/base.toml", &link).unwrap();
+    backsim()
+        .args(["new", "--force", "--quiet", "--template", "mmc"])
+        .arg(&link)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with("# Written by `backsim new --template mmc`.\n"));
+    assert_eq!(entries(&tmp.path().join("shared")), ["base.toml"]);
+}
+
+/// A file name that is not UTF-8 is used as its exact bytes: `\xff.toml`
+/// is written, and `\u{fffd}.toml`, what a lossy conversion of it would
+/// name, is not touched.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_name_is_used_as_its_exact_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let lossy = tmp.path().join("\u{fffd}.toml");
+    std::fs::write(&lossy, "# mine\n").unwrap();
+    let raw = tmp.path().join(OsStr::from_bytes(b"\xff.toml"));
+    backsim()
+        .args(["new", "--quiet"])
+        .arg(&raw)
+        .assert()
+        .code(0);
+    assert_eq!(std::fs::read(&lossy).unwrap(), b"# mine\n");
+    assert!(
+        std::fs::read_to_string(&raw)
+            .unwrap()
+            .starts_with("# Written by")
+    );
+    // And now it exists: kept without --force.
+    backsim().arg("new").arg(&raw).assert().code(2);
+    let mut names: Vec<Vec<u8>> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [b"\xef\xbf\xbd.toml".to_vec(), b"\xff.toml".to_vec()]
+    );
+}

@@ -335,12 +335,24 @@ exec "$2" run "$3" --replications 1 --stats --out "$4""#
     );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     // `--stats` prints after each simulation: nothing was simulated.
+    // What cannot be created is named: the folder below `mount` on the
+    // way to the report, or a file in `mount` itself.
+    let below = out
+        .strip_prefix(mount)
+        .ok()
+        .and_then(|rest| rest.components().next())
+        .map(|first| mount.join(first));
+    let expected = match below {
+        Some(first) => format!(
+            "error: cannot create {}: {} does not accept new files or folders",
+            first.display(),
+            mount.display()
+        ),
+        None => format!("error: cannot write files into {}", mount.display()),
+    };
     assert_eq!(
         text(&output.stderr),
-        format!(
-            "error: {}: Read-only file system (os error 30)\n",
-            mount.display()
-        )
+        format!("{expected}: Read-only file system (os error 30)\n")
     );
     assert_eq!(text(&output.stdout), "");
 }
@@ -356,33 +368,48 @@ fn a_read_only_out_exits_1_before_any_simulation() {
     }
 }
 
+/// Sets the permission bits of `path`.
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Copies of backsim and the herd scenario in `dir` that the unprivileged
+/// user can reach wherever the crate lives; (backsim, scenario).
+fn unprivileged_copies(dir: &Path) -> (PathBuf, PathBuf) {
+    let exe = dir.join("backsim");
+    std::fs::copy(bin(), &exe).expect("copy backsim");
+    chmod(&exe, 0o755);
+    let scenario = dir.join("herd.toml");
+    std::fs::copy(crate_dir().join(THUNDERING_HERD), &scenario).expect("copy scenario");
+    chmod(&scenario, 0o644);
+    (exe, scenario)
+}
+
+/// `setpriv` running `program` as the unprivileged user 65534, without
+/// capabilities or groups; add its arguments.
+fn as_nobody(program: &Path) -> Command {
+    let mut cmd = Command::new("setpriv");
+    cmd.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+    ])
+    .arg(program);
+    cmd
+}
+
 #[test]
 fn a_folder_the_user_cannot_write_exits_1_before_any_simulation() {
-    use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().expect("temp dir");
-    let mode = |p: &Path, m: u32| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod")
-    };
-    // Copies the unprivileged user can reach wherever the crate lives.
-    mode(tmp.path(), 0o755);
-    let exe = tmp.path().join("backsim");
-    std::fs::copy(bin(), &exe).expect("copy backsim");
-    mode(&exe, 0o755);
-    let scenario = tmp.path().join("herd.toml");
-    std::fs::copy(crate_dir().join(THUNDERING_HERD), &scenario).expect("copy scenario");
-    mode(&scenario, 0o644);
+    chmod(tmp.path(), 0o755);
+    let (exe, scenario) = unprivileged_copies(tmp.path());
     let locked = tmp.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
-    mode(&locked, 0o555);
+    chmod(&locked, 0o555);
     for out in [locked.clone(), locked.join("reports")] {
-        let output = Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(&exe)
+        let output = as_nobody(&exe)
             .arg("run")
             .arg(&scenario)
             .args(["--replications", "1", "--stats", "--out"])
@@ -391,12 +418,18 @@ fn a_folder_the_user_cannot_write_exits_1_before_any_simulation() {
             .output()
             .expect("setpriv starts");
         assert_eq!(output.status.code(), Some(1), "{output:?}");
-        assert_eq!(
-            text(&output.stderr),
+        let expected = if out == locked {
+            format!("error: cannot write files into {}", locked.display())
+        } else {
             format!(
-                "error: {}: Permission denied (os error 13)\n",
+                "error: cannot create {}: {} does not accept new files or folders",
+                out.display(),
                 locked.display()
             )
+        };
+        assert_eq!(
+            text(&output.stderr),
+            format!("{expected}: Permission denied (os error 13)\n")
         );
         assert_eq!(text(&output.stdout), "");
     }
@@ -508,4 +541,30 @@ fn plot_of_a_link_to_nothing_exits_2() {
         )
     );
     assert!(!tmp.path().join("gone").exists());
+}
+
+/// Worker threads that cannot be started (here: an unprivileged user
+/// allowed one process, which backsim itself is) end the run with exit
+/// code 1 and an `error:` line like every other failure.
+#[test]
+fn worker_threads_that_cannot_start_exit_1_with_an_error_line() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    chmod(tmp.path(), 0o777);
+    let (exe, scenario) = unprivileged_copies(tmp.path());
+    let output = as_nobody(Path::new("prlimit"))
+        .arg("--nproc=1")
+        .arg(&exe)
+        .arg("run")
+        .arg(&scenario)
+        .args(["--replications", "2", "--threads", "2", "--out"])
+        .arg(tmp.path().join("out"))
+        .current_dir(tmp.path())
+        .output()
+        .expect("setpriv starts");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        text(&output.stderr),
+        "error: cannot start worker threads: Resource temporarily unavailable (os error 11)\n"
+    );
+    assert!(!tmp.path().join("out").exists());
 }

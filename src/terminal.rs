@@ -1,0 +1,58 @@
+//! What backsim prints is safe on a terminal: a control character in a
+//! scenario (a strategy name, a key, a trace cell) or in a path could
+//! otherwise clear the screen, set the window title or hide text. Every
+//! message, table and note goes through [`safe`] on its way out: control
+//! characters other than line feed and tab (C0, DEL and C1) are written
+//! as Rust writes them in strings, `\u{1b}`. JSON goes through
+//! [`json_safe`], which keeps it valid JSON.
+
+use std::borrow::Cow;
+
+/// Whether `c` is a control character a terminal may act on: C0 but line
+/// feed and tab, DEL, and C1 (U+0080 to U+009F, e.g. U+009B, a one-byte
+/// CSI on some terminals).
+fn is_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// `text` with every control character but line feed and tab escaped as
+/// `\u{…}`; borrowed when there is none.
+///
+/// ```
+/// use backsim::terminal::safe;
+/// assert_eq!(safe("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+/// assert_eq!(safe("two\nlines\tok"), "two\nlines\tok");
+/// assert_eq!(safe("\u{9b}31m"), "\\u{9b}31m");
+/// ```
+pub fn safe(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| format!("\\u{{{:x}}}", c as u32))
+}
+
+/// A JSON document with DEL and the C1 controls escaped as `\u00XX` (the
+/// JSON writer already escapes C0); still the same JSON. Outside strings
+/// JSON is ASCII without controls, so every such character is in a
+/// string, where the escape means the same character.
+///
+/// ```
+/// use backsim::terminal::json_safe;
+/// assert_eq!(json_safe("{\"a\":\"x\u{9b}y\u{7f}\"}"), "{\"a\":\"x\\u009by\\u007f\"}");
+/// ```
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    escaped(json, |c| format!("\\u{:04x}", c as u32))
+}
+
+/// `text` with each control character `c` replaced by `escape(c)`.
+fn escaped(text: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_control(c) {
+            out.push_str(&escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
