@@ -40,6 +40,9 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
+        /// Replace chart files in the folder that backsim did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a commented starter scenario to FILE, from one of the shipped
     /// scenarios (`backsim list` names them).

@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
         Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
-        Command::Plot { dirs, quiet } => {
+        Command::Plot { dirs, quiet, force } => {
             // Read every folder, and check that it can be written, before
             // writing anything.
             for d in &dirs {
@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 .map(|d| report::redraw(d))
                 .collect::<Result<Vec<_>, _>>()?;
             for (dir, files) in dirs.iter().zip(&drawn) {
-                folder::redraw(dir, files, quiet)?;
+                folder::redraw(dir, files, quiet, force)?;
                 note(quiet, &format!("redrew {}", dir.display()));
             }
             Ok(())

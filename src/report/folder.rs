@@ -559,9 +559,10 @@ pub fn write(dir: &Path, writer: &Writer, files: &[ReportFile]) -> Result<(), Er
 
 /// Writes `files` (charts that `backsim plot` drew again) into the report
 /// folder `dir`, under its lock; its manifest, if it has one, gains their
-/// names. A folder without a manifest (a report of an older backsim) gets
-/// none.
-pub fn redraw(dir: &Path, files: &[ReportFile], quiet: bool) -> Result<(), Error> {
+/// names, and a file of the same name that it does not list is replaced
+/// only with `force`. A folder without a manifest (a report of an older
+/// backsim) gets none.
+pub fn redraw(dir: &Path, files: &[ReportFile], quiet: bool, force: bool) -> Result<(), Error> {
     locked(dir, quiet, |dir| {
         let plan = match holder(dir)? {
             Holder::Report(old) => {
@@ -570,7 +571,7 @@ pub fn redraw(dir: &Path, files: &[ReportFile], quiet: bool) -> Result<(), Error
                     scenario: old.scenario.clone(),
                     source: None,
                     inputs: Vec::new(),
-                    force: false,
+                    force,
                     quiet,
                 };
                 let names: Vec<String> = old

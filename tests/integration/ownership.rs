@@ -461,7 +461,7 @@ fn the_files_known_before_a_run_are_the_files_it_writes() {
         )
         .replace(
             "[sweep]\n",
-            "[report.recovery]\nwithin = \"10s\"\n[sweep]\nstrategy.0.backoff.base = [\"1s\", \"2s\"]\n",
+            "[report.recovery]\nafter = \"10s\"\nwithin = \"10s\"\n[sweep]\nstrategy.0.backoff.base = [\"1s\", \"2s\"]\n",
         );
     let map = write(tmp.path(), "map.toml", &map.replace("\"small\"", "\"map\""));
     for (file, charts) in [(&small, true), (&small, false), (&map, true)] {
@@ -492,4 +492,42 @@ fn the_files_known_before_a_run_are_the_files_it_writes() {
         recorded_files(&out.join("map.shard-1-of-2")),
         sorted(partial_file_names(&s))
     );
+}
+
+/// `plot` adds the charts it draws to the folder's record, replaces a
+/// chart file of the user's only with `--force`, and draws the charts of
+/// a report without a record (an older backsim's) without making one.
+#[test]
+fn plot_records_the_charts_it_draws() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = write(tmp.path(), "small.toml", SMALL);
+    let out = tmp.path().join("out");
+    let dir = out.join("small");
+    assert_ok(&backsim_on(
+        &["run", "--quiet", "--no-charts"],
+        Some(&file),
+        &out,
+    ));
+    std::fs::write(dir.join("cost.png"), "mine").unwrap();
+    let plot = |force: bool| {
+        let mut cmd = backsim();
+        cmd.args(["plot", "--quiet"]).arg(&dir);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().expect("backsim runs")
+    };
+    let message = refused(&plot(false));
+    assert!(message.contains("would replace: cost.png;"), "{message}");
+    assert_eq!(std::fs::read(dir.join("cost.png")).unwrap(), b"mine");
+    assert_ok(&plot(true));
+    let charted = alone(&file, &["run", "--quiet"], "charts");
+    assert_eq!(dir_files(&dir), charted, "the same as a run with charts");
+    // Without a record: charts drawn, no record made.
+    std::fs::remove_file(dir.join("report.toml")).unwrap();
+    for chart in ["cost.png", "index.html"] {
+        std::fs::remove_file(dir.join(chart)).unwrap();
+    }
+    assert_ok(&plot(false));
+    assert!(dir.join("cost.png").is_file() && !dir.join("report.toml").exists());
 }
