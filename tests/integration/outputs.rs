@@ -568,3 +568,20 @@ fn worker_threads_that_cannot_start_exit_1_with_an_error_line() {
     );
     assert!(!tmp.path().join("out").exists());
 }
+
+/// A folder that takes no new files for a reason of its own (procfs
+/// answers "No such file or directory" although `/proc/self` exists) is
+/// named with what could not be created in it, not as if it were missing.
+#[test]
+fn a_folder_that_takes_no_new_files_is_named_with_what_cannot_be_created() {
+    let output = backsim()
+        .args(["run", THUNDERING_HERD, "--replications", "1", "--stats"])
+        .args(["--out", "/proc/self/zz"])
+        .output()
+        .expect("backsim runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        text(&output.stderr),
+        "error: cannot create /proc/self/zz: /proc/self does not accept new files or folders: No such file or directory (os error 2)\n"
+    );
+}
