@@ -14,7 +14,7 @@ mod resolved;
 pub mod sweep;
 pub mod trace;
 
-pub use error::{Problem, ScenarioError, unknown_name};
+pub use error::{Problem, ScenarioError, show_number, unknown_name};
 pub use resolve::TraceCache;
 pub use resolved::TRACE_COPY;
 

@@ -12,7 +12,7 @@
 //! problems so that they are left out until the type is fixed.
 
 use super::Problem;
-use super::error::did_you_mean;
+use super::error::{did_you_mean, show_number};
 use super::raw::RawScenario;
 use serde_path_to_error::Segment;
 use std::ops::Range;
@@ -359,6 +359,17 @@ fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str)
     }
     if let Some(at) = message.find("expected struct Raw") {
         message.replace_range(at.., "expected a table");
+    }
+    // serde writes a float in full, `1e300` as 301 digits and ".0": show
+    // such a number as other messages do (a shorter one keeps serde's
+    // form, whose ".0" says it was a float).
+    if let Some(at) = message.find("floating point `") {
+        let start = at + "floating point `".len();
+        let end = message[start..].find('`').map_or(start, |n| start + n);
+        let shown = message[start..end].parse().map(show_number);
+        if let Some(shown) = shown.ok().filter(|s| s.contains('e')) {
+            message.replace_range(start..end, &shown);
+        }
     }
     if let Some(hint) = unknown_name_hint(raw) {
         message.push_str(&hint);

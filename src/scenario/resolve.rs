@@ -1,7 +1,7 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
-use super::error::{did_you_mean, unknown_name};
+use super::error::{did_you_mean, show_number, unknown_name};
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
@@ -178,7 +178,10 @@ impl Cx<'_> {
             self.problem(
                 v,
                 key,
-                format!("must be a finite number greater than 0, not {x}"),
+                format!(
+                    "must be a finite number greater than 0, not {}",
+                    show_number(x)
+                ),
             );
             1.0
         } else {
@@ -192,7 +195,10 @@ impl Cx<'_> {
             self.problem(
                 v,
                 key,
-                format!("must be a finite number of at least 0, not {x}"),
+                format!(
+                    "must be a finite number of at least 0, not {}",
+                    show_number(x)
+                ),
             );
             0.0
         } else {
@@ -209,7 +215,7 @@ impl Cx<'_> {
                     self.problem(
                         s,
                         key,
-                        format!("must be a probability from 0 to 1, not {x}"),
+                        format!("must be a probability from 0 to 1, not {}", show_number(x)),
                     );
                     0.0
                 } else {
@@ -475,7 +481,9 @@ impl Cx<'_> {
                     ""
                 };
                 self.conflict(at, &format!("{prefix}.{burst_key}"), format!(
-                    "an attempt costs up to {cost} tokens ({what}) but the bucket holds only {holds}{how}: such attempts could never be admitted"
+                    "an attempt costs up to {} tokens ({what}) but the bucket holds only {}{how}: such attempts could never be admitted",
+                    show_number(cost),
+                    show_number(holds)
                 ));
             }
         }
@@ -696,14 +704,15 @@ impl Cx<'_> {
                     let mut per_minute = cx.positive(r, &rate_key);
                     if !(0.001..=MAX_RATE_PER_MINUTE).contains(&per_minute) {
                         cx.problem(r, &rate_key, format!(
-                            "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {per_minute}"
+                            "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {}",
+                            show_number(per_minute)
                         ));
                         per_minute = 1.0;
                     }
                     if quantized && rate_name == "requests_per_minute" && per_minute < 60.0 {
                         cx.conflict_at(r, &rate_key, format!(
                             "must be at least 60 with {prefix}.quantized = true: one second's refill, {} requests, must hold a whole request",
-                            per_minute / 60.0
+                            show_number(per_minute / 60.0)
                         ));
                     }
                     if let (true, Some(b)) = (quantized, burst) {
@@ -902,40 +911,44 @@ impl Cx<'_> {
             }
             None => 0.0,
         };
-        let errors =
-            match (&s.error_rate, &s.errors) {
-                (Some(rate), Some(_)) => {
+        let errors = match (&s.error_rate, &s.errors) {
+            (Some(rate), Some(_)) => {
+                self.conflict_at(
+                    rate,
+                    &key("error_rate"),
+                    format!(
+                        "give either error_rate (500 errors) or {}, not both",
+                        key("errors")
+                    ),
+                );
+                ErrorRates::NONE
+            }
+            (Some(_), None) => ErrorRates {
+                http_500: self.probability(&s.error_rate, &key("error_rate")),
+                ..ErrorRates::NONE
+            },
+            (None, Some(e)) => {
+                let r = e.get_ref();
+                let rates = ErrorRates {
+                    http_500: self.probability(&r.http_500, &key("errors.500")),
+                    http_503: self.probability(&r.http_503, &key("errors.503")),
+                    http_529: self.probability(&r.http_529, &key("errors.529")),
+                };
+                let total = rates.http_500 + rates.http_503 + rates.http_529;
+                if total > 1.0 + 1e-9 {
                     self.conflict_at(
-                        rate,
-                        &key("error_rate"),
+                        e,
+                        &key("errors"),
                         format!(
-                            "give either error_rate (500 errors) or {}, not both",
-                            key("errors")
+                            "the probabilities add up to {}; together they may be at most 1",
+                            show_number(total)
                         ),
                     );
-                    ErrorRates::NONE
                 }
-                (Some(_), None) => ErrorRates {
-                    http_500: self.probability(&s.error_rate, &key("error_rate")),
-                    ..ErrorRates::NONE
-                },
-                (None, Some(e)) => {
-                    let r = e.get_ref();
-                    let rates = ErrorRates {
-                        http_500: self.probability(&r.http_500, &key("errors.500")),
-                        http_503: self.probability(&r.http_503, &key("errors.503")),
-                        http_529: self.probability(&r.http_529, &key("errors.529")),
-                    };
-                    let total = rates.http_500 + rates.http_503 + rates.http_529;
-                    if total > 1.0 + 1e-9 {
-                        self.conflict_at(e, &key("errors"), format!(
-                        "the probabilities add up to {total}; together they may be at most 1"
-                    ));
-                    }
-                    rates
-                }
-                (None, None) => ErrorRates::NONE,
-            };
+                rates
+            }
+            (None, None) => ErrorRates::NONE,
+        };
         let mut outages: Vec<Outage> = Vec::new();
         for (i, o) in s.outages.iter().enumerate() {
             let okey = format!("{prefix}.outages[{i}]");
@@ -1288,14 +1301,18 @@ impl Cx<'_> {
             return x;
         }
         let low = if open_lo {
-            format!("greater than {lo}")
+            format!("greater than {}", show_number(lo))
         } else {
-            format!("at least {lo}")
+            format!("at least {}", show_number(lo))
         };
         self.problem(
             v,
             key,
-            format!("must be a number {low} and at most {hi}, not {x}"),
+            format!(
+                "must be a number {low} and at most {}, not {}",
+                show_number(hi),
+                show_number(x)
+            ),
         );
         default
     }
@@ -1406,7 +1423,8 @@ impl Cx<'_> {
                     v,
                     key,
                     format!(
-                        "must be at least 0.000001 (tokens are counted in millionths), not {x}"
+                        "must be at least 0.000001 (tokens are counted in millionths), not {}",
+                        show_number(x)
                     ),
                 );
             }
@@ -1464,7 +1482,7 @@ impl Cx<'_> {
                         self.problem(
                             c,
                             &k("cost"),
-                            format!("must be a whole number of tokens, not {x}"),
+                            format!("must be a whole number of tokens, not {}", show_number(*x)),
                         );
                         5
                     }
@@ -1511,7 +1529,11 @@ impl Cx<'_> {
                     self.conflict_at(
                         at,
                         &k("initial"),
-                        format!("must be at most size ({size}), not {initial}"),
+                        format!(
+                            "must be at most size ({}), not {}",
+                            show_number(size),
+                            show_number(initial)
+                        ),
                     );
                 }
                 let on_success =
@@ -1733,7 +1755,10 @@ impl Cx<'_> {
                     self.problem(
                         m,
                         &k("multiplier"),
-                        format!("must be a finite number of at least 1, not {x}"),
+                        format!(
+                            "must be a finite number of at least 1, not {}",
+                            show_number(x)
+                        ),
                     );
                 }
                 if !matches!(
@@ -1757,7 +1782,7 @@ impl Cx<'_> {
                     self.problem(
                         j,
                         &k("jitter"),
-                        format!("must be a fraction from 0 to 1, not {x}"),
+                        format!("must be a fraction from 0 to 1, not {}", show_number(x)),
                     );
                 }
                 if !matches!(kind, "proportional_jitter" | "downward_jitter") {
@@ -1972,7 +1997,8 @@ impl Unit {
         };
         if !x.is_finite() || x < 0.0 {
             return Err(format!(
-                "{name} must be a finite number of at least 0, not {x}"
+                "{name} must be a finite number of at least 0, not {}",
+                show_number(x)
             ));
         }
         if matches!(self, Unit::Tokens)
@@ -1980,7 +2006,8 @@ impl Unit {
             && x > MAX_TOKENS_PER_REQUEST as f64
         {
             return Err(format!(
-                "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {x}"
+                "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {}",
+                show_number(x)
             ));
         }
         Ok(x)
