@@ -1941,14 +1941,15 @@ impl Cx<'_> {
                 return Err("dist = \"empirical\" needs values = [...] (one or more), and optionally weights = [...]".into());
             }
             // Weights are plain numbers whatever the unit.
-            return Dist::empirical(values, list("weights", Unit::Tokens)?);
+            return Dist::empirical(values, list("weights", Unit::Tokens)?, unit.show());
         }
+        let show = unit.show();
         match kind {
             "constant" => Ok(Dist::Constant(get("value")?)),
-            "uniform" => Dist::uniform(get("min")?, get("max")?),
-            "exponential" => Dist::exponential(get("mean")?),
-            "lognormal" => Dist::lognormal(get("median")?, get("sigma")?),
-            _ => Dist::normal_abs(get("mean")?, get("sd")?),
+            "uniform" => Dist::uniform(get("min")?, get("max")?, show),
+            "exponential" => Dist::exponential(get("mean")?, show),
+            "lognormal" => Dist::lognormal(get("median")?, get("sigma")?, show),
+            _ => Dist::normal_abs(get("mean")?, get("sd")?, show),
         }
     }
 }
@@ -1980,6 +1981,21 @@ impl Unit {
         match self {
             Unit::Duration => "{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }",
             Unit::Tokens => "{ dist = \"lognormal\", median = 800, sigma = 0.6 }",
+        }
+    }
+
+    /// How messages show a value in this unit: a duration (`"1500ms"`)
+    /// for nanoseconds, a plain number for tokens.
+    fn show(self) -> crate::model::dist::Show {
+        match self {
+            Unit::Duration => |ns| {
+                if ns >= 0.0 {
+                    format_duration(crate::time::nanos_from_f64(ns))
+                } else {
+                    show_number(ns)
+                }
+            },
+            Unit::Tokens => show_number,
         }
     }
 
