@@ -139,6 +139,32 @@ pub fn show_number(x: f64) -> String {
     }
 }
 
+/// What a TOML value is, in the words of serde's "invalid type" messages
+/// (`string "x"`, ``integer `5` ``), numbers shown by [`show_number`].
+pub fn toml_type(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("string {s:?}"),
+        toml::Value::Integer(i) => format!("integer `{i}`"),
+        toml::Value::Float(x) => format!("floating point `{}`", show_number(*x)),
+        toml::Value::Boolean(b) => format!("boolean `{b}`"),
+        toml::Value::Datetime(d) => datetime_type(d),
+        toml::Value::Array(_) => "array".to_string(),
+        toml::Value::Table(_) => "table".to_string(),
+    }
+}
+
+/// A TOML date, time or date-time as messages name it: TOML's type (a
+/// date-time with or without an offset, a date, a time of day) and the
+/// value, which is what a bare `1979-05-27` or `07:32:00` in a file is.
+pub fn datetime_type(d: &toml::value::Datetime) -> String {
+    let kind = match (&d.date, &d.time) {
+        (Some(_), Some(_)) => "date-time",
+        (Some(_), None) => "date",
+        _ => "time",
+    };
+    format!("TOML {kind} `{d}`")
+}
+
 /// Everything wrong with one scenario file, reported at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {

@@ -529,6 +529,50 @@ mod tests {
     }
 
     #[test]
+    fn values_of_another_type_in_distributions_are_named() {
+        let src = "[workload]\nkind = \"closed\"\nthink_time = 1979-05-27\n\
+                   [workload.tokens]\ninput = \"800\"\noutput = { dist = \"uniform\", min = true, max = 3 }\n\
+                   [network]\none_way = 5\n[server]\nlatency = { dist = \"uniform\", min = 1.5, max = \"2s\" }\n\
+                   [[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+        let e = parse(src, "d.toml", "d").unwrap_err();
+        let found: Vec<(&str, &str)> = e
+            .problems
+            .iter()
+            .map(|p| (p.key.as_str(), p.message.as_str()))
+            .collect();
+        let duration = crate::time::DURATION_HELP;
+        assert_eq!(
+            found,
+            [
+                (
+                    "workload.think_time",
+                    &*format!(
+                        "invalid type: TOML date `1979-05-27`, expected {duration}, or a table such as {{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }}"
+                    )
+                ),
+                (
+                    "workload.tokens.input",
+                    "invalid type: string \"800\", expected a number, or a table such as { dist = \"lognormal\", median = 800, sigma = 0.6 }"
+                ),
+                (
+                    "workload.tokens.output",
+                    "min: invalid type: boolean `true`, expected a number"
+                ),
+                (
+                    "network.one_way",
+                    &*format!(
+                        "the number 5 has no unit; expected {duration}, or a table such as {{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }}"
+                    )
+                ),
+                (
+                    "server.latency",
+                    &*format!("min: the number 1.5 has no unit; expected {duration}")
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once_in_file_order() {
         let src = "horizon = \"10\"\nreplications = 0\n[server]\nerror_rate = 1.5\n[[strategy]]\nname = \"a\"\nbackoff = { kind = \"wobbly\" }\n";
         let e = parse(src, "bad.toml", "bad").unwrap_err();

@@ -1,7 +1,7 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
-use super::error::{did_you_mean, show_number, unknown_name};
+use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
@@ -1878,13 +1878,24 @@ impl Cx<'_> {
             (toml::Value::String(s), Unit::Duration) => {
                 return Ok(Dist::Constant(parse_duration(s)? as f64));
             }
-            (_, Unit::Duration) => {
+            (toml::Value::Integer(_) | toml::Value::Float(_), Unit::Tokens) => {
+                return Ok(Dist::Constant(unit.value(v, "value")?));
+            }
+            (toml::Value::Integer(_) | toml::Value::Float(_), Unit::Duration) => {
                 return Err(format!(
-                    "expected {DURATION_HELP}, or a table such as {}",
+                    "{}, or a table such as {}",
+                    number_without_unit(v),
                     unit.example()
                 ));
             }
-            (v, Unit::Tokens) => return Ok(Dist::Constant(unit.value(v, "value")?)),
+            _ => {
+                return Err(format!(
+                    "invalid type: {}, expected {}, or a table such as {}",
+                    toml_type(v),
+                    unit.expected(),
+                    unit.example()
+                ));
+            }
         };
         let kind = match table.get("dist") {
             Some(toml::Value::String(s)) => s.as_str(),
@@ -1984,6 +1995,14 @@ impl Unit {
         }
     }
 
+    /// What a value in this unit is, for "expected …".
+    fn expected(self) -> &'static str {
+        match self {
+            Unit::Duration => DURATION_HELP,
+            Unit::Tokens => "a number",
+        }
+    }
+
     /// How messages show a value in this unit: a duration (`"1500ms"`)
     /// for nanoseconds, a plain number for tokens.
     fn show(self) -> crate::model::dist::Show {
@@ -2006,10 +2025,18 @@ impl Unit {
             (Unit::Duration, toml::Value::String(s)) => {
                 parse_duration(s).map_err(|e| format!("{name}: {e}"))? as f64
             }
-            (Unit::Duration, _) => return Err(format!("{name} must be {DURATION_HELP}")),
+            (Unit::Duration, toml::Value::Integer(_) | toml::Value::Float(_)) => {
+                return Err(format!("{name}: {}", number_without_unit(v)));
+            }
             (Unit::Tokens, toml::Value::Integer(i)) => *i as f64,
             (Unit::Tokens, toml::Value::Float(f)) => *f,
-            (Unit::Tokens, _) => return Err(format!("{name} must be a number")),
+            (_, v) => {
+                return Err(format!(
+                    "{name}: invalid type: {}, expected {}",
+                    toml_type(v),
+                    self.expected()
+                ));
+            }
         };
         if !x.is_finite() || x < 0.0 {
             return Err(format!(
@@ -2027,5 +2054,14 @@ impl Unit {
             ));
         }
         Ok(x)
+    }
+}
+
+/// A number where a duration belongs, in the words of the duration keys
+/// (`horizon = 600`).
+fn number_without_unit(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(x) => no_unit(show_number(*x)),
+        v => no_unit(v),
     }
 }
