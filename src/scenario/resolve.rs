@@ -243,37 +243,12 @@ impl Cx<'_> {
     fn scenario(&mut self, raw: RawScenario, default_name: &str) -> Scenario {
         let name = match &raw.name {
             Some(n) => {
-                let ok = !n.get_ref().is_empty()
-                    && n.get_ref() != "."
-                    && n.get_ref() != ".."
-                    && n.get_ref()
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-                if !ok {
-                    self.problem(n, "name", format!(
-                        "\"{}\" cannot name a report folder; use letters, digits, '-', '_' and '.'",
-                        n.get_ref()
-                    ));
+                if let Some(why) = folder_name_problem(n.get_ref()) {
+                    self.problem(n, "name", why);
                 }
                 n.get_ref().clone()
             }
-            // The file name, made safe for a folder name.
-            None => {
-                let safe: String = default_name
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                            c
-                        } else {
-                            '-'
-                        }
-                    })
-                    .collect();
-                match safe.trim_matches('.') {
-                    "" => "scenario".to_string(),
-                    s => s.to_string(),
-                }
-            }
+            None => name_from_file(default_name),
         };
         let seed = self.int(&raw.seed, "seed", 0, i64::MAX, 0) as u64;
         let replications =
@@ -1963,6 +1938,80 @@ impl Cx<'_> {
             _ => Dist::normal_abs(get("mean")?, get("sd")?, show),
         }
     }
+}
+
+/// Longest scenario name, in bytes: a folder name may have 255 on the
+/// common file systems, and a sweep shard's folder adds `.shard-K-of-N`.
+pub const MAX_NAME_BYTES: usize = 255 - crate::report::sweep::LONGEST_SHARD_SUFFIX;
+
+/// The characters a scenario name may have.
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.".contains(c)
+}
+
+/// Why `name` cannot name a report folder (on Linux, macOS and Windows
+/// alike, so that a scenario checks the same everywhere), if it cannot.
+fn folder_name_problem(name: &str) -> Option<String> {
+    const ALLOWED: &str = "use letters, digits, '-', '_' and '.'";
+    let shown = super::trace::quote(name);
+    if let Some(c) = name.chars().find(|&c| !name_char(c)) {
+        return Some(format!(
+            "{shown} cannot name a report folder: '{}' is not allowed; {ALLOWED}",
+            c.escape_debug()
+        ));
+    }
+    let (why, advice) = match name {
+        "" => return Some(format!("{shown} cannot name a report folder; {ALLOWED}")),
+        "." => ("it means the output folder itself", ALLOWED),
+        ".." => ("it means the folder above the output folder", ALLOWED),
+        _ if name.len() > MAX_NAME_BYTES => {
+            return Some(format!(
+                "must be at most {MAX_NAME_BYTES} characters (a folder name has at most 255 bytes, and `sweep --shard K/N` adds \".shard-K-of-N\" to it), not {}",
+                name.len()
+            ));
+        }
+        _ if name.ends_with('.') => (
+            "Windows drops a final '.'",
+            "end it with a letter, a digit, '-' or '_'",
+        ),
+        _ if windows_device(name) => (
+            "Windows keeps CON, PRN, AUX, NUL, COM0 to COM9 and LPT0 to LPT9 for devices, in any case and before any '.'",
+            "choose another name",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "{shown} cannot name a report folder: {why}; {advice}"
+    ))
+}
+
+/// Whether Windows reserves `name` for a device: CON, PRN, AUX, NUL, COM0
+/// to COM9 or LPT0 to LPT9, in any case, alone or before a '.'.
+fn windows_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let numbered = stem.len() == 4
+        && (stem.starts_with("com") || stem.starts_with("lpt"))
+        && stem.as_bytes()[3].is_ascii_digit();
+    numbered || matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+}
+
+/// The name of a scenario that sets none, from its file name without the
+/// extension, made a folder name as `name` must be: other characters
+/// become '-', leading and trailing dots go, a Windows device name gets
+/// "scenario-" before it, a long name is cut; nothing left is "scenario".
+fn name_from_file(stem: &str) -> String {
+    let safe: String = stem
+        .chars()
+        .map(|c| if name_char(c) { c } else { '-' })
+        .collect();
+    let mut name = match safe.trim_matches('.') {
+        "" => "scenario".to_string(),
+        s if windows_device(s) => format!("scenario-{s}"),
+        s => s.to_string(),
+    };
+    // Only ASCII is left, so any length is a character boundary.
+    name.truncate(MAX_NAME_BYTES);
+    name.trim_end_matches('.').to_string()
 }
 
 /// The workload kinds.
