@@ -51,6 +51,11 @@ impl Removed {
         self.wrong.push(key.to_string());
     }
 
+    /// Whether the value of `key` itself was taken out.
+    pub fn took_out(&self, key: &str) -> bool {
+        self.wrong.iter().any(|k| k == key)
+    }
+
     /// Whether a validation problem at `key` may only be there because a
     /// wrong value was taken out: `key` is in the same top-level table (or
     /// the same `[[strategy]]` or `[[model]]`) as a value taken out, or in

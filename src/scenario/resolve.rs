@@ -68,6 +68,11 @@ pub fn parse_cached(
     };
     let has_sweep = raw.sweep.is_some();
     let mut scenario = cx.scenario(raw, default_name);
+    // `strategy` given as something else than tables was reported as such;
+    // it is not also missing.
+    if removed.took_out("strategy") {
+        cx.problems.retain(|p| p.key != "strategy");
+    }
     // Where a wrong value was taken out, or replaced by its default, what
     // is said of other keys in relation to it could be false; that waits
     // until the value is fixed.
