@@ -173,7 +173,7 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let k: usize = k.trim().parse().map_err(|_| bad())?;
     let n: usize = n.trim().parse().map_err(|_| bad())?;
-    if k >= 1 && k <= n && n <= 1_000_000 {
+    if k >= 1 && k <= n && n <= crate::report::sweep::MAX_SHARDS {
         Ok((k, n))
     } else {
         Err(bad())

@@ -4,8 +4,15 @@
 //! nanoseconds or tokens. Parameters are validated when the scenario is
 //! loaded, so sampling never fails.
 
+use crate::scenario::show_number;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
+
+/// How the constructors' messages show a value in the distribution's unit
+/// (`"1s"` for nanoseconds, a plain number for tokens), so that a
+/// parameter reads as it was written; shape parameters (`sigma`,
+/// weights) are plain numbers whatever the unit.
+pub type Show = fn(f64) -> String;
 
 /// A distribution of non-negative values.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,35 +47,40 @@ pub enum Dist {
 
 impl Dist {
     /// Uniform on `[min, max]`; `min <= max`, both finite and non-negative.
-    pub fn uniform(min: f64, max: f64) -> Result<Dist, String> {
-        check_value("min", min)?;
-        check_value("max", max)?;
+    pub fn uniform(min: f64, max: f64, show: Show) -> Result<Dist, String> {
+        check_value("min", min, show)?;
+        check_value("max", max, show)?;
         if max < min {
-            return Err(format!("max ({max}) must be at least min ({min})"));
+            return Err(format!(
+                "max must be at least min ({}), not {}",
+                show(min),
+                show(max)
+            ));
         }
         Ok(Dist::Uniform { min, max })
     }
 
     /// Exponential with mean `mean` (> 0).
-    pub fn exponential(mean: f64) -> Result<Dist, String> {
-        check_positive("mean", mean)?;
-        let exp = Exp::new(1.0 / mean).map_err(|e| format!("mean {mean}: {e}"))?;
+    pub fn exponential(mean: f64, show: Show) -> Result<Dist, String> {
+        check_positive("mean", mean, show)?;
+        let exp = Exp::new(1.0 / mean).map_err(|e| format!("mean {}: {e}", show(mean)))?;
         Ok(Dist::Exponential { mean, exp })
     }
 
     /// Log-normal with median `median` (> 0) and shape `sigma` (>= 0).
-    pub fn lognormal(median: f64, sigma: f64) -> Result<Dist, String> {
-        check_positive("median", median)?;
-        check_value("sigma", sigma)?;
-        let ln = LogNormal::new(median.ln(), sigma).map_err(|e| format!("sigma {sigma}: {e}"))?;
+    pub fn lognormal(median: f64, sigma: f64, show: Show) -> Result<Dist, String> {
+        check_positive("median", median, show)?;
+        check_value("sigma", sigma, show_number)?;
+        let ln = LogNormal::new(median.ln(), sigma)
+            .map_err(|e| format!("sigma {}: {e}", show_number(sigma)))?;
         Ok(Dist::LogNormal { median, sigma, ln })
     }
 
     /// |Normal(mean, sd)| with `mean` >= 0 and `sd` >= 0.
-    pub fn normal_abs(mean: f64, sd: f64) -> Result<Dist, String> {
-        check_value("mean", mean)?;
-        check_value("sd", sd)?;
-        let normal = Normal::new(mean, sd).map_err(|e| format!("sd {sd}: {e}"))?;
+    pub fn normal_abs(mean: f64, sd: f64, show: Show) -> Result<Dist, String> {
+        check_value("mean", mean, show)?;
+        check_value("sd", sd, show)?;
+        let normal = Normal::new(mean, sd).map_err(|e| format!("sd {}: {e}", show(sd)))?;
         Ok(Dist::NormalAbs { mean, sd, normal })
     }
 
@@ -78,15 +90,16 @@ impl Dist {
     ///
     /// ```
     /// use backsim::model::dist::Dist;
-    /// let d = Dist::empirical(vec![100.0, 400.0], vec![3.0, 1.0]).unwrap();
+    /// use backsim::scenario::show_number;
+    /// let d = Dist::empirical(vec![100.0, 400.0], vec![3.0, 1.0], show_number).unwrap();
     /// assert_eq!(d.mean(), 175.0);
     /// ```
-    pub fn empirical(values: Vec<f64>, weights: Vec<f64>) -> Result<Dist, String> {
+    pub fn empirical(values: Vec<f64>, weights: Vec<f64>, show: Show) -> Result<Dist, String> {
         if values.is_empty() {
             return Err("values must list at least one value".into());
         }
         for v in &values {
-            check_value("every value", *v)?;
+            check_value("every value", *v, show)?;
         }
         let weights = if weights.is_empty() {
             vec![1.0; values.len()]
@@ -101,7 +114,7 @@ impl Dist {
             ));
         }
         for w in &weights {
-            check_value("every weight", *w)?;
+            check_value("every weight", *w, show_number)?;
         }
         let cumulative: Vec<f64> = weights
             .iter()
@@ -174,18 +187,31 @@ impl Dist {
     }
 }
 
-fn check_value(what: &str, v: f64) -> Result<(), String> {
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("{what} must be a finite number >= 0, not {v}"));
-    }
-    Ok(())
+fn check_value(what: &str, v: f64, show: Show) -> Result<(), String> {
+    check(what, v, v >= 0.0, "at least", show)
 }
 
-fn check_positive(what: &str, v: f64) -> Result<(), String> {
-    if !v.is_finite() || v <= 0.0 {
-        return Err(format!("{what} must be a finite number > 0, not {v}"));
+fn check_positive(what: &str, v: f64, show: Show) -> Result<(), String> {
+    check(what, v, v > 0.0, "greater than", show)
+}
+
+/// Fails unless `v` is finite and `ok`, which compares it with 0 as
+/// `than` says.
+fn check(what: &str, v: f64, ok: bool, than: &str, show: Show) -> Result<(), String> {
+    if !v.is_finite() {
+        Err(format!(
+            "{what} must be a finite number, not {}",
+            show_number(v)
+        ))
+    } else if !ok {
+        Err(format!(
+            "{what} must be {than} {}, not {}",
+            show(0.0),
+            show(v)
+        ))
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 /// Standard normal CDF, via the complementary error function.
@@ -234,12 +260,12 @@ mod tests {
     fn sample_means_match_formulas() {
         let n = 400_000;
         for d in [
-            Dist::uniform(1.0, 3.0).unwrap(),
-            Dist::exponential(0.1).unwrap(),
-            Dist::lognormal(800.0, 0.6).unwrap(),
-            Dist::normal_abs(10.0, 2.0).unwrap(),
-            Dist::normal_abs(0.0, 1.0).unwrap(),
-            Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0]).unwrap(),
+            Dist::uniform(1.0, 3.0, show_number).unwrap(),
+            Dist::exponential(0.1, show_number).unwrap(),
+            Dist::lognormal(800.0, 0.6, show_number).unwrap(),
+            Dist::normal_abs(10.0, 2.0, show_number).unwrap(),
+            Dist::normal_abs(0.0, 1.0, show_number).unwrap(),
+            Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0], show_number).unwrap(),
         ] {
             let (mean, lo, _) = sample_mean(&d, n);
             assert!(lo >= 0.0);
@@ -247,32 +273,59 @@ mod tests {
             assert!(rel < 0.01, "{d:?}: sample mean {mean} vs {}", d.mean());
         }
         // |N(0,1)| has mean sqrt(2/pi).
-        let half = Dist::normal_abs(0.0, 1.0).unwrap().mean();
+        let half = Dist::normal_abs(0.0, 1.0, show_number).unwrap().mean();
         assert!((half - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-6);
     }
 
     #[test]
     fn uniform_stays_in_bounds() {
-        let (_, lo, hi) = sample_mean(&Dist::uniform(1.0, 2.0).unwrap(), 10_000);
+        let (_, lo, hi) = sample_mean(&Dist::uniform(1.0, 2.0, show_number).unwrap(), 10_000);
         assert!(lo >= 1.0 && hi <= 2.0);
     }
 
     #[test]
     fn rejects_bad_parameters() {
-        assert!(Dist::uniform(2.0, 1.0).is_err());
-        assert!(Dist::exponential(0.0).is_err());
-        assert!(Dist::lognormal(-1.0, 0.5).is_err());
-        assert!(Dist::lognormal(1.0, f64::NAN).is_err());
-        assert!(Dist::normal_abs(1.0, -1.0).is_err());
-        assert!(Dist::empirical(vec![], vec![]).is_err());
-        assert!(Dist::empirical(vec![1.0], vec![1.0, 2.0]).is_err());
-        assert!(Dist::empirical(vec![1.0, 2.0], vec![0.0, 0.0]).is_err());
-        assert!(Dist::empirical(vec![-1.0], vec![]).is_err());
+        assert!(Dist::uniform(2.0, 1.0, show_number).is_err());
+        assert!(Dist::exponential(0.0, show_number).is_err());
+        assert!(Dist::lognormal(-1.0, 0.5, show_number).is_err());
+        assert!(Dist::lognormal(1.0, f64::NAN, show_number).is_err());
+        assert!(Dist::normal_abs(1.0, -1.0, show_number).is_err());
+        assert!(Dist::empirical(vec![], vec![], show_number).is_err());
+        assert!(Dist::empirical(vec![1.0], vec![1.0, 2.0], show_number).is_err());
+        assert!(Dist::empirical(vec![1.0, 2.0], vec![0.0, 0.0], show_number).is_err());
+        assert!(Dist::empirical(vec![-1.0], vec![], show_number).is_err());
+    }
+
+    #[test]
+    fn messages_show_values_in_the_distributions_unit() {
+        let time: Show = |ns| crate::time::format_duration(ns as u64);
+        let e = |r: Result<Dist, String>| r.unwrap_err();
+        assert_eq!(
+            e(Dist::uniform(2e9, 1e9, time)),
+            "max must be at least min (2s), not 1s"
+        );
+        assert_eq!(
+            e(Dist::uniform(2e9, 1e9, show_number)),
+            "max must be at least min (2000000000), not 1000000000"
+        );
+        assert_eq!(
+            e(Dist::exponential(0.0, time)),
+            "mean must be greater than 0s, not 0s"
+        );
+        assert_eq!(
+            e(Dist::normal_abs(-1.5, 1.0, show_number)),
+            "mean must be at least 0, not -1.5"
+        );
+        assert_eq!(
+            e(Dist::lognormal(1e9, f64::INFINITY, time)),
+            "sigma must be a finite number, not inf"
+        );
     }
 
     #[test]
     fn empirical_draws_listed_values_in_proportion() {
-        let d = Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0]).unwrap();
+        let d =
+            Dist::empirical(vec![100.0, 400.0, 900.0], vec![3.0, 1.0, 0.0], show_number).unwrap();
         let mut rng = Pcg64::seed_from_u64(5);
         let n = 100_000;
         let hundreds = (0..n)

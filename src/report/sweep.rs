@@ -570,6 +570,23 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>)
 /// The manifest of a partial report.
 pub const SHARD_FILE: &str = "shard.toml";
 
+/// Most shards `--shard K/N` may split a sweep into.
+pub const MAX_SHARDS: usize = 1_000_000;
+
+/// The longest suffix [`ShardInfo::dir_name`] adds to a scenario's name:
+/// `.shard-K-of-N` with K and N as long as [`MAX_SHARDS`].
+pub const LONGEST_SHARD_SUFFIX: usize = ".shard--of-".len() + 2 * digits(MAX_SHARDS);
+
+/// Decimal digits of `n`.
+const fn digits(mut n: usize) -> usize {
+    let mut count = 1;
+    while n >= 10 {
+        n /= 10;
+        count += 1;
+    }
+    count
+}
+
 /// Which part of a sweep a partial report holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardInfo {
@@ -841,4 +858,25 @@ pub fn merge(partials: Vec<Partial>) -> Result<(Scenario, Vec<PointRows>), Error
     let mut rows: Vec<PointRows> = partials.into_iter().flat_map(|p| p.rows).collect();
     rows.sort_by_key(|r| r.point);
     Ok((scenario, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_shard_suffix_is_that_of_the_most_shards() {
+        let most = ShardInfo {
+            shard: MAX_SHARDS,
+            shards: MAX_SHARDS,
+            precision: None,
+        };
+        assert_eq!(most.dir_name("herd"), "herd.shard-1000000-of-1000000");
+        assert_eq!(most.dir_name("").len(), LONGEST_SHARD_SUFFIX);
+        assert_eq!(
+            crate::cli::parse_shard("1000000/1000000"),
+            Ok((MAX_SHARDS, MAX_SHARDS))
+        );
+        assert!(crate::cli::parse_shard("1/1000001").is_err());
+    }
 }

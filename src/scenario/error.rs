@@ -119,6 +119,52 @@ pub fn unknown_name(what: &str, word: &str, names: &[&str]) -> String {
     )
 }
 
+/// A number from a scenario file as a message shows it: as Rust writes it
+/// (`0.5`, `6000`, `-3`), except far from 1, where the digits would run
+/// to hundreds (`1e308` is 309 of them), in the shortest exponent form
+/// that reads back to the same number (`1e308`, `5e-324`, `1.5e-7`).
+///
+/// ```
+/// use backsim::scenario::show_number;
+/// assert_eq!(show_number(0.5), "0.5");
+/// assert_eq!(show_number(6000.0), "6000");
+/// assert_eq!(show_number(1e308), "1e308");
+/// assert_eq!(show_number(5e-324), "5e-324");
+/// ```
+pub fn show_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// What a TOML value is, in the words of serde's "invalid type" messages
+/// (`string "x"`, ``integer `5` ``), numbers shown by [`show_number`].
+pub fn toml_type(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("string {s:?}"),
+        toml::Value::Integer(i) => format!("integer `{i}`"),
+        toml::Value::Float(x) => format!("floating point `{}`", show_number(*x)),
+        toml::Value::Boolean(b) => format!("boolean `{b}`"),
+        toml::Value::Datetime(d) => datetime_type(d),
+        toml::Value::Array(_) => "array".to_string(),
+        toml::Value::Table(_) => "table".to_string(),
+    }
+}
+
+/// A TOML date, time or date-time as messages name it: TOML's type (a
+/// date-time with or without an offset, a date, a time of day) and the
+/// value, which is what a bare `1979-05-27` or `07:32:00` in a file is.
+pub fn datetime_type(d: &toml::value::Datetime) -> String {
+    let kind = match (&d.date, &d.time) {
+        (Some(_), Some(_)) => "date-time",
+        (Some(_), None) => "date",
+        _ => "time",
+    };
+    format!("TOML {kind} `{d}`")
+}
+
 /// Everything wrong with one scenario file, reported at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -185,6 +231,28 @@ mod tests {
             unknown_name("value", "burts", &["burst", "poisson"]),
             "unknown value \"burts\"; expected one of \"burst\", \"poisson\"; did you mean \"burst\"?"
         );
+    }
+
+    #[test]
+    fn numbers_far_from_one_are_shown_with_an_exponent() {
+        for (x, shown) in [
+            (0.5, "0.5"),
+            (6000.0, "6000"),
+            (-3.0, "-3"),
+            (0.0, "0"),
+            (0.0001, "0.0001"),
+            (9_999_999_999_999_998.0, "9999999999999998"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (0.00009, "9e-5"),
+            (1e16, "1e16"),
+            (-1e300, "-1e300"),
+            (1.5e-7, "1.5e-7"),
+            (f64::MAX, "1.7976931348623157e308"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+        ] {
+            assert_eq!(show_number(x), shown);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod resolved;
 pub mod sweep;
 pub mod trace;
 
-pub use error::{Problem, ScenarioError, unknown_name};
+pub use error::{Problem, ScenarioError, show_number, unknown_name};
 pub use resolve::TraceCache;
 pub use resolved::TRACE_COPY;
 
@@ -544,6 +544,117 @@ mod tests {
             "my-herd--v2-"
         );
         assert_eq!(parse(src, "f", "..").unwrap().name, "scenario");
+        // Windows device names, a name too long for a shard's folder and
+        // a final dot are made safe too; and every name made is accepted
+        // when written as `name`.
+        let long = "x".repeat(300);
+        let cut = format!("{}.", "y".repeat(resolve::MAX_NAME_BYTES - 1));
+        for (stem, want) in [
+            ("aux", "scenario-aux"),
+            ("Con.v2", "scenario-Con.v2"),
+            ("com1", "scenario-com1"),
+            ("console", "console"),
+            ("herd.", "herd"),
+            (long.as_str(), &long[..resolve::MAX_NAME_BYTES]),
+            (&format!("{cut}yz"), &cut[..cut.len() - 1]),
+        ] {
+            let name = parse(src, "f", stem).unwrap().name;
+            assert_eq!(name, want, "{stem}");
+            let named = format!("name = \"{name}\"\n{src}");
+            assert_eq!(parse(&named, "f", "f").unwrap().name, name);
+        }
+    }
+
+    #[test]
+    fn names_that_cannot_be_a_folder_everywhere_are_refused() {
+        let src = "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+        let named = |name: &str| {
+            let text = format!("name = {}\n{src}", toml::Value::String(name.into()));
+            parse(&text, "n.toml", "n").map_err(|e| e.problems[0].message.clone())
+        };
+        let longest = "a".repeat(resolve::MAX_NAME_BYTES);
+        for ok in [
+            "herd-2.v1",
+            ".hidden",
+            "com10",
+            "auxiliary",
+            "nul-model",
+            &longest,
+        ] {
+            assert!(named(ok).is_ok(), "{ok}: {:?}", named(ok));
+        }
+        assert_eq!(resolve::MAX_NAME_BYTES, 230);
+        for (bad, why) in [
+            (
+                format!("{longest}a"),
+                "must be at most 230 characters (a folder name has at most 255 bytes, and `sweep --shard K/N` adds \".shard-K-of-N\" to it), not 231",
+            ),
+            (
+                "a/b".into(),
+                "\"a/b\" cannot name a report folder: '/' is not allowed; use letters, digits, '-', '_' and '.'",
+            ),
+            ("a\0b".into(), "'\\0' is not allowed"),
+            ("".into(), "\"\" cannot name a report folder; use"),
+            (".".into(), "it means the output folder itself"),
+            ("..".into(), "it means the folder above the output folder"),
+            (
+                "herd.".into(),
+                "\"herd.\" cannot name a report folder: Windows drops a final '.'; end it with a letter, a digit, '-' or '_'",
+            ),
+            (
+                "CON".into(),
+                "\"CON\" cannot name a report folder: Windows keeps CON, PRN, AUX, NUL, COM0 to COM9 and LPT0 to LPT9 for devices, in any case and before any '.'; choose another name",
+            ),
+            ("aux.v2".into(), "Windows keeps CON, PRN, AUX"),
+            ("Lpt9".into(), "Windows keeps CON, PRN, AUX"),
+        ] {
+            let message = named(&bad).unwrap_err();
+            assert!(message.contains(why), "{bad:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn values_of_another_type_in_distributions_are_named() {
+        let src = "[workload]\nkind = \"closed\"\nthink_time = 1979-05-27\n\
+                   [workload.tokens]\ninput = \"800\"\noutput = { dist = \"uniform\", min = true, max = 3 }\n\
+                   [network]\none_way = 5\n[server]\nlatency = { dist = \"uniform\", min = 1.5, max = \"2s\" }\n\
+                   [[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+        let e = parse(src, "d.toml", "d").unwrap_err();
+        let found: Vec<(&str, &str)> = e
+            .problems
+            .iter()
+            .map(|p| (p.key.as_str(), p.message.as_str()))
+            .collect();
+        let duration = crate::time::DURATION_HELP;
+        assert_eq!(
+            found,
+            [
+                (
+                    "workload.think_time",
+                    &*format!(
+                        "invalid type: TOML date `1979-05-27`, expected {duration}, or a table such as {{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }}"
+                    )
+                ),
+                (
+                    "workload.tokens.input",
+                    "invalid type: string \"800\", expected a number, or a table such as { dist = \"lognormal\", median = 800, sigma = 0.6 }"
+                ),
+                (
+                    "workload.tokens.output",
+                    "min: invalid type: boolean `true`, expected a number"
+                ),
+                (
+                    "network.one_way",
+                    &*format!(
+                        "the number 5 has no unit; expected {duration}, or a table such as {{ dist = \"lognormal\", median = \"800ms\", sigma = 0.5 }}"
+                    )
+                ),
+                (
+                    "server.latency",
+                    &*format!("min: the number 1.5 has no unit; expected {duration}")
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (`deny_unknown_fields`); types are checked by serde, ranges and units by
 //! [`super::resolve`].
 
+use super::error::show_number;
 use crate::time::DURATION_HELP;
 use serde::{Deserialize, Deserializer, de};
 use std::fmt;
@@ -35,22 +36,23 @@ impl<'de> Deserialize<'de> for Duration {
                 Ok(Duration(s.to_string()))
             }
             fn visit_i64<E: de::Error>(self, x: i64) -> Result<Duration, E> {
-                Err(no_unit(x))
+                Err(E::custom(no_unit(x)))
             }
             fn visit_u64<E: de::Error>(self, x: u64) -> Result<Duration, E> {
-                Err(no_unit(x))
+                Err(E::custom(no_unit(x)))
             }
             fn visit_f64<E: de::Error>(self, x: f64) -> Result<Duration, E> {
-                Err(no_unit(x))
+                Err(E::custom(no_unit(show_number(x))))
             }
-        }
-        fn no_unit<E: de::Error>(x: impl fmt::Display) -> E {
-            E::custom(format!(
-                "the number {x} has no unit; expected {DURATION_HELP}"
-            ))
         }
         d.deserialize_any(Text)
     }
+}
+
+/// The message for a number where a duration belongs: `the number 600 has
+/// no unit; expected …`.
+pub fn no_unit(number: impl fmt::Display) -> String {
+    format!("the number {number} has no unit; expected {DURATION_HELP}")
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,7 +12,7 @@
 //! problems so that they are left out until the type is fixed.
 
 use super::Problem;
-use super::error::did_you_mean;
+use super::error::{datetime_type, did_you_mean, show_number};
 use super::raw::RawScenario;
 use serde_path_to_error::Segment;
 use std::ops::Range;
@@ -49,6 +49,11 @@ impl Removed {
     /// a default, about which other keys would be judged wrongly too.
     pub fn add(&mut self, key: &str) {
         self.wrong.push(key.to_string());
+    }
+
+    /// Whether the value of `key` itself was taken out.
+    pub fn took_out(&self, key: &str) -> bool {
+        self.wrong.iter().any(|k| k == key)
     }
 
     /// Whether a validation problem at `key` may only be there because a
@@ -124,13 +129,24 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
         };
         let mut path = segments(error.path());
         let error = error.into_inner();
-        let (mut message, mut span) = (error.message(), error.span());
+        let (mut message, mut span) = (error.message().to_string(), error.span());
         if let Some((table, array)) = array_for_table(doc.get_ref(), &path) {
             // serde reads a struct from an array element by element;
             // what went wrong is the array.
-            (message, span) = ("invalid type: array, expected a table", Some(array));
+            (message, span) = ("invalid type: array, expected a table".into(), Some(array));
             path = table;
         }
+        if let Some((at, when, where_)) = datetime_on(doc.get_ref(), &path) {
+            // A date or time reaches serde as a table of one private key:
+            // serde's words are about that table, or that key.
+            let expected = match message.strip_prefix("invalid type: map, ") {
+                Some(expected) => expected.to_string(),
+                None => "expected a table".to_string(),
+            };
+            (message, span) = (format!("invalid type: {when}, {expected}"), Some(where_));
+            path = at;
+        }
+        let message = message.as_str();
         let key = dotted(&path);
         let missing = message
             .strip_prefix("missing field `")
@@ -276,6 +292,26 @@ fn array_for_table(doc: &DeTable<'_>, path: &[Step]) -> Option<(Vec<Step>, Range
     matches!(node.get_ref(), DeValue::Array(_)).then(|| (path[..=at].to_vec(), node.span()))
 }
 
+/// The first date, time or date-time on `path` in `doc`: the path to it,
+/// what it is, and its span.
+fn datetime_on(doc: &DeTable<'_>, path: &[Step]) -> Option<(Vec<Step>, String, Range<usize>)> {
+    let Step::Key(first) = path.first()? else {
+        return None;
+    };
+    let mut node = doc.get(first.as_str())?;
+    for i in 0..path.len() {
+        if let DeValue::Datetime(d) = node.get_ref() {
+            return Some((path[..=i].to_vec(), datetime_type(d), node.span()));
+        }
+        node = match (path.get(i + 1)?, node.get_ref()) {
+            (Step::Key(k), DeValue::Table(t)) => t.get(k.as_str())?,
+            (Step::Index(j), DeValue::Array(items)) => items.get(*j)?,
+            _ => return None,
+        };
+    }
+    None
+}
+
 /// `strategy[1].backoff.kind`, as the validator names keys.
 fn dotted(path: &[Step]) -> String {
     let mut out = String::new();
@@ -359,6 +395,17 @@ fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str)
     }
     if let Some(at) = message.find("expected struct Raw") {
         message.replace_range(at.., "expected a table");
+    }
+    // serde writes a float in full, `1e300` as 301 digits and ".0": show
+    // such a number as other messages do (a shorter one keeps serde's
+    // form, whose ".0" says it was a float).
+    if let Some(at) = message.find("floating point `") {
+        let start = at + "floating point `".len();
+        let end = message[start..].find('`').map_or(start, |n| start + n);
+        let shown = message[start..end].parse().map(show_number);
+        if let Some(shown) = shown.ok().filter(|s| s.contains('e')) {
+            message.replace_range(start..end, &shown);
+        }
     }
     if let Some(hint) = unknown_name_hint(raw) {
         message.push_str(&hint);
@@ -445,6 +492,45 @@ mod tests {
         assert_eq!(
             keys,
             ["strategy[0].retry_on[1]", "strategy[0].max_attempts"]
+        );
+    }
+
+    #[test]
+    fn dates_are_named_as_toml_dates_and_the_search_goes_on() {
+        // toml gives serde a date as a table with one private key; where a
+        // table belongs, that key was an unknown key that could not be
+        // taken out, and the problems after it were lost.
+        let src = "horizon = 07:32:00\n[server]\nerrors = 1979-05-27\n[[strategy]]\nname = \"a\"\n\
+                   backoff = 1979-05-27T07:32:00Z\nretry_on = [1979-05-27T07:32:00]\nmax_attempts = \"x\"\n";
+        let found = problems(src);
+        let keys: Vec<(usize, &str)> = found.iter().map(|(l, k, _)| (*l, k.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                (1, "horizon"),
+                (3, "server.errors"),
+                (6, "strategy[0].backoff"),
+                (7, "strategy[0].retry_on[0]"),
+                (8, "strategy[0].max_attempts"),
+            ]
+        );
+        let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+        assert!(
+            messages[0].starts_with(
+                "invalid type: TOML time `07:32:00`, expected a duration string such as"
+            )
+        );
+        assert_eq!(
+            messages[1],
+            "invalid type: TOML date `1979-05-27`, expected a table"
+        );
+        assert_eq!(
+            messages[2],
+            "invalid type: TOML date-time `1979-05-27T07:32:00Z`, expected a table"
+        );
+        assert_eq!(
+            messages[3],
+            "invalid type: TOML date-time `1979-05-27T07:32:00`, expected a string"
         );
     }
 

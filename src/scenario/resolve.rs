@@ -1,7 +1,7 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
-use super::error::{did_you_mean, unknown_name};
+use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
@@ -68,6 +68,11 @@ pub fn parse_cached(
     };
     let has_sweep = raw.sweep.is_some();
     let mut scenario = cx.scenario(raw, default_name);
+    // `strategy` given as something else than tables was reported as such;
+    // it is not also missing.
+    if removed.took_out("strategy") {
+        cx.problems.retain(|p| p.key != "strategy");
+    }
     // Where a wrong value was taken out, or replaced by its default, what
     // is said of other keys in relation to it could be false; that waits
     // until the value is fixed.
@@ -178,7 +183,10 @@ impl Cx<'_> {
             self.problem(
                 v,
                 key,
-                format!("must be a finite number greater than 0, not {x}"),
+                format!(
+                    "must be a finite number greater than 0, not {}",
+                    show_number(x)
+                ),
             );
             1.0
         } else {
@@ -192,7 +200,10 @@ impl Cx<'_> {
             self.problem(
                 v,
                 key,
-                format!("must be a finite number of at least 0, not {x}"),
+                format!(
+                    "must be a finite number of at least 0, not {}",
+                    show_number(x)
+                ),
             );
             0.0
         } else {
@@ -209,7 +220,7 @@ impl Cx<'_> {
                     self.problem(
                         s,
                         key,
-                        format!("must be a probability from 0 to 1, not {x}"),
+                        format!("must be a probability from 0 to 1, not {}", show_number(x)),
                     );
                     0.0
                 } else {
@@ -237,37 +248,12 @@ impl Cx<'_> {
     fn scenario(&mut self, raw: RawScenario, default_name: &str) -> Scenario {
         let name = match &raw.name {
             Some(n) => {
-                let ok = !n.get_ref().is_empty()
-                    && n.get_ref() != "."
-                    && n.get_ref() != ".."
-                    && n.get_ref()
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-                if !ok {
-                    self.problem(n, "name", format!(
-                        "\"{}\" cannot name a report folder; use letters, digits, '-', '_' and '.'",
-                        n.get_ref()
-                    ));
+                if let Some(why) = folder_name_problem(n.get_ref()) {
+                    self.problem(n, "name", why);
                 }
                 n.get_ref().clone()
             }
-            // The file name, made safe for a folder name.
-            None => {
-                let safe: String = default_name
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                            c
-                        } else {
-                            '-'
-                        }
-                    })
-                    .collect();
-                match safe.trim_matches('.') {
-                    "" => "scenario".to_string(),
-                    s => s.to_string(),
-                }
-            }
+            None => name_from_file(default_name),
         };
         let seed = self.int(&raw.seed, "seed", 0, i64::MAX, 0) as u64;
         let replications =
@@ -475,7 +461,9 @@ impl Cx<'_> {
                     ""
                 };
                 self.conflict(at, &format!("{prefix}.{burst_key}"), format!(
-                    "an attempt costs up to {cost} tokens ({what}) but the bucket holds only {holds}{how}: such attempts could never be admitted"
+                    "an attempt costs up to {} tokens ({what}) but the bucket holds only {}{how}: such attempts could never be admitted",
+                    show_number(cost),
+                    show_number(holds)
                 ));
             }
         }
@@ -696,14 +684,15 @@ impl Cx<'_> {
                     let mut per_minute = cx.positive(r, &rate_key);
                     if !(0.001..=MAX_RATE_PER_MINUTE).contains(&per_minute) {
                         cx.problem(r, &rate_key, format!(
-                            "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {per_minute}"
+                            "must be from 0.001 (rates are kept to 0.001 per minute) to {MAX_RATE_PER_MINUTE:e}, not {}",
+                            show_number(per_minute)
                         ));
                         per_minute = 1.0;
                     }
                     if quantized && rate_name == "requests_per_minute" && per_minute < 60.0 {
                         cx.conflict_at(r, &rate_key, format!(
                             "must be at least 60 with {prefix}.quantized = true: one second's refill, {} requests, must hold a whole request",
-                            per_minute / 60.0
+                            show_number(per_minute / 60.0)
                         ));
                     }
                     if let (true, Some(b)) = (quantized, burst) {
@@ -902,40 +891,44 @@ impl Cx<'_> {
             }
             None => 0.0,
         };
-        let errors =
-            match (&s.error_rate, &s.errors) {
-                (Some(rate), Some(_)) => {
+        let errors = match (&s.error_rate, &s.errors) {
+            (Some(rate), Some(_)) => {
+                self.conflict_at(
+                    rate,
+                    &key("error_rate"),
+                    format!(
+                        "give either error_rate (500 errors) or {}, not both",
+                        key("errors")
+                    ),
+                );
+                ErrorRates::NONE
+            }
+            (Some(_), None) => ErrorRates {
+                http_500: self.probability(&s.error_rate, &key("error_rate")),
+                ..ErrorRates::NONE
+            },
+            (None, Some(e)) => {
+                let r = e.get_ref();
+                let rates = ErrorRates {
+                    http_500: self.probability(&r.http_500, &key("errors.500")),
+                    http_503: self.probability(&r.http_503, &key("errors.503")),
+                    http_529: self.probability(&r.http_529, &key("errors.529")),
+                };
+                let total = rates.http_500 + rates.http_503 + rates.http_529;
+                if total > 1.0 + 1e-9 {
                     self.conflict_at(
-                        rate,
-                        &key("error_rate"),
+                        e,
+                        &key("errors"),
                         format!(
-                            "give either error_rate (500 errors) or {}, not both",
-                            key("errors")
+                            "the probabilities add up to {}; together they may be at most 1",
+                            show_number(total)
                         ),
                     );
-                    ErrorRates::NONE
                 }
-                (Some(_), None) => ErrorRates {
-                    http_500: self.probability(&s.error_rate, &key("error_rate")),
-                    ..ErrorRates::NONE
-                },
-                (None, Some(e)) => {
-                    let r = e.get_ref();
-                    let rates = ErrorRates {
-                        http_500: self.probability(&r.http_500, &key("errors.500")),
-                        http_503: self.probability(&r.http_503, &key("errors.503")),
-                        http_529: self.probability(&r.http_529, &key("errors.529")),
-                    };
-                    let total = rates.http_500 + rates.http_503 + rates.http_529;
-                    if total > 1.0 + 1e-9 {
-                        self.conflict_at(e, &key("errors"), format!(
-                        "the probabilities add up to {total}; together they may be at most 1"
-                    ));
-                    }
-                    rates
-                }
-                (None, None) => ErrorRates::NONE,
-            };
+                rates
+            }
+            (None, None) => ErrorRates::NONE,
+        };
         let mut outages: Vec<Outage> = Vec::new();
         for (i, o) in s.outages.iter().enumerate() {
             let okey = format!("{prefix}.outages[{i}]");
@@ -1288,14 +1281,18 @@ impl Cx<'_> {
             return x;
         }
         let low = if open_lo {
-            format!("greater than {lo}")
+            format!("greater than {}", show_number(lo))
         } else {
-            format!("at least {lo}")
+            format!("at least {}", show_number(lo))
         };
         self.problem(
             v,
             key,
-            format!("must be a number {low} and at most {hi}, not {x}"),
+            format!(
+                "must be a number {low} and at most {}, not {}",
+                show_number(hi),
+                show_number(x)
+            ),
         );
         default
     }
@@ -1406,7 +1403,8 @@ impl Cx<'_> {
                     v,
                     key,
                     format!(
-                        "must be at least 0.000001 (tokens are counted in millionths), not {x}"
+                        "must be at least 0.000001 (tokens are counted in millionths), not {}",
+                        show_number(x)
                     ),
                 );
             }
@@ -1464,7 +1462,7 @@ impl Cx<'_> {
                         self.problem(
                             c,
                             &k("cost"),
-                            format!("must be a whole number of tokens, not {x}"),
+                            format!("must be a whole number of tokens, not {}", show_number(*x)),
                         );
                         5
                     }
@@ -1511,7 +1509,11 @@ impl Cx<'_> {
                     self.conflict_at(
                         at,
                         &k("initial"),
-                        format!("must be at most size ({size}), not {initial}"),
+                        format!(
+                            "must be at most size ({}), not {}",
+                            show_number(size),
+                            show_number(initial)
+                        ),
                     );
                 }
                 let on_success =
@@ -1733,7 +1735,10 @@ impl Cx<'_> {
                     self.problem(
                         m,
                         &k("multiplier"),
-                        format!("must be a finite number of at least 1, not {x}"),
+                        format!(
+                            "must be a finite number of at least 1, not {}",
+                            show_number(x)
+                        ),
                     );
                 }
                 if !matches!(
@@ -1757,7 +1762,7 @@ impl Cx<'_> {
                     self.problem(
                         j,
                         &k("jitter"),
-                        format!("must be a fraction from 0 to 1, not {x}"),
+                        format!("must be a fraction from 0 to 1, not {}", show_number(x)),
                     );
                 }
                 if !matches!(kind, "proportional_jitter" | "downward_jitter") {
@@ -1853,13 +1858,24 @@ impl Cx<'_> {
             (toml::Value::String(s), Unit::Duration) => {
                 return Ok(Dist::Constant(parse_duration(s)? as f64));
             }
-            (_, Unit::Duration) => {
+            (toml::Value::Integer(_) | toml::Value::Float(_), Unit::Tokens) => {
+                return Ok(Dist::Constant(unit.value(v, "value")?));
+            }
+            (toml::Value::Integer(_) | toml::Value::Float(_), Unit::Duration) => {
                 return Err(format!(
-                    "expected {DURATION_HELP}, or a table such as {}",
+                    "{}, or a table such as {}",
+                    number_without_unit(v),
                     unit.example()
                 ));
             }
-            (v, Unit::Tokens) => return Ok(Dist::Constant(unit.value(v, "value")?)),
+            _ => {
+                return Err(format!(
+                    "invalid type: {}, expected {}, or a table such as {}",
+                    toml_type(v),
+                    unit.expected(),
+                    unit.example()
+                ));
+            }
         };
         let kind = match table.get("dist") {
             Some(toml::Value::String(s)) => s.as_str(),
@@ -1916,16 +1932,91 @@ impl Cx<'_> {
                 return Err("dist = \"empirical\" needs values = [...] (one or more), and optionally weights = [...]".into());
             }
             // Weights are plain numbers whatever the unit.
-            return Dist::empirical(values, list("weights", Unit::Tokens)?);
+            return Dist::empirical(values, list("weights", Unit::Tokens)?, unit.show());
         }
+        let show = unit.show();
         match kind {
             "constant" => Ok(Dist::Constant(get("value")?)),
-            "uniform" => Dist::uniform(get("min")?, get("max")?),
-            "exponential" => Dist::exponential(get("mean")?),
-            "lognormal" => Dist::lognormal(get("median")?, get("sigma")?),
-            _ => Dist::normal_abs(get("mean")?, get("sd")?),
+            "uniform" => Dist::uniform(get("min")?, get("max")?, show),
+            "exponential" => Dist::exponential(get("mean")?, show),
+            "lognormal" => Dist::lognormal(get("median")?, get("sigma")?, show),
+            _ => Dist::normal_abs(get("mean")?, get("sd")?, show),
         }
     }
+}
+
+/// Longest scenario name, in bytes: a folder name may have 255 on the
+/// common file systems, and a sweep shard's folder adds `.shard-K-of-N`.
+pub const MAX_NAME_BYTES: usize = 255 - crate::report::sweep::LONGEST_SHARD_SUFFIX;
+
+/// The characters a scenario name may have.
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.".contains(c)
+}
+
+/// Why `name` cannot name a report folder (on Linux, macOS and Windows
+/// alike, so that a scenario checks the same everywhere), if it cannot.
+fn folder_name_problem(name: &str) -> Option<String> {
+    const ALLOWED: &str = "use letters, digits, '-', '_' and '.'";
+    let shown = super::trace::quote(name);
+    if let Some(c) = name.chars().find(|&c| !name_char(c)) {
+        return Some(format!(
+            "{shown} cannot name a report folder: '{}' is not allowed; {ALLOWED}",
+            c.escape_debug()
+        ));
+    }
+    let (why, advice) = match name {
+        "" => return Some(format!("{shown} cannot name a report folder; {ALLOWED}")),
+        "." => ("it means the output folder itself", ALLOWED),
+        ".." => ("it means the folder above the output folder", ALLOWED),
+        _ if name.len() > MAX_NAME_BYTES => {
+            return Some(format!(
+                "must be at most {MAX_NAME_BYTES} characters (a folder name has at most 255 bytes, and `sweep --shard K/N` adds \".shard-K-of-N\" to it), not {}",
+                name.len()
+            ));
+        }
+        _ if name.ends_with('.') => (
+            "Windows drops a final '.'",
+            "end it with a letter, a digit, '-' or '_'",
+        ),
+        _ if windows_device(name) => (
+            "Windows keeps CON, PRN, AUX, NUL, COM0 to COM9 and LPT0 to LPT9 for devices, in any case and before any '.'",
+            "choose another name",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "{shown} cannot name a report folder: {why}; {advice}"
+    ))
+}
+
+/// Whether Windows reserves `name` for a device: CON, PRN, AUX, NUL, COM0
+/// to COM9 or LPT0 to LPT9, in any case, alone or before a '.'.
+fn windows_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let numbered = stem.len() == 4
+        && (stem.starts_with("com") || stem.starts_with("lpt"))
+        && stem.as_bytes()[3].is_ascii_digit();
+    numbered || matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
+}
+
+/// The name of a scenario that sets none, from its file name without the
+/// extension, made a folder name as `name` must be: other characters
+/// become '-', leading and trailing dots go, a Windows device name gets
+/// "scenario-" before it, a long name is cut; nothing left is "scenario".
+fn name_from_file(stem: &str) -> String {
+    let safe: String = stem
+        .chars()
+        .map(|c| if name_char(c) { c } else { '-' })
+        .collect();
+    let mut name = match safe.trim_matches('.') {
+        "" => "scenario".to_string(),
+        s if windows_device(s) => format!("scenario-{s}"),
+        s => s.to_string(),
+    };
+    // Only ASCII is left, so any length is a character boundary.
+    name.truncate(MAX_NAME_BYTES);
+    name.trim_end_matches('.').to_string()
 }
 
 /// The workload kinds.
@@ -1958,6 +2049,29 @@ impl Unit {
         }
     }
 
+    /// What a value in this unit is, for "expected …".
+    fn expected(self) -> &'static str {
+        match self {
+            Unit::Duration => DURATION_HELP,
+            Unit::Tokens => "a number",
+        }
+    }
+
+    /// How messages show a value in this unit: a duration (`"1500ms"`)
+    /// for nanoseconds, a plain number for tokens.
+    fn show(self) -> crate::model::dist::Show {
+        match self {
+            Unit::Duration => |ns| {
+                if ns >= 0.0 {
+                    format_duration(crate::time::nanos_from_f64(ns))
+                } else {
+                    show_number(ns)
+                }
+            },
+            Unit::Tokens => show_number,
+        }
+    }
+
     /// A parameter value in this unit: nanoseconds for durations (from a
     /// duration string), a plain non-negative number otherwise.
     fn value(self, v: &toml::Value, name: &str) -> Result<f64, String> {
@@ -1965,14 +2079,23 @@ impl Unit {
             (Unit::Duration, toml::Value::String(s)) => {
                 parse_duration(s).map_err(|e| format!("{name}: {e}"))? as f64
             }
-            (Unit::Duration, _) => return Err(format!("{name} must be {DURATION_HELP}")),
+            (Unit::Duration, toml::Value::Integer(_) | toml::Value::Float(_)) => {
+                return Err(format!("{name}: {}", number_without_unit(v)));
+            }
             (Unit::Tokens, toml::Value::Integer(i)) => *i as f64,
             (Unit::Tokens, toml::Value::Float(f)) => *f,
-            (Unit::Tokens, _) => return Err(format!("{name} must be a number")),
+            (_, v) => {
+                return Err(format!(
+                    "{name}: invalid type: {}, expected {}",
+                    toml_type(v),
+                    self.expected()
+                ));
+            }
         };
         if !x.is_finite() || x < 0.0 {
             return Err(format!(
-                "{name} must be a finite number of at least 0, not {x}"
+                "{name} must be a finite number of at least 0, not {}",
+                show_number(x)
             ));
         }
         if matches!(self, Unit::Tokens)
@@ -1980,9 +2103,19 @@ impl Unit {
             && x > MAX_TOKENS_PER_REQUEST as f64
         {
             return Err(format!(
-                "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {x}"
+                "{name} must be at most {MAX_TOKENS_PER_REQUEST} tokens, not {}",
+                show_number(x)
             ));
         }
         Ok(x)
+    }
+}
+
+/// A number where a duration belongs, in the words of the duration keys
+/// (`horizon = 600`).
+fn number_without_unit(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(x) => no_unit(show_number(*x)),
+        v => no_unit(v),
     }
 }

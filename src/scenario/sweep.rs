@@ -25,8 +25,10 @@
 //!
 //! A point's scenario is the resolved scenario with the point's values
 //! set, validated like any scenario file; a value that makes it invalid is
-//! reported at the `[sweep]` entry that gave it.
+//! reported at the `[sweep]` entry that gave it: at the value itself when
+//! it is written there (an element of a list, an end of a range).
 
+use super::error::{datetime_type, show_number};
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
@@ -131,11 +133,36 @@ impl SweepValue {
         }
     }
 
+    /// The value as messages show it: as the scenario file writes it,
+    /// a float far from 1 with an exponent (`1e300`, which TOML reads too).
+    pub fn text(self) -> String {
+        match self {
+            SweepValue::Float(x) => {
+                let shown = show_number(x);
+                if shown.contains(['.', 'e']) {
+                    shown
+                } else {
+                    shown + ".0"
+                }
+            }
+            v => v.to_toml().to_string(),
+        }
+    }
+
     fn kind(self) -> &'static str {
         match self {
             SweepValue::Int(_) => "whole number",
             SweepValue::Float(_) => "number",
             SweepValue::Duration(_) => "duration",
+        }
+    }
+
+    /// What the value is, for a key that takes another kind.
+    fn kind_phrase(self) -> &'static str {
+        match self {
+            SweepValue::Int(_) => "a whole number",
+            SweepValue::Float(_) => "a floating-point number",
+            SweepValue::Duration(_) => "a duration",
         }
     }
 }
@@ -202,12 +229,8 @@ impl Sweep {
 
     /// `key = value, …` of grid point `point`, for messages.
     pub fn point_label(&self, point: usize) -> String {
-        self.keys
-            .iter()
-            .zip(self.point_values(point))
-            .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        let values = self.point_values(point);
+        combination(&self.keys.iter().zip(values).collect::<Vec<_>>())
     }
 
     /// The scenario file of a sweep report: the scenario as written, with
@@ -234,14 +257,7 @@ impl Sweep {
     /// The scenario as written, with `base`'s name, seed and replications
     /// (which the command line may have overridden).
     fn pinned(&self, base: &Scenario) -> Table {
-        let mut doc = self.document.clone();
-        doc.insert("name".into(), Value::String(base.name.clone()));
-        doc.insert("seed".into(), Value::Integer(base.seed as i64));
-        doc.insert(
-            "replications".into(),
-            Value::Integer(i64::from(base.replications)),
-        );
-        doc
+        pinned(&self.document, base)
     }
 
     /// The `[sweep]` table (values as they were given: a list or a range).
@@ -270,6 +286,18 @@ impl Sweep {
     }
 }
 
+/// `document` with `base`'s name, seed and replications.
+fn pinned(document: &Table, base: &Scenario) -> Table {
+    let mut doc = document.clone();
+    doc.insert("name".into(), Value::String(base.name.clone()));
+    doc.insert("seed".into(), Value::Integer(base.seed as i64));
+    doc.insert(
+        "replications".into(),
+        Value::Integer(i64::from(base.replications)),
+    );
+    doc
+}
+
 /// The scenario of grid point `point`: the scenario as written with the
 /// point's values set, validated like a file. `file` names it in messages;
 /// `files` reads its traces, through `cache`.
@@ -286,12 +314,15 @@ pub fn point_scenario(
         .ok_or_else(|| crate::Error::Input(format!("error: {file} has no [sweep] table")))?;
     let sets: Vec<(&SweepKey, SweepValue)> =
         sweep.keys.iter().zip(sweep.point_values(point)).collect();
-    resolve_with(base, sweep, &sets, files, cache).map_err(|(key, msg)| {
+    let paths: Vec<(&[String], SweepValue)> = sets.iter().map(|(k, v)| (&k.path[..], *v)).collect();
+    resolve_with(base, &sweep.document, &paths, files, cache).map_err(|unfit| {
+        let key = sets[unfit.blamed].0;
         crate::Error::Input(format!(
-            "error: {file}:{}: sweep.{}: at the point {}: {msg}",
+            "error: {file}:{}: sweep.{}: at the point {}: {}",
             key.line,
             key.name(),
-            combination(&sets)
+            combination(&sets),
+            unfit.text()
         ))
     })
 }
@@ -299,40 +330,62 @@ pub fn point_scenario(
 /// `key = value, …` of a point.
 fn combination(sets: &[(&SweepKey, SweepValue)]) -> String {
     sets.iter()
-        .map(|(k, v)| format!("{} = {}", k.name(), v.to_toml()))
+        .map(|(k, v)| format!("{} = {}", k.name(), v.text()))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Sets every `(key, value)` in the sweep's document and resolves it. On
-/// failure, the key to blame and what is wrong.
+/// Why values set in a scenario do not resolve.
+#[derive(Debug)]
+struct Unfit {
+    /// Index of the value to blame.
+    blamed: usize,
+    /// The key the problem is at (`strategy[1].backoff.base`); empty when
+    /// the path itself leads nowhere.
+    key: String,
+    message: String,
+}
+
+impl Unfit {
+    /// `key: message`.
+    fn text(&self) -> String {
+        if self.key.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.key, self.message)
+        }
+    }
+}
+
+/// Sets every `(path, value)` in `document` (with `base`'s name, seed and
+/// replications) and resolves it; on failure, which value to blame (the
+/// one whose path the first problem names, else the first) and why.
 fn resolve_with(
     base: &Scenario,
-    sweep: &Sweep,
-    sets: &[(&SweepKey, SweepValue)],
+    document: &Table,
+    sets: &[(&[String], SweepValue)],
     files: trace::FileSource,
     cache: &TraceCache,
-) -> Result<Scenario, (SweepKey, String)> {
-    let mut doc = sweep.pinned(base);
-    for (key, value) in sets {
-        set(&mut doc, &key.path, value.to_toml()).map_err(|m| ((*key).clone(), m))?;
+) -> Result<Scenario, Unfit> {
+    let mut doc = pinned(document, base);
+    for (blamed, (path, value)) in sets.iter().enumerate() {
+        set(&mut doc, path, value.to_toml()).map_err(|message| Unfit {
+            blamed,
+            key: String::new(),
+            message,
+        })?;
     }
     let text = toml::to_string(&doc).expect("a TOML table serialises");
     super::resolve::parse_cached(&text, &base.name, files, Some(cache)).map_err(|problems| {
-        // Blame the key whose path the first problem names, else the first.
         let p = &problems[0];
-        let blamed = sets
-            .iter()
-            .find(|(k, _)| same_key(&k.path, &p.key))
-            .or(sets.first())
-            .map(|(k, _)| (*k).clone())
-            .expect("a sweep has keys");
-        let msg = if p.key.is_empty() {
-            p.message.clone()
-        } else {
-            format!("{}: {}", p.key, p.message)
-        };
-        (blamed, msg)
+        Unfit {
+            blamed: sets
+                .iter()
+                .position(|(path, _)| same_key(path, &p.key))
+                .unwrap_or(0),
+            key: p.key.clone(),
+            message: p.message.clone(),
+        }
     })
 }
 
@@ -467,7 +520,7 @@ fn describe(v: &Value) -> String {
         Value::Boolean(b) => format!("the switch {b}"),
         Value::Array(_) => "a list".into(),
         Value::Table(_) => "a table (sweep one of its keys)".into(),
-        Value::Datetime(_) => "a date".into(),
+        Value::Datetime(d) => format!("a {}", datetime_type(d)),
         Value::Integer(_) | Value::Float(_) => "a number".into(),
     }
 }
@@ -481,6 +534,90 @@ struct Entry {
     value: Value,
     /// Byte range of the value, for messages.
     span: Range<usize>,
+    /// Byte ranges of a list's elements, or of a range's values.
+    parts: Vec<(Part, Range<usize>)>,
+    /// The entry as messages name it: `sweep.` and its path.
+    shown: String,
+}
+
+/// Where in a `[sweep]` entry's value a problem is.
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    /// The whole list or range.
+    Whole,
+    /// A list's element, from 0.
+    Element(usize),
+    /// The value of a range's key (`from`, `to`, `steps`, `scale`).
+    Key(String),
+}
+
+impl Entry {
+    /// `message` about `part` of the entry, at its position and named by
+    /// its key: `sweep.workload.clients[2]`, `sweep.workload.clients.to`.
+    fn problem(&self, src: &str, part: &Part, message: impl Into<String>) -> Problem {
+        let key = match part {
+            Part::Whole => self.shown.clone(),
+            Part::Element(i) => format!("{}[{i}]", self.shown),
+            Part::Key(k) => format!("{}.{k}", self.shown),
+        };
+        let span = self
+            .parts
+            .iter()
+            .find(|(p, _)| p == part)
+            .map_or(&self.span, |(_, span)| span);
+        Problem::at(src, Some(span.clone()), &key, message)
+    }
+}
+
+/// A `[sweep]` entry's values as written.
+#[derive(Debug, Clone)]
+enum Written {
+    List(Vec<SweepValue>),
+    Range {
+        from: SweepValue,
+        to: SweepValue,
+        steps: u32,
+        log: bool,
+    },
+}
+
+impl Written {
+    /// How many values the entry gives.
+    fn count(&self) -> usize {
+        match self {
+            Written::List(values) => values.len(),
+            Written::Range { steps, .. } => *steps as usize,
+        }
+    }
+
+    /// The values written in the file, which must each fit the key: a
+    /// list's elements, a range's ends.
+    fn each(&self) -> Vec<(Part, SweepValue)> {
+        match self {
+            Written::List(values) => values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Part::Element(i), *v))
+                .collect(),
+            Written::Range { from, to, .. } => vec![
+                (Part::Key("from".into()), *from),
+                (Part::Key("to".into()), *to),
+            ],
+        }
+    }
+
+    /// The values in sweep order (of one kind), and how they were given.
+    fn expand(&self) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+        match *self {
+            Written::List(ref values) => Ok((unify(values.clone())?, ValuesSpec::List)),
+            Written::Range {
+                from,
+                to,
+                steps,
+                log,
+            } => range_values(from, to, steps, log),
+        }
+    }
 }
 
 /// Keys that cannot be swept, and why.
@@ -537,40 +674,25 @@ pub(super) fn parse(
     }
     let line_of = |span: &Range<usize>| src[..span.start.min(src.len())].matches('\n').count() + 1;
     let before = problems.len();
-    // Shape first: paths, values, grid size. Cheap, and it bounds the work
-    // of the checks that resolve scenarios.
-    let mut keys = Vec::new();
+    // Shape first: paths, values as written, grid size. Cheap, and it
+    // bounds the work of the checks that resolve scenarios.
+    let mut written_keys: Vec<(&Entry, Vec<String>, Written)> = Vec::new();
     for e in &entries {
-        let shown = format!("sweep.{}", e.path.join("."));
         let path = normalize_path(&e.path, base);
         if let [top] = path.as_slice()
             && let Some((_, why)) = NOT_SWEPT.iter().find(|(k, _)| k == top)
         {
-            problems.push(Problem::at(
-                src,
-                Some(e.span.clone()),
-                &shown,
-                format!("cannot be swept: {why}"),
-            ));
+            problems.push(e.problem(src, &Part::Whole, format!("cannot be swept: {why}")));
             continue;
         }
-        match values(&e.value) {
-            Ok((values, spec)) => keys.push((
-                SweepKey {
-                    path,
-                    values,
-                    spec,
-                    line: line_of(&e.span),
-                },
-                e.span.clone(),
-                shown,
-            )),
-            Err(msg) => problems.push(Problem::at(src, Some(e.span.clone()), &shown, msg)),
+        match written(&e.value) {
+            Ok(w) => written_keys.push((e, path, w)),
+            Err(wrong) => problems.extend(wrong.iter().map(|(part, m)| e.problem(src, part, m))),
         }
     }
-    let total = keys.iter().try_fold(1u64, |acc, (k, _, _)| {
-        acc.checked_mul(k.values.len() as u64)
-    });
+    let total = written_keys
+        .iter()
+        .try_fold(1u64, |acc, (_, _, w)| acc.checked_mul(w.count() as u64));
     if problems.len() == before && total.is_none_or(|t| t > MAX_POINTS) {
         problems.push(Problem::at(
             src,
@@ -585,21 +707,46 @@ pub(super) fn parse(
     if problems.len() > before {
         return None;
     }
+    let cache = TraceCache::default();
+    // Each value as written on its own: the message is at the value.
+    for (e, path, w) in &written_keys {
+        check_alone(src, base, &document, (e, path, w), files, &cache, problems);
+    }
+    if problems.len() > before {
+        return None;
+    }
+    let mut keys = Vec::new();
+    for (e, path, w) in &written_keys {
+        match w.expand() {
+            Ok((values, spec)) => keys.push((
+                SweepKey {
+                    path: path.clone(),
+                    values,
+                    spec,
+                    line: line_of(&e.span),
+                },
+                *e,
+            )),
+            Err(msg) => problems.push(e.problem(src, &Part::Whole, msg)),
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
     let sweep = Sweep {
-        keys: keys.iter().map(|(k, _, _)| k.clone()).collect(),
+        keys: keys.iter().map(|(k, _)| k.clone()).collect(),
         document,
     };
-    let cache = TraceCache::default();
-    // Each value on its own: it names the value to blame.
-    for (key, span, shown) in &keys {
+    // The values of a range between its ends, each on its own.
+    for (key, e) in &keys {
+        if key.spec == ValuesSpec::List {
+            continue;
+        }
         for v in &key.values {
-            if let Err((_, msg)) = resolve_with(base, &sweep, &[(key, *v)], files, &cache) {
-                problems.push(Problem::at(
-                    src,
-                    Some(span.clone()),
-                    shown,
-                    value_problem(key, *v, msg),
-                ));
+            let set = [(&key.path[..], *v)];
+            if let Err(unfit) = resolve_with(base, &sweep.document, &set, files, &cache) {
+                let message = value_problem(&key.name(), *v, &unfit);
+                problems.push(e.problem(src, &Part::Whole, message));
                 break;
             }
         }
@@ -608,16 +755,15 @@ pub(super) fn parse(
         return None;
     }
     // No element may be set by two keys.
-    for i in 0..keys.len() {
-        for j in 0..i {
-            if overlaps(&sweep.document, &keys[i].0.path, &keys[j].0.path) {
-                problems.push(Problem::at(
+    for (i, (key, e)) in keys.iter().enumerate() {
+        for (other, o) in &keys[..i] {
+            if overlaps(&sweep.document, &key.path, &other.path) {
+                problems.push(e.problem(
                     src,
-                    Some(keys[i].1.clone()),
-                    &keys[i].2,
+                    &Part::Whole,
                     format!(
                         "sets the same key as {} (line {}); sweep each key once",
-                        keys[j].2, keys[j].0.line
+                        o.shown, other.line
                     ),
                 ));
             }
@@ -630,16 +776,13 @@ pub(super) fn parse(
         for point in 0..sweep.points() {
             let sets: Vec<(&SweepKey, SweepValue)> =
                 sweep.keys.iter().zip(sweep.point_values(point)).collect();
-            if let Err((key, msg)) = resolve_with(base, &sweep, &sets, files, &cache) {
-                let (_, span, shown) = keys
-                    .iter()
-                    .find(|(k, _, _)| *k == key)
-                    .expect("blamed key is a sweep key");
-                problems.push(Problem::at(
+            let paths: Vec<(&[String], SweepValue)> =
+                sets.iter().map(|(k, v)| (&k.path[..], *v)).collect();
+            if let Err(unfit) = resolve_with(base, &sweep.document, &paths, files, &cache) {
+                problems.push(keys[unfit.blamed].1.problem(
                     src,
-                    Some(span.clone()),
-                    shown,
-                    format!("at the point {}: {msg}", combination(&sets)),
+                    &Part::Whole,
+                    format!("at the point {}: {}", combination(&sets), unfit.text()),
                 ));
                 return None;
             }
@@ -648,31 +791,95 @@ pub(super) fn parse(
     Some(sweep)
 }
 
+/// Checks each value an entry writes (a list's elements, a range's ends)
+/// in the scenario on its own, and says at the value what does not fit;
+/// what is wrong with the key whatever its value is said once.
+fn check_alone(
+    src: &str,
+    base: &Scenario,
+    document: &Table,
+    (e, path, w): (&Entry, &[String], &Written),
+    files: trace::FileSource,
+    cache: &TraceCache,
+    problems: &mut Vec<Problem>,
+) {
+    let name = path.join(".");
+    let each = w.each();
+    let mut mistyped = Vec::new();
+    for (part, v) in &each {
+        if problems.len() >= super::recover::MAX_PROBLEMS {
+            return;
+        }
+        let Err(unfit) = resolve_with(base, document, &[(path, *v)], files, cache) else {
+            continue;
+        };
+        if about_key(&unfit) {
+            problems.push(e.problem(src, &Part::Whole, value_problem(&name, *v, &unfit)));
+            return;
+        }
+        if unfit.message.contains("invalid type:") || unfit.message.contains("has no unit") {
+            mistyped.push((part, *v, unfit));
+        } else {
+            let message = format!("the value {} does not fit: {}", v.text(), unfit.text());
+            problems.push(e.problem(src, part, message));
+        }
+    }
+    match mistyped.as_slice() {
+        // No value is of a kind the key takes: the key is the mistake.
+        [(_, v, unfit), ..] if mistyped.len() == each.len() => {
+            problems.push(e.problem(src, &Part::Whole, value_problem(&name, *v, unfit)));
+        }
+        _ => {
+            for (part, v, unfit) in &mistyped {
+                problems.push(e.problem(src, part, other_kind(*v, unfit)));
+            }
+        }
+    }
+}
+
+/// Whether what `unfit` says is about the swept key whatever its value:
+/// a path that leads nowhere, a key that is unknown or not read.
+fn about_key(unfit: &Unfit) -> bool {
+    unfit.key.is_empty()
+        || [
+            "unknown key",
+            "give either",
+            "is not used by",
+            "only read by",
+            "has no effect",
+        ]
+        .iter()
+        .any(|m| unfit.message.contains(m))
+}
+
+/// A value of another kind than the key takes, among values that are of
+/// that kind: `1e300 is a floating-point number, but workload.clients takes
+/// a whole number`.
+fn other_kind(v: SweepValue, unfit: &Unfit) -> String {
+    match unfit.message.split_once("expected ") {
+        Some((_, expected)) => format!(
+            "{} is {}, but {} takes {expected}",
+            v.text(),
+            v.kind_phrase(),
+            unfit.key
+        ),
+        None => format!("the value {} does not fit: {}", v.text(), unfit.text()),
+    }
+}
+
 /// The message for a value a key cannot take: a key that cannot take any
 /// value of this kind is the key's fault, not the value's.
-fn value_problem(key: &SweepKey, v: SweepValue, msg: String) -> String {
-    let about_key = [
-        "unknown key",
-        "invalid type",
-        "only numbers and durations",
-        "no element named",
-        "out of range",
-        "not a table",
-        "is a list",
-        "give either",
-    ]
-    .iter()
-    .any(|m| msg.contains(m));
+fn value_problem(name: &str, v: SweepValue, unfit: &Unfit) -> String {
+    let msg = unfit.text();
     let wants_text = msg.contains("invalid type") && msg.contains("expected a string");
     if wants_text || (msg.contains("the number") && msg.contains("has no unit")) {
         format!(
-            "{} does not take a number (if it is a duration, write values such as \"250ms\")",
-            key.name()
+            "{name} does not take a number (if it is a duration, write values such as \"250ms\")"
         )
-    } else if about_key {
+    } else if about_key(unfit) || msg.contains("invalid type") {
         msg
     } else {
-        format!("the value {} does not fit: {msg}", v.to_toml())
+        format!("the value {} does not fit: {msg}", v.text())
     }
 }
 
@@ -691,14 +898,31 @@ fn collect(
             _ => None,
         });
         path.push(k.clone());
-        let is_range = matches!(v, Value::Table(t) if ["from", "to", "steps", "scale"].iter().any(|r| t.contains_key(*r)));
+        let is_range =
+            matches!(v, Value::Table(t) if RANGE_KEYS.iter().any(|r| t.contains_key(*r)));
         match v {
             Value::Table(t) if !is_range => collect(t, span_of, path, out),
-            _ => out.push(Entry {
-                path: path.clone(),
-                value: v.clone(),
-                span: span_of.map_or(0..0, |s| s.span()),
-            }),
+            _ => {
+                let parts = match span_of.map(|s| s.get_ref()) {
+                    Some(toml::de::DeValue::Array(items)) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (Part::Element(i), item.span()))
+                        .collect(),
+                    Some(toml::de::DeValue::Table(t)) => t
+                        .iter()
+                        .map(|(key, v)| (Part::Key(key.get_ref().to_string()), v.span()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                out.push(Entry {
+                    path: path.clone(),
+                    value: v.clone(),
+                    span: span_of.map_or(0..0, |s| s.span()),
+                    parts,
+                    shown: format!("sweep.{}", path.join(".")),
+                });
+            }
         }
         path.pop();
     }
@@ -770,28 +994,54 @@ fn element_name(v: &Value) -> Option<&str> {
         .and_then(|n| n.as_str())
 }
 
-/// The values of a list or a range.
-fn values(v: &Value) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+/// The keys of a range.
+const RANGE_KEYS: [&str; 4] = ["from", "to", "steps", "scale"];
+
+/// The values of a list or a range, as written, or what is wrong with
+/// them, where.
+fn written(v: &Value) -> Result<Written, Vec<(Part, String)>> {
     match v {
         Value::Array(items) => {
             if items.is_empty() {
-                return Err("the list is empty; give at least one value".into());
+                let empty = "the list is empty; give at least one value";
+                return Err(vec![(Part::Whole, empty.into())]);
             }
-            let mut out = Vec::new();
-            for item in items {
-                out.push(scalar(item)?);
+            let mut values = Vec::new();
+            let mut wrong = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                match scalar(item) {
+                    Ok(v) => values.push(v),
+                    // The rest would not be reported.
+                    Err(_) if wrong.len() == super::recover::MAX_PROBLEMS => break,
+                    Err(m) => wrong.push((Part::Element(i), m)),
+                }
             }
-            let out = unify(out)?;
-            if let Some(v) = repeated(&out) {
-                return Err(format!("{} is listed twice", v.to_toml()));
+            if !wrong.is_empty() {
+                return Err(wrong);
             }
-            Ok((out, ValuesSpec::List))
+            let again = repeats(&values);
+            if !again.is_empty() {
+                return Err(again
+                    .into_iter()
+                    .map(|(first, i)| {
+                        let v = values[i].text();
+                        (
+                            Part::Element(i),
+                            format!("{v} repeats element {first}; list each value once"),
+                        )
+                    })
+                    .collect());
+            }
+            Ok(Written::List(values))
         }
         Value::Table(t) => range(t),
-        other => Err(format!(
-            "is {}; give a list of values ([10, 100]) or a range ({{ from = 10, to = 100, steps = 5 }})",
-            describe(other)
-        )),
+        other => Err(vec![(
+            Part::Whole,
+            format!(
+                "is {}; give a list of values ([10, 100]) or a range ({{ from = 10, to = 100, steps = 5 }})",
+                describe(other)
+            ),
+        )]),
     }
 }
 
@@ -800,7 +1050,10 @@ fn scalar(v: &Value) -> Result<SweepValue, String> {
     match v {
         Value::Integer(i) => Ok(SweepValue::Int(*i)),
         Value::Float(x) if x.is_finite() => Ok(SweepValue::Float(*x)),
-        Value::Float(x) => Err(format!("{x} is not a finite number")),
+        Value::Float(x) => Err(format!(
+            "{} is not a finite number; sweep values are numbers or durations",
+            show_number(*x)
+        )),
         Value::String(s) => parse_duration(s).map(SweepValue::Duration).map_err(|e| {
             format!("\"{s}\" is not a duration ({e}); sweep values are numbers or durations")
         }),
@@ -808,6 +1061,14 @@ fn scalar(v: &Value) -> Result<SweepValue, String> {
             "{} cannot be swept; values are numbers or durations such as \"250ms\"",
             describe(other)
         )),
+    }
+}
+
+/// A TOML value in a message about a range's `steps` or `scale`.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Float(x) => show_number(*x),
+        v => v.to_string(),
     }
 }
 
@@ -830,39 +1091,93 @@ fn unify(values: Vec<SweepValue>) -> Result<Vec<SweepValue>, String> {
     Ok(values)
 }
 
-fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+/// A range as written, or what is wrong with it, where.
+fn range(t: &Table) -> Result<Written, Vec<(Part, String)>> {
+    let mut wrong = Vec::new();
     for k in t.keys() {
-        if !["from", "to", "steps", "scale"].contains(&k.as_str()) {
-            return Err(format!(
-                "unknown range key `{k}`; a range has from, to, steps and scale"
+        if !RANGE_KEYS.contains(&k.as_str()) {
+            wrong.push((
+                Part::Key(k.clone()),
+                format!("unknown range key `{k}`; a range has from, to, steps and scale"),
             ));
         }
     }
-    let get = |k: &str| t.get(k).ok_or_else(|| format!("the range needs `{k}`"));
-    let ends = unify(vec![scalar(get("from")?)?, scalar(get("to")?)?])?;
-    let (from, to) = (ends[0], ends[1]);
-    let steps = match get("steps")? {
-        Value::Integer(n) if (1..=MAX_POINTS as i64).contains(n) => *n as u32,
-        other => {
-            return Err(format!(
-                "steps must be a whole number from 1 to {MAX_POINTS}, not {other}"
-            ));
+    let mut end = |k: &str| match t.get(k) {
+        None => {
+            wrong.push((Part::Whole, format!("the range needs `{k}`")));
+            None
+        }
+        Some(v) => scalar(v)
+            .map_err(|m| wrong.push((Part::Key(k.into()), m)))
+            .ok(),
+    };
+    let (from, to) = (end("from"), end("to"));
+    let steps = match t.get("steps") {
+        None => {
+            wrong.push((Part::Whole, "the range needs `steps`".into()));
+            None
+        }
+        Some(Value::Integer(n)) if (1..=MAX_POINTS as i64).contains(n) => Some(*n as u32),
+        Some(other) => {
+            let m = format!(
+                "steps must be a whole number from 1 to {MAX_POINTS}, not {}",
+                value_text(other)
+            );
+            wrong.push((Part::Key("steps".into()), m));
+            None
         }
     };
     let log = match t.get("scale") {
-        None => false,
-        Some(Value::String(s)) if s == "linear" => false,
-        Some(Value::String(s)) if s == "log" => true,
+        None => Some(false),
+        Some(Value::String(s)) if s == "linear" => Some(false),
+        Some(Value::String(s)) if s == "log" => Some(true),
         Some(other) => {
-            return Err(format!("scale must be \"linear\" or \"log\", not {other}"));
+            let m = format!(
+                "scale must be \"linear\" or \"log\", not {}",
+                value_text(other)
+            );
+            wrong.push((Part::Key("scale".into()), m));
+            None
         }
     };
-    if steps == 1 && from != to {
-        return Err("one step needs from = to; use steps >= 2 for a range".into());
+    let (Some(from), Some(to), Some(steps), Some(log), true) =
+        (from, to, steps, log, wrong.is_empty())
+    else {
+        return Err(wrong);
+    };
+    if steps == 1 && repeats(&[from, to]).is_empty() {
+        let m = "one step needs from = to; use steps >= 2 for a range";
+        return Err(vec![(Part::Key("steps".into()), m.into())]);
     }
-    if log && !(from.si() > 0.0 && to.si() > 0.0) {
-        return Err("a log range needs from and to above zero".into());
+    if log {
+        for (k, v) in [("from", from), ("to", to)] {
+            if v.si() <= 0.0 {
+                let m = format!("a log range needs from and to above zero, not {}", v.text());
+                wrong.push((Part::Key(k.into()), m));
+            }
+        }
     }
+    if wrong.is_empty() {
+        Ok(Written::Range {
+            from,
+            to,
+            steps,
+            log,
+        })
+    } else {
+        Err(wrong)
+    }
+}
+
+/// The `steps` values of a range from `from` to `to`, in sweep order.
+fn range_values(
+    from: SweepValue,
+    to: SweepValue,
+    steps: u32,
+    log: bool,
+) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
+    let ends = unify(vec![from, to])?;
+    let (from, to) = (ends[0], ends[1]);
     let (a, b) = (from.si(), to.si());
     let mut out = Vec::with_capacity(steps as usize);
     for i in 0..steps {
@@ -886,13 +1201,13 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
             SweepValue::Float(_) => SweepValue::Float(significant(x, 12)),
         });
     }
-    if let Some(v) = repeated(&out) {
+    if let Some(&(_, i)) = repeats(&out).first() {
         return Err(format!(
             "{steps} steps from {} to {} repeat the {} {} once rounded; use fewer steps",
-            from.to_toml(),
-            to.to_toml(),
+            from.text(),
+            to.text(),
             from.kind(),
-            v.to_toml()
+            out[i].text()
         ));
     }
     Ok((
@@ -906,11 +1221,41 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
     ))
 }
 
-/// A value that occurs more than once, if any.
-fn repeated(values: &[SweepValue]) -> Option<SweepValue> {
-    let mut sorted: Vec<(f64, SweepValue)> = values.iter().map(|v| (v.si(), *v)).collect();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sorted.windows(2).find(|w| w[0].1 == w[1].1).map(|w| w[0].1)
+/// Each value that repeats one listed before it: (the index of its first
+/// occurrence, its own index), in list order. Numbers compare as
+/// [`unify`] makes them: as floats when any is one.
+fn repeats(values: &[SweepValue]) -> Vec<(usize, usize)> {
+    #[derive(PartialEq, PartialOrd)]
+    enum Same {
+        Int(i64),
+        Float(f64),
+        Duration(u64),
+    }
+    let floats = values.iter().any(|v| matches!(v, SweepValue::Float(_)));
+    let same = |v: SweepValue| match v {
+        SweepValue::Duration(ns) => Same::Duration(ns),
+        SweepValue::Int(i) if !floats => Same::Int(i),
+        v => Same::Float(v.si()),
+    };
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    // Values are finite, so the order is total.
+    order.sort_by(|&a, &b| {
+        same(values[a])
+            .partial_cmp(&same(values[b]))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    let mut found = Vec::new();
+    let mut first = order.first().copied().unwrap_or(0);
+    for pair in order.windows(2) {
+        if same(values[pair[0]]) == same(values[pair[1]]) {
+            found.push((first, pair[1]));
+        } else {
+            first = pair[1];
+        }
+    }
+    found.sort_by_key(|&(_, i)| i);
+    found
 }
 
 /// `x` rounded to `digits` significant digits.
@@ -1092,9 +1437,17 @@ mod tests {
         let e = err("workload.clients = []");
         assert!(e.contains("empty"), "{e}");
         let e = err("workload.clients = [1, 1]");
-        assert!(e.contains("listed twice"), "{e}");
+        assert!(
+            e.contains(
+                "s.toml:12:24: sweep.workload.clients[1]: 1 repeats element 0; list each value once"
+            ),
+            "{e}"
+        );
         let e = err("workload.clients = [1, \"1s\"]");
-        assert!(e.contains("mixes durations and numbers"), "{e}");
+        assert!(
+            e.contains("s.toml:12:24: sweep.workload.clients[1]: \"1s\" is a duration, but workload.clients takes a whole number"),
+            "{e}"
+        );
         let e = err("workload.clients = { from = 1, to = 3, steps = 5 }");
         assert!(e.contains("repeat"), "{e}");
         let e = err("workload.clients = { from = 0, to = 3, steps = 2, scale = \"log\" }");
@@ -1112,6 +1465,88 @@ mod tests {
         assert!(
             e.contains("at the point strategy.jitter.backoff.base = \"50s\", strategy.jitter.backoff.cap = \"30s\""),
             "{e}"
+        );
+    }
+
+    /// A wrong element of a list, or end of a range, is named by its
+    /// index or key, at its own position, with what the key takes.
+    #[test]
+    fn wrong_elements_are_named_where_they_are() {
+        let problems = |extra: &str| -> Vec<(usize, String, String)> {
+            let src = format!("{BASE}[sweep]\n{extra}");
+            let e = crate::scenario::parse(&src, "s.toml", "s").unwrap_err();
+            e.problems
+                .into_iter()
+                .map(|p| (p.column, p.key, p.message))
+                .collect()
+        };
+        let clients = "workload.clients: must be a whole number from 1 to 100000000";
+        assert_eq!(
+            problems("\"workload.clients\" = [0, -1, 1e300]"),
+            [
+                (
+                    23,
+                    "sweep.workload.clients[0]".into(),
+                    format!("the value 0 does not fit: {clients}, not 0")
+                ),
+                (
+                    26,
+                    "sweep.workload.clients[1]".into(),
+                    format!("the value -1 does not fit: {clients}, not -1")
+                ),
+                (
+                    30,
+                    "sweep.workload.clients[2]".into(),
+                    "1e300 is a floating-point number, but workload.clients takes a whole number"
+                        .into()
+                ),
+            ]
+        );
+        // A duration among numbers, at its position in a range.
+        assert_eq!(
+            problems("workload.clients = { from = \"1s\", to = 10, steps = 3 }"),
+            [(
+                29,
+                "sweep.workload.clients.from".into(),
+                "\"1s\" is a duration, but workload.clients takes a whole number".into()
+            )]
+        );
+        // Values that are not numbers or durations, and a range's keys.
+        let found = problems(
+            "workload.clients = [1, 1979-05-27, 2]\n\
+             server.slowdown = { from = 1, to = 3, steps = 2.5, scale = \"lin\" }",
+        );
+        let found: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(_, k, m)| (k.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "sweep.workload.clients[1]",
+                    "a TOML date `1979-05-27` cannot be swept; values are numbers or durations such as \"250ms\""
+                ),
+                (
+                    "sweep.server.slowdown.steps",
+                    "steps must be a whole number from 1 to 20000, not 2.5"
+                ),
+                (
+                    "sweep.server.slowdown.scale",
+                    "scale must be \"linear\" or \"log\", not \"lin\""
+                ),
+            ]
+        );
+        // No value of the kind the key takes: the key is the mistake, said
+        // once.
+        assert_eq!(
+            problems("workload.clients = [1.5, 2.5]"),
+            [(
+                20,
+                "sweep.workload.clients".into(),
+                "workload.clients: invalid type: floating point `1.5`, expected a whole number"
+                    .into()
+            )]
         );
     }
 
@@ -1199,5 +1634,17 @@ mod tests {
         assert_eq!(D(250_000_000).cell(), "0.25");
         assert_eq!(I(31623).cell(), "31623");
         assert_eq!(F(0.1).cell(), "0.1");
+    }
+
+    #[test]
+    fn messages_show_values_as_the_file_writes_them() {
+        assert_eq!(F(1e300).text(), "1e300");
+        assert_eq!(F(1.0).text(), "1.0");
+        assert_eq!(F(-0.5).text(), "-0.5");
+        assert_eq!(I(31623).text(), "31623");
+        assert_eq!(D(1_500_000_000).text(), "\"1500ms\"");
+        let s = sweep_of("server.slowdown = [0.5, 1e300]").unwrap();
+        let sweep = s.sweep.as_ref().unwrap();
+        assert_eq!(sweep.point_label(1), "server.slowdown = 1e300");
     }
 }

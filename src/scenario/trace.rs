@@ -112,7 +112,7 @@ fn cut(text: &str) -> String {
 
 /// `text` quoted for a message: cut when long, control characters escaped
 /// (a binary file must not send escape sequences to the terminal).
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     format!("\"{}\"", cut(text).escape_debug())
 }
 
