@@ -882,7 +882,15 @@ fn range(t: &Table) -> Result<(Vec<SweepValue>, ValuesSpec), String> {
         };
         out.push(match from {
             SweepValue::Int(_) => SweepValue::Int(x.round() as i64),
-            SweepValue::Duration(_) => SweepValue::Duration(crate::time::nanos_from_secs_f64(x)),
+            // Within the ends, which are durations a scenario may give:
+            // rounding in seconds must not carry a value past them.
+            SweepValue::Duration(f) => {
+                let t = match to {
+                    SweepValue::Duration(t) => t,
+                    _ => f,
+                };
+                SweepValue::Duration(crate::time::nanos_from_secs_f64(x).clamp(f.min(t), f.max(t)))
+            }
             SweepValue::Float(_) => SweepValue::Float(significant(x, 12)),
         });
     }

@@ -11,7 +11,9 @@
 //! count), so that a trace can be fixed in one pass.
 
 use super::{MAX_TOKENS_PER_REQUEST, TraceRow};
-use crate::time::{NANOS_PER_SEC, SimDuration, nanos_from_secs_f64};
+use crate::time::{
+    MAX_DURATION, MAX_DURATION_TEXT, NANOS_PER_SEC, SimDuration, nanos_from_secs_f64,
+};
 use std::path::Path;
 
 /// Most rows a trace may have (each row is a request held in memory).
@@ -338,39 +340,51 @@ fn header<'a>(
     Ok((columns, line, reader))
 }
 
-/// A time in seconds as written, in nanoseconds (saturating), or None if
-/// it is not a number of at least 0. Plain decimals are read digit by
-/// digit, exactly: through `f64`, a time past about 50 days could come
-/// back one nanosecond off from the copy [`to_csv`] writes, and a report
-/// folder would no longer reproduce its run. Other forms `f64` reads
-/// (`1e3`) go through it.
-fn nanos(t: &str) -> Option<SimDuration> {
-    let x: f64 = t.parse().ok()?;
+/// Why a `t_s` cell is not a start time.
+enum BadTime {
+    /// Not a number of at least 0.
+    NotATime,
+    /// Later than [`MAX_DURATION`].
+    TooLate,
+}
+
+/// A time in seconds as written, in nanoseconds: a number from 0 to
+/// [`MAX_DURATION`]. Plain decimals are read digit by digit, exactly:
+/// through `f64`, a time past about 50 days could come back one
+/// nanosecond off from the copy [`to_csv`] writes, and a report folder
+/// would no longer reproduce its run. Other forms `f64` reads (`1e3`) go
+/// through it.
+fn nanos(t: &str) -> Result<SimDuration, BadTime> {
+    let x: f64 = t.parse().map_err(|_| BadTime::NotATime)?;
     if !(x.is_finite() && x >= 0.0) {
-        return None;
+        return Err(BadTime::NotATime);
     }
     let plain = t.strip_prefix('+').unwrap_or(t);
     let (whole, fraction) = plain.split_once('.').unwrap_or((plain, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(whole) && digits(fraction)) {
-        return Some(nanos_from_secs_f64(x));
-    }
-    let decimal = |s: &[u8]| {
-        s.iter().fold(0u64, |n, d| {
-            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-        })
-    };
-    let mut nine = [b'0'; 9];
-    for (slot, d) in nine.iter_mut().zip(fraction.bytes()) {
-        *slot = d;
-    }
-    // Half a nanosecond or more rounds up, as `f64` rounding does.
-    let round = u64::from(fraction.as_bytes().get(9).is_some_and(|&d| d >= b'5'));
-    Some(
+    let ns = if digits(whole) && digits(fraction) {
+        // Saturating only far above MAX_DURATION.
+        let decimal = |s: &[u8]| {
+            s.iter().fold(0u64, |n, d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            })
+        };
+        let mut nine = [b'0'; 9];
+        for (slot, d) in nine.iter_mut().zip(fraction.bytes()) {
+            *slot = d;
+        }
+        // Half a nanosecond or more rounds up, as `f64` rounding does.
+        let round = u64::from(fraction.as_bytes().get(9).is_some_and(|&d| d >= b'5'));
         decimal(whole.as_bytes())
             .saturating_mul(NANOS_PER_SEC)
-            .saturating_add(decimal(&nine) + round),
-    )
+            .saturating_add(decimal(&nine) + round)
+    } else {
+        nanos_from_secs_f64(x)
+    };
+    if ns > MAX_DURATION {
+        return Err(BadTime::TooLate);
+    }
+    Ok(ns)
 }
 
 /// The last readable time before a row, which the row's must not be
@@ -413,7 +427,7 @@ fn row(
     let mut start = None;
     if let Some(t) = cell(t_at, "t_s", &mut problems) {
         match nanos(t) {
-            Some(t_s) => {
+            Ok(t_s) => {
                 if previous.start.is_some_and(|before| t_s < before) {
                     problems.push(format!(
                         "t_s = {} is earlier than {} on line {}; rows must be sorted by t_s",
@@ -430,9 +444,14 @@ fn row(
                 previous.line = line;
                 start = Some(t_s);
             }
-            None => problems.push(format!(
+            Err(BadTime::NotATime) => problems.push(format!(
                 "t_s: {} is not a time in seconds (a decimal number of at least 0, like 12.5)",
                 quote(t)
+            )),
+            Err(BadTime::TooLate) => problems.push(format!(
+                "t_s: {} is too late: at most {} seconds ({MAX_DURATION_TEXT}, the longest time a run may last)",
+                quote(t),
+                MAX_DURATION / NANOS_PER_SEC
             )),
         }
     }
@@ -729,13 +748,13 @@ mod tests {
     fn times_are_read_to_the_nanosecond_and_the_copy_reads_back_the_same() {
         let rows = parse(&trace(
             "0.5,1,2\n12.000000001,1,2\n1e3,1,2\n+1000.0000000015,1,2\n\
-             4459088.264370522,1,2\n99999999999,1,2\n",
+             4459088.264370522,1,2\n3153600000,1,2\n",
         ))
         .unwrap();
         let starts: Vec<u64> = rows.iter().map(|r| r.start).collect();
-        // Half a nanosecond rounds up; past u64 nanoseconds (584 years)
-        // a time saturates. Through f64, 4459088.264370522 s was read as
-        // ...523 ns.
+        // Half a nanosecond rounds up; the last row is at the latest time
+        // a run may reach, 36,500 days. Through f64, 4459088.264370522 s
+        // was read as ...523 ns.
         assert_eq!(
             starts,
             [
@@ -744,14 +763,14 @@ mod tests {
                 1000 * S,
                 1000 * S + 2,
                 4_459_088_264_370_522,
-                u64::MAX
+                MAX_DURATION
             ]
         );
         let copy = to_csv(&rows);
         assert_eq!(
             String::from_utf8_lossy(&copy),
             "t_s,input_tokens,output_tokens\n0.5,1,2\n12.000000001,1,2\n1000,1,2\n\
-             1000.000000002,1,2\n4459088.264370522,1,2\n18446744073.709551615,1,2\n"
+             1000.000000002,1,2\n4459088.264370522,1,2\n3153600000,1,2\n"
         );
         assert_eq!(parse(&copy).unwrap(), rows);
         // Times equal to the nanosecond are in order.
@@ -760,6 +779,29 @@ mod tests {
                 .unwrap()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn times_past_a_hundred_years_are_refused_with_their_lines() {
+        // 1e300 s was once read as 2^64 - 1 ns (18446744073.709551615 s),
+        // and 99999999999 s likewise: both are past the 36,500 days a run
+        // may last; a nanosecond past it is too.
+        let e = err(&trace(
+            "0,1,2\n1e300,1,2\n99999999999,1,2\n3153600000.000000001,1,2\n3153600000,1,2\n",
+        ));
+        let too_late = |t: &str| {
+            format!(
+                "t_s: \"{t}\" is too late: at most 3153600000 seconds (36500d, the longest time a run may last)"
+            )
+        };
+        assert_eq!(
+            e.problems,
+            [
+                (3, too_late("1e300")),
+                (4, too_late("99999999999")),
+                (5, too_late("3153600000.000000001")),
+            ]
         );
     }
 
