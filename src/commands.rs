@@ -167,8 +167,9 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     for s in &mut scenarios {
         apply_overrides(s, common);
     }
+    let mut first_named: std::collections::HashMap<&str, usize> = Default::default();
     for (i, a) in scenarios.iter().enumerate() {
-        if let Some(j) = scenarios[..i].iter().position(|b| b.name == a.name) {
+        if let Some(&j) = first_named.get(a.name.as_str()) {
             return Err(Error::Input(format!(
                 "error: {} and {} are both named \"{}\", so their reports would overwrite each other; rename one",
                 args.scenarios[j].display(),
@@ -176,6 +177,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
                 a.name
             )));
         }
+        first_named.insert(&a.name, i);
     }
     report::check_out_dir(&common.out)?;
     for s in &scenarios {

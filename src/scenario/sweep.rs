@@ -30,6 +30,7 @@
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use toml::{Table, Value};
 
@@ -42,6 +43,17 @@ pub const MAX_POINTS: u64 = 20_000;
 /// larger ones key by key (a value that is invalid only in combination
 /// with another key's value is then reported when its point is reached).
 pub const VALIDATE_ALL_UP_TO: usize = 4096;
+/// Most keys a `[sweep]` may have: a grid of at most [`MAX_POINTS`]
+/// points varies at most 14 keys (2^15 > 20,000), and each key costs a
+/// validation of the whole scenario.
+pub const MAX_KEYS: usize = 64;
+/// Validation resolves the scenario once per swept value and once per
+/// point: at most this many bytes of scenario text in all (about a second
+/// of work). Each key's first value is always checked; the others, and
+/// the points, as long as the budget lasts. What is left is checked when
+/// its point is built, before it runs. A scenario of a few kilobytes has
+/// every value and point of the largest grids checked.
+pub const VALIDATE_BYTES: usize = 32 << 20;
 
 /// A scenario's `[sweep]`.
 #[derive(Debug, Clone)]
@@ -515,8 +527,7 @@ pub(super) fn parse(
         .find(|(k, _)| k.get_ref() == "sweep")
         .map(|(_, v)| v);
     let Value::Table(table) = table else {
-        problems.push(Problem::at(
-            src,
+        problems.push(Problem::unlocated(
             sweep_spans.map(|v| v.span()),
             "sweep",
             "must be a table: [sweep] followed by key = [values] or key = { from, to, steps }",
@@ -527,27 +538,44 @@ pub(super) fn parse(
     collect(&table, sweep_spans, &mut Vec::new(), &mut entries);
     entries.sort_by_key(|e| e.span.start);
     if entries.is_empty() {
-        problems.push(Problem::at(
-            src,
+        problems.push(Problem::unlocated(
             sweep_spans.map(|v| v.span()),
             "sweep",
             "is empty; add a key such as workload.clients = [10, 100, 1000]",
         ));
         return None;
     }
-    let line_of = |span: &Range<usize>| src[..span.start.min(src.len())].matches('\n').count() + 1;
+    if entries.len() > MAX_KEYS {
+        problems.push(Problem::unlocated(
+            sweep_spans.map(|v| v.span()),
+            "sweep",
+            format!(
+                "has {} keys; at most {MAX_KEYS} are supported (a grid of at most {MAX_POINTS} points varies at most 14 keys): sweep fewer keys",
+                entries.len()
+            ),
+        ));
+        return None;
+    }
+    // Lines of the entries, counted once through the file (they are in
+    // file order).
+    let mut counted = (0, 1);
+    let mut line_of = |span: &Range<usize>| {
+        let at = span.start.clamp(counted.0, src.len());
+        counted = (at, counted.1 + src[counted.0..at].matches('\n').count());
+        counted.1
+    };
+    let names = ElementNames::of(base);
     let before = problems.len();
     // Shape first: paths, values, grid size. Cheap, and it bounds the work
     // of the checks that resolve scenarios.
     let mut keys = Vec::new();
     for e in &entries {
         let shown = format!("sweep.{}", e.path.join("."));
-        let path = normalize_path(&e.path, base);
+        let path = normalize_path(&e.path, &names);
         if let [top] = path.as_slice()
             && let Some((_, why)) = NOT_SWEPT.iter().find(|(k, _)| k == top)
         {
-            problems.push(Problem::at(
-                src,
+            problems.push(Problem::unlocated(
                 Some(e.span.clone()),
                 &shown,
                 format!("cannot be swept: {why}"),
@@ -565,16 +593,14 @@ pub(super) fn parse(
                 e.span.clone(),
                 shown,
             )),
-            Err(msg) => problems.push(Problem::at(src, Some(e.span.clone()), &shown, msg)),
+            Err(msg) => problems.push(Problem::unlocated(Some(e.span.clone()), &shown, msg)),
         }
     }
     let total = keys.iter().try_fold(1u64, |acc, (k, _, _)| {
         acc.checked_mul(k.values.len() as u64)
     });
     if problems.len() == before && total.is_none_or(|t| t > MAX_POINTS) {
-        problems.push(Problem::at(
-            src,
-            sweep_spans.map(|v| v.span()),
+        problems.push(Problem::unlocated(sweep_spans.map(|v| v.span()),
             "sweep",
             format!(
                 "the grid has {} points; at most {MAX_POINTS} are supported: sweep fewer values, or split the study into several sweep files",
@@ -590,12 +616,36 @@ pub(super) fn parse(
         document,
     };
     let cache = TraceCache::default();
-    // Each value on its own: it names the value to blame.
-    for (key, span, shown) in &keys {
-        for v in &key.values {
+    // Each check resolves the whole scenario: as many as VALIDATE_BYTES
+    // of its text allow.
+    let text = toml::to_string(&sweep.pinned(base)).map_or(src.len(), |t| t.len());
+    let mut checks = VALIDATE_BYTES / text.max(1);
+    // Each value on its own: it names the value to blame. Every key's
+    // first value (which finds a key that cannot be swept), then the
+    // others in order.
+    let mut bad = vec![false; keys.len()];
+    for (i, (key, span, shown)) in keys.iter().enumerate() {
+        let Some(&v) = key.values.first() else {
+            continue;
+        };
+        checks = checks.saturating_sub(1);
+        if let Err((_, msg)) = resolve_with(base, &sweep, &[(key, v)], files, &cache) {
+            problems.push(Problem::unlocated(
+                Some(span.clone()),
+                shown,
+                value_problem(key, v, msg),
+            ));
+            bad[i] = true;
+        }
+    }
+    for (i, (key, span, shown)) in keys.iter().enumerate() {
+        for v in key.values.iter().skip(1) {
+            if bad[i] || checks == 0 {
+                break;
+            }
+            checks -= 1;
             if let Err((_, msg)) = resolve_with(base, &sweep, &[(key, *v)], files, &cache) {
-                problems.push(Problem::at(
-                    src,
+                problems.push(Problem::unlocated(
                     Some(span.clone()),
                     shown,
                     value_problem(key, *v, msg),
@@ -607,27 +657,34 @@ pub(super) fn parse(
     if problems.len() > before {
         return None;
     }
-    // No element may be set by two keys.
-    for i in 0..keys.len() {
-        for j in 0..i {
-            if overlaps(&sweep.document, &keys[i].0.path, &keys[j].0.path) {
-                problems.push(Problem::at(
-                    src,
-                    Some(keys[i].1.clone()),
-                    &keys[i].2,
-                    format!(
-                        "sets the same key as {} (line {}); sweep each key once",
-                        keys[j].2, keys[j].0.line
-                    ),
-                ));
-            }
+    // No element may be set by two keys: each key's elements, by index,
+    // are looked up among those of the keys before it.
+    let mut set_by: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    for (i, (key, span, shown)) in keys.iter().enumerate() {
+        let mut earlier: Vec<usize> = Vec::new();
+        for path in concrete(&sweep.document, &key.path) {
+            let owners = set_by.entry(path).or_default();
+            earlier.extend(owners.iter().copied());
+            owners.push(i);
+        }
+        earlier.sort_unstable();
+        earlier.dedup();
+        for j in earlier {
+            problems.push(Problem::unlocated(
+                Some(span.clone()),
+                shown,
+                format!(
+                    "sets the same key as {} (line {}); sweep each key once",
+                    keys[j].2, keys[j].0.line
+                ),
+            ));
         }
     }
     if problems.len() > before {
         return None;
     }
     if sweep.points() <= VALIDATE_ALL_UP_TO {
-        for point in 0..sweep.points() {
+        for point in 0..sweep.points().min(checks) {
             let sets: Vec<(&SweepKey, SweepValue)> =
                 sweep.keys.iter().zip(sweep.point_values(point)).collect();
             if let Err((key, msg)) = resolve_with(base, &sweep, &sets, files, &cache) {
@@ -635,8 +692,7 @@ pub(super) fn parse(
                     .iter()
                     .find(|(k, _, _)| *k == key)
                     .expect("blamed key is a sweep key");
-                problems.push(Problem::at(
-                    src,
+                problems.push(Problem::unlocated(
                     Some(span.clone()),
                     shown,
                     format!("at the point {}: {msg}", combination(&sets)),
@@ -683,13 +739,14 @@ fn collect(
     path: &mut Vec<String>,
     out: &mut Vec<Entry>,
 ) {
+    // The spans of this table's keys, found by name (a linear search for
+    // each of thousands of keys would be quadratic).
+    let spans: HashMap<&str, _> = match spans.map(|s| s.get_ref()) {
+        Some(toml::de::DeValue::Table(t)) => t.iter().map(|(k, v)| (&**k.get_ref(), v)).collect(),
+        _ => HashMap::new(),
+    };
     for (k, v) in table {
-        let span_of = spans.and_then(|s| match s.get_ref() {
-            toml::de::DeValue::Table(t) => {
-                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
-            }
-            _ => None,
-        });
+        let span_of = spans.get(k.as_str()).copied();
         path.push(k.clone());
         let is_range = matches!(v, Value::Table(t) if ["from", "to", "steps", "scale"].iter().any(|r| t.contains_key(*r)));
         match v {
@@ -705,13 +762,14 @@ fn collect(
 }
 
 /// Splits dotted segments (`"strategy.*.backoff.base"` written as one
-/// quoted key), except a name of a strategy or model containing a dot.
-fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
+/// quoted key), except a name of a strategy or model containing a dot
+/// (`names` holds those names).
+fn normalize_path(raw: &[String], names: &ElementNames) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for seg in raw {
         let names_element = match out.last().map(|s| s.as_str()) {
-            Some("strategy") => base.strategies.iter().any(|s| &s.name == seg),
-            Some("model") => base.models.iter().any(|m| &m.name == seg),
+            Some("strategy") => names.strategies.contains(seg.as_str()),
+            Some("model") => names.models.contains(seg.as_str()),
             _ => false,
         };
         if names_element || !seg.contains('.') {
@@ -723,32 +781,44 @@ fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
     out
 }
 
-/// Whether two paths name a common element of `doc` once names and `*`
-/// in arrays are turned into indices.
-fn overlaps(doc: &Table, a: &[String], b: &[String]) -> bool {
-    let (a, b) = (concrete(doc, a), concrete(doc, b));
-    a.iter().any(|p| b.contains(p))
+/// The names of a scenario's strategies and models, to look up.
+struct ElementNames<'a> {
+    strategies: HashSet<&'a str>,
+    models: HashSet<&'a str>,
+}
+
+impl<'a> ElementNames<'a> {
+    fn of(base: &'a Scenario) -> Self {
+        ElementNames {
+            strategies: base.strategies.iter().map(|s| s.name.as_str()).collect(),
+            models: base.models.iter().map(|m| m.name.as_str()).collect(),
+        }
+    }
 }
 
 /// Every concrete path `path` names in `doc`: array elements by index.
 fn concrete(doc: &Table, path: &[String]) -> Vec<Vec<String>> {
-    let mut out = vec![(Vec::new(), Some(Value::Table(doc.clone())))];
+    let mut out: Vec<(Vec<String>, Option<&Value>)> = vec![(Vec::new(), None)];
     let mut i = 0;
     while i < path.len() {
         let seg = &path[i];
         let mut next = Vec::new();
         for (prefix, node) in out {
-            let child = node.as_ref().and_then(|n| n.get(seg.as_str())).cloned();
+            let child = if i == 0 {
+                doc.get(seg.as_str())
+            } else {
+                node.and_then(|n| n.get(seg.as_str()))
+            };
             let mut p: Vec<String> = prefix;
             p.push(seg.clone());
-            match (&child, path.get(i + 1)) {
+            match (child, path.get(i + 1)) {
                 (Some(Value::Array(items)), Some(pick)) => {
                     for (j, item) in items.iter().enumerate() {
                         let name = element_name(item);
                         if pick == "*" || name == Some(pick.as_str()) || pick == &j.to_string() {
                             let mut q = p.clone();
                             q.push(j.to_string());
-                            next.push((q, Some(item.clone())));
+                            next.push((q, Some(item)));
                         }
                     }
                     i += 1;
@@ -1172,6 +1242,78 @@ mod tests {
             sweep_of("strategy.linear.max_attempts = [1, 2]\nstrategy.1.max_attempts = [7, 8]")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_key_set_by_several_earlier_keys_names_each() {
+        // `*` overlaps both keys before it, one problem for each.
+        let e = sweep_of(
+            "strategy.linear.max_attempts = [1, 2]\nstrategy.jitter.max_attempts = [3, 4]\n\
+             \"strategy.*.max_attempts\" = [5, 6]",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("sets the same key as sweep.strategy.linear.max_attempts (line 12)")
+                && e.contains("sets the same key as sweep.strategy.jitter.max_attempts (line 13)"),
+            "{e}"
+        );
+        assert_eq!(e.matches("sets the same key").count(), 2, "{e}");
+    }
+
+    #[test]
+    fn at_most_64_keys_are_swept() {
+        let keys = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("\"strategy.linear.backoff.x{i}\" = [1]\n"))
+                .collect()
+        };
+        let e = sweep_of(&keys(65)).unwrap_err();
+        assert!(
+            e.contains("sweep: has 65 keys; at most 64 are supported (a grid of at most 20000 points varies at most 14 keys): sweep fewer keys"),
+            "{e}"
+        );
+        // 64 keys are read (and these, naming no key, refused each).
+        let e = sweep_of(&keys(64)).unwrap_err();
+        assert!(!e.contains("at most 64"), "{e}");
+        assert_eq!(e.matches("unknown key").count(), 64, "{e}");
+    }
+
+    #[test]
+    fn validation_rereads_at_most_its_budget_of_scenario_text() {
+        // A scenario of 1 MiB (a long description) with 40 values: 32
+        // checks fit in the 32 MiB budget, the key's first value and the
+        // next 31. A value wrong on its own past those, the 36th, is
+        // found when its point is built.
+        let description = "x".repeat(1 << 20);
+        let values: Vec<String> = (1..=40)
+            .map(|i| {
+                if i == 36 {
+                    "0".to_string()
+                } else {
+                    i.to_string()
+                }
+            })
+            .collect();
+        let src = format!(
+            "description = \"{description}\"\n{BASE}[sweep]\nstrategy.linear.max_attempts = [{}]\n",
+            values.join(", ")
+        );
+        let s = crate::scenario::parse(&src, "s.toml", "s").unwrap_or_else(|e| panic!("{e}"));
+        assert!(point(&s, 34).is_ok());
+        let e = point(&s, 35).unwrap_err().to_string();
+        assert!(
+            e.contains("sweep.strategy.linear.max_attempts: at the point strategy.linear.max_attempts = 0: strategy[0].max_attempts: must be a whole number from 1"),
+            "{e}"
+        );
+        // Within the budget it is refused before anything runs.
+        let early = values[..30].join(", ").replace("30", "0");
+        let src = format!(
+            "description = \"{description}\"\n{BASE}[sweep]\nstrategy.linear.max_attempts = [{early}]\n"
+        );
+        let e = crate::scenario::parse(&src, "s.toml", "s")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the value 0 does not fit"), "{e}");
     }
 
     #[test]
