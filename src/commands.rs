@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Run(args) => run_scenarios(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
-        Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
+        Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet } => {
             // Read every folder, and check that it can be written, before
             // writing anything.
@@ -120,12 +120,13 @@ fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result
     Ok(())
 }
 
-/// Loads every file, reporting the problems of all of them before failing.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
+/// Loads every file, reporting the problems of all of them before failing;
+/// within `budget`, each file gets the memory left under it.
+fn load_all(paths: &[PathBuf], budget: Option<&MemoryBudget>) -> Result<Vec<Scenario>, Error> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        match scenario::load(path) {
+        match scenario::load_within(path, room(budget).as_ref()) {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e.to_string()),
         }
@@ -135,6 +136,16 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
     } else {
         Err(Error::Input(errors.join("\n")))
     }
+}
+
+/// The memory left under `budget` now, for reading a scenario.
+fn room(budget: Option<&MemoryBudget>) -> Option<scenario::trace::Room> {
+    budget.map(|b| scenario::trace::Room {
+        bytes: b
+            .bytes
+            .saturating_sub(resources::resident_memory().unwrap_or(0)),
+        limit: b.describe(),
+    })
 }
 
 /// Applies the command line's `--seed` and `--replications`.
@@ -163,7 +174,8 @@ fn note(quiet: bool, text: &str) {
 
 fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     let common = &args.common;
-    let mut scenarios = load_all(&args.scenarios)?;
+    let (limits, budget) = limits(common);
+    let mut scenarios = load_all(&args.scenarios, budget.as_ref())?;
     for s in &mut scenarios {
         apply_overrides(s, common);
     }
@@ -184,7 +196,6 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         check_report_dir(&report::report_dir(&common.out, s), true)?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
-    let (limits, budget) = limits(common);
     let in_use = resources::resident_memory().unwrap_or(0);
     for (s, path) in scenarios.iter().zip(&args.scenarios) {
         let file = path.display().to_string();
@@ -316,7 +327,7 @@ fn check_sweep(
     }
     let threads = usize::from(common.threads.unwrap_or(0));
     let in_use = resources::resident_memory().unwrap_or(0);
-    let files = scenario::trace::from_dir(dir);
+    let files = scenario::trace::from_dir(dir, None);
     let cache = scenario::TraceCache::default();
     // Point by point, so that no more than one is held at a time. A point
     // that cannot be built is reported when its turn comes, as without
@@ -405,11 +416,11 @@ fn wrote(dir: &std::path::Path, charts: bool) -> String {
 fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let common = &args.common;
     let file = args.scenario.display().to_string();
-    let mut base = scenario::load(&args.scenario)?;
+    let (limits, budget) = limits(common);
+    let mut base = scenario::load_within(&args.scenario, room(budget.as_ref()).as_ref())?;
     scenario::sweep::require(&base, &file)?;
     apply_overrides(&mut base, common);
     report::check_out_dir(&common.out)?;
-    let (limits, budget) = limits(common);
     let total = base.sweep.as_ref().map_or(0, |s| s.points());
     let shard = args.shard.map(|(shard, shards)| ShardInfo {
         shard,

@@ -438,7 +438,7 @@ pub fn run_sweep(
         points
             .par_iter()
             .map(|&point| {
-                let files = crate::scenario::trace::from_dir(dir);
+                let files = crate::scenario::trace::from_dir(dir, None);
                 let scenario = sweep::point_scenario(base, point, file, &files, &cache)?;
                 let Some(runs) =
                     point_runs(&scenario, point as u64, precision, false, progress, watch)
@@ -473,7 +473,7 @@ pub fn run_sweep(
         }
     }
     if let Some(point) = first_stop {
-        let files = crate::scenario::trace::from_dir(dir);
+        let files = crate::scenario::trace::from_dir(dir, None);
         let scenario = sweep::point_scenario(base, point as usize, file, &files, &cache)
             .unwrap_or_else(|_| base.clone());
         let values = sweep.point_label(point as usize);

@@ -11,9 +11,9 @@
 //! depend on that one could be false: [`Removed::may_mislead`] names those
 //! problems so that they are left out until the type is fixed.
 
-use super::Problem;
 use super::error::{did_you_mean, in_report_order};
 use super::raw::RawScenario;
+use super::{MAX_MODELS, MAX_STRATEGIES, Problem};
 use serde_path_to_error::Segment;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -101,6 +101,25 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
     let mut problems = Vec::new();
     let mut taken_out: Vec<String> = Vec::new();
     let mut removed = Removed::default();
+    // Tables past the most a scenario may have are refused and not read:
+    // each is kilobytes of state from as little as `{},` of text.
+    for (key, most) in [("strategy", MAX_STRATEGIES), ("model", MAX_MODELS)] {
+        if let Some(DeValue::Array(items)) = doc.get_mut().get_mut(key).map(|v| v.get_mut())
+            && items.len() > most
+        {
+            let first = format!("{key}[{most}]");
+            problems.push(Problem::unlocated(
+                Some(items[most].span()),
+                &first,
+                format!("at most {most} [[{key}]] tables are supported"),
+            ));
+            removed.add(&first);
+            *items = std::mem::replace(items, toml::de::DeArray::new())
+                .into_iter()
+                .take(most)
+                .collect();
+        }
+    }
     // Each pass takes a key out of the document, so this ends; the bound
     // keeps a file with thousands of unknown keys from taking long.
     for _ in 0..4 * MAX_PROBLEMS {

@@ -6,8 +6,9 @@ use super::raw::*;
 use super::recover::MAX_PROBLEMS;
 use super::trace::FileSource;
 use super::{
-    CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_TOKENS_PER_REQUEST, ModelConfig, Outage,
-    Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
+    CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_MODELS, MAX_TOKENS_PER_REQUEST,
+    ModelConfig, Outage, Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload,
+    WorkloadKind,
 };
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
@@ -28,8 +29,6 @@ const MAX_REPLICATIONS: i64 = 1_000_000;
 const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
 const MAX_ATTEMPTS: i64 = super::MAX_ATTEMPTS as i64;
-/// Most `[[model]]` tables (models are indexed by a byte, the main one 0).
-const MAX_MODELS: usize = 255;
 /// Largest limiter rate (per minute) and burst.
 const MAX_RATE_PER_MINUTE: f64 = 1e12;
 const MAX_BURST: i64 = 1_000_000_000_000;
@@ -303,13 +302,6 @@ impl Cx<'_> {
         // tables, and comparing each name with every earlier one took
         // time quadratic in them.
         let mut model_seen: HashSet<String> = HashSet::from([primary_name.clone()]);
-        if raw.model.len() > MAX_MODELS {
-            self.problem(
-                &raw.model[MAX_MODELS],
-                &format!("model[{MAX_MODELS}]"),
-                format!("at most {MAX_MODELS} [[model]] tables are supported"),
-            );
-        }
         for (i, m) in raw.model.iter().enumerate() {
             let m = m.get_ref();
             let key = format!("model[{i}]");

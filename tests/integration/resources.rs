@@ -495,3 +495,185 @@ fn memory_stays_linear_in_the_strategies() {
         "peak {peak} bytes over --max-memory 100M"
     );
 }
+
+/// Runs `backsim ARGS FILE` under a 2 GiB address-space limit and a
+/// minute's timeout; (exit code, stderr).
+fn capped(args: &[&str], file: &Path) -> (Option<i32>, String) {
+    let output = backsim_capped(2048)
+        .args(args)
+        .arg(file)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("backsim runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A scenario replaying the trace `file` (as written in the scenario).
+fn replay(dir: &Path, name: &str, file: &str) -> PathBuf {
+    scenario(
+        dir,
+        name,
+        &format!(
+            "name = \"replay\"\nseed = 1\nreplications = 1\nhorizon = \"1m\"\n[workload]\nkind = \"trace\"\nfile = \"{file}\"\n[[strategy]]\nname = \"once\"\nbackoff = {{ kind = \"none\" }}\n"
+        ),
+    )
+}
+
+#[test]
+fn endless_input_is_refused_before_memory_grows() {
+    // /dev/zero says it is empty and never ends: once read whole (until
+    // the allocation failed), it is refused after 1 MiB as a scenario, at
+    // its first bytes (NUL) as a trace.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (code, stderr) = capped(&["check"], Path::new("/dev/zero"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: /dev/zero: more than 1048576 bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)\n"
+    );
+    let file = replay(tmp.path(), "zero.toml", "/dev/zero");
+    let (code, stderr) = capped(&["check"], &file);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(": workload.file: /dev/zero:1: the header row holds NUL bytes, so this is not a CSV text file;"),
+        "{stderr}"
+    );
+    // A FIFO fed rows without end, for a trace: refused once its rows
+    // need more memory than --max-memory leaves; for a scenario, after
+    // 1 MiB.
+    let fifo = tmp.path().join("feed.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let feed = |fifo: PathBuf| {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut w = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open the FIFO");
+            let _ = w.write_all(b"t_s,input_tokens,output_tokens\n");
+            // Until backsim closes its end.
+            while w.write_all(&b"0,1,2\n".repeat(10_000)).is_ok() {}
+        })
+    };
+    let feeder = feed(fifo.clone());
+    let file = replay(tmp.path(), "fifo.toml", "feed.csv");
+    let out = tmp.path().join("out");
+    let (code, stderr) = capped(
+        &[
+            "run",
+            "--max-memory",
+            "100M",
+            "--out",
+            &out.display().to_string(),
+        ],
+        &file,
+    );
+    feeder.join().expect("feeder");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(" rows up to here need ")
+            && stderr.contains(" of memory to read on, more than the ")
+            && stderr.contains(" left under --max-memory 100M; replay fewer rows"),
+        "{stderr}"
+    );
+    nothing_written(&out);
+    let feeder = feed(fifo.clone());
+    let (code, stderr) = capped(&["check"], &fifo);
+    feeder.join().expect("feeder");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("more than 1048576 bytes (1 MiB)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn large_input_is_refused_within_max_memory() {
+    // A scenario may have 1 MiB, and reading one takes up to 256 bytes of
+    // memory per byte of it (a list of small inline tables): with
+    // --max-memory 200M, less than 781,250 bytes (less what backsim holds
+    // already). A 4 MB file of numbers under an unknown key took 400 MB
+    // to refuse, whatever the limit; it is refused unread.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let junk = |n: usize, name: &str| {
+        let numbers = vec!["1"; n].join(",");
+        scenario(
+            tmp.path(),
+            name,
+            &format!(
+                "junk = [{numbers}]\n[[strategy]]\nname = \"a\"\nbackoff = {{ kind = \"none\" }}\n"
+            ),
+        )
+    };
+    let run = [
+        "run",
+        "--max-memory",
+        "200M",
+        "--out",
+        &out.display().to_string(),
+    ];
+    let within = " bytes, the most a scenario file may have within --max-memory 200M: reading one takes up to 256 bytes of memory per byte, and ";
+    let big = junk(2_000_000, "big.toml");
+    let (code, stderr) = capped(&["check"], &big);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {}: more than 1048576 bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)\n",
+            big.display()
+        )
+    );
+    let (code, stderr) = capped(&run, &big);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(within)
+            && stderr.ends_with(" is left; raise the limit with --max-memory\n"),
+        "{stderr}"
+    );
+    // 900 KB are read by `check` (and refused for the unknown key), but
+    // not within 200M.
+    let mid = junk(450_000, "mid.toml");
+    let (code, stderr) = capped(&["check"], &mid);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(": junk: unknown key `junk`"), "{stderr}");
+    let (code, stderr) = capped(&run, &mid);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(within), "{stderr}");
+    nothing_written(&out);
+    // A trace whose notes column holds one value of 60 MB: the file was
+    // read whole, and the value again into a record (125 MB at the peak,
+    // over --max-memory 50M with exit 0). Other columns are skipped
+    // unread; the run stays far under the limit.
+    let note = "x".repeat(60_000_000);
+    std::fs::write(
+        tmp.path().join("notes.csv"),
+        format!("t_s,input_tokens,output_tokens,note\n0,100,20,{note}\n1,100,20,\n"),
+    )
+    .expect("write trace");
+    drop(note);
+    let file = replay(tmp.path(), "notes.toml", "notes.csv");
+    let (code, stderr) = capped(
+        &[
+            "run",
+            "--max-memory",
+            "50M",
+            "--stats",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            &out.display().to_string(),
+        ],
+        &file,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let peak = peak_memory(&stderr);
+    assert!(peak < 50_000_000, "peak {peak} bytes over --max-memory 50M");
+}
