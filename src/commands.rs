@@ -233,7 +233,14 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             args.requests,
             &progress,
             &watch,
-        )?;
+        )
+        .inspect_err(|_| {
+            // Runs that stopped (on a limit, or Ctrl-C) have no
+            // statistics, but what memory they took is the question.
+            if args.stats {
+                eprint!("{}", peak_memory_text(peak_memory_bytes()));
+            }
+        })?;
         if args.stats {
             let (stats, wall) = progress.stats();
             eprint!("{}", run_stats_text(s, &stats, wall, peak_memory_bytes()));
@@ -386,11 +393,16 @@ pub fn run_stats_text(
         rate(events, wall_s),
         rate(events, busy)
     ));
-    out.push_str(&match peak_memory {
+    out.push_str(&peak_memory_text(peak_memory));
+    out
+}
+
+/// The `--stats` line of the process's peak memory.
+fn peak_memory_text(peak_memory: Option<u64>) -> String {
+    match peak_memory {
         Some(b) => format!("peak memory: {:.1} MB\n", b as f64 / 1e6),
         None => "peak memory: not known on this system\n".to_string(),
-    });
-    out
+    }
 }
 
 /// The process's peak resident memory (Linux: VmHWM in /proc/self/status).

@@ -168,6 +168,7 @@ fn stopped(file: &str, watch: &Watch, scenario: &Scenario, values: Option<String
             rss,
             watch.limits().max_memory.unwrap_or(0),
             watch.memory_source(),
+            watch.refused(),
         ));
     }
     let Some(r) = watch.first_stopped() else {
@@ -239,7 +240,9 @@ fn batch(
             let metrics = simulate_limited(scenario, s, seeds, record, &limits);
             match metrics.stop {
                 None => {}
-                Some(stop @ (Stop::Events { .. } | Stop::Livelock { .. })) => {
+                Some(
+                    stop @ (Stop::Events { .. } | Stop::Livelock { .. } | Stop::NoMemory { .. }),
+                ) => {
                     let stopped = RunStopped {
                         point,
                         strategy: s,

@@ -399,6 +399,9 @@ pub enum Stop {
     Livelock { at: SimTime, since: u64 },
     /// The process's memory went over its limit.
     Memory,
+    /// The system gave no memory for the state of the run's clients
+    /// (`bytes` of it), which is not allocated.
+    NoMemory { bytes: u64 },
     /// A run before this one (in the fixed order) stopped on its limits,
     /// so this one's result would not be used.
     Abandoned,

@@ -145,31 +145,29 @@ fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
     }
 }
 
+/// A scenario of `clients` clients whose starts are spread over 10 s and
+/// whose requests each take a minute of service: memory grows with the
+/// requests open, as the run goes.
+fn growing(dir: &Path, clients: u32, replications: u32) -> PathBuf {
+    scenario(
+        dir,
+        "grow.toml",
+        &format!(
+            "name = \"grow\"\nseed = 1\nreplications = {replications}\nhorizon = \"10m\"\n\
+             [workload]\nclients = {clients}\nspread = \"10s\"\n[server]\nlatency = \"60s\"\n\
+             [[strategy]]\nname = \"s\"\nbackoff = {{ kind = \"constant\", base = \"1s\" }}\n"
+        ),
+    )
+}
+
 #[test]
 fn the_watchdog_stops_a_run_that_outgrows_the_limit() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    // Starts spread over 10 s, a minute of service each: every client's
-    // request is still open when the last starts (over 100 MB), but
-    // nothing of that is certain before running (the estimate is the 20
-    // MB sort of the starts), so the run begins and is stopped.
-    let file = scenario(
-        tmp.path(),
-        "grow.toml",
-        r#"
-        name = "grow"
-        seed = 1
-        replications = 2
-        horizon = "10m"
-        [workload]
-        clients = 1000000
-        spread = "10s"
-        [server]
-        latency = "60s"
-        [[strategy]]
-        name = "s"
-        backoff = { kind = "constant", base = "1s" }
-        "#,
-    );
+    // Every client's request is still open when the last starts (over
+    // 100 MB), but nothing of that is certain before running (the
+    // estimate is the 20 MB sort of the starts), so the run begins and
+    // is stopped.
+    let file = growing(tmp.path(), 1_000_000, 2);
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).expect("out");
     let (code, stderr) = run(&["run", "--max-memory", "60M"], &file, &out);
@@ -676,4 +674,164 @@ fn large_input_is_refused_within_max_memory() {
     assert_eq!(code, Some(0), "{stderr}");
     let peak = peak_memory(&stderr);
     assert!(peak < 50_000_000, "peak {peak} bytes over --max-memory 50M");
+}
+
+#[test]
+fn max_memory_is_a_promise_with_guards_on_every_client() {
+    // 200,000 clients of an open loop, and a strategy with a breaker, an
+    // sre throttle and a percent budget on each: 176 + 176 + 104 bytes,
+    // 91.2 MB a run, allocated before its first event; beside it a plain
+    // strategy that holds nothing per client. Two threads, four
+    // replications of each. Whatever the limit, the peak resident memory
+    // of the process stays under it, or nothing runs; never an abort.
+    //
+    // The estimate used to count only the two cheapest runs (0 bytes), and
+    // the watchdog read memory only between runs and every 2^20 events
+    // (a run here has about 18,000): 60M was stopped at 166 MB, 150M ran
+    // to the end at 217 MB (exit 0).
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = scenario(
+        tmp.path(),
+        "guarded.toml",
+        r#"
+        name = "guarded"
+        seed = 1
+        replications = 4
+        horizon = "2m"
+        [workload]
+        kind = "poisson"
+        clients = 200000
+        rate_per_s = 100.0
+        duration = "1m"
+        [[strategy]]
+        name = "plain"
+        backoff = { kind = "none" }
+        max_attempts = 1
+        [[strategy]]
+        name = "guarded"
+        backoff = { kind = "full_jitter", base = "1s" }
+        budget = { kind = "percent" }
+        breaker = { scope = "all" }
+        throttle = { kind = "sre" }
+        "#,
+    );
+    let out = tmp.path().join("out");
+    let out_arg = out.display().to_string();
+    for (limit, bytes) in [("60M", 60e6), ("150M", 150e6), ("400M", 400e6)] {
+        let args = [
+            "run",
+            "--quiet",
+            "--stats",
+            "--no-charts",
+            "--threads",
+            "2",
+            "--max-memory",
+            limit,
+            "--out",
+            &out_arg,
+        ];
+        let (code, stderr) = capped(&args, &file);
+        // `--stats` prints the peak resident memory (VmHWM) once runs have
+        // begun, whether they finished or stopped. (The kernel's account
+        // of a child, wait4's ru_maxrss, would count the test process it
+        // was forked from.)
+        if code != Some(2) {
+            let peak = peak_memory(&stderr);
+            assert!(
+                (peak as f64) < bytes,
+                "--max-memory {limit}: peak {peak} bytes (exit {code:?}): {stderr}"
+            );
+        }
+        match limit {
+            // One guarded run alone needs more than 60M: refused before
+            // any work.
+            "60M" => {
+                assert_eq!(code, Some(2), "{stderr}");
+                assert!(
+                    stderr.contains("per-client state of 200,000 clients in one run of strategy \"guarded\": 91.2 MB"),
+                    "{stderr}"
+                );
+                nothing_written(&out);
+            }
+            // One fits, two at once do not: whether two ever run at once
+            // depends on the threads; if they would, the second's state
+            // is refused before it is allocated, and the runs stop.
+            "150M" => match code {
+                Some(0) => {}
+                Some(1) => {
+                    assert!(
+                        stderr.contains(": stopped: a run needed 91.2 MB for the state of its 200,000 clients, which would have taken backsim's memory to "),
+                        "{stderr}"
+                    );
+                    nothing_written(&out);
+                }
+                other => panic!("exit {other:?}: {stderr}"),
+            },
+            _ => assert_eq!(code, Some(0), "{stderr}"),
+        }
+    }
+    // With no limit, 20,000,000 clients' breakers (3.5 GB) do not fit in
+    // the 2 GiB of address space the test gives: the allocation that
+    // failed used to abort the process (signal 6); the run stops.
+    let big = scenario(
+        tmp.path(),
+        "big.toml",
+        &std::fs::read_to_string(&file)
+            .expect("scenario")
+            .replace("clients = 200000", "clients = 20000000")
+            .replace("budget = { kind = \"percent\" }", "")
+            .replace("throttle = { kind = \"sre\" }", ""),
+    );
+    let out = tmp.path().join("out-big");
+    let out_arg = out.display().to_string();
+    let args = ["run", "--quiet", "--max-memory", "off", "--out", &out_arg];
+    let (code, stderr) = capped(&args, &big);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(": strategy \"guarded\", replication 0: the system gave no memory for the state of the run's clients (3.5 GB); nothing of the scenario was written."),
+        "{stderr}"
+    );
+    nothing_written(&out);
+}
+
+#[test]
+fn the_watchdog_reads_memory_as_a_short_run_grows() {
+    // 200,000 clients start over 10 s and each waits a minute for its
+    // answer: 29 MB of request slots and queued events pile up within
+    // 800,000 events, fewer than the 2^20 between the watchdog's regular
+    // reads, and none of it certain before running (the estimate counts
+    // the 4 MB sort of the starts). Such a run used to finish at 41.8 MB
+    // under --max-memory 20M (exit 0). What a run holds is now looked at
+    // every 65,536 events and the memory read when it has grown by 16 MB:
+    // it stops, at most 16 MB plus one interval's growth (65,536 slots of
+    // 144 bytes, 9.4 MB) past the limit.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = growing(tmp.path(), 200_000, 1);
+    let out = tmp.path().join("out");
+    let args = [
+        "run",
+        "--quiet",
+        "--stats",
+        "--threads",
+        "1",
+        "--max-memory",
+        "20M",
+        "--out",
+        &out.display().to_string(),
+    ];
+    let (code, stderr) = capped(&args, &file);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(": stopped: backsim's memory reached ")
+            && stderr.contains(
+                " MB of the 20.0 MB limit (--max-memory 20M); nothing of the scenario was written."
+            ),
+        "{stderr}"
+    );
+    let peak = peak_memory(&stderr);
+    assert!(
+        peak < 20_000_000 + 16 * (1 << 20) + 9_437_184,
+        "peak {peak}"
+    );
+    nothing_written(&out);
 }
