@@ -22,7 +22,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Run(args) => run_scenarios(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
-        Command::Check { scenarios } => load_all(&scenarios).map(|_| ()),
+        Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
             // Read every folder, and check that it can be written, before
             // writing anything.
@@ -155,12 +155,13 @@ fn new_target(file: &Path, force: bool) -> Result<PathBuf, Error> {
     }
 }
 
-/// Loads every file, reporting the problems of all of them before failing.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
+/// Loads every file, reporting the problems of all of them before failing;
+/// within `budget`, each file gets the memory left under it.
+fn load_all(paths: &[PathBuf], budget: Option<&MemoryBudget>) -> Result<Vec<Scenario>, Error> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        match scenario::load(path) {
+        match scenario::load_within(path, room(budget).as_ref()) {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e.to_string()),
         }
@@ -170,6 +171,16 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
     } else {
         Err(Error::Input(errors.join("\n")))
     }
+}
+
+/// The memory left under `budget` now, for reading a scenario.
+fn room(budget: Option<&MemoryBudget>) -> Option<scenario::trace::Room> {
+    budget.map(|b| scenario::trace::Room {
+        bytes: b
+            .bytes
+            .saturating_sub(resources::resident_memory().unwrap_or(0)),
+        limit: b.describe(),
+    })
 }
 
 /// Applies the command line's `--seed` and `--replications`.
@@ -198,12 +209,14 @@ fn note(quiet: bool, text: &str) {
 
 fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     let common = &args.common;
-    let mut scenarios = load_all(&args.scenarios)?;
+    let (limits, budget) = limits(common);
+    let mut scenarios = load_all(&args.scenarios, budget.as_ref())?;
     for s in &mut scenarios {
         apply_overrides(s, common);
     }
+    let mut first_named: std::collections::HashMap<&str, usize> = Default::default();
     for (i, a) in scenarios.iter().enumerate() {
-        if let Some(j) = scenarios[..i].iter().position(|b| b.name == a.name) {
+        if let Some(&j) = first_named.get(a.name.as_str()) {
             return Err(Error::Input(format!(
                 "error: {} and {} are both named \"{}\", so their reports would overwrite each other; rename one",
                 args.scenarios[j].display(),
@@ -211,6 +224,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
                 a.name
             )));
         }
+        first_named.insert(&a.name, i);
     }
     folder::check_out_dir(&common.out)?;
     let writers: Vec<Writer> = scenarios
@@ -223,7 +237,6 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         check_writer(&report::report_dir(&common.out, s), w, &names)?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
-    let (limits, budget) = limits(common);
     let in_use = resources::resident_memory().unwrap_or(0);
     for (s, path) in scenarios.iter().zip(&args.scenarios) {
         let file = path.display().to_string();
@@ -261,7 +274,14 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             args.requests,
             &progress,
             &watch,
-        )?;
+        )
+        .inspect_err(|_| {
+            // Runs that stopped (on a limit, or Ctrl-C) have no
+            // statistics, but what memory they took is the question.
+            if args.stats {
+                eprint!("{}", peak_memory_text(peak_memory_bytes()));
+            }
+        })?;
         if args.stats {
             let (stats, wall) = progress.stats();
             let text = run_stats_text(s, &stats, wall, peak_memory_bytes());
@@ -357,7 +377,7 @@ fn check_sweep(
     }
     let threads = usize::from(common.threads.unwrap_or(0));
     let in_use = resources::resident_memory().unwrap_or(0);
-    let files = scenario::trace::from_dir(dir);
+    let files = scenario::trace::from_dir(dir, None);
     let cache = scenario::TraceCache::default();
     // Point by point, so that no more than one is held at a time. A point
     // that cannot be built is reported when its turn comes, as without
@@ -416,11 +436,16 @@ pub fn run_stats_text(
         rate(events, wall_s),
         rate(events, busy)
     ));
-    out.push_str(&match peak_memory {
+    out.push_str(&peak_memory_text(peak_memory));
+    out
+}
+
+/// The `--stats` line of the process's peak memory.
+fn peak_memory_text(peak_memory: Option<u64>) -> String {
+    match peak_memory {
         Some(b) => format!("peak memory: {:.1} MB\n", b as f64 / 1e6),
         None => "peak memory: not known on this system\n".to_string(),
-    });
-    out
+    }
 }
 
 /// The process's peak resident memory (Linux: VmHWM in /proc/self/status).
@@ -446,11 +471,11 @@ fn wrote(dir: &std::path::Path, charts: bool) -> String {
 fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let common = &args.common;
     let file = args.scenario.display().to_string();
-    let mut base = scenario::load(&args.scenario)?;
+    let (limits, budget) = limits(common);
+    let mut base = scenario::load_within(&args.scenario, room(budget.as_ref()).as_ref())?;
     scenario::sweep::require(&base, &file)?;
     apply_overrides(&mut base, common);
     folder::check_out_dir(&common.out)?;
-    let (limits, budget) = limits(common);
     let total = base.sweep.as_ref().map_or(0, |s| s.points());
     let shard = args.shard.map(|(shard, shards)| ShardInfo {
         shard,

@@ -17,7 +17,7 @@ pub fn check_scenario(data: &[u8]) {
     };
     // A trace file named by the input is the input itself, so that trace
     // parsing is reached from scenario files too.
-    let files = |name: &str| Ok((data.to_vec(), name.to_string()));
+    let files = |name: &str| Ok(trace::TraceFile::in_memory(data.to_vec(), name.to_string()));
     let Ok(scenario) = scenario::parse_with(src, "fuzz.toml", "fuzz", &files) else {
         return;
     };

@@ -12,10 +12,16 @@
 //!   once, per-client state, the time series and summaries every run keeps
 //!   until its scenario is aggregated, `--requests` records), so a scenario
 //!   that would have fitted is never refused because of them.
-//! * **While running**, a [`Watch`] shared by every run of a scenario looks
-//!   at the process's resident memory (VmRSS) every 2^20 events of each run
-//!   and between runs; once it is over the limit, every run stops within
-//!   its next 65,536 events and nothing of the scenario is written.
+//! * **While running**, a [`Watch`] shared by every run of a scenario is
+//!   asked before a run allocates its clients' state (guards, the order of
+//!   spread starts, a closed loop's counts), which may be gigabytes before
+//!   the first event: refused if it would go over the limit with what the
+//!   process holds and what other runs are about to take, and allocated
+//!   without aborting if the system refuses it. It then looks at the
+//!   process's resident memory (VmRSS) every 2^20 events of each run,
+//!   whenever what a run holds has grown by 16 MB, and between runs; once
+//!   it is over the limit, every run stops within its next 65,536 events
+//!   and nothing of the scenario is written.
 //! * **Per run**, the engine stops a run that spends its event budget or
 //!   whose clock stands still for too many events while requests are
 //!   retried (a livelock: retries with no delay against answers that take
@@ -73,6 +79,16 @@ pub const MEMORY_CHECK_EVERY: u64 = 1 << 20;
 /// few clients take microseconds; reading /proc for each would cost more
 /// than the run).
 const MEMORY_CHECK_INTERVAL_MS: u64 = 10;
+
+/// A run also reads the resident memory at a checkpoint once what it holds
+/// (request slots, queued events, time series, request records) has grown
+/// by this much since it last did, however few events that took.
+pub const MEMORY_CHECK_GROWTH: u64 = 16 << 20;
+
+/// What a run allocates for its clients before its first event is asked
+/// of the watch from this size on ([`Watch::reserve`]); below it, the
+/// read of /proc would cost more than such a run.
+const RESERVE_CHECKED_FROM: u64 = 1 << 20;
 
 /// The limits the runs of one experiment are held to. `Limits::default()`
 /// has none.
@@ -490,6 +506,9 @@ const CLOSED_LOOP_COUNT: u64 = size_of::<u32>() as u64;
 /// columns, and "gave_up", the shortest outcome.
 const REQUEST_LINE_MIN: u64 = 17 + 12 + 7;
 
+/// Least bytes of a row of a trace's copy (`0,0,0` and a line break).
+const TRACE_ROW_MIN: u64 = 6;
+
 /// A chance small enough to call impossible: random bounds below hold but
 /// with probability less than e^-25 (about 10^-11).
 const TAIL_SIGMAS: f64 = 7.0;
@@ -669,6 +688,23 @@ fn starts_together(s: &Scenario, strategy: &Strategy) -> bool {
     spread == 0 && strategy.guards.throttle.is_none()
 }
 
+/// Bytes a run of `strategy` allocates for its clients before its first
+/// event, whatever the workload: the retry guards' state, the sort of
+/// spread first starts, a closed loop's count of requests per client.
+/// The engine asks the watch for them before it allocates them
+/// ([`Watch::reserve`]).
+pub(crate) fn client_state_bytes(s: &Scenario, strategy: &Strategy) -> u64 {
+    let spread = matches!(
+        s.workload.kind,
+        WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } if spread > 0
+    );
+    let closed = matches!(s.workload.kind, WorkloadKind::Closed { .. });
+    let per_client = guard_bytes(strategy)
+        + if spread { FIRST_START_ORDER } else { 0 }
+        + if closed { CLOSED_LOOP_COUNT } else { 0 };
+    u64::from(s.workload.clients).saturating_mul(per_client)
+}
+
 /// What one run of `strategy` certainly holds at its busiest while it
 /// runs, in parts: (slots, other per-client state, its own records).
 fn working_set(s: &Scenario, strategy: &Strategy, record: bool) -> (u64, u64, u64) {
@@ -679,20 +715,12 @@ fn working_set(s: &Scenario, strategy: &Strategy, record: bool) -> (u64, u64, u6
     } else {
         0
     };
-    let spread = matches!(
-        s.workload.kind,
-        WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } if spread > 0
-    );
-    let closed = matches!(s.workload.kind, WorkloadKind::Closed { .. });
-    let per_client = guard_bytes(strategy)
-        + if spread { FIRST_START_ORDER } else { 0 }
-        + if closed { CLOSED_LOOP_COUNT } else { 0 };
     let records = if together && record {
         clients.saturating_mul(size_of::<RequestRecord>() as u64)
     } else {
         0
     };
-    (slots, clients.saturating_mul(per_client), records)
+    (slots, client_state_bytes(s, strategy), records)
 }
 
 /// Bytes a finished run certainly holds until its scenario is aggregated,
@@ -713,10 +741,12 @@ fn requests_knob(s: &Scenario) -> Knob {
 /// The memory every run of `s` certainly needs together (see the module
 /// documentation): the largest of
 ///
-/// 1. while running: the working sets of the `threads` smallest runs
-///    (request slots and queued first attempts of clients that all start
-///    at once, guard state, the sort of spread starts; with `--requests`
-///    the records of those runs' clients);
+/// 1. while running: the working sets (request slots and queued first
+///    attempts of clients that all start at once, guard state, the sort
+///    of spread starts; with `--requests` the records of those runs'
+///    clients) of the `threads` smallest runs, which certainly run at
+///    once, or of the largest run, which certainly runs, whichever is
+///    more;
 /// 2. once every run is done: each run's summary and time series (rows up
 ///    to [`activity_lower_bound`]), and with `--requests` every run's
 ///    records ([`requests_lower_bound`] each);
@@ -726,15 +756,19 @@ pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
     let jobs = s.strategies.len() as u64 * reps;
     let threads = (plan.threads.max(1) as u64).min(jobs.max(1));
     let clients = group(u64::from(s.workload.clients));
-    // 1. The `threads` runs with the smallest working sets.
-    let mut sets: Vec<(u64, u64, u64)> = s
+    // 1. The `threads` runs with the smallest working sets, or the run
+    // with the largest alone (a cheap strategy beside a costly one once
+    // hid the costly one's gigabytes).
+    let mut sets: Vec<((u64, u64, u64), &str)> = s
         .strategies
         .iter()
-        .map(|st| working_set(s, st, plan.record_requests))
+        .map(|st| (working_set(s, st, plan.record_requests), st.name.as_str()))
         .collect();
-    sets.sort_by_key(|&(a, b, c)| a.saturating_add(b).saturating_add(c));
+    let total = |&(a, b, c): &(u64, u64, u64)| a.saturating_add(b).saturating_add(c);
+    // Stable: of strategies that cost the same, the first in the file.
+    sets.sort_by_key(|(set, _)| total(set));
     let (mut slots, mut state, mut records, mut left) = (0u64, 0u64, 0u64, threads);
-    for (a, b, c) in sets {
+    for ((a, b, c), _) in &sets {
         let n = left.min(reps);
         slots = slots.saturating_add(a.saturating_mul(n));
         state = state.saturating_add(b.saturating_mul(n));
@@ -744,26 +778,34 @@ pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
             break;
         }
     }
-    let on = if threads == 1 {
-        "1 thread".to_string()
-    } else {
-        format!("{threads} threads")
+    let mut on = match threads {
+        1 => "on 1 thread".to_string(),
+        n => format!("on {n} threads"),
     };
+    // Fewer threads lower the first, not the second.
+    let mut threads_knob = Knob::Threads;
+    if let Some(&(largest, name)) = sets.last()
+        && total(&largest) > slots.saturating_add(state).saturating_add(records)
+    {
+        (slots, state, records) = largest;
+        on = format!("in one run of strategy \"{name}\"");
+        threads_knob = Knob::Clients;
+    }
     let running = vec![
         Part {
-            what: format!("request slots and queued first attempts of {clients} clients on {on}"),
+            what: format!("request slots and queued first attempts of {clients} clients {on}"),
             bytes: slots,
-            knobs: vec![Knob::Clients, Knob::Threads],
+            knobs: vec![Knob::Clients, threads_knob],
         },
         Part {
-            what: format!("per-client state of {clients} clients on {on}"),
+            what: format!("per-client state of {clients} clients {on}"),
             bytes: state,
-            knobs: vec![Knob::Clients, Knob::Threads],
+            knobs: vec![Knob::Clients, threads_knob],
         },
         Part {
-            what: format!("requests.csv records of {clients} clients on {on}"),
+            what: format!("requests.csv records of {clients} clients {on}"),
             bytes: records,
-            knobs: vec![Knob::Requests, Knob::Clients, Knob::Threads],
+            knobs: vec![Knob::Requests, Knob::Clients, threads_knob],
         },
     ];
     // 2. Every run done.
@@ -796,6 +838,17 @@ pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
             "requests.csv records ({} requests × {runs} runs)",
             group(requests)
         )),
+        // The trace's rows are in memory already (counted in what the
+        // process holds when this is checked); the report's copy of them
+        // is written as text, at least "0,0,0\n" a row.
+        Part {
+            what: "the trace's copy, trace.csv".to_string(),
+            bytes: match &s.workload.kind {
+                WorkloadKind::Trace { rows } => (rows.len() as u64).saturating_mul(TRACE_ROW_MIN),
+                _ => 0,
+            },
+            knobs: vec![Knob::Trace],
+        },
     ];
     // 3. Writing requests.csv.
     let line = REQUEST_LINE_MIN
@@ -1101,6 +1154,11 @@ pub struct Watch {
     start: Instant,
     /// Milliseconds after `start` of the last memory check between runs.
     last_check_ms: AtomicU64,
+    /// Bytes runs have been promised for their clients' state and may not
+    /// have allocated yet ([`Watch::reserve`]).
+    pending: AtomicU64,
+    /// The promise refused, in bytes (0: none).
+    refused: AtomicU64,
 }
 
 impl Watch {
@@ -1114,6 +1172,8 @@ impl Watch {
             memory_source: String::new(),
             start: Instant::now(),
             last_check_ms: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -1183,6 +1243,55 @@ impl Watch {
         self.memory_over.load(Ordering::Relaxed) != 0
     }
 
+    /// Before a run allocates `bytes` for its clients' state: whether they
+    /// fit under the memory limit with what the process holds and what
+    /// other runs have been promised and may not have taken yet. If they
+    /// do, they are promised until [`Watch::release`]; if not, memory is
+    /// over the limit (every run stops) and nothing should be allocated.
+    /// Below a megabyte, and without a limit, always true. This is what
+    /// keeps runs that allocate gigabytes up front, on several threads at
+    /// once, under the limit: the watchdog would see them only after.
+    pub fn reserve(&self, bytes: u64) -> bool {
+        let Some(max) = self.limits.max_memory else {
+            return true;
+        };
+        if bytes < RESERVE_CHECKED_FROM {
+            return true;
+        }
+        let pending = self
+            .pending
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        let total = resident_memory().unwrap_or(0).saturating_add(pending);
+        if total <= max {
+            return true;
+        }
+        self.pending.fetch_sub(bytes, Ordering::Relaxed);
+        let _ = self
+            .refused
+            .compare_exchange(0, bytes, Ordering::Relaxed, Ordering::Relaxed);
+        let _ = self
+            .memory_over
+            .compare_exchange(0, total, Ordering::Relaxed, Ordering::Relaxed);
+        false
+    }
+
+    /// The bytes promised by [`Watch::reserve`] are allocated (and so in
+    /// the resident memory) or no longer needed.
+    pub fn release(&self, bytes: u64) {
+        if self.limits.max_memory.is_some() && bytes >= RESERVE_CHECKED_FROM {
+            self.pending.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// The promise [`Watch::reserve`] refused, if one was: its bytes.
+    pub fn refused(&self) -> Option<u64> {
+        match self.refused.load(Ordering::Relaxed) {
+            0 => None,
+            b => Some(b),
+        }
+    }
+
     /// Run `index` stopped on its own limits (from the engine, at once, so
     /// that later runs give up early).
     pub fn note_stop(&self, index: u64) {
@@ -1227,16 +1336,35 @@ impl Watch {
 
 /// Text for runs stopped by the memory watchdog: the resident memory
 /// `rss` went over `limit` (bytes), which `source` says where it came from
-/// (empty: nothing to say).
-pub fn memory_message(file: &str, s: &Scenario, rss: u64, limit: u64, source: &str) -> String {
+/// (empty: nothing to say); or, with `refused`, a run's clients' state of
+/// that many bytes would have taken it to `rss`, and was not allocated.
+pub fn memory_message(
+    file: &str,
+    s: &Scenario,
+    rss: u64,
+    limit: u64,
+    source: &str,
+    refused: Option<u64>,
+) -> String {
     let limit_text = if source.is_empty() {
         format!("the {} limit", format_bytes(limit))
     } else {
         format!("the {} limit ({source})", format_bytes(limit))
     };
+    let what = match refused {
+        Some(b) => format!(
+            "a run needed {} for the state of its {} clients, which would have taken backsim's memory to {} of {limit_text}",
+            format_bytes(b),
+            group(u64::from(s.workload.clients)),
+            format_bytes(rss),
+        ),
+        None => format!(
+            "backsim's memory reached {} of {limit_text}",
+            format_bytes(rss)
+        ),
+    };
     format!(
-        "error: {file}: stopped: backsim's memory reached {} of {limit_text}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
-        format_bytes(rss),
+        "error: {file}: stopped: {what}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
         match s.workload.kind {
             WorkloadKind::Poisson { .. } =>
                 "workload.clients, workload.rate_per_s, workload.duration",
@@ -1255,6 +1383,10 @@ pub fn memory_message(file: &str, s: &Scenario, rss: u64, limit: u64, source: &s
 /// `who` names the run (strategy, replication, sweep point).
 pub fn stop_message(file: &str, who: &str, r: &RunStopped, limits: &Limits) -> String {
     match r.stop {
+        Stop::NoMemory { bytes } => format!(
+            "error: {file}: {who}: the system gave no memory for the state of the run's clients ({}); nothing of the scenario was written. Lower workload.clients or --threads, or free memory",
+            format_bytes(bytes)
+        ),
         Stop::Livelock { at, since } => {
             let stalled = r.events.saturating_sub(since);
             format!(
@@ -1562,6 +1694,62 @@ mod tests {
     }
 
     #[test]
+    fn a_cheap_strategy_does_not_hide_a_costly_one() {
+        // Poisson arrivals to 20,000,000 clients: "plain" holds nothing per
+        // client, "brk" a breaker's windows (176 bytes) for each, whatever
+        // the workload. The two cheapest runs (plain, plain) on two threads
+        // need nothing; a run of brk certainly runs, and needs 3.52 GB.
+        let s = scenario(
+            r#"
+            replications = 2
+            [workload]
+            kind = "poisson"
+            clients = 20000000
+            rate_per_s = 100.0
+            duration = "6m"
+            [[strategy]]
+            name = "plain"
+            backoff = { kind = "none" }
+            max_attempts = 1
+            [[strategy]]
+            name = "brk"
+            backoff = { kind = "full_jitter", base = "1s" }
+            breaker = { scope = "all" }
+        "#,
+        );
+        let plan = Plan {
+            threads: 2,
+            record_requests: false,
+            replications: 2,
+        };
+        let e = estimate_run(&s, &plan);
+        assert_eq!(
+            part(
+                &e,
+                "per-client state of 20,000,000 clients in one run of strategy \"brk\""
+            ),
+            20_000_000 * 176
+        );
+        assert_eq!(client_state_bytes(&s, &s.strategies[1]), 20_000_000 * 176);
+        assert_eq!(client_state_bytes(&s, &s.strategies[0]), 0);
+        // Lowering --threads would not help: not advised.
+        let budget = MemoryBudget {
+            bytes: 1_000_000_000,
+            source: "--max-memory 1G".into(),
+            explicit: true,
+        };
+        let msg = check_memory("x.toml", &e, 0, &budget, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(
+                "; lower workload.clients, or raise the limit with --max-memory (at least 4.4G)"
+            ),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn replications_hold_their_series_until_aggregation() {
         // Poisson at 10/s for 10 min: the last arrival is after
         // 600 − 25/10 = 597.5 s, so each run keeps at least 598 rows of
@@ -1647,14 +1835,14 @@ mod tests {
             backoff = { kind = "none" }
         "#,
         );
-        let watchdog = memory_message("x.toml", &closed, 200_000_000, 100_000_000, "");
+        let watchdog = memory_message("x.toml", &closed, 200_000_000, 100_000_000, "", None);
         assert!(
             watchdog.contains(
                 "Lower workload.clients, workload.requests_per_client, --threads or --replications"
             ),
             "{watchdog}"
         );
-        let watchdog = memory_message("x.toml", &s, 200_000_000, 100_000_000, "");
+        let watchdog = memory_message("x.toml", &s, 200_000_000, 100_000_000, "", None);
         assert!(
             watchdog.contains(
                 "Lower workload.clients, workload.rate_per_s, workload.duration, --threads or --replications (or leave out --requests)"

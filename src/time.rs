@@ -2,10 +2,20 @@
 //! files use (`"250ms"`, `"1.5s"`, `"2m"`, `"1h"`).
 //!
 //! Time is a plain `u64` count of nanoseconds since the start of a run. There
-//! are no floats on the clock, so event order never depends on rounding, and
-//! a run of several simulated days (2^64 ns is about 584 years) cannot
-//! overflow. Parsing is exact: `"1.5s"` is 1,500,000,000 ns, computed with
-//! integer arithmetic from the decimal digits.
+//! are no floats on the clock, so event order never depends on rounding.
+//! Parsing is exact: `"1.5s"` is 1,500,000,000 ns, computed with integer
+//! arithmetic from the decimal digits.
+//!
+//! Every duration a scenario gives (the horizon, spreads, timeouts,
+//! deadlines, backoff parameters, windows, trace times, swept values) is
+//! at most [`MAX_DURATION`], about 100 years, while 2^64 ns is about 584:
+//! a time in a run plus any such duration, or two or three of them added
+//! together, is exact. The only sums that can reach the end of the `u64`
+//! range are those with a drawn or computed wait (a heavy-tailed latency
+//! draw, a backoff of `base · multiplier^n`, a Retry-After the limiter
+//! cannot meet in centuries); they saturate at `u64::MAX`, which is past
+//! every horizon, so the event they schedule never happens, exactly as it
+//! would not at its true time.
 
 /// Nanoseconds in one second.
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
@@ -15,6 +25,13 @@ pub type SimTime = u64;
 
 /// A span of simulated time, in nanoseconds.
 pub type SimDuration = u64;
+
+/// The longest duration a scenario may give: 36,500 days (100 years of
+/// 365 days). See the module documentation for why.
+pub const MAX_DURATION: SimDuration = 36_500 * 86_400 * NANOS_PER_SEC;
+
+/// [`MAX_DURATION`] as a scenario file writes it.
+pub const MAX_DURATION_TEXT: &str = "36500d";
 
 /// The units a duration string may end with, and their length in ns.
 const UNITS: [(&str, u64); 7] = [
@@ -33,8 +50,8 @@ pub const DURATION_HELP: &str = "a duration string such as \"250ms\", \"1.5s\", 
 /// Parses a duration string into nanoseconds.
 ///
 /// The number may have a fractional part; the result must be a whole number
-/// of nanoseconds. Negative values, missing units and values that do not fit
-/// in 64 bits are errors.
+/// of nanoseconds. Negative values, missing units and values longer than
+/// [`MAX_DURATION`] are errors.
 ///
 /// ```
 /// use backsim::time::parse_duration;
@@ -73,7 +90,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             "\"{s}\" is not a number with a unit; expected {DURATION_HELP}"
         ));
     }
-    let too_big = || format!("\"{s}\" is too long: at most about 584 years fit");
+    let too_big = || format!("\"{s}\" is too long: at most \"{MAX_DURATION_TEXT}\" (100 years)");
     let whole: u64 = if whole.is_empty() {
         0
     } else {
@@ -91,6 +108,9 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         }
         place /= 10;
         total = total.checked_add(d * place).ok_or_else(too_big)?;
+    }
+    if total > MAX_DURATION {
+        return Err(too_big());
     }
     Ok(total)
 }
@@ -182,6 +202,25 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn durations_end_at_a_hundred_years() {
+        // 36,500 days, in any unit, is the longest; a nanosecond more, or
+        // the 213,000 days whose sums once ran past 2^64 ns, is refused.
+        assert_eq!(parse_duration("36500d"), Ok(MAX_DURATION));
+        assert_eq!(parse_duration("876000h"), Ok(MAX_DURATION));
+        assert_eq!(MAX_DURATION, 3_153_600_000 * NANOS_PER_SEC);
+        for long in ["36500.00001d", "3153600000.000000001s", "213000d"] {
+            assert_eq!(
+                parse_duration(long),
+                Err(format!(
+                    "\"{long}\" is too long: at most \"36500d\" (100 years)"
+                ))
+            );
+        }
+        // Three of them, and a time in a run, still fit in 64 bits.
+        assert!(MAX_DURATION.checked_mul(5).is_some());
     }
 
     #[test]

@@ -40,7 +40,7 @@ use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, Watch};
+use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, MEMORY_CHECK_GROWTH, Watch};
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
 };
@@ -330,6 +330,9 @@ struct World<'a> {
     /// beyond each request's first at the last checkpoint.
     still: Stall,
     m: RunMetrics,
+    /// What the run held ([`World::footprint`]) when it last read the
+    /// resident memory.
+    read_at: u64,
 }
 
 /// Runs strategy `strategy` of `scenario` with the given seeds. Memory is
@@ -403,11 +406,40 @@ pub fn simulate_limited(
     record_requests: bool,
     limits: &RunLimits,
 ) -> RunMetrics {
-    let mut world = World::new(scenario, &scenario.strategies[strategy], seeds);
+    let strategy = &scenario.strategies[strategy];
+    // What the run allocates for its clients before its first event is
+    // asked of the watch first, and allocated only if the system gives it:
+    // gigabytes of guard state must not go past the limit on several
+    // threads at once, nor abort the process.
+    let reserved = crate::resources::client_state_bytes(scenario, strategy);
+    let stopped = |stop: Stop| {
+        let r = &scenario.report;
+        let mut m = RunMetrics::new(r.bucket, r.peak_window, 1 + scenario.models.len());
+        m.stop = Some(stop);
+        m
+    };
+    if limits.watch.is_some_and(|w| !w.reserve(reserved)) {
+        return stopped(Stop::Memory);
+    }
+    let release = || {
+        if let Some(w) = limits.watch {
+            w.release(reserved);
+        }
+    };
+    let Some(mut world) = World::new(scenario, strategy, seeds) else {
+        release();
+        return stopped(Stop::NoMemory { bytes: reserved });
+    };
     if record_requests {
         world.m.request_records = Some(Vec::new());
     }
     world.limits = *limits;
+    let scheduled = world.schedule_workload();
+    // Allocated and written to: in the resident memory from here on.
+    release();
+    if scheduled.is_none() {
+        return stopped(Stop::NoMemory { bytes: reserved });
+    }
     world.run();
     world.m
 }
@@ -440,7 +472,9 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
 }
 
 impl<'a> World<'a> {
-    fn new(scenario: &'a Scenario, strategy: &'a Strategy, seeds: RunSeeds) -> Self {
+    /// The world of a run, or None if the system does not give the memory
+    /// for its clients' state.
+    fn new(scenario: &'a Scenario, strategy: &'a Strategy, seeds: RunSeeds) -> Option<Self> {
         let endpoints: Vec<Endpoint> = std::iter::once((&scenario.limiter, &scenario.server))
             .chain(scenario.models.iter().map(|m| (&m.limiter, &m.server)))
             .map(|(limits, config)| Endpoint {
@@ -464,7 +498,20 @@ impl<'a> World<'a> {
         let models = endpoints.len();
         let any_model = |f: fn(&ServerConfig) -> bool| endpoints.iter().any(|e| f(e.config));
         let (cancels, occ) = (any_model(|c| c.cancel_on_disconnect), any_model(|c| c.occ));
-        World {
+        let started = match scenario.workload.kind {
+            WorkloadKind::Closed { .. } => {
+                let mut v = Vec::new();
+                v.try_reserve_exact(clients).ok()?;
+                v.resize(clients, 0);
+                v
+            }
+            _ => Vec::new(),
+        };
+        let guards = match strategy.guards.is_empty() {
+            true => None,
+            false => Some(GuardState::try_new(&strategy.guards, clients).ok()?),
+        };
+        Some(World {
             scenario,
             strategy,
             seeds,
@@ -479,10 +526,7 @@ impl<'a> World<'a> {
             quota_cost: SlotColumn::new(!strategy.guards.is_empty()),
             backoff: SlotColumn::new(strategy.backoff.has_state()),
             free: Vec::new(),
-            started: match scenario.workload.kind {
-                WorkloadKind::Closed { .. } => vec![0; clients],
-                _ => Vec::new(),
-            },
+            started,
             first_starts: FirstStarts::default(),
             fixed_hop: match scenario.network_one_way {
                 Dist::Constant(v) => Some(nanos_from_f64(v)),
@@ -490,8 +534,7 @@ impl<'a> World<'a> {
             },
             arrivals: 0,
             arrival_gap,
-            guards: (!strategy.guards.is_empty())
-                .then(|| GuardState::new(&strategy.guards, clients)),
+            guards,
             limits: RunLimits::default(),
             still: Stall {
                 at: SimTime::MAX,
@@ -499,11 +542,12 @@ impl<'a> World<'a> {
                 extra_attempts: 0,
             },
             m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
-        }
+            read_at: 0,
+        })
     }
 
+    /// Runs the world, once [`World::schedule_workload`] has seeded it.
     fn run(&mut self) {
-        self.schedule_workload();
         for (e, endpoint) in self.endpoints.iter().enumerate() {
             for w in &endpoint.config.capacity_cuts {
                 let model = e as u8;
@@ -586,9 +630,18 @@ impl<'a> World<'a> {
         }
         if let Some(w) = limits.watch {
             // Not at the start: the experiment looks between runs, at
-            // most every few milliseconds, which costs less for small runs.
+            // most every few milliseconds, which costs less for small runs
+            // (and the clients' state was asked of the watch before it
+            // was allocated). Then every 2^20 events, and whenever what
+            // the run holds has grown by 16 MB, however few events that
+            // took.
             let due = events > 0 && events % MEMORY_CHECK_EVERY == 0;
-            if (due && w.check_memory()) || w.memory_over().is_some() {
+            let held = self.footprint();
+            let grown = held >= self.read_at.saturating_add(MEMORY_CHECK_GROWTH);
+            if due || grown {
+                self.read_at = held;
+            }
+            if ((due || grown) && w.check_memory()) || w.memory_over().is_some() {
                 return Some(Stop::Memory);
             }
             if w.should_stop(limits.index) {
@@ -596,6 +649,17 @@ impl<'a> World<'a> {
             }
         }
         None
+    }
+
+    /// Bytes the run holds in what grows while it runs: request slots,
+    /// queued events, time-series rows and request records.
+    fn footprint(&self) -> u64 {
+        let entry = size_of::<(SimTime, u64, Event)>();
+        let records = self.m.request_records.as_ref().map_or(0, Vec::len);
+        (self.requests.len() * size_of::<Request>()
+            + self.queue.len() * entry
+            + self.m.series.rows.len() * size_of::<crate::metrics::run::SeriesRow>()
+            + records * size_of::<RequestRecord>()) as u64
     }
 
     /// Asks the processor to fetch the slot of the request the next event
@@ -635,18 +699,26 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Seeds the queue with the first arrivals.
-    fn schedule_workload(&mut self) {
+    /// Seeds the queue with the first arrivals; None if the system does
+    /// not give the memory to sort the clients' first starts.
+    fn schedule_workload(&mut self) -> Option<()> {
         match self.scenario.workload.kind {
             WorkloadKind::Burst { spread } | WorkloadKind::Closed { spread, .. } => {
                 let clients = self.scenario.workload.clients;
-                let order = (spread != 0).then(|| {
-                    let mut starts: Vec<(SimTime, u32)> = (0..clients)
-                        .map(|c| (self.first_start_offset(c), c))
-                        .collect();
-                    starts.sort_unstable();
-                    starts.into_iter().map(|(_, c)| c).collect()
-                });
+                let order = match spread {
+                    0 => None,
+                    _ => {
+                        let n = clients as usize;
+                        let mut starts: Vec<(SimTime, u32)> = Vec::new();
+                        starts.try_reserve_exact(n).ok()?;
+                        starts.extend((0..clients).map(|c| (self.first_start_offset(c), c)));
+                        starts.sort_unstable();
+                        let mut order = Vec::new();
+                        order.try_reserve_exact(n).ok()?;
+                        order.extend(starts.into_iter().map(|(_, c)| c));
+                        Some(order)
+                    }
+                };
                 self.first_starts = FirstStarts {
                     order,
                     next: 0,
@@ -657,6 +729,7 @@ impl<'a> World<'a> {
             WorkloadKind::Poisson { .. } => self.schedule_next_arrival(0),
             WorkloadKind::Trace { .. } => self.schedule_trace_row(0),
         }
+        Some(())
     }
 
     /// When client `client`'s first request starts (bursts and closed
@@ -2132,8 +2205,8 @@ mod tests {
         let src = format!("name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{body}");
         let s = crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
         let seeds = RunSeeds::new(1, 0, 0, &s.strategies[0].name);
-        let mut w = World::new(&s, &s.strategies[0], seeds);
-        w.schedule_workload();
+        let mut w = World::new(&s, &s.strategies[0], seeds).expect("a few clients");
+        w.schedule_workload().expect("a few clients");
         let mut most_queued = 0;
         while let Some((now, event)) = w.queue.pop() {
             if now > s.horizon {

@@ -58,20 +58,27 @@ impl Series {
     #[inline]
     fn advance(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
         if now >= self.open_until {
-            self.close_until(now, in_flight, bucket);
+            self.close_to(now / self.step, in_flight, bucket);
         }
     }
 
+    /// Closes buckets until bucket `open` is the open one (if it is not
+    /// already past it). Bucket ends are computed only for buckets that
+    /// start at or before a time seen, so they never overflow; the open
+    /// bucket's end, which may lie past `u64::MAX`, is then `u64::MAX`
+    /// (no time reaches it).
     #[cold]
-    fn close_until(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
-        while (self.rows.len() as u64).saturating_mul(self.step) <= now {
+    fn close_to(&mut self, open: u64, in_flight: u64, bucket: Option<&TokenBucket>) {
+        while (self.rows.len() as u64) <= open {
             let end = self.rows.len() as u64 * self.step;
             let last = self.rows.last_mut().expect("never empty");
             last.in_flight = in_flight;
             last.limiter_level = bucket.map_or(f64::NAN, |b| b.level_tokens(end));
             self.rows.push(SeriesRow::default());
         }
-        self.open_until = (self.rows.len() as u64).saturating_mul(self.step);
+        self.open_until = (self.rows.len() as u64)
+            .checked_mul(self.step)
+            .unwrap_or(SimTime::MAX);
     }
 
     fn current(&mut self) -> &mut SeriesRow {
@@ -360,9 +367,10 @@ impl RunMetrics {
         // Close the bucket of the last activity. Stale events (timers of
         // attempts already answered) change nothing but may have moved the
         // series further; those trailing buckets are empty and dropped.
-        let last = (self.last_activity / self.series.step) as usize;
-        self.tick((last as u64 + 1).saturating_mul(self.series.step), bucket);
-        self.series.rows.truncate(last + 1);
+        let last = self.last_activity / self.series.step;
+        self.series
+            .close_to(last.saturating_add(1), self.in_flight, bucket);
+        self.series.rows.truncate(last as usize + 1);
         // Stale timers can move the series far past the last activity (a
         // ten-minute timeout: 600 rows); the summary keeps the rows until
         // its scenario is aggregated, so the room goes back now.
@@ -391,6 +399,9 @@ pub enum Stop {
     Livelock { at: SimTime, since: u64 },
     /// The process's memory went over its limit.
     Memory,
+    /// The system gave no memory for the state of the run's clients
+    /// (`bytes` of it), which is not allocated.
+    NoMemory { bytes: u64 },
     /// A run before this one (in the fixed order) stopped on its limits,
     /// so this one's result would not be used.
     Abandoned,

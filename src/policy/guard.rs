@@ -483,47 +483,60 @@ fn secs(t: SimTime) -> f64 {
 
 impl GuardState {
     /// Fresh state for `clients` clients (nothing for guards not used).
+    #[cfg(test)]
     pub fn new(g: &Guards, clients: usize) -> GuardState {
-        let budget = match &g.budget {
-            None => Vec::new(),
-            Some(Budget::AwsQuota { capacity, .. }) => {
-                vec![BudgetState::Tokens(*capacity); clients]
+        Self::try_new(g, clients).expect("the state of a few clients")
+    }
+
+    /// Fresh state for `clients` clients (nothing for guards not used), or
+    /// an error when the system does not give the memory for it (a
+    /// hundred million clients' breakers take 19 GB).
+    pub fn try_new(
+        g: &Guards,
+        clients: usize,
+    ) -> Result<GuardState, std::collections::TryReserveError> {
+        fn each<T: Clone>(
+            value: Option<T>,
+            clients: usize,
+        ) -> Result<Vec<T>, std::collections::TryReserveError> {
+            let mut v = Vec::new();
+            if let Some(x) = value {
+                v.try_reserve_exact(clients)?;
+                v.resize(clients, x);
             }
-            Some(Budget::Grpc { max_tokens, .. }) => {
-                vec![BudgetState::Tokens(*max_tokens); clients]
-            }
-            Some(Budget::ClientBucket { initial, .. }) => {
-                vec![BudgetState::Tokens(*initial); clients]
-            }
-            Some(Budget::Percent { .. }) => {
-                vec![BudgetState::Window(Box::new(Slices::new())); clients]
-            }
-        };
-        let breaker = match &g.breaker {
-            None => Vec::new(),
-            Some(_) => vec![
-                BreakerState {
-                    phase: Phase::Closed,
-                    outcomes: Slices::new(),
-                };
-                clients
-            ],
-        };
-        let throttle = match &g.throttle {
-            None => Vec::new(),
-            Some(Throttle::Sre { .. }) => {
-                vec![ThrottleState::Sre(Box::new(Slices::new())); clients]
-            }
-            Some(Throttle::AwsAdaptive { beta, scale, .. }) => {
-                vec![ThrottleState::Cubic(Box::new(Cubic::new(*beta, *scale))); clients]
-            }
-        };
-        GuardState {
+            Ok(v)
+        }
+        let budget = each(
+            g.budget.as_ref().map(|b| match b {
+                Budget::AwsQuota { capacity, .. } => BudgetState::Tokens(*capacity),
+                Budget::Grpc { max_tokens, .. } => BudgetState::Tokens(*max_tokens),
+                Budget::ClientBucket { initial, .. } => BudgetState::Tokens(*initial),
+                Budget::Percent { .. } => BudgetState::Window(Box::new(Slices::new())),
+            }),
+            clients,
+        )?;
+        let breaker = each(
+            g.breaker.as_ref().map(|_| BreakerState {
+                phase: Phase::Closed,
+                outcomes: Slices::new(),
+            }),
+            clients,
+        )?;
+        let throttle = each(
+            g.throttle.as_ref().map(|t| match t {
+                Throttle::Sre { .. } => ThrottleState::Sre(Box::new(Slices::new())),
+                Throttle::AwsAdaptive { beta, scale, .. } => {
+                    ThrottleState::Cubic(Box::new(Cubic::new(*beta, *scale)))
+                }
+            }),
+            clients,
+        )?;
+        Ok(GuardState {
             budget,
             breaker,
             throttle,
             open_ns: 0,
-        }
+        })
     }
 
     /// An attempt of `client` is about to be sent at `now` (`first`: the

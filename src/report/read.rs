@@ -59,12 +59,12 @@ pub fn scenario_from_files<N: AsRef<str>>(
         .ok_or_else(|| Error::Input(format!("error: {} is missing", toml_path.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
-    let trace = |name: &str| -> Result<(Vec<u8>, String), String> {
+    let trace = |name: &str| -> Result<scenario::trace::TraceFile, String> {
         let shown = dir.join(name).display().to_string();
         files
             .iter()
             .find(|(n, _)| n.as_ref() == name)
-            .map(|(_, b)| (b.clone(), shown.clone()))
+            .map(|(_, b)| scenario::trace::TraceFile::in_memory(b.clone(), shown.clone()))
             .ok_or_else(|| format!("{shown} is missing"))
     };
     let scenario =

@@ -1,5 +1,6 @@
 //! Errors in scenario files, with positions a user can jump to.
 
+use super::recover::MAX_PROBLEMS;
 use std::fmt;
 use std::ops::Range;
 
@@ -22,10 +23,32 @@ pub struct Problem {
     pub excerpt_column: usize,
     /// How many characters to underline from `excerpt_column`.
     pub width: usize,
+    /// Where the problem is in the file, in bytes: what problems are
+    /// ordered by, and located from.
+    pub(super) span: Range<usize>,
 }
 
 impl Problem {
-    /// A problem at byte range `span` of `src`.
+    /// A problem at byte range `span` of the file, not located yet: its
+    /// line, column and excerpt are worked out by [`in_report_order`],
+    /// once it is known to be one of those reported. Locating a problem
+    /// costs up to the length of the file (its line and column are
+    /// counted from the start), so a file with a problem in each of
+    /// thousands of tables would otherwise take time quadratic in its size.
+    pub fn unlocated(span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            line: 0,
+            column: 0,
+            key: key.to_string(),
+            message: message.into(),
+            excerpt: String::new(),
+            excerpt_column: 0,
+            width: 0,
+            span: span.unwrap_or(0..0),
+        }
+    }
+
+    /// A problem at byte range `span` of `src`, located.
     pub fn at(
         src: &str,
         span: Option<Range<usize>>,
@@ -60,18 +83,45 @@ impl Problem {
             excerpt,
             excerpt_column,
             width,
+            span,
         }
     }
 }
 
+/// The problems of `src` to report: the first [`MAX_PROBLEMS`] in file
+/// order (problems at the same place in the order they were found), each
+/// located.
+pub fn in_report_order(mut problems: Vec<Problem>, src: &str) -> Vec<Problem> {
+    problems.sort_by_key(|p| p.span.start);
+    problems.truncate(MAX_PROBLEMS);
+    problems
+        .into_iter()
+        .map(|p| Problem::at(src, Some(p.span), &p.key, p.message))
+        .collect()
+}
+
+/// Longest word a guess is made for: the distance costs the product of the
+/// two lengths, and nobody mistypes a name that long letter by letter.
+const MAX_GUESSED: usize = 64;
+
 /// The candidate closest to `word` (a key or value with a typo), if one is
 /// close enough to be what was meant: at most one edit per three letters.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
+    let length = word.chars().count();
+    if length > MAX_GUESSED {
+        return None;
+    }
+    let limit = (length / 3).max(1);
     let word = word.to_lowercase();
+    let letters = word.chars().count();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .filter_map(|c| {
+            let lower = c.to_lowercase();
+            // Each edit changes the length by at most one.
+            (lower.chars().count().abs_diff(letters) <= limit)
+                .then(|| (edit_distance(&word, &lower), c))
+        })
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
@@ -227,6 +277,10 @@ mod tests {
             "; did you mean \"exponential\"?"
         );
         assert_eq!(did_you_mean("zzz", ["linear"]), "");
+        // Past 64 letters no guess is made, however close.
+        let long = "a".repeat(65);
+        assert_eq!(closest(&long, [&long[1..]]), None);
+        assert_eq!(closest(&long[1..], [&long[..]]), Some(&long[..]));
         assert_eq!(
             unknown_name("value", "burts", &["burst", "poisson"]),
             "unknown value \"burts\"; expected one of \"burst\", \"poisson\"; did you mean \"burst\"?"

@@ -33,6 +33,14 @@ pub const MAX_TOKENS_PER_REQUEST: u64 = 1_000_000_000;
 /// Most attempts a strategy may make per request (`max_attempts`).
 pub const MAX_ATTEMPTS: u32 = 1_000_000;
 
+/// Most `[[strategy]]` tables a scenario may have: every one is run and
+/// drawn, and each takes a few kilobytes to validate however little text
+/// it has (`strategy = [{}, {}, …]`).
+pub const MAX_STRATEGIES: usize = 10_000;
+
+/// Most `[[model]]` tables (models are indexed by a byte, the main one 0).
+pub const MAX_MODELS: usize = 255;
+
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -390,7 +398,7 @@ pub fn parse_in(
     default_name: &str,
     dir: &std::path::Path,
 ) -> Result<Scenario, ScenarioError> {
-    parse_with(src, file, default_name, &trace::from_dir(dir))
+    parse_with(src, file, default_name, &trace::from_dir(dir, None))
 }
 
 /// [`parse`], reading trace files through `files`.
@@ -406,11 +414,63 @@ pub fn parse_with(
     })
 }
 
+/// Most bytes a scenario file may have: 1 MiB. Scenarios are a few
+/// kilobytes (a trace goes in a file of its own); the largest that are
+/// plausible, an `empirical` list of a hundred thousand measured sizes or
+/// thousands of strategies, fit. Reading stops there, whatever the file
+/// says its size is (a FIFO or a device says 0).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Most memory reading a scenario takes per byte of it. Measured (peak
+/// resident memory of `backsim check`, less that of an empty scenario) on
+/// 1 MiB of each shape of TOML that makes many values of few bytes: 199
+/// for an array of inline tables `{a=1}` (the parsed document, and its
+/// copy while unknown keys are taken out), 175 for `[1]`, 155 for an
+/// `empirical` list, 98 for plain numbers, 80 for `strategy = [{}, …]`
+/// (past [`MAX_STRATEGIES`] tables are not read); 2.5 for one long string.
+pub const READ_BYTES_PER_BYTE: u64 = 256;
+
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
+    load_within(path, None)
+}
+
+/// [`load`], taking at most `room` of memory (None: any): a file larger
+/// than [`MAX_SCENARIO_BYTES`], or than `room` allows at
+/// [`READ_BYTES_PER_BYTE`], is refused before it is parsed (having read
+/// one byte more than that), and a trace's rows are read only while they
+/// fit in what is left.
+pub fn load_within(
+    path: &std::path::Path,
+    room: Option<&trace::Room>,
+) -> Result<Scenario, crate::Error> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let most = room.map_or(MAX_SCENARIO_BYTES, |r| {
+        (r.bytes / READ_BYTES_PER_BYTE).min(MAX_SCENARIO_BYTES)
+    });
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(most + 1).read_to_end(&mut bytes))
         .map_err(|e| crate::Error::Input(format!("error: cannot read {file}: {e}")))?;
+    if bytes.len() as u64 > most {
+        return Err(crate::Error::Input(match room {
+            Some(r) if most < MAX_SCENARIO_BYTES => format!(
+                "error: {file}: more than {most} bytes, the most a scenario file may have within {}: reading one takes up to {READ_BYTES_PER_BYTE} bytes of memory per byte, and {} is left; raise the limit with --max-memory",
+                r.limit,
+                crate::resources::format_bytes(r.bytes)
+            ),
+            _ => format!(
+                "error: {file}: more than {MAX_SCENARIO_BYTES} bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)"
+            ),
+        }));
+    }
+    let trace_room = room.map(|r| trace::Room {
+        bytes: r
+            .bytes
+            .saturating_sub(READ_BYTES_PER_BYTE * bytes.len() as u64),
+        limit: r.limit.clone(),
+    });
     let src = String::from_utf8(bytes).map_err(|e| {
         crate::Error::Input(format!(
             "error: {file}: not UTF-8 text (invalid byte at offset {})",
@@ -422,7 +482,7 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, crate::Error> {
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    parse_in(&src, &file, stem, dir).map_err(crate::Error::Scenario)
+    parse_with(&src, &file, stem, &trace::from_dir(dir, trace_room)).map_err(crate::Error::Scenario)
 }
 
 /// The trace file the scenario file `path` replays (`workload.file` of a
@@ -480,9 +540,10 @@ mod tests {
             s.sweep = None;
             // The resolved file refers to the copy of a trace kept beside it.
             let copy = |name: &str| match (&s.workload.kind, name) {
-                (WorkloadKind::Trace { rows }, TRACE_COPY) => {
-                    Ok((trace::to_csv(rows), name.to_string()))
-                }
+                (WorkloadKind::Trace { rows }, TRACE_COPY) => Ok(trace::TraceFile::in_memory(
+                    trace::to_csv(rows),
+                    name.to_string(),
+                )),
                 _ => Err(format!("no {name}")),
             };
             let again = parse_with(&s.to_toml(), "resolved.toml", "x", &copy)
@@ -491,6 +552,42 @@ mod tests {
             // And resolving is idempotent to the byte.
             assert_eq!(s.to_toml(), again.to_toml());
         }
+    }
+
+    #[test]
+    fn tables_past_the_most_a_scenario_may_have_are_refused_unread() {
+        // 10,001 strategies written inline, one line: the 10,001st is
+        // refused, and neither it nor anything after it is validated.
+        let strategies: Vec<String> = (0..=MAX_STRATEGIES)
+            .map(|i| format!("{{ name = \"s{i}\", backoff = {{ kind = \"none\" }} }}"))
+            .collect();
+        let src = format!("strategy = [{}]\n", strategies.join(", "));
+        let e = parse(&src, "many.toml", "many").unwrap_err();
+        assert_eq!(e.problems.len(), 1, "{e}");
+        let p = &e.problems[0];
+        assert_eq!(
+            (p.line, p.key.as_str(), p.message.as_str()),
+            (
+                1,
+                "strategy[10000]",
+                "at most 10000 [[strategy]] tables are supported"
+            )
+        );
+        assert_eq!(p.column, src.find("{ name = \"s10000\"").unwrap() + 1);
+        // 256 models: the 256th is refused, and a fallback to it is not
+        // called unknown.
+        let mut src = String::new();
+        for i in 0..=MAX_MODELS {
+            src.push_str(&format!("[[model]]\nname = \"m{i}\"\n"));
+        }
+        src.push_str("[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\nfallback = { model = \"m255\" }\n");
+        let e = parse(&src, "models.toml", "models").unwrap_err();
+        let found: Vec<(usize, &str)> = e
+            .problems
+            .iter()
+            .map(|p| (p.line, p.key.as_str()))
+            .collect();
+        assert_eq!(found, [(511, "model[255]")], "{e}");
     }
 
     #[test]

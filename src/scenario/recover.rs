@@ -11,10 +11,11 @@
 //! depend on that one could be false: [`Removed::may_mislead`] names those
 //! problems so that they are left out until the type is fixed.
 
-use super::Problem;
-use super::error::{datetime_type, did_you_mean, show_number};
+use super::error::{datetime_type, did_you_mean, in_report_order, show_number};
 use super::raw::RawScenario;
+use super::{MAX_MODELS, MAX_STRATEGIES, Problem};
 use serde_path_to_error::Segment;
+use std::collections::HashSet;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
@@ -37,10 +38,16 @@ const FEEDS: [(&str, &[&str]); 5] = [
 
 /// The values taken out of a file because their type was wrong (or a key
 /// they need was missing), and those wrong on their own, by key path
-/// (`strategy[1].backoff`).
+/// (`strategy[1].backoff`): what remains of them to judge other keys by
+/// is their scope (the first segment of the path: a top-level key, or an
+/// element of an array of tables such as `strategy[1]`) and the
+/// top-level tables that scope feeds, each looked up in a set, so that a
+/// file with a wrong value in each of thousands of tables is judged in
+/// time linear in them.
 #[derive(Debug, Default)]
 pub struct Removed {
-    wrong: Vec<String>,
+    scopes: HashSet<String>,
+    fed: HashSet<&'static str>,
 }
 
 impl Removed {
@@ -48,12 +55,18 @@ impl Removed {
     /// own (out of range, a bad unit, an unknown name) and was replaced by
     /// a default, about which other keys would be judged wrongly too.
     pub fn add(&mut self, key: &str) {
-        self.wrong.push(key.to_string());
+        let scope = key.split('.').next().unwrap_or(key);
+        let top = scope.split('[').next().unwrap_or(scope);
+        if let Some((_, fed)) = FEEDS.iter().find(|(k, _)| *k == top) {
+            self.fed.extend(fed.iter().copied());
+        }
+        self.scopes.insert(scope.to_string());
     }
 
-    /// Whether the value of `key` itself was taken out.
+    /// Whether the top-level value `key` itself was taken out (not only
+    /// a value in one of its array's elements).
     pub fn took_out(&self, key: &str) -> bool {
-        self.wrong.iter().any(|k| k == key)
+        self.scopes.contains(key)
     }
 
     /// Whether a validation problem at `key` may only be there because a
@@ -61,27 +74,23 @@ impl Removed {
     /// the same `[[strategy]]` or `[[model]]`) as a value taken out, or in
     /// a table that depends on it.
     pub fn may_mislead(&self, key: &str) -> bool {
-        self.wrong.iter().any(|path| {
-            let scope = path.split('.').next().unwrap_or(path);
-            let top = scope.split('[').next().unwrap_or(scope);
-            let fed = FEEDS
-                .iter()
-                .find(|(k, _)| *k == top)
-                .map_or(&[][..], |f| f.1);
-            within(key, scope) || fed.iter().any(|t| within(key, t))
-        })
+        // A scope holds `key` when it is `key`'s first segment or a part
+        // of it that ends before a `[`: `strategy` and `strategy[1]` hold
+        // `strategy[1].name`.
+        let first = key.split('.').next().unwrap_or(key);
+        let top = first.split('[').next().unwrap_or(first);
+        let mut scopes = first
+            .match_indices('[')
+            .map(|(i, _)| &first[..i])
+            .chain([first]);
+        self.fed.contains(top) || scopes.any(|s| self.scopes.contains(s))
     }
 }
 
-/// `key` is `scope` or below it (`scope.x`, `scope[2]`).
-fn within(key: &str, scope: &str) -> bool {
-    key.strip_prefix(scope)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-}
-
 /// Reads `src`. On success, the raw scenario, the values taken out, and
-/// the problems found on the way (empty when the file had none); when the
-/// file is not TOML, or cannot be read at all, the problems.
+/// the problems found on the way (empty when the file had none; not
+/// located yet, see [`in_report_order`]); when the file is not TOML, or
+/// cannot be read at all, the problems to report.
 pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Problem>> {
     let (mut doc, errors) = DeTable::parse_recoverable(src);
     if !errors.is_empty() {
@@ -91,14 +100,32 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
             .iter()
             .map(|e| toml_problem(src, e.message(), e.span(), ""))
             .collect();
-        problems.sort_by_key(|p| (p.line, p.column));
+        problems.sort_by_key(|p| p.span.start);
         problems.dedup();
-        problems.truncate(MAX_PROBLEMS);
-        return Err(problems);
+        return Err(in_report_order(problems, src));
     }
     let mut problems = Vec::new();
     let mut taken_out: Vec<String> = Vec::new();
     let mut removed = Removed::default();
+    // Tables past the most a scenario may have are refused and not read:
+    // each is kilobytes of state from as little as `{},` of text.
+    for (key, most) in [("strategy", MAX_STRATEGIES), ("model", MAX_MODELS)] {
+        if let Some(DeValue::Array(items)) = doc.get_mut().get_mut(key).map(|v| v.get_mut())
+            && items.len() > most
+        {
+            let first = format!("{key}[{most}]");
+            problems.push(Problem::unlocated(
+                Some(items[most].span()),
+                &first,
+                format!("at most {most} [[{key}]] tables are supported"),
+            ));
+            removed.add(&first);
+            *items = std::mem::replace(items, toml::de::DeArray::new())
+                .into_iter()
+                .take(most)
+                .collect();
+        }
+    }
     // Each pass takes a key out of the document, so this ends; the bound
     // keeps a file with thousands of unknown keys from taking long.
     for _ in 0..4 * MAX_PROBLEMS {
@@ -117,7 +144,7 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
                         &key,
                     ));
                     let gone = take_out(doc.get_mut(), &path).map_or(key, |g| dotted(&g));
-                    removed.wrong.push(gone.clone());
+                    removed.add(&gone);
                     taken_out.push(gone);
                     if problems.len() >= MAX_PROBLEMS {
                         break;
@@ -162,16 +189,14 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
         };
         let gone = dotted(&gone);
         if !message.starts_with("unknown field `") {
-            removed.wrong.push(gone.clone());
+            removed.add(&gone);
         }
         taken_out.push(gone);
         if problems.len() >= MAX_PROBLEMS {
             break;
         }
     }
-    problems.sort_by_key(|p| (p.line, p.column));
-    problems.truncate(MAX_PROBLEMS);
-    Err(problems)
+    Err(in_report_order(problems, src))
 }
 
 /// A step of a key path: a key of a table or an index into an array.
@@ -415,7 +440,7 @@ fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str)
         let name = src.get(at.clone()).unwrap_or("").trim();
         message = format!("duplicate key `{name}`: a key can be set once per table");
     }
-    Problem::at(src, span, key, message)
+    Problem::unlocated(span, key, message)
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (or "expected
@@ -436,7 +461,10 @@ mod tests {
 
     fn problems(src: &str) -> Vec<(usize, String, String)> {
         match read(src) {
-            Ok((_, _, p)) | Err(p) => p.into_iter().map(|p| (p.line, p.key, p.message)).collect(),
+            Ok((_, _, p)) | Err(p) => in_report_order(p, src)
+                .into_iter()
+                .map(|p| (p.line, p.key, p.message))
+                .collect(),
         }
     }
 
@@ -567,9 +595,9 @@ mod tests {
 
     #[test]
     fn what_may_mislead() {
-        let removed = Removed {
-            wrong: vec!["horizon".into(), "strategy[1].backoff".into()],
-        };
+        let mut removed = Removed::default();
+        removed.add("horizon");
+        removed.add("strategy[1].backoff");
         // The same strategy, and the tables the horizon bounds.
         for key in [
             "strategy[1].max_attempts",
@@ -590,10 +618,15 @@ mod tests {
         ] {
             assert!(!removed.may_mislead(key), "{key}");
         }
-        let removed = Removed {
-            wrong: vec!["model".into()],
-        };
+        let mut removed = Removed::default();
+        removed.add("model");
         assert!(removed.may_mislead("strategy[0].fallback.model"));
         assert!(!removed.may_mislead("limiter.tokens_per_minute"));
+        // A whole array of tables holds each of its elements.
+        let mut removed = Removed::default();
+        removed.add("strategy");
+        assert!(removed.may_mislead("strategy[7].name"));
+        assert!(removed.may_mislead("strategy"));
+        assert!(!removed.may_mislead("strategy_x"));
     }
 }

@@ -3,10 +3,12 @@
 
 use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::raw::*;
+use super::recover::MAX_PROBLEMS;
 use super::trace::FileSource;
 use super::{
-    CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_TOKENS_PER_REQUEST, ModelConfig, Outage,
-    Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload, WorkloadKind,
+    CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_MODELS, MAX_TOKENS_PER_REQUEST,
+    ModelConfig, Outage, Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload,
+    WorkloadKind,
 };
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
@@ -16,6 +18,7 @@ use crate::policy::preset::{self, AWS_ADAPTIVE, POLLY_BREAKER};
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
 use crate::time::{DURATION_HELP, NANOS_PER_SEC, SimDuration, format_duration, parse_duration};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use toml::Spanned;
 
@@ -26,8 +29,6 @@ const MAX_REPLICATIONS: i64 = 1_000_000;
 const MAX_CLIENTS: i64 = 100_000_000;
 const MAX_REQUESTS_PER_CLIENT: i64 = 100_000_000;
 const MAX_ATTEMPTS: i64 = super::MAX_ATTEMPTS as i64;
-/// Most `[[model]]` tables (models are indexed by a byte, the main one 0).
-const MAX_MODELS: usize = 255;
 /// Largest limiter rate (per minute) and burst.
 const MAX_RATE_PER_MINUTE: f64 = 1e12;
 const MAX_BURST: i64 = 1_000_000_000_000;
@@ -60,7 +61,7 @@ pub fn parse_cached(
 ) -> Result<Scenario, Vec<Problem>> {
     let (raw, mut removed, mut problems) = super::recover::read(src)?;
     let mut cx = Cx {
-        src,
+        unknown_models_described: MAX_PROBLEMS,
         files,
         traces: cache,
         problems: Vec::new(),
@@ -91,16 +92,17 @@ pub fn parse_cached(
     if problems.is_empty() {
         Ok(scenario)
     } else {
-        problems.sort_by_key(|p| (p.line, p.column));
-        problems.truncate(super::recover::MAX_PROBLEMS);
-        Err(problems)
+        Err(super::error::in_report_order(problems, src))
     }
 }
 
-/// Validation context: the source text (for positions) and the problems
-/// found so far.
+/// Validation context: where traces come from, and the problems found so
+/// far (located only once known to be reported).
 struct Cx<'a> {
-    src: &'a str,
+    /// How many more unknown fallback models get the list of models in
+    /// their message: only the first [`MAX_PROBLEMS`] in the file can be
+    /// reported (they are found in file order).
+    unknown_models_described: usize,
     /// Where trace files are read from.
     files: FileSource<'a>,
     /// Traces parsed before, by file name.
@@ -117,11 +119,11 @@ struct Cx<'a> {
 impl Cx<'_> {
     fn problem<T>(&mut self, at: &Spanned<T>, key: &str, message: impl Into<String>) {
         self.problems
-            .push(Problem::at(self.src, Some(at.span()), key, message));
+            .push(Problem::unlocated(Some(at.span()), key, message));
     }
 
     fn conflict(&mut self, at: Option<Range<usize>>, key: &str, message: impl Into<String>) {
-        self.conflicts.push(Problem::at(self.src, at, key, message));
+        self.conflicts.push(Problem::unlocated(at, key, message));
     }
 
     fn conflict_at<T>(&mut self, at: &Spanned<T>, key: &str, message: impl Into<String>) {
@@ -282,13 +284,10 @@ impl Cx<'_> {
             .clone()
             .unwrap_or_else(|| "primary".to_string());
         let mut models: Vec<ModelConfig> = Vec::new();
-        if raw.model.len() > MAX_MODELS {
-            self.problem(
-                &raw.model[MAX_MODELS],
-                &format!("model[{MAX_MODELS}]"),
-                format!("at most {MAX_MODELS} [[model]] tables are supported"),
-            );
-        }
+        // Names are looked up in sets: a file may have thousands of
+        // tables, and comparing each name with every earlier one took
+        // time quadratic in them.
+        let mut model_seen: HashSet<String> = HashSet::from([primary_name.clone()]);
         for (i, m) in raw.model.iter().enumerate() {
             let m = m.get_ref();
             let key = format!("model[{i}]");
@@ -299,7 +298,7 @@ impl Cx<'_> {
                     &format!("{key}.name"),
                     "must be a non-empty name without commas, quotes or line breaks",
                 );
-            } else if name == primary_name || models.iter().any(|o| o.name == name) {
+            } else if !model_seen.insert(name.clone()) {
                 self.conflict_at(&m.name, &format!("{key}.name"), format!(
                     "\"{name}\" already names a model (the main model is named by [pricing] model, or \"primary\"); model names must be unique"
                 ));
@@ -338,27 +337,31 @@ impl Cx<'_> {
                 None => self.conflict(raw.horizon.as_ref().map(|h| h.span()), "report.bucket", msg),
             }
         }
-        self.check_token_costs(&workload, &limiter, &raw.limiter, "limiter");
+        // Once, not per model: a trace's rows can number millions.
+        let costs = Self::largest_costs(&workload);
+        self.check_token_costs(costs, &limiter, &raw.limiter, "limiter");
         for (i, (m, raw_m)) in models.iter().zip(&raw.model).enumerate() {
             let prefix = format!("model[{i}].limiter");
-            self.check_token_costs(&workload, &m.limiter, &raw_m.get_ref().limiter, &prefix);
+            self.check_token_costs(costs, &m.limiter, &raw_m.get_ref().limiter, &prefix);
         }
         if raw.strategy.is_empty() {
             // Depends on nothing else: never held back.
-            self.problems.push(Problem::at(
-                self.src,
+            self.problems.push(Problem::unlocated(
                 None,
                 "strategy",
                 "no [[strategy]] table: add at least one strategy to compare",
             ));
         }
-        let model_names: Vec<&str> = std::iter::once(primary_name.as_str())
-            .chain(models.iter().map(|m| m.name.as_str()))
-            .collect();
+        let model_names = ModelNames::new(
+            std::iter::once(primary_name.as_str())
+                .chain(models.iter().map(|m| m.name.as_str()))
+                .collect(),
+        );
         let mut strategies: Vec<Strategy> = Vec::new();
+        let mut strategy_seen: HashSet<String> = HashSet::new();
         for (i, s) in raw.strategy.iter().enumerate() {
             let st = self.strategy(s, i, &model_names);
-            if strategies.iter().any(|o| o.name == st.name) {
+            if !strategy_seen.insert(st.name.clone()) {
                 let at = s.get_ref().name.as_ref().map_or(s.span(), |n| n.span());
                 self.conflict(
                     Some(at),
@@ -390,16 +393,10 @@ impl Cx<'_> {
         }
     }
 
-    /// With fixed token sizes, an attempt that costs more than a token
-    /// bucket holds could never be admitted: say so now rather than let
-    /// every attempt get a 429 without Retry-After.
-    fn check_token_costs(
-        &mut self,
-        workload: &Workload,
-        limiter: &LimiterConfig,
-        raw: &RawLimiter,
-        prefix: &str,
-    ) {
+    /// The most input and output tokens one attempt of `workload` reserves,
+    /// when they are known before running (fixed sizes, a `max_tokens`, or
+    /// a trace's largest).
+    fn largest_costs(workload: &Workload) -> (Option<f64>, Option<f64>) {
         let input = match (&workload.kind, &workload.input_tokens) {
             (WorkloadKind::Trace { rows }, _) => {
                 rows.iter().map(|r| r.input_tokens).max().map(|x| x as f64)
@@ -415,6 +412,19 @@ impl Cx<'_> {
             (None, _, Dist::Constant(o)) => Some(*o),
             _ => None,
         };
+        (input, output)
+    }
+
+    /// With fixed token sizes, an attempt that costs more than a token
+    /// bucket holds could never be admitted: say so now rather than let
+    /// every attempt get a 429 without Retry-After.
+    fn check_token_costs(
+        &mut self,
+        (input, output): (Option<f64>, Option<f64>),
+        limiter: &LimiterConfig,
+        raw: &RawLimiter,
+        prefix: &str,
+    ) {
         let checks = [
             (
                 limiter.tokens,
@@ -633,8 +643,7 @@ impl Cx<'_> {
             },
             other => {
                 let span = w.kind.as_ref().map(|k| k.span());
-                self.problems.push(Problem::at(
-                    self.src,
+                self.problems.push(Problem::unlocated(
                     span,
                     "workload.kind",
                     unknown_name("value", other, &KINDS),
@@ -1057,7 +1066,7 @@ impl Cx<'_> {
         r
     }
 
-    fn strategy(&mut self, st: &Spanned<RawStrategy>, i: usize, models: &[&str]) -> Strategy {
+    fn strategy(&mut self, st: &Spanned<RawStrategy>, i: usize, models: &ModelNames) -> Strategy {
         let s = st.get_ref();
         let key = |k: &str| format!("strategy[{i}].{k}");
         let preset = s
@@ -1174,7 +1183,7 @@ impl Cx<'_> {
         }
         let fallback = s.fallback.as_ref().map(|f| {
             let f = f.get_ref();
-            let model = match models.iter().position(|m| m == f.model.get_ref()) {
+            let model = match models.index.get(f.model.get_ref().as_str()) {
                 Some(0) => {
                     self.conflict_at(
                         &f.model,
@@ -1183,27 +1192,21 @@ impl Cx<'_> {
                     );
                     0
                 }
-                Some(m) => m,
+                Some(&m) => m,
                 None => {
-                    let known = models[1..]
-                        .iter()
-                        .map(|m| format!("\"{m}\""))
-                        .collect::<Vec<_>>();
-                    let hint = if known.is_empty() {
-                        "define it in a [[model]] table".to_string()
-                    } else {
-                        let names = models[1..].iter().map(|m| &**m);
-                        let guess = did_you_mean(f.model.get_ref(), names);
-                        format!(
-                            "expected one of the [[model]] names {}{guess}",
-                            known.join(", ")
-                        )
+                    let message = format!("unknown model \"{}\"", f.model.get_ref());
+                    let message = match self.unknown_models_described.checked_sub(1) {
+                        // The names, and the closest, only in what can be
+                        // reported: listing every model in the message of
+                        // every strategy would take time quadratic in
+                        // them.
+                        Some(left) => {
+                            self.unknown_models_described = left;
+                            format!("{message}; {}", models.hint(f.model.get_ref()))
+                        }
+                        None => message,
                     };
-                    self.conflict_at(
-                        &f.model,
-                        &key("fallback.model"),
-                        format!("unknown model \"{}\"; {hint}", f.model.get_ref()),
-                    );
+                    self.conflict_at(&f.model, &key("fallback.model"), message);
                     0
                 }
             };
@@ -2017,6 +2020,40 @@ fn name_from_file(stem: &str) -> String {
     // Only ASCII is left, so any length is a character boundary.
     name.truncate(MAX_NAME_BYTES);
     name.trim_end_matches('.').to_string()
+}
+
+/// Every model's name, the main model first, with an index to find one
+/// by name.
+struct ModelNames<'a> {
+    names: Vec<&'a str>,
+    /// The first model of each name.
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> ModelNames<'a> {
+    fn new(names: Vec<&'a str>) -> Self {
+        let mut index = HashMap::with_capacity(names.len());
+        for (i, &n) in names.iter().enumerate() {
+            index.entry(n).or_insert(i);
+        }
+        ModelNames { names, index }
+    }
+
+    /// What a fallback may name instead of `word`: the `[[model]]` names
+    /// (the first [`MAX_MODELS`]; more are refused anyway), and the
+    /// closest to `word` if one is close.
+    fn hint(&self, word: &str) -> String {
+        let known = &self.names[1..self.names.len().min(MAX_MODELS + 1)];
+        if known.is_empty() {
+            return "define it in a [[model]] table".to_string();
+        }
+        let listed: Vec<String> = known.iter().map(|m| format!("\"{m}\"")).collect();
+        format!(
+            "expected one of the [[model]] names {}{}",
+            listed.join(", "),
+            did_you_mean(word, known.iter().copied())
+        )
+    }
 }
 
 /// The workload kinds.

@@ -32,6 +32,7 @@ use super::error::{datetime_type, show_number};
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use toml::{Table, Value};
 
@@ -44,6 +45,17 @@ pub const MAX_POINTS: u64 = 20_000;
 /// larger ones key by key (a value that is invalid only in combination
 /// with another key's value is then reported when its point is reached).
 pub const VALIDATE_ALL_UP_TO: usize = 4096;
+/// Most keys a `[sweep]` may have: a grid of at most [`MAX_POINTS`]
+/// points varies at most 14 keys (2^15 > 20,000), and each key costs a
+/// validation of the whole scenario.
+pub const MAX_KEYS: usize = 64;
+/// Validation resolves the scenario once per swept value and once per
+/// point: at most this many bytes of scenario text in all (about a second
+/// of work). Each key's first value is always checked; the others, and
+/// the points, as long as the budget lasts. What is left is checked when
+/// its point is built, before it runs. A scenario of a few kilobytes has
+/// every value and point of the largest grids checked.
+pub const VALIDATE_BYTES: usize = 32 << 20;
 
 /// A scenario's `[sweep]`.
 #[derive(Debug, Clone)]
@@ -554,7 +566,7 @@ enum Part {
 impl Entry {
     /// `message` about `part` of the entry, at its position and named by
     /// its key: `sweep.workload.clients[2]`, `sweep.workload.clients.to`.
-    fn problem(&self, src: &str, part: &Part, message: impl Into<String>) -> Problem {
+    fn problem(&self, part: &Part, message: impl Into<String>) -> Problem {
         let key = match part {
             Part::Whole => self.shown.clone(),
             Part::Element(i) => format!("{}[{i}]", self.shown),
@@ -565,7 +577,7 @@ impl Entry {
             .iter()
             .find(|(p, _)| p == part)
             .map_or(&self.span, |(_, span)| span);
-        Problem::at(src, Some(span.clone()), &key, message)
+        Problem::unlocated(Some(span.clone()), &key, message)
     }
 }
 
@@ -652,8 +664,7 @@ pub(super) fn parse(
         .find(|(k, _)| k.get_ref() == "sweep")
         .map(|(_, v)| v);
     let Value::Table(table) = table else {
-        problems.push(Problem::at(
-            src,
+        problems.push(Problem::unlocated(
             sweep_spans.map(|v| v.span()),
             "sweep",
             "must be a table: [sweep] followed by key = [values] or key = { from, to, steps }",
@@ -664,39 +675,55 @@ pub(super) fn parse(
     collect(&table, sweep_spans, &mut Vec::new(), &mut entries);
     entries.sort_by_key(|e| e.span.start);
     if entries.is_empty() {
-        problems.push(Problem::at(
-            src,
+        problems.push(Problem::unlocated(
             sweep_spans.map(|v| v.span()),
             "sweep",
             "is empty; add a key such as workload.clients = [10, 100, 1000]",
         ));
         return None;
     }
-    let line_of = |span: &Range<usize>| src[..span.start.min(src.len())].matches('\n').count() + 1;
+    if entries.len() > MAX_KEYS {
+        problems.push(Problem::unlocated(
+            sweep_spans.map(|v| v.span()),
+            "sweep",
+            format!(
+                "has {} keys; at most {MAX_KEYS} are supported (a grid of at most {MAX_POINTS} points varies at most 14 keys): sweep fewer keys",
+                entries.len()
+            ),
+        ));
+        return None;
+    }
+    // Lines of the entries, counted once through the file (they are in
+    // file order).
+    let mut counted = (0, 1);
+    let mut line_of = |span: &Range<usize>| {
+        let at = span.start.clamp(counted.0, src.len());
+        counted = (at, counted.1 + src[counted.0..at].matches('\n').count());
+        counted.1
+    };
+    let names = ElementNames::of(base);
     let before = problems.len();
     // Shape first: paths, values as written, grid size. Cheap, and it
     // bounds the work of the checks that resolve scenarios.
     let mut written_keys: Vec<(&Entry, Vec<String>, Written)> = Vec::new();
     for e in &entries {
-        let path = normalize_path(&e.path, base);
+        let path = normalize_path(&e.path, &names);
         if let [top] = path.as_slice()
             && let Some((_, why)) = NOT_SWEPT.iter().find(|(k, _)| k == top)
         {
-            problems.push(e.problem(src, &Part::Whole, format!("cannot be swept: {why}")));
+            problems.push(e.problem(&Part::Whole, format!("cannot be swept: {why}")));
             continue;
         }
         match written(&e.value) {
             Ok(w) => written_keys.push((e, path, w)),
-            Err(wrong) => problems.extend(wrong.iter().map(|(part, m)| e.problem(src, part, m))),
+            Err(wrong) => problems.extend(wrong.iter().map(|(part, m)| e.problem(part, m))),
         }
     }
     let total = written_keys
         .iter()
         .try_fold(1u64, |acc, (_, _, w)| acc.checked_mul(w.count() as u64));
     if problems.len() == before && total.is_none_or(|t| t > MAX_POINTS) {
-        problems.push(Problem::at(
-            src,
-            sweep_spans.map(|v| v.span()),
+        problems.push(Problem::unlocated(sweep_spans.map(|v| v.span()),
             "sweep",
             format!(
                 "the grid has {} points; at most {MAX_POINTS} are supported: sweep fewer values, or split the study into several sweep files",
@@ -708,9 +735,21 @@ pub(super) fn parse(
         return None;
     }
     let cache = TraceCache::default();
+    // Each check resolves the whole scenario: as many as VALIDATE_BYTES
+    // of its text allow.
+    let text = toml::to_string(&pinned(&document, base)).map_or(src.len(), |t| t.len());
+    let mut checks = VALIDATE_BYTES / text.max(1);
     // Each value as written on its own: the message is at the value.
     for (e, path, w) in &written_keys {
-        check_alone(src, base, &document, (e, path, w), files, &cache, problems);
+        check_alone(
+            base,
+            &document,
+            (e, path, w),
+            files,
+            &cache,
+            &mut checks,
+            problems,
+        );
     }
     if problems.len() > before {
         return None;
@@ -727,7 +766,7 @@ pub(super) fn parse(
                 },
                 *e,
             )),
-            Err(msg) => problems.push(e.problem(src, &Part::Whole, msg)),
+            Err(msg) => problems.push(e.problem(&Part::Whole, msg)),
         }
     }
     if problems.len() > before {
@@ -737,16 +776,22 @@ pub(super) fn parse(
         keys: keys.iter().map(|(k, _)| k.clone()).collect(),
         document,
     };
-    // The values of a range between its ends, each on its own.
+    // The values of a range between its ends, each on its own, as long
+    // as the budget lasts (what is left is checked when its point is
+    // built).
     for (key, e) in &keys {
         if key.spec == ValuesSpec::List {
             continue;
         }
         for v in &key.values {
+            if checks == 0 {
+                break;
+            }
+            checks -= 1;
             let set = [(&key.path[..], *v)];
             if let Err(unfit) = resolve_with(base, &sweep.document, &set, files, &cache) {
                 let message = value_problem(&key.name(), *v, &unfit);
-                problems.push(e.problem(src, &Part::Whole, message));
+                problems.push(e.problem(&Part::Whole, message));
                 break;
             }
         }
@@ -754,33 +799,39 @@ pub(super) fn parse(
     if problems.len() > before {
         return None;
     }
-    // No element may be set by two keys.
+    // No element may be set by two keys: each key's elements, by index,
+    // are looked up among those of the keys before it.
+    let mut set_by: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
     for (i, (key, e)) in keys.iter().enumerate() {
-        for (other, o) in &keys[..i] {
-            if overlaps(&sweep.document, &key.path, &other.path) {
-                problems.push(e.problem(
-                    src,
-                    &Part::Whole,
-                    format!(
-                        "sets the same key as {} (line {}); sweep each key once",
-                        o.shown, other.line
-                    ),
-                ));
-            }
+        let mut earlier: Vec<usize> = Vec::new();
+        for path in concrete(&sweep.document, &key.path) {
+            let owners = set_by.entry(path).or_default();
+            earlier.extend(owners.iter().copied());
+            owners.push(i);
+        }
+        earlier.sort_unstable();
+        earlier.dedup();
+        for j in earlier {
+            problems.push(e.problem(
+                &Part::Whole,
+                format!(
+                    "sets the same key as {} (line {}); sweep each key once",
+                    keys[j].1.shown, keys[j].0.line
+                ),
+            ));
         }
     }
     if problems.len() > before {
         return None;
     }
     if sweep.points() <= VALIDATE_ALL_UP_TO {
-        for point in 0..sweep.points() {
+        for point in 0..sweep.points().min(checks) {
             let sets: Vec<(&SweepKey, SweepValue)> =
                 sweep.keys.iter().zip(sweep.point_values(point)).collect();
             let paths: Vec<(&[String], SweepValue)> =
                 sets.iter().map(|(k, v)| (&k.path[..], *v)).collect();
             if let Err(unfit) = resolve_with(base, &sweep.document, &paths, files, &cache) {
                 problems.push(keys[unfit.blamed].1.problem(
-                    src,
                     &Part::Whole,
                     format!("at the point {}: {}", combination(&sets), unfit.text()),
                 ));
@@ -795,43 +846,48 @@ pub(super) fn parse(
 /// in the scenario on its own, and says at the value what does not fit;
 /// what is wrong with the key whatever its value is said once.
 fn check_alone(
-    src: &str,
     base: &Scenario,
     document: &Table,
     (e, path, w): (&Entry, &[String], &Written),
     files: trace::FileSource,
     cache: &TraceCache,
+    checks: &mut usize,
     problems: &mut Vec<Problem>,
 ) {
     let name = path.join(".");
     let each = w.each();
     let mut mistyped = Vec::new();
+    // The first value is always checked (it finds a key that cannot be
+    // swept); the others as long as the budget `checks` lasts.
+    let mut checked = 0;
     for (part, v) in &each {
-        if problems.len() >= super::recover::MAX_PROBLEMS {
-            return;
+        if problems.len() >= super::recover::MAX_PROBLEMS || (checked > 0 && *checks == 0) {
+            break;
         }
+        checked += 1;
+        *checks = checks.saturating_sub(1);
         let Err(unfit) = resolve_with(base, document, &[(path, *v)], files, cache) else {
             continue;
         };
         if about_key(&unfit) {
-            problems.push(e.problem(src, &Part::Whole, value_problem(&name, *v, &unfit)));
+            problems.push(e.problem(&Part::Whole, value_problem(&name, *v, &unfit)));
             return;
         }
         if unfit.message.contains("invalid type:") || unfit.message.contains("has no unit") {
             mistyped.push((part, *v, unfit));
         } else {
             let message = format!("the value {} does not fit: {}", v.text(), unfit.text());
-            problems.push(e.problem(src, part, message));
+            problems.push(e.problem(part, message));
         }
     }
     match mistyped.as_slice() {
         // No value is of a kind the key takes: the key is the mistake.
-        [(_, v, unfit), ..] if mistyped.len() == each.len() => {
-            problems.push(e.problem(src, &Part::Whole, value_problem(&name, *v, unfit)));
+        [(_, v, unfit), ..] if mistyped.len() == checked => {
+            problems.push(e.problem(&Part::Whole, value_problem(&name, *v, unfit)));
         }
         _ => {
             for (part, v, unfit) in &mistyped {
-                problems.push(e.problem(src, part, other_kind(*v, unfit)));
+                problems.push(e.problem(part, other_kind(*v, unfit)));
             }
         }
     }
@@ -890,13 +946,14 @@ fn collect(
     path: &mut Vec<String>,
     out: &mut Vec<Entry>,
 ) {
+    // The spans of this table's keys, found by name (a linear search for
+    // each of thousands of keys would be quadratic).
+    let spans: HashMap<&str, _> = match spans.map(|s| s.get_ref()) {
+        Some(toml::de::DeValue::Table(t)) => t.iter().map(|(k, v)| (&**k.get_ref(), v)).collect(),
+        _ => HashMap::new(),
+    };
     for (k, v) in table {
-        let span_of = spans.and_then(|s| match s.get_ref() {
-            toml::de::DeValue::Table(t) => {
-                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
-            }
-            _ => None,
-        });
+        let span_of = spans.get(k.as_str()).copied();
         path.push(k.clone());
         let is_range =
             matches!(v, Value::Table(t) if RANGE_KEYS.iter().any(|r| t.contains_key(*r)));
@@ -929,13 +986,14 @@ fn collect(
 }
 
 /// Splits dotted segments (`"strategy.*.backoff.base"` written as one
-/// quoted key), except a name of a strategy or model containing a dot.
-fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
+/// quoted key), except a name of a strategy or model containing a dot
+/// (`names` holds those names).
+fn normalize_path(raw: &[String], names: &ElementNames) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for seg in raw {
         let names_element = match out.last().map(|s| s.as_str()) {
-            Some("strategy") => base.strategies.iter().any(|s| &s.name == seg),
-            Some("model") => base.models.iter().any(|m| &m.name == seg),
+            Some("strategy") => names.strategies.contains(seg.as_str()),
+            Some("model") => names.models.contains(seg.as_str()),
             _ => false,
         };
         if names_element || !seg.contains('.') {
@@ -947,32 +1005,44 @@ fn normalize_path(raw: &[String], base: &Scenario) -> Vec<String> {
     out
 }
 
-/// Whether two paths name a common element of `doc` once names and `*`
-/// in arrays are turned into indices.
-fn overlaps(doc: &Table, a: &[String], b: &[String]) -> bool {
-    let (a, b) = (concrete(doc, a), concrete(doc, b));
-    a.iter().any(|p| b.contains(p))
+/// The names of a scenario's strategies and models, to look up.
+struct ElementNames<'a> {
+    strategies: HashSet<&'a str>,
+    models: HashSet<&'a str>,
+}
+
+impl<'a> ElementNames<'a> {
+    fn of(base: &'a Scenario) -> Self {
+        ElementNames {
+            strategies: base.strategies.iter().map(|s| s.name.as_str()).collect(),
+            models: base.models.iter().map(|m| m.name.as_str()).collect(),
+        }
+    }
 }
 
 /// Every concrete path `path` names in `doc`: array elements by index.
 fn concrete(doc: &Table, path: &[String]) -> Vec<Vec<String>> {
-    let mut out = vec![(Vec::new(), Some(Value::Table(doc.clone())))];
+    let mut out: Vec<(Vec<String>, Option<&Value>)> = vec![(Vec::new(), None)];
     let mut i = 0;
     while i < path.len() {
         let seg = &path[i];
         let mut next = Vec::new();
         for (prefix, node) in out {
-            let child = node.as_ref().and_then(|n| n.get(seg.as_str())).cloned();
+            let child = if i == 0 {
+                doc.get(seg.as_str())
+            } else {
+                node.and_then(|n| n.get(seg.as_str()))
+            };
             let mut p: Vec<String> = prefix;
             p.push(seg.clone());
-            match (&child, path.get(i + 1)) {
+            match (child, path.get(i + 1)) {
                 (Some(Value::Array(items)), Some(pick)) => {
                     for (j, item) in items.iter().enumerate() {
                         let name = element_name(item);
                         if pick == "*" || name == Some(pick.as_str()) || pick == &j.to_string() {
                             let mut q = p.clone();
                             q.push(j.to_string());
-                            next.push((q, Some(item.clone())));
+                            next.push((q, Some(item)));
                         }
                     }
                     i += 1;
@@ -1197,7 +1267,15 @@ fn range_values(
         };
         out.push(match from {
             SweepValue::Int(_) => SweepValue::Int(x.round() as i64),
-            SweepValue::Duration(_) => SweepValue::Duration(crate::time::nanos_from_secs_f64(x)),
+            // Within the ends, which are durations a scenario may give:
+            // rounding in seconds must not carry a value past them.
+            SweepValue::Duration(f) => {
+                let t = match to {
+                    SweepValue::Duration(t) => t,
+                    _ => f,
+                };
+                SweepValue::Duration(crate::time::nanos_from_secs_f64(x).clamp(f.min(t), f.max(t)))
+            }
             SweepValue::Float(_) => SweepValue::Float(significant(x, 12)),
         });
     }
@@ -1599,6 +1677,78 @@ mod tests {
             sweep_of("strategy.linear.max_attempts = [1, 2]\nstrategy.1.max_attempts = [7, 8]")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_key_set_by_several_earlier_keys_names_each() {
+        // `*` overlaps both keys before it, one problem for each.
+        let e = sweep_of(
+            "strategy.linear.max_attempts = [1, 2]\nstrategy.jitter.max_attempts = [3, 4]\n\
+             \"strategy.*.max_attempts\" = [5, 6]",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("sets the same key as sweep.strategy.linear.max_attempts (line 12)")
+                && e.contains("sets the same key as sweep.strategy.jitter.max_attempts (line 13)"),
+            "{e}"
+        );
+        assert_eq!(e.matches("sets the same key").count(), 2, "{e}");
+    }
+
+    #[test]
+    fn at_most_64_keys_are_swept() {
+        let keys = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("\"strategy.linear.backoff.x{i}\" = [1]\n"))
+                .collect()
+        };
+        let e = sweep_of(&keys(65)).unwrap_err();
+        assert!(
+            e.contains("sweep: has 65 keys; at most 64 are supported (a grid of at most 20000 points varies at most 14 keys): sweep fewer keys"),
+            "{e}"
+        );
+        // 64 keys are read (and these, naming no key, refused each).
+        let e = sweep_of(&keys(64)).unwrap_err();
+        assert!(!e.contains("at most 64"), "{e}");
+        assert_eq!(e.matches("unknown key").count(), 64, "{e}");
+    }
+
+    #[test]
+    fn validation_rereads_at_most_its_budget_of_scenario_text() {
+        // A scenario of 1 MiB (a long description) with 40 values: 32
+        // checks fit in the 32 MiB budget, the key's first value and the
+        // next 31. A value wrong on its own past those, the 36th, is
+        // found when its point is built.
+        let description = "x".repeat(1 << 20);
+        let values: Vec<String> = (1..=40)
+            .map(|i| {
+                if i == 36 {
+                    "0".to_string()
+                } else {
+                    i.to_string()
+                }
+            })
+            .collect();
+        let src = format!(
+            "description = \"{description}\"\n{BASE}[sweep]\nstrategy.linear.max_attempts = [{}]\n",
+            values.join(", ")
+        );
+        let s = crate::scenario::parse(&src, "s.toml", "s").unwrap_or_else(|e| panic!("{e}"));
+        assert!(point(&s, 34).is_ok());
+        let e = point(&s, 35).unwrap_err().to_string();
+        assert!(
+            e.contains("sweep.strategy.linear.max_attempts: at the point strategy.linear.max_attempts = 0: strategy[0].max_attempts: must be a whole number from 1"),
+            "{e}"
+        );
+        // Within the budget it is refused before anything runs.
+        let early = values[..30].join(", ").replace("30", "0");
+        let src = format!(
+            "description = \"{description}\"\n{BASE}[sweep]\nstrategy.linear.max_attempts = [{early}]\n"
+        );
+        let e = crate::scenario::parse(&src, "s.toml", "s")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the value 0 does not fit"), "{e}");
     }
 
     #[test]

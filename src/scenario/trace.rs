@@ -2,20 +2,46 @@
 //! recorded.
 //!
 //! The format is CSV with a header row naming at least the columns `t_s`
-//! (start time in seconds from the start of the run, a decimal number ≥ 0,
-//! rows in non-decreasing order), `input_tokens` and `output_tokens` (whole
-//! numbers ≥ 0); other columns (an API gateway's request id, say) are
-//! ignored, whatever bytes they hold. A UTF-8 byte-order mark, which
-//! spreadsheets write, is accepted. Every malformed row is reported with its
-//! line number, all of them at once (the first [`MAX_LISTED`], then a
-//! count), so that a trace can be fixed in one pass.
+//! (start time in seconds from the start of the run, a decimal number from
+//! 0 to 36,500 days, rows in non-decreasing order), `input_tokens` and
+//! `output_tokens` (whole numbers ≥ 0); other columns (an API gateway's
+//! request id, say) are ignored, whatever bytes they hold and however long
+//! their values. A UTF-8 byte-order mark, which spreadsheets write, is
+//! accepted. Every malformed row is reported with its line number, all of
+//! them at once (the first [`MAX_LISTED`], then a count), so that a trace
+//! can be fixed in one pass.
+//!
+//! A trace is read as it comes, never whole: memory holds its rows (24
+//! bytes each, at most [`MAX_TRACE_ROWS`], and no more than the memory
+//! left under `--max-memory`) and one value of each column read, at most
+//! [`MAX_CELL`] bytes; a file may have at most [`MAX_TRACE_BYTES`]. So a
+//! trace named `/dev/zero`, a FIFO, or a file of one value gigabytes long
+//! is refused as soon as it shows what it is, and a large one is refused
+//! before its rows fill the memory.
 
 use super::{MAX_TOKENS_PER_REQUEST, TraceRow};
-use crate::time::{NANOS_PER_SEC, SimDuration, nanos_from_secs_f64};
+use crate::time::{
+    MAX_DURATION, MAX_DURATION_TEXT, NANOS_PER_SEC, SimDuration, nanos_from_secs_f64,
+};
+use std::io::Read;
 use std::path::Path;
 
 /// Most rows a trace may have (each row is a request held in memory).
 pub const MAX_TRACE_ROWS: usize = 10_000_000;
+
+/// Most bytes a trace file may have: 4 GiB, about 400 bytes for each of
+/// the most rows. Reading stops there, whatever the file says its size is
+/// (a FIFO or a device says 0).
+pub const MAX_TRACE_BYTES: u64 = 4 << 30;
+
+/// Longest value backsim reads in a trace, in bytes: a name in the header,
+/// or a `t_s`, `input_tokens` or `output_tokens` value (a number is a few
+/// bytes). Values of other columns may be of any length; they are skipped
+/// unread.
+pub const MAX_CELL: usize = 1024;
+
+/// Bytes one row takes in memory.
+pub const ROW_BYTES: u64 = size_of::<TraceRow>() as u64;
 
 /// The columns a trace must have.
 pub const TRACE_COLUMNS: [&str; 3] = ["t_s", "input_tokens", "output_tokens"];
@@ -32,9 +58,37 @@ const MAX_QUOTED: usize = 40;
 /// Header names listed when a column is missing.
 const MAX_NAMES: usize = 8;
 
+/// Memory that reading may still take, and the limit it is left under
+/// (`--max-memory 1G`), for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub bytes: u64,
+    pub limit: String,
+}
+
+/// A trace file to read: its bytes as they come, its name as messages
+/// show it, and the memory its rows may take (None: any, up to
+/// [`MAX_TRACE_ROWS`] rows).
+pub struct TraceFile {
+    pub reader: Box<dyn Read>,
+    pub shown: String,
+    pub room: Option<Room>,
+}
+
+impl TraceFile {
+    /// A trace already in memory, shown as `shown`.
+    pub fn in_memory(bytes: Vec<u8>, shown: String) -> TraceFile {
+        TraceFile {
+            reader: Box::new(std::io::Cursor::new(bytes)),
+            shown,
+            room: None,
+        }
+    }
+}
+
 /// Where a scenario's trace files come from: given the file name as
-/// written, its bytes and the name to show in messages.
-pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<(Vec<u8>, String), String>;
+/// written, the file to read.
+pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<TraceFile, String>;
 
 /// Why a trace was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,22 +135,59 @@ impl TraceError {
     }
 }
 
-/// Reads files from disk, relative to `dir` unless absolute.
-pub fn from_dir(dir: &Path) -> impl Fn(&str) -> Result<(Vec<u8>, String), String> + '_ {
+/// Why reading a trace stopped.
+#[derive(Debug)]
+enum Failure {
+    /// What is wrong with the trace.
+    Trace(TraceError),
+    /// The file could not be read at `line` (`started`: after some of it
+    /// had been).
+    Io {
+        line: u64,
+        started: bool,
+        error: std::io::Error,
+    },
+}
+
+impl From<TraceError> for Failure {
+    fn from(e: TraceError) -> Failure {
+        Failure::Trace(e)
+    }
+}
+
+/// Reads files from disk, relative to `dir` unless absolute; their rows
+/// may take at most `room` (None: any).
+pub fn from_dir(dir: &Path, room: Option<Room>) -> impl Fn(&str) -> Result<TraceFile, String> + '_ {
     move |file: &str| {
         let path = dir.join(file);
         let shown = path.display().to_string();
-        std::fs::read(&path)
-            .map(|b| (b, shown.clone()))
-            .map_err(|e| format!("cannot read trace {shown}: {e}"))
+        let file =
+            std::fs::File::open(&path).map_err(|e| format!("cannot read trace {shown}: {e}"))?;
+        Ok(TraceFile {
+            reader: Box::new(file),
+            shown,
+            room: room.clone(),
+        })
     }
 }
 
 /// Reads and parses the trace `file`. Rows at or after the horizon are
 /// kept; they simply never start.
 pub fn read(source: FileSource, file: &str) -> Result<Vec<TraceRow>, String> {
-    let (bytes, shown) = source(file)?;
-    parse(&bytes).map_err(|e| e.render(&shown))
+    let TraceFile {
+        reader,
+        shown,
+        room,
+    } = source(file)?;
+    parse_within(reader, room.as_ref(), MAX_TRACE_BYTES).map_err(|f| match f {
+        Failure::Trace(e) => e.render(&shown),
+        Failure::Io {
+            started: false,
+            error,
+            ..
+        } => format!("cannot read trace {shown}: {error}"),
+        Failure::Io { line, error, .. } => format!("{shown}:{line}: cannot read on: {error}"),
+    })
 }
 
 /// `text` cut for a message when long.
@@ -129,112 +220,368 @@ fn text(raw: &[u8]) -> Result<&str, &[u8]> {
     std::str::from_utf8(raw).map(str::trim).map_err(|_| raw)
 }
 
-/// Parses a trace. A refusal lists every malformed row (up to
-/// [`MAX_LISTED`]) with its line; problems with the file as a whole (no
-/// header row, a missing column, too many rows) come alone, since they
-/// leave the rows unreadable or the file unusable anyway.
+/// Parses a trace held in memory (see [`read`] for files). A refusal
+/// lists every malformed row (up to [`MAX_LISTED`]) with its line;
+/// problems with the file as a whole (no header row, a missing column,
+/// too many rows) come alone, since they leave the rows unreadable or the
+/// file unusable anyway.
 pub fn parse(bytes: &[u8]) -> Result<Vec<TraceRow>, TraceError> {
-    let mut lines = Lines::new(bytes);
-    let (columns, header_line, mut reader) = header(bytes, &mut lines)?;
+    parse_within(bytes, None, MAX_TRACE_BYTES).map_err(|f| match f {
+        Failure::Trace(e) => e,
+        // Bytes in memory cannot fail to read.
+        Failure::Io { line, error, .. } => TraceError::one(line, error.to_string()),
+    })
+}
+
+/// Parses a trace from `input`, reading at most `max_bytes` of it; its
+/// rows may take at most `room` of memory.
+fn parse_within(
+    input: impl Read,
+    room: Option<&Room>,
+    max_bytes: u64,
+) -> Result<Vec<TraceRow>, Failure> {
+    let mut stream = Stream::new(input, max_bytes);
+    let (columns, header_line) = header(&mut stream)?;
     let mut rows: Vec<TraceRow> = Vec::new();
     let mut problems: Vec<(u64, String)> = Vec::new();
     let mut unlisted = 0u64;
     let mut seen = 0usize;
     let mut previous = Previous::default();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // Only a failed read (never for bytes in memory): the
-                // reader cannot go on.
-                let line = lines.at(e.position());
-                problems.push((line, e.to_string()));
-                break;
-            }
-        }
-        let line = lines.at(record.position());
+    let mut cells: [Cell; 3] = Default::default();
+    while let Some(line) = stream.next_record()? {
         seen += 1;
         if seen > MAX_TRACE_ROWS {
             return Err(TraceError::one(
                 line,
                 format!("more than {MAX_TRACE_ROWS} rows; split the trace"),
-            ));
+            )
+            .into());
         }
-        match row(&record, &columns, line, &mut previous) {
+        let values = stream.record(&columns, &mut cells)?;
+        match row(values, &cells, &columns, line, &mut previous) {
             // Once a row is refused the trace is, so keep no more rows.
-            Ok(r) if problems.is_empty() => rows.push(r),
+            Ok(r) if problems.is_empty() => {
+                grow(&mut rows, room, line)?;
+                rows.push(r);
+            }
             Ok(_) => {}
             Err(message) if problems.len() < MAX_LISTED => problems.push((line, message)),
             Err(_) => unlisted += 1,
         }
     }
     if !problems.is_empty() {
-        return Err(TraceError { problems, unlisted });
+        return Err(TraceError { problems, unlisted }.into());
     }
     if rows.is_empty() {
-        return Err(TraceError::one(
-            header_line,
-            "the trace has a header but no rows below it",
-        ));
+        return Err(
+            TraceError::one(header_line, "the trace has a header but no rows below it").into(),
+        );
     }
     Ok(rows)
 }
 
-/// Line numbers of records. The csv crate's own positions are where it
-/// started reading a record, before the blank lines it skips and the `\n`
-/// of a `\r\n` it split: off by one for every row of a CRLF file.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    /// Bytes counted so far, and the line the next one is on.
-    counted: usize,
-    line: u64,
+/// Makes room for one more row, when `rows` is full: twice as many, if the
+/// memory `room` allows the old and the new list side by side while the
+/// rows move, and the allocator gives it.
+fn grow(rows: &mut Vec<TraceRow>, room: Option<&Room>, line: u64) -> Result<(), TraceError> {
+    if rows.len() < rows.capacity() {
+        return Ok(());
+    }
+    let more = rows
+        .capacity()
+        .max(1024)
+        .min(MAX_TRACE_ROWS - rows.len())
+        .max(1);
+    let needed = (rows.capacity() + rows.len() + more) as u64 * ROW_BYTES;
+    let read = rows.len() as u64;
+    let refuse = |what: String| {
+        TraceError::one(
+            line,
+            format!(
+                "the {} rows up to here need {} of memory to read on, {what}; replay fewer rows (split the trace), or raise the limit with --max-memory",
+                crate::resources::group(read),
+                crate::resources::format_bytes(needed),
+            ),
+        )
+    };
+    if let Some(room) = room
+        && needed > room.bytes
+    {
+        return Err(refuse(format!(
+            "more than the {} left under {}",
+            crate::resources::format_bytes(room.bytes),
+            room.limit
+        )));
+    }
+    rows.try_reserve_exact(more)
+        .map_err(|_| refuse("which the system does not give".to_string()))
 }
 
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Lines<'a> {
-        Lines {
-            bytes,
-            counted: 0,
-            line: 1,
-        }
-    }
+/// A value read from a column backsim reads (or from the header): its
+/// first [`MAX_CELL`] bytes, whether those are all of it, and whether it
+/// holds a NUL byte anywhere.
+struct Cell {
+    bytes: Box<[u8]>,
+    len: usize,
+    whole: bool,
+    nul: bool,
+}
 
-    /// The line of the record the reader started reading at `position`
-    /// (never before the previous record's). Line breaks are those the
-    /// reader ends records at: `\n`, `\r\n` and a lone `\r`.
-    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
-        let from = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-        let mut start = from.max(self.counted);
-        if start == 0 && self.bytes.starts_with(BOM) {
-            start = BOM.len();
+impl Default for Cell {
+    fn default() -> Cell {
+        Cell {
+            bytes: vec![0; MAX_CELL].into_boxed_slice(),
+            len: 0,
+            whole: true,
+            nul: false,
         }
-        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        // `start` is never between the two bytes of a `\r\n`.
-        let start = start.min(self.bytes.len());
-        self.line += line_breaks(&self.bytes[self.counted..start]);
-        self.counted = start;
-        self.line
     }
 }
 
-/// Line breaks in `bytes`: `\n`, `\r\n` (one break) and a lone `\r`, as
-/// the trace reader ends rows; a trace's lines are one more.
-pub(crate) fn line_breaks(bytes: &[u8]) -> u64 {
-    let mut n = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            n += 1;
-        }
+impl Cell {
+    fn value(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
-    n
 }
 
 /// A UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Bytes read from the input at a time.
+const CHUNK: usize = 64 << 10;
+
+/// A CSV file read as it comes, field by field, with the line each record
+/// starts on. Lines end at `\n`, `\r\n` and a lone `\r`, as records do;
+/// blank lines between records are skipped, and counted.
+struct Stream<R> {
+    input: R,
+    buf: Box<[u8]>,
+    /// The unread bytes are `buf[pos..end]`.
+    pos: usize,
+    end: usize,
+    eof: bool,
+    csv: csv_core::Reader,
+    /// The line of `buf[pos]`, and the byte before it (for `\r\n`).
+    line: u64,
+    last: u8,
+    /// Every byte passed so far (after a byte-order mark) is ASCII white
+    /// space.
+    blank: bool,
+    /// Bytes taken from `input`, and the most it may give.
+    taken: u64,
+    max: u64,
+    /// Where values of columns that are not read go.
+    scratch: Box<[u8]>,
+}
+
+impl<R: Read> Stream<R> {
+    fn new(input: R, max: u64) -> Self {
+        Stream {
+            input,
+            buf: vec![0; CHUNK].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            eof: false,
+            csv: csv_core::Reader::new(),
+            line: 1,
+            last: 0,
+            blank: true,
+            taken: 0,
+            max,
+            scratch: vec![0; CHUNK].into_boxed_slice(),
+        }
+    }
+
+    /// Reads more input into `buf[end..]` (at most `want` bytes in all
+    /// unread); at the end of the input, `eof`.
+    fn read_more(&mut self, want: usize) -> Result<(), Failure> {
+        if self.pos == self.end {
+            (self.pos, self.end) = (0, 0);
+        }
+        while !self.eof && self.end - self.pos < want && self.end < self.buf.len() {
+            let n = match self.input.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    return Err(Failure::Io {
+                        line: self.line,
+                        started: self.taken > 0,
+                        error,
+                    });
+                }
+            };
+            if n == 0 {
+                self.eof = true;
+            }
+            self.end += n;
+            self.taken += n as u64;
+            if self.taken > self.max {
+                return Err(TraceError::one(
+                    self.line,
+                    format!(
+                        "the file goes on past {} bytes ({} GiB), the most a trace may have; keep only the columns backsim reads ({}), or split it",
+                        self.max,
+                        self.max >> 30,
+                        TRACE_COLUMNS.join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Unread input, reading more when there is none; empty at the end.
+    fn unread(&mut self) -> Result<&[u8], Failure> {
+        if self.pos == self.end {
+            self.read_more(1)?;
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    /// Passes over the next `n` unread bytes, counting lines: every `\r`
+    /// and every `\n` but the second byte of a `\r\n`.
+    fn consume(&mut self, n: usize) {
+        let bytes = &self.buf[self.pos..self.pos + n];
+        if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+            let count = |c: u8| bytes.iter().filter(|&&b| b == c).count() as u64;
+            let returns = count(b'\r');
+            let pairs = u64::from(self.last == b'\r' && first == b'\n')
+                + match returns {
+                    0 => 0,
+                    _ => bytes.windows(2).filter(|w| w == b"\r\n").count() as u64,
+                };
+            self.line += returns + count(b'\n') - pairs;
+            self.blank = self.blank && bytes.iter().all(u8::is_ascii_whitespace);
+            self.last = last;
+        }
+        self.pos += n;
+    }
+
+    /// The first bytes: a UTF-16 file is refused (spreadsheets save
+    /// "Unicode text" as UTF-16: every other byte is NUL, which would
+    /// otherwise surface as a baffling missing column), a byte-order mark
+    /// passed over.
+    fn start(&mut self, needs: &str) -> Result<(), Failure> {
+        self.read_more(BOM.len())?;
+        let head = &self.buf[..self.end];
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(TraceError::one(
+                1,
+                format!("the file is UTF-16 text, not UTF-8; {needs} (save it as \"CSV UTF-8\")"),
+            )
+            .into());
+        }
+        if head.starts_with(BOM) {
+            self.pos = BOM.len();
+        }
+        Ok(())
+    }
+
+    /// Moves to the next record, past blank lines: its line, or None at
+    /// the end of the file.
+    fn next_record(&mut self) -> Result<Option<u64>, Failure> {
+        loop {
+            match self.unread()?.first() {
+                None => return Ok(None),
+                Some(b'\r' | b'\n') => self.consume(1),
+                Some(_) => return Ok(Some(self.line)),
+            }
+        }
+    }
+
+    /// Whether the rest of the file is ASCII white space, like all of it
+    /// so far (reading on to the first byte that is not).
+    fn blank_to_the_end(&mut self) -> Result<bool, Failure> {
+        while self.blank {
+            let unread = self.unread()?;
+            if unread.is_empty() {
+                break;
+            }
+            let n = unread
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .map_or(unread.len(), |i| i + 1);
+            self.consume(n);
+        }
+        Ok(self.blank)
+    }
+
+    /// Reads the next field of the record into `cell`, or past it
+    /// (None). True if it ends the record. With `give_up`, stops reading
+    /// as soon as the cell is longer than [`MAX_CELL`] or holds a NUL
+    /// byte (a header: a binary file, or `/dev/zero`, shows what it is
+    /// in its first bytes).
+    fn field(&mut self, mut cell: Option<&mut Cell>, give_up: bool) -> Result<bool, Failure> {
+        if let Some(c) = cell.as_deref_mut() {
+            (c.len, c.whole, c.nul) = (0, true, false);
+        }
+        loop {
+            if self.pos == self.end {
+                self.read_more(1)?;
+            }
+            let Stream {
+                buf,
+                pos,
+                end,
+                csv,
+                scratch,
+                ..
+            } = self;
+            let input = &buf[*pos..*end];
+            let keep = cell.as_deref_mut().filter(|c| c.len < MAX_CELL);
+            let (result, read, written) = match keep {
+                Some(c) => {
+                    let (result, read, written) = csv.read_field(input, &mut c.bytes[c.len..]);
+                    c.nul |= c.bytes[c.len..c.len + written].contains(&0);
+                    c.len += written;
+                    (result, read, written)
+                }
+                None => {
+                    let (result, read, written) = csv.read_field(input, scratch);
+                    if let Some(c) = cell.as_deref_mut() {
+                        c.nul |= scratch[..written].contains(&0);
+                        c.whole &= written == 0;
+                    }
+                    (result, read, written)
+                }
+            };
+            self.consume(read);
+            if give_up && cell.as_deref().is_some_and(|c| c.nul || !c.whole) {
+                return Ok(false);
+            }
+            match result {
+                csv_core::ReadFieldResult::Field { record_end } => return Ok(record_end),
+                csv_core::ReadFieldResult::End => return Ok(true),
+                // A full cell reads on into the scratch space (a value
+                // is longer than the cell if any of it lands there), and
+                // a full scratch space is emptied.
+                csv_core::ReadFieldResult::OutputFull => {}
+                csv_core::ReadFieldResult::InputEmpty => {
+                    // The end of the input ends the field (csv_core says
+                    // so for empty input; this only guards the loop).
+                    if self.eof && read == 0 && written == 0 && self.pos == self.end {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a record, keeping the columns `columns` reads in `cells`; the
+    /// number of values it has.
+    fn record(&mut self, columns: &Columns, cells: &mut [Cell; 3]) -> Result<usize, Failure> {
+        let mut values = 0;
+        loop {
+            let slot = columns.at.iter().position(|&at| at == values);
+            let end = self.field(slot.map(|s| &mut cells[s]), false)?;
+            values += 1;
+            if end {
+                return Ok(values);
+            }
+        }
+    }
+}
 
 /// Where the read columns are, with how many columns the header has.
 struct Columns {
@@ -242,57 +589,72 @@ struct Columns {
     width: usize,
 }
 
-/// Reads the header row: the read columns' places, the header's line, and
-/// the reader positioned at the first row.
-fn header<'a>(
-    bytes: &'a [u8],
-    lines: &mut Lines,
-) -> Result<(Columns, u64, csv::Reader<&'a [u8]>), TraceError> {
+/// Reads the header row: the read columns' places and the header's line;
+/// the stream is left at the first row.
+fn header<R: Read>(stream: &mut Stream<R>) -> Result<(Columns, u64), Failure> {
     let needs = format!(
         "a trace is CSV text with a header row naming {}, then one row per request",
         TRACE_COLUMNS.join(", ")
     );
-    // Spreadsheets save "Unicode text" as UTF-16: every other byte is
-    // NUL, which would otherwise surface as a baffling missing column.
-    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
-        return Err(TraceError::one(
-            1,
-            format!("the file is UTF-16 text, not UTF-8; {needs} (save it as \"CSV UTF-8\")"),
-        ));
-    }
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(TraceError::one(1, format!("the file is empty; {needs}")));
-    }
-    // Each row is checked against the header's width here, with a message
-    // that says which row, rather than the csv crate's own error. The
-    // csv crate drops a UTF-8 byte-order mark itself.
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = match reader.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            let line = lines.at(e.position());
+    stream.start(&needs)?;
+    let empty = || TraceError::one(1, format!("the file is empty; {needs}"));
+    let Some(line) = stream.next_record()? else {
+        return Err(empty().into());
+    };
+    // Each row is checked against the header's width later, with a
+    // message that says which row. Only the first names are kept, for
+    // messages: a header may have any number of columns.
+    let mut found: [Vec<usize>; 3] = Default::default();
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    let mut width = 0;
+    let mut cell = Cell::default();
+    loop {
+        let end = stream.field(Some(&mut cell), true)?;
+        // Text never holds NUL bytes; a header that does is a binary file
+        // (a compressed trace, a spreadsheet workbook), and its "rows"
+        // would each be a problem.
+        if cell.nul {
             return Err(TraceError::one(
                 line,
-                format!("cannot read the header row: {e}"),
-            ));
+                format!("the header row holds NUL bytes, so this is not a CSV text file; {needs}"),
+            )
+            .into());
         }
-    };
-    let line = lines.at(header.position());
-    // Text never holds NUL bytes; a header that does is a binary file
-    // (a compressed trace, a spreadsheet workbook), and its "rows" would
-    // each be a problem.
-    if header.iter().any(|h| h.contains(&0)) {
-        return Err(TraceError::one(
-            line,
-            format!("the header row holds NUL bytes, so this is not a CSV text file; {needs}"),
-        ));
+        if !cell.whole {
+            return Err(TraceError::one(
+                line,
+                format!(
+                    "the header's column {} is a name longer than {MAX_CELL} bytes ({}), so this is not a trace's header; {needs}",
+                    width + 1,
+                    match text(cell.value()) {
+                        Ok(name) => quote(name),
+                        Err(bytes) => quote_bytes(bytes),
+                    }
+                ),
+            )
+            .into());
+        }
+        if let Ok(name) = text(cell.value())
+            && let Some(i) = TRACE_COLUMNS.iter().position(|c| *c == name)
+            && found[i].len() < 2
+        {
+            found[i].push(width);
+        }
+        if names.len() < MAX_NAMES {
+            names.push(cell.value().to_vec());
+        }
+        width += 1;
+        if end {
+            break;
+        }
     }
-    let names: Vec<Result<&str, &[u8]>> = header.iter().map(text).collect();
+    // A file of white space only is empty, wherever its line breaks.
+    if stream.blank_to_the_end()? {
+        return Err(empty().into());
+    }
     let mut at = [0usize; 3];
     let mut missing = Vec::new();
-    for (slot, name) in at.iter_mut().zip(TRACE_COLUMNS) {
-        let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == Ok(name)).collect();
+    for ((slot, name), found) in at.iter_mut().zip(TRACE_COLUMNS).zip(&found) {
         match found[..] {
             [i] => *slot = i,
             [] => missing.push(format!("`{name}`")),
@@ -304,21 +666,21 @@ fn header<'a>(
                         first + 1,
                         second + 1
                     ),
-                ));
+                )
+                .into());
             }
         }
     }
     if !missing.is_empty() {
-        let mut found: Vec<String> = names
+        let mut listed: Vec<String> = names
             .iter()
-            .take(MAX_NAMES)
-            .map(|n| match n {
+            .map(|n| match text(n) {
                 Ok(name) => quote(name),
                 Err(bytes) => format!("{} (not UTF-8 text)", quote_bytes(bytes)),
             })
             .collect();
-        if names.len() > MAX_NAMES {
-            found.push(format!("and {} more", names.len() - MAX_NAMES));
+        if width > MAX_NAMES {
+            listed.push(format!("and {} more", width - MAX_NAMES));
         }
         return Err(TraceError::one(
             line,
@@ -327,50 +689,59 @@ fn header<'a>(
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", "),
                 TRACE_COLUMNS.join(", "),
-                found.join(", ")
+                listed.join(", ")
             ),
-        ));
+        )
+        .into());
     }
-    let columns = Columns {
-        at,
-        width: header.len(),
-    };
-    Ok((columns, line, reader))
+    Ok((Columns { at, width }, line))
 }
 
-/// A time in seconds as written, in nanoseconds (saturating), or None if
-/// it is not a number of at least 0. Plain decimals are read digit by
-/// digit, exactly: through `f64`, a time past about 50 days could come
-/// back one nanosecond off from the copy [`to_csv`] writes, and a report
-/// folder would no longer reproduce its run. Other forms `f64` reads
-/// (`1e3`) go through it.
-fn nanos(t: &str) -> Option<SimDuration> {
-    let x: f64 = t.parse().ok()?;
+/// Why a `t_s` cell is not a start time.
+enum BadTime {
+    /// Not a number of at least 0.
+    NotATime,
+    /// Later than [`MAX_DURATION`].
+    TooLate,
+}
+
+/// A time in seconds as written, in nanoseconds: a number from 0 to
+/// [`MAX_DURATION`]. Plain decimals are read digit by digit, exactly:
+/// through `f64`, a time past about 50 days could come back one
+/// nanosecond off from the copy [`to_csv`] writes, and a report folder
+/// would no longer reproduce its run. Other forms `f64` reads (`1e3`) go
+/// through it.
+fn nanos(t: &str) -> Result<SimDuration, BadTime> {
+    let x: f64 = t.parse().map_err(|_| BadTime::NotATime)?;
     if !(x.is_finite() && x >= 0.0) {
-        return None;
+        return Err(BadTime::NotATime);
     }
     let plain = t.strip_prefix('+').unwrap_or(t);
     let (whole, fraction) = plain.split_once('.').unwrap_or((plain, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(whole) && digits(fraction)) {
-        return Some(nanos_from_secs_f64(x));
-    }
-    let decimal = |s: &[u8]| {
-        s.iter().fold(0u64, |n, d| {
-            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-        })
-    };
-    let mut nine = [b'0'; 9];
-    for (slot, d) in nine.iter_mut().zip(fraction.bytes()) {
-        *slot = d;
-    }
-    // Half a nanosecond or more rounds up, as `f64` rounding does.
-    let round = u64::from(fraction.as_bytes().get(9).is_some_and(|&d| d >= b'5'));
-    Some(
+    let ns = if digits(whole) && digits(fraction) {
+        // Saturating only far above MAX_DURATION.
+        let decimal = |s: &[u8]| {
+            s.iter().fold(0u64, |n, d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            })
+        };
+        let mut nine = [b'0'; 9];
+        for (slot, d) in nine.iter_mut().zip(fraction.bytes()) {
+            *slot = d;
+        }
+        // Half a nanosecond or more rounds up, as `f64` rounding does.
+        let round = u64::from(fraction.as_bytes().get(9).is_some_and(|&d| d >= b'5'));
         decimal(whole.as_bytes())
             .saturating_mul(NANOS_PER_SEC)
-            .saturating_add(decimal(&nine) + round),
-    )
+            .saturating_add(decimal(&nine) + round)
+    } else {
+        nanos_from_secs_f64(x)
+    };
+    if ns > MAX_DURATION {
+        return Err(BadTime::TooLate);
+    }
+    Ok(ns)
 }
 
 /// The last readable time before a row, which the row's must not be
@@ -382,38 +753,30 @@ struct Previous {
     line: u64,
 }
 
-/// Reads one row, or says everything wrong with it. `previous` becomes
-/// this row's time when it is readable.
+/// Reads one row of `values` values, whose read columns are `cells` (in
+/// [`TRACE_COLUMNS`] order), or says everything wrong with it. `previous`
+/// becomes this row's time when it is readable.
 fn row(
-    record: &csv::ByteRecord,
+    values: usize,
+    cells: &[Cell; 3],
     columns: &Columns,
     line: u64,
     previous: &mut Previous,
 ) -> Result<TraceRow, String> {
-    if record.len() != columns.width {
+    if values != columns.width {
         // Its values cannot be told apart from their neighbours' (a
         // missing value or an unquoted comma shifts every later column).
         return Err(format!(
-            "{} values, but the header names {} columns",
-            record.len(),
+            "{values} values, but the header names {} columns",
             columns.width
         ));
     }
     let mut problems = Vec::new();
-    let [t_at, input_at, output_at] = columns.at;
-    let cell = |i: usize, name: &str, problems: &mut Vec<String>| -> Option<&str> {
-        match text(&record[i]) {
-            Ok(v) => Some(v),
-            Err(bytes) => {
-                problems.push(format!("{name}: {} is not UTF-8 text", quote_bytes(bytes)));
-                None
-            }
-        }
-    };
+    let [t_cell, input_cell, output_cell] = cells;
     let mut start = None;
-    if let Some(t) = cell(t_at, "t_s", &mut problems) {
+    if let Some(t) = cell_text(t_cell, "t_s", &mut problems) {
         match nanos(t) {
-            Some(t_s) => {
+            Ok(t_s) => {
                 if previous.start.is_some_and(|before| t_s < before) {
                     problems.push(format!(
                         "t_s = {} is earlier than {} on line {}; rows must be sorted by t_s",
@@ -430,27 +793,28 @@ fn row(
                 previous.line = line;
                 start = Some(t_s);
             }
-            None => problems.push(format!(
-                "t_s: {} is not a time in seconds (a decimal number of at least 0, like 12.5)",
-                quote(t)
+            Err(BadTime::NotATime) => {
+                problems.push(format!("t_s: {} is not {}", quote(t), what("t_s")));
+            }
+            Err(BadTime::TooLate) => problems.push(format!(
+                "t_s: {} is too late: at most {} seconds ({MAX_DURATION_TEXT}, the longest time a run may last)",
+                quote(t),
+                MAX_DURATION / NANOS_PER_SEC
             )),
         }
     }
-    let mut tokens = |i: usize, name: &str| -> Option<u64> {
-        let v = cell(i, name, &mut problems)?;
+    let mut tokens = |c: &Cell, name: &str| -> Option<u64> {
+        let v = cell_text(c, name, &mut problems)?;
         match v.parse::<u64>() {
             Ok(n) if n <= MAX_TOKENS_PER_REQUEST => Some(n),
             _ => {
-                problems.push(format!(
-                    "{name}: {} is not a token count (a whole number from 0 to {MAX_TOKENS_PER_REQUEST})",
-                    quote(v)
-                ));
+                problems.push(format!("{name}: {} is not {}", quote(v), what(name)));
                 None
             }
         }
     };
-    let input_tokens = tokens(input_at, "input_tokens");
-    let output_tokens = tokens(output_at, "output_tokens");
+    let input_tokens = tokens(input_cell, "input_tokens");
+    let output_tokens = tokens(output_cell, "output_tokens");
     match (start, input_tokens, output_tokens) {
         (Some(start), Some(input_tokens), Some(output_tokens)) if problems.is_empty() => {
             Ok(TraceRow {
@@ -460,6 +824,33 @@ fn row(
             })
         }
         _ => Err(problems.join("; ")),
+    }
+}
+
+/// What the values of column `name` are, for messages.
+fn what(name: &str) -> String {
+    match name {
+        "t_s" => "a time in seconds (a decimal number of at least 0, like 12.5)".to_string(),
+        _ => format!("a token count (a whole number from 0 to {MAX_TOKENS_PER_REQUEST})"),
+    }
+}
+
+/// The text of a read column's value, or None with the problem in
+/// `problems`: a value longer than [`MAX_CELL`], or not UTF-8.
+fn cell_text<'c>(c: &'c Cell, name: &str, problems: &mut Vec<String>) -> Option<&'c str> {
+    if !c.whole {
+        problems.push(format!(
+            "{name}: a value of more than {MAX_CELL} bytes is not {}",
+            what(name)
+        ));
+        return None;
+    }
+    match text(c.value()) {
+        Ok(v) => Some(v),
+        Err(bytes) => {
+            problems.push(format!("{name}: {} is not UTF-8 text", quote_bytes(bytes)));
+            None
+        }
     }
 }
 
@@ -719,7 +1110,10 @@ mod tests {
         // Blank lines are skipped, and counted; so are old Mac `\r` ends.
         assert_eq!(one(&trace("0,1,2\n\n\r\n1,x,2\n")).0, 5);
         assert_eq!(one(b"t_s,input_tokens,output_tokens\r0,1,2\r1,x,2\r").0, 3);
-        assert_eq!(line_breaks(b"a\nb\r\nc\rd\r"), 4);
+        assert_eq!(
+            one(b"t_s,input_tokens,output_tokens\n0,1,2\r\n1,1,2\r2,1,2\r\nx,1,2\n").0,
+            5
+        );
         // A quoted value over two lines: the next row is on line 4.
         let (line, _) = one(b"t_s,input_tokens,output_tokens,note\n0,1,2,\"a\nb\"\n1,x,2,c\n");
         assert_eq!(line, 4);
@@ -729,13 +1123,13 @@ mod tests {
     fn times_are_read_to_the_nanosecond_and_the_copy_reads_back_the_same() {
         let rows = parse(&trace(
             "0.5,1,2\n12.000000001,1,2\n1e3,1,2\n+1000.0000000015,1,2\n\
-             4459088.264370522,1,2\n99999999999,1,2\n",
+             4459088.264370522,1,2\n3153600000,1,2\n",
         ))
         .unwrap();
         let starts: Vec<u64> = rows.iter().map(|r| r.start).collect();
-        // Half a nanosecond rounds up; past u64 nanoseconds (584 years)
-        // a time saturates. Through f64, 4459088.264370522 s was read as
-        // ...523 ns.
+        // Half a nanosecond rounds up; the last row is at the latest time
+        // a run may reach, 36,500 days. Through f64, 4459088.264370522 s
+        // was read as ...523 ns.
         assert_eq!(
             starts,
             [
@@ -744,14 +1138,14 @@ mod tests {
                 1000 * S,
                 1000 * S + 2,
                 4_459_088_264_370_522,
-                u64::MAX
+                MAX_DURATION
             ]
         );
         let copy = to_csv(&rows);
         assert_eq!(
             String::from_utf8_lossy(&copy),
             "t_s,input_tokens,output_tokens\n0.5,1,2\n12.000000001,1,2\n1000,1,2\n\
-             1000.000000002,1,2\n4459088.264370522,1,2\n18446744073.709551615,1,2\n"
+             1000.000000002,1,2\n4459088.264370522,1,2\n3153600000,1,2\n"
         );
         assert_eq!(parse(&copy).unwrap(), rows);
         // Times equal to the nanosecond are in order.
@@ -760,6 +1154,198 @@ mod tests {
                 .unwrap()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn times_past_a_hundred_years_are_refused_with_their_lines() {
+        // 1e300 s was once read as 2^64 - 1 ns (18446744073.709551615 s),
+        // and 99999999999 s likewise: both are past the 36,500 days a run
+        // may last; a nanosecond past it is too.
+        let e = err(&trace(
+            "0,1,2\n1e300,1,2\n99999999999,1,2\n3153600000.000000001,1,2\n3153600000,1,2\n",
+        ));
+        let too_late = |t: &str| {
+            format!(
+                "t_s: \"{t}\" is too late: at most 3153600000 seconds (36500d, the longest time a run may last)"
+            )
+        };
+        assert_eq!(
+            e.problems,
+            [
+                (3, too_late("1e300")),
+                (4, too_late("99999999999")),
+                (5, too_late("3153600000.000000001")),
+            ]
+        );
+    }
+
+    #[test]
+    fn read_values_end_at_1024_bytes_and_other_columns_at_none() {
+        // 1024 digits are a time (0); 1025 are refused, with the row's
+        // line; a note of 100,000 bytes is skipped unread.
+        let zeros = |n: usize| "0".repeat(n);
+        let note = "x".repeat(100_000);
+        let rows = parse(
+            format!(
+                "t_s,input_tokens,output_tokens,note\n{},1,2,{note}\n1,{},2,\"{note}\"\n",
+                zeros(1024),
+                zeros(1024)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        let e = err(format!(
+            "t_s,input_tokens,output_tokens\n0,1,2\n{},1,2\n1,1,{}\n",
+            zeros(1025),
+            "9".repeat(5000)
+        )
+        .as_bytes());
+        assert_eq!(
+            e.problems,
+            [
+                (
+                    3,
+                    "t_s: a value of more than 1024 bytes is not a time in seconds (a decimal number of at least 0, like 12.5)"
+                        .to_string()
+                ),
+                (
+                    4,
+                    "output_tokens: a value of more than 1024 bytes is not a token count (a whole number from 0 to 1000000000)"
+                        .to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn endless_input_is_refused_as_soon_as_it_shows_what_it_is() {
+        // /dev/zero: a NUL in the header's first bytes.
+        let e = parse_within(std::io::repeat(0), None, MAX_TRACE_BYTES).unwrap_err();
+        let Failure::Trace(e) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            e.problems[0]
+                .1
+                .starts_with("the header row holds NUL bytes"),
+            "{e:?}"
+        );
+        // A header name that never ends.
+        let e = parse_within(std::io::repeat(b'x'), None, MAX_TRACE_BYTES).unwrap_err();
+        let Failure::Trace(e) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            e.problems[0].1.starts_with(
+                "the header's column 1 is a name longer than 1024 bytes (\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\"), so this is not a trace's header;"
+            ),
+            "{e:?}"
+        );
+        // Rows without end stop at the most a trace may have (here
+        // 1,000 bytes). The 31-byte header comes in one read, the rows
+        // (6 bytes each) in reads of 64: byte 1,001 comes with the read
+        // after byte 991, when 160 rows have passed, on line 162.
+        let rows = HEADER.as_bytes().chain(RepeatRows(b"0,1,2\n", 0));
+        let e = parse_within(rows, None, 1000).unwrap_err();
+        let Failure::Trace(e) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            e.problems,
+            [(
+                162,
+                "the file goes on past 1000 bytes (0 GiB), the most a trace may have; keep only the columns backsim reads (t_s, input_tokens, output_tokens), or split it"
+                    .to_string()
+            )]
+        );
+    }
+
+    /// `row` again and again, in reads of 64 bytes.
+    struct RepeatRows(&'static [u8], usize);
+
+    impl Read for RepeatRows {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(64);
+            for b in &mut buf[..n] {
+                *b = self.0[self.1 % self.0.len()];
+                self.1 += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn rows_are_read_while_they_fit_in_the_memory_left() {
+        // Rows grow 1,024 at first, then twice as many, and while they
+        // move the old and the new list are both there: going from 1,024
+        // to 2,048 rows takes 3,072 rows of 24 bytes (73.7 kB), from 2,048
+        // to 4,096 takes 6,144 (147.5 kB). 100 kB allow the first, not
+        // the second: the 2,049th row, on line 2,050, is refused.
+        let mut text = String::from(HEADER);
+        for i in 0..5000 {
+            text.push_str(&format!("{i},1,2\n"));
+        }
+        let room = Room {
+            bytes: 100_000,
+            limit: "--max-memory 1M".to_string(),
+        };
+        let e = parse_within(text.as_bytes(), Some(&room), MAX_TRACE_BYTES).unwrap_err();
+        let Failure::Trace(e) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            e.problems,
+            [(
+                2050,
+                "the 2,048 rows up to here need 147.5 kB of memory to read on, more than the 100.0 kB left under --max-memory 1M; replay fewer rows (split the trace), or raise the limit with --max-memory"
+                    .to_string()
+            )]
+        );
+        let room = Room {
+            bytes: 1_000_000,
+            ..room
+        };
+        assert_eq!(
+            parse_within(text.as_bytes(), Some(&room), MAX_TRACE_BYTES)
+                .unwrap()
+                .len(),
+            5000
+        );
+    }
+
+    #[test]
+    fn a_file_that_fails_to_read_says_where() {
+        /// Gives `ok`, then fails.
+        struct Broken(&'static [u8]);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("the disk is gone"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let source = |bytes: &'static [u8]| {
+            move |_: &str| {
+                Ok(TraceFile {
+                    reader: Box::new(Broken(bytes)),
+                    shown: "t.csv".to_string(),
+                    room: None,
+                })
+            }
+        };
+        assert_eq!(
+            read(&source(b""), "t.csv").unwrap_err(),
+            "cannot read trace t.csv: the disk is gone"
+        );
+        assert_eq!(
+            read(&source(b"t_s,input_tokens,output_tokens\n0,1,2\n"), "t.csv").unwrap_err(),
+            "t.csv:3: cannot read on: the disk is gone"
         );
     }
 

@@ -2,7 +2,8 @@
 //! with file, line and key, nothing written on bad input, `list`, `--json`.
 
 use crate::common::{
-    Csv, THUNDERING_HERD, backsim, crate_dir, herd_report, load, scenario_files, text,
+    Csv, THUNDERING_HERD, backsim, backsim_capped, crate_dir, herd_report, load, scenario_files,
+    text,
 };
 use predicates::prelude::*;
 use std::path::Path;
@@ -348,11 +349,7 @@ fn assert_no_crash(text: &str) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = tmp.path().join("s.toml");
     std::fs::write(&file, text).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin!("backsim");
-    let output = assert_cmd::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 2000000 && exec \"$0\" \"$@\"")
-        .arg(bin)
+    let output = backsim_capped(1953)
         .arg("run")
         .arg(&file)
         .args(["--quiet", "--threads", "1", "--out"])
@@ -539,11 +536,7 @@ fn a_million_client_burst_runs_within_one_gib() {
     let text = format!("{}{}", &text[..cut], &text[end + 2..]);
     assert!(text.contains("clients = 1000000 ") && !text.contains("\"linear\""));
     std::fs::write(&file, text).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin!("backsim");
-    let output = assert_cmd::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
-        .arg(bin)
+    let output = backsim_capped(1024)
         .arg("run")
         .arg(&file)
         .args(["--quiet", "--no-charts", "--threads", "1", "--out"])

@@ -65,6 +65,19 @@ pub fn backsim() -> assert_cmd::Command {
     cmd
 }
 
+/// The `backsim` binary, run from the crate root under an address-space
+/// limit of `mib` MiB (`ulimit -v`): a regression that makes it allocate
+/// without end then fails the test with an allocation error instead of
+/// taking the memory of the machine the tests run on.
+pub fn backsim_capped(mib: u64) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.current_dir(crate_dir())
+        .arg("-c")
+        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(assert_cmd::cargo::cargo_bin!("backsim"));
+    cmd
+}
+
 /// Runs the thundering-herd scenario quietly into `out`; its report folder.
 pub fn herd_report(out: &Path) -> PathBuf {
     backsim()
