@@ -466,14 +466,14 @@ pub fn run_sweep(
     // run that stopped on its limits.
     let first_error = results.iter().position(Result::is_err);
     let first_stop = watch.first_stopped().map(|r| r.point);
-    if let Some(i) = first_error {
-        if first_stop.is_none_or(|p| points[i] as u64 <= p) {
-            return Err(results
-                .into_iter()
-                .nth(i)
-                .and_then(Result::err)
-                .unwrap_or(Error::Interrupted));
-        }
+    if let Some(i) = first_error
+        && first_stop.is_none_or(|p| points[i] as u64 <= p)
+    {
+        return Err(results
+            .into_iter()
+            .nth(i)
+            .and_then(Result::err)
+            .unwrap_or(Error::Interrupted));
     }
     if let Some(point) = first_stop {
         let files = crate::scenario::trace::from_dir(dir, None);

@@ -131,7 +131,7 @@ pub fn format_duration(d: SimDuration) -> String {
     // Largest unit that divides the value exactly; "d" is left out because
     // "24h" reads better than "1d" in a resolved scenario.
     for (name, scale) in UNITS[..6].iter().rev() {
-        if d % scale == 0 {
+        if d.is_multiple_of(*scale) {
             return format!("{}{}", d / scale, name);
         }
     }

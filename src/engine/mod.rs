@@ -564,7 +564,7 @@ impl<'a> World<'a> {
                 break;
             }
             end = now;
-            if self.m.events % CHECK_EVERY == 0 && self.checkpoint(now) {
+            if self.m.events.is_multiple_of(CHECK_EVERY) && self.checkpoint(now) {
                 break; // the experiment discards this run
             }
             self.prefetch_next();
@@ -635,7 +635,7 @@ impl<'a> World<'a> {
             // was allocated). Then every 2^20 events, and whenever what
             // the run holds has grown by 16 MB, however few events that
             // took.
-            let due = events > 0 && events % MEMORY_CHECK_EVERY == 0;
+            let due = events > 0 && events.is_multiple_of(MEMORY_CHECK_EVERY);
             let held = self.footprint();
             let grown = held >= self.read_at.saturating_add(MEMORY_CHECK_GROWTH);
             if due || grown {
@@ -1494,10 +1494,10 @@ impl<'a> World<'a> {
 
     fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
         let r = &mut self.requests[req as usize];
-        if let Some(f) = &self.strategy.fallback {
-            if f.on.covers(failure) {
-                r.on_fallback = true;
-            }
+        if let Some(f) = &self.strategy.fallback
+            && f.on.covers(failure)
+        {
+            r.on_fallback = true;
         }
         // Schedules without state are given a scratch one.
         let mut scratch = BackoffState::default();

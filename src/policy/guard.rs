@@ -282,14 +282,14 @@ struct BreakerState {
 impl BreakerState {
     /// The phase at `now`: an open breaker whose time is up is half-open.
     fn phase(&mut self, now: SimTime) -> Phase {
-        if let Phase::Open { until } = self.phase {
-            if now >= until {
-                self.phase = Phase::HalfOpen {
-                    sent: 0,
-                    ok: 0,
-                    since: until,
-                };
-            }
+        if let Phase::Open { until } = self.phase
+            && now >= until
+        {
+            self.phase = Phase::HalfOpen {
+                sent: 0,
+                ok: 0,
+                since: until,
+            };
         }
         self.phase
     }
@@ -634,10 +634,9 @@ impl GuardState {
             }),
             Some(BudgetState::Tokens(t)),
         ) = (&g.budget, self.budget.get_mut(client))
+            && o.success
         {
-            if o.success {
-                *t = (*t + deposit).min(*size);
-            }
+            *t = (*t + deposit).min(*size);
         }
         if let (
             Some(Budget::Grpc {

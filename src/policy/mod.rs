@@ -268,10 +268,10 @@ impl Strategy {
                 delay = ra;
             }
         }
-        if let Some(deadline) = self.deadline {
-            if now.saturating_add(delay) >= created.saturating_add(deadline) {
-                return Decision::GiveUp(GiveUp::Deadline);
-            }
+        if let Some(deadline) = self.deadline
+            && now.saturating_add(delay) >= created.saturating_add(deadline)
+        {
+            return Decision::GiveUp(GiveUp::Deadline);
         }
         Decision::Retry { delay }
     }
