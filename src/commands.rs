@@ -89,7 +89,7 @@ fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result
     // must not be the one written.
     let Some(name) = target.file_name() else {
         return Err(Error::Input(format!(
-            "error: {} is not a file name; give the scenario file to write, e.g. my-api.toml",
+            "{} is not a file name; give the scenario file to write, e.g. my-api.toml",
             file.display()
         )));
     };
@@ -122,7 +122,7 @@ fn new_scenario(template: &str, force: bool, quiet: bool, file: &Path) -> Result
 fn new_target(file: &Path, force: bool) -> Result<PathBuf, Error> {
     let refuse = |what: &str| {
         Error::Input(format!(
-            "error: {} {what}; give the scenario file to write, e.g. my-api.toml",
+            "{} {what}; give the scenario file to write, e.g. my-api.toml",
             file.display()
         ))
     };
@@ -139,7 +139,7 @@ fn new_target(file: &Path, force: bool) -> Result<PathBuf, Error> {
         Err(_) if link => Err(refuse("is a symbolic link to nothing")),
         Err(e) => Err(Error::io(file, e)),
         Ok(m) if m.is_dir() => Err(Error::Input(format!(
-            "error: {} is a folder; give the scenario file to write, e.g. {}",
+            "{} is a folder; give the scenario file to write, e.g. {}",
             file.display(),
             file.join("my-api.toml").display()
         ))),
@@ -147,7 +147,7 @@ fn new_target(file: &Path, force: bool) -> Result<PathBuf, Error> {
             "is not a regular file (a device, a FIFO or a socket); backsim replaces only regular files",
         )),
         Ok(_) if !force => Err(Error::Input(format!(
-            "error: {} exists; give --force to overwrite it",
+            "{} exists; give --force to overwrite it",
             file.display()
         ))),
         Ok(_) if link => std::fs::canonicalize(file).map_err(|e| Error::io(file, e)),
@@ -163,13 +163,13 @@ fn load_all(paths: &[PathBuf], budget: Option<&MemoryBudget>) -> Result<Vec<Scen
     for path in paths {
         match scenario::load_within(path, room(budget).as_ref()) {
             Ok(s) => scenarios.push(s),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(Error::Input(errors.join("\n")))
+    match errors.len() {
+        0 => Ok(scenarios),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::Several(errors)),
     }
 }
 
@@ -218,7 +218,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
     for (i, a) in scenarios.iter().enumerate() {
         if let Some(&j) = first_named.get(a.name.as_str()) {
             return Err(Error::Input(format!(
-                "error: {} and {} are both named \"{}\", so their reports would overwrite each other; rename one",
+                "{} and {} are both named \"{}\", so their reports would overwrite each other; rename one",
                 args.scenarios[j].display(),
                 args.scenarios[i].display(),
                 a.name
@@ -591,13 +591,13 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         }
         // A folder holding shard folders.
         let mut inner: Vec<PathBuf> = std::fs::read_dir(d)
-            .map_err(|e| Error::Input(format!("error: cannot read {}: {e}", d.display())))?
+            .map_err(|e| Error::Input(format!("cannot read {}: {e}", d.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.join(report::sweep::SHARD_FILE).is_file())
             .collect();
         if inner.is_empty() {
             return Err(Error::Input(format!(
-                "error: {} is not a partial report (no {}) and holds none; give the folders `backsim sweep --shard K/N` wrote",
+                "{} is not a partial report (no {}) and holds none; give the folders `backsim sweep --shard K/N` wrote",
                 d.display(),
                 report::sweep::SHARD_FILE
             )));
@@ -643,9 +643,9 @@ fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     let text = crate::terminal::safe(text);
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Run(format!(
-            "error: cannot write to standard output: {e}"
-        ))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Run(format!("cannot write to standard output: {e}")))
+        }
         _ => Ok(()),
     }
 }

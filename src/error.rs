@@ -1,4 +1,6 @@
 //! The one error type of backsim, and the exit code each kind maps to.
+//! Every message it displays starts with `error: ` (or, for a stop asked
+//! for with Ctrl-C, `interrupted: `): the variants hold what follows.
 
 use crate::scenario::ScenarioError;
 use std::fmt;
@@ -8,7 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub enum Error {
     /// Wrong input (bad flag value, unreadable file, conflicting
-    /// scenarios); the message is complete. Exit code 2.
+    /// scenarios). The message says what and what would do, without the
+    /// `error: ` every message of backsim starts with. Exit code 2.
     Input(String),
     /// Problems in a scenario file, with positions. Exit code 2.
     Scenario(ScenarioError),
@@ -17,8 +20,13 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// Something else failed while running. Exit code 1.
+    /// Something else failed while running; the message as for
+    /// [`Error::Input`]. Exit code 1.
     Run(String),
+    /// Everything wrong with several inputs at once (each scenario file
+    /// of a `run` or `check`), one after the other. Exit code 2 when all
+    /// of them are wrong input.
+    Several(Vec<Error>),
     /// Stopped by Ctrl-C or SIGTERM before anything was written. Exit
     /// code 130, as a shell reports a process ended by SIGINT.
     Interrupted,
@@ -43,6 +51,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Scenario(_) => 2,
             Error::Io { .. } | Error::Run(_) => 1,
+            Error::Several(errors) => errors.iter().map(Error::exit_code).min().unwrap_or(2),
             Error::Interrupted | Error::InterruptedAfterWriting => 130,
         }
     }
@@ -51,7 +60,16 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Input(msg) | Error::Run(msg) => write!(f, "{msg}"),
+            Error::Input(msg) | Error::Run(msg) => write!(f, "error: {msg}"),
+            Error::Several(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
             Error::Scenario(e) => write!(f, "{e}"),
             Error::Io { path, source } => write!(f, "error: {}: {source}", path.display()),
             Error::Interrupted => write!(

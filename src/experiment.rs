@@ -431,7 +431,7 @@ pub fn run_sweep(
     let sweep = base
         .sweep
         .as_ref()
-        .ok_or_else(|| Error::Input(format!("error: {file} has no [sweep] table")))?;
+        .ok_or_else(|| Error::Input(format!("{file} has no [sweep] table")))?;
     let jobs = points.len() * base.strategies.len() * base.replications as usize;
     let pool = pool(threads, jobs)?;
     let cache = crate::scenario::TraceCache::default();

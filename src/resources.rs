@@ -1046,7 +1046,7 @@ pub fn check_memory(
         None => String::new(),
     };
     Err(crate::Error::Input(format!(
-        "error: {file}: needs at least {} of memory{at} ({}) but {}; {}",
+        "{file}: needs at least {} of memory{at} ({}) but {}; {}",
         format_bytes(total),
         listed.join("; "),
         match budget.explicit {
@@ -1109,7 +1109,7 @@ pub fn check_events(file: &str, s: &Scenario, max_events: Option<u64>) -> Result
         "its start"
     };
     Err(crate::Error::Input(format!(
-        "error: {file}: a run of strategy \"{}\" needs at least {} events ({} requests, each at least {per}) but --max-events allows {} per run; raise --max-events or set it to off",
+        "{file}: a run of strategy \"{}\" needs at least {} events ({} requests, each at least {per}) but --max-events allows {} per run; raise --max-events or set it to off",
         strategy.name,
         group(needed),
         group(requests),
@@ -1364,7 +1364,7 @@ pub fn memory_message(
         ),
     };
     format!(
-        "error: {file}: stopped: {what}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
+        "{file}: stopped: {what}; nothing of the scenario was written. Lower {}, --threads or --replications ({}leave out --requests), or raise the limit with --max-memory (e.g. --max-memory {}), or set it to off",
         match s.workload.kind {
             WorkloadKind::Poisson { .. } =>
                 "workload.clients, workload.rate_per_s, workload.duration",
@@ -1384,13 +1384,13 @@ pub fn memory_message(
 pub fn stop_message(file: &str, who: &str, r: &RunStopped, limits: &Limits) -> String {
     match r.stop {
         Stop::NoMemory { bytes } => format!(
-            "error: {file}: {who}: the system gave no memory for the state of the run's clients ({}); nothing of the scenario was written. Lower workload.clients or --threads, or free memory",
+            "{file}: {who}: the system gave no memory for the state of the run's clients ({}); nothing of the scenario was written. Lower workload.clients or --threads, or free memory",
             format_bytes(bytes)
         ),
         Stop::Livelock { at, since } => {
             let stalled = r.events.saturating_sub(since);
             format!(
-                "error: {file}: {who}: the simulated clock stood still at t = {} for {} events: the strategy retries with no delay against answers that take no time; nothing of the scenario was written. Give it a backoff delay, or the server a latency or the network a delay; or, if that many events at one instant are meant, raise the limit with --max-stall-events N (the clock may stand still for max(N, 64 × clients) events; N is 100000000 without the flag), or set it to off",
+                "{file}: {who}: the simulated clock stood still at t = {} for {} events: the strategy retries with no delay against answers that take no time; nothing of the scenario was written. Give it a backoff delay, or the server a latency or the network a delay; or, if that many events at one instant are meant, raise the limit with --max-stall-events N (the clock may stand still for max(N, 64 × clients) events; N is 100000000 without the flag), or set it to off",
                 format_time(at),
                 group(stalled),
             )
@@ -1402,7 +1402,7 @@ pub fn stop_message(file: &str, who: &str, r: &RunStopped, limits: &Limits) -> S
             };
             let budget = limits.max_events.map_or(0, effective_budget);
             format!(
-                "error: {file}: {who}: stopped after {} events{at} of simulated time: it spent its event budget ({}); nothing of the scenario was written. Raise --max-events, or set it to off",
+                "{file}: {who}: stopped after {} events{at} of simulated time: it spent its event budget ({}); nothing of the scenario was written. Raise --max-events, or set it to off",
                 group(r.events),
                 match limits.max_events {
                     Some(DEFAULT_MAX_EVENTS) | None => format!(

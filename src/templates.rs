@@ -63,7 +63,7 @@ pub fn find(name: &str) -> Result<&'static Template, String> {
     TEMPLATES.iter().find(|t| t.name == name).ok_or_else(|| {
         let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
         format!(
-            "error: {}",
+            "{}",
             crate::scenario::unknown_name("template", name, &names)
         )
     })
@@ -155,7 +155,7 @@ mod tests {
         let msg = find("thundering_herd").unwrap_err();
         assert!(
             msg.starts_with(
-                "error: unknown template \"thundering_herd\"; expected one of \"thundering-herd\", "
+                "unknown template \"thundering_herd\"; expected one of \"thundering-herd\", "
             ) && msg.ends_with("\"metastability\"; did you mean \"thundering-herd\"?"),
             "{msg}"
         );

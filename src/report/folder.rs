@@ -348,7 +348,7 @@ fn other_report(dir: &Path, old: &Manifest, writer: &Writer) -> Error {
         )
     };
     Error::Input(format!(
-        "error: {} holds {}{of} (written by backsim {}); {what} or add --force to replace it",
+        "{} holds {}{of} (written by backsim {}); {what} or add --force to replace it",
         dir.display(),
         old.kind.report(),
         old.version,
@@ -363,7 +363,7 @@ fn not_written_by_backsim(dir: &Path, names: &[&str], unreadable: Option<&str>) 
         None => format!("; it has no {MANIFEST}, backsim's record of the files it wrote"),
     };
     Error::Input(format!(
-        "error: {} holds files that backsim did not write and the report would replace: {}{why}. Move them, give another --out, or add --force to replace them",
+        "{} holds files that backsim did not write and the report would replace: {}{why}. Move them, give another --out, or add --force to replace them",
         dir.display(),
         names.join(", ")
     ))
@@ -395,7 +395,7 @@ fn check_landing<'a>(
         if let Some(i) = inputs.iter().position(|p| *p == target) {
             let (input, what) = &writer.inputs[i];
             return Err(Error::Input(format!(
-                "error: the report in {} would {verb} {}, {what} this command reads; give another --out (--force does not change this)",
+                "the report in {} would {verb} {}, {what} this command reads; give another --out (--force does not change this)",
                 dir.display(),
                 input.display()
             )));
@@ -787,12 +787,12 @@ pub fn check_folder_for(
             Ok(m) if m.is_dir() => return probe_writable(here, dir),
             Ok(_) => {
                 return Err(Error::Input(format!(
-                    "error: {named} is a file, not a folder; {advice}"
+                    "{named} is a file, not a folder; {advice}"
                 )));
             }
             Err(e) if e.kind() == ErrorKind::NotFound && fs::symlink_metadata(here).is_ok() => {
                 return Err(Error::Input(format!(
-                    "error: {named} is a symbolic link to nothing; {advice}"
+                    "{named} is a symbolic link to nothing; {advice}"
                 )));
             }
             // Missing, or below a file that the walk up meets next.
@@ -829,11 +829,11 @@ fn probe_writable(dir: &Path, wanted: &Path) -> Result<(), Error> {
                     .map(|c| dir.join(c.as_os_str()));
                 return Err(Error::Run(match first {
                     Some(first) => format!(
-                        "error: cannot create {}: {} does not accept new files or folders: {e}",
+                        "cannot create {}: {} does not accept new files or folders: {e}",
                         first.display(),
                         dir.display()
                     ),
-                    None => format!("error: cannot write files into {}: {e}", dir.display()),
+                    None => format!("cannot write files into {}: {e}", dir.display()),
                 }));
             }
         }

@@ -265,12 +265,8 @@ pub fn read_files(dir: &Path, names: &[&str], needs: &str) -> Result<Vec<ReportF
     let mut files = Vec::new();
     for name in names {
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Error::Input(format!(
-                "error: cannot read {}: {e}; {needs}",
-                path.display()
-            ))
-        })?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Error::Input(format!("cannot read {}: {e}; {needs}", path.display())))?;
         files.push((name.to_string(), bytes));
     }
     if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {

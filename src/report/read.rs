@@ -56,9 +56,9 @@ pub fn scenario_from_files<N: AsRef<str>>(
         .iter()
         .find(|(n, _)| n.as_ref() == "scenario.toml")
         .map(|(_, b)| b.clone())
-        .ok_or_else(|| Error::Input(format!("error: {} is missing", toml_path.display())))?;
+        .ok_or_else(|| Error::Input(format!("{} is missing", toml_path.display())))?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Input(format!("error: {} is not UTF-8 text", toml_path.display())))?;
+        .map_err(|_| Error::Input(format!("{} is not UTF-8 text", toml_path.display())))?;
     let trace = |name: &str| -> Result<scenario::trace::TraceFile, String> {
         let shown = dir.join(name).display().to_string();
         files
@@ -81,7 +81,7 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
             .iter()
             .find(|(n, _)| n.as_ref() == name)
             .map(|(_, b)| b.as_slice())
-            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
+            .ok_or_else(|| Error::Input(format!("{} is missing", dir.join(name).display())))
     };
     let toml_path = dir.join("scenario.toml");
     let (scenario, scenario_text) = scenario_from_files(dir, files)?;
@@ -97,7 +97,7 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
     let listed: Vec<&str> = summary.rows.iter().map(|r| r.text("strategy")).collect();
     if listed != expected {
         return Err(Error::Input(format!(
-            "error: {} lists the strategies {listed:?} but {} has {expected:?}; the files come from different reports",
+            "{} lists the strategies {listed:?} but {} has {expected:?}; the files come from different reports",
             dir.join("summary.csv").display(),
             toml_path.display()
         )));
@@ -298,9 +298,8 @@ impl Table {
         columns: &[&'static str],
     ) -> Result<Table, Error> {
         let path = dir.join(name);
-        let bad = |line: u64, what: String| {
-            Error::Input(format!("error: {}:{line}: {what}", path.display()))
-        };
+        let bad =
+            |line: u64, what: String| Error::Input(format!("{}:{line}: {what}", path.display()));
         let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
         let header = reader
             .headers()
@@ -403,6 +402,6 @@ impl Row {
     }
 
     fn error(&self, what: String) -> Error {
-        Error::Input(format!("error: {}: {what}", self.at))
+        Error::Input(format!("{}: {what}", self.at))
     }
 }

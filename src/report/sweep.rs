@@ -345,12 +345,12 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, b)| b.as_slice())
-            .ok_or_else(|| Error::Input(format!("error: {} is missing", dir.join(name).display())))
+            .ok_or_else(|| Error::Input(format!("{} is missing", dir.join(name).display())))
     };
     let (base, _) = super::read::scenario_from_files(dir, files)?;
     let sweep = base.sweep.clone().ok_or_else(|| {
         Error::Input(format!(
-            "error: {} has no [sweep] table, so {} does not belong to it",
+            "{} has no [sweep] table, so {} does not belong to it",
             dir.join("scenario.toml").display(),
             dir.join("sweep.csv").display()
         ))
@@ -361,7 +361,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
     let expected = sweep_header(&sweep);
     if header != expected {
         return Err(Error::Input(format!(
-            "error: {}:1: the header does not match scenario.toml's sweep; expected {}",
+            "{}:1: the header does not match scenario.toml's sweep; expected {}",
             path.display(),
             expected.join(",")
         )));
@@ -381,7 +381,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
     let points = sweep.points();
     if records.len() != points * per_point {
         return Err(Error::Input(format!(
-            "error: {}: has {} rows; a sweep of {points} points and {} strategies has {}",
+            "{}: has {} rows; a sweep of {points} points and {} strategies has {}",
             path.display(),
             records.len(),
             strategies.len(),
@@ -392,7 +392,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
     let mut precision = None;
     for (i, rec) in records.iter().enumerate() {
         let line = i + 2;
-        let bad = |what: String| Error::Input(format!("error: {}:{line}: {what}", path.display()));
+        let bad = |what: String| Error::Input(format!("{}:{line}: {what}", path.display()));
         let point = i / per_point;
         let s = (i % per_point) / SweepMetric::ALL.len();
         let m = SweepMetric::ALL[i % SweepMetric::ALL.len()];
@@ -486,7 +486,7 @@ fn read_recovered(
     let column = |name: &str| {
         header.iter().position(|h| h == name).ok_or_else(|| {
             Error::Input(format!(
-                "error: {}:1: has no `{name}` column, which scenario.toml's [report.recovery] needs",
+                "{}:1: has no `{name}` column, which scenario.toml's [report.recovery] needs",
                 path.display()
             ))
         })
@@ -500,7 +500,7 @@ fn read_recovered(
     let recovered = column("recovered")?;
     if records.len() != rows.len() {
         return Err(Error::Input(format!(
-            "error: {}: has {} rows; a sweep of {} points and {} strategies has {}",
+            "{}: has {} rows; a sweep of {} points and {} strategies has {}",
             path.display(),
             records.len(),
             sweep.points(),
@@ -509,8 +509,7 @@ fn read_recovered(
         )));
     }
     for (i, (rec, row)) in records.iter().zip(rows.iter_mut()).enumerate() {
-        let bad =
-            |what: String| Error::Input(format!("error: {}:{}: {what}", path.display(), i + 2));
+        let bad = |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 2));
         let cell = |j: usize| rec.get(j).map_or("", String::as_str);
         let want: Vec<String> = sweep
             .point_values(row.point)
@@ -544,8 +543,7 @@ fn read_recovered(
 /// A CSV file's header and records, as text.
 fn read_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), Error> {
     let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
-    let bad =
-        |line: u64, e: ::csv::Error| Error::Input(format!("error: {}:{line}: {e}", path.display()));
+    let bad = |line: u64, e: ::csv::Error| Error::Input(format!("{}:{line}: {e}", path.display()));
     let header = reader
         .headers()
         .map_err(|e| bad(1, e))?
@@ -631,7 +629,7 @@ impl ShardInfo {
     pub fn parse(path: &Path, text: &str) -> Result<ShardInfo, Error> {
         let bad = |what: &str| {
             Error::Input(format!(
-                "error: {}: {what}; it should be the manifest `backsim sweep --shard K/N` wrote",
+                "{}: {what}; it should be the manifest `backsim sweep --shard K/N` wrote",
                 path.display()
             ))
         };
@@ -642,7 +640,7 @@ impl ShardInfo {
             .ok_or_else(|| bad("has no `backsim` version"))?;
         if version != env!("CARGO_PKG_VERSION") {
             return Err(Error::Input(format!(
-                "error: {}: written by backsim {version}, but this is backsim {}; merge with the version that ran the shards (results may differ between versions)",
+                "{}: written by backsim {version}, but this is backsim {}; merge with the version that ran the shards (results may differ between versions)",
                 path.display(),
                 env!("CARGO_PKG_VERSION")
             )));
@@ -707,7 +705,7 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
     let (scenario, scenario_text) = super::read::scenario_from_files(dir, &files)?;
     let sweep = scenario.sweep.clone().ok_or_else(|| {
         Error::Input(format!(
-            "error: {} has no [sweep] table",
+            "{} has no [sweep] table",
             dir.join("scenario.toml").display()
         ))
     })?;
@@ -719,13 +717,13 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
             let (h, records) = read_csv(&path, read(name))?;
             if h != header {
                 return Err(Error::Input(format!(
-                    "error: {}:1: the header does not match scenario.toml's sweep",
+                    "{}:1: the header does not match scenario.toml's sweep",
                     path.display()
                 )));
             }
             if records.len() != points.len() * per {
                 return Err(Error::Input(format!(
-                    "error: {}: has {} rows; shard {} of {} has {} points with {per} rows each",
+                    "{}: has {} rows; shard {} of {} has {} points with {per} rows each",
                     path.display(),
                     records.len(),
                     info.shard,
@@ -741,9 +739,8 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
                     .iter()
                     .map(|v| v.cell())
                     .collect();
-                let bad = |what: String| {
-                    Error::Input(format!("error: {}:{}: {what}", path.display(), i + 2))
-                };
+                let bad =
+                    |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 2));
                 if rec.len() < 2 + nkeys || rec[2..2 + nkeys] != want[..] {
                     return Err(bad(format!(
                         "the swept values are not those of point {} of the grid",
@@ -808,7 +805,7 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
 pub fn merge(partials: Vec<Partial>) -> Result<(Scenario, Vec<PointRows>), Error> {
     let first = partials
         .first()
-        .ok_or_else(|| Error::Input("error: no partial reports to merge".into()))?;
+        .ok_or_else(|| Error::Input("no partial reports to merge".into()))?;
     let n = first.info.shards;
     let mut seen: Vec<Option<&Path>> = vec![None; n];
     for p in &partials {
@@ -823,14 +820,14 @@ pub fn merge(partials: Vec<Partial>) -> Result<(Scenario, Vec<PointRows>), Error
         };
         if let Some(what) = differs {
             return Err(Error::Input(format!(
-                "error: {} and {} differ in their {what}: they are not shards of one sweep",
+                "{} and {} differ in their {what}: they are not shards of one sweep",
                 first.dir.display(),
                 p.dir.display()
             )));
         }
         if let Some(other) = seen[p.info.shard - 1] {
             return Err(Error::Input(format!(
-                "error: {} and {} are both shard {} of {n}; give each shard once",
+                "{} and {} are both shard {} of {n}; give each shard once",
                 other.display(),
                 p.dir.display(),
                 p.info.shard
@@ -847,7 +844,7 @@ pub fn merge(partials: Vec<Partial>) -> Result<(Scenario, Vec<PointRows>), Error
     if !missing.is_empty() {
         let one = missing.len() == 1;
         return Err(Error::Input(format!(
-            "error: shard{} {} of {n} {} missing; run `backsim sweep --shard K/{n}` for {} and merge all {n}",
+            "shard{} {} of {n} {} missing; run `backsim sweep --shard K/{n}` for {} and merge all {n}",
             if one { "" } else { "s" },
             missing.join(", "),
             if one { "is" } else { "are" },

@@ -237,13 +237,11 @@ impl fmt::Display for ScenarioError {
             write!(f, "{}", p.message)?;
             if !p.excerpt.is_empty() {
                 let gutter = " ".repeat(p.line.to_string().len());
+                let (excerpt, under) = shown_excerpt(&p.excerpt, p.excerpt_column, p.width);
                 write!(
                     f,
-                    "\n{gutter} |\n{} | {}\n{gutter} | {}{}",
-                    p.line,
-                    p.excerpt,
-                    " ".repeat(p.excerpt_column - 1),
-                    "^".repeat(p.width)
+                    "\n{gutter} |\n{} | {excerpt}\n{gutter} | {under}",
+                    p.line
                 )?;
             }
         }
@@ -252,6 +250,38 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// A source line as an excerpt shows it, and the line of carets under the
+/// `width` characters from `column` (1-based): control characters written
+/// as [`crate::terminal::safe`] writes them and tabs as four spaces, so
+/// that the terminal shows the line as it is and the carets stay under
+/// what they point at. A caret past the end of the line (a value that is
+/// missing) stays past it.
+fn shown_excerpt(excerpt: &str, column: usize, width: usize) -> (String, String) {
+    let shown = |c: char| -> String {
+        if c == '\t' {
+            "    ".to_string()
+        } else {
+            crate::terminal::safe(c.encode_utf8(&mut [0; 4])).into_owned()
+        }
+    };
+    let (mut line, mut before, mut under) = (String::new(), 0, 0);
+    let chars = excerpt.chars().count();
+    for (i, c) in excerpt.chars().enumerate() {
+        let s = shown(c);
+        let w = s.chars().count();
+        if i + 1 < column {
+            before += w;
+        } else if i + 1 < column + width {
+            under += w;
+        }
+        line.push_str(&s);
+    }
+    // Columns past the end of the line count one each.
+    before += column.saturating_sub(chars + 1);
+    under += (column + width).saturating_sub((chars + 1).max(column));
+    (line, " ".repeat(before) + &"^".repeat(under.max(1)))
+}
 
 #[cfg(test)]
 mod tests {
@@ -322,6 +352,28 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "error: f.toml:2:6: bb: bad\n  |\n2 | bb = \"x\"\n  |      ^^^"
+        );
+    }
+
+    #[test]
+    fn carets_stay_under_what_they_point_at_past_control_characters_and_tabs() {
+        let src = "\tname = \"a\u{1b}[2Jb\"\nx = 1";
+        let at = src.find('"').unwrap();
+        let p = Problem::at(src, Some(at..at + 9), "name", "bad");
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: vec![p],
+        }
+        .to_string();
+        assert_eq!(
+            e,
+            "error: f.toml:1:9: name: bad\n  |\n1 |     name = \"a\\u{1b}[2Jb\"\n  |            ^^^^^^^^^^^^^"
+        );
+        // A caret past the end of the line stays there.
+        assert_eq!(shown_excerpt("a =", 5, 1), ("a =".into(), "    ^".into()));
+        assert_eq!(
+            shown_excerpt("a = ", 4, 3),
+            ("a = ".into(), "   ^^^".into())
         );
     }
 

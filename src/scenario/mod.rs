@@ -452,16 +452,16 @@ pub fn load_within(
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(most + 1).read_to_end(&mut bytes))
-        .map_err(|e| crate::Error::Input(format!("error: cannot read {file}: {e}")))?;
+        .map_err(|e| crate::Error::Input(format!("cannot read {file}: {e}")))?;
     if bytes.len() as u64 > most {
         return Err(crate::Error::Input(match room {
             Some(r) if most < MAX_SCENARIO_BYTES => format!(
-                "error: {file}: more than {most} bytes, the most a scenario file may have within {}: reading one takes up to {READ_BYTES_PER_BYTE} bytes of memory per byte, and {} is left; raise the limit with --max-memory",
+                "{file}: more than {most} bytes, the most a scenario file may have within {}: reading one takes up to {READ_BYTES_PER_BYTE} bytes of memory per byte, and {} is left; raise the limit with --max-memory",
                 r.limit,
                 crate::resources::format_bytes(r.bytes)
             ),
             _ => format!(
-                "error: {file}: more than {MAX_SCENARIO_BYTES} bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)"
+                "{file}: more than {MAX_SCENARIO_BYTES} bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)"
             ),
         }));
     }
@@ -473,7 +473,7 @@ pub fn load_within(
     });
     let src = String::from_utf8(bytes).map_err(|e| {
         crate::Error::Input(format!(
-            "error: {file}: not UTF-8 text (invalid byte at offset {})",
+            "{file}: not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
     })?;

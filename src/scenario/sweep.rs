@@ -323,14 +323,14 @@ pub fn point_scenario(
     let sweep = base
         .sweep
         .as_ref()
-        .ok_or_else(|| crate::Error::Input(format!("error: {file} has no [sweep] table")))?;
+        .ok_or_else(|| crate::Error::Input(format!("{file} has no [sweep] table")))?;
     let sets: Vec<(&SweepKey, SweepValue)> =
         sweep.keys.iter().zip(sweep.point_values(point)).collect();
     let paths: Vec<(&[String], SweepValue)> = sets.iter().map(|(k, v)| (&k.path[..], *v)).collect();
     resolve_with(base, &sweep.document, &paths, files, cache).map_err(|unfit| {
         let key = sets[unfit.blamed].0;
         crate::Error::Input(format!(
-            "error: {file}:{}: sweep.{}: at the point {}: {}",
+            "{file}:{}: sweep.{}: at the point {}: {}",
             key.line,
             key.name(),
             combination(&sets),
@@ -1347,7 +1347,7 @@ pub fn require(scenario: &Scenario, file: &str) -> Result<(), crate::Error> {
         Ok(())
     } else {
         Err(crate::Error::Input(format!(
-            "error: {file}: there is no [sweep] table to run; add one (for example `[sweep]` then `workload.clients = [10, 100, 1000]`) or use `backsim run`"
+            "{file}: there is no [sweep] table to run; add one (for example `[sweep]` then `workload.clients = [10, 100, 1000]`) or use `backsim run`"
         )))
     }
 }

@@ -179,6 +179,15 @@ pub fn dir_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// The files of a report folder but `report.toml`, its record of what
+/// wrote it (which names the command and the scenario file's path): what
+/// two ways of making one report must agree on byte for byte.
+pub fn report_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = dir_files(dir);
+    files.remove(Path::new("report.toml"));
+    files
+}
+
 /// Asserts two report trees are identical, file by file and byte by byte.
 pub fn assert_same_tree(a: &Path, b: &Path) {
     let (fa, fb) = (dir_files(a), dir_files(b));

@@ -148,6 +148,7 @@ fn ctrl_c_while_writing(signals: usize) {
         [
             "attempts.csv",
             "models.csv",
+            "report.toml",
             "requests.csv",
             "scenario.toml",
             "summary.csv",
