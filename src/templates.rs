@@ -62,10 +62,7 @@ pub const TEMPLATES: [Template; 13] = [
 pub fn find(name: &str) -> Result<&'static Template, String> {
     TEMPLATES.iter().find(|t| t.name == name).ok_or_else(|| {
         let names: Vec<&str> = TEMPLATES.iter().map(|t| t.name).collect();
-        format!(
-            "{}",
-            crate::scenario::unknown_name("template", name, &names)
-        )
+        crate::scenario::unknown_name("template", name, &names)
     })
 }
 
