@@ -510,21 +510,18 @@ fn same_source(dir: &Path, old: &Manifest, writer: &Writer) -> bool {
     }
 }
 
-/// The scenario file a manifest names, as a path from the current folder
-/// when one is short, for messages.
+/// The scenario file a manifest names, for messages: as a path from the
+/// current folder when it is below it (`scenarios/herd.toml`), else in
+/// full.
 fn shown_source(dir: &Path, file: &str) -> String {
     let target = resolved(&resolved(dir).join(file));
-    match std::env::current_dir() {
-        Ok(cwd) => {
-            let rel = relative(&resolved(&cwd), &target);
-            if rel.components().count() <= target.components().count() {
-                rel.display().to_string()
-            } else {
-                target.display().to_string()
-            }
-        }
-        Err(_) => target.display().to_string(),
-    }
+    let below = std::env::current_dir()
+        .ok()
+        .map(|cwd| relative(&resolved(&cwd), &target))
+        .filter(|rel| {
+            rel.is_relative() && rel.components().all(|c| matches!(c, Component::Normal(_)))
+        });
+    below.unwrap_or(target).display().to_string()
 }
 
 /// The scenario file the manifest in `dir` names, resolved; None if the
