@@ -25,16 +25,15 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
             // Read every folder, and check that it can be written, before
-            // writing anything.
+            // writing anything; then read each again under its lock, so
+            // that a run writing it meanwhile is not mixed with its
+            // charts.
             for d in &dirs {
                 check_report_dir(d, false)?;
+                report::read_any(d)?;
             }
-            let drawn = dirs
-                .iter()
-                .map(|d| report::redraw(d))
-                .collect::<Result<Vec<_>, _>>()?;
-            for (dir, files) in dirs.iter().zip(&drawn) {
-                folder::redraw(dir, files, quiet, force)?;
+            for dir in &dirs {
+                folder::redraw(dir, quiet, force, || report::redraw(dir))?;
                 note(quiet, &format!("redrew {}", dir.display()));
             }
             Ok(())
@@ -203,8 +202,15 @@ fn precision(common: &CommonArgs) -> Option<Precision> {
 /// Writes a line to stderr (unless quiet); a closed stderr is not an error.
 fn note(quiet: bool, text: &str) {
     if !quiet {
-        let _ = writeln!(std::io::stderr(), "{}", crate::terminal::safe(text));
+        note_text(&format!("{text}\n"));
     }
+}
+
+/// Writes `text` to stderr, control characters escaped; a stderr that
+/// cannot be written (closed, full) is no reason to stop: the report and
+/// the exit code still tell.
+fn note_text(text: &str) {
+    let _ = std::io::stderr().write_all(crate::terminal::safe(text).as_bytes());
 }
 
 fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
@@ -227,11 +233,16 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         first_named.insert(&a.name, i);
     }
     folder::check_out_dir(&common.out)?;
-    let writers: Vec<Writer> = scenarios
+    let mut writers: Vec<Writer> = scenarios
         .iter()
         .zip(&args.scenarios)
         .map(|(s, path)| writer(Kind::Run, s, path, common))
         .collect();
+    // No report may land on a file any scenario of the command reads.
+    let inputs: Vec<(PathBuf, String)> = writers.iter().flat_map(|w| w.inputs.clone()).collect();
+    for w in &mut writers {
+        w.inputs.clone_from(&inputs);
+    }
     for (s, w) in scenarios.iter().zip(&writers) {
         let names = report::run_file_names(s, args.requests, !common.no_charts);
         check_writer(&report::report_dir(&common.out, s), w, &names)?;
@@ -266,26 +277,28 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         }
         let watch = watch(limits, budget.as_ref());
         let file = path.display().to_string();
-        let result = experiment::run_limited(
-            s,
-            &file,
-            threads,
-            precision(common),
-            args.requests,
-            &progress,
-            &watch,
-        )
+        let result = crate::interrupt::simulating(|| {
+            experiment::run_limited(
+                s,
+                &file,
+                threads,
+                precision(common),
+                args.requests,
+                &progress,
+                &watch,
+            )
+        })
         .inspect_err(|_| {
             // Runs that stopped (on a limit, or Ctrl-C) have no
             // statistics, but what memory they took is the question.
             if args.stats {
-                eprint!("{}", peak_memory_text(peak_memory_bytes()));
+                note_text(&peak_memory_text(peak_memory_bytes()));
             }
         })?;
         if args.stats {
             let (stats, wall) = progress.stats();
             let text = run_stats_text(s, &stats, wall, peak_memory_bytes());
-            eprint!("{}", crate::terminal::safe(&text));
+            note_text(&text);
         }
         if let Some(p) = precision(common) {
             // The resolved scenario says how many replications ran, so
@@ -312,7 +325,9 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             s.replications = reps;
         }
         let (dir, written) =
-            report::write_report(&common.out, s, &result, !common.no_charts, writer)?;
+            report::write_report(&common.out, s, &result, !common.no_charts, writer, || {
+                watch.still_within(&file, s)
+            })?;
         if args.json {
             docs.push(report::json::scenario_json(s, &result, &dir));
         } else if !common.quiet {
@@ -512,16 +527,18 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     check_sweep(&base, &file, dir, &points, common, &limits, budget.as_ref())?;
     let progress = Progress::new(runs, &label, !common.quiet);
     let watch = watch(limits, budget.as_ref());
-    let results = experiment::run_sweep(
-        &base,
-        &file,
-        dir,
-        &points,
-        threads,
-        precision(common),
-        &progress,
-        &watch,
-    )?;
+    let results = crate::interrupt::simulating(|| {
+        experiment::run_sweep(
+            &base,
+            &file,
+            dir,
+            &points,
+            threads,
+            precision(common),
+            &progress,
+            &watch,
+        )
+    })?;
     let rows: Vec<_> = results
         .iter()
         .map(|p| report::sweep::point_rows(&base, p, common.precision))
@@ -573,8 +590,14 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let (dir, data) =
-        report::write_sweep_report(&common.out, &base, &rows, !common.no_charts, &writer)?;
+    let (dir, data) = report::write_sweep_report(
+        &common.out,
+        &base,
+        &rows,
+        !common.no_charts,
+        &writer,
+        || watch.still_within(&file, &base),
+    )?;
     if !common.quiet {
         print(&report::table::sweep_table(&data))?;
         note(false, &wrote(&dir, !common.no_charts));
@@ -628,7 +651,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         &report::sweep_file_names(&base, !args.no_charts),
     )?;
     let (dir, data) =
-        report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer)?;
+        report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
     if !args.quiet {
         print(&report::table::sweep_table(&data))?;
         note(false, &wrote(&dir, !args.no_charts));

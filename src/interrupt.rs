@@ -13,6 +13,7 @@
 //! Library users who never call [`install`] are unaffected.
 
 use crate::Error;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
@@ -20,6 +21,8 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 /// Report folders being written right now (see [`writing`]).
 static WRITING: AtomicU32 = AtomicU32::new(0);
+/// Simulations running right now (see [`simulating`]).
+static SIMULATING: AtomicU32 = AtomicU32::new(0);
 
 /// Routes Ctrl-C and SIGTERM to [`requested`]. A second signal exits with
 /// code 130 at once, unless a report folder is being written, which then
@@ -30,7 +33,15 @@ pub fn install() -> Result<(), String> {
     ctrlc::set_handler(|| {
         let signals = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
         REQUESTED.store(true, Ordering::SeqCst);
-        if exits_now(signals, WRITING.load(Ordering::SeqCst)) {
+        let writing = WRITING.load(Ordering::SeqCst);
+        if exits_now(signals, writing) {
+            std::process::exit(130);
+        }
+        // Reading and checking input, or waiting for another backsim's
+        // lock: nothing to finish and nothing to clean up, and the long
+        // reads there (a trace of gigabytes) do not look at the request.
+        if writing == 0 && SIMULATING.load(Ordering::SeqCst) == 0 {
+            let _ = writeln!(std::io::stderr(), "{}", Error::Interrupted);
             std::process::exit(130);
         }
     })
@@ -64,6 +75,16 @@ pub fn writing<T>(write: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> 
         Ok(_) if REQUESTED.load(Ordering::SeqCst) => Err(Error::InterruptedAfterWriting),
         other => other,
     }
+}
+
+/// Runs `simulate`, during which a stop asked for is left to the runs,
+/// which look at it every 65,536 events and end tidily (outside of it and
+/// of [`writing`], Ctrl-C stops backsim at once).
+pub fn simulating<T>(simulate: impl FnOnce() -> T) -> T {
+    SIMULATING.fetch_add(1, Ordering::SeqCst);
+    let result = simulate();
+    SIMULATING.fetch_sub(1, Ordering::SeqCst);
+    result
 }
 
 /// True once a stop was asked for.

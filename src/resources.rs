@@ -34,9 +34,10 @@
 //! Library users who never pass limits ([`crate::experiment::run`],
 //! [`crate::engine::simulate`]) are unaffected.
 
+use crate::Error;
 use crate::engine::{self, RunLimits};
 use crate::metrics::run::{ModelCounts, RequestRecord, SeriesRow, Stop};
-use crate::metrics::summary::{RunSummary, StrategySummary};
+use crate::metrics::summary::{RunSummary, SeriesPoint, StrategySummary};
 use crate::model::dist::Dist;
 use crate::policy::Strategy;
 use crate::scenario::{Scenario, WorkloadKind};
@@ -508,6 +509,10 @@ const REQUEST_LINE_MIN: u64 = 17 + 12 + 7;
 
 /// Least bytes of a row of a trace's copy (`0,0,0` and a line break).
 const TRACE_ROW_MIN: u64 = 6;
+/// The least a row of timeseries.csv takes besides the scenario's and
+/// strategy's names: 8 numbers of at least one digit, 9 commas, a line
+/// end.
+const TIMESERIES_LINE_MIN: u64 = 8 + 9 + 1;
 
 /// A chance small enough to call impossible: random bounds below hold but
 /// with probability less than e^-25 (about 10^-11).
@@ -750,7 +755,10 @@ fn requests_knob(s: &Scenario) -> Knob {
 /// 2. once every run is done: each run's summary and time series (rows up
 ///    to [`activity_lower_bound`]), and with `--requests` every run's
 ///    records ([`requests_lower_bound`] each);
-/// 3. while requests.csv is written: the records and the file's text.
+/// 3. while requests.csv is written: the records and the file's text;
+/// 4. while the report is made: each strategy's mean time series, the
+///    text of timeseries.csv, and the series read back from it for the
+///    charts and the table.
 pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
     let reps = u64::from(plan.replications.max(1));
     let jobs = s.strategies.len() as u64 * reps;
@@ -873,7 +881,33 @@ pub fn estimate_run(s: &Scenario, plan: &Plan) -> Estimate {
             knobs: record_knobs.clone(),
         },
     ];
-    [running, done, writing]
+    // 4. Making the report.
+    let strategies = s.strategies.len() as u64;
+    let series_rows = rows.saturating_mul(strategies);
+    let series_line = TIMESERIES_LINE_MIN
+        + s.name.len() as u64
+        + s.strategies
+            .iter()
+            .map(|st| st.name.len() as u64)
+            .min()
+            .unwrap_or(0);
+    let report = vec![
+        Part {
+            what: format!(
+                "the report's mean time series, and as read back ({} rows × {} strategies, twice)",
+                group(rows),
+                group(strategies)
+            ),
+            bytes: series_rows.saturating_mul(2 * size_of::<SeriesPoint>() as u64),
+            knobs: vec![Knob::Bucket],
+        },
+        Part {
+            what: "timeseries.csv text".to_string(),
+            bytes: series_rows.saturating_mul(series_line),
+            knobs: vec![Knob::Bucket],
+        },
+    ];
+    [running, done, writing, report]
         .into_iter()
         .map(Estimate::with)
         .max_by_key(Estimate::total)
@@ -1312,6 +1346,24 @@ impl Watch {
         }
     }
 
+    /// Once a report is made and before it is written: an error (exit 1,
+    /// nothing written) if backsim's memory is over the limit. Making a
+    /// report (its files' text, and the data read back from them for the
+    /// charts) takes memory no run held.
+    pub fn still_within(&self, file: &str, s: &Scenario) -> Result<(), Error> {
+        match (self.check_memory(), self.limits.max_memory) {
+            (true, Some(limit)) => Err(Error::Run(memory_message(
+                file,
+                s,
+                self.memory_over().unwrap_or(limit),
+                limit,
+                &self.memory_source,
+                None,
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The resident memory seen over the limit, if it was.
     pub fn memory_over(&self) -> Option<u64> {
         match self.memory_over.load(Ordering::Relaxed) {
@@ -1602,6 +1654,41 @@ mod tests {
             .iter()
             .find(|p| p.what.starts_with(what))
             .map_or(0, |p| p.bytes)
+    }
+
+    #[test]
+    fn making_the_report_holds_each_strategys_series_twice_and_its_text() {
+        // 1,000 clients spread over 500 s, one-second buckets: the last
+        // start certainly comes after 500 s × (1 − 25/1000) = 487.5 s, so
+        // each strategy's series has at least 488 rows. Each row is 64
+        // bytes as the mean series and 64 more read back from the file,
+        // and at least 18 bytes of text besides the names ("t", and the
+        // shortest strategy name, "a").
+        let s = scenario(
+            r#"
+            [workload]
+            clients = 1000
+            spread = "500s"
+            [[strategy]]
+            name = "a"
+            backoff = { kind = "none" }
+            [[strategy]]
+            name = "bb"
+            backoff = { kind = "none" }
+            [[strategy]]
+            name = "ccc"
+            backoff = { kind = "none" }
+        "#,
+        );
+        let plan = Plan {
+            threads: 1,
+            record_requests: false,
+            replications: 1,
+        };
+        let e = estimate_run(&s, &plan);
+        assert_eq!(size_of::<SeriesPoint>(), 64);
+        assert_eq!(part(&e, "the report's mean time series"), 488 * 3 * 2 * 64);
+        assert_eq!(part(&e, "timeseries.csv text"), 488 * 3 * (18 + 1 + 1));
     }
 
     #[test]

@@ -115,12 +115,15 @@ pub struct Writer {
 
 impl Writer {
     /// A writer of `kind` for the scenario `scenario` of the file `source`,
-    /// which is its one input so far; not forced, not quiet.
+    /// which is its one input so far; not forced, not quiet. A scenario
+    /// read from something else than a file (a pipe: `<(…)`) has no file
+    /// to be known by.
     pub fn new(kind: Kind, scenario: &str, source: &Path) -> Writer {
+        let file = fs::metadata(source).is_ok_and(|m| m.is_file());
         Writer {
             kind,
             scenario: scenario.to_string(),
-            source: Some(source.to_path_buf()),
+            source: file.then(|| source.to_path_buf()),
             inputs: vec![(source.to_path_buf(), "the scenario file".to_string())],
             force: false,
             quiet: false,
@@ -253,6 +256,19 @@ struct Plan {
 /// input.
 fn plan(dir: &Path, writer: &Writer, names: &[String]) -> Result<Plan, Error> {
     check_inputs(dir, writer, names)?;
+    // A folder where a file of the report goes: refused before anything
+    // is written, even with --force (backsim never removes a folder).
+    if let Some(name) = names
+        .iter()
+        .map(String::as_str)
+        .chain([MANIFEST])
+        .find(|n| fs::symlink_metadata(dir.join(n)).is_ok_and(|m| m.is_dir()))
+    {
+        return Err(Error::Input(format!(
+            "{} is a folder where the report writes a file; move it, or give another --out",
+            dir.join(name).display()
+        )));
+    }
     let held = holder(dir)?;
     let present = |name: &str| fs::symlink_metadata(dir.join(name)).is_ok();
     let mut colliding: Vec<&str> = names
@@ -275,9 +291,12 @@ fn plan(dir: &Path, writer: &Writer, names: &[String]) -> Result<Plan, Error> {
             files,
         }
     };
+    // Only a file (or a link) is ever removed: a folder under the name of
+    // an earlier report's file is the user's now.
+    let removable = |name: &str| fs::symlink_metadata(dir.join(name)).is_ok_and(|m| !m.is_dir());
     let stale_of = |listed: &mut dyn Iterator<Item = &String>| -> Vec<String> {
         listed
-            .filter(|n| known.contains(*n) && *n != MANIFEST && !names.contains(n) && present(n))
+            .filter(|n| known.contains(*n) && *n != MANIFEST && !names.contains(n) && removable(n))
             .cloned()
             .collect()
     };
@@ -333,14 +352,14 @@ fn other_report(dir: &Path, old: &Manifest, writer: &Writer) -> Error {
         None => String::new(),
     };
     let what = if writer.kind.replaces(old.kind) {
-        let ours = writer
-            .source
-            .as_ref()
-            .map_or("another file".to_string(), |p| p.display().to_string());
-        format!(
-            "this is the report of {ours}, another scenario file named \"{}\". Give one of them another `name`, give another --out,",
-            writer.scenario
-        )
+        match &writer.source {
+            Some(ours) => format!(
+                "this is the report of {}, another scenario file named \"{}\". Give one of them another `name`, give another --out,",
+                ours.display(),
+                writer.scenario
+            ),
+            None => "the scenario file of this report is not known (a scenario read from a pipe, or shards without their report.toml), so it cannot be shown to be the same. Give another --out,".to_string(),
+        }
     } else {
         format!(
             "{} would replace it. Give another --out,",
@@ -487,10 +506,7 @@ fn relative_source(dir: &Path, writer: &Writer) -> Option<String> {
 }
 
 fn slashed(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = path.components().map(|c| encoded(c.as_os_str())).collect();
     let joined = parts.join("/");
     if path.has_root() && !joined.starts_with('/') {
         // A Windows prefix and root; keep the system's spelling.
@@ -500,13 +516,73 @@ fn slashed(path: &Path) -> String {
     }
 }
 
-/// Whether the manifest's scenario file is the writer's.
+/// A part of a path as a manifest writes it: its exact bytes, so that no
+/// two files are confused; `%` and bytes that are not UTF-8 are written
+/// as `%XX` (a TOML string holds only UTF-8).
+fn encoded(part: &OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in part.as_bytes().utf8_chunks() {
+            out.push_str(&chunk.valid().replace('%', "%25"));
+            for b in chunk.invalid() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        part.to_string_lossy().replace('%', "%25")
+    }
+}
+
+/// The path a manifest's `file` names ([`encoded`] undone).
+fn decoded(file: &str) -> PathBuf {
+    let bytes = file.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(OsString::from_vec(out))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// The scenario file a manifest in `dir` names, resolved.
+fn recorded(dir: &Path, file: &str) -> PathBuf {
+    resolved(&resolved(dir).join(decoded(file)))
+}
+
+/// Whether the manifest's scenario file is the writer's: the same file,
+/// or neither known (a scenario read from a pipe, shards an older backsim
+/// wrote).
 fn same_source(dir: &Path, old: &Manifest, writer: &Writer) -> bool {
     match (&old.file, &writer.source) {
-        (Some(file), Some(source)) => resolved(&resolved(dir).join(file)) == resolved(source),
-        // A writer that does not know its file (plot) changes nothing of it.
-        (_, None) => true,
-        (None, Some(_)) => false,
+        (Some(file), Some(source)) => recorded(dir, file) == resolved(source),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -514,7 +590,7 @@ fn same_source(dir: &Path, old: &Manifest, writer: &Writer) -> bool {
 /// current folder when it is below it (`scenarios/herd.toml`), else in
 /// full.
 fn shown_source(dir: &Path, file: &str) -> String {
-    let target = resolved(&resolved(dir).join(file));
+    let target = recorded(dir, file);
     let below = std::env::current_dir()
         .ok()
         .map(|cwd| relative(&resolved(&cwd), &target))
@@ -529,7 +605,7 @@ fn shown_source(dir: &Path, file: &str) -> String {
 /// scenario file from its shards'.
 pub fn recorded_source(dir: &Path) -> Option<PathBuf> {
     match holder(dir) {
-        Ok(Holder::Report(m)) => m.file.map(|f| resolved(&resolved(dir).join(f))),
+        Ok(Holder::Report(m)) => m.file.map(|f| recorded(dir, &f)),
         _ => None,
     }
 }
@@ -548,25 +624,37 @@ pub fn check(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error>
 /// and writes the manifest.
 pub fn write(dir: &Path, writer: &Writer, files: &[ReportFile]) -> Result<(), Error> {
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    locked(dir, writer.quiet, |dir| {
-        let plan = plan(dir, writer, &names)?;
-        write_planned(dir, files, &plan)
-    })
+    locked(
+        dir,
+        writer.quiet,
+        || Ok(()),
+        |dir, ()| {
+            let plan = plan(dir, writer, &names)?;
+            write_planned(dir, files, &plan)
+        },
+    )
 }
 
-/// Writes `files` (charts that `backsim plot` drew again) into the report
-/// folder `dir`, under its lock; its manifest, if it has one, gains their
-/// names, and a file of the same name that it does not list is replaced
-/// only with `force`. A folder without a manifest (a report of an older
-/// backsim) gets none.
-pub fn redraw(dir: &Path, files: &[ReportFile], quiet: bool, force: bool) -> Result<(), Error> {
-    locked(dir, quiet, |dir| {
+/// Redraws the report in the folder `dir` (`backsim plot`): under its
+/// lock, so that no other backsim writes it meanwhile, reads it and draws
+/// its charts (`draw`), then writes them. Its manifest, if it has one,
+/// gains their names, and a file of the same name that it does not list
+/// is replaced only with `force`. A folder without a manifest (a report
+/// of an older backsim) gets none; one whose manifest cannot be read is
+/// redrawn only with `force`.
+pub fn redraw(
+    dir: &Path,
+    quiet: bool,
+    force: bool,
+    draw: impl FnOnce() -> Result<Vec<ReportFile>, Error>,
+) -> Result<(), Error> {
+    locked(dir, quiet, draw, |dir, files| {
         let plan = match holder(dir)? {
             Holder::Report(old) => {
                 let writer = Writer {
                     kind: old.kind,
                     scenario: old.scenario.clone(),
-                    source: None,
+                    source: old.file.as_ref().map(|f| recorded(dir, f)),
                     inputs: Vec::new(),
                     force,
                     quiet,
@@ -584,9 +672,15 @@ pub fn redraw(dir: &Path, files: &[ReportFile], quiet: bool, force: bool) -> Res
                 }
                 p
             }
+            Holder::Unreadable(why) if !force => {
+                return Err(Error::Input(format!(
+                    "{} cannot be read as backsim's record of a report ({why}), so which of the folder's files are backsim's is not known. Move it, or add --force to redraw the charts over any files of their names",
+                    dir.join(MANIFEST).display()
+                )));
+            }
             _ => Plan::default(),
         };
-        write_planned(dir, files, &plan)
+        write_planned(dir, &files, &plan)
     })
 }
 
@@ -616,17 +710,19 @@ fn write_planned(dir: &Path, files: &[ReportFile], plan: &Plan) -> Result<(), Er
     commit(dir, &staged[split..], &staged)
 }
 
-/// Runs `write` on `dir` (created if needed) while holding its lock, and
-/// as one uninterrupted write ([`crate::interrupt::writing`]). On a
-/// failure the folders this call created are removed again (if empty).
-fn locked(
+/// Runs `prepare`, then `write` with what it made, on `dir` (created if
+/// needed) while holding its lock; `write` as one uninterrupted write
+/// ([`crate::interrupt::writing`]). On a failure the folders this call
+/// created are removed again (if empty).
+fn locked<T>(
     dir: &Path,
     quiet: bool,
-    write: impl FnOnce(&Path) -> Result<(), Error>,
+    prepare: impl FnOnce() -> Result<T, Error>,
+    write: impl FnOnce(&Path, T) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let created = create_dirs(dir)?;
     let result = Lock::take(dir, quiet).and_then(|lock| {
-        let result = crate::interrupt::writing(|| write(dir));
+        let result = prepare().and_then(|made| crate::interrupt::writing(|| write(dir, made)));
         lock.release();
         result
     });
@@ -1442,6 +1538,55 @@ mod tests {
             .expect("the second writer goes on once the first is done");
         waiter.join().unwrap();
         assert!(listing(&dir).is_empty(), "the lock file is gone");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_scenario_file_is_recorded_by_its_exact_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = OsStr::from_bytes(b"\xff 100%.toml");
+        assert_eq!(encoded(raw), "%FF 100%25.toml");
+        assert_eq!(decoded("%FF 100%25.toml").as_os_str(), raw);
+        // U+FFFD, what a lossy conversion of \xff gives, is another name.
+        assert_eq!(encoded(OsStr::new("\u{fffd}.toml")), "\u{fffd}.toml");
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("reports/s");
+        let a = writer(tmp.path(), "\u{fffd}.toml", Kind::Run);
+        fs::write(tmp.path().join(raw), "").unwrap();
+        let mut b = a.clone();
+        b.source = Some(tmp.path().join(raw));
+        write(&dir, &b, &run_files("b", false)).unwrap();
+        write(&dir, &b, &run_files("b again", false)).unwrap();
+        assert_eq!(
+            write(&dir, &a, &run_files("a", false))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_folder_under_a_report_name_is_never_removed_nor_written_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("reports/s");
+        let mut w = writer(tmp.path(), "s.toml", Kind::Run);
+        write(&dir, &w, &run_files("one", true)).unwrap();
+        // The user's folder under the name of a chart the next report
+        // would remove: left alone.
+        fs::remove_file(dir.join("cost.svg")).unwrap();
+        fs::create_dir(dir.join("cost.svg")).unwrap();
+        write(&dir, &w, &run_files("two", false)).unwrap();
+        assert!(dir.join("cost.svg").is_dir());
+        // Under the name of a file the report writes: refused, forced too.
+        w.force = true;
+        let e = write(&dir, &w, &run_files("three", true)).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .contains("is a folder where the report writes a file"),
+            "{e}"
+        );
+        assert_eq!(fs::read(dir.join("summary.csv")).unwrap(), b"two");
     }
 
     #[test]

@@ -195,18 +195,22 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
 
 /// Renders and writes the report of `scenario` under `out` for `writer`
 /// ([`folder::write`]); returns its folder and its data as written.
-/// Without `charts`, charts and a page left by an earlier run are removed
-/// once the new files are in place, so that none contradicts the new
-/// numbers (and a failed write removes nothing).
+/// `rendered` is asked once the files are made, before any is written
+/// (an error there writes nothing: memory over the limit). Without
+/// `charts`, charts and a page left by an earlier run are removed once the
+/// new files are in place, so that none contradicts the new numbers (and
+/// a failed write removes nothing).
 pub fn write_report(
     out: &Path,
     scenario: &Scenario,
     result: &ExperimentResult,
     charts: bool,
     writer: &Writer,
+    rendered: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(PathBuf, read::ReportData), Error> {
     let dir = report_dir(out, scenario);
     let (files, data) = render_report(scenario, result, charts)?;
+    rendered()?;
     folder::write(&dir, writer, &files)?;
     Ok((dir, data))
 }
@@ -229,16 +233,18 @@ pub fn render_sweep_report(
 }
 
 /// Renders and writes a sweep report under `out` for `writer`; returns
-/// its folder and data as written.
+/// its folder and data as written. `rendered` as for [`write_report`].
 pub fn write_sweep_report(
     out: &Path,
     base: &Scenario,
     rows: &[sweep::PointRows],
     charts: bool,
     writer: &Writer,
+    rendered: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(PathBuf, sweep::SweepData), Error> {
     let dir = report_dir(out, base);
     let (files, data) = render_sweep_report(base, rows, charts)?;
+    rendered()?;
     folder::write(&dir, writer, &files)?;
     Ok((dir, data))
 }
@@ -265,22 +271,54 @@ pub fn read_files(dir: &Path, names: &[&str], needs: &str) -> Result<Vec<ReportF
     let mut files = Vec::new();
     for name in names {
         let path = dir.join(name);
-        let bytes = std::fs::read(&path)
+        let bytes = read_report_file(&path)
             .map_err(|e| Error::Input(format!("cannot read {}: {e}; {needs}", path.display())))?;
         files.push((name.to_string(), bytes));
     }
-    if let Ok(bytes) = std::fs::read(dir.join(TRACE_COPY)) {
+    if let Ok(bytes) = read_report_file(&dir.join(TRACE_COPY)) {
         files.push((TRACE_COPY.to_string(), bytes));
     }
     Ok(files)
 }
 
+/// The bytes of the file `path` of a report folder, which must be a
+/// regular file (backsim writes nothing else there): a link to a device
+/// such as `/dev/zero`, or a FIFO, is refused instead of read without end
+/// or waited on.
+fn read_report_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    std::fs::read(path)
+}
+
+/// A report read back from its folder: a run's or a sweep's.
+enum Read {
+    Run(Box<read::ReportData>),
+    Sweep(sweep::SweepData),
+}
+
+/// Reads the report in `dir` (a run's or a sweep's), as `backsim plot`
+/// would before drawing it: an error if it cannot be drawn.
+pub fn read_any(dir: &Path) -> Result<(), Error> {
+    read_report(dir).map(|_| ())
+}
+
 /// Reads the report in `dir` (a run's or a sweep's) and draws its charts
 /// and page again.
 pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
+    match read_report(dir)? {
+        Read::Run(data) => render_visuals(&data),
+        Read::Sweep(data) => sweep_chart::render_visuals(&data),
+    }
+}
+
+fn read_report(dir: &Path) -> Result<Read, Error> {
     if !dir.join("sweep.csv").is_file() {
-        let data = read::read_dir(dir)?;
-        return render_visuals(&data);
+        return read::read_dir(dir).map(|d| Read::Run(Box::new(d)));
     }
     let mut files = read_files(
         dir,
@@ -291,9 +329,9 @@ pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
     // scenario says whether they are needed (and that it is missing).
     let summary = dir.join("summary.csv");
     if summary.is_file() {
-        let bytes = std::fs::read(&summary).map_err(|e| Error::io(&summary, e))?;
+        let bytes = read_report_file(&summary).map_err(|e| Error::io(&summary, e))?;
         files.push(("summary.csv".to_string(), bytes));
     }
     let (_, data) = sweep::from_files(dir, &files)?;
-    sweep_chart::render_visuals(&data)
+    Ok(Read::Sweep(data))
 }

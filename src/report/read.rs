@@ -86,7 +86,26 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
     let toml_path = dir.join("scenario.toml");
     let (scenario, scenario_text) = scenario_from_files(dir, files)?;
 
-    let summary = Table::parse(dir, "summary.csv", file("summary.csv")?, &SUMMARY_COLUMNS)?;
+    // A row per strategy: kept, to be checked against the scenario first.
+    let mut records = Vec::new();
+    let summary = Table::read(
+        dir,
+        "summary.csv",
+        file("summary.csv")?,
+        &SUMMARY_COLUMNS,
+        |row| {
+            records.push((row.line, row.record.clone()));
+            Ok(())
+        },
+    )?;
+    let summary_rows: Vec<Row> = records
+        .iter()
+        .map(|(line, record)| Row {
+            table: &summary,
+            line: *line,
+            record,
+        })
+        .collect();
     // The files must belong together: the scenario's strategies, in its
     // order, run as often as it says.
     let expected: Vec<&str> = scenario
@@ -94,7 +113,7 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
         .iter()
         .map(|s| s.name.as_str())
         .collect();
-    let listed: Vec<&str> = summary.rows.iter().map(|r| r.text("strategy")).collect();
+    let listed: Vec<&str> = summary_rows.iter().map(|r| r.text("strategy")).collect();
     if listed != expected {
         return Err(Error::Input(format!(
             "{} lists the strategies {listed:?} but {} has {expected:?}; the files come from different reports",
@@ -103,7 +122,7 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
         )));
     }
     let mut strategies: Vec<StrategyResult> = Vec::new();
-    for row in &summary.rows {
+    for row in &summary_rows {
         if row.text("scenario") != scenario.name {
             return Err(row.error(format!(
                 "scenario \"{}\" but scenario.toml is \"{}\"; the files come from different reports",
@@ -136,78 +155,92 @@ pub fn from_files<N: AsRef<str>>(dir: &Path, files: &[(N, Vec<u8>)]) -> Result<R
             .ok_or_else(|| row.error(format!("strategy \"{name}\" is not in summary.csv")))
     };
 
-    let series = Table::parse(
+    Table::read(
         dir,
         "timeseries.csv",
         file("timeseries.csv")?,
         &TIMESERIES_COLUMNS,
+        |row| {
+            let i = index(row)?;
+            strategies[i].series.push(SeriesPoint {
+                t_s: row.required("t_s")?,
+                attempts: row.num("attempts")?,
+                admitted: row.num("admitted")?,
+                rejected_429: row.num("rejected_429")?,
+                successes: row.num("successes")?,
+                timeouts: row.num("timeouts")?,
+                in_flight: row.num("in_flight")?,
+                limiter_level: row.num("limiter_level")?,
+            });
+            Ok(())
+        },
     )?;
-    for row in &series.rows {
-        let i = index(row)?;
-        strategies[i].series.push(SeriesPoint {
-            t_s: row.required("t_s")?,
-            attempts: row.num("attempts")?,
-            admitted: row.num("admitted")?,
-            rejected_429: row.num("rejected_429")?,
-            successes: row.num("successes")?,
-            timeouts: row.num("timeouts")?,
-            in_flight: row.num("in_flight")?,
-            limiter_level: row.num("limiter_level")?,
-        });
-    }
 
-    let cdf = Table::parse(dir, "tts_cdf.csv", file("tts_cdf.csv")?, &TTS_CDF_COLUMNS)?;
-    for row in &cdf.rows {
-        let i = index(row)?;
-        strategies[i].tts_cdf.push(CdfPoint {
-            t_s: row.required("t_s")?,
-            share: row.share("share_succeeded")?,
-        });
-    }
+    Table::read(
+        dir,
+        "tts_cdf.csv",
+        file("tts_cdf.csv")?,
+        &TTS_CDF_COLUMNS,
+        |row| {
+            let i = index(row)?;
+            strategies[i].tts_cdf.push(CdfPoint {
+                t_s: row.required("t_s")?,
+                share: row.share("share_succeeded")?,
+            });
+            Ok(())
+        },
+    )?;
 
-    let attempts = Table::parse(
+    Table::read(
         dir,
         "attempts.csv",
         file("attempts.csv")?,
         &ATTEMPTS_COLUMNS,
+        |row| {
+            let i = index(row)?;
+            let k = row.required("attempts")?;
+            if !(k >= 0.0 && k.fract() == 0.0 && k <= f64::from(MAX_ATTEMPTS)) {
+                return Err(row.error(format!(
+                    "attempts must be a whole number from 0 to {MAX_ATTEMPTS}"
+                )));
+            }
+            let share = row.share("share_of_ended")?;
+            let d = &mut strategies[i].summary.attempts_distribution;
+            let k = k as usize;
+            if d.len() <= k {
+                d.resize(k + 1, 0.0);
+            }
+            d[k] = share;
+            Ok(())
+        },
     )?;
-    for row in &attempts.rows {
-        let i = index(row)?;
-        let k = row.required("attempts")?;
-        if !(k >= 0.0 && k.fract() == 0.0 && k <= f64::from(MAX_ATTEMPTS)) {
-            return Err(row.error(format!(
-                "attempts must be a whole number from 0 to {MAX_ATTEMPTS}"
-            )));
-        }
-        let share = row.share("share_of_ended")?;
-        let d = &mut strategies[i].summary.attempts_distribution;
-        let k = k as usize;
-        if d.len() <= k {
-            d.resize(k + 1, 0.0);
-        }
-        d[k] = share;
-    }
 
-    let models = Table::parse(dir, "models.csv", file("models.csv")?, &MODELS_COLUMNS)?;
-    for row in &models.rows {
-        let i = index(row)?;
-        let n = |c: &str| row.num(c);
-        strategies[i].summary.models.push(ModelSummary {
-            model: row.text("model").to_string(),
-            attempts: n("attempts")?,
-            succeeded: n("succeeded")?,
-            rejected_429: n("rejected_429")?,
-            errors_5xx: n("errors_5xx")?,
-            timeouts: n("timeouts")?,
-            billed_input_tokens: n("billed_input_tokens")?,
-            billed_output_tokens: n("billed_output_tokens")?,
-            billed_usd: n("billed_usd")?,
-            wasted_input_tokens: n("wasted_input_tokens")?,
-            wasted_output_tokens: n("wasted_output_tokens")?,
-            wasted_input_usd: n("wasted_input_usd")?,
-            wasted_output_usd: n("wasted_output_usd")?,
-        });
-    }
+    Table::read(
+        dir,
+        "models.csv",
+        file("models.csv")?,
+        &MODELS_COLUMNS,
+        |row| {
+            let i = index(row)?;
+            let n = |c: &str| row.num(c);
+            strategies[i].summary.models.push(ModelSummary {
+                model: row.text("model").to_string(),
+                attempts: n("attempts")?,
+                succeeded: n("succeeded")?,
+                rejected_429: n("rejected_429")?,
+                errors_5xx: n("errors_5xx")?,
+                timeouts: n("timeouts")?,
+                billed_input_tokens: n("billed_input_tokens")?,
+                billed_output_tokens: n("billed_output_tokens")?,
+                billed_usd: n("billed_usd")?,
+                wasted_input_tokens: n("wasted_input_tokens")?,
+                wasted_output_tokens: n("wasted_output_tokens")?,
+                wasted_input_usd: n("wasted_input_usd")?,
+                wasted_output_usd: n("wasted_output_usd")?,
+            });
+            Ok(())
+        },
+    )?;
 
     Ok(ReportData {
         scenario,
@@ -269,72 +302,88 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         ],
         attempts_distribution: Vec::new(),
         models: Vec::new(),
-        retries_denied: row.added_later("retries_denied", 0.0, Row::required)?,
-        breaker_open_s: row.added_later("breaker_open_s", 0.0, Row::required)?,
-        local_rejections: row.added_later("local_rejections", 0.0, Row::required)?,
-        conflicts: row.added_later("conflicts", 0.0, Row::required)?,
-        recovered: row.added_later("recovered", f64::NAN, Row::share)?,
-        queue_wait_mean_s: row.added_later("queue_wait_mean_s", f64::NAN, Row::num)?,
+        retries_denied: row.added_later("retries_denied", 0.0, |r, c| r.required(c))?,
+        breaker_open_s: row.added_later("breaker_open_s", 0.0, |r, c| r.required(c))?,
+        local_rejections: row.added_later("local_rejections", 0.0, |r, c| r.required(c))?,
+        conflicts: row.added_later("conflicts", 0.0, |r, c| r.required(c))?,
+        recovered: row.added_later("recovered", f64::NAN, |r, c| r.share(c))?,
+        queue_wait_mean_s: row.added_later("queue_wait_mean_s", f64::NAN, |r, c| r.num(c))?,
     })
 }
 
 /// A CSV file with a header, its columns found by name (so that columns
-/// added later, anywhere, do not break reading).
+/// added later, anywhere, do not break reading). Rows are handed out one
+/// at a time ([`Table::read`]), never all held: a `timeseries.csv` of a
+/// million rows costs no more memory to read back than one row.
 struct Table {
-    rows: Vec<Row>,
+    /// The file, for messages.
+    path: String,
+    /// Index of each column read, by name.
+    columns: HashMap<&'static str, usize>,
 }
 
-struct Row {
-    /// `path:line` for messages.
-    at: String,
-    cells: HashMap<&'static str, String>,
+/// One row of a [`Table`].
+struct Row<'a> {
+    table: &'a Table,
+    line: u64,
+    record: &'a ::csv::StringRecord,
 }
 
 impl Table {
-    fn parse(
+    /// Reads the CSV file `name` of `dir` from `bytes` and calls `each` on
+    /// every row, in order; the columns it reads are `columns`.
+    fn read(
         dir: &Path,
         name: &str,
         bytes: &[u8],
         columns: &[&'static str],
+        mut each: impl FnMut(&Row) -> Result<(), Error>,
     ) -> Result<Table, Error> {
-        let path = dir.join(name);
-        let bad =
-            |line: u64, what: String| Error::Input(format!("{}:{line}: {what}", path.display()));
+        let path = dir.join(name).display().to_string();
+        let bad = |line: u64, what: String| Error::Input(format!("{path}:{line}: {what}"));
         let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
         let header = reader
             .headers()
             .map_err(|e| bad(1, format!("cannot read the header: {e}")))?
             .clone();
-        let mut at = Vec::with_capacity(columns.len());
+        let mut at = HashMap::with_capacity(columns.len());
         for c in columns {
             match header.iter().position(|h| h == *c) {
-                Some(i) => at.push((*c, i)),
+                Some(i) => {
+                    at.insert(*c, i);
+                }
                 // Reports of earlier versions lack the columns added since.
                 None if SUMMARY_ADDED_LATER.contains(c) => {}
                 None => return Err(bad(1, format!("the header has no column `{c}`"))),
             }
         }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                bad(line, format!("{e}"))
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            let cells = at
-                .iter()
-                .map(|&(c, i)| (c, record.get(i).unwrap_or("").to_string()))
-                .collect();
-            rows.push(Row {
-                at: format!("{}:{line}", path.display()),
-                cells,
-            });
+        let table = Table {
+            path: path.clone(),
+            columns: at,
+        };
+        let mut record = ::csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map_or(0, |p| p.line());
+                    each(&Row {
+                        table: &table,
+                        line,
+                        record: &record,
+                    })?;
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(bad(line, format!("{e}")));
+                }
+            }
         }
-        Ok(Table { rows })
+        Ok(table)
     }
 }
 
-impl Row {
+impl Row<'_> {
     /// A column of [`SUMMARY_ADDED_LATER`], read with `read`, or `absent`
     /// in a report written before it existed: 0 for counts older versions
     /// could not have (guards, conflicts), unknown for the rest.
@@ -342,9 +391,9 @@ impl Row {
         &self,
         column: &str,
         absent: f64,
-        read: fn(&Row, &str) -> Result<f64, Error>,
+        read: impl Fn(&Self, &str) -> Result<f64, Error>,
     ) -> Result<f64, Error> {
-        if self.cells.contains_key(column) {
+        if self.table.columns.contains_key(column) {
             read(self, column)
         } else {
             Ok(absent)
@@ -352,7 +401,11 @@ impl Row {
     }
 
     fn text(&self, column: &str) -> &str {
-        self.cells.get(column).map_or("", String::as_str)
+        self.table
+            .columns
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .unwrap_or("")
     }
 
     /// A number; an empty cell is "not applicable" (NaN).
@@ -402,6 +455,6 @@ impl Row {
     }
 
     fn error(&self, what: String) -> Error {
-        Error::Input(format!("{}: {what}", self.at))
+        Error::Input(format!("{}:{}: {what}", self.table.path, self.line))
     }
 }

@@ -766,3 +766,32 @@ fn control_characters_never_reach_the_terminal() {
         text(&check.stderr)
     );
 }
+
+/// Notes and `--stats` go to stderr; a stderr that cannot be written (full,
+/// closed) is no reason to stop, let alone to panic: the report is written
+/// and the exit code is 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stderr_that_cannot_be_written_stops_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backsim"))
+        .current_dir(crate_dir())
+        .args([
+            "run",
+            THUNDERING_HERD,
+            "--replications",
+            "1",
+            "--stats",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .stderr(full)
+        .output()
+        .expect("backsim runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(tmp.path().join("thundering-herd/summary.csv").is_file());
+}

@@ -176,3 +176,49 @@ fn ctrl_c_while_writing_finishes_the_report_then_stops() {
 fn a_second_ctrl_c_while_writing_finishes_the_report_first() {
     ctrl_c_while_writing(2);
 }
+
+/// Reading input is stopped by the first SIGTERM or Ctrl-C, with 130, like
+/// a run: here `check` waits, as any reader does, for someone to write
+/// into a FIFO named as the scenario file, and nobody does.
+#[cfg(unix)]
+#[test]
+fn the_first_signal_stops_backsim_while_it_reads_its_input() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let fifo = tmp.path().join("never.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for signal in ["-TERM", "-INT"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backsim"))
+            .arg("check")
+            .arg(&fifo)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("backsim starts");
+        std::thread::sleep(Duration::from_millis(500));
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        let sent = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if sent.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("{signal}: backsim did not stop within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let output = child.wait_with_output().expect("output");
+        assert_eq!(status.code(), Some(130), "{signal}: {output:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "interrupted: stopped before writing; reports already in place are unchanged\n"
+        );
+    }
+}

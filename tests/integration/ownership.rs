@@ -531,3 +531,127 @@ fn plot_records_the_charts_it_draws() {
     assert_ok(&plot(false));
     assert!(dir.join("cost.png").is_file() && !dir.join("report.toml").exists());
 }
+
+/// `plot` of a folder that a run is writing meanwhile draws, under the
+/// folder's lock, the report that is there when it gets it: the folder
+/// never ends with one run's data beside charts of another.
+#[test]
+fn plot_while_a_run_writes_the_folder_never_mixes_two_reports() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // 200,000 one-second buckets for two strategies: reading, drawing
+    // and writing the report take about a second each, long enough for a
+    // plot started while the run simulates, renders or writes to overlap
+    // (before plot read its folder under the lock, rounds from 0.4 s on
+    // left the second run's data beside the first run's charts).
+    let slow = r#"
+name = "small"
+replications = 1
+horizon = "200000s"
+[workload]
+kind = "poisson"
+rate_per_s = 0.001
+[[strategy]]
+name = "a"
+backoff = { kind = "none" }
+[[strategy]]
+name = "b"
+backoff = { kind = "none" }
+"#;
+    let file = write(tmp.path(), "small.toml", slow);
+    let expected: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|seed| alone(&file, &["run", "--quiet", "--seed", seed], seed))
+        .collect();
+    for (round, delay_ms) in [200u64, 400, 600, 800].iter().enumerate() {
+        let out = tmp.path().join(format!("round-{round}"));
+        assert_ok(&backsim_on(
+            &["run", "--quiet", "--seed", "1"],
+            Some(&file),
+            &out,
+        ));
+        let run = spawn_run(&file, "2", &out);
+        std::thread::sleep(std::time::Duration::from_millis(*delay_ms));
+        let plot = backsim()
+            .args(["plot", "--quiet"])
+            .arg(out.join("small"))
+            .output()
+            .expect("backsim runs");
+        assert_ok(&plot);
+        assert_ok(&run.wait_with_output().expect("backsim ends"));
+        let got = dir_files(&out.join("small"));
+        assert!(
+            expected.contains(&got),
+            "round {round}: {} mixes two reports",
+            out.join("small").display()
+        );
+    }
+}
+
+/// No report lands on a file that any scenario of the same command
+/// reads: here one scenario's report folder holds the other scenario.
+#[test]
+fn a_report_never_lands_on_another_scenario_of_the_same_run() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = write(tmp.path(), "small.toml", SMALL);
+    let out = tmp.path().join("out");
+    assert_ok(&backsim_on(&["run", "--quiet"], Some(&file), &out));
+    // A copy of the report's scenario.toml, named otherwise, edited in place.
+    let copy = out.join("small/scenario.toml");
+    let edited = std::fs::read_to_string(&copy)
+        .unwrap()
+        .replace("name = \"small\"", "name = \"other\"");
+    std::fs::write(&copy, &edited).unwrap();
+    let output = backsim()
+        .args(["run", "--quiet", "--force", "--stats"])
+        .arg(&file)
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = refused(&output);
+    assert!(
+        message.contains(&format!(
+            "would replace {}, the scenario file this command reads",
+            copy.display()
+        )),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), edited);
+}
+
+/// Shards whose records were lost (or an older backsim's) do not know
+/// their scenario file: their merge does not replace the sweep of a
+/// scenario file it cannot be shown to be, unless forced.
+#[test]
+fn a_merge_of_unknown_origin_does_not_replace_a_known_sweep() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(tmp.path().join("other")).unwrap();
+    let file = write(tmp.path(), "small.toml", SMALL);
+    let other = write(&tmp.path().join("other"), "small.toml", SMALL);
+    let out = tmp.path().join("out");
+    assert_ok(&backsim_on(&command("sweep"), Some(&other), &out));
+    let shards = tmp.path().join("shards");
+    for k in ["1/2", "2/2"] {
+        assert_ok(&backsim_on(
+            &["sweep", "--quiet", "--shard", k],
+            Some(&file),
+            &shards,
+        ));
+    }
+    for shard in ["small.shard-1-of-2", "small.shard-2-of-2"] {
+        std::fs::remove_file(shards.join(shard).join("report.toml")).unwrap();
+    }
+    let merge = backsim()
+        .args(["merge", "--quiet"])
+        .arg(&shards)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = refused(&merge);
+    assert!(
+        message.contains("the scenario file of this report is not known"),
+        "{message}"
+    );
+}

@@ -835,3 +835,34 @@ fn the_watchdog_reads_memory_as_a_short_run_grows() {
     );
     nothing_written(&out);
 }
+
+/// Making the report (each strategy's mean time series, the text of
+/// timeseries.csv, and the series read back for the charts) is counted
+/// before anything runs: a year of one-second buckets for twenty
+/// strategies is refused under 1 GB, naming what to widen.
+#[test]
+fn the_report_itself_is_counted_before_anything_runs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let strategies: String = (0..20)
+        .map(|i| format!("[[strategy]]\nname = \"s{i}\"\nbackoff = {{ kind = \"none\" }}\n"))
+        .collect();
+    let file = scenario(
+        tmp.path(),
+        "year.toml",
+        &format!(
+            "name = \"year\"\nreplications = 1\nhorizon = \"1000000s\"\n[workload]\nkind = \"poisson\"\nrate_per_s = 0.001\n{strategies}"
+        ),
+    );
+    let out = tmp.path().join("out");
+    let (code, stderr) = run(&["run", "--max-memory", "1G", "--stats"], &file, &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    // The last arrival certainly comes after 10^6 − 25/0.001 s: 975,001
+    // rows for each strategy, 2 × 64 bytes each, of 20 strategies.
+    assert!(
+        stderr.contains("the report's mean time series, and as read back (975,001 rows × 20 strategies, twice): 2.5 GB")
+            && stderr.contains("use a wider report.bucket"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("run statistics"), "simulated: {stderr}");
+    nothing_written(&out);
+}
