@@ -32,8 +32,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 check_report_dir(d, false)?;
                 report::read_any(d)?;
             }
+            let known = report::known_file_names();
             for dir in &dirs {
-                folder::redraw(dir, quiet, force, || report::redraw(dir))?;
+                folder::redraw(dir, quiet, force, &known, || report::redraw(dir))?;
                 note(quiet, &format!("redrew {}", dir.display()));
             }
             Ok(())
@@ -70,7 +71,7 @@ fn check_writer(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Err
 /// The writer of a report of `kind` of the scenario file `path`: it reads
 /// the file and, for a trace replay, the trace.
 fn writer(kind: Kind, s: &Scenario, path: &Path, common: &CommonArgs) -> Writer {
-    let mut w = Writer::new(kind, &s.name, path);
+    let mut w = report::writer(kind, &s.name, path);
     if let Some(trace) = scenario::trace_file(path) {
         w.inputs.push((trace, "the trace".to_string()));
     }
@@ -643,6 +644,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         inputs: Vec::new(),
         force: args.force,
         quiet: args.quiet,
+        known: report::known_file_names(),
     };
     let dir = report::report_dir(&args.out, &base);
     check_writer(

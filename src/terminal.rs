@@ -4,7 +4,8 @@
 //! message, table and note goes through [`safe`] on its way out: control
 //! characters other than line feed and tab (C0, DEL and C1) are written
 //! as Rust writes them in strings, `\u{1b}`. JSON goes through
-//! [`json_safe`], which keeps it valid JSON.
+//! [`json_safe`], which keeps it valid JSON. Numbers a user gave are
+//! echoed in messages by [`show_number`].
 
 use std::borrow::Cow;
 
@@ -55,4 +56,24 @@ fn escaped(text: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A number from a scenario file as a message shows it: as Rust writes it
+/// (`0.5`, `6000`, `-3`), except far from 1, where the digits would run
+/// to hundreds (`1e308` is 309 of them), in the shortest exponent form
+/// that reads back to the same number (`1e308`, `5e-324`, `1.5e-7`).
+///
+/// ```
+/// use backsim::terminal::show_number;
+/// assert_eq!(show_number(0.5), "0.5");
+/// assert_eq!(show_number(6000.0), "6000");
+/// assert_eq!(show_number(1e308), "1e308");
+/// assert_eq!(show_number(5e-324), "5e-324");
+/// ```
+pub fn show_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }

@@ -4,7 +4,7 @@
 //! nanoseconds or tokens. Parameters are validated when the scenario is
 //! loaded, so sampling never fails.
 
-use crate::scenario::show_number;
+use crate::terminal::show_number;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 
@@ -90,7 +90,7 @@ impl Dist {
     ///
     /// ```
     /// use backsim::model::dist::Dist;
-    /// use backsim::scenario::show_number;
+    /// use backsim::terminal::show_number;
     /// let d = Dist::empirical(vec![100.0, 400.0], vec![3.0, 1.0], show_number).unwrap();
     /// assert_eq!(d.mean(), 175.0);
     /// ```

@@ -26,13 +26,15 @@
 //!   Temporary files a killed backsim left are removed by the next write
 //!   into the folder (only backsim's own names).
 
-use super::ReportFile;
 use crate::Error;
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
+
+/// A file of a report: its name in the report folder and its bytes.
+pub type ReportFile = (String, Vec<u8>);
 
 /// The manifest of a report folder: what wrote it.
 pub const MANIFEST: &str = "report.toml";
@@ -111,14 +113,18 @@ pub struct Writer {
     pub force: bool,
     /// Say nothing while waiting for another writer.
     pub quiet: bool,
+    /// Every file name a report folder of any kind may hold (the manifest's
+    /// aside): only these are ever removed, whatever a manifest lists.
+    pub known: BTreeSet<String>,
 }
 
 impl Writer {
     /// A writer of `kind` for the scenario `scenario` of the file `source`,
-    /// which is its one input so far; not forced, not quiet. A scenario
-    /// read from something else than a file (a pipe: `<(…)`) has no file
-    /// to be known by.
-    pub fn new(kind: Kind, scenario: &str, source: &Path) -> Writer {
+    /// which is its one input so far, of reports whose files may have the
+    /// names `known`; not forced, not quiet. A scenario read from
+    /// something else than a file (a pipe: `<(…)`) has no file to be
+    /// known by.
+    pub fn new(kind: Kind, scenario: &str, source: &Path, known: BTreeSet<String>) -> Writer {
         let file = fs::metadata(source).is_ok_and(|m| m.is_file());
         Writer {
             kind,
@@ -127,6 +133,7 @@ impl Writer {
             inputs: vec![(source.to_path_buf(), "the scenario file".to_string())],
             force: false,
             quiet: false,
+            known,
         }
     }
 }
@@ -220,25 +227,6 @@ fn holder(dir: &Path) -> Result<Holder, Error> {
 /// Larger than any manifest backsim writes (a few dozen short names).
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
 
-/// Every file name a report folder of any kind may hold; only these are
-/// ever removed.
-fn report_file_names() -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = super::read::INPUT_FILES
-        .iter()
-        .chain(&[
-            "sweep.csv",
-            super::REQUESTS_FILE,
-            crate::scenario::TRACE_COPY,
-            super::sweep::SHARD_FILE,
-            MANIFEST,
-        ])
-        .map(|s| s.to_string())
-        .collect();
-    names.extend(super::visual_files());
-    names.extend(super::sweep_chart::visual_files());
-    names
-}
-
 /// What writing a report into a folder will do to the files there.
 #[derive(Debug, Default, PartialEq)]
 struct Plan {
@@ -278,7 +266,7 @@ fn plan(dir: &Path, writer: &Writer, names: &[String]) -> Result<Plan, Error> {
         .filter(|n| present(n))
         .collect();
     colliding.dedup();
-    let known = report_file_names();
+    let known = &writer.known;
     let manifest = || {
         let mut files: Vec<String> = names.to_vec();
         files.sort();
@@ -630,7 +618,7 @@ pub fn write(dir: &Path, writer: &Writer, files: &[ReportFile]) -> Result<(), Er
         || Ok(()),
         |dir, ()| {
             let plan = plan(dir, writer, &names)?;
-            write_planned(dir, files, &plan)
+            write_planned(dir, files, &plan, &writer.known)
         },
     )
 }
@@ -646,6 +634,7 @@ pub fn redraw(
     dir: &Path,
     quiet: bool,
     force: bool,
+    known: &BTreeSet<String>,
     draw: impl FnOnce() -> Result<Vec<ReportFile>, Error>,
 ) -> Result<(), Error> {
     locked(dir, quiet, draw, |dir, files| {
@@ -658,6 +647,7 @@ pub fn redraw(
                     inputs: Vec::new(),
                     force,
                     quiet,
+                    known: known.clone(),
                 };
                 let names: Vec<String> = old
                     .files
@@ -680,12 +670,17 @@ pub fn redraw(
             }
             _ => Plan::default(),
         };
-        write_planned(dir, &files, &plan)
+        write_planned(dir, &files, &plan, known)
     })
 }
 
-fn write_planned(dir: &Path, files: &[ReportFile], plan: &Plan) -> Result<(), Error> {
-    remove_stale_temporaries(dir)?;
+fn write_planned(
+    dir: &Path,
+    files: &[ReportFile],
+    plan: &Plan,
+    known: &BTreeSet<String>,
+) -> Result<(), Error> {
+    remove_stale_temporaries(dir, known)?;
     let manifest = plan.manifest.as_ref().map(|m| m.to_toml().into_bytes());
     let staged = stage(
         files
@@ -809,15 +804,14 @@ fn is_same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
-/// Removes the temporary files (`.NAME.tmp-PID`, NAME a report file's
-/// name) that a backsim killed while writing left in `dir`. Called with
-/// the folder's lock held: no other backsim is writing there.
-fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
+/// Removes the temporary files (`.NAME.tmp-PID`, NAME one of `known` or
+/// the manifest) that a backsim killed while writing left in `dir`.
+/// Called with the folder's lock held: no other backsim is writing there.
+fn remove_stale_temporaries(dir: &Path, known: &BTreeSet<String>) -> Result<(), Error> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => return Err(Error::io(dir, e)),
     };
-    let known = report_file_names();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
@@ -825,7 +819,9 @@ fn remove_stale_temporaries(dir: &Path) -> Result<(), Error> {
             .strip_prefix('.')
             .and_then(|n| n.rsplit_once(".tmp-"))
             .is_some_and(|(file, pid)| {
-                known.contains(file) && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+                (file == MANIFEST || known.contains(file))
+                    && !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
             });
         if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             let path = entry.path();
@@ -1215,7 +1211,19 @@ mod tests {
     fn writer(dir: &Path, name: &str, kind: Kind) -> Writer {
         let path = dir.join(name);
         fs::write(&path, "name = \"s\"\n").unwrap();
-        let mut w = Writer::new(kind, "s", &path);
+        let known = [
+            "summary.csv",
+            "scenario.toml",
+            "cost.svg",
+            "cost.png",
+            "sweep.csv",
+            "requests.csv",
+            "trace.csv",
+            "load_over_time.png",
+        ]
+        .map(String::from)
+        .into();
+        let mut w = Writer::new(kind, "s", &path, known);
         w.quiet = true;
         w
     }

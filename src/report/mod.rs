@@ -23,7 +23,9 @@ pub mod table;
 use crate::Error;
 use crate::experiment::ExperimentResult;
 use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
-use folder::Writer;
+pub use folder::ReportFile;
+use folder::{Kind, Writer};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Formats a number for reports: at most `decimals` decimals, trailing
@@ -61,9 +63,6 @@ pub fn fmt_num(x: f64, decimals: usize) -> String {
 pub fn report_dir(out: &Path, scenario: &Scenario) -> PathBuf {
     out.join(&scenario.name)
 }
-
-/// A file of a report: its name in the report folder and its bytes.
-pub type ReportFile = (String, Vec<u8>);
 
 /// The files of one report, and its data as read back from them. The
 /// terminal table, the charts and the page are all made from the data
@@ -158,6 +157,25 @@ pub fn partial_file_names(base: &Scenario) -> Vec<String> {
     let mut names = sweep::data_file_names(base);
     names.push(sweep::SHARD_FILE.to_string());
     names
+}
+
+/// Every file name a report folder of any kind may hold: a run's, a
+/// sweep's, a shard's. backsim only ever removes files of these names.
+pub fn known_file_names() -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = read::INPUT_FILES
+        .iter()
+        .chain(&["sweep.csv", REQUESTS_FILE, TRACE_COPY, sweep::SHARD_FILE])
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(visual_files());
+    names.extend(sweep_chart::visual_files());
+    names
+}
+
+/// A writer of a report of `kind` of the scenario `scenario` from the file
+/// `source` ([`Writer::new`] with every report file name).
+pub fn writer(kind: Kind, scenario: &str, source: &Path) -> Writer {
+    Writer::new(kind, scenario, source, known_file_names())
 }
 
 /// The names of the files [`render_visuals`] makes.

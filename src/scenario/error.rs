@@ -1,7 +1,11 @@
 //! Errors in scenario files, with positions a user can jump to.
 
-use super::recover::MAX_PROBLEMS;
+pub use crate::terminal::show_number;
 use std::fmt;
+
+/// Most problems reported for one file; a file with more is mostly not a
+/// scenario, and the first hundred say so.
+pub const MAX_PROBLEMS: usize = 100;
 use std::ops::Range;
 
 /// One problem in a scenario file.
@@ -167,26 +171,6 @@ pub fn unknown_name(what: &str, word: &str, names: &[&str]) -> String {
         allowed.join(", "),
         did_you_mean(word, names.iter().copied())
     )
-}
-
-/// A number from a scenario file as a message shows it: as Rust writes it
-/// (`0.5`, `6000`, `-3`), except far from 1, where the digits would run
-/// to hundreds (`1e308` is 309 of them), in the shortest exponent form
-/// that reads back to the same number (`1e308`, `5e-324`, `1.5e-7`).
-///
-/// ```
-/// use backsim::scenario::show_number;
-/// assert_eq!(show_number(0.5), "0.5");
-/// assert_eq!(show_number(6000.0), "6000");
-/// assert_eq!(show_number(1e308), "1e308");
-/// assert_eq!(show_number(5e-324), "5e-324");
-/// ```
-pub fn show_number(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&x.abs()) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
 }
 
 /// What a TOML value is, in the words of serde's "invalid type" messages

@@ -11,17 +11,13 @@
 //! depend on that one could be false: [`Removed::may_mislead`] names those
 //! problems so that they are left out until the type is fixed.
 
-use super::error::{datetime_type, did_you_mean, in_report_order, show_number};
+use super::error::{MAX_PROBLEMS, datetime_type, did_you_mean, in_report_order, show_number};
 use super::raw::RawScenario;
 use super::{MAX_MODELS, MAX_STRATEGIES, Problem};
 use serde_path_to_error::Segment;
 use std::collections::HashSet;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
-
-/// Most problems reported for one file; a file with more is mostly not a
-/// scenario, and the first hundred say so.
-pub const MAX_PROBLEMS: usize = 100;
 
 /// Which top-level keys each top-level key's value feeds into checks of:
 /// `horizon` bounds the workload, the servers' windows and the report;

@@ -1,9 +1,9 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
+use super::error::MAX_PROBLEMS;
 use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::raw::*;
-use super::recover::MAX_PROBLEMS;
 use super::trace::FileSource;
 use super::{
     CapacityCut, ErrorRates, Latency, LimiterConfig, MAX_MODELS, MAX_TOKENS_PER_REQUEST,

@@ -861,7 +861,7 @@ fn check_alone(
     // swept); the others as long as the budget `checks` lasts.
     let mut checked = 0;
     for (part, v) in &each {
-        if problems.len() >= super::recover::MAX_PROBLEMS || (checked > 0 && *checks == 0) {
+        if problems.len() >= super::error::MAX_PROBLEMS || (checked > 0 && *checks == 0) {
             break;
         }
         checked += 1;
@@ -1082,7 +1082,7 @@ fn written(v: &Value) -> Result<Written, Vec<(Part, String)>> {
                 match scalar(item) {
                     Ok(v) => values.push(v),
                     // The rest would not be reported.
-                    Err(_) if wrong.len() == super::recover::MAX_PROBLEMS => break,
+                    Err(_) if wrong.len() == super::error::MAX_PROBLEMS => break,
                     Err(m) => wrong.push((Part::Element(i), m)),
                 }
             }
