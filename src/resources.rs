@@ -41,6 +41,7 @@ use crate::metrics::summary::{RunSummary, SeriesPoint, StrategySummary};
 use crate::model::dist::Dist;
 use crate::policy::Strategy;
 use crate::scenario::{Scenario, WorkloadKind};
+use crate::terminal::{format_bytes, group};
 use crate::time::{NANOS_PER_SEC, SimTime};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -211,18 +212,6 @@ pub fn parse_memory_limit(s: &str) -> Result<Limit, String> {
     })
 }
 
-/// Bytes for people, in powers of 1000 as `--stats` prints them:
-/// `512 bytes`, `4.1 kB`, `153.6 MB`, `31.2 GB`, `1.5 TB`.
-pub fn format_bytes(b: u64) -> String {
-    let x = b as f64;
-    for (unit, scale) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)] {
-        if x >= scale {
-            return format!("{:.1} {unit}", x / scale);
-        }
-    }
-    format!("{b} bytes")
-}
-
 /// A `--max-memory` value at least `b` bytes, with two significant digits:
 /// `32G` for 31.2 GB, `154M` for 153.6 MB, `1.1G` for 1.05 GB.
 pub fn size_flag(b: u64) -> String {
@@ -244,19 +233,6 @@ pub fn size_flag(b: u64) -> String {
         format!("{:.0}", (v - 1e-9).ceil())
     };
     format!("{text}{unit}")
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A simulated time in seconds, as few decimals as it needs: `0s`,

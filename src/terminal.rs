@@ -4,8 +4,9 @@
 //! message, table and note goes through [`safe`] on its way out: control
 //! characters other than line feed and tab (C0, DEL and C1) are written
 //! as Rust writes them in strings, `\u{1b}`. JSON goes through
-//! [`json_safe`], which keeps it valid JSON. Numbers a user gave are
-//! echoed in messages by [`show_number`].
+//! [`json_safe`], which keeps it valid JSON. Numbers in messages are
+//! shown by [`show_number`] (a number a user gave), [`group`] (a count)
+//! and [`format_bytes`] (a size).
 
 use std::borrow::Cow;
 
@@ -76,4 +77,29 @@ pub fn show_number(x: f64) -> String {
     } else {
         format!("{x:e}")
     }
+}
+
+/// Bytes for people, in powers of 1000 as `--stats` prints them:
+/// `512 bytes`, `4.1 kB`, `153.6 MB`, `31.2 GB`, `1.5 TB`.
+pub fn format_bytes(b: u64) -> String {
+    let x = b as f64;
+    for (unit, scale) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)] {
+        if x >= scale {
+            return format!("{:.1} {unit}", x / scale);
+        }
+    }
+    format!("{b} bytes")
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

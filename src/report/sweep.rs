@@ -575,6 +575,10 @@ pub const MAX_SHARDS: usize = 1_000_000;
 /// `.shard-K-of-N` with K and N as long as [`MAX_SHARDS`].
 pub const LONGEST_SHARD_SUFFIX: usize = ".shard--of-".len() + 2 * digits(MAX_SHARDS);
 
+// The longest scenario name with the longest suffix is a folder name (at
+// most 255 bytes).
+const _: () = assert!(crate::scenario::MAX_NAME_BYTES + LONGEST_SHARD_SUFFIX <= 255);
+
 /// Decimal digits of `n`.
 const fn digits(mut n: usize) -> usize {
     let mut count = 1;

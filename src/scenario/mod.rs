@@ -15,7 +15,7 @@ pub mod sweep;
 pub mod trace;
 
 pub use error::{Problem, ScenarioError, show_number, unknown_name};
-pub use resolve::TraceCache;
+pub use resolve::{MAX_NAME_BYTES, TraceCache};
 pub use resolved::TRACE_COPY;
 
 use crate::model::dist::Dist;
@@ -458,7 +458,7 @@ pub fn load_within(
             Some(r) if most < MAX_SCENARIO_BYTES => format!(
                 "{file}: more than {most} bytes, the most a scenario file may have within {}: reading one takes up to {READ_BYTES_PER_BYTE} bytes of memory per byte, and {} is left; raise the limit with --max-memory",
                 r.limit,
-                crate::resources::format_bytes(r.bytes)
+                crate::terminal::format_bytes(r.bytes)
             ),
             _ => format!(
                 "{file}: more than {MAX_SCENARIO_BYTES} bytes (1 MiB), the most a scenario file may have; is it a scenario? (a trace goes in a file of its own, named by workload.file)"

@@ -299,8 +299,8 @@ fn grow(rows: &mut Vec<TraceRow>, room: Option<&Room>, line: u64) -> Result<(), 
             line,
             format!(
                 "the {} rows up to here need {} of memory to read on, {what}; replay fewer rows (split the trace), or raise the limit with --max-memory",
-                crate::resources::group(read),
-                crate::resources::format_bytes(needed),
+                crate::terminal::group(read),
+                crate::terminal::format_bytes(needed),
             ),
         )
     };
@@ -309,7 +309,7 @@ fn grow(rows: &mut Vec<TraceRow>, room: Option<&Room>, line: u64) -> Result<(), 
     {
         return Err(refuse(format!(
             "more than the {} left under {}",
-            crate::resources::format_bytes(room.bytes),
+            crate::terminal::format_bytes(room.bytes),
             room.limit
         )));
     }
