@@ -334,6 +334,10 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         } else if !common.quiet {
             // The table shows the numbers as the files hold them.
             print(&report::table::summary_table(s, &written.result))?;
+            print(&report::findings::text(&report::findings::of_result(
+                s,
+                &written.result,
+            )))?;
             note(false, &wrote(&dir, !common.no_charts));
         }
     }

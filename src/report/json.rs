@@ -33,6 +33,10 @@ pub fn scenario_json(scenario: &Scenario, result: &ExperimentResult, report_dir:
         "replications": scenario.replications,
         "report_dir": report_dir.display().to_string(),
         "strategies": strategies,
+        "findings": super::findings::of_result(scenario, result)
+            .iter()
+            .map(|f| json!({ "kind": f.kind.name(), "text": f.text }))
+            .collect::<Vec<_>>(),
     })
 }
 
