@@ -9,6 +9,7 @@
 
 pub mod chart;
 pub mod csv;
+pub mod diff;
 pub mod folder;
 pub mod html;
 pub mod json;
