@@ -1043,15 +1043,7 @@ pub fn text(d: &Diff, all: bool, named: &[String]) -> String {
 /// A number as `--json` gives it: rounded as the CSV files round, null
 /// when not applicable.
 fn number(x: f64) -> Value {
-    let cell = fmt_num(x, 9);
-    match cell.parse::<i64>() {
-        Ok(i) => Value::from(i),
-        Err(_) => cell
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
-    }
+    super::json::number_cell(&fmt_num(x, 9))
 }
 
 fn point_json(keys: &[String], point: &[String]) -> Value {

@@ -58,19 +58,39 @@ fn report(tmp: &Path, tag: &str, command: &str, scenario: &str, args: &[&str]) -
     dir.join("out/herd")
 }
 
-/// `backsim diff A B --json` with `args`; the document and the exit code.
-fn diff_json(a: &Path, b: &Path, args: &[&str]) -> (Value, i32, String) {
+/// Reports of the herd with one attempt (A) and three (B) in a temporary
+/// folder, which lives as long as the first value.
+fn one_against_three() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let a = report(tmp.path(), "a", "run", &herd(1, ""), &[]);
+    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    (tmp, a, b)
+}
+
+/// `backsim diff A B` with `args`: stdout, the exit code and stderr.
+fn diff(a: &Path, b: &Path, args: &[&str]) -> (String, i32, String) {
     let out = backsim()
         .arg("diff")
         .arg(a)
         .arg(b)
-        .arg("--json")
         .args(args)
         .output()
         .expect("backsim runs");
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(&out.stdout)));
-    (doc, out.status.code().unwrap_or(-1), text(&out.stderr))
+    (
+        text(&out.stdout),
+        out.status.code().unwrap_or(-1),
+        text(&out.stderr),
+    )
+}
+
+/// `backsim diff A B --json` with `args`; the document, the exit code and
+/// stderr.
+fn diff_json(a: &Path, b: &Path, args: &[&str]) -> (Value, i32, String) {
+    let mut all = vec!["--json"];
+    all.extend(args);
+    let (stdout, code, stderr) = diff(a, b, &all);
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"));
+    (doc, code, stderr)
 }
 
 /// The metric object of `strategy`'s row.
@@ -108,9 +128,7 @@ fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn one_attempt_against_three_is_exactly_twenty_points_of_success() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let a = report(tmp.path(), "a", "run", &herd(1, ""), &[]);
-    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    let (_tmp, a, b) = one_against_three();
     let (doc, code, _) = diff_json(&a, &b, &[]);
     assert_eq!(code, 0);
     // 10% → 30% in every replication: half-widths 0, the change exact and
@@ -132,14 +150,8 @@ fn one_attempt_against_three_is_exactly_twenty_points_of_success() {
     );
     assert_eq!(doc["same_seed"], true);
     // The table says the same.
-    let out = backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&b)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
-    let table = text(&out.stdout);
+    let (table, code, _) = diff(&a, &b, &[]);
+    assert_eq!(code, 0);
     assert!(
         table.contains("scenario keys changed (1):\n  strategy.linear.max_attempts: 1 → 3\n"),
         "{table}"
@@ -199,13 +211,7 @@ fn a_report_against_itself_changes_nothing_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(doc["failed"].as_array().map(Vec::len), Some(2), "{doc}");
     assert_eq!(listing(&a), before, "diff wrote into the report");
-    let out = backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&a)
-        .output()
-        .expect("runs");
-    assert!(text(&out.stdout).contains("scenario keys: no change\n"));
+    assert!(diff(&a, &a, &[]).0.contains("scenario keys: no change\n"));
 }
 
 #[test]
@@ -285,13 +291,7 @@ fn a_strategy_in_one_report_only_is_added_or_removed() {
         keys,
         ["\"strategy.old\" \"removed\"", "\"strategy.new\" \"added\""]
     );
-    let out = backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&b)
-        .output()
-        .expect("runs");
-    let table = text(&out.stdout);
+    let (table, _, _) = diff(&a, &b, &[]);
     assert!(
         table.contains("strategies only in A (removed): old\n"),
         "{table}"
@@ -304,35 +304,18 @@ fn a_strategy_in_one_report_only_is_added_or_removed() {
 
 #[test]
 fn a_gate_that_holds_exits_1_naming_strategy_metric_and_numbers() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let a = report(tmp.path(), "a", "run", &herd(1, ""), &[]);
-    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    let (_tmp, a, b) = one_against_three();
     // Going back from 3 attempts to 1 drops the success rate 20 points.
-    let out = backsim()
-        .arg("diff")
-        .arg(&b)
-        .arg(&a)
-        .args(["--fail-if", "success_rate < -0.01"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stdout).contains("success_rate"),
-        "the table is printed"
-    );
+    let (table, code, stderr) = diff(&b, &a, &["--fail-if", "success_rate < -0.01"]);
+    assert_eq!(code, 1);
+    assert!(table.contains("success_rate"), "the table is printed");
     assert_eq!(
-        text(&out.stderr),
+        stderr,
         "error: 1 --fail-if condition held:\n  \"success_rate < -0.01\" for linear: success_rate 30.0% → 10.0%, change -20.0 pp (-66.7%) ± 0.0 pp, significant\n"
     );
     // The same gate forwards: the rate rises, nothing holds.
-    backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&b)
-        .args(["--fail-if", "success_rate < -0.01", "--quiet"])
-        .assert()
-        .code(0)
-        .stdout("");
+    let quiet = diff(&a, &b, &["--fail-if", "success_rate < -0.01", "--quiet"]);
+    assert_eq!((quiet.0.as_str(), quiet.1), ("", 0));
     // Relative: 1 → 2.7 attempts is +170%.
     let (doc, code, stderr) = diff_json(&a, &b, &["--fail-if", "attempts_per_request > +150%"]);
     assert_eq!(code, 1);
@@ -359,24 +342,16 @@ fn bad_input_exits_2_and_says_what_is_allowed() {
     let nowhere = tmp.path().join("nowhere");
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).expect("folder");
-    let cases: Vec<(Vec<&std::ffi::OsStr>, &str)> = vec![
-        (
-            vec![a.as_os_str(), nowhere.as_os_str()],
-            "No such file or directory",
-        ),
-        (vec![a.as_os_str(), scenario.as_os_str()], "is not a folder"),
-        (vec![a.as_os_str(), empty.as_os_str()], "cannot read"),
-        (
-            vec![a.as_os_str(), s.as_os_str()],
-            "holds the report of `backsim run` and",
-        ),
-    ];
-    for (args, says) in cases {
-        let out = backsim().arg("diff").args(&args).output().expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = text(&out.stderr);
-        assert!(err.contains(says), "{args:?}: {err}");
-        assert!(out.stdout.is_empty());
+    for (b, says) in [
+        (&nowhere, "No such file or directory"),
+        (&scenario, "is not a folder"),
+        (&empty, "cannot read"),
+        (&s, "holds the report of `backsim run` and"),
+    ] {
+        let (stdout, code, err) = diff(&a, b, &[]);
+        assert_eq!(code, 2, "{}", b.display());
+        assert!(err.contains(says), "{}: {err}", b.display());
+        assert!(stdout.is_empty());
     }
     for (gate, says) in [
         (
@@ -390,18 +365,11 @@ fn bad_input_exits_2_and_says_what_is_allowed() {
         ),
         ("success_rate < x%", "\"x\" is not a number"),
     ] {
-        let out = backsim()
-            .arg("diff")
-            .arg(&a)
-            .arg(&a)
-            .args(["--fail-if", gate])
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{gate}");
-        let err = text(&out.stderr);
+        let (stdout, code, err) = diff(&a, &a, &["--fail-if", gate]);
+        assert_eq!(code, 2, "{gate}");
         assert!(err.contains(says), "{gate}: {err}");
         assert!(
-            out.stdout.is_empty(),
+            stdout.is_empty(),
             "{gate}: nothing printed before the check"
         );
     }
@@ -412,9 +380,7 @@ fn bad_input_exits_2_and_says_what_is_allowed() {
 /// and one only a report has is shown, not an error.
 #[test]
 fn new_columns_pair_by_name_and_one_sided_columns_are_shown() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let a = report(tmp.path(), "a", "run", &herd(1, ""), &[]);
-    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    let (tmp, a, b) = one_against_three();
     // Adds `goodput_per_s` (and, with `half`, `goodput_ci95`) to a copy.
     let with_goodput = |from: &Path, tag: &str, values: [&str; 2], half: &str| {
         let to = tmp.path().join(tag);
@@ -460,28 +426,15 @@ fn new_columns_pair_by_name_and_one_sided_columns_are_shown() {
         g["a"].is_null() && g["change"].is_null() && g["tested"] == false,
         "{g}"
     );
-    let out = backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&b2)
-        .output()
-        .expect("runs");
+    let (table, _, _) = diff(&a, &b2, &[]);
     assert!(
-        text(&out.stdout).lines().any(|l| l.starts_with("linear")
+        table.lines().any(|l| l.starts_with("linear")
             && l.contains("goodput_per_s")
             && l.contains("(none)")),
-        "{}",
-        text(&out.stdout)
+        "{table}"
     );
-    let out = backsim()
-        .arg("diff")
-        .arg(&a)
-        .arg(&b2)
-        .args(["--fail-if", "goodput_per_s > 1"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let (_, code, err) = diff(&a, &b2, &["--fail-if", "goodput_per_s > 1"]);
+    assert_eq!(code, 2);
     assert!(
         err.contains("in the summary.csv of one report only"),
         "{err}"
@@ -538,9 +491,7 @@ fn sweeps_match_rows_by_point_and_strategy() {
 
 #[test]
 fn json_has_the_documented_fields() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let a = report(tmp.path(), "a", "run", &herd(1, ""), &[]);
-    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    let (_tmp, a, b) = one_against_three();
     // --json after the folders, as a user types it.
     let (doc, _, _) = diff_json(&a, &b, &[]);
     let keys =
