@@ -565,3 +565,41 @@ fn json_has_the_documented_fields() {
         .collect();
     assert_eq!(metrics, expected);
 }
+
+#[test]
+fn differing_replication_counts_are_shown() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let a = report(
+        tmp.path(),
+        "a",
+        "run",
+        &herd(3, ""),
+        &["--replications", "5"],
+    );
+    let b = report(tmp.path(), "b", "run", &herd(3, ""), &[]);
+    let (table, code, _) = diff(&a, &b, &[]);
+    assert_eq!(code, 0);
+    assert!(table.contains("5 replications"), "{table}");
+    assert!(table.contains("20 replications"), "{table}");
+    let header = table
+        .lines()
+        .find(|l| l.starts_with("strategy"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(header.contains("replications"), "{header}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("linear") && l.contains("5 → 20")),
+        "{table}"
+    );
+    let (doc, _, _) = diff_json(&a, &b, &[]);
+    assert_eq!(doc["rows"][0]["replications_a"], 5);
+    assert_eq!(doc["rows"][0]["replications_b"], 20);
+    // The same replication counts: no such column.
+    let (table, _, _) = diff(&b, &b, &[]);
+    let header = table.lines().find(|l| l.starts_with("strategy"));
+    assert!(
+        header.is_some_and(|h| !h.contains("replications")),
+        "{table}"
+    );
+}
