@@ -294,7 +294,7 @@ pub(crate) fn guard_names(st: &crate::policy::Strategy) -> String {
 
 /// Columns padded to their widest cell, the first `names` left-aligned
 /// (names), the rest right-aligned (numbers), under a rule.
-fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
+pub(crate) fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
     // Escaped before they are measured, so that columns stay aligned.
     let rows: Vec<Vec<String>> = rows
         .iter()
