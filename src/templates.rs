@@ -32,7 +32,7 @@ macro_rules! template {
 
 /// Every template, the default first, then the rest as `backsim list`
 /// shows them.
-pub const TEMPLATES: [Template; 13] = [
+pub const TEMPLATES: [Template; 14] = [
     template!(
         "thundering-herd",
         "thundering-herd.toml",
@@ -50,6 +50,7 @@ pub const TEMPLATES: [Template; 13] = [
     template!("llm-provider-outage", "llm-provider-outage.toml"),
     template!("llm-fallback", "llm-fallback.toml"),
     template!("failure-spike", "failure-spike.toml"),
+    template!("low-rate-guards", "low-rate-guards.toml"),
     template!("sdk-429-storm", "sdk-429-storm.toml"),
     template!("aws-2015-occ", "classics/aws-2015-occ.toml"),
     template!("retry-budgets-2022", "classics/retry-budgets-2022.toml"),
