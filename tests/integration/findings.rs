@@ -296,3 +296,27 @@ max_attempts = 1
         text(&out.stdout)
     );
 }
+
+/// The quick start's output in the README is what the command prints.
+#[test]
+fn readme_quick_start_output_is_current() {
+    let readme =
+        std::fs::read_to_string(crate::common::crate_dir().join("README.md")).expect("README");
+    let command = "$ cargo run --release -- run scenarios/thundering-herd.toml\n";
+    let start = readme.find(command).expect("the quick start command") + command.len();
+    let end = start
+        + readme[start..]
+            .find("wrote reports/thundering-herd")
+            .expect("the quick start's last line");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = backsim()
+        .args(["run", THUNDERING_HERD, "--no-charts", "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        text(&out.stdout),
+        readme[start..end],
+        "README quick start output is stale"
+    );
+}
