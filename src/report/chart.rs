@@ -331,13 +331,14 @@ pub const SAME_LINE_TOLERANCE: f64 = 1e-6;
 /// cross too often to be followed.
 pub const MAX_OVERLAID: usize = 6;
 
-/// A line that jumps, on average from one x value to the next, by more
-/// than this share of the plot's height is "busy": it oscillates, and its
-/// vertical strokes paint over the lines behind it. A chart with a busy
-/// line and any other draws one panel per strategy. The noise of a
-/// steady load jumps by about 3–5% of the height per bucket (the shipped
-/// scenarios); a line swinging between 0 and its peak every few buckets,
-/// by half the height and more.
+/// A line that jumps back and forth, on average from one x value to the
+/// next, by more than this share of the plot's height is "busy": it
+/// oscillates, and its vertical strokes paint over the lines behind it.
+/// A chart with a busy line and any other draws one panel per strategy.
+/// The noise of a steady load jumps by about 3–5% of the height per
+/// bucket (the shipped scenarios); a line swinging between 0 and its peak
+/// every few buckets, by half the height and more. A line that only
+/// climbs (a distribution function) is never busy.
 pub const BUSY_JUMP: f64 = 0.25;
 
 /// How a line chart lays out its strategies.
@@ -392,15 +393,21 @@ pub fn same_as(lines: &[Vec<(f64, f64)>]) -> Vec<Option<usize>> {
     out
 }
 
-/// How far a line jumps on average from one x value to the next (a step
-/// line: from one bucket to the next), in heights of a plot whose axis
-/// spans `0..y_top`.
+/// How far a line jumps back and forth on average from one x value to
+/// the next (a step line: from one bucket to the next), in heights of a
+/// plot whose axis spans `0..y_top`: the length of its path up and down,
+/// less the net change from its first value to its last, per step.
 pub fn mean_jump(points: &[(f64, f64)], y_top: f64) -> f64 {
     let path: f64 = points
         .windows(2)
         .map(|w| (w[1].1 - w[0].1).abs())
         .filter(|d| d.is_finite())
         .sum();
+    let net = match (points.first(), points.last()) {
+        (Some(a), Some(b)) if (b.1 - a.1).is_finite() => (b.1 - a.1).abs(),
+        _ => 0.0,
+    };
+    let path = (path - net).max(0.0);
     let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
     xs.dedup();
     let steps = xs.len().saturating_sub(1);
@@ -1806,8 +1813,14 @@ mod tests {
             (3.0, 0.0),
         ];
         assert!((mean_jump(&swing, 60.0) - 2.0 / 3.0).abs() < 1e-12);
-        // The flat line: one jump of 2 in two steps on a 0..60 axis.
-        assert!((mean_jump(&flat, 60.0) - 1.0 / 60.0).abs() < 1e-12);
+        // The flat line climbs by 2 and never falls back: no jumps back
+        // and forth; nor has a distribution function that climbs 0 → 100
+        // in one step.
+        assert_eq!(mean_jump(&flat, 60.0), 0.0);
+        assert_eq!(mean_jump(&[(1.0, 0.0), (2.0, 100.0)], 100.0), 0.0);
+        // Up 30, down 20 in two steps: 50 of path less 10 net, 20 a step.
+        let wave = [(0.0, 0.0), (1.0, 30.0), (2.0, 10.0)];
+        assert!((mean_jump(&wave, 100.0) - 0.2).abs() < 1e-12);
         assert_eq!(
             layout(&vec![flat.clone(); MAX_OVERLAID], 60.0),
             Layout::Overlaid

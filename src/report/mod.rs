@@ -167,9 +167,18 @@ pub fn known_file_names() -> BTreeSet<String> {
         .chain(&["sweep.csv", REQUESTS_FILE, TRACE_COPY, sweep::SHARD_FILE])
         .map(|s| s.to_string())
         .collect();
-    names.extend(visual_files());
-    names.extend(sweep_chart::visual_files());
+    names.extend(drawable_file_names());
     names
+}
+
+/// Every chart and page name a redraw (`backsim plot`) can write, of a
+/// run's or a sweep's report: those of them a folder's manifest lists
+/// that the redraw does not make are an earlier drawing's, and go.
+pub fn drawable_file_names() -> BTreeSet<String> {
+    visual_files()
+        .into_iter()
+        .chain(sweep_chart::visual_files())
+        .collect()
 }
 
 /// A writer of a report of `kind` of the scenario `scenario` from the file
