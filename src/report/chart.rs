@@ -1182,21 +1182,34 @@ fn cdf_percent(lines: &[Line]) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
-/// A line's end: a dot and its value (a success rate), in its colour,
-/// moved `dy` pixels up or down to keep clear of other labels.
+/// Where a line's end label goes: right of the end, moved this many
+/// pixels up or down to keep clear of other labels; or inside the plot,
+/// left of the end, under it (above it for an end in the lower half).
+#[derive(Clone, Copy)]
+enum EndLabel {
+    Right(i32),
+    Inside,
+}
+
+/// A line's end: a dot and its value (a success rate), in its colour.
 fn end_label<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
     i: usize,
     end: (f64, f64),
-    dy: i32,
+    place: EndLabel,
 ) -> DrawResult<DB> {
+    let (offset, pos) = match place {
+        EndLabel::Right(dy) => ((8, dy), Pos::new(HPos::Left, VPos::Center)),
+        EndLabel::Inside if end.1 >= 50.0 => ((-6, 6), Pos::new(HPos::Right, VPos::Top)),
+        EndLabel::Inside => ((-6, -6), Pos::new(HPos::Right, VPos::Bottom)),
+    };
     chart.draw_series(std::iter::once(
         EmptyElement::at(end)
             + Circle::new((0, 0), 4, strategy_color(i).filled())
             + Text::new(
                 format!("{:.1}%", end.1),
-                (8, dy),
-                text(14, strategy_color(i)).pos(Pos::new(HPos::Left, VPos::Center)),
+                offset,
+                text(14, strategy_color(i)).pos(pos),
             ),
     ))?;
     Ok(())
@@ -1231,7 +1244,7 @@ fn draw_cdf<DB: DrawingBackend>(
     let end = |i: usize| lines[i].last().copied().filter(|p| p.1.is_finite());
     if shape != Layout::Overlaid {
         let decorate = |chart: &mut ChartContext<'_, DB, _>, i: usize, behind: bool| match end(i) {
-            Some(e) if !behind => end_label(chart, i, e, 0),
+            Some(e) if !behind => end_label(chart, i, e, EndLabel::Inside),
             _ => Ok(()),
         };
         return draw_panels(
@@ -1261,7 +1274,7 @@ fn draw_cdf<DB: DrawingBackend>(
         chart.backend_coord(&(lo, 0.0)).1,
     );
     for ((i, e, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15, top, bottom)) {
-        end_label(&mut chart, *i, *e, y - pixel_y)?;
+        end_label(&mut chart, *i, *e, EndLabel::Right(y - pixel_y))?;
     }
     Ok(())
 }
