@@ -411,7 +411,7 @@ pub fn mean_jump(points: &[(f64, f64)], y_top: f64) -> f64 {
     let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
     xs.dedup();
     let steps = xs.len().saturating_sub(1);
-    if steps == 0 || !(y_top > 0.0) {
+    if steps == 0 || y_top.is_nan() || y_top <= 0.0 {
         0.0
     } else {
         path / steps as f64 / y_top
@@ -472,7 +472,7 @@ pub fn dash_pieces(
     for w in pixels.windows(2) {
         let (a, b) = (w[0], w[1]);
         let len = (b.0 - a.0).hypot(b.1 - a.1);
-        if !(len > 0.0) {
+        if len.is_nan() || len <= 0.0 {
             continue;
         }
         let mut u = 0.0;
@@ -948,6 +948,10 @@ fn others_key() -> (String, Key) {
     )
 }
 
+/// What each panel draws besides the lines: `(chart, strategy, behind)`.
+type Decorate<'a, DB, X, Y> =
+    &'a dyn Fn(&mut ChartContext<'_, DB, Cartesian2d<X, Y>>, usize, bool) -> DrawResult<DB>;
+
 /// One panel per strategy, on shared axes (`ranges` makes them): the strategy's name
 /// (in its colour) over its line in its colour, the other strategies'
 /// lines faint behind it. `decorate(chart, i, behind)` draws what every
@@ -958,14 +962,11 @@ fn others_key() -> (String, Key) {
 fn draw_panels<DB, XR, YR>(
     area: &Area<DB>,
     names: &[&str],
-    plan: (&[Vec<(f64, f64)>], &[Option<usize>]),
+    lines: &[Vec<(f64, f64)>],
+    same: &[Option<usize>],
     ranges: &dyn Fn() -> (XR, YR),
     titles: (&str, &str),
-    decorate: &dyn Fn(
-        &mut ChartContext<'_, DB, Cartesian2d<XR::CoordDescType, YR::CoordDescType>>,
-        usize,
-        bool,
-    ) -> DrawResult<DB>,
+    decorate: Decorate<'_, DB, XR::CoordDescType, YR::CoordDescType>,
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend,
@@ -974,7 +975,6 @@ where
     XR::CoordDescType: ValueFormatter<f64>,
     YR::CoordDescType: ValueFormatter<f64>,
 {
-    let (lines, same) = plan;
     let n = lines.len().max(1);
     let (w, h) = area.dim_in_pixel();
     let (left, grid) = area.split_horizontally(24);
@@ -1158,7 +1158,8 @@ fn draw_load<DB: DrawingBackend>(
         return draw_panels(
             &plot,
             names,
-            (&lines, &same),
+            &lines,
+            &same,
             &|| (0.0..d.end_s, 0.0..y_top),
             (x_title, y_title),
             &decorate,
@@ -1250,7 +1251,8 @@ fn draw_cdf<DB: DrawingBackend>(
         return draw_panels(
             &plot,
             names,
-            (&lines, &same),
+            &lines,
+            &same,
             &|| (x_range(), 0.0..100.0),
             (x_title, y_title),
             &decorate,
