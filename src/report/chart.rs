@@ -912,27 +912,50 @@ where
     Y: Ranged<ValueType = f64>,
 {
     for (i, line) in lines.iter().enumerate() {
-        let Some(first) = same[i] else {
-            draw_line(chart, i, line.clone())?;
-            continue;
-        };
-        let members: Vec<usize> = (0..lines.len())
-            .filter(|&j| j == first || same[j] == Some(first))
-            .collect();
-        let turn = members.iter().position(|&j| j == i).unwrap_or(0);
-        let area = chart.plotting_area().strip_coord_spec();
-        let (bx, by) = area.get_base_pixel();
-        let pixels: Vec<(f64, f64)> = line
-            .iter()
-            .map(|p| {
-                let (x, y) = chart.backend_coord(p);
-                (f64::from(x - bx), f64::from(y - by))
-            })
-            .collect();
-        let period = SHARED_DASH * members.len() as f64;
-        for piece in dash_pieces(&pixels, SHARED_DASH, period, SHARED_DASH * turn as f64) {
-            area.draw(&PathElement::new(piece, strategy_color(i).stroke_width(2)))?;
+        match turn(same, i) {
+            None => draw_line(chart, i, line.clone())?,
+            Some(t) => draw_in_turn(chart, line, strategy_color(i), t)?,
         }
+    }
+    Ok(())
+}
+
+/// Where line `i` comes among the lines it coincides with
+/// ([`same_as`]): `(its turn, how many they are)`; `None` for a line
+/// that is the first of its group (drawn whole).
+pub(crate) fn turn(same: &[Option<usize>], i: usize) -> Option<(usize, usize)> {
+    let first = same.get(i).copied().flatten()?;
+    let members: Vec<usize> = (0..same.len())
+        .filter(|&j| j == first || same[j] == Some(first))
+        .collect();
+    let turn = members.iter().position(|&j| j == i).unwrap_or(0);
+    Some((turn, members.len()))
+}
+
+/// `line` drawn in `color` only in its turn `(turn, of)` of each
+/// [`SHARED_DASH`]-pixel dash along the path of coinciding lines.
+pub(crate) fn draw_in_turn<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    line: &[(f64, f64)],
+    color: RGBColor,
+    (turn, of): (usize, usize),
+) -> DrawResult<DB>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let area = chart.plotting_area().strip_coord_spec();
+    let (bx, by) = area.get_base_pixel();
+    let pixels: Vec<(f64, f64)> = line
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(p);
+            (f64::from(x - bx), f64::from(y - by))
+        })
+        .collect();
+    let period = SHARED_DASH * of as f64;
+    for piece in dash_pieces(&pixels, SHARED_DASH, period, SHARED_DASH * turn as f64) {
+        area.draw(&PathElement::new(piece, color.stroke_width(2)))?;
     }
     Ok(())
 }

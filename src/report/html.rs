@@ -40,12 +40,13 @@ fn caption(chart: Chart) -> &'static str {
     }
 }
 
-/// In place of a chart that a report leaves out: its title and why.
-fn left_out(chart: Chart, why: &str) -> String {
+/// In place of a chart that a report leaves out: its title and why
+/// (`id`, `title` and `why` plain text).
+pub(crate) fn left_out(id: &str, title: &str, why: &str) -> String {
     format!(
         "<figure id=\"{}\" class=\"left-out\">\n<h3>{}</h3>\n<p class=\"note\">{}</p>\n</figure>\n",
-        chart.name(),
-        escape(chart.title()),
+        escape(id),
+        escape(title),
         escape(why)
     )
 }
@@ -286,7 +287,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     h.push_str("<section>\n<h2>Charts</h2>\n");
     for chart in Chart::ALL {
         if let Some(why) = chart.left_out(s) {
-            h.push_str(&left_out(chart, why));
+            h.push_str(&left_out(chart.name(), chart.title(), why));
             continue;
         }
         let Some(c) = charts.iter().find(|c| c.chart == chart) else {

@@ -483,6 +483,38 @@ fn a_scenario_without_prices_has_no_cost_chart_and_the_page_says_why() {
 }
 
 #[test]
+fn a_sweep_without_prices_has_no_wasted_dollars_chart_and_the_page_says_why() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("coinciding.toml");
+    // The coinciding scenario (no [pricing]) over two request rates.
+    let sweep = format!("{COINCIDING}[sweep]\n\"workload.rate_per_s\" = [10, 20]\n");
+    std::fs::write(&file, sweep).unwrap();
+    backsim()
+        .args(["sweep", "--quiet"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let dir = tmp.path().join("coinciding");
+    let files = listing(&dir);
+    assert!(!files.iter().any(|f| f.starts_with("sweep_wasted_usd")));
+    assert!(files.contains(&"sweep_success_rate.png".to_string()));
+    assert_eq!(manifest_files(&dir), files);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<figure id=\"sweep_wasted_usd\" class=\"left-out\">"));
+    // plot draws the same set again.
+    for f in files
+        .iter()
+        .filter(|f| f.ends_with(".png") || f.ends_with(".svg"))
+    {
+        std::fs::remove_file(dir.join(f)).unwrap();
+    }
+    backsim().args(["plot", "-q"]).arg(&dir).assert().success();
+    assert_eq!(listing(&dir), files);
+}
+
+#[test]
 fn identical_strategies_are_named_as_coinciding() {
     let (dir, data) = report("coinciding");
     // Nothing failed, so no strategy retried and the guards never acted:
