@@ -482,21 +482,27 @@ fn a_scenario_without_prices_has_no_cost_chart_and_the_page_says_why() {
     }
 }
 
+/// Writes `text` as `coinciding.toml` in `tmp` and runs `backsim
+/// COMMAND` on it with `--out tmp`; the report's folder.
+fn coinciding_report(tmp: &Path, command: &str, text: &str) -> PathBuf {
+    let file = tmp.join("coinciding.toml");
+    std::fs::write(&file, text).unwrap();
+    backsim()
+        .args([command, "--quiet"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp)
+        .assert()
+        .success();
+    tmp.join("coinciding")
+}
+
 #[test]
 fn a_sweep_without_prices_has_no_wasted_dollars_chart_and_the_page_says_why() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("coinciding.toml");
     // The coinciding scenario (no [pricing]) over two request rates.
     let sweep = format!("{COINCIDING}[sweep]\n\"workload.rate_per_s\" = [10, 20]\n");
-    std::fs::write(&file, sweep).unwrap();
-    backsim()
-        .args(["sweep", "--quiet"])
-        .arg(&file)
-        .arg("--out")
-        .arg(tmp.path())
-        .assert()
-        .success();
-    let dir = tmp.path().join("coinciding");
+    let dir = coinciding_report(tmp.path(), "sweep", &sweep);
     let files = listing(&dir);
     assert!(!files.iter().any(|f| f.starts_with("sweep_wasted_usd")));
     assert!(files.contains(&"sweep_success_rate.png".to_string()));
@@ -572,17 +578,7 @@ fn more_than_six_strategies_get_one_panel_each() {
 #[test]
 fn a_cost_chart_of_an_earlier_priced_report_goes() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("coinciding.toml");
-    let run = |text: &str| {
-        std::fs::write(&file, text).unwrap();
-        backsim()
-            .args(["run", "--quiet"])
-            .arg(&file)
-            .arg("--out")
-            .arg(tmp.path())
-            .assert()
-            .success();
-    };
+    let run = |text: &str| coinciding_report(tmp.path(), "run", text);
     let dir = tmp.path().join("coinciding");
     let priced = format!("{COINCIDING}[pricing]\nmodel = \"gpt-4.1\"\n");
     run(&priced);
