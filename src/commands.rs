@@ -33,8 +33,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 report::read_any(d)?;
             }
             let known = report::known_file_names();
+            let drawable = report::drawable_file_names();
             for dir in &dirs {
-                folder::redraw(dir, quiet, force, &known, || report::redraw(dir))?;
+                folder::redraw(dir, quiet, force, &known, &drawable, || report::redraw(dir))?;
                 note(quiet, &format!("redrew {}", dir.display()));
             }
             Ok(())

@@ -17,9 +17,10 @@ use super::csv::{attempts_range, distribution_share};
 use super::fmt_num;
 use super::read::ReportData;
 use crate::Error;
+use crate::scenario::Scenario;
 use crate::time::as_secs_f64;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -92,6 +93,29 @@ impl Chart {
         ]
     }
 
+    /// Why the chart is left out of the report of `scenario`, if it is:
+    /// a chart that would show nothing whatever the run gives. Only the
+    /// scenario decides, so that the report's files are known before it
+    /// runs. The cost chart needs prices: without `[pricing]` (on the
+    /// main model or a `[[model]]`) every bar would be $0.
+    pub fn left_out(self, scenario: &Scenario) -> Option<&'static str> {
+        match self {
+            Chart::Cost if !priced(scenario) => Some(
+                "Not drawn: the scenario sets no [pricing], so every run costs $0. \
+                 Add a [pricing] table (a built-in model or prices per million tokens) to compare costs.",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The charts a report of `scenario` draws, in page order.
+    pub fn drawn_for(scenario: &Scenario) -> Vec<Chart> {
+        Chart::ALL
+            .into_iter()
+            .filter(|c| c.left_out(scenario).is_none())
+            .collect()
+    }
+
     /// The chart's title.
     pub fn title(self) -> &'static str {
         match self {
@@ -119,6 +143,14 @@ impl Chart {
             ),
         }
     }
+}
+
+/// Whether any model of `scenario` has a price: without one every cost
+/// is 0.
+pub fn priced(scenario: &Scenario) -> bool {
+    std::iter::once(&scenario.pricing)
+        .chain(scenario.models.iter().map(|m| &m.pricing))
+        .any(|p| p.input_per_mtok > 0.0 || p.output_per_mtok > 0.0)
 }
 
 // ---------------------------------------------------------------------------
@@ -281,6 +313,191 @@ pub fn attempts(data: &ReportData) -> Vec<Line> {
                 .collect(),
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Line charts that stay readable: coinciding lines, many lines, busy lines.
+
+/// Two lines coincide when they have the same x values and their y values
+/// differ nowhere by more than this share of the largest value the chart
+/// draws: a millionth, a 2,500th of a pixel on a 400-pixel-high plot. (The
+/// CSV files keep 9 decimals, so strategies that behaved alike are exactly
+/// equal; the tolerance only absorbs rounding.)
+pub const SAME_LINE_TOLERANCE: f64 = 1e-6;
+
+/// A line chart overlays at most this many strategies; with more it
+/// draws one panel per strategy. Six lines keep six palette colours apart
+/// on 960 × 540 pixels; from seven on, colours repeat and step lines
+/// cross too often to be followed.
+pub const MAX_OVERLAID: usize = 6;
+
+/// A line that jumps back and forth, on average from one x value to the
+/// next, by more than this share of the plot's height is "busy": it
+/// oscillates, and its vertical strokes paint over the lines behind it.
+/// A chart with a busy line and any other draws one panel per strategy.
+/// The noise of a steady load jumps by about 3–5% of the height per
+/// bucket (the shipped scenarios); a line swinging between 0 and its peak
+/// every few buckets, by half the height and more. A line that only
+/// climbs (a distribution function) is never busy.
+pub const BUSY_JUMP: f64 = 0.25;
+
+/// How a line chart lays out its strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Every line on one plot.
+    Overlaid,
+    /// One panel per strategy, on shared axes: more than
+    /// [`MAX_OVERLAID`] strategies.
+    PanelsForMany,
+    /// One panel per strategy, on shared axes: the line of this strategy
+    /// (the first such) is busy ([`BUSY_JUMP`]).
+    PanelsForBusy(usize),
+}
+
+/// What a line chart draws and how: its lines as drawn (in the chart's
+/// units), which coincide, and its layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinePlan {
+    pub lines: Vec<Vec<(f64, f64)>>,
+    /// Per strategy, the first earlier strategy whose line it coincides
+    /// with ([`same_as`]).
+    pub same_as: Vec<Option<usize>>,
+    pub layout: Layout,
+}
+
+/// For each line, the first earlier line it coincides with
+/// ([`SAME_LINE_TOLERANCE`]); `None` for a line that coincides with no
+/// earlier one. A line is only compared with lines that are not
+/// themselves the same as an earlier one, so each group of coinciding
+/// lines is named after its first member. Empty lines coincide with
+/// nothing.
+pub fn same_as(lines: &[Vec<(f64, f64)>]) -> Vec<Option<usize>> {
+    let scale = lines
+        .iter()
+        .flatten()
+        .map(|p| p.1.abs())
+        .filter(|y| y.is_finite())
+        .fold(0.0, f64::max);
+    let tolerance = SAME_LINE_TOLERANCE * scale;
+    let close = |a: f64, b: f64| (a - b).abs() <= tolerance || (a.is_nan() && b.is_nan());
+    let coincide = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+        !a.is_empty()
+            && a.len() == b.len()
+            && a.iter().zip(b).all(|(p, q)| p.0 == q.0 && close(p.1, q.1))
+    };
+    let mut out: Vec<Option<usize>> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let first = (0..out.len()).find(|&i| out[i].is_none() && coincide(&lines[i], line));
+        out.push(first);
+    }
+    out
+}
+
+/// How far a line jumps back and forth on average from one x value to
+/// the next (a step line: from one bucket to the next), in heights of a
+/// plot whose axis spans `0..y_top`: the length of its path up and down,
+/// less the net change from its first value to its last, per step.
+pub fn mean_jump(points: &[(f64, f64)], y_top: f64) -> f64 {
+    let path: f64 = points
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1).abs())
+        .filter(|d| d.is_finite())
+        .sum();
+    let net = match (points.first(), points.last()) {
+        (Some(a), Some(b)) if (b.1 - a.1).is_finite() => (b.1 - a.1).abs(),
+        _ => 0.0,
+    };
+    let path = (path - net).max(0.0);
+    let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    xs.dedup();
+    let steps = xs.len().saturating_sub(1);
+    if steps == 0 || y_top.is_nan() || y_top <= 0.0 {
+        0.0
+    } else {
+        path / steps as f64 / y_top
+    }
+}
+
+/// The layout of a line chart of `lines` on an axis spanning `0..y_top`:
+/// panels for more than [`MAX_OVERLAID`] lines, or for a busy line among
+/// others ([`BUSY_JUMP`]); otherwise overlaid.
+pub fn layout(lines: &[Vec<(f64, f64)>], y_top: f64) -> Layout {
+    if lines.len() > MAX_OVERLAID {
+        return Layout::PanelsForMany;
+    }
+    if lines.len() > 1
+        && let Some(i) = lines.iter().position(|l| mean_jump(l, y_top) > BUSY_JUMP)
+    {
+        return Layout::PanelsForBusy(i);
+    }
+    Layout::Overlaid
+}
+
+/// The plan of `chart` if it is a line chart (`load_over_time`,
+/// `time_to_success_cdf`); `None` for the bar charts, whose bars sit side
+/// by side, so that equal bars stay visible.
+pub fn line_plan(chart: Chart, data: &ReportData) -> Option<LinePlan> {
+    let (lines, y_top) = match chart {
+        Chart::LoadOverTime => {
+            let d = load_over_time(data);
+            (load_steps(&d), load_top(&d))
+        }
+        Chart::TimeToSuccessCdf => (cdf_percent(&time_to_success_cdf(data)), 100.0),
+        _ => return None,
+    };
+    Some(LinePlan {
+        same_as: same_as(&lines),
+        layout: layout(&lines, y_top),
+        lines,
+    })
+}
+
+/// The pieces of the path through `pixels` that lie in the first `dash`
+/// pixels of each `period` pixels of its length, counted from `phase`:
+/// one member's share of a line that several coinciding strategies draw
+/// in turn.
+pub fn dash_pieces(
+    pixels: &[(f64, f64)],
+    dash: f64,
+    period: f64,
+    phase: f64,
+) -> Vec<Vec<(i32, i32)>> {
+    let at = |a: (f64, f64), b: (f64, f64), t: f64| {
+        let p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        (p.0.round() as i32, p.1.round() as i32)
+    };
+    let mut pieces: Vec<Vec<(i32, i32)>> = Vec::new();
+    let mut open = false;
+    let mut walked = 0.0;
+    for w in pixels.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        if len.is_nan() || len <= 0.0 {
+            continue;
+        }
+        let mut u = 0.0;
+        while u < len {
+            let r = (walked + u - phase).rem_euclid(period);
+            if r < dash {
+                let end = (u + dash - r).min(len);
+                if !open {
+                    pieces.push(vec![at(a, b, u / len)]);
+                    open = true;
+                }
+                let piece = pieces.last_mut().expect("just opened");
+                piece.push(at(a, b, end / len));
+                if end < len {
+                    open = false;
+                }
+                u = end;
+            } else {
+                open = false;
+                u += period - r;
+            }
+        }
+        walked += len;
+    }
+    pieces
 }
 
 // ---------------------------------------------------------------------------
@@ -451,11 +668,7 @@ fn draw<DB: DrawingBackend>(
         Chart::LoadOverTime => draw_load(chart, &load_over_time(data), &names, &body),
         Chart::TimeToSuccessCdf => draw_cdf(chart, &time_to_success_cdf(data), &names, &body),
         Chart::SuccessRate => draw_success(chart, &success_rate(data), &body),
-        Chart::Cost => {
-            let p = &data.scenario.pricing;
-            let priced = p.input_per_mtok > 0.0 || p.output_per_mtok > 0.0;
-            draw_cost(chart, &cost(data), priced, &body)
-        }
+        Chart::Cost => draw_cost(chart, &cost(data), priced(&data.scenario), &body),
         Chart::Attempts => draw_attempts(chart, &attempts(data), &names, &body),
     }
 }
@@ -640,11 +853,23 @@ fn draw_key<DB: DrawingBackend>(legend: &Area<DB>, key: &Key, x: i32, y: i32) ->
     }
 }
 
-fn strategy_keys(names: &[&str]) -> Vec<(String, Key)> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (shorten(n), Key::Line(strategy_color(i), dashed(i))))
+/// The legend label of strategy `i`: its name, and the strategy whose
+/// line it coincides with, if any.
+fn line_label(names: &[&str], same: &[Option<usize>], i: usize) -> String {
+    match same.get(i).copied().flatten() {
+        Some(first) => format!("{} (same as {})", shorten(names[i]), shorten(names[first])),
+        None => shorten(names[i]),
+    }
+}
+
+fn strategy_keys(names: &[&str], same: &[Option<usize>]) -> Vec<(String, Key)> {
+    (0..names.len())
+        .map(|i| {
+            (
+                line_label(names, same, i),
+                Key::Line(strategy_color(i), dashed(i)),
+            )
+        })
         .collect()
 }
 
@@ -668,62 +893,239 @@ where
     Ok(())
 }
 
-fn draw_load<DB: DrawingBackend>(
-    chart_kind: Chart,
-    d: &LoadOverTime,
-    names: &[&str],
+/// Length in pixels of each member's dash on a line that coinciding
+/// strategies draw in turn.
+const SHARED_DASH: f64 = 9.0;
+
+/// Every strategy's line on one plot. A line that coincides with an
+/// earlier one ([`same_as`]) is drawn over it in dashes: the `k`
+/// members of a group take turns along the path, [`SHARED_DASH`] pixels
+/// each, the first member drawn whole beneath, so that every member's
+/// colour shows.
+fn draw_lines<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    lines: &[Vec<(f64, f64)>],
+    same: &[Option<usize>],
+) -> DrawResult<DB>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (i, line) in lines.iter().enumerate() {
+        match turn(same, i) {
+            None => draw_line(chart, i, line.clone())?,
+            Some(t) => draw_in_turn(chart, line, strategy_color(i), t)?,
+        }
+    }
+    Ok(())
+}
+
+/// Where line `i` comes among the lines it coincides with
+/// ([`same_as`]): `(its turn, how many they are)`; `None` for a line
+/// that is the first of its group (drawn whole).
+pub(crate) fn turn(same: &[Option<usize>], i: usize) -> Option<(usize, usize)> {
+    let first = same.get(i).copied().flatten()?;
+    let members: Vec<usize> = (0..same.len())
+        .filter(|&j| j == first || same[j] == Some(first))
+        .collect();
+    let turn = members.iter().position(|&j| j == i).unwrap_or(0);
+    Some((turn, members.len()))
+}
+
+/// `line` drawn in `color` only in its turn `(turn, of)` of each
+/// [`SHARED_DASH`]-pixel dash along the path of coinciding lines.
+pub(crate) fn draw_in_turn<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    line: &[(f64, f64)],
+    color: RGBColor,
+    (turn, of): (usize, usize),
+) -> DrawResult<DB>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let area = chart.plotting_area().strip_coord_spec();
+    let (bx, by) = area.get_base_pixel();
+    let pixels: Vec<(f64, f64)> = line
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(p);
+            (f64::from(x - bx), f64::from(y - by))
+        })
+        .collect();
+    let period = SHARED_DASH * of as f64;
+    for piece in dash_pieces(&pixels, SHARED_DASH, period, SHARED_DASH * turn as f64) {
+        area.draw(&PathElement::new(piece, color.stroke_width(2)))?;
+    }
+    Ok(())
+}
+
+/// Lines of the other strategies behind a panel's own.
+const FAINT: RGBColor = RGBColor(0xCC, 0xCC, 0xCC);
+
+/// The legend entry for the faint lines behind each panel's own.
+fn others_key() -> (String, Key) {
+    (
+        "other strategies (each in its own panel)".to_string(),
+        Key::Line(FAINT, false),
+    )
+}
+
+/// What each panel draws besides the lines: `(chart, strategy, behind)`.
+type Decorate<'a, DB, X, Y> =
+    &'a dyn Fn(&mut ChartContext<'_, DB, Cartesian2d<X, Y>>, usize, bool) -> DrawResult<DB>;
+
+/// One panel per strategy, on shared axes (`ranges` makes them): the strategy's name
+/// (in its colour) over its line in its colour, the other strategies'
+/// lines faint behind it. `decorate(chart, i, behind)` draws what every
+/// panel shows besides (shading behind the lines, reference lines and
+/// labels over them). The panels fill rows, as close to square as the
+/// area's shape allows; the axis titles are written once, left of and
+/// under the panels.
+fn draw_panels<DB, XR, YR>(
     area: &Area<DB>,
-) -> DrawResult<DB> {
-    let mut keys = strategy_keys(names);
-    if let Some(r) = d.admit_rate_per_s {
-        keys.push((
-            format!("limiter admits {}/s (refill rate)", fmt_tick(&r)),
-            Key::Line(INK, true),
-        ));
+    names: &[&str],
+    lines: &[Vec<(f64, f64)>],
+    same: &[Option<usize>],
+    ranges: &dyn Fn() -> (XR, YR),
+    titles: (&str, &str),
+    decorate: Decorate<'_, DB, XR::CoordDescType, YR::CoordDescType>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    XR: AsRangedCoord<Value = f64>,
+    YR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+    YR::CoordDescType: ValueFormatter<f64>,
+{
+    let n = lines.len().max(1);
+    let (w, h) = area.dim_in_pixel();
+    let (left, grid) = area.split_horizontally(24);
+    let (grid, bottom) = grid.split_vertically(h as i32 - 26);
+    left.draw(&Text::new(
+        titles.1.to_string(),
+        (4, (h as i32 - 26) / 2),
+        text(16, INK)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    bottom.draw(&Text::new(
+        titles.0.to_string(),
+        ((w as i32 - 24) / 2, 4),
+        text(16, INK).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let (rows, cols) = panel_grid(n, grid.dim_in_pixel());
+    let cells = grid.split_evenly((rows, cols));
+    for (i, cell) in cells.iter().enumerate().take(lines.len()) {
+        let (head, plot) = cell.split_vertically(20);
+        let room = head.dim_in_pixel().0 as i32 - 48;
+        let full = line_label(names, same, i);
+        let title = super::sweep_chart::fit(&head, &[full, shorten(names[i])], room)?;
+        head.draw(&Text::new(
+            title,
+            (44, 2),
+            text(15, strategy_color(i)).pos(Pos::new(HPos::Left, VPos::Top)),
+        ))?;
+        let (x, y) = ranges();
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_right(10)
+            .x_label_area_size(20)
+            .y_label_area_size(44)
+            .build_cartesian_2d(x, y)?;
+        chart
+            .configure_mesh()
+            .x_labels(4)
+            .y_labels(3)
+            .x_label_formatter(&fmt_tick)
+            .y_label_formatter(&fmt_tick)
+            .label_style(text(12, INK))
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(MUTED)
+            .draw()?;
+        decorate(&mut chart, i, true)?;
+        for other in lines
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, l)| l)
+        {
+            chart.draw_series(LineSeries::new(other.clone(), FAINT.stroke_width(1)))?;
+        }
+        chart.draw_series(LineSeries::new(
+            lines[i].clone(),
+            strategy_color(i).stroke_width(2),
+        ))?;
+        decorate(&mut chart, i, false)?;
     }
-    if !d.outages.is_empty() {
-        keys.push(("outage".into(), Key::Box(SHADE)));
-    }
-    let plot = with_legend(area, &keys)?;
+    Ok(())
+}
+
+/// Rows and columns of the panels of `n` strategies in an area of
+/// `(width, height)` pixels: panels about as wide as the area's shape
+/// makes them, every row full but the last.
+pub fn panel_grid(n: usize, (width, height): (u32, u32)) -> (usize, usize) {
+    let n = n.max(1);
+    let aspect = f64::from(height.max(1)) / f64::from(width.max(1));
+    let rows = ((n as f64 * aspect).sqrt().ceil() as usize).clamp(1, n);
+    (rows, n.div_ceil(rows))
+}
+
+/// The drawn steps of `load_over_time`: each bucket a flat step over its
+/// width; past MAX_STEPS buckets, runs of consecutive buckets are merged
+/// (their mean rate), so that a long run stays a readable picture and a
+/// small file.
+fn load_steps(d: &LoadOverTime) -> Vec<Vec<(f64, f64)>> {
+    const MAX_STEPS: usize = 1000;
+    d.lines
+        .iter()
+        .map(|line| {
+            let shown: Vec<(f64, f64)> = line
+                .points
+                .iter()
+                .copied()
+                .filter(|(t, _)| *t < d.end_s)
+                .collect();
+            let merge = shown.len().div_ceil(MAX_STEPS).max(1);
+            shown
+                .chunks(merge)
+                .flat_map(|run| {
+                    let t = run[0].0;
+                    let y = run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64;
+                    let end = (t + d.bucket_s * run.len() as f64).min(d.end_s);
+                    [(t, y), (end, y)]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The top of `load_over_time`'s value axis.
+fn load_top(d: &LoadOverTime) -> f64 {
     let y_top = d
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .chain(d.admit_rate_per_s)
         .fold(0.0, f64::max);
-    let y_top = if y_top > 0.0 { y_top * 1.08 } else { 1.0 };
-    let (x_title, y_title) = chart_kind.axis_titles();
-    let mut chart = ChartBuilder::on(&plot)
-        .x_label_area_size(46)
-        .y_label_area_size(72)
-        .build_cartesian_2d(0.0..d.end_s, 0.0..y_top)?;
-    mesh(&mut chart, x_title, y_title, &fmt_tick, &fmt_tick)?;
-    chart.draw_series(d.outages.iter().map(|&(a, b)| {
-        Rectangle::new([(a, 0.0), (b.min(d.end_s), y_top)], SHADE.mix(0.6).filled())
-    }))?;
-    // Each bucket is a flat step over its width; past MAX_STEPS buckets,
-    // runs of consecutive buckets are merged (their mean rate), so that
-    // a long run stays a readable picture and a small file.
-    const MAX_STEPS: usize = 1000;
-    for (i, line) in d.lines.iter().enumerate() {
-        let shown: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .copied()
-            .filter(|(t, _)| *t < d.end_s)
-            .collect();
-        let merge = shown.len().div_ceil(MAX_STEPS).max(1);
-        let steps = shown
-            .chunks(merge)
-            .flat_map(|run| {
-                let t = run[0].0;
-                let y = run.iter().map(|p| p.1).sum::<f64>() / run.len() as f64;
-                let end = (t + d.bucket_s * run.len() as f64).min(d.end_s);
-                [(t, y), (end, y)]
-            })
-            .collect();
-        draw_line(&mut chart, i, steps)?;
+    if y_top > 0.0 { y_top * 1.08 } else { 1.0 }
+}
+
+/// The limit line's legend entry (none without a request limit).
+fn limit_keys(d: &LoadOverTime, keys: &mut Vec<(String, Key)>) {
+    if let Some(r) = d.admit_rate_per_s {
+        keys.push((
+            format!("limiter admits {}/s (refill rate)", fmt_tick(&r)),
+            Key::Line(INK, true),
+        ));
     }
+}
+
+/// The limit line over the plot (none without a request limit).
+fn draw_limit<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    d: &LoadOverTime,
+) -> DrawResult<DB> {
     if let Some(r) = d.admit_rate_per_s {
         chart.draw_series(DashedLineSeries::new(
             [(0.0, r), (d.end_s, r)],
@@ -735,14 +1137,124 @@ fn draw_load<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Outage windows, shaded behind the lines.
+fn draw_outages<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    d: &LoadOverTime,
+    y_top: f64,
+) -> DrawResult<DB> {
+    chart.draw_series(d.outages.iter().map(|&(a, b)| {
+        Rectangle::new([(a, 0.0), (b.min(d.end_s), y_top)], SHADE.mix(0.6).filled())
+    }))?;
+    Ok(())
+}
+
+fn draw_load<DB: DrawingBackend>(
+    chart_kind: Chart,
+    d: &LoadOverTime,
+    names: &[&str],
+    area: &Area<DB>,
+) -> DrawResult<DB> {
+    let lines = load_steps(d);
+    let y_top = load_top(d);
+    let same = same_as(&lines);
+    let shape = layout(&lines, y_top);
+    let mut keys = if shape == Layout::Overlaid {
+        strategy_keys(names, &same)
+    } else {
+        vec![others_key()]
+    };
+    limit_keys(d, &mut keys);
+    if !d.outages.is_empty() {
+        keys.push(("outage".into(), Key::Box(SHADE)));
+    }
+    let plot = with_legend(area, &keys)?;
+    let (x_title, y_title) = chart_kind.axis_titles();
+    if shape != Layout::Overlaid {
+        let decorate = |chart: &mut ChartContext<'_, DB, _>, _: usize, behind: bool| {
+            if behind {
+                draw_outages(chart, d, y_top)
+            } else {
+                draw_limit(chart, d)
+            }
+        };
+        return draw_panels(
+            &plot,
+            names,
+            &lines,
+            &same,
+            &|| (0.0..d.end_s, 0.0..y_top),
+            (x_title, y_title),
+            &decorate,
+        );
+    }
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..d.end_s, 0.0..y_top)?;
+    mesh(&mut chart, x_title, y_title, &fmt_tick, &fmt_tick)?;
+    draw_outages(&mut chart, d, y_top)?;
+    draw_lines(&mut chart, &lines, &same)?;
+    draw_limit(&mut chart, d)
+}
+
+/// The time-to-success lines as drawn: shares in percent.
+fn cdf_percent(lines: &[Line]) -> Vec<Vec<(f64, f64)>> {
+    lines
+        .iter()
+        .map(|l| l.points.iter().map(|&(t, s)| (t, 100.0 * s)).collect())
+        .collect()
+}
+
+/// Where a line's end label goes: right of the end, moved this many
+/// pixels up or down to keep clear of other labels; or inside the plot,
+/// left of the end, under it (above it for an end in the lower half).
+#[derive(Clone, Copy)]
+enum EndLabel {
+    Right(i32),
+    Inside,
+}
+
+/// A line's end: a dot and its value (a success rate), in its colour.
+fn end_label<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
+    i: usize,
+    end: (f64, f64),
+    place: EndLabel,
+) -> DrawResult<DB> {
+    let (offset, pos) = match place {
+        EndLabel::Right(dy) => ((8, dy), Pos::new(HPos::Left, VPos::Center)),
+        EndLabel::Inside if end.1 >= 50.0 => ((-6, 6), Pos::new(HPos::Right, VPos::Top)),
+        EndLabel::Inside => ((-6, -6), Pos::new(HPos::Right, VPos::Bottom)),
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(end)
+            + Circle::new((0, 0), 4, strategy_color(i).filled())
+            + Text::new(
+                format!("{:.1}%", end.1),
+                offset,
+                text(14, strategy_color(i)).pos(pos),
+            ),
+    ))?;
+    Ok(())
+}
+
 fn draw_cdf<DB: DrawingBackend>(
     chart_kind: Chart,
     lines: &[Line],
     names: &[&str],
     area: &Area<DB>,
 ) -> DrawResult<DB> {
-    let plot = with_legend(area, &strategy_keys(names))?;
-    let ts = || lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let lines = cdf_percent(lines);
+    let same = same_as(&lines);
+    let shape = layout(&lines, 100.0);
+    let keys = if shape == Layout::Overlaid {
+        strategy_keys(names, &same)
+    } else {
+        vec![others_key()]
+    };
+    let plot = with_legend(area, &keys)?;
+    let ts = || lines.iter().flat_map(|l| l.iter().map(|p| p.0));
     let (mut lo, mut hi) = (ts().fold(f64::INFINITY, f64::min), ts().fold(0.0, f64::max));
     if !(lo.is_finite() && lo > 0.0) {
         return no_data(&plot, "No request succeeded in any run.");
@@ -751,41 +1263,43 @@ fn draw_cdf<DB: DrawingBackend>(
     if log_ticks(lo, hi).len() < 2 {
         (lo, hi) = (nice_125(lo, false), nice_125(hi, true));
     }
+    let x_range = || (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
     let (x_title, y_title) = chart_kind.axis_titles();
+    let end = |i: usize| lines[i].last().copied().filter(|p| p.1.is_finite());
+    if shape != Layout::Overlaid {
+        let decorate = |chart: &mut ChartContext<'_, DB, _>, i: usize, behind: bool| match end(i) {
+            Some(e) if !behind => end_label(chart, i, e, EndLabel::Inside),
+            _ => Ok(()),
+        };
+        return draw_panels(
+            &plot,
+            names,
+            &lines,
+            &same,
+            &|| (x_range(), 0.0..100.0),
+            (x_title, y_title),
+            &decorate,
+        );
+    }
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(46)
         .y_label_area_size(72)
         .margin_right(64)
-        .build_cartesian_2d(
-            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
-            0.0..100.0,
-        )?;
+        .build_cartesian_2d(x_range(), 0.0..100.0)?;
     mesh(&mut chart, x_title, y_title, &fmt_tick, &fmt_tick)?;
-    let mut ends = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let points: Vec<(f64, f64)> = line.points.iter().map(|&(t, s)| (t, 100.0 * s)).collect();
-        if let Some(&end) = points.last().filter(|p| p.1.is_finite()) {
-            ends.push((i, end, chart.backend_coord(&end).1));
-        }
-        draw_line(&mut chart, i, points)?;
-    }
+    draw_lines(&mut chart, &lines, &same)?;
     // Each line ends with its success rate; labels that would overlap
     // are moved apart vertically.
+    let ends: Vec<(usize, (f64, f64), i32)> = (0..lines.len())
+        .filter_map(|i| end(i).map(|e| (i, e, chart.backend_coord(&e).1)))
+        .collect();
     let wanted: Vec<i32> = ends.iter().map(|e| e.2).collect();
     let (top, bottom) = (
         chart.backend_coord(&(lo, 100.0)).1,
         chart.backend_coord(&(lo, 0.0)).1,
     );
-    for ((i, end, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15, top, bottom)) {
-        chart.draw_series(std::iter::once(
-            EmptyElement::at(*end)
-                + Circle::new((0, 0), 4, strategy_color(*i).filled())
-                + Text::new(
-                    format!("{:.1}%", end.1),
-                    (8, y - pixel_y),
-                    text(14, strategy_color(*i)).pos(Pos::new(HPos::Left, VPos::Center)),
-                ),
-        ))?;
+    for ((i, e, pixel_y), y) in ends.iter().zip(spread_labels(&wanted, 15, top, bottom)) {
+        end_label(&mut chart, *i, *e, EndLabel::Right(y - pixel_y))?;
     }
     Ok(())
 }
@@ -1301,6 +1815,89 @@ mod tests {
         );
         // Near the top edge they stay inside too.
         assert_eq!(spread_labels(&[-5, 0, 1], 15, 0, 400), vec![0, 15, 30]);
+    }
+
+    #[test]
+    fn coinciding_lines_are_named_after_the_first_of_their_group() {
+        let a = vec![(0.0, 1.0), (1.0, 2.0)];
+        let other = vec![(0.0, 1.0), (1.0, 2.5)];
+        let shorter = vec![(0.0, 1.0)];
+        let shifted = vec![(0.5, 1.0), (1.0, 2.0)];
+        // b and d equal a; c, the shorter line and the shifted one differ.
+        let lines = [a.clone(), a.clone(), other, a.clone(), shorter, shifted];
+        assert_eq!(same_as(&lines), [None, Some(0), None, Some(0), None, None]);
+        // The largest value is 2.5, so values within 2.5e-6 are the same.
+        let near = vec![(0.0, 1.0 + 2e-6), (1.0, 2.0)];
+        let apart = vec![(0.0, 1.0 + 3e-6), (1.0, 2.0)];
+        assert_eq!(
+            same_as(&[a.clone(), vec![(0.0, 0.0), (1.0, 2.5)], near, apart]),
+            [None, None, Some(0), None]
+        );
+        // Lines that draw nothing coincide with nothing.
+        assert_eq!(same_as(&[vec![], vec![]]), [None, None]);
+    }
+
+    #[test]
+    fn many_or_busy_lines_go_to_panels() {
+        let flat = vec![(0.0, 10.0), (1.0, 10.0), (1.0, 12.0), (2.0, 12.0)];
+        // A step line 0 → 60 → 0 over three buckets: two jumps of the
+        // whole height of a 0..60 axis in three steps, 2/3 of it each.
+        let swing = vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 60.0),
+            (2.0, 60.0),
+            (2.0, 0.0),
+            (3.0, 0.0),
+        ];
+        assert!((mean_jump(&swing, 60.0) - 2.0 / 3.0).abs() < 1e-12);
+        // The flat line climbs by 2 and never falls back: no jumps back
+        // and forth; nor has a distribution function that climbs 0 → 100
+        // in one step.
+        assert_eq!(mean_jump(&flat, 60.0), 0.0);
+        assert_eq!(mean_jump(&[(1.0, 0.0), (2.0, 100.0)], 100.0), 0.0);
+        // Up 30, down 20 in two steps: 50 of path less 10 net, 20 a step.
+        let wave = [(0.0, 0.0), (1.0, 30.0), (2.0, 10.0)];
+        assert!((mean_jump(&wave, 100.0) - 0.2).abs() < 1e-12);
+        assert_eq!(
+            layout(&vec![flat.clone(); MAX_OVERLAID], 60.0),
+            Layout::Overlaid
+        );
+        assert_eq!(
+            layout(&vec![flat.clone(); MAX_OVERLAID + 1], 60.0),
+            Layout::PanelsForMany
+        );
+        assert_eq!(
+            layout(&[flat.clone(), swing.clone()], 60.0),
+            Layout::PanelsForBusy(1)
+        );
+        // Alone, a busy line hides nothing.
+        assert_eq!(layout(&[swing], 60.0), Layout::Overlaid);
+        assert_eq!(MAX_OVERLAID, 6);
+    }
+
+    #[test]
+    fn coinciding_members_take_turns_along_the_path() {
+        // 30 px across, dashes of 5 every 15 from 5 on: 5–10 and 20–25.
+        assert_eq!(
+            dash_pieces(&[(0.0, 0.0), (30.0, 0.0)], 5.0, 15.0, 5.0),
+            [vec![(5, 0), (10, 0)], vec![(20, 0), (25, 0)]]
+        );
+        // A dash of 6 goes round a corner 4 px along: one piece.
+        assert_eq!(
+            dash_pieces(&[(0.0, 0.0), (4.0, 0.0), (4.0, 4.0)], 6.0, 12.0, 0.0),
+            [vec![(0, 0), (4, 0), (4, 2)]]
+        );
+    }
+
+    #[test]
+    fn panels_fill_rows_in_the_shape_of_the_area() {
+        // 14 panels in 908 × 400: √(14 × 400 / 908) = 2.5 → 3 rows of 5.
+        assert_eq!(panel_grid(14, (908, 400)), (3, 5));
+        // 2 panels in 900 × 400: √(0.89) < 1 → side by side.
+        assert_eq!(panel_grid(2, (900, 400)), (1, 2));
+        // 9 panels in 480 × 400: √(7.5) = 2.7 → 3 rows of 3.
+        assert_eq!(panel_grid(9, (480, 400)), (3, 3));
     }
 
     #[test]

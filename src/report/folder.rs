@@ -636,7 +636,9 @@ pub fn write(dir: &Path, writer: &Writer, files: &[ReportFile]) -> Result<(), Er
 /// Redraws the report in the folder `dir` (`backsim plot`): under its
 /// lock, so that no other backsim writes it meanwhile, reads it and draws
 /// its charts (`draw`), then writes them. Its manifest, if it has one,
-/// gains their names, and a file of the same name that it does not list
+/// gains their names and loses those of the files in `drawable` (every
+/// chart and page a redraw can make) that are not drawn now, which are
+/// removed, as a run would; a file of the same name that it does not list
 /// is replaced only with `force`. A folder without a manifest (a report
 /// of an older backsim) gets none; one whose manifest cannot be read is
 /// redrawn only with `force`.
@@ -645,6 +647,7 @@ pub fn redraw(
     quiet: bool,
     force: bool,
     known: &BTreeSet<String>,
+    drawable: &BTreeSet<String>,
     draw: impl FnOnce() -> Result<Vec<ReportFile>, Error>,
 ) -> Result<(), Error> {
     locked(dir, quiet, draw, |dir, files| {
@@ -662,6 +665,7 @@ pub fn redraw(
                 let names: Vec<String> = old
                     .files
                     .iter()
+                    .filter(|n| !drawable.contains(*n))
                     .cloned()
                     .chain(files.iter().map(|(n, _)| n.clone()))
                     .collect();

@@ -4,7 +4,9 @@
 //! sheets or images from anywhere, so it opens offline, from a mail
 //! attachment or a CI artefact alike.
 
-use super::chart::{Chart, strategy_color_hex, subtitle};
+use super::chart::{
+    Chart, Layout, LinePlan, MAX_OVERLAID, line_plan, strategy_color_hex, subtitle,
+};
 use super::read::ReportData;
 use super::table::{guard_names, ratio, secs, success, usd};
 use crate::time::format_duration;
@@ -36,6 +38,64 @@ fn caption(chart: Chart) -> &'static str {
              Bars further right mean more retries, and more load on the provider."
         }
     }
+}
+
+/// In place of a chart that a report leaves out: its title and why
+/// (`id`, `title` and `why` plain text).
+pub(crate) fn left_out(id: &str, title: &str, why: &str) -> String {
+    format!(
+        "<figure id=\"{}\" class=\"left-out\">\n<h3>{}</h3>\n<p class=\"note\">{}</p>\n</figure>\n",
+        escape(id),
+        escape(title),
+        escape(why)
+    )
+}
+
+/// A list of names in prose: "a", "a and b", "a, b and c".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What the page says of how a line chart is drawn: its panels and
+/// why, and which strategies draw the same line (`names` in scenario
+/// order).
+pub fn layout_notes(plan: &LinePlan, names: &[&str]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let panels = "one panel per strategy, its line in its colour over the others in grey; \
+                  every panel has the same axes.";
+    match plan.layout {
+        Layout::Overlaid => {}
+        Layout::PanelsForMany => notes.push(format!(
+            "With more than {MAX_OVERLAID} strategies one plot would be a tangle of lines: {panels}"
+        )),
+        Layout::PanelsForBusy(i) => notes.push(format!(
+            "The line of {} swings so often that it would hide the others: {panels}",
+            names.get(i).copied().unwrap_or("a strategy")
+        )),
+    }
+    for (first, _) in plan.same_as.iter().enumerate().filter(|(_, s)| s.is_none()) {
+        let group: Vec<&str> = (0..plan.same_as.len())
+            .filter(|&j| j == first || plan.same_as[j] == Some(first))
+            .filter_map(|j| names.get(j).copied())
+            .collect();
+        if group.len() < 2 {
+            continue;
+        }
+        let how = if plan.layout == Layout::Overlaid {
+            " (one line, in their colours in turn)"
+        } else {
+            ""
+        };
+        notes.push(format!(
+            "{} draw the same line{how}: their results coincide here.",
+            and_list(&group)
+        ));
+    }
+    notes
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -236,13 +296,28 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
     h.push_str(&models_table(data));
     h.push_str(&guards_table(data));
     h.push_str("<section>\n<h2>Charts</h2>\n");
-    for c in charts {
+    for chart in Chart::ALL {
+        if let Some(why) = chart.left_out(s) {
+            h.push_str(&left_out(chart.name(), chart.title(), why));
+            continue;
+        }
+        let Some(c) = charts.iter().find(|c| c.chart == chart) else {
+            continue;
+        };
+        let mut text = caption(chart).to_string();
+        if let Some(plan) = line_plan(chart, data) {
+            let names: Vec<&str> = s.strategies.iter().map(|s| s.name.as_str()).collect();
+            for note in layout_notes(&plan, &names) {
+                text.push(' ');
+                text.push_str(&note);
+            }
+        }
         h.push_str(&figure(
-            c.chart.name(),
-            c.chart.title(),
-            &subtitle(data, c.chart),
+            chart.name(),
+            chart.title(),
+            &subtitle(data, chart),
             (&c.wide, &c.narrow),
-            caption(c.chart),
+            &text,
         ));
     }
     h.push_str("</section>\n");
@@ -455,6 +530,32 @@ mod tests {
             inline_svg(svg, "a <b>"),
             r#"<svg role="img" aria-label="a &lt;b&gt;" width="10" height="10" viewBox="0 0 10 10"></svg>"#
         );
+    }
+
+    #[test]
+    fn the_page_says_how_line_charts_are_drawn() {
+        let plan = |same_as: Vec<Option<usize>>, layout| LinePlan {
+            lines: vec![Vec::new(); same_as.len()],
+            same_as,
+            layout,
+        };
+        let names = ["a", "b", "c", "d"];
+        assert_eq!(
+            layout_notes(
+                &plan(vec![None, Some(0), None, Some(0)], Layout::Overlaid),
+                &names
+            ),
+            [
+                "a, b and d draw the same line (one line, in their colours in turn): their results coincide here."
+            ]
+        );
+        let notes = layout_notes(&plan(vec![None; 4], Layout::PanelsForBusy(2)), &names);
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("The line of c swings so often"),
+            "{notes:?}"
+        );
+        assert!(layout_notes(&plan(vec![None; 4], Layout::Overlaid), &names).is_empty());
     }
 
     #[test]

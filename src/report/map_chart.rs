@@ -639,6 +639,7 @@ mod tests {
                 goodput: 0.9,
                 rate_per_s: 80.0,
             }),
+            priced: true,
         }
     }
 

@@ -139,7 +139,7 @@ pub fn run_file_names(scenario: &Scenario, requests: bool, charts: bool) -> Vec<
         names.push(TRACE_COPY.to_string());
     }
     if charts {
-        names.extend(visual_files());
+        names.extend(visual_files_for(scenario));
     }
     names
 }
@@ -169,9 +169,18 @@ pub fn known_file_names() -> BTreeSet<String> {
         .chain(&["sweep.csv", REQUESTS_FILE, TRACE_COPY, sweep::SHARD_FILE])
         .map(|s| s.to_string())
         .collect();
-    names.extend(visual_files());
-    names.extend(sweep_chart::visual_files());
+    names.extend(drawable_file_names());
     names
+}
+
+/// Every chart and page name a redraw (`backsim plot`) can write, of a
+/// run's or a sweep's report: those of them a folder's manifest lists
+/// that the redraw does not make are an earlier drawing's, and go.
+pub fn drawable_file_names() -> BTreeSet<String> {
+    visual_files()
+        .into_iter()
+        .chain(sweep_chart::visual_files())
+        .collect()
 }
 
 /// A writer of a report of `kind` of the scenario `scenario` from the file
@@ -180,7 +189,7 @@ pub fn writer(kind: Kind, scenario: &str, source: &Path) -> Writer {
     Writer::new(kind, scenario, source, known_file_names())
 }
 
-/// The names of the files [`render_visuals`] makes.
+/// The names of every file [`render_visuals`] can make.
 pub fn visual_files() -> Vec<String> {
     chart::Chart::ALL
         .iter()
@@ -189,12 +198,24 @@ pub fn visual_files() -> Vec<String> {
         .collect()
 }
 
-/// The charts (SVG and PNG) and `index.html` of a report.
+/// The names of the files [`render_visuals`] makes for a report of
+/// `scenario`: the charts it draws ([`chart::Chart::drawn_for`]; a chart
+/// that would show nothing is left out) and the page.
+pub fn visual_files_for(scenario: &Scenario) -> Vec<String> {
+    chart::Chart::drawn_for(scenario)
+        .iter()
+        .flat_map(|c| c.files())
+        .chain(["index.html".to_string()])
+        .collect()
+}
+
+/// The charts (SVG and PNG) and `index.html` of a report: the files
+/// [`visual_files_for`] names.
 pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error> {
     use chart::{Chart, Frame};
     let mut files = Vec::new();
     let mut page_charts = Vec::new();
-    for c in Chart::ALL {
+    for c in Chart::drawn_for(&data.scenario) {
         let svg = chart::render_svg(c, data, Frame::FILE)?;
         let narrow = chart::render_svg(c, data, Frame::NARROW)?;
         let [svg_file, png_file] = c.files();

@@ -134,6 +134,9 @@ pub struct SweepData {
     /// The scenario's `[report.recovery]`, if it has one: then each row's
     /// `recovered` is read from `summary.csv`.
     pub recovery: Option<Recovery>,
+    /// Whether the sweep has prices ([`super::sweep_chart::priced`]):
+    /// without, every wasted dollar is 0 and no chart of them is drawn.
+    pub priced: bool,
 }
 
 impl SweepData {
@@ -468,6 +471,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
         strategies,
         rows,
         recovery,
+        priced: super::sweep_chart::priced(&base),
     };
     Ok((base, data))
 }

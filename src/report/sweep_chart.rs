@@ -37,7 +37,11 @@
 //!   (`requests_per_minute=600`), and is cut with an ellipsis if still
 //!   too wide;
 //! - the legend strip takes at most 40% of the chart's height; entries
-//!   that do not fit are counted in a last one ("… and 3 more").
+//!   that do not fit are counted in a last one ("… and 3 more");
+//! - with one swept key, a strategy whose line coincides with an earlier
+//!   one's ([`chart::same_as`]) is drawn over it in turns, as in the run
+//!   charts, and named as such in the legend (`aws-quota (same as
+//!   no-guard)`), where the label fits.
 
 use super::chart::{
     self, Area, DrawResult, Drawing, Frame, INK, LEGEND_SYMBOL, MUTED, dashed, fmt_tick,
@@ -45,7 +49,7 @@ use super::chart::{
     no_data, shorten, strategy_color, strategy_color_hex, text,
 };
 use super::fmt_num;
-use super::html::{escape, figure, header_cells, page_head};
+use super::html::{escape, figure, header_cells, left_out, page_head};
 use super::map_chart;
 use super::sweep::{Estimate, SweepAxis, SweepData, SweepMetric, grid_indices};
 use super::table::{pct, ratio, secs, usd};
@@ -507,13 +511,22 @@ fn legend<DB: DrawingBackend>(
     } else {
         Vec::new()
     };
-    // One entry per series...
+    // One entry per series (with one key, naming the strategy whose line
+    // it coincides with, if any: the run charts' rule)...
+    let same = same_lines(series);
+    let name_of = |s: &SweepSeries| data.strategies.get(s.strategy).map_or("", String::as_str);
     let mut entries: Entries = Vec::new();
-    for s in series.iter().take(MAX_SERIES_KEYS + 1) {
-        let name = data.strategies.get(s.strategy).map_or("", String::as_str);
+    for (k, s) in series.iter().enumerate().take(MAX_SERIES_KEYS + 1) {
+        let name = name_of(s);
         let labels = if data.axes.len() > 1 {
             let prefix = format!("{} · ", shorten(name));
             combination_labels(data, drawn[s.style], &prefix).to_vec()
+        } else if let Some(first) = same[k] {
+            let first = shorten(name_of(&series[first]));
+            vec![
+                format!("{} (same as {first})", shorten(name)),
+                shorten(name),
+            ]
         } else {
             vec![shorten(name)]
         };
@@ -564,6 +577,17 @@ fn legend<DB: DrawingBackend>(
     legend_strip(area, &labels, |legend, i, at| {
         draw_symbol(legend, entries[i].1, at)
     })
+}
+
+/// For each series, the first earlier one whose line it coincides with
+/// ([`chart::same_as`]).
+fn same_lines(series: &[SweepSeries]) -> Vec<Option<usize>> {
+    chart::same_as(
+        &series
+            .iter()
+            .map(|s| s.points.iter().map(|p| (p.x, p.y)).collect())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The ranges of the axes and whether x is logarithmic; `None` when no
@@ -745,11 +769,22 @@ where
             }
         }
     }
-    for (s, l) in series.iter().zip(&looks) {
+    // With one key, a line that coincides with an earlier one is drawn
+    // over it in turns (as in the run charts), so that both colours show.
+    let same = if data.axes.len() == 1 {
+        same_lines(series)
+    } else {
+        vec![None; series.len()]
+    };
+    for (k, (s, l)) in series.iter().zip(&looks).enumerate() {
         let valued = |p: &&SweepPoint| drawable(p.x) && p.y.is_finite();
         for run in runs(&s.points, valued).into_iter().filter(|r| r.len() > 1) {
             let line: Vec<(f64, f64)> = run.iter().map(|p| (p.x, p.y)).collect();
             let style = l.color.stroke_width(2);
+            if let Some(t) = chart::turn(&same, k) {
+                chart::draw_in_turn(&mut chart, &line, l.color, t)?;
+                continue;
+            }
             match l.dash.pattern() {
                 None => {
                     chart.draw_series(LineSeries::new(line, style))?;
@@ -786,9 +821,40 @@ fn runs(points: &[SweepPoint], keep: impl Fn(&&SweepPoint) -> bool) -> Vec<&[Swe
 pub fn visual_files_for(base: &crate::scenario::Scenario) -> Vec<String> {
     let keys = base.sweep.as_ref().map_or(0, |s| s.keys.len());
     let map = map_chart::drawn_for(base.report.recovery.is_some(), keys);
+    let left_out: Vec<String> = SweepMetric::ALL
+        .into_iter()
+        .filter(|m| !drawn_metrics(priced(base)).contains(m))
+        .flat_map(chart_files)
+        .collect();
     visual_files()
         .into_iter()
         .filter(|n| map || !map_chart::files().contains(n))
+        .filter(|n| !left_out.contains(n))
+        .collect()
+}
+
+/// Whether a sweep of `base` has prices: a model of the scenario has one
+/// ([`chart::priced`]), or a swept key sets one (`…_per_mtok`). Without,
+/// every wasted dollar is 0, and `sweep_wasted_usd` is left out.
+pub fn priced(base: &crate::scenario::Scenario) -> bool {
+    chart::priced(base)
+        || base.sweep.as_ref().is_some_and(|s| {
+            s.keys
+                .iter()
+                .any(|k| k.path.iter().any(|p| p.ends_with("_per_mtok")))
+        })
+}
+
+/// Why `sweep_wasted_usd` is left out of a sweep without prices.
+const NO_PRICES: &str = "Not drawn: the scenario sets no [pricing] and sweeps no price, so every \
+                         run wastes $0. Add a [pricing] table to compare wasted dollars.";
+
+/// The metrics charted, in page order: the wasted dollars only with
+/// prices.
+fn drawn_metrics(priced: bool) -> Vec<SweepMetric> {
+    SweepMetric::ALL
+        .into_iter()
+        .filter(|m| priced || *m != SweepMetric::WastedUsd)
         .collect()
 }
 
@@ -816,7 +882,7 @@ fn chart_files(metric: SweepMetric) -> [String; 2] {
 pub fn render_visuals(data: &SweepData) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let mut files = Vec::new();
     let mut charts = Vec::new();
-    for m in SweepMetric::ALL {
+    for m in drawn_metrics(data.priced) {
         let wide = render_svg(m, data, Frame::FILE)?;
         let narrow = render_svg(m, data, Frame::NARROW)?;
         let [svg_file, png_file] = chart_files(m);
@@ -1000,6 +1066,10 @@ pub fn index_html_with(
             caption(*m),
         ));
     }
+    if !data.priced {
+        let m = SweepMetric::WastedUsd;
+        h.push_str(&left_out(m.chart_name(), m.title(), NO_PRICES));
+    }
     if let Some((wide, narrow)) = map {
         h.push_str(&figure(
             map_chart::NAME,
@@ -1026,7 +1096,7 @@ pub fn index_html_with(
             "the resolved scenario, with the swept keys",
         ),
     ];
-    for m in SweepMetric::ALL {
+    for m in drawn_metrics(data.priced) {
         for f in chart_files(m) {
             files.push((f, m.title()));
         }
@@ -1082,6 +1152,7 @@ mod tests {
             strategies: strategies.iter().map(|s| s.to_string()).collect(),
             rows,
             recovery: None,
+            priced: true,
         }
     }
 
@@ -1446,6 +1517,41 @@ mod tests {
     }
 
     #[test]
+    fn a_coinciding_line_is_named_in_the_legend() {
+        // A third strategy "copy" with the values of the first, "linear",
+        // at every point.
+        let d = one_axis();
+        let mut rows = Vec::new();
+        for point in 0..3 {
+            let at = |s: usize| {
+                d.rows
+                    .iter()
+                    .find(|r| r.point == point && r.strategy == s)
+                    .expect("a row")
+                    .clone()
+            };
+            rows.extend([
+                at(0),
+                at(1),
+                SweepRow {
+                    strategy: 2,
+                    ..at(0)
+                },
+            ]);
+        }
+        let d = data(d.axes.clone(), &["linear", "full-jitter", "copy"], rows);
+        for m in SweepMetric::ALL {
+            let svg = render_svg(m, &d, Frame::FILE).expect("svg");
+            let texts = svg_texts(&svg, m.chart_name());
+            assert!(
+                texts.iter().any(|t| t == "copy (same as linear)"),
+                "{texts:?}"
+            );
+            assert!(texts.iter().any(|t| t == "full-jitter"), "{texts:?}");
+        }
+    }
+
+    #[test]
     fn svgs_name_every_strategy_and_axis() {
         for (d, x) in [
             (one_axis(), "workload.clients (log scale)"),
@@ -1611,6 +1717,21 @@ mod tests {
             let page = index_html(d, &[]);
             assert!(page.ends_with("</html>\n"), "{what}");
         }
+    }
+
+    #[test]
+    fn a_sweep_without_prices_draws_no_wasted_dollars() {
+        let mut d = two_axes();
+        d.priced = false;
+        let files = render_visuals(&d).expect("visuals");
+        let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        // Three charts of two files each, and the page.
+        assert_eq!(names.len(), 7);
+        assert!(!names.iter().any(|n| n.starts_with("sweep_wasted_usd")));
+        let page = String::from_utf8(files.last().unwrap().1.clone()).unwrap();
+        assert!(page.contains("<figure id=\"sweep_wasted_usd\" class=\"left-out\">"));
+        assert!(page.contains("sweeps no price, so every run wastes $0"));
+        assert!(!page.contains("sweep_wasted_usd.png"));
     }
 
     #[test]

@@ -45,9 +45,44 @@ fn crowd() -> String {
     s
 }
 
+/// Three strategies that behave alike: 5,000 clients send 20 requests
+/// per second in all against a limiter that admits 100 per second with a
+/// burst of 100, a server that never fails and no timeout, so that no
+/// attempt fails, no retry is made, and the retry budget and the breaker
+/// (which act only on failures and retries) never act. No `[pricing]`.
+const COINCIDING: &str = r#"
+name = "coinciding"
+replications = 2
+horizon = "2m"
+[workload]
+kind = "poisson"
+clients = 5000
+rate_per_s = 20.0
+duration = "1m"
+[limiter]
+requests_per_minute = 6000
+request_burst = 100
+[server]
+latency = "200ms"
+[[strategy]]
+name = "no-guard"
+backoff = { kind = "full_jitter", base = "100ms", cap = "2s" }
+max_attempts = 4
+[[strategy]]
+name = "aws-quota"
+backoff = { kind = "full_jitter", base = "100ms", cap = "2s" }
+max_attempts = 4
+budget = { kind = "aws_quota" }
+[[strategy]]
+name = "breaker"
+backoff = { kind = "full_jitter", base = "100ms", cap = "2s" }
+max_attempts = 4
+breaker = { scope = "retries", failure_ratio = 0.2 }
+"#;
+
 /// Reports made once for all tests here: the reference scenario, a
-/// scenario with an outage, a lonely strategy and a crowd. Returns the
-/// folder holding the reports.
+/// scenario with an outage, a lonely strategy, a crowd and three
+/// coinciding strategies. Returns the folder holding the reports.
 fn reports() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -58,6 +93,7 @@ fn reports() -> &'static Path {
             ("closed-outage", CLOSED_OUTAGE.to_string()),
             ("lonely", LONELY.to_string()),
             ("crowd", crowd()),
+            ("coinciding", COINCIDING.to_string()),
         ] {
             let file = tmp.path().join(format!("{name}.toml"));
             std::fs::write(&file, text).expect("write scenario");
@@ -75,7 +111,13 @@ fn report(name: &str) -> (PathBuf, ReportData) {
     (dir, data)
 }
 
-const REPORTS: [&str; 4] = ["thundering-herd", "closed-outage", "lonely", "crowd"];
+const REPORTS: [&str; 5] = [
+    "thundering-herd",
+    "closed-outage",
+    "lonely",
+    "crowd",
+    "coinciding",
+];
 
 fn strategies(data: &ReportData) -> Vec<String> {
     data.scenario
@@ -216,7 +258,8 @@ fn attempts_chart_plots_attempts_csv() {
 #[test]
 fn every_png_decodes_at_its_size() {
     for name in REPORTS {
-        for c in Chart::ALL {
+        let (_, data) = report(name);
+        for c in Chart::drawn_for(&data.scenario) {
             let path = reports().join(name).join(format!("{}.png", c.name()));
             let file = std::fs::File::open(&path).expect("png exists");
             let decoder = png::Decoder::new(std::io::BufReader::new(file));
@@ -270,7 +313,7 @@ fn svg_texts(svg: &str, what: &str) -> Vec<String> {
 fn every_svg_parses_and_names_strategies_and_axes() {
     for name in REPORTS {
         let (dir, data) = report(name);
-        for c in Chart::ALL {
+        for c in Chart::drawn_for(&data.scenario) {
             let path = dir.join(format!("{}.svg", c.name()));
             let svg = std::fs::read_to_string(&path).expect("svg exists");
             let what = path.display().to_string();
@@ -284,9 +327,15 @@ fn every_svg_parses_and_names_strategies_and_axes() {
             }
             for strategy in strategies(&data) {
                 // Bar charts name strategies on their axis, the others in a
-                // legend; names longer than 40 characters are shortened.
+                // legend or over their panel (with the strategy they
+                // coincide with, if any); names longer than 40 characters
+                // are shortened.
                 let shown = chart::shorten(&strategy);
-                assert!(has(&shown), "{what}: no {shown}");
+                let same = format!("{shown} (same as ");
+                assert!(
+                    texts.iter().any(|t| *t == shown || t.starts_with(&same)),
+                    "{what}: no {shown}"
+                );
             }
         }
     }
@@ -302,10 +351,16 @@ fn index_html_is_self_contained_with_every_row_and_chart() {
         // Cost by model: one row per strategy and model.
         assert!(html.contains("<h2>Cost by model</h2>"));
         let models = data.scenario.model_names().len();
+        let guarded = data
+            .scenario
+            .strategies
+            .iter()
+            .filter(|s| !s.guards.is_empty())
+            .count();
         assert_eq!(
             html.matches("<tr><td><span class=\"swatch\"").count(),
-            strategies(&data).len() * (1 + models),
-            "{name}: summary and cost-by-model rows"
+            strategies(&data).len() * (1 + models) + guarded,
+            "{name}: summary, cost-by-model and guards rows"
         );
         for strategy in strategies(&data) {
             assert!(
@@ -313,7 +368,8 @@ fn index_html_is_self_contained_with_every_row_and_chart() {
                 "{name}: no table row for {strategy}"
             );
         }
-        for c in Chart::ALL {
+        let drawn = Chart::drawn_for(&data.scenario);
+        for c in &drawn {
             let figure = format!(
                 "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>",
                 c.name(),
@@ -322,8 +378,8 @@ fn index_html_is_self_contained_with_every_row_and_chart() {
             assert!(html.contains(&figure), "{name}: {}", c.name());
         }
         // Each chart twice (wide and narrow screens), all inline.
-        assert_eq!(html.matches("<svg ").count(), 2 * Chart::ALL.len());
-        assert_eq!(html.matches("</svg>").count(), 2 * Chart::ALL.len());
+        assert_eq!(html.matches("<svg ").count(), 2 * drawn.len());
+        assert_eq!(html.matches("</svg>").count(), 2 * drawn.len());
         // The resolved scenario, escaped, and the command that reproduces it.
         let toml = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
         let first_line = toml.lines().next().unwrap().replace('"', "&quot;");
@@ -374,6 +430,184 @@ fn plot_redraws_the_same_files_from_the_csv_files_alone() {
             );
         }
     }
+}
+
+/// The files a report folder holds, by name, without `report.toml`.
+fn listing(dir: &Path) -> Vec<String> {
+    report_files(dir)
+        .keys()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+/// What a folder's `report.toml` lists.
+fn manifest_files(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("report.toml")).expect("report.toml");
+    let list = &text[text.find("files = [").expect("a files list")..];
+    list.lines()
+        .skip(1)
+        .take_while(|l| *l != "]")
+        .map(|l| l.trim().trim_end_matches(',').trim_matches('"').to_string())
+        .collect()
+}
+
+#[test]
+fn a_scenario_without_prices_has_no_cost_chart_and_the_page_says_why() {
+    // The reference scenario sets `[pricing] model = "gpt-4.1"`; the
+    // coinciding one, the lonely one and the crowd set none.
+    for (name, priced) in [
+        ("thundering-herd", true),
+        ("coinciding", false),
+        ("lonely", false),
+        ("crowd", false),
+    ] {
+        let (dir, data) = report(name);
+        assert_eq!(chart::priced(&data.scenario), priced, "{name}");
+        let files = listing(&dir);
+        for f in ["cost.png", "cost.svg"] {
+            assert_eq!(files.iter().any(|n| n == f), priced, "{name}/{f}");
+        }
+        // The names known before the run are exactly the files written
+        // and those the folder's record lists.
+        let mut known = backsim::report::run_file_names(&data.scenario, false, true);
+        known.sort();
+        assert_eq!(known, files, "{name}");
+        assert_eq!(manifest_files(&dir), files, "{name}");
+        let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+        let left_out = html.contains(
+            "<figure id=\"cost\" class=\"left-out\">\n<h3>Cost per run: useful and wasted tokens</h3>\n\
+             <p class=\"note\">Not drawn: the scenario sets no [pricing], so every run costs $0.",
+        );
+        assert_eq!(left_out, !priced, "{name}");
+    }
+}
+
+/// Writes `text` as `coinciding.toml` in `tmp` and runs `backsim
+/// COMMAND` on it with `--out tmp`; the report's folder.
+fn coinciding_report(tmp: &Path, command: &str, text: &str) -> PathBuf {
+    let file = tmp.join("coinciding.toml");
+    std::fs::write(&file, text).unwrap();
+    backsim()
+        .args([command, "--quiet"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp)
+        .assert()
+        .success();
+    tmp.join("coinciding")
+}
+
+#[test]
+fn a_sweep_without_prices_has_no_wasted_dollars_chart_and_the_page_says_why() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // The coinciding scenario (no [pricing]) over two request rates.
+    let sweep = format!("{COINCIDING}[sweep]\n\"workload.rate_per_s\" = [10, 20]\n");
+    let dir = coinciding_report(tmp.path(), "sweep", &sweep);
+    let files = listing(&dir);
+    assert!(!files.iter().any(|f| f.starts_with("sweep_wasted_usd")));
+    assert!(files.contains(&"sweep_success_rate.png".to_string()));
+    assert_eq!(manifest_files(&dir), files);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<figure id=\"sweep_wasted_usd\" class=\"left-out\">"));
+    // plot draws the same set again.
+    for f in files
+        .iter()
+        .filter(|f| f.ends_with(".png") || f.ends_with(".svg"))
+    {
+        std::fs::remove_file(dir.join(f)).unwrap();
+    }
+    backsim().args(["plot", "-q"]).arg(&dir).assert().success();
+    assert_eq!(listing(&dir), files);
+}
+
+#[test]
+fn identical_strategies_are_named_as_coinciding() {
+    let (dir, data) = report("coinciding");
+    // Nothing failed, so no strategy retried and the guards never acted:
+    // the three summaries agree in every number but the strategy's name.
+    let summary = Csv::read(&dir.join("summary.csv"));
+    let retries: Vec<f64> = summary
+        .rows
+        .iter()
+        .map(|r| summary.num(r, "attempts_per_request"))
+        .collect();
+    assert_eq!(retries, [1.0, 1.0, 1.0]);
+    for c in [Chart::LoadOverTime, Chart::TimeToSuccessCdf] {
+        let plan = chart::line_plan(c, &data).expect("a line chart");
+        // aws-quota and breaker coincide with no-guard, the first.
+        assert_eq!(plan.same_as, [None, Some(0), Some(0)], "{}", c.name());
+        assert_eq!(plan.layout, chart::Layout::Overlaid, "{}", c.name());
+        let svg = std::fs::read_to_string(dir.join(format!("{}.svg", c.name()))).unwrap();
+        let texts = svg_texts(&svg, c.name());
+        for label in ["aws-quota (same as no-guard)", "breaker (same as no-guard)"] {
+            assert!(texts.iter().any(|t| t == label), "{}: {label}", c.name());
+        }
+    }
+    // Bars stand side by side: no chart to tell apart.
+    assert_eq!(chart::line_plan(Chart::Attempts, &data), None);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert_eq!(
+        html.matches("no-guard, aws-quota and breaker draw the same line")
+            .count(),
+        2,
+        "said under the load and the time-to-success charts"
+    );
+}
+
+#[test]
+fn more_than_six_strategies_get_one_panel_each() {
+    // The crowd has 9 strategies (more than 6), the reference scenario 2
+    // that differ.
+    for (name, layout) in [
+        ("crowd", chart::Layout::PanelsForMany),
+        ("thundering-herd", chart::Layout::Overlaid),
+    ] {
+        let (dir, data) = report(name);
+        let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        for c in [Chart::LoadOverTime, Chart::TimeToSuccessCdf] {
+            let plan = chart::line_plan(c, &data).expect("a line chart");
+            assert_eq!(plan.layout, layout, "{name}/{}", c.name());
+        }
+        let said = html
+            .matches("With more than 6 strategies one plot would be a tangle")
+            .count();
+        assert_eq!(said, if name == "crowd" { 2 } else { 0 }, "{name}");
+    }
+}
+
+#[test]
+fn a_cost_chart_of_an_earlier_priced_report_goes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let run = |text: &str| coinciding_report(tmp.path(), "run", text);
+    let dir = tmp.path().join("coinciding");
+    let priced = format!("{COINCIDING}[pricing]\nmodel = \"gpt-4.1\"\n");
+    run(&priced);
+    assert!(dir.join("cost.png").is_file() && dir.join("cost.svg").is_file());
+    assert!(manifest_files(&dir).contains(&"cost.png".to_string()));
+    // The same scenario file, now without prices: the earlier report's
+    // cost chart is listed in its record, so the run removes it.
+    run(COINCIDING);
+    assert!(!dir.join("cost.png").exists() && !dir.join("cost.svg").exists());
+    assert_eq!(manifest_files(&dir), listing(&dir));
+    // A report whose record lists a cost chart that is not drawn any more
+    // (as an older backsim drew one without prices): `plot` removes it
+    // too, and ends with the files of the run.
+    let before = listing(&dir);
+    for f in ["cost.png", "cost.svg"] {
+        std::fs::write(dir.join(f), "an earlier drawing").unwrap();
+    }
+    let record = std::fs::read_to_string(dir.join("report.toml")).unwrap();
+    std::fs::write(
+        dir.join("report.toml"),
+        record.replace(
+            "files = [\n",
+            "files = [\n  \"cost.png\",\n  \"cost.svg\",\n",
+        ),
+    )
+    .unwrap();
+    backsim().args(["plot", "-q"]).arg(&dir).assert().success();
+    assert_eq!(listing(&dir), before);
+    assert_eq!(manifest_files(&dir), before);
 }
 
 #[test]

@@ -508,7 +508,7 @@ fn plot_records_the_charts_it_draws() {
         Some(&file),
         &out,
     ));
-    std::fs::write(dir.join("cost.png"), "mine").unwrap();
+    std::fs::write(dir.join("attempts.png"), "mine").unwrap();
     let plot = |force: bool| {
         let mut cmd = backsim();
         cmd.args(["plot", "--quiet"]).arg(&dir);
@@ -518,18 +518,21 @@ fn plot_records_the_charts_it_draws() {
         cmd.output().expect("backsim runs")
     };
     let message = refused(&plot(false));
-    assert!(message.contains("would replace: cost.png;"), "{message}");
-    assert_eq!(std::fs::read(dir.join("cost.png")).unwrap(), b"mine");
+    assert!(
+        message.contains("would replace: attempts.png;"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(dir.join("attempts.png")).unwrap(), b"mine");
     assert_ok(&plot(true));
     let charted = alone(&file, &["run", "--quiet"], "charts");
     assert_eq!(dir_files(&dir), charted, "the same as a run with charts");
     // Without a record: charts drawn, no record made.
     std::fs::remove_file(dir.join("report.toml")).unwrap();
-    for chart in ["cost.png", "index.html"] {
+    for chart in ["attempts.png", "index.html"] {
         std::fs::remove_file(dir.join(chart)).unwrap();
     }
     assert_ok(&plot(false));
-    assert!(dir.join("cost.png").is_file() && !dir.join("report.toml").exists());
+    assert!(dir.join("attempts.png").is_file() && !dir.join("report.toml").exists());
 }
 
 /// `plot` of a folder that a run is writing meanwhile draws, under the
