@@ -171,9 +171,10 @@ pub struct LoadOverTime {
     /// Where the time axis ends: the end of the last bucket with any
     /// attempt, or of the last outage inside the horizon if later.
     pub end_s: f64,
-    /// What the request bucket refills per second; `None` without a
-    /// request limit.
-    pub admit_rate_per_s: Option<f64>,
+    /// The most attempts per second the binding limit admits in the long
+    /// run (its refill over the mean cost of an attempt), and the legend's
+    /// words for it; `None` without limits.
+    pub limit: Option<(f64, String)>,
     /// Outage windows `(start, end)` in seconds, clipped to the horizon.
     pub outages: Vec<(f64, f64)>,
     /// Per strategy, `(bucket start in s, attempts per second in that
@@ -223,7 +224,7 @@ pub fn load_over_time(data: &ReportData) -> LoadOverTime {
     LoadOverTime {
         bucket_s,
         end_s,
-        admit_rate_per_s: s.limiter.requests.map(|(per_minute, _)| per_minute / 60.0),
+        limit: limit_line(data),
         outages,
         lines,
     }
@@ -1106,19 +1107,44 @@ fn load_top(d: &LoadOverTime) -> f64 {
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
-        .chain(d.admit_rate_per_s)
+        .chain(d.limit.as_ref().map(|l| l.0))
         .fold(0.0, f64::max);
     if y_top > 0.0 { y_top * 1.08 } else { 1.0 }
 }
 
 /// The limit line's legend entry (none without a request limit).
 fn limit_keys(d: &LoadOverTime, keys: &mut Vec<(String, Key)>) {
-    if let Some(r) = d.admit_rate_per_s {
-        keys.push((
-            format!("limiter admits {}/s (refill rate)", fmt_tick(&r)),
-            Key::Line(INK, true),
-        ));
+    if let Some((_, words)) = &d.limit {
+        keys.push((words.clone(), Key::Line(INK, true)));
     }
+}
+
+/// The binding limit's line: what it admits per second, in attempts, and
+/// how that follows from its rate. For a token limit that is its refill
+/// over the mean cost of an attempt in tokens (the first strategy bound
+/// by it; strategies differ only as much as their attempts' sizes do).
+fn limit_line(data: &ReportData) -> Option<(f64, String)> {
+    use crate::model::limiter::Limit;
+    let summaries: Vec<&crate::metrics::summary::StrategySummary> =
+        data.result.strategies.iter().map(|s| &s.summary).collect();
+    let (limit, first) = super::findings::common_binding(&summaries)?;
+    let (per_minute, _) = data.scenario.limiter.limits()[limit as usize]?;
+    let rate = first.ceiling_per_s;
+    if !(rate.is_finite() && rate > 0.0) {
+        return None;
+    }
+    let words = if limit == Limit::Requests {
+        format!("{} admits {}/s", limit.key(), fmt_tick(&rate))
+    } else {
+        format!(
+            "{} admits {}/s ({} tokens/min ÷ {} per attempt)",
+            limit.key(),
+            super::fmt_num(rate, 3),
+            super::table::grouped(per_minute, 3),
+            super::table::grouped(per_minute / 60.0 / rate, 0)
+        )
+    };
+    Some((rate, words))
 }
 
 /// The limit line over the plot (none without a request limit).
@@ -1126,7 +1152,7 @@ fn draw_limit<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     d: &LoadOverTime,
 ) -> DrawResult<DB> {
-    if let Some(r) = d.admit_rate_per_s {
+    if let Some((r, _)) = d.limit {
         chart.draw_series(DashedLineSeries::new(
             [(0.0, r), (d.end_s, r)],
             8,

@@ -112,7 +112,9 @@ pub fn text(findings: &[Finding]) -> String {
 
 /// The limit most strategies have as binding (the first such on ties),
 /// and the first strategy that has it.
-fn common_binding<'a>(summaries: &[&'a StrategySummary]) -> Option<(Limit, &'a StrategySummary)> {
+pub(crate) fn common_binding<'a>(
+    summaries: &[&'a StrategySummary],
+) -> Option<(Limit, &'a StrategySummary)> {
     let count = |l: Limit| {
         summaries
             .iter()

@@ -157,12 +157,15 @@ fn load_over_time_plots_timeseries_attempts_per_second() {
     // 6000 requests per minute: 100 per second.
     let (_, herd) = report("thundering-herd");
     let d = chart::load_over_time(&herd);
-    assert_eq!(d.admit_rate_per_s, Some(100.0));
+    assert_eq!(
+        d.limit,
+        Some((100.0, "requests_per_minute admits 100/s".to_string()))
+    );
     assert!(d.outages.is_empty());
     // The outage-recovery picture: 3000/min = 50/s, outage from 10 s to 15 s.
     let (_, outage) = report("closed-outage");
     let d = chart::load_over_time(&outage);
-    assert_eq!(d.admit_rate_per_s, Some(50.0));
+    assert_eq!(d.limit.as_ref().map(|l| l.0), Some(50.0));
     assert_eq!(d.outages, vec![(10.0, 15.0)]);
 }
 
@@ -797,4 +800,57 @@ fn readme_charts_are_current() {
             p.parent().unwrap().display()
         );
     }
+}
+
+/// A token limit alone gets a limit line too, in attempts per second: each
+/// attempt reserves 900 input + 100 max_tokens = 1,000 tokens against
+/// 60,000 tokens per minute = 1,000 per second, so it admits 1 per second.
+#[test]
+fn a_token_limit_alone_draws_its_line_in_attempts_per_second() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("tokens.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "tokens"
+seed = 1
+replications = 2
+[workload]
+kind = "burst"
+clients = 20
+[workload.tokens]
+input = 900
+output = 100
+max_tokens = 100
+[limiter]
+tokens_per_minute = 60000
+token_burst = 10000
+[[strategy]]
+name = "patient"
+backoff = { kind = "constant", base = "1s" }
+max_attempts = 50
+"#,
+    )
+    .expect("write");
+    let out = backsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--no-charts", "-q", "--out"])
+        .arg(tmp.path())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = read_dir(&tmp.path().join("tokens")).expect("report");
+    let d = chart::load_over_time(&data);
+    assert_eq!(
+        d.limit,
+        Some((
+            1.0,
+            "tokens_per_minute admits 1/s (60,000 tokens/min ÷ 1,000 per attempt)".to_string()
+        ))
+    );
 }
