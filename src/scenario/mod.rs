@@ -13,6 +13,7 @@ mod resolve;
 mod resolved;
 pub mod sweep;
 pub mod trace;
+pub mod tune;
 
 pub use error::{Problem, ScenarioError, show_number, unknown_name};
 pub use resolve::{MAX_NAME_BYTES, TraceCache};
@@ -77,6 +78,9 @@ pub struct Scenario {
     /// The grid `backsim sweep` runs (`backsim run` runs the scenario as
     /// written, without it).
     pub sweep: Option<sweep::Sweep>,
+    /// The goals and search space of `backsim tune` (`backsim run` and
+    /// `sweep` leave it out).
+    pub tune: Option<Box<tune::Tune>>,
 }
 
 impl Scenario {

@@ -1336,6 +1336,17 @@ fn repeats(values: &[SweepValue]) -> Vec<(usize, usize)> {
     found
 }
 
+/// The values of a range table `{ from, to, steps, scale }` in order, as
+/// `[sweep]` expands it, or what is wrong with it (`[tune.space]` takes
+/// the same ranges).
+pub(crate) fn range_of(t: &Table) -> Result<Vec<SweepValue>, String> {
+    let w = range(t).map_err(|wrong| {
+        let all: Vec<String> = wrong.into_iter().map(|(_, m)| m).collect();
+        all.join("; ")
+    })?;
+    w.expand().map(|(values, _)| values)
+}
+
 /// `x` rounded to `digits` significant digits.
 fn significant(x: f64, digits: usize) -> f64 {
     format!("{x:.*e}", digits - 1).parse().unwrap_or(x)
