@@ -19,6 +19,7 @@ pub mod requests;
 pub mod sweep;
 pub mod sweep_chart;
 pub mod table;
+pub mod tune_chart;
 
 use crate::Error;
 use crate::experiment::ExperimentResult;
@@ -169,6 +170,7 @@ pub fn known_file_names() -> BTreeSet<String> {
         .collect();
     names.extend(visual_files());
     names.extend(sweep_chart::visual_files());
+    names.extend(crate::tune::output::file_names(true));
     names
 }
 

@@ -33,7 +33,7 @@ use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, trace};
 use crate::policy::Strategy;
-use crate::time::{as_secs_f64, format_duration, parse_duration};
+use crate::time::{as_secs_f64, parse_duration};
 use std::ops::Range;
 use toml::{Table, Value};
 
@@ -115,17 +115,19 @@ impl Metric {
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
-    /// A value of the metric as a person reads it: a duration, a share,
-    /// a number.
+    /// A value of the metric as a person reads it: four significant
+    /// digits, durations in seconds (`446.9s`).
     pub fn show(self, x: f64) -> String {
         if !x.is_finite() {
             return "n/a".into();
         }
-        if self.is_duration() {
-            format_duration(crate::time::nanos_from_secs_f64(x.max(0.0)))
+        let digits = if x == 0.0 {
+            0
         } else {
-            show_number(x)
-        }
+            (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize
+        };
+        let s = crate::report::fmt_num(x, digits);
+        if self.is_duration() { format!("{s}s") } else { s }
     }
 }
 
@@ -308,6 +310,7 @@ impl Tune {
         for (k, j) in self.space.iter().zip(idx) {
             set(&mut t, &k.path, k.values[j].clone());
         }
+        without_idle_keys(&mut t);
         t.insert("name".into(), Value::String(name.into()));
         t
     }
@@ -344,6 +347,16 @@ impl Tune {
                 goals.join(", ")
             }
         )
+    }
+}
+
+/// Drops the Retry-After settings a start brought from a table that
+/// does not honour Retry-After (they would have no effect, which a
+/// scenario file may not say).
+fn without_idle_keys(t: &mut Table) {
+    if t.get("honor_retry_after") == Some(&Value::Boolean(false)) {
+        t.remove("max_retry_after");
+        t.remove("above_max_retry_after");
     }
 }
 
@@ -963,6 +976,7 @@ fn check_values(
                 };
                 set(&mut t, &key.path, v.clone());
             }
+            without_idle_keys(&mut t);
             t.insert("name".into(), Value::String("tune-check".into()));
             match resolve_strategy(&tune.document, base, t, files, &cache) {
                 Ok(_) => return Ok(()),

@@ -22,3 +22,4 @@ mod properties;
 mod resources;
 mod statistics;
 mod sweep;
+mod tune;
