@@ -162,6 +162,25 @@ pub struct Ceiling {
     pub within_horizon: f64,
 }
 
+/// How many requests the workload makes in all, whatever the policy:
+/// every client's requests of a closed loop, the clients of a burst, the
+/// expected arrivals of a Poisson workload, the rows of a trace.
+pub fn workload_requests(s: &Scenario) -> f64 {
+    let w = &s.workload;
+    match &w.kind {
+        WorkloadKind::Burst { .. } => f64::from(w.clients),
+        WorkloadKind::Closed {
+            requests_per_client,
+            ..
+        } => f64::from(w.clients) * f64::from(*requests_per_client),
+        WorkloadKind::Poisson {
+            rate_per_s,
+            duration,
+        } => rate_per_s * as_secs_f64(*duration),
+        WorkloadKind::Trace { rows } => rows.len() as f64,
+    }
+}
+
 /// The ceiling each of the main model's limits puts on any policy, the
 /// tightest first.
 pub fn ceilings(s: &Scenario) -> Vec<Ceiling> {

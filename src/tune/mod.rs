@@ -54,7 +54,6 @@ pub fn candidates(
                 origin: Origin::Grid(i),
                 strategy,
                 reps: Vec::new(),
-                requests: 0.0,
             }),
             Err(why) => skipped.push((i, why)),
         }
@@ -65,7 +64,6 @@ pub fn candidates(
             origin: Origin::Own(i),
             strategy: s.clone(),
             reps: Vec::new(),
-            requests: 0.0,
         });
     }
     Ok((out, skipped))
@@ -107,6 +105,8 @@ pub struct Findings {
     /// candidate was compared at (every candidate, the scenario's own
     /// included).
     pub grid_runs: u64,
+    /// Those replications.
+    pub compared_at: u32,
 }
 
 /// Decides verdicts, the front and the shortfalls of `outcome`.
@@ -190,5 +190,6 @@ pub fn findings(base: &Scenario, tune: &Tune, outcome: &Outcome) -> Findings {
         shortfalls,
         ceilings: goal::ceilings(base),
         grid_runs: cands.len() as u64 * u64::from(compared_at),
+        compared_at,
     }
 }

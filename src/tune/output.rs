@@ -206,6 +206,11 @@ fn shortfall_text(t: &Tuned) -> String {
     s
 }
 
+/// A number in a sentence: four significant digits.
+fn show(x: f64) -> String {
+    Metric::AttemptsPerRequest.show(x)
+}
+
 fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
     let m = f.goal.metric;
     let mut line = format!(
@@ -223,26 +228,27 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
         && f.goal.op == Op::AtLeast
         && let Some(c) = t.findings.ceilings.first()
     {
-        let requests = t
-            .outcome
-            .candidates
-            .iter()
-            .map(|c| c.requests)
-            .fold(0.0, f64::max);
+        let admitted = c.within_horizon.floor();
         line.push_str(&format!(
             ". The {} limit admits at most {} requests a second ({} a minute / {} per request), {} within the horizon",
             c.limit,
-            crate::terminal::show_number(c.per_s),
-            crate::terminal::show_number(c.per_minute),
-            crate::terminal::show_number(c.cost),
-            crate::terminal::show_number(c.within_horizon.floor()),
+            show(c.per_s),
+            show(c.per_minute),
+            show(c.cost),
+            show(admitted),
         ));
-        if requests > 0.0 {
+        let total = super::goal::workload_requests(t.base);
+        if total > 0.0 {
             line.push_str(&format!(
-                ", a success rate of at most {} of {} requests",
-                crate::terminal::show_number((c.within_horizon.floor() / requests).min(1.0)),
-                crate::terminal::show_number(requests)
+                ": {}% of the workload's {} requests",
+                show((100.0 * admitted / total).min(100.0)),
+                show(total)
             ));
+            if matches!(t.base.workload.kind, crate::scenario::WorkloadKind::Closed { .. }) {
+                line.push_str(
+                    " (a closed loop's success rate counts only the requests its clients started, so it can read higher)",
+                );
+            }
         }
     }
     line
@@ -279,11 +285,15 @@ pub fn text(t: &Tuned) -> String {
         rounds.join(" → ")
     ));
     s.push_str(&format!(
-        "runs used: {}, against {} for the full grid at the recommendation's {} replications ({}%)\n",
+        "runs used: {}, against {} for every candidate at the {} replications {} ({}%)\n",
         o.runs,
         f.grid_runs,
-        f.recommended
-            .map_or(0, |w| o.candidates[w].reps.len()),
+        f.compared_at,
+        if f.recommended.is_some() {
+            "of the recommendation"
+        } else {
+            "of the last round"
+        },
         fmt_num(100.0 * o.runs as f64 / f.grid_runs.max(1) as f64, 1)
     ));
     if o.budget_hit {

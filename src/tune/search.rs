@@ -45,8 +45,6 @@ pub struct Candidate {
     pub strategy: Strategy,
     /// Per replication, in order, each metric's value.
     pub reps: Vec<RepValues>,
-    /// The most requests a replication had.
-    pub requests: f64,
 }
 
 impl Candidate {
@@ -273,10 +271,8 @@ impl Race<'_> {
             };
             self.runs += (group.len() * (to as usize - from)) as u64;
             for values in per_replication(&scenario, runs) {
-                for (&i, (v, requests)) in group.iter().zip(values) {
-                    let c = &mut self.candidates[i];
-                    c.reps.push(v);
-                    c.requests = c.requests.max(requests);
+                for (&i, v) in group.iter().zip(values) {
+                    self.candidates[i].reps.push(v);
                 }
             }
         }
@@ -286,12 +282,9 @@ impl Race<'_> {
 
 /// Each replication's metric values for every strategy of `scenario`:
 /// `runs[s][k]` is replication `k` of strategy `s`; the result is indexed
-/// by replication, then strategy, with the replication's requests. Each replication is summarised as
+/// by replication, then strategy. Each replication is summarised as
 /// `backsim run` would summarise it alone.
-fn per_replication(
-    scenario: &Scenario,
-    runs: Vec<Vec<RunSummary>>,
-) -> Vec<Vec<(RepValues, f64)>> {
+fn per_replication(scenario: &Scenario, runs: Vec<Vec<RunSummary>>) -> Vec<Vec<RepValues>> {
     let reps = runs.first().map_or(0, Vec::len);
     let mut iters: Vec<_> = runs.into_iter().map(Vec::into_iter).collect();
     (0..reps)
@@ -303,7 +296,7 @@ fn per_replication(
             experiment::aggregate(scenario, &one)
                 .strategies
                 .iter()
-                .map(|s| (goal::rep_values(&s.summary), s.summary.requests))
+                .map(|s| goal::rep_values(&s.summary))
                 .collect()
         })
         .collect()
