@@ -46,7 +46,10 @@ impl TuneChart {
 
     /// `<name>.svg` and `<name>.png`.
     pub fn files(self) -> [String; 2] {
-        [format!("{}.svg", self.name()), format!("{}.png", self.name())]
+        [
+            format!("{}.svg", self.name()),
+            format!("{}.png", self.name()),
+        ]
     }
 
     fn title(self) -> &'static str {
@@ -112,8 +115,18 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
     let (head, body) = body.split_vertically(52);
     head.draw(&Text::new(p.chart.title(), (0, 0), text(22, INK)))?;
     head.draw(&Text::new(p.subtitle.to_string(), (0, 28), text(15, MUTED)))?;
-    let labels = ["candidate", "Pareto front", "scenario's strategy", "recommended"];
-    let colours = [OTHER, strategy_color(0), strategy_color(1), strategy_color(2)];
+    let labels = [
+        "candidate",
+        "Pareto front",
+        "scenario's strategy",
+        "recommended",
+    ];
+    let colours = [
+        OTHER,
+        strategy_color(0),
+        strategy_color(1),
+        strategy_color(2),
+    ];
     let plot = legend_strip(&body, &labels, |legend, i, (x, y)| {
         legend.draw(&Circle::new((x + 14, y), 5, colours[i].filled()))
     })?;
@@ -151,7 +164,10 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
             .filter(|q| !q.pareto && !q.own && !q.recommended)
             .map(|q| Circle::new((q.x, q.success), 3, OTHER.filled())),
     )?;
-    chart.draw_series(LineSeries::new(front.clone(), strategy_color(0).stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(
+        front.clone(),
+        strategy_color(0).stroke_width(2),
+    ))?;
     chart.draw_series(
         front
             .iter()
@@ -163,7 +179,11 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
         } else {
             strategy_color(1)
         };
-        chart.draw_series(std::iter::once(Circle::new((q.x, q.success), 6, c.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (q.x, q.success),
+            6,
+            c.filled(),
+        )))?;
         chart.draw_series(std::iter::once(Text::new(
             super::chart::shorten(&q.name),
             (q.x, q.success),

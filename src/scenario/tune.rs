@@ -127,7 +127,11 @@ impl Metric {
             (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize
         };
         let s = crate::report::fmt_num(x, digits);
-        if self.is_duration() { format!("{s}s") } else { s }
+        if self.is_duration() {
+            format!("{s}s")
+        } else {
+            s
+        }
     }
 }
 
@@ -161,7 +165,12 @@ pub struct Goal {
 impl Goal {
     /// `success_rate >= 0.99`.
     pub fn text(&self) -> String {
-        format!("{} {} {}", self.metric.name(), self.op.symbol(), self.written)
+        format!(
+            "{} {} {}",
+            self.metric.name(),
+            self.op.symbol(),
+            self.written
+        )
     }
 }
 
@@ -272,11 +281,7 @@ impl PartialEq for Tune {
 impl Tune {
     /// Candidates in the grid: starts × the values of every key.
     pub fn grid_size(&self) -> usize {
-        self.space
-            .iter()
-            .map(|k| k.values.len())
-            .product::<usize>()
-            * self.starts.len()
+        self.space.iter().map(|k| k.values.len()).product::<usize>() * self.starts.len()
     }
 
     /// The start and value index of each key of candidate `i` (last key
@@ -376,10 +381,7 @@ fn resolve_strategy(
         "replications".into(),
         Value::Integer(i64::from(base.replications)),
     );
-    doc.insert(
-        "strategy".into(),
-        Value::Array(vec![Value::Table(st)]),
-    );
+    doc.insert("strategy".into(), Value::Array(vec![Value::Table(st)]));
     let text = toml::to_string(&doc).map_err(|e| e.to_string())?;
     super::resolve::parse_cached(&text, &base.name, files, Some(cache))
         .map(|mut s| s.strategies.remove(0))
@@ -440,8 +442,12 @@ const STRATEGY_KEYS: [&str; 13] = [
 /// Guards that may be given by their kind alone.
 const GUARDS: [&str; 3] = ["budget", "breaker", "throttle"];
 
+/// A value under `[tune]`: its dotted path, its span and, for a list,
+/// its elements' spans.
+type SpanEntry = (String, Range<usize>, Vec<Range<usize>>);
+
 /// Byte spans of the values under `[tune]`, by dotted path.
-struct Spans(Vec<(String, Range<usize>, Vec<Range<usize>>)>);
+struct Spans(Vec<SpanEntry>);
 
 impl Spans {
     fn of(src: &str) -> Spans {
@@ -478,11 +484,7 @@ impl Spans {
     }
 }
 
-fn walk(
-    v: &toml::Spanned<toml::de::DeValue<'_>>,
-    path: String,
-    out: &mut Vec<(String, Range<usize>, Vec<Range<usize>>)>,
-) {
+fn walk(v: &toml::Spanned<toml::de::DeValue<'_>>, path: String, out: &mut Vec<SpanEntry>) {
     match v.get_ref() {
         toml::de::DeValue::Table(t) => {
             out.push((path.clone(), v.span(), Vec::new()));
@@ -684,7 +686,11 @@ fn objective(v: Option<&Value>, problem: &mut Report) -> Option<Objective> {
             continue;
         };
         if found.is_some() {
-            problem(&key, None, "give one objective: maximize or minimize".into());
+            problem(
+                &key,
+                None,
+                "give one objective: maximize or minimize".into(),
+            );
             continue;
         }
         found = Some(Objective { metric, maximize });
@@ -914,7 +920,9 @@ fn leaves<'a>(t: &'a Table, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, 
 
 /// Whether `t` at `path` is one guard table (`budget = { kind = "grpc" }`).
 fn guard_kind(path: &[String], t: &Table) -> bool {
-    path.len() == 1 && GUARDS.contains(&path[0].as_str()) && t.get("kind").is_some_and(Value::is_str)
+    path.len() == 1
+        && GUARDS.contains(&path[0].as_str())
+        && t.get("kind").is_some_and(Value::is_str)
 }
 
 /// The values of one space key: a list, a range, or one value; a guard
@@ -1000,7 +1008,9 @@ fn check_values(
         for (j, v) in key.values.iter().enumerate() {
             if let Err(m) = try_with(Some((i, v))) {
                 problems.push(Problem::unlocated(
-                    spans.element(&shown_path, j).or_else(|| spans.at(&shown_path)),
+                    spans
+                        .element(&shown_path, j)
+                        .or_else(|| spans.at(&shown_path)),
                     &shown_path,
                     format!("the value {} does not fit: {m}", shown(v)),
                 ));
@@ -1063,8 +1073,14 @@ mod tests {
     #[test]
     fn bad_keys_and_values_are_named() {
         let e = parse_tune("[tune]\ngoal = {}\n[tune.space]\nmax_attempts = [3]\n").unwrap_err();
-        assert!(e.contains("tune.goal: unknown key") && e.contains("did you mean \"goals\""), "{e}");
-        let e = parse_tune("[tune]\ngoals = { success_rate = \"> 0.9\" }\n[tune.space]\nmax_attempts = [3]\n").unwrap_err();
+        assert!(
+            e.contains("tune.goal: unknown key") && e.contains("did you mean \"goals\""),
+            "{e}"
+        );
+        let e = parse_tune(
+            "[tune]\ngoals = { success_rate = \"> 0.9\" }\n[tune.space]\nmax_attempts = [3]\n",
+        )
+        .unwrap_err();
         assert!(e.contains("has no >= or <="), "{e}");
         let e = parse_tune("[tune]\n[tune.space]\nmax_attempt = [3]\n").unwrap_err();
         assert!(e.contains("did you mean \"max_attempts\""), "{e}");

@@ -17,6 +17,9 @@ use crate::scenario::{Scenario, TraceCache, trace};
 use goal::{Ceiling, Estimate, Verdict};
 use search::{Candidate, Origin, Outcome};
 
+/// Grid points that are not valid strategies: the point, and why.
+pub type Skipped = Vec<(usize, String)>;
+
 /// The name of grid candidate `i`.
 pub fn candidate_name(i: usize) -> String {
     format!("tuned-{i}")
@@ -31,9 +34,12 @@ pub fn candidates(
     tune: &Tune,
     file: &str,
     dir: &std::path::Path,
-) -> Result<(Vec<Candidate>, Vec<(usize, String)>), Error> {
+) -> Result<(Vec<Candidate>, Skipped), Error> {
     for s in &base.strategies {
-        if let Some(i) = s.name.strip_prefix("tuned-").and_then(|n| n.parse::<usize>().ok())
+        if let Some(i) = s
+            .name
+            .strip_prefix("tuned-")
+            .and_then(|n| n.parse::<usize>().ok())
             && i < tune.grid_size()
         {
             return Err(Error::Input(format!(
@@ -178,10 +184,10 @@ pub fn findings(base: &Scenario, tune: &Tune, outcome: &Outcome) -> Findings {
             infeasible: failing == cands.len(),
         });
     }
-    let compared_at = recommended.map_or(
-        outcome.rounds.last().map_or(0, |r| r.replications),
-        |w| cands[w].reps.len() as u32,
-    );
+    let compared_at = recommended
+        .map_or(outcome.rounds.last().map_or(0, |r| r.replications), |w| {
+            cands[w].reps.len() as u32
+        });
     Findings {
         verdicts,
         pareto,

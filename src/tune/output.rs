@@ -50,7 +50,11 @@ pub fn csv_header(tune: &Tune) -> Vec<String> {
         h.push(m.column());
         h.push(format!("{}_ci95", m.column()));
     }
-    h.extend(tune.goals.iter().map(|g| format!("meets_{}", g.metric.name())));
+    h.extend(
+        tune.goals
+            .iter()
+            .map(|g| format!("meets_{}", g.metric.name())),
+    );
     h.push("pareto".into());
     h.push("recommended".into());
     h
@@ -61,37 +65,32 @@ pub fn csv_header(tune: &Tune) -> Vec<String> {
 pub fn csv(t: &Tuned) -> Vec<u8> {
     let header = csv_header(t.tune);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let rows = t
-        .outcome
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut row = vec![t.base.name.clone(), c.name.clone()];
-            match c.origin {
-                Origin::Grid(g) => {
-                    let (start, values) = t.tune.candidate_values(g);
-                    row.push("grid".into());
-                    row.push(start.label().to_string());
-                    row.extend(values.into_iter().map(value_cell));
-                }
-                Origin::Own(_) => {
-                    row.push("scenario".into());
-                    row.push(String::new());
-                    row.extend(t.tune.space.iter().map(|_| String::new()));
-                }
+    let rows = t.outcome.candidates.iter().enumerate().map(|(i, c)| {
+        let mut row = vec![t.base.name.clone(), c.name.clone()];
+        match c.origin {
+            Origin::Grid(g) => {
+                let (start, values) = t.tune.candidate_values(g);
+                row.push("grid".into());
+                row.push(start.label().to_string());
+                row.extend(values.into_iter().map(value_cell));
             }
-            row.push(c.reps.len().to_string());
-            for m in Metric::ALL {
-                let e = c.estimate(m);
-                row.push(fmt_num(e.mean, 9));
-                row.push(fmt_num(e.ci95, 9));
+            Origin::Own(_) => {
+                row.push("scenario".into());
+                row.push(String::new());
+                row.extend(t.tune.space.iter().map(|_| String::new()));
             }
-            row.extend(t.findings.verdicts[i].iter().map(|v| v.cell().to_string()));
-            row.push(yes_no(t.findings.pareto[i]));
-            row.push(yes_no(t.findings.recommended == Some(i)));
-            row
-        });
+        }
+        row.push(c.reps.len().to_string());
+        for m in Metric::ALL {
+            let e = c.estimate(m);
+            row.push(fmt_num(e.mean, 9));
+            row.push(fmt_num(e.ci95, 9));
+        }
+        row.extend(t.findings.verdicts[i].iter().map(|v| v.cell().to_string()));
+        row.push(yes_no(t.findings.pareto[i]));
+        row.push(yes_no(t.findings.recommended == Some(i)));
+        row
+    });
     crate::report::csv::to_bytes(&header, rows)
 }
 
@@ -147,9 +146,18 @@ fn goal_lines(t: &Tuned, c: &Candidate, i: usize, prefix: &str) -> String {
         ));
     }
     let goal_metrics: Vec<Metric> = t.tune.goals.iter().map(|g| g.metric).collect();
-    for m in [t.tune.objective.metric, Metric::SuccessRate, Metric::TtsP99, Metric::WastedUsd] {
+    for m in [
+        t.tune.objective.metric,
+        Metric::SuccessRate,
+        Metric::TtsP99,
+        Metric::WastedUsd,
+    ] {
         if !goal_metrics.contains(&m) && !s.contains(&format!("{prefix}{} =", m.name())) {
-            s.push_str(&format!("{prefix}{} = {}\n", m.name(), c.estimate(m).show(m)));
+            s.push_str(&format!(
+                "{prefix}{} = {}\n",
+                m.name(),
+                c.estimate(m).show(m)
+            ));
         }
     }
     s
@@ -244,7 +252,10 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
                 show((100.0 * admitted / total).min(100.0)),
                 show(total)
             ));
-            if matches!(t.base.workload.kind, crate::scenario::WorkloadKind::Closed { .. }) {
+            if matches!(
+                t.base.workload.kind,
+                crate::scenario::WorkloadKind::Closed { .. }
+            ) {
                 line.push_str(
                     " (a closed loop's success rate counts only the requests its clients started, so it can read higher)",
                 );
@@ -524,7 +535,12 @@ pub fn file_names(charts: bool) -> Vec<String> {
 }
 
 /// The points of each Pareto chart.
-fn chart_points(t: &Tuned) -> Vec<(crate::report::tune_chart::TuneChart, Vec<crate::report::tune_chart::TunePoint>)> {
+fn chart_points(
+    t: &Tuned,
+) -> Vec<(
+    crate::report::tune_chart::TuneChart,
+    Vec<crate::report::tune_chart::TunePoint>,
+)> {
     use crate::report::tune_chart::{TuneChart, TunePoint};
     TuneChart::ALL
         .iter()
@@ -566,7 +582,10 @@ pub fn files(t: &Tuned, charts: bool) -> Result<Vec<crate::report::ReportFile>, 
             t.outcome.candidates.len(),
             t.outcome.runs
         );
-        files.extend(crate::report::tune_chart::render(&chart_points(t), &subtitle)?);
+        files.extend(crate::report::tune_chart::render(
+            &chart_points(t),
+            &subtitle,
+        )?);
     }
     Ok(files)
 }

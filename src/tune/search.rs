@@ -213,10 +213,8 @@ impl Race<'_> {
                 .iter()
                 .filter(|g| goal::mean_misses(g, c.estimate(g.metric)))
                 .count();
-            let obj = goal::objective_key(
-                &self.tune.objective,
-                c.estimate(self.tune.objective.metric),
-            );
+            let obj =
+                goal::objective_key(&self.tune.objective, c.estimate(self.tune.objective.metric));
             (misses, obj, i)
         };
         ids.sort_by(|&a, &b| {

@@ -147,8 +147,16 @@ fn tune_finds_the_hand_computed_best_linear_base() {
 #[test]
 fn outputs_do_not_depend_on_the_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
-    let (one, out1) = tune(&batch(), &tmp.path().join("1"), &["--threads", "1", "--json"]);
-    let (two, out2) = tune(&batch(), &tmp.path().join("2"), &["--threads", "2", "--json"]);
+    let (one, out1) = tune(
+        &batch(),
+        &tmp.path().join("1"),
+        &["--threads", "1", "--json"],
+    );
+    let (two, out2) = tune(
+        &batch(),
+        &tmp.path().join("2"),
+        &["--threads", "2", "--json"],
+    );
     for f in [
         "tune.csv",
         "recommended.toml",
@@ -203,7 +211,10 @@ fn a_goal_whose_interval_straddles_its_bound_is_not_shown() {
     let (dir, out) = tune(&file, tmp.path(), &[]);
     let csv = Csv::read(&dir.join("tune.csv"));
     for row in &csv.rows {
-        let (rate, ci) = (csv.num(row, "success_rate"), csv.num(row, "success_rate_ci95"));
+        let (rate, ci) = (
+            csv.num(row, "success_rate"),
+            csv.num(row, "success_rate_ci95"),
+        );
         assert!(rate - ci < 0.5 && 0.5 <= rate + ci, "{rate} ± {ci}");
         assert_eq!(csv.cell(row, "meets_success_rate"), "not shown");
     }
@@ -262,7 +273,10 @@ fn the_race_spends_fewer_runs_than_the_grid() {
     assert!(spent < grid, "{spent} of {grid}");
     // The first round ran every candidate `screen` (4) times.
     let rounds = doc["rounds"].as_array().unwrap();
-    assert_eq!(rounds[0]["candidates"].as_u64().unwrap(), csv.rows.len() as u64);
+    assert_eq!(
+        rounds[0]["candidates"].as_u64().unwrap(),
+        csv.rows.len() as u64
+    );
     assert_eq!(rounds[0]["replications"], 4);
     assert!(csv.rows.iter().all(|r| csv.num(r, "replications") >= 4.0));
 }
@@ -276,7 +290,9 @@ fn run_ignores_tune_and_says_so() {
         .arg(batch())
         .assert()
         .success()
-        .stderr(predicates::str::contains("has a [tune]; `backsim run` runs the scenario's strategies"));
+        .stderr(predicates::str::contains(
+            "has a [tune]; `backsim run` runs the scenario's strategies",
+        ));
     let resolved = std::fs::read_to_string(tmp.path().join("llm-batch/scenario.toml")).unwrap();
     assert!(!resolved.contains("[tune"), "{resolved}");
 }
