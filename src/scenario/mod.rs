@@ -542,6 +542,7 @@ mod tests {
             let mut s = parse_in(&src, &file, "x", &dir).unwrap_or_else(|e| panic!("{e}"));
             // A run's resolved scenario leaves any [sweep] out.
             s.sweep = None;
+            s.tune = None;
             // The resolved file refers to the copy of a trace kept beside it.
             let copy = |name: &str| match (&s.workload.kind, name) {
                 (WorkloadKind::Trace { rows }, TRACE_COPY) => Ok(trace::TraceFile::in_memory(

@@ -257,8 +257,9 @@ mod tests {
             [workload]
             kind = "burst"
             clients = 10
-            input_tokens = 1500
-            output_tokens = 400
+            [workload.tokens]
+            input = 1500
+            output = 400
             max_tokens = 400
             [limiter]
             requests_per_minute = 500
