@@ -69,6 +69,10 @@ pub enum Command {
     /// List backoff schedules, retry guards, client-library presets,
     /// built-in model prices and the templates of `backsim new`.
     List,
+    /// Compare two report folders: the changed scenario keys, and per
+    /// strategy and metric the change from A to B with its 95% confidence
+    /// interval. Reads only.
+    Diff(DiffArgs),
 }
 
 /// Options shared by `run` and `sweep`.
@@ -223,4 +227,31 @@ pub struct TuneArgs {
     /// Print the result as JSON on stdout instead of the text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The report folder to compare from (before), written by `backsim
+    /// run`, `sweep` or `merge`.
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The report folder to compare to (after), of the same kind.
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Exit with 1 if, for some strategy, the change B - A of a metric
+    /// satisfies EXPR and is significant (for a metric without a
+    /// confidence interval: the change alone), e.g. "success_rate < -0.01"
+    /// or, relative to A, "tts_p99_s > +10%". Repeatable.
+    #[arg(long = "fail-if", value_name = "EXPR", value_parser = crate::report::diff::Condition::parse)]
+    pub fail_if: Vec<crate::report::diff::Condition>,
+    /// Show every metric of summary.csv, not only the key ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Print the comparison as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on stdout; the exit code (and, when a --fail-if
+    /// condition holds, stderr) still tells.
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -2,7 +2,7 @@
 //! output goes, then do the long work, so that wrong input never leaves
 //! anything half-written.
 
-use crate::cli::{Cli, Command, CommonArgs, MergeArgs, RunArgs, SweepArgs, TuneArgs};
+use crate::cli::{Cli, Command, CommonArgs, DiffArgs, MergeArgs, RunArgs, SweepArgs, TuneArgs};
 use crate::experiment::Precision;
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
@@ -47,6 +47,28 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             file,
         } => new_scenario(&template, force, quiet, &file),
         Command::List => print(&list_text()),
+        Command::Diff(args) => diff(&args),
+    }
+}
+
+/// `backsim diff`: reads both reports and checks every `--fail-if`
+/// before printing anything; exit 1 when a condition holds.
+fn diff(args: &DiffArgs) -> Result<(), Error> {
+    use report::diff;
+    let a = diff::read_report(&args.a)?;
+    let b = diff::read_report(&args.b)?;
+    let d = diff::compare(&a, &b)?;
+    let held = diff::check(&d, &args.fail_if)?;
+    if args.json {
+        print(&crate::terminal::json_safe(&diff::json(&d, &held)))?;
+    } else if !args.quiet {
+        let named: Vec<String> = args.fail_if.iter().map(|c| c.metric.clone()).collect();
+        print(&diff::text(&d, args.all, &named))?;
+    }
+    if held.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Run(diff::held_message(&d, &held)))
     }
 }
 
@@ -344,6 +366,10 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         } else if !common.quiet {
             // The table shows the numbers as the files hold them.
             print(&report::table::summary_table(s, &written.result))?;
+            print(&report::findings::text(&report::findings::of_result(
+                s,
+                &written.result,
+            )))?;
             note(false, &wrote(&dir, !common.no_charts));
         }
     }

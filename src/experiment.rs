@@ -12,8 +12,8 @@ use crate::Error;
 use crate::engine::simulate_limited;
 use crate::metrics::run::{RequestRecord, Stop};
 use crate::metrics::summary::{
-    CdfPoint, RunSummary, SeriesPoint, StrategySummary, aggregate_series, aggregate_tts_cdf,
-    tts_grid,
+    CdfPoint, LoadBasis, RunSummary, SeriesPoint, StrategySummary, aggregate_series,
+    aggregate_tts_cdf, tts_grid,
 };
 use crate::progress::Progress;
 use crate::random::RunSeeds;
@@ -386,13 +386,26 @@ fn success_ci(runs: &[RunSummary]) -> (f64, f64) {
     )
 }
 
+/// The main model's limits as the load and throughput figures need them:
+/// per limit, the refill per second and the bucket's initial level (a
+/// quantized limit holds one second's refill).
+pub fn load_basis(scenario: &Scenario) -> LoadBasis {
+    let l = &scenario.limiter;
+    LoadBasis {
+        limits: l.limits().map(|limit| {
+            limit.map(|(per_minute, burst)| {
+                let rate = per_minute / 60.0;
+                (rate, if l.quantized { rate } else { burst as f64 })
+            })
+        }),
+        window_s: as_secs_f64(scenario.report.peak_window),
+    }
+}
+
 /// Aggregates the runs of each strategy (in scenario order) into the
 /// report's numbers.
 pub fn aggregate(scenario: &Scenario, per_strategy: &[Vec<RunSummary>]) -> ExperimentResult {
-    let peak_capacity = scenario
-        .limiter
-        .requests
-        .map(|(per_minute, _)| per_minute / 60.0 * as_secs_f64(scenario.report.peak_window));
+    let basis = load_basis(scenario);
     let all = per_strategy.iter().flatten();
     // All strategies share one time axis: up to the last activity of any run.
     let buckets = all.clone().map(|r| r.series.len()).max().unwrap_or(0);
@@ -407,7 +420,7 @@ pub fn aggregate(scenario: &Scenario, per_strategy: &[Vec<RunSummary>]) -> Exper
         .iter()
         .zip(per_strategy)
         .map(|(st, runs)| StrategyResult {
-            summary: StrategySummary::aggregate(&st.name, runs, &models, peak_capacity),
+            summary: StrategySummary::aggregate(&st.name, runs, &models, &basis),
             series: aggregate_series(runs, buckets),
             tts_cdf: grid.map_or_else(Vec::new, |g| aggregate_tts_cdf(runs, g)),
         })

@@ -1161,9 +1161,12 @@ impl<'a> World<'a> {
     /// limiter may give back the rest of the reservation.
     fn settle(&mut self, now: SimTime, req: u32, model: u8, generated: u64) {
         let reserved = self.reserved(req);
-        self.endpoints[usize::from(model)]
+        let given_back = self.endpoints[usize::from(model)]
             .limiter
             .settle(now, reserved, generated);
+        if model == 0 && given_back > 0 {
+            self.m.given_back(given_back);
+        }
     }
 
     fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
@@ -1181,7 +1184,8 @@ impl<'a> World<'a> {
         let admission = self.endpoints[e].limiter.admit(now, cost);
         if model == 0 {
             // The time series and peak load watch the main model's limiter.
-            self.m.at_limiter(now, admission == Admission::Admitted);
+            self.m
+                .at_limiter(now, admission == Admission::Admitted, cost.per_limit());
         }
         if let Admission::Rejected { limit, retry_after } = admission {
             // Only the current attempt's answer is heard: an earlier one's

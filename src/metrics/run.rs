@@ -103,6 +103,14 @@ pub struct ModelCounts {
     pub wasted_output_tokens: u64,
 }
 
+/// Adds `b` to `a`, element by element (saturating: token sums of
+/// absurd runs stop at `u64::MAX` rather than wrap).
+fn add(a: &mut [u64; 4], b: [u64; 4]) {
+    for (a, b) in a.iter_mut().zip(b) {
+        *a = a.saturating_add(b);
+    }
+}
+
 /// The statuses 5xx answers are counted under, in this order.
 pub const ERROR_STATUSES: [u16; 3] = [500, 503, 529];
 
@@ -150,8 +158,17 @@ pub struct RunMetrics {
     pub wasted_input_tokens: u64,
     /// Billed output tokens of responses nobody used.
     pub wasted_output_tokens: u64,
-    /// Most attempts arriving at the limiter within any peak window.
-    pub peak_attempts: u64,
+    /// Most demand arriving at the main model's limiter within any peak
+    /// window, per limit in `Limit::ALL` order and in each limit's unit
+    /// (attempts; tokens), whether admitted or not.
+    pub peak_demand: [u64; 4],
+    /// All demand that arrived at the main model's limiter, per limit.
+    pub demand: [u64; 4],
+    /// Attempts the main model's limiter admitted.
+    pub admitted: u64,
+    /// What the admitted attempts cost each limit, net of the tokens given
+    /// back when a reservation was corrected to the output generated.
+    pub charged: [u64; 4],
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
     /// Attempts answered 409 by an optimistic-concurrency server.
@@ -192,11 +209,11 @@ pub struct RunMetrics {
     /// Attempts sent and not yet resolved.
     in_flight: u64,
     peak_window: SimDuration,
-    /// Arrivals at the limiter in the current peak window, as (time, how
-    /// many arrived then), oldest first.
-    window: VecDeque<(SimTime, u64)>,
-    /// Their total.
-    in_window: u64,
+    /// Arrivals at the limiter in the current peak window, as (time, what
+    /// arrived then per limit), oldest first.
+    window: VecDeque<(SimTime, [u64; 4])>,
+    /// Their total per limit.
+    in_window: [u64; 4],
 }
 
 impl RunMetrics {
@@ -222,7 +239,10 @@ impl RunMetrics {
             billed_output_tokens: 0,
             wasted_input_tokens: 0,
             wasted_output_tokens: 0,
-            peak_attempts: 0,
+            peak_demand: [0; 4],
+            demand: [0; 4],
+            admitted: 0,
+            charged: [0; 4],
             last_activity: 0,
             conflicts: 0,
             recovery_successes: 0,
@@ -240,7 +260,7 @@ impl RunMetrics {
             in_flight: 0,
             peak_window,
             window: VecDeque::new(),
-            in_window: 0,
+            in_window: [0; 4],
         }
     }
 
@@ -282,29 +302,46 @@ impl RunMetrics {
         m.wasted_output_tokens = m.wasted_output_tokens.saturating_add(output);
     }
 
-    /// An attempt reached the limiter at `now` and was admitted or not.
-    pub fn at_limiter(&mut self, now: SimTime, admitted: bool) {
+    /// An attempt costing `cost` (per limit, `Limit::ALL` order) reached
+    /// the main model's limiter at `now` and was admitted or not.
+    pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4]) {
         let row = self.series.current();
         row.attempts += 1;
         if admitted {
             row.admitted += 1;
+            self.admitted += 1;
+            add(&mut self.charged, cost);
         } else {
             row.rejected_429 += 1;
         }
+        add(&mut self.demand, cost);
         // Arrivals in the window (now − w, now].
         while let Some(&(t, n)) = self.window.front() {
             if t.saturating_add(self.peak_window) > now {
                 break;
             }
-            self.in_window -= n;
+            for (w, n) in self.in_window.iter_mut().zip(n) {
+                *w = w.saturating_sub(n);
+            }
             self.window.pop_front();
         }
         match self.window.back_mut() {
-            Some((t, n)) if *t == now => *n += 1,
-            _ => self.window.push_back((now, 1)),
+            Some((t, n)) if *t == now => add(n, cost),
+            _ => self.window.push_back((now, cost)),
         }
-        self.in_window += 1;
-        self.peak_attempts = self.peak_attempts.max(self.in_window);
+        add(&mut self.in_window, cost);
+        for (peak, w) in self.peak_demand.iter_mut().zip(self.in_window) {
+            *peak = (*peak).max(w);
+        }
+    }
+
+    /// The main model's limiter gave back `tokens` of an admitted attempt's
+    /// output reservation (to the token and output-token limits).
+    pub fn given_back(&mut self, tokens: u64) {
+        for limit in [Limit::Tokens, Limit::OutputTokens] {
+            let c = &mut self.charged[limit as usize];
+            *c = c.saturating_sub(tokens);
+        }
     }
 
     /// The client learned the outcome of an attempt sent to `model`.

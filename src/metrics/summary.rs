@@ -7,7 +7,7 @@
 use super::cdf::{TtsHistogram, edge_ns};
 use super::run::{ModelCounts, RunMetrics, SeriesRow};
 use super::stats::{mean, mean_ci95};
-use crate::model::limiter::TokenBucket;
+use crate::model::limiter::{Limit, TokenBucket};
 use crate::pricing::Pricing;
 use crate::time::{SimDuration, as_secs_f64};
 
@@ -32,7 +32,16 @@ pub struct RunSummary {
     pub tts_histogram: TtsHistogram,
     /// `attempts_histogram[k]`: ended requests that made `k` attempts.
     pub attempts_histogram: Vec<u64>,
-    pub peak_attempts: u64,
+    /// Demand at the main model's limiter per limit (see [`RunMetrics`]):
+    /// the most within a peak window, all of it, and what the admitted
+    /// attempts were charged; and how many were admitted.
+    pub peak_demand: [u64; 4],
+    pub demand: [u64; 4],
+    pub charged: [u64; 4],
+    pub admitted: u64,
+    /// The run's active period: from 0 to its last event that changed
+    /// anything.
+    pub active: SimDuration,
     pub billed_input_tokens: u64,
     pub billed_output_tokens: u64,
     pub wasted_input_tokens: u64,
@@ -97,7 +106,11 @@ impl RunSummary {
             tts,
             tts_histogram,
             attempts_histogram: m.attempts_histogram,
-            peak_attempts: m.peak_attempts,
+            peak_demand: m.peak_demand,
+            demand: m.demand,
+            charged: m.charged,
+            admitted: m.admitted,
+            active: m.last_activity,
             billed_input_tokens: m.billed_input_tokens,
             billed_output_tokens: m.billed_output_tokens,
             wasted_input_tokens: m.wasted_input_tokens,
@@ -163,8 +176,8 @@ pub struct StrategySummary {
     pub timeouts: f64,
     pub gave_up: f64,
     pub unfinished: f64,
-    /// Peak arrivals in a window over what the request bucket refills in
-    /// that window (NaN without a request limit).
+    /// The binding limit's peak load: its most demand within a peak
+    /// window over what it refills in that window (NaN without limits).
     pub peak_load: f64,
     pub billed_tokens: f64,
     pub wasted_tokens: f64,
@@ -205,6 +218,76 @@ pub struct StrategySummary {
     /// Share of the replications that recovered (`[report.recovery]`;
     /// NaN without it).
     pub recovered: f64,
+    /// The limit that caps throughput: of the main model's limits, the one
+    /// that refused the most attempts (429s name the limit); without
+    /// 429s, the one that admits the fewest requests per second in the
+    /// long run at the mean cost of an admitted attempt. None without
+    /// limits, or when nothing reached a token-only limiter.
+    pub binding_limit: Option<Limit>,
+    /// Peak load against each limit in its own unit, `Limit::ALL` order
+    /// (NaN where there is no such limit).
+    pub peak_load_by_limit: [f64; 4],
+    /// Most requests the binding limit admits over the active period:
+    /// (initial level + refill × active period) / mean cost of an attempt.
+    pub ceiling_requests: f64,
+    /// Most requests per second the binding limit admits in the long run:
+    /// its refill per second / mean cost of an attempt.
+    pub ceiling_per_s: f64,
+    /// Mean active period, seconds: from 0 to the last event that changed
+    /// anything.
+    pub active_s: f64,
+    /// Successes per second of active period (mean over replications) and
+    /// the half-width of its 95% CI.
+    pub goodput_per_s: f64,
+    pub goodput_ci95: f64,
+}
+
+impl StrategySummary {
+    /// The share of the 429s that named limit `i` (`Limit::ALL` order);
+    /// NaN without 429s.
+    pub fn rejected_429_share(&self, i: usize) -> f64 {
+        if self.rejected_429 > 0.0 {
+            self.rejected_429_by_limit[i] / self.rejected_429
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// The main model's rate limits, as the load and throughput figures need
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadBasis {
+    /// Per limit in `Limit::ALL` order: (refill per second, what the bucket
+    /// holds at the start), in the limit's unit; None where unlimited.
+    pub limits: [Option<(f64, f64)>; 4],
+    /// The peak window, seconds.
+    pub window_s: f64,
+}
+
+impl LoadBasis {
+    /// No limits.
+    pub const NONE: LoadBasis = LoadBasis {
+        limits: [None; 4],
+        window_s: 1.0,
+    };
+}
+
+/// One run's throughput figures for one limit given as (refill per second,
+/// initial level): the mean cost of an attempt, and from it how many
+/// requests the limit admits over the run's active period and per second
+/// in the long run.
+fn run_capacity(r: &RunSummary, limit: usize, (rate, burst): (f64, f64)) -> (f64, f64) {
+    let cost = if r.admitted > 0 {
+        r.charged[limit] as f64 / r.admitted as f64
+    } else {
+        share(r.demand[limit], r.demand[0])
+    };
+    if cost.is_nan() || cost <= 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let active = as_secs_f64(r.active);
+    ((burst + rate * active) / cost, rate / cost)
 }
 
 /// One model's share of a strategy's results (means per replication).
@@ -251,14 +334,13 @@ impl ModelSummary {
 }
 
 impl StrategySummary {
-    /// Aggregates the runs of one strategy (in replication order).
-    /// `peak_capacity` is what the request bucket refills in one peak
-    /// window, if there is a request limit.
+    /// Aggregates the runs of one strategy (in replication order) against
+    /// the main model's limits.
     pub fn aggregate(
         strategy: &str,
         runs: &[RunSummary],
         models: &[(&str, Pricing)],
-        peak_capacity: Option<f64>,
+        basis: &LoadBasis,
     ) -> Self {
         let run_mean = |f: &dyn Fn(&RunSummary) -> f64| mean(runs.iter().map(f));
         let ratio = share;
@@ -309,6 +391,41 @@ impl StrategySummary {
             }
         }
         let ended: u64 = pooled.iter().sum();
+        let peak_load_by_limit: [f64; 4] = std::array::from_fn(|i| {
+            basis.limits[i].map_or(f64::NAN, |(rate, _)| {
+                run_mean(&|r| r.peak_demand[i] as f64 / (rate * basis.window_s))
+            })
+        });
+        let capacity: [(f64, f64); 4] = std::array::from_fn(|i| {
+            basis.limits[i].map_or((f64::NAN, f64::NAN), |l| {
+                (
+                    run_mean(&|r| run_capacity(r, i, l).0),
+                    run_mean(&|r| run_capacity(r, i, l).1),
+                )
+            })
+        });
+        // The limit that refused the most attempts; without 429s, the
+        // one that admits the fewest requests per second in the long run
+        // (a burst is spent once). Ties go to the first.
+        let refused: [u64; 4] =
+            std::array::from_fn(|i| runs.iter().map(|r| r.rejected_by_limit[i]).sum());
+        let binding_limit = Limit::ALL
+            .into_iter()
+            .filter(|&l| capacity[l as usize].1.is_finite())
+            .reduce(|a, b| {
+                let (ra, rb) = (refused[a as usize], refused[b as usize]);
+                let lower = capacity[b as usize].1 < capacity[a as usize].1;
+                if rb > ra || (rb == ra && lower) { b } else { a }
+            });
+        let at_binding = |v: [f64; 4]| binding_limit.map_or(f64::NAN, |l| v[l as usize]);
+        let (goodput_per_s, goodput_ci95) = mean_ci95(runs.iter().map(|r| {
+            let active = as_secs_f64(r.active);
+            if active > 0.0 {
+                r.succeeded as f64 / active
+            } else {
+                f64::NAN
+            }
+        }));
         StrategySummary {
             strategy: strategy.to_string(),
             replications: runs.len() as u32,
@@ -328,8 +445,7 @@ impl StrategySummary {
             timeouts: run_mean(&|r| r.timeouts as f64),
             gave_up: run_mean(&|r| r.gave_up as f64),
             unfinished: run_mean(&|r| r.unfinished as f64),
-            peak_load: peak_capacity
-                .map_or(f64::NAN, |c| run_mean(&|r| r.peak_attempts as f64 / c)),
+            peak_load: at_binding(peak_load_by_limit),
             billed_tokens: run_mean(&|r| (r.billed_input_tokens + r.billed_output_tokens) as f64),
             wasted_tokens: run_mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
             billed_usd,
@@ -368,6 +484,13 @@ impl StrategySummary {
                     .filter_map(|r| r.recovered)
                     .map(|ok| f64::from(u8::from(ok))),
             ),
+            binding_limit,
+            peak_load_by_limit,
+            ceiling_requests: at_binding(capacity.map(|c| c.0)),
+            ceiling_per_s: at_binding(capacity.map(|c| c.1)),
+            active_s: run_mean(&|r| as_secs_f64(r.active)),
+            goodput_per_s,
+            goodput_ci95,
         }
     }
 }

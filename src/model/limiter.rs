@@ -225,6 +225,22 @@ impl Limit {
         Limit::OutputTokens,
     ];
 
+    /// The scenario key that sets the limit (`[limiter]`), which reports
+    /// use to name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Limit::Requests => "requests_per_minute",
+            Limit::Tokens => "tokens_per_minute",
+            Limit::InputTokens => "input_tokens_per_minute",
+            Limit::OutputTokens => "output_tokens_per_minute",
+        }
+    }
+
+    /// The limit a scenario key sets ([`Limit::key`]).
+    pub fn from_key(key: &str) -> Option<Limit> {
+        Limit::ALL.into_iter().find(|l| l.key() == key)
+    }
+
     /// The name used in report columns (`rejected_429_<name>`).
     pub fn name(self) -> &'static str {
         match self {
@@ -256,6 +272,19 @@ pub struct Cost {
     /// Output tokens reserved at admission (`max_tokens`, or the actual
     /// output when the request sets no `max_tokens`).
     pub output_reserved: u64,
+}
+
+impl Cost {
+    /// What the attempt costs each limit, in [`Limit::ALL`] order and in
+    /// each limit's own unit (1 request; tokens).
+    pub fn per_limit(self) -> [u64; 4] {
+        [
+            1,
+            self.input_tokens.saturating_add(self.output_reserved),
+            self.input_tokens,
+            self.output_reserved,
+        ]
+    }
 }
 
 /// How output tokens are charged.
@@ -305,12 +334,7 @@ impl Limiter {
     }
 
     fn charge(limit: Limit, cost: Cost) -> u64 {
-        match limit {
-            Limit::Requests => 1,
-            Limit::Tokens => cost.input_tokens.saturating_add(cost.output_reserved),
-            Limit::InputTokens => cost.input_tokens,
-            Limit::OutputTokens => cost.output_reserved,
-        }
+        cost.per_limit()[limit as usize]
     }
 
     /// Admits an attempt at `now` if every bucket holds its cost, taking
@@ -353,9 +377,10 @@ impl Limiter {
     /// An admitted attempt ended having generated `generated` of its
     /// `reserved` output tokens: with [`OutputCharge::Actual`] the rest of
     /// the reservation goes back to the token and output-token buckets.
-    pub fn settle(&mut self, now: SimTime, reserved: u64, generated: u64) {
+    /// Returns the tokens given back to each (0 when nothing is).
+    pub fn settle(&mut self, now: SimTime, reserved: u64, generated: u64) -> u64 {
         if self.output_charge != OutputCharge::Actual || generated >= reserved {
-            return;
+            return 0;
         }
         let unused = reserved - generated;
         for limit in [Limit::Tokens, Limit::OutputTokens] {
@@ -363,6 +388,7 @@ impl Limiter {
                 b.give_back(now, unused);
             }
         }
+        unused
     }
 }
 

@@ -9,7 +9,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 45] = [
+pub const SUMMARY_COLUMNS: [&str; 59] = [
     "scenario",
     "strategy",
     "replications",
@@ -56,6 +56,20 @@ pub const SUMMARY_COLUMNS: [&str; 45] = [
     "queue_wait_mean_s",
     "conflicts",
     "recovered",
+    "binding_limit",
+    "peak_load_requests",
+    "peak_load_tokens",
+    "peak_load_input_tokens",
+    "peak_load_output_tokens",
+    "ceiling_requests",
+    "ceiling_per_s",
+    "active_s",
+    "goodput_per_s",
+    "goodput_per_s_ci95",
+    "rejected_429_share_requests",
+    "rejected_429_share_tokens",
+    "rejected_429_share_input_tokens",
+    "rejected_429_share_output_tokens",
 ];
 
 /// The `summary.csv` columns added after its first release, which `plot`
@@ -177,6 +191,21 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.queue_wait_mean_s),
         n(s.conflicts),
         n(s.recovered),
+        s.binding_limit
+            .map_or_else(String::new, |l| l.key().to_string()),
+        n(s.peak_load_by_limit[0]),
+        n(s.peak_load_by_limit[1]),
+        n(s.peak_load_by_limit[2]),
+        n(s.peak_load_by_limit[3]),
+        n(s.ceiling_requests),
+        n(s.ceiling_per_s),
+        n(s.active_s),
+        n(s.goodput_per_s),
+        n(s.goodput_ci95),
+        n(s.rejected_429_share(0)),
+        n(s.rejected_429_share(1)),
+        n(s.rejected_429_share(2)),
+        n(s.rejected_429_share(3)),
     ]
 }
 

@@ -603,6 +603,16 @@ pub fn recorded_source(dir: &Path) -> Option<PathBuf> {
     }
 }
 
+/// The kind of report the manifest in `dir` records; None if the folder
+/// has no readable manifest. `diff` tells a run's report from a sweep's by
+/// it.
+pub fn recorded_kind(dir: &Path) -> Option<Kind> {
+    match holder(dir) {
+        Ok(Holder::Report(m)) => Some(m.kind),
+        _ => None,
+    }
+}
+
 /// Checks, before any work, that `writer` may write the files `names`
 /// into `dir` ([`plan`]): exit code 2 with a message if not. Writes
 /// nothing.

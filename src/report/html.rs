@@ -172,6 +172,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         env!("CARGO_PKG_VERSION"),
     );
 
+    h.push_str(&findings_section(data));
     h.push_str("<section>\n<h2>Summary</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
     header_cells(
         &mut h,
@@ -369,6 +370,20 @@ fn guards_table(data: &ReportData) -> String {
          local rejection ends its request as given up; locally rejected attempts never reach the \
          provider and are not counted as attempts.</p>\n</section>\n",
     );
+    h
+}
+
+/// The findings, first thing on the page; nothing without findings.
+fn findings_section(data: &ReportData) -> String {
+    let findings = super::findings::of_result(&data.scenario, &data.result);
+    if findings.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<section class=\"findings\">\n<h2>Findings</h2>\n<ul>\n");
+    for f in &findings {
+        let _ = writeln!(h, "<li>{}</li>", escape(&f.text));
+    }
+    h.push_str("</ul>\n</section>\n");
     h
 }
 

@@ -33,6 +33,10 @@ pub fn scenario_json(scenario: &Scenario, result: &ExperimentResult, report_dir:
         "replications": scenario.replications,
         "report_dir": report_dir.display().to_string(),
         "strategies": strategies,
+        "findings": super::findings::of_result(scenario, result)
+            .iter()
+            .map(|f| json!({ "kind": f.kind.name(), "text": f.text }))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -44,18 +48,24 @@ fn object(columns: &[&str], row: Vec<String>) -> Map<String, Value> {
             "scenario" | "strategy" | "model" => Value::String(cell),
             // The CSV text is the rounded number; parse it back so that
             // JSON and CSV agree digit for digit.
-            _ => match cell.parse::<i64>() {
-                Ok(i) => Value::from(i),
-                Err(_) => cell
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::Null, Value::Number),
-            },
+            _ => number_cell(&cell),
         };
         obj.insert((*col).to_string(), v);
     }
     obj
+}
+
+/// A CSV cell as a JSON number (an integer when it is one), null when it
+/// is empty or not a number.
+pub(crate) fn number_cell(cell: &str) -> Value {
+    match cell.parse::<i64>() {
+        Ok(i) => Value::from(i),
+        Err(_) => cell
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+    }
 }
 
 /// The document printed by `--json`: `{"scenarios": [...]}`.

@@ -9,6 +9,8 @@
 
 pub mod chart;
 pub mod csv;
+pub mod diff;
+pub mod findings;
 pub mod folder;
 pub mod html;
 pub mod json;

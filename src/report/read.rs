@@ -308,6 +308,34 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         conflicts: row.added_later("conflicts", 0.0, |r, c| r.required(c))?,
         recovered: row.added_later("recovered", f64::NAN, |r, c| r.share(c))?,
         queue_wait_mean_s: row.added_later("queue_wait_mean_s", f64::NAN, |r, c| r.num(c))?,
+        binding_limit: row.added_later("binding_limit", None, |r, c| {
+            let key = r.text(c);
+            if key.is_empty() {
+                return Ok(None);
+            }
+            crate::model::limiter::Limit::from_key(key)
+                .map(Some)
+                .ok_or_else(|| {
+                    r.error(format!(
+                        "{c} is \"{}\"; it names a limit: {}, or nothing",
+                        crate::terminal::safe(key),
+                        crate::model::limiter::Limit::ALL
+                            .map(|l| l.key())
+                            .join(", ")
+                    ))
+                })
+        })?,
+        peak_load_by_limit: [
+            row.added_later("peak_load_requests", f64::NAN, |r, c| r.num(c))?,
+            row.added_later("peak_load_tokens", f64::NAN, |r, c| r.num(c))?,
+            row.added_later("peak_load_input_tokens", f64::NAN, |r, c| r.num(c))?,
+            row.added_later("peak_load_output_tokens", f64::NAN, |r, c| r.num(c))?,
+        ],
+        ceiling_requests: row.added_later("ceiling_requests", f64::NAN, |r, c| r.num(c))?,
+        ceiling_per_s: row.added_later("ceiling_per_s", f64::NAN, |r, c| r.num(c))?,
+        active_s: row.added_later("active_s", f64::NAN, |r, c| r.num(c))?,
+        goodput_per_s: row.added_later("goodput_per_s", f64::NAN, |r, c| r.num(c))?,
+        goodput_ci95: row.added_later("goodput_per_s_ci95", f64::NAN, |r, c| r.num(c))?,
     })
 }
 
@@ -387,12 +415,12 @@ impl Row<'_> {
     /// A column of [`SUMMARY_ADDED_LATER`], read with `read`, or `absent`
     /// in a report written before it existed: 0 for counts older versions
     /// could not have (guards, conflicts), unknown for the rest.
-    fn added_later(
+    fn added_later<T>(
         &self,
         column: &str,
-        absent: f64,
-        read: impl Fn(&Self, &str) -> Result<f64, Error>,
-    ) -> Result<f64, Error> {
+        absent: T,
+        read: impl Fn(&Self, &str) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         if self.table.columns.contains_key(column) {
             read(self, column)
         } else {

@@ -715,70 +715,79 @@ pub fn read_partial(dir: &Path) -> Result<Partial, Error> {
     })?;
     let points = info.points(sweep.points());
     let strategies = scenario.strategies.len();
-    let split =
-        |name: &str, header: Vec<String>, per: usize| -> Result<Vec<Vec<Vec<String>>>, Error> {
-            let path = dir.join(name);
-            let (h, records) = read_csv(&path, read(name))?;
-            if h != header {
-                return Err(Error::Input(format!(
-                    "{}:1: the header does not match scenario.toml's sweep",
-                    path.display()
+    let split = |name: &str,
+                 header: Vec<String>,
+                 per: usize|
+     -> Result<Vec<Vec<Vec<String>>>, Error> {
+        let path = dir.join(name);
+        let (h, records) = read_csv(&path, read(name))?;
+        if h != header {
+            return Err(Error::Input(format!(
+                "{}:1: the header does not match scenario.toml's sweep",
+                path.display()
+            )));
+        }
+        if records.len() != points.len() * per {
+            return Err(Error::Input(format!(
+                "{}: has {} rows; shard {} of {} has {} points with {per} rows each",
+                path.display(),
+                records.len(),
+                info.shard,
+                info.shards,
+                points.len()
+            )));
+        }
+        // Each row names its point's values: check them.
+        let nkeys = sweep.keys.len();
+        for (i, rec) in records.iter().enumerate() {
+            let want: Vec<String> = sweep
+                .point_values(points[i / per])
+                .iter()
+                .map(|v| v.cell())
+                .collect();
+            let bad = |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 2));
+            if rec.len() < 2 + nkeys || rec[2..2 + nkeys] != want[..] {
+                return Err(bad(format!(
+                    "the swept values are not those of point {} of the grid",
+                    points[i / per]
                 )));
             }
-            if records.len() != points.len() * per {
-                return Err(Error::Input(format!(
-                    "{}: has {} rows; shard {} of {} has {} points with {per} rows each",
-                    path.display(),
-                    records.len(),
-                    info.shard,
-                    info.shards,
-                    points.len()
+            // Rows go strategy by strategy (and metric by metric).
+            let strategy = &scenario.strategies[(i % per) * strategies / per].name;
+            if rec[0] != scenario.name || &rec[1] != strategy {
+                return Err(bad(format!(
+                    "expected scenario {} and strategy {strategy} here",
+                    scenario.name
                 )));
             }
-            // Each row names its point's values: check them.
-            let nkeys = sweep.keys.len();
-            for (i, rec) in records.iter().enumerate() {
-                let want: Vec<String> = sweep
-                    .point_values(points[i / per])
-                    .iter()
-                    .map(|v| v.cell())
-                    .collect();
-                let bad =
-                    |what: String| Error::Input(format!("{}:{}: {what}", path.display(), i + 2));
-                if rec.len() < 2 + nkeys || rec[2..2 + nkeys] != want[..] {
-                    return Err(bad(format!(
-                        "the swept values are not those of point {} of the grid",
-                        points[i / per]
-                    )));
-                }
-                // Rows go strategy by strategy (and metric by metric).
-                let strategy = &scenario.strategies[(i % per) * strategies / per].name;
-                if rec[0] != scenario.name || &rec[1] != strategy {
-                    return Err(bad(format!(
-                        "expected scenario {} and strategy {strategy} here",
-                        scenario.name
-                    )));
-                }
-                let metric = (per != strategies)
-                    .then(|| SweepMetric::ALL[i % SweepMetric::ALL.len()].name());
-                for (c, cell) in rec.iter().enumerate().skip(2 + nkeys) {
-                    if metric.is_some() && c == 2 + nkeys + 2 {
-                        if Some(cell.as_str()) != metric {
-                            return Err(bad(format!(
-                                "expected metric {} here",
-                                metric.unwrap_or_default()
-                            )));
-                        }
-                    } else if !cell.is_empty() && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+            let metric =
+                (per != strategies).then(|| SweepMetric::ALL[i % SweepMetric::ALL.len()].name());
+            for (c, cell) in rec.iter().enumerate().skip(2 + nkeys) {
+                if metric.is_some() && c == 2 + nkeys + 2 {
+                    if Some(cell.as_str()) != metric {
                         return Err(bad(format!(
-                            "column `{}`: \"{cell}\" is not a number",
-                            header[c]
+                            "expected metric {} here",
+                            metric.unwrap_or_default()
                         )));
                     }
+                } else if header[c] == "binding_limit" {
+                    // The one text column: a limit's key, or nothing.
+                    if !cell.is_empty() && crate::model::limiter::Limit::from_key(cell).is_none() {
+                        return Err(bad(format!(
+                            "column `binding_limit`: \"{}\" is not a limit's key",
+                            crate::terminal::safe(cell)
+                        )));
+                    }
+                } else if !cell.is_empty() && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+                    return Err(bad(format!(
+                        "column `{}`: \"{cell}\" is not a number",
+                        header[c]
+                    )));
                 }
             }
-            Ok(records.chunks(per).map(|c| c.to_vec()).collect())
-        };
+        }
+        Ok(records.chunks(per).map(|c| c.to_vec()).collect())
+    };
     let summary = split("summary.csv", summary_header(&sweep), strategies)?;
     let sweep_rows = split(
         "sweep.csv",

@@ -9,30 +9,12 @@ use std::fmt::Write;
 /// A readable table: one row per strategy; with fallback models, a
 /// second table of where each strategy's attempts went and what they cost.
 pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
-    let header = [
-        "strategy",
-        "success",
-        "p50 tts",
-        "p99 tts",
-        "attempts/req",
-        "peak load",
-        "wasted $",
-    ];
-    let rows: Vec<Vec<String>> = result
-        .strategies
+    let summaries: Vec<&StrategySummary> = result.strategies.iter().map(|s| &s.summary).collect();
+    let columns = main_columns(scenario, &summaries);
+    let header: Vec<&str> = columns.iter().map(|c| c.header()).collect();
+    let rows: Vec<Vec<String>> = summaries
         .iter()
-        .map(|s| {
-            let s = &s.summary;
-            vec![
-                s.strategy.clone(),
-                success(s),
-                secs(s.tts_p50_s),
-                secs(s.tts_p99_s),
-                ratio(s.attempts_per_request),
-                ratio(s.peak_load),
-                usd(s.wasted_usd),
-            ]
-        })
+        .map(|s| columns.iter().map(|c| c.cell(s)).collect())
         .collect();
     let mut out = String::new();
     let reps = scenario.replications;
@@ -43,6 +25,9 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         reps,
         if reps == 1 { "" } else { "s" }
     );
+    if let Some(line) = binding_line(scenario, &summaries) {
+        let _ = writeln!(out, "{line}");
+    }
     out.push_str(&grid(&header, &rows, 1));
     if !scenario.models.is_empty() {
         let rows: Vec<Vec<String>> = result
@@ -108,6 +93,180 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
     out
 }
 
+/// A column of the main summary table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Strategy,
+    Succeeded,
+    Goodput,
+    Success,
+    TtsP50,
+    TtsP99,
+    AttemptsPerRequest,
+    PeakLoad,
+    /// The binding limit, when strategies differ in it.
+    Binding,
+    /// The share of 429s per limit, when more than one limit is set.
+    RejectedByLimit,
+    WastedUsd,
+}
+
+impl Column {
+    fn header(self) -> &'static str {
+        match self {
+            Column::Strategy => "strategy",
+            Column::Succeeded => "succeeded",
+            Column::Goodput => "goodput/s",
+            Column::Success => "success",
+            Column::TtsP50 => "p50 tts",
+            Column::TtsP99 => "p99 tts",
+            Column::AttemptsPerRequest => "attempts/req",
+            Column::PeakLoad => "peak load",
+            Column::Binding => "binding limit",
+            Column::RejectedByLimit => "429s by limit",
+            Column::WastedUsd => "wasted $",
+        }
+    }
+
+    fn cell(self, s: &StrategySummary) -> String {
+        match self {
+            Column::Strategy => s.strategy.clone(),
+            Column::Succeeded => count(s.succeeded),
+            Column::Goodput => with_ci(s.goodput_per_s, s.goodput_ci95),
+            Column::Success => success(s),
+            Column::TtsP50 => secs(s.tts_p50_s),
+            Column::TtsP99 => secs(s.tts_p99_s),
+            Column::AttemptsPerRequest => ratio(s.attempts_per_request),
+            Column::PeakLoad => ratio(s.peak_load),
+            Column::Binding => s.binding_limit.map_or("-".into(), |l| l.key().to_string()),
+            Column::RejectedByLimit => rejected_by_limit(s),
+            Column::WastedUsd => usd(s.wasted_usd),
+        }
+    }
+}
+
+/// The main table's columns. Open and closed loops (a stream of requests
+/// over time) lead with throughput: how many requests succeeded and how
+/// fast; a burst or a trace (a fixed set of requests) with the success
+/// share.
+fn main_columns(scenario: &Scenario, summaries: &[&StrategySummary]) -> Vec<Column> {
+    use crate::scenario::WorkloadKind;
+    let stream = matches!(
+        scenario.workload.kind,
+        WorkloadKind::Poisson { .. } | WorkloadKind::Closed { .. }
+    );
+    let mut columns = vec![Column::Strategy];
+    if stream {
+        columns.extend([Column::Succeeded, Column::Goodput, Column::Success]);
+    } else {
+        columns.extend([Column::Success, Column::Succeeded]);
+    }
+    columns.extend([Column::TtsP50, Column::TtsP99, Column::AttemptsPerRequest]);
+    let bindings: Vec<_> = summaries.iter().map(|s| s.binding_limit).collect();
+    if bindings.iter().any(|b| *b != bindings[0]) {
+        columns.push(Column::Binding);
+    }
+    columns.push(Column::PeakLoad);
+    if scenario.limiter.limits().iter().flatten().count() > 1 {
+        columns.push(Column::RejectedByLimit);
+    }
+    if scenario.priced() {
+        columns.push(Column::WastedUsd);
+    }
+    columns
+}
+
+/// The line above the table naming the limit that caps throughput, when
+/// every strategy has the same one: its rate in its own unit, the mean
+/// cost of an attempt, and the most requests per second it lets through
+/// (the first strategy's figures; the cost differs between strategies
+/// only as much as their attempts do).
+fn binding_line(scenario: &Scenario, summaries: &[&StrategySummary]) -> Option<String> {
+    let first = summaries.first()?;
+    let limit = first.binding_limit?;
+    if summaries.iter().any(|s| s.binding_limit != Some(limit)) {
+        return None;
+    }
+    let (per_minute, _) = scenario.limiter.limits()[limit as usize]?;
+    let per_s = first.ceiling_per_s;
+    let how = if limit == crate::model::limiter::Limit::Requests {
+        String::new()
+    } else {
+        let cost = per_minute / 60.0 / per_s;
+        format!(" at {} tokens per attempt", grouped(cost, 1))
+    };
+    Some(format!(
+        "binding limit: {} = {}{how} → at most {} requests/s ({}/min) succeed; peak load is against it",
+        limit.key(),
+        grouped(per_minute, 3),
+        fmt_num(per_s, 3),
+        fmt_num(per_s * 60.0, 1),
+    ))
+}
+
+/// A mean with its 95% CI half-width, both to three significant digits of
+/// the mean, e.g. "0.288 ± 0.004", "97.8 ± 0.4"; the mean alone without a
+/// CI.
+pub(crate) fn with_ci(x: f64, ci: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let magnitude = if x == 0.0 {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
+    let decimals = (2 - magnitude).clamp(0, 6) as usize;
+    if ci.is_finite() {
+        format!("{x:.decimals$} ± {ci:.decimals$}")
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
+/// A mean count per replication: whole numbers as such, others to one
+/// decimal.
+fn count(x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else {
+        grouped(x, 1)
+    }
+}
+
+/// A non-negative number with at most `decimals` decimals and its whole
+/// part in groups of three, e.g. "30,000", "1,234.5".
+pub(crate) fn grouped(x: f64, decimals: usize) -> String {
+    let s = fmt_num(x, decimals);
+    match s.split_once('.') {
+        Some((whole, frac)) => match whole.parse::<u64>() {
+            Ok(w) => format!("{}.{frac}", crate::terminal::group(w)),
+            Err(_) => s,
+        },
+        None => s.parse::<u64>().map_or(s.clone(), crate::terminal::group),
+    }
+}
+
+/// The share of 429s per limit, largest first, e.g. "tokens 97%, requests
+/// 3%"; "-" without 429s.
+fn rejected_by_limit(s: &StrategySummary) -> String {
+    use crate::model::limiter::Limit;
+    let mut shares: Vec<(Limit, f64)> = Limit::ALL
+        .into_iter()
+        .map(|l| (l, s.rejected_429_share(l as usize)))
+        .filter(|(_, x)| x.is_finite() && *x > 0.0)
+        .collect();
+    if shares.is_empty() {
+        return "-".into();
+    }
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+    shares
+        .iter()
+        .map(|(l, x)| format!("{} {:.0}%", l.name(), 100.0 * x))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The guards of a strategy, e.g. "aws_quota + aws_adaptive".
 pub(crate) fn guard_names(st: &crate::policy::Strategy) -> String {
     use crate::policy::guard::{Budget, Throttle};
@@ -135,7 +294,7 @@ pub(crate) fn guard_names(st: &crate::policy::Strategy) -> String {
 
 /// Columns padded to their widest cell, the first `names` left-aligned
 /// (names), the rest right-aligned (numbers), under a rule.
-fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
+pub(crate) fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
     // Escaped before they are measured, so that columns stay aligned.
     let rows: Vec<Vec<String>> = rows
         .iter()

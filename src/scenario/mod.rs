@@ -98,6 +98,14 @@ impl Scenario {
             .collect()
     }
 
+    /// Whether any model has a price: without one there is no cost to
+    /// report.
+    pub fn priced(&self) -> bool {
+        self.model_prices()
+            .iter()
+            .any(|p| p.input_per_mtok > 0.0 || p.output_per_mtok > 0.0)
+    }
+
     /// Every model's prices, in [`Scenario::model_names`] order.
     pub fn model_prices(&self) -> Vec<Pricing> {
         std::iter::once(self.pricing.clone())

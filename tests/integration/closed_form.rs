@@ -91,6 +91,29 @@ fn thundering_herd_linear_matches_hand_derivation() {
     assert_eq!(lin.wasted_tokens, 0.0);
     assert!((lin.billed_usd - 1.5).abs() < 1e-12, "{}", lin.billed_usd);
     assert_eq!(lin.wasted_usd, 0.0);
+    // Throughput: the run is active until the last wave's successes at
+    // 10.2 s, so goodput = 250 / 10.2 = 24.5098… successes per second.
+    // Only the request limit is set, and it refused every 429: it binds,
+    // at 100 requests per second (cost 1), and over the 10.2 s it admits
+    // at most 50 (the full bucket) + 100 × 10.2 = 1070 requests.
+    use backsim::model::limiter::Limit;
+    assert_eq!(lin.binding_limit, Some(Limit::Requests));
+    assert!((lin.active_s - 10.2).abs() < 1e-9, "{}", lin.active_s);
+    assert!(
+        (lin.goodput_per_s - 250.0 / 10.2).abs() < 1e-9,
+        "{}",
+        lin.goodput_per_s
+    );
+    assert!(lin.goodput_ci95.abs() < 1e-9, "identical replications");
+    assert_eq!(lin.ceiling_per_s, 100.0);
+    assert!(
+        (lin.ceiling_requests - 1070.0).abs() < 1e-9,
+        "{}",
+        lin.ceiling_requests
+    );
+    assert_eq!(lin.peak_load_by_limit[0], 10.0);
+    assert!(lin.peak_load_by_limit[1..].iter().all(|x| x.is_nan()));
+    assert_eq!(lin.rejected_429_share(0), 1.0);
     let dist = &lin.attempts_distribution;
     assert_eq!(dist.len(), 6, "{dist:?}");
     assert_eq!(&dist[1..], &[0.05, 0.05, 0.05, 0.05, 0.8]);
@@ -671,4 +694,80 @@ fn thundering_herd_linear_distributions_csv() {
             (5.0, 0.8)
         ]
     );
+}
+
+/// A token limit alone, derived by hand: load, the binding limit and its
+/// ceiling are measured in tokens, not requests.
+///
+/// - 20 clients send one request each at t = 0; each attempt reserves
+///   900 input + 100 `max_tokens` = 1,000 tokens against a bucket of
+///   10,000 tokens refilling at 60,000 per minute = 1,000 per second
+///   (one attempt's worth per second). No request limit.
+/// - t = 0: 20 attempts = 20,000 tokens arrive; 10 are admitted (the full
+///   bucket), 10 get 429. Retry-After is exact and honoured, and the
+///   backoff adds nothing: every refused client is told to come back when
+///   the bucket holds 1,000 tokens again, 1 s later, so at t = k s the
+///   11 − k still waiting arrive together, one is admitted and the rest
+///   refused again: 429s = 10 + 9 + … + 1 = 55, the k-th refused request
+///   is admitted at t = k s, and every request succeeds.
+/// - Peak load per 1 s window (t − 1 s, t]: the first holds 20,000 tokens
+///   against 1,000 refilled → 20; later ones at most 10 attempts.
+///   Against requests it would not exist: there is no request limit.
+/// - Binding limit: tokens_per_minute (the only one), which refused every
+///   429. Ceiling: 1,000 tokens/s ÷ 1,000 per attempt = 1 request/s.
+/// - The last success: admitted at t = 10 s, served in 0.5 s → 10.5 s of
+///   activity. Over it the bucket admits at most (10,000 + 1,000 × 10.5)
+///   ÷ 1,000 = 20.5 requests; goodput = 20 ÷ 10.5 per second.
+#[test]
+fn a_token_limit_alone_binds_in_tokens() {
+    let scenario = parse(
+        r#"
+name = "tokens-alone"
+seed = 1
+replications = 3
+horizon = "1m"
+[workload]
+kind = "burst"
+clients = 20
+spread = "0s"
+[workload.tokens]
+input = 900
+output = 100
+max_tokens = 100
+[limiter]
+tokens_per_minute = 60000
+token_burst = 10000
+retry_after = "exact"
+[server]
+latency = "500ms"
+[[strategy]]
+name = "patient"
+backoff = { kind = "none" }
+max_attempts = 100
+honor_retry_after = true
+"#,
+        "tokens-alone",
+    );
+    let result = backsim::experiment::run(&scenario, 2).expect("run");
+    let s = &result.strategies[0].summary;
+    use backsim::model::limiter::Limit;
+    assert_eq!(s.succeeded, 20.0);
+    assert_eq!(s.rejected_429, 55.0);
+    assert_eq!(s.binding_limit, Some(Limit::Tokens));
+    assert_eq!(s.peak_load, 20.0);
+    assert_eq!(s.peak_load_by_limit[1], 20.0);
+    assert!(s.peak_load_by_limit[0].is_nan(), "no request limit");
+    assert_eq!(s.ceiling_per_s, 1.0);
+    assert!((s.active_s - 10.5).abs() < 1e-9, "{}", s.active_s);
+    assert!(
+        (s.ceiling_requests - 20.5).abs() < 1e-9,
+        "{}",
+        s.ceiling_requests
+    );
+    assert!(
+        (s.goodput_per_s - 20.0 / 10.5).abs() < 1e-9,
+        "{}",
+        s.goodput_per_s
+    );
+    assert_eq!(s.rejected_429_share(Limit::Tokens as usize), 1.0);
 }

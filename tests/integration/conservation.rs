@@ -217,9 +217,21 @@ pub fn check_run(
     // at least the busiest bucket, and at most all arrivals.
     if scenario.report.peak_window == scenario.report.bucket {
         let busiest = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
-        assert!(m.peak_attempts >= busiest, "{what}: peak < busiest bucket");
+        assert!(m.peak_demand[0] >= busiest, "{what}: peak < busiest bucket");
     }
-    assert!(m.peak_attempts <= arrivals, "{what}: peak > arrivals");
+    assert!(m.peak_demand[0] <= arrivals, "{what}: peak > arrivals");
+    // Demand at the limiter, per limit: a request costs 1, so the request
+    // demand is the arrivals; the admitted ones are the series' admitted;
+    // no window holds more than all of it, and what admitted attempts are
+    // charged (net of tokens given back) is at most what they asked for.
+    assert_eq!(m.demand[0], arrivals, "{what}: request demand");
+    let admitted: u64 = rows.iter().map(|r| r.admitted).sum();
+    assert_eq!(m.admitted, admitted, "{what}: admitted");
+    assert_eq!(m.charged[0], admitted, "{what}: requests charged");
+    for i in 0..4 {
+        assert!(m.peak_demand[i] <= m.demand[i], "{what}: peak demand {i}");
+        assert!(m.charged[i] <= m.demand[i], "{what}: charged {i}");
+    }
 
     // Tokens: wasted ones were billed.
     assert!(

@@ -9,6 +9,7 @@ mod closed_form;
 mod common;
 mod conservation;
 mod determinism;
+mod diff;
 mod fuzz_regressions;
 mod golden;
 mod guards;
