@@ -52,6 +52,7 @@ pub const DEFAULT_SCREEN: u32 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
     SuccessRate,
+    Goodput,
     TtsP50,
     TtsP90,
     TtsP99,
@@ -63,8 +64,9 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in the order reports list them.
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 9] = [
         Metric::SuccessRate,
+        Metric::Goodput,
         Metric::TtsP50,
         Metric::TtsP90,
         Metric::TtsP99,
@@ -78,6 +80,7 @@ impl Metric {
     pub fn name(self) -> &'static str {
         match self {
             Metric::SuccessRate => "success_rate",
+            Metric::Goodput => "goodput",
             Metric::TtsP50 => "tts_p50",
             Metric::TtsP90 => "tts_p90",
             Metric::TtsP99 => "tts_p99",
@@ -90,7 +93,9 @@ impl Metric {
 
     /// The column name in reports: the name with its unit.
     pub fn column(self) -> String {
-        if self.is_duration() {
+        if self == Metric::Goodput {
+            "goodput_per_s".into()
+        } else if self.is_duration() {
             format!("{}_s", self.name())
         } else {
             self.name().to_string()
@@ -104,7 +109,7 @@ impl Metric {
 
     /// Whether more is better (for ties and the Pareto front).
     pub fn higher_is_better(self) -> bool {
-        matches!(self, Metric::SuccessRate)
+        matches!(self, Metric::SuccessRate | Metric::Goodput)
     }
 
     fn names() -> Vec<&'static str> {

@@ -27,6 +27,7 @@ pub type RepValues = [f64; METRICS];
 pub fn metric_value(metric: Metric, s: &StrategySummary) -> f64 {
     match metric {
         Metric::SuccessRate => s.success_rate,
+        Metric::Goodput => s.goodput_per_s,
         Metric::TtsP50 => s.tts_p50_s,
         Metric::TtsP90 => s.tts_p90_s,
         Metric::TtsP99 => s.tts_p99_s,

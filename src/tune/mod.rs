@@ -60,6 +60,8 @@ pub fn candidates(
                 origin: Origin::Grid(i),
                 strategy,
                 reps: Vec::new(),
+                ceilings: Vec::new(),
+                binding_limit: None,
             }),
             Err(why) => skipped.push((i, why)),
         }
@@ -70,6 +72,8 @@ pub fn candidates(
             origin: Origin::Own(i),
             strategy: s.clone(),
             reps: Vec::new(),
+            ceilings: Vec::new(),
+            binding_limit: None,
         });
     }
     Ok((out, skipped))

@@ -232,6 +232,30 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
     if f.infeasible {
         line.push_str("; no candidate can meet it");
     }
+    if m == Metric::Goodput
+        && f.goal.op == Op::AtLeast
+        && let Some(best) = t
+            .outcome
+            .candidates
+            .iter()
+            .find(|c| c.name == f.best_candidate)
+        && let Some(limit) = best.binding_limit
+    {
+        let ceiling = crate::metrics::stats::mean(best.ceilings.iter().copied());
+        line.push_str(&format!(
+            ". Its binding limit, {}, admits at most {} requests a second at the mean cost of an attempt (ceiling_per_s)",
+            limit.key(),
+            show(ceiling)
+        ));
+        if let Some(c) = t.findings.ceilings.first() {
+            line.push_str(&format!(
+                "; {} a minute / {} per request is {} a second",
+                show(c.per_minute),
+                show(c.cost),
+                show(c.per_s)
+            ));
+        }
+    }
     if matches!(m, Metric::SuccessRate)
         && f.goal.op == Op::AtLeast
         && let Some(c) = t.findings.ceilings.first()

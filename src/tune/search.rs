@@ -45,6 +45,11 @@ pub struct Candidate {
     pub strategy: Strategy,
     /// Per replication, in order, each metric's value.
     pub reps: Vec<RepValues>,
+    /// Per replication, the most requests per second the binding limit
+    /// admits at the mean cost of an attempt (`ceiling_per_s`), and that
+    /// limit (of the last replication that named one).
+    pub ceilings: Vec<f64>,
+    pub binding_limit: Option<crate::model::limiter::Limit>,
 }
 
 impl Candidate {
@@ -269,8 +274,11 @@ impl Race<'_> {
             };
             self.runs += (group.len() * (to as usize - from)) as u64;
             for values in per_replication(&scenario, runs) {
-                for (&i, v) in group.iter().zip(values) {
-                    self.candidates[i].reps.push(v);
+                for (&i, (v, ceiling, limit)) in group.iter().zip(values) {
+                    let c = &mut self.candidates[i];
+                    c.reps.push(v);
+                    c.ceilings.push(ceiling);
+                    c.binding_limit = limit.or(c.binding_limit);
                 }
             }
         }
@@ -280,9 +288,11 @@ impl Race<'_> {
 
 /// Each replication's metric values for every strategy of `scenario`:
 /// `runs[s][k]` is replication `k` of strategy `s`; the result is indexed
-/// by replication, then strategy. Each replication is summarised as
+/// by replication, then strategy, with the binding limit's ceiling. Each replication is summarised as
 /// `backsim run` would summarise it alone.
-fn per_replication(scenario: &Scenario, runs: Vec<Vec<RunSummary>>) -> Vec<Vec<RepValues>> {
+type RepFigures = (RepValues, f64, Option<crate::model::limiter::Limit>);
+
+fn per_replication(scenario: &Scenario, runs: Vec<Vec<RunSummary>>) -> Vec<Vec<RepFigures>> {
     let reps = runs.first().map_or(0, Vec::len);
     let mut iters: Vec<_> = runs.into_iter().map(Vec::into_iter).collect();
     (0..reps)
@@ -294,7 +304,10 @@ fn per_replication(scenario: &Scenario, runs: Vec<Vec<RunSummary>>) -> Vec<Vec<R
             experiment::aggregate(scenario, &one)
                 .strategies
                 .iter()
-                .map(|s| goal::rep_values(&s.summary))
+                .map(|s| {
+                    let s = &s.summary;
+                    (goal::rep_values(s), s.ceiling_per_s, s.binding_limit)
+                })
                 .collect()
         })
         .collect()

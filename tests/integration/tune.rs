@@ -296,3 +296,34 @@ fn run_ignores_tune_and_says_so() {
     let resolved = std::fs::read_to_string(tmp.path().join("llm-batch/scenario.toml")).unwrap();
     assert!(!resolved.contains("[tune"), "{resolved}");
 }
+
+#[test]
+fn a_goodput_goal_above_the_token_ceiling_is_infeasible_and_says_why() {
+    // The token bucket refills 30,000 / 60 = 500 tokens a second and an
+    // attempt reserves 1,500 + 400 = 1,900, so in the long run no policy
+    // gets more than 500 / 1,900 = 0.2632 successes a second. Over a short
+    // active period the full bucket's 15 requests come on top (a policy
+    // that gives up early ends its run within a minute), but 1 a second
+    // (60 in the first minute, against 15 + 15.8) is out of reach.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = std::fs::read_to_string(batch()).unwrap().replace(
+        "goals = { success_rate = \">= 0.99\" }",
+        "goals = { goodput = \">= 1\" }",
+    );
+    let file = write(tmp.path(), "fast.toml", &scenario);
+    let (dir, out) = tune(&file, tmp.path(), &[]);
+    assert!(out.contains("no candidate meets the goals"), "{out}");
+    assert!(
+        out.contains("goodput >= 1: 75 of 75 candidates certainly miss it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Its binding limit, tokens_per_minute, admits at most 0.2632 requests a second at the mean cost of an attempt (ceiling_per_s)"),
+        "{out}"
+    );
+    let csv = Csv::read(&dir.join("tune.csv"));
+    for row in &csv.rows {
+        assert!(csv.num(row, "goodput_per_s") < 1.0, "{row:?}");
+        assert_eq!(csv.cell(row, "meets_goodput"), "no");
+    }
+}
