@@ -657,6 +657,8 @@ pub(super) fn parse(
 ) -> Option<Sweep> {
     let mut document: Table = src.parse().ok()?;
     let table = document.remove("sweep")?;
+    // Points are scenarios to run: a [tune] is not checked again in each.
+    document.remove("tune");
     let spans = toml::de::DeTable::parse(src).ok()?;
     let sweep_spans = spans
         .get_ref()
