@@ -51,6 +51,7 @@ pub const TEMPLATES: [Template; 14] = [
     template!("llm-provider-outage", "llm-provider-outage.toml"),
     template!("llm-fallback", "llm-fallback.toml"),
     template!("failure-spike", "failure-spike.toml"),
+    template!("low-rate-guards", "low-rate-guards.toml"),
     template!("sdk-429-storm", "sdk-429-storm.toml"),
     template!("aws-2015-occ", "classics/aws-2015-occ.toml"),
     template!("retry-budgets-2022", "classics/retry-budgets-2022.toml"),

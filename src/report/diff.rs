@@ -64,6 +64,10 @@ const NEEDS: &str =
 /// The columns of `summary.csv` that name a row rather than measure it.
 const ID_COLUMNS: [&str; 3] = ["scenario", "strategy", "replications"];
 
+/// The columns of `summary.csv` that hold text, not a number: they are
+/// not metrics (a change of binding limit shows in the per-limit loads).
+const TEXT_COLUMNS: [&str; 1] = ["binding_limit"];
+
 /// A report folder, read back for comparing.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -205,7 +209,7 @@ pub fn parse_summary(path: &Path, bytes: &[u8], keys: &[String]) -> Result<Summa
     let numeric: Vec<(usize, &String)> = header
         .iter()
         .enumerate()
-        .filter(|(i, _)| !named.contains(i))
+        .filter(|(i, c)| !named.contains(i) && !TEXT_COLUMNS.contains(&c.as_str()))
         .collect();
     let (metrics, ci) = pair_ci(numeric.iter().map(|(_, c)| c.as_str()));
     let mut rows = Vec::new();

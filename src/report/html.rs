@@ -178,6 +178,11 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         &mut h,
         &[
             ("strategy", ""),
+            ("succeeded", "requests that succeeded, per run"),
+            (
+                "goodput/s",
+                "successes per second of active period, ± the 95% confidence half-width",
+            ),
             ("success", "share of requests that succeeded"),
             ("p50 tts", "median time to success"),
             ("p90 tts", "90th percentile of time to success"),
@@ -188,7 +193,7 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
             ("gave up", "requests that ended without success, per run"),
             (
                 "peak load",
-                "peak arrivals over the limiter's refill in the same window",
+                "peak demand on the binding limit over its refill in the same window",
             ),
             ("billed $", "USD billed per run"),
             ("wasted $", "USD billed per run for generations nobody used"),
@@ -198,6 +203,8 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         let m = &st.summary;
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
+            fmt_count(m.succeeded),
+            super::table::with_ci(m.goodput_per_s, m.goodput_ci95),
             success(m),
             secs(m.tts_p50_s),
             secs(m.tts_p90_s),
@@ -218,8 +225,11 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         h,
         "</tbody>\n</table>\n</div>\n<p class=\"note\">Means per replication; success is ± the 95% \
          confidence half-width. Time to success runs from a request's first attempt to its successful \
-         answer. Peak load is the most attempts arriving in one {} window over what the limiter refills \
-         in it. Every column, unrounded, is in <code>summary.csv</code> next to this page.</p>\n</section>",
+         answer; goodput counts successes per second from the start to the run's last event. Peak load \
+         is the most demand on the binding limit ({}) arriving in one {} window, in its unit, over \
+         what it refills in that window. Every column, unrounded, is in <code>summary.csv</code> \
+         next to this page.</p>\n</section>",
+        binding_note(data),
         format_duration(s.report.peak_window)
     );
 
@@ -371,6 +381,21 @@ fn guards_table(data: &ReportData) -> String {
          provider and are not counted as attempts.</p>\n</section>\n",
     );
     h
+}
+
+/// The binding limit as the page's note names it: its key, or the keys
+/// per strategy when they differ, or "none" without limits.
+fn binding_note(data: &ReportData) -> String {
+    let keys: Vec<&str> = data
+        .result
+        .strategies
+        .iter()
+        .map(|s| s.summary.binding_limit.map_or("none", |l| l.key()))
+        .collect();
+    match keys.first() {
+        Some(first) if keys.iter().all(|k| k == first) => format!("<code>{first}</code>"),
+        _ => "per strategy, <code>binding_limit</code> in <code>summary.csv</code>".to_string(),
+    }
 }
 
 /// The findings, first thing on the page; nothing without findings.

@@ -190,17 +190,20 @@ fn binding_line(scenario: &Scenario, summaries: &[&StrategySummary]) -> Option<S
     let (per_minute, _) = scenario.limiter.limits()[limit as usize]?;
     let per_s = first.ceiling_per_s;
     let how = if limit == crate::model::limiter::Limit::Requests {
-        String::new()
+        format!(" → at most {} requests/s", grouped(per_s, 3))
     } else {
         let cost = per_minute / 60.0 / per_s;
-        format!(" at {} tokens per attempt", grouped(cost, 1))
+        format!(
+            " at {} tokens per attempt → at most {} requests/s ({}/min)",
+            grouped(cost, 1),
+            grouped(per_s, 3),
+            grouped(per_s * 60.0, 1)
+        )
     };
     Some(format!(
-        "binding limit: {} = {}{how} → at most {} requests/s ({}/min) succeed; peak load is against it",
+        "binding limit: {} = {}{how} succeed; peak load is against it",
         limit.key(),
         grouped(per_minute, 3),
-        fmt_num(per_s, 3),
-        fmt_num(per_s * 60.0, 1),
     ))
 }
 

@@ -381,8 +381,8 @@ fn bad_input_exits_2_and_says_what_is_allowed() {
 #[test]
 fn new_columns_pair_by_name_and_one_sided_columns_are_shown() {
     let (tmp, a, b) = one_against_three();
-    // Adds `goodput_per_s` (and, with `half`, `goodput_ci95`) to a copy.
-    let with_goodput = |from: &Path, tag: &str, values: [&str; 2], half: &str| {
+    // Adds `future_per_s` (and, with `half`, `future_ci95`) to a copy.
+    let with_future = |from: &Path, tag: &str, values: [&str; 2], half: &str| {
         let to = tmp.path().join(tag);
         std::fs::create_dir_all(&to).expect("folder");
         for entry in std::fs::read_dir(from).expect("report") {
@@ -394,33 +394,30 @@ fn new_columns_pair_by_name_and_one_sided_columns_are_shown() {
             .lines()
             .enumerate()
             .map(|(i, l)| match i {
-                0 => format!("{l},goodput_per_s,goodput_ci95"),
+                0 => format!("{l},future_per_s,future_ci95"),
                 i => format!("{l},{},{half}", values[i - 1]),
             })
             .collect();
         std::fs::write(to.join("summary.csv"), lines.join("\n") + "\n").expect("write");
         to
     };
-    let a2 = with_goodput(&a, "a2", ["1.5", "4"], "0.1");
-    let b2 = with_goodput(&b, "b2", ["3", "4.05"], "0.1");
-    let (doc, code, stderr) = diff_json(&a2, &b2, &["--fail-if", "goodput_per_s > 1"]);
+    let a2 = with_future(&a, "a2", ["1.5", "4"], "0.1");
+    let b2 = with_future(&b, "b2", ["3", "4.05"], "0.1");
+    let (doc, code, stderr) = diff_json(&a2, &b2, &["--fail-if", "future_per_s > 1"]);
     // 1.5 → 3 with half-widths 0.1 each: ±0.141, significant; the gate holds.
     assert_eq!(code, 1, "{stderr}");
-    let g = metric(&doc, "linear", "goodput_per_s");
+    let g = metric(&doc, "linear", "future_per_s");
     assert_eq!(
         (num(&g["change"]), g["significant"].clone()),
         (1.5, Value::Bool(true))
     );
     assert!((num(&g["ci95"]) - 0.1f64.hypot(0.1)).abs() < 1e-9);
     // 4 → 4.05: inside ±0.141.
-    assert_eq!(
-        metric(&doc, "jitter", "goodput_per_s")["significant"],
-        false
-    );
+    assert_eq!(metric(&doc, "jitter", "future_per_s")["significant"], false);
     // In B only: shown with A absent; a gate on it cannot be decided.
     let (doc, code, _) = diff_json(&a, &b2, &[]);
     assert_eq!(code, 0);
-    let g = metric(&doc, "linear", "goodput_per_s");
+    let g = metric(&doc, "linear", "future_per_s");
     assert_eq!(g["in"], "b");
     assert!(
         g["a"].is_null() && g["change"].is_null() && g["tested"] == false,
@@ -428,12 +425,12 @@ fn new_columns_pair_by_name_and_one_sided_columns_are_shown() {
     );
     let (table, _, _) = diff(&a, &b2, &[]);
     assert!(
-        table.lines().any(|l| l.starts_with("linear")
-            && l.contains("goodput_per_s")
-            && l.contains("(none)")),
+        table
+            .lines()
+            .any(|l| l.starts_with("linear") && l.contains("future_per_s") && l.contains("(none)")),
         "{table}"
     );
-    let (_, code, err) = diff(&a, &b2, &["--fail-if", "goodput_per_s > 1"]);
+    let (_, code, err) = diff(&a, &b2, &["--fail-if", "future_per_s > 1"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("in the summary.csv of one report only"),
@@ -554,7 +551,9 @@ fn json_has_the_documented_fields() {
     let expected: Vec<&String> = csv
         .header
         .iter()
-        .filter(|c| !["scenario", "strategy", "replications"].contains(&c.as_str()))
+        .filter(|c| {
+            !["scenario", "strategy", "replications", "binding_limit"].contains(&c.as_str())
+        })
         .filter(|c| !c.ends_with("_ci95"))
         .collect();
     let metrics: Vec<&str> = row["metrics"]

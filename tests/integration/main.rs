@@ -10,6 +10,7 @@ mod common;
 mod conservation;
 mod determinism;
 mod diff;
+mod findings;
 mod fuzz_regressions;
 mod golden;
 mod guards;
