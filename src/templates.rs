@@ -32,7 +32,7 @@ macro_rules! template {
 
 /// Every template, the default first, then the rest as `backsim list`
 /// shows them.
-pub const TEMPLATES: [Template; 14] = [
+pub const TEMPLATES: [Template; 15] = [
     template!(
         "thundering-herd",
         "thundering-herd.toml",
