@@ -22,6 +22,11 @@ pub enum Command {
     /// and replication; write summary.csv, sweep.csv and one chart per key
     /// metric to <out>/<scenario name>/.
     Sweep(SweepArgs),
+    /// Search a scenario's [tune] space for the retry policy that best
+    /// meets its goals (successive halving on common random numbers, then a
+    /// confirmation of the winner to the precision target); write tune.csv,
+    /// recommended.toml and Pareto charts to <out>/<scenario name>.tune/.
+    Tune(TuneArgs),
     /// Combine the partial reports of `backsim sweep --shard K/N` into the
     /// report an unsharded sweep writes, byte for byte.
     Merge(MergeArgs),
@@ -203,6 +208,25 @@ pub struct RunArgs {
     /// events per second, the totals, and the process's peak memory.
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Scenario file (TOML) with a [tune] table.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// With tune: --replications sets the screening round's replications
+    /// (at least 2), --precision and --max-replications the winner's
+    /// confirmation, instead of [tune] screen, precision and
+    /// max_replications.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Most runs the search may spend, instead of [tune] budget.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub budget: Option<u64>,
+    /// Print the result as JSON on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

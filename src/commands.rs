@@ -2,7 +2,7 @@
 //! output goes, then do the long work, so that wrong input never leaves
 //! anything half-written.
 
-use crate::cli::{Cli, Command, CommonArgs, DiffArgs, MergeArgs, RunArgs, SweepArgs};
+use crate::cli::{Cli, Command, CommonArgs, DiffArgs, MergeArgs, RunArgs, SweepArgs, TuneArgs};
 use crate::experiment::Precision;
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run_scenarios(&args),
         Command::Sweep(args) => sweep(&args),
+        Command::Tune(args) => tune(&args),
         Command::Merge(args) => merge(&args),
         Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
@@ -290,6 +291,15 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
                 quiet,
                 &format!(
                     "note: {} has a [sweep]; `backsim run` runs the scenario as written, `backsim sweep` runs the grid",
+                    path.display()
+                ),
+            );
+        }
+        if s.tune.is_some() {
+            note(
+                quiet,
+                &format!(
+                    "note: {} has a [tune]; `backsim run` runs the scenario's strategies, `backsim tune` searches its space",
                     path.display()
                 ),
             );
@@ -785,4 +795,97 @@ pub fn list_text() -> String {
         s.push_str(&format!("  {:w$}  {}\n", t.name, t.description()));
     }
     s
+}
+
+/// `backsim tune`: searches the scenario's `[tune]` space and writes
+/// `<out>/<name>.tune/`.
+fn tune(args: &TuneArgs) -> Result<(), Error> {
+    use crate::tune::{self as tuning, output, search};
+    let common = &args.common;
+    let file = args.scenario.display().to_string();
+    let (limits, budget) = limits(common);
+    let mut base = scenario::load_within(&args.scenario, room(budget.as_ref()).as_ref())?;
+    let Some(mut spec) = base.tune.take() else {
+        return Err(Error::Input(format!(
+            "{file} has no [tune] table; add one with goals and a [tune.space] (README: backsim tune)"
+        )));
+    };
+    apply_overrides(&mut base, common);
+    base.sweep = None;
+    if let Some(r) = common.replications {
+        if r < 2 {
+            return Err(Error::Input(
+                "--replications for tune is the screening round's, at least 2 (a confidence interval needs two)".into(),
+            ));
+        }
+        spec.screen = r;
+    }
+    if let Some(p) = common.precision {
+        spec.precision = p;
+        spec.max_replications = common.max_replications;
+    }
+    if let Some(b) = args.budget {
+        spec.budget = Some(b);
+    }
+    folder::check_out_dir(&common.out)?;
+    let dir = common.out.join(output::dir_name(&base.name));
+    let writer = writer(Kind::Tune, &base, &args.scenario, common);
+    check_writer(&dir, &writer, &output::file_names(!common.no_charts))?;
+    let scenario_dir = args.scenario.parent().unwrap_or(Path::new("."));
+    let (candidates, skipped) = tuning::candidates(&base, &spec, &file, scenario_dir)?;
+    let screening = candidates.len() as u64 * u64::from(spec.screen);
+    if let Some(b) = spec.budget
+        && b < screening
+    {
+        return Err(Error::Input(format!(
+            "{file}: the screening round alone needs {screening} runs ({} candidates × {} replications), more than the budget of {b}; raise [tune] budget (or --budget), or give fewer values in [tune.space]",
+            candidates.len(),
+            spec.screen
+        )));
+    }
+    // Resource guards: every candidate's runs, as `run` would check them.
+    let mut all = base.clone();
+    all.strategies = candidates.iter().map(|c| c.strategy.clone()).collect();
+    resources::check_events(&file, &all, limits.max_events)?;
+    let threads = usize::from(common.threads.unwrap_or(0));
+    if let Some(b) = &budget {
+        let plan = plan(threads, false, spec.screen, common);
+        let estimate = resources::estimate_run(&all, &plan);
+        resources::check_memory(
+            &file,
+            &estimate,
+            resources::resident_memory().unwrap_or(0),
+            b,
+            plan.threads,
+        )?;
+    }
+    drop(all);
+    let quiet = common.quiet || args.json;
+    let progress = Progress::new(0, &format!("{} tune", base.name), !quiet);
+    let watch = watch(limits, budget.as_ref());
+    let pool = experiment::pool(threads, screening as usize)?;
+    let outcome = crate::interrupt::simulating(|| {
+        pool.install(|| search::search(&base, &spec, candidates, &progress, &watch))
+    });
+    progress.finish();
+    crate::interrupt::check()?;
+    let outcome = outcome.map_err(|s| experiment::stopped_error(&file, &watch, &s))?;
+    let findings = tuning::findings(&base, &spec, &outcome);
+    let tuned = output::Tuned {
+        base: &base,
+        tune: &spec,
+        outcome: &outcome,
+        findings: &findings,
+        skipped: &skipped,
+    };
+    let files = output::files(&tuned, !common.no_charts)?;
+    watch.still_within(&file, &base)?;
+    folder::write(&dir, &writer, &files)?;
+    if args.json {
+        print(&crate::terminal::json_safe(&output::json(&tuned, &dir)))?;
+    } else if !common.quiet {
+        print(&output::text(&tuned))?;
+        note(false, &format!("wrote {}", dir.display()));
+    }
+    Ok(())
 }

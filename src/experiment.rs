@@ -283,6 +283,26 @@ fn batch(
     )
 }
 
+/// Replications `from..to` of every strategy of `scenario` (the scenario
+/// as `backsim run` runs it: sweep point 0), on the current pool, held to
+/// the limits of `watch`: per strategy, in replication order. None if
+/// some run did not finish. `backsim tune` adds replications to the
+/// candidates still in the race with it.
+pub fn replications(
+    scenario: &Scenario,
+    (from, to): (usize, usize),
+    progress: &Progress,
+    watch: &Watch,
+) -> Option<Vec<Vec<RunSummary>>> {
+    batch(scenario, 0, (from, to), false, progress, watch)
+}
+
+/// The error for runs of `scenario` that did not all finish
+/// ([`replications`] returned None), naming `file`.
+pub fn stopped_error(file: &str, watch: &Watch, scenario: &Scenario) -> Error {
+    stopped(file, watch, scenario, None)
+}
+
 /// All runs of one point: the scenario's replications, then, with a
 /// precision target, more until the first replication count at which
 /// every strategy's success-rate CI half-width is below the target (or

@@ -54,5 +54,6 @@ pub mod scenario;
 pub mod templates;
 pub mod terminal;
 pub mod time;
+pub mod tune;
 
 pub use error::Error;

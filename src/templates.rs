@@ -32,7 +32,7 @@ macro_rules! template {
 
 /// Every template, the default first, then the rest as `backsim list`
 /// shows them.
-pub const TEMPLATES: [Template; 14] = [
+pub const TEMPLATES: [Template; 15] = [
     template!(
         "thundering-herd",
         "thundering-herd.toml",
@@ -47,6 +47,7 @@ pub const TEMPLATES: [Template; 14] = [
     template!("outage-recovery", "outage-recovery.toml"),
     template!("herd-sweep", "herd-sweep.toml"),
     template!("llm-tpm-storm", "llm-tpm-storm.toml"),
+    template!("llm-batch", "llm-batch.toml"),
     template!("llm-provider-outage", "llm-provider-outage.toml"),
     template!("llm-fallback", "llm-fallback.toml"),
     template!("failure-spike", "failure-spike.toml"),

@@ -130,6 +130,12 @@ pub fn read_report(dir: &Path) -> Result<Report, Error> {
                 dir.display()
             )));
         }
+        Kind::Tune => {
+            return Err(Error::Input(format!(
+                "{} holds the report of `backsim tune`, which has no summary.csv; compare the run reports of the strategies it recommends",
+                dir.display()
+            )));
+        }
         Kind::Run => {
             let files = super::read_files(dir, &read::INPUT_FILES, NEEDS)?;
             let data = read::from_files(dir, &files)?;

@@ -54,10 +54,12 @@ pub enum Kind {
     Shard,
     /// `backsim merge`: the report `sweep` writes, from its shards.
     Merge,
+    /// `backsim tune`: a search's report, in `<out>/<name>.tune/`.
+    Tune,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Run, Kind::Sweep, Kind::Shard, Kind::Merge];
+    const ALL: [Kind; 5] = [Kind::Run, Kind::Sweep, Kind::Shard, Kind::Merge, Kind::Tune];
 
     /// The name in the manifest.
     pub fn name(self) -> &'static str {
@@ -66,6 +68,7 @@ impl Kind {
             Kind::Sweep => "sweep",
             Kind::Shard => "shard",
             Kind::Merge => "merge",
+            Kind::Tune => "tune",
         }
     }
 
@@ -80,6 +83,7 @@ impl Kind {
             Kind::Sweep => "the report of `backsim sweep`",
             Kind::Shard => "the partial report of `backsim sweep --shard`",
             Kind::Merge => "the report of `backsim merge`",
+            Kind::Tune => "the report of `backsim tune`",
         }
     }
 
@@ -91,6 +95,7 @@ impl Kind {
             Kind::Run => 0,
             Kind::Sweep | Kind::Merge => 1,
             Kind::Shard => 2,
+            Kind::Tune => 3,
         };
         family(self) == family(other)
     }

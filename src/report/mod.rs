@@ -21,6 +21,7 @@ pub mod requests;
 pub mod sweep;
 pub mod sweep_chart;
 pub mod table;
+pub mod tune_chart;
 
 use crate::Error;
 use crate::experiment::ExperimentResult;
@@ -170,6 +171,7 @@ pub fn known_file_names() -> BTreeSet<String> {
         .map(|s| s.to_string())
         .collect();
     names.extend(drawable_file_names());
+    names.extend(crate::tune::output::file_names(true));
     names
 }
 

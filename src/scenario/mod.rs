@@ -13,6 +13,7 @@ mod resolve;
 mod resolved;
 pub mod sweep;
 pub mod trace;
+pub mod tune;
 
 pub use error::{Problem, ScenarioError, show_number, unknown_name};
 pub use resolve::{MAX_NAME_BYTES, TraceCache};
@@ -77,6 +78,9 @@ pub struct Scenario {
     /// The grid `backsim sweep` runs (`backsim run` runs the scenario as
     /// written, without it).
     pub sweep: Option<sweep::Sweep>,
+    /// The goals and search space of `backsim tune` (`backsim run` and
+    /// `sweep` leave it out).
+    pub tune: Option<Box<tune::Tune>>,
 }
 
 impl Scenario {
@@ -546,6 +550,7 @@ mod tests {
             let mut s = parse_in(&src, &file, "x", &dir).unwrap_or_else(|e| panic!("{e}"));
             // A run's resolved scenario leaves any [sweep] out.
             s.sweep = None;
+            s.tune = None;
             // The resolved file refers to the copy of a trace kept beside it.
             let copy = |name: &str| match (&s.workload.kind, name) {
                 (WorkloadKind::Trace { rows }, TRACE_COPY) => Ok(trace::TraceFile::in_memory(

@@ -83,6 +83,8 @@ pub struct RawScenario {
     pub model: Vec<S<RawModel>>,
     /// Checked by [`super::sweep`], which needs the positions of its keys.
     pub sweep: Option<toml::Value>,
+    /// Checked by [`super::tune`], likewise.
+    pub tune: Option<toml::Value>,
 }
 
 /// A `[[model]]` table: another model to fall back to.

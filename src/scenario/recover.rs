@@ -228,8 +228,9 @@ const ARRAY_KEYS: [&str; 6] = [
 
 /// The keys read as any TOML value (distributions, the sweep), which the
 /// validator checks itself.
-const VALUE_KEYS: [&str; 7] = [
+const VALUE_KEYS: [&str; 8] = [
     "sweep",
+    "tune",
     "think_time",
     "input",
     "output",

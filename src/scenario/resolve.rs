@@ -68,6 +68,7 @@ pub fn parse_cached(
         conflicts: Vec::new(),
     };
     let has_sweep = raw.sweep.is_some();
+    let has_tune = raw.tune.is_some();
     let mut scenario = cx.scenario(raw, default_name);
     // `strategy` given as something else than tables was reported as such;
     // it is not also missing.
@@ -88,6 +89,9 @@ pub fn parse_cached(
     );
     if has_sweep && problems.is_empty() {
         scenario.sweep = super::sweep::parse(src, &scenario, &mut problems, files);
+    }
+    if has_tune && problems.is_empty() {
+        scenario.tune = super::tune::parse(src, &scenario, &mut problems, files).map(Box::new);
     }
     if problems.is_empty() {
         Ok(scenario)
@@ -390,6 +394,7 @@ impl Cx<'_> {
             strategies,
             models,
             sweep: None,
+            tune: None,
         }
     }
 

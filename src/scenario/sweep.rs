@@ -657,6 +657,8 @@ pub(super) fn parse(
 ) -> Option<Sweep> {
     let mut document: Table = src.parse().ok()?;
     let table = document.remove("sweep")?;
+    // Points are scenarios to run: a [tune] is not checked again in each.
+    document.remove("tune");
     let spans = toml::de::DeTable::parse(src).ok()?;
     let sweep_spans = spans
         .get_ref()
@@ -1334,6 +1336,17 @@ fn repeats(values: &[SweepValue]) -> Vec<(usize, usize)> {
     }
     found.sort_by_key(|&(_, i)| i);
     found
+}
+
+/// The values of a range table `{ from, to, steps, scale }` in order, as
+/// `[sweep]` expands it, or what is wrong with it (`[tune.space]` takes
+/// the same ranges).
+pub(crate) fn range_of(t: &Table) -> Result<Vec<SweepValue>, String> {
+    let w = range(t).map_err(|wrong| {
+        let all: Vec<String> = wrong.into_iter().map(|(_, m)| m).collect();
+        all.join("; ")
+    })?;
+    w.expand().map(|(values, _)| values)
 }
 
 /// `x` rounded to `digits` significant digits.

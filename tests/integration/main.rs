@@ -24,3 +24,4 @@ mod properties;
 mod resources;
 mod statistics;
 mod sweep;
+mod tune;
