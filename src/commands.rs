@@ -638,6 +638,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     )?;
     if !common.quiet {
         print(&report::table::sweep_table(&data))?;
+        print(&report::findings::text(&report::findings::of_sweep(&data)))?;
         note(false, &wrote(&dir, !common.no_charts));
     }
     Ok(())
@@ -693,6 +694,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
     if !args.quiet {
         print(&report::table::sweep_table(&data))?;
+        print(&report::findings::text(&report::findings::of_sweep(&data)))?;
         note(false, &wrote(&dir, !args.no_charts));
     }
     Ok(())

@@ -32,7 +32,7 @@ macro_rules! template {
 
 /// Every template, the default first, then the rest as `backsim list`
 /// shows them.
-pub const TEMPLATES: [Template; 15] = [
+pub const TEMPLATES: [Template; 16] = [
     template!(
         "thundering-herd",
         "thundering-herd.toml",
@@ -46,6 +46,7 @@ pub const TEMPLATES: [Template; 15] = [
     template!("linear-vs-jitter", "linear-vs-jitter.toml"),
     template!("outage-recovery", "outage-recovery.toml"),
     template!("herd-sweep", "herd-sweep.toml"),
+    template!("llm-client-sweep", "llm-client-sweep.toml"),
     template!("llm-tpm-storm", "llm-tpm-storm.toml"),
     template!("llm-batch", "llm-batch.toml"),
     template!("llm-provider-outage", "llm-provider-outage.toml"),

@@ -26,7 +26,7 @@ use super::fmt_num;
 use super::table::{grouped, guard_names, pct, secs, usd, with_ci};
 use crate::metrics::summary::StrategySummary;
 use crate::model::limiter::Limit;
-use crate::scenario::{Scenario, WorkloadKind};
+use crate::scenario::Scenario;
 use std::fmt::Write;
 
 /// A strategy whose successes reach this share of its ceiling is at the
@@ -335,10 +335,7 @@ fn alike(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Find
         });
     }
     // Indistinguishable: not transitive, so groups in which every pair is.
-    let stream = matches!(
-        scenario.workload.kind,
-        WorkloadKind::Poisson { .. } | WorkloadKind::Closed { .. }
-    );
+    let stream = scenario.workload.kind.is_stream();
     let success = |a: &StrategySummary, b: &StrategySummary| {
         indistinguishable(
             a.success_rate,
@@ -493,6 +490,111 @@ fn duration(s: f64) -> String {
     } else {
         format!("{m}m{sec}s")
     }
+}
+
+/// The findings of a sweep: where throughput meets the binding limit's
+/// ceiling along the first swept key. For each strategy (and combination
+/// of the other keys), the first point at which its goodput reaches
+/// [`AT_CEILING`] of what the binding limit admits per second in the long
+/// run; past it, a larger value of the key adds 429s and give-ups, not
+/// throughput. Only for open and closed loops: a burst's goodput over its
+/// short active period says nothing about a rate.
+pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
+    use super::sweep::SweepMetric;
+    let Some(axis) = data.axes.first().filter(|_| data.stream) else {
+        return Vec::new();
+    };
+    // Rows by line: the same strategy and values of the other keys, in
+    // the order of the first key (the grid varies the first key slowest).
+    let mut lines: Vec<(usize, Vec<f64>, Vec<&super::sweep::SweepRow>)> = Vec::new();
+    for r in &data.rows {
+        let values = data.point_values(r.point);
+        let others = values[1..].to_vec();
+        match lines
+            .iter_mut()
+            .find(|(s, o, _)| *s == r.strategy && *o == others)
+        {
+            Some(line) => line.2.push(r),
+            None => lines.push((r.strategy, others, vec![r])),
+        }
+    }
+    let show = |x: f64| {
+        if axis.seconds { secs(x) } else { grouped(x, 6) }
+    };
+    let success = |r: &super::sweep::SweepRow| {
+        r.metrics[SweepMetric::ALL
+            .iter()
+            .position(|m| *m == SweepMetric::SuccessRate)
+            .unwrap_or(0)]
+        .value
+    };
+    let attempts = |r: &super::sweep::SweepRow| {
+        r.metrics[SweepMetric::ALL
+            .iter()
+            .position(|m| *m == SweepMetric::AttemptsPerRequest)
+            .unwrap_or(0)]
+        .value
+    };
+    let mut reached = Vec::new();
+    let mut limit = None;
+    for (strategy, others, rows) in &lines {
+        let Some(at) = rows.iter().position(|r| {
+            r.binding_limit.is_some() && r.goodput_per_s >= AT_CEILING * r.ceiling_per_s
+        }) else {
+            continue;
+        };
+        let (first, last) = (rows[at], rows[rows.len() - 1]);
+        limit = limit.or(first.binding_limit.map(|l| (l, first.ceiling_per_s)));
+        let mut name = data.strategies[*strategy].clone();
+        if !others.is_empty() {
+            let keys: Vec<String> = data.axes[1..]
+                .iter()
+                .zip(others)
+                .map(|(a, v)| format!("{} = {}", a.key, fmt_num(*v, 6)))
+                .collect();
+            let _ = write!(name, " ({})", keys.join(", "));
+        }
+        let mut text = format!(
+            "{name} from {} = {} on ({} ± {}/s against {}/s)",
+            axis.key,
+            show(data.point_values(first.point)[0]),
+            fmt_num(first.goodput_per_s, 3),
+            fmt_num(first.goodput_ci95, 3),
+            fmt_num(first.ceiling_per_s, 3),
+        );
+        if last.point != first.point {
+            let _ = write!(
+                text,
+                ", and from there to {}: success {} → {}, attempts per request {} → {}",
+                show(data.point_values(last.point)[0]),
+                pct(success(first)),
+                pct(success(last)),
+                fmt_num(attempts(first), 2),
+                fmt_num(attempts(last), 2),
+            );
+        }
+        reached.push(text);
+    }
+    let Some((limit, ceiling)) = limit else {
+        return Vec::new();
+    };
+    let more = reached.len().saturating_sub(MAX_NAMED);
+    reached.truncate(MAX_NAMED);
+    if more > 0 {
+        reached.push(format!("{more} more"));
+    }
+    vec![Finding {
+        kind: Kind::BindingLimit,
+        text: format!(
+            "{} caps throughput at about {}/s whatever the retry policy; goodput reaches {:.0}% of \
+             it: {}. Past that point a larger {} adds 429s and give-ups, not throughput.",
+            limit.key(),
+            fmt_num(ceiling, 3),
+            100.0 * AT_CEILING,
+            reached.join("; "),
+            axis.key,
+        ),
+    }]
 }
 
 /// "a", "a and b", "a, b and c".

@@ -475,12 +475,16 @@ fn binding_note(data: &ReportData) -> String {
 
 /// The findings, first thing on the page; nothing without findings.
 fn findings_section(data: &ReportData) -> String {
-    let findings = super::findings::of_result(&data.scenario, &data.result);
+    findings_list(&super::findings::of_result(&data.scenario, &data.result))
+}
+
+/// A page's findings section; nothing without findings.
+pub(crate) fn findings_list(findings: &[super::findings::Finding]) -> String {
     if findings.is_empty() {
         return String::new();
     }
     let mut h = String::from("<section class=\"findings\">\n<h2>Findings</h2>\n<ul>\n");
-    for f in &findings {
+    for f in findings {
         let _ = writeln!(h, "<li>{}</li>", escape(&f.text));
     }
     h.push_str("</ul>\n</section>\n");

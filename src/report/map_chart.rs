@@ -616,12 +616,8 @@ mod tests {
         };
         let rows = (0..points)
             .flat_map(|p| (0..strategies.len()).map(move |s| (p, s)))
-            .map(|(point, strategy)| SweepRow {
-                point,
-                strategy,
-                replications: 10,
-                metrics: [e; 4],
-                recovered: share(point, strategy),
+            .map(|(point, strategy)| {
+                SweepRow::new(point, strategy, 10, [e; 4], share(point, strategy))
             })
             .collect();
         SweepData {
@@ -632,6 +628,7 @@ mod tests {
             axes,
             strategies: strategies.iter().map(|s| s.to_string()).collect(),
             rows,
+            stream: true,
             recovery: Some(Recovery {
                 after: 80_000_000_000,
                 within: 90_000_000_000,

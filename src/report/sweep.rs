@@ -112,6 +112,37 @@ pub struct SweepRow {
     /// The share of the replications that recovered after the trigger
     /// (`summary.csv`'s `recovered`); NaN without `[report.recovery]`.
     pub recovered: f64,
+    /// From `summary.csv` (NaN or None in reports written before these
+    /// columns): successes per second and its CI half-width, the binding
+    /// limit and what it admits per second in the long run.
+    pub goodput_per_s: f64,
+    pub goodput_ci95: f64,
+    pub binding_limit: Option<crate::model::limiter::Limit>,
+    pub ceiling_per_s: f64,
+}
+
+impl SweepRow {
+    /// A row with what `sweep.csv` gives; what `summary.csv` adds is
+    /// unknown (NaN, None) until read.
+    pub fn new(
+        point: usize,
+        strategy: usize,
+        replications: u32,
+        metrics: [Estimate; 4],
+        recovered: f64,
+    ) -> SweepRow {
+        SweepRow {
+            point,
+            strategy,
+            replications,
+            metrics,
+            recovered,
+            goodput_per_s: f64::NAN,
+            goodput_ci95: f64::NAN,
+            binding_limit: None,
+            ceiling_per_s: f64::NAN,
+        }
+    }
 }
 
 /// A sweep report's data, as read back from its files.
@@ -137,6 +168,9 @@ pub struct SweepData {
     /// Whether the sweep has prices ([`super::sweep_chart::priced`]):
     /// without, every wasted dollar is 0 and no chart of them is drawn.
     pub priced: bool,
+    /// Whether the workload is an open or a closed loop
+    /// ([`crate::scenario::WorkloadKind::is_stream`]).
+    pub stream: bool,
 }
 
 impl SweepData {
@@ -446,22 +480,21 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
             ci95_high: num(c + 5, "ci95_high")?,
         };
         if m == SweepMetric::ALL[0] {
-            rows.push(SweepRow {
-                point,
-                strategy: s,
-                replications: reps,
-                metrics: [est; 4],
-                recovered: f64::NAN,
-            });
+            rows.push(SweepRow::new(point, s, reps, [est; 4], f64::NAN));
         } else {
             let row = rows.last_mut().expect("the first metric made the row");
             row.metrics[i % SweepMetric::ALL.len()] = est;
         }
     }
     let recovery = base.report.recovery;
-    if recovery.is_some() {
-        read_recovered(dir, file("summary.csv")?, &sweep, &strategies, &mut rows)?;
-    }
+    read_from_summary(
+        dir,
+        file("summary.csv")?,
+        &sweep,
+        &strategies,
+        recovery.is_some(),
+        &mut rows,
+    )?;
     let data = SweepData {
         scenario: base.name.clone(),
         description: base.description.clone(),
@@ -472,17 +505,21 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
         rows,
         recovery,
         priced: super::sweep_chart::priced(&base),
+        stream: base.workload.kind.is_stream(),
     };
     Ok((base, data))
 }
 
-/// Fills in each row's `recovered` from `summary.csv` (its columns found
-/// by name; its rows, like `sweep.csv`'s, in sweep order).
-fn read_recovered(
+/// Fills in what each row takes from `summary.csv`: `recovered` when the
+/// scenario has `[report.recovery]`, and the throughput columns where the
+/// file has them (its columns found by name; its rows, like
+/// `sweep.csv`'s, in sweep order).
+fn read_from_summary(
     dir: &Path,
     bytes: &[u8],
     sweep: &Sweep,
     strategies: &[String],
+    recovery: bool,
     rows: &mut [SweepRow],
 ) -> Result<(), Error> {
     let path = dir.join("summary.csv");
@@ -501,7 +538,17 @@ fn read_recovered(
         .iter()
         .map(|k| column(&k.name()))
         .collect::<Result<Vec<_>, _>>()?;
-    let recovered = column("recovered")?;
+    let recovered = if recovery {
+        Some(column("recovered")?)
+    } else {
+        None
+    };
+    // Columns added later: absent from older reports.
+    let optional = |name: &str| header.iter().position(|h| h == name);
+    let goodput = optional("goodput_per_s");
+    let goodput_ci95 = optional("goodput_per_s_ci95");
+    let ceiling = optional("ceiling_per_s");
+    let binding = optional("binding_limit");
     if records.len() != rows.len() {
         return Err(Error::Input(format!(
             "{}: has {} rows; a sweep of {} points and {} strategies has {}",
@@ -527,18 +574,43 @@ fn read_recovered(
                 row.point
             )));
         }
-        let t = cell(recovered);
-        row.recovered = if t.is_empty() {
-            f64::NAN
-        } else {
+        if let Some(recovered) = recovered {
+            let t = cell(recovered);
+            row.recovered = if t.is_empty() {
+                f64::NAN
+            } else {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|x| (0.0..=1.0).contains(x))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "column `recovered`: \"{t}\" is not a share (a number from 0 to 1)"
+                        ))
+                    })?
+            };
+        }
+        let number = |at: Option<usize>, name: &str| -> Result<f64, Error> {
+            let Some(j) = at else { return Ok(f64::NAN) };
+            let t = cell(j);
+            if t.is_empty() {
+                return Ok(f64::NAN);
+            }
             t.parse::<f64>()
                 .ok()
-                .filter(|x| (0.0..=1.0).contains(x))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "column `recovered`: \"{t}\" is not a share (a number from 0 to 1)"
-                    ))
-                })?
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| bad(format!("column `{name}`: \"{t}\" is not a number ≥ 0")))
+        };
+        row.goodput_per_s = number(goodput, "goodput_per_s")?;
+        row.goodput_ci95 = number(goodput_ci95, "goodput_per_s_ci95")?;
+        row.ceiling_per_s = number(ceiling, "ceiling_per_s")?;
+        row.binding_limit = match binding.map(cell) {
+            None | Some("") => None,
+            Some(key) => Some(crate::model::limiter::Limit::from_key(key).ok_or_else(|| {
+                bad(format!(
+                    "column `binding_limit`: \"{}\" is not a limit's key",
+                    crate::terminal::safe(key)
+                ))
+            })?),
         };
     }
     Ok(())

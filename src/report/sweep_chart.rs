@@ -988,6 +988,9 @@ pub fn index_html_with(
         env!("CARGO_PKG_VERSION"),
     );
 
+    h.push_str(&super::html::findings_list(&super::findings::of_sweep(
+        data,
+    )));
     h.push_str("<section>\n<h2>Results</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
     for a in &data.axes {
         let _ = write!(h, "<th>{}</th>", escape(&a.key));
@@ -1153,17 +1156,12 @@ mod tests {
             rows,
             recovery: None,
             priced: true,
+            stream: false,
         }
     }
 
     fn row(point: usize, strategy: usize, metrics: [Estimate; 4]) -> SweepRow {
-        SweepRow {
-            point,
-            strategy,
-            replications: 3,
-            metrics,
-            recovered: NAN,
-        }
+        SweepRow::new(point, strategy, 3, metrics, NAN)
     }
 
     /// `workload.clients` at 10, 100, 1000 (log); two strategies. linear

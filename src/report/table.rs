@@ -150,11 +150,7 @@ impl Column {
 /// fast; a burst or a trace (a fixed set of requests) with the success
 /// share.
 fn main_columns(scenario: &Scenario, summaries: &[&StrategySummary]) -> Vec<Column> {
-    use crate::scenario::WorkloadKind;
-    let stream = matches!(
-        scenario.workload.kind,
-        WorkloadKind::Poisson { .. } | WorkloadKind::Closed { .. }
-    );
+    let stream = scenario.workload.kind.is_stream();
     let mut columns = vec![Column::Strategy];
     if stream {
         columns.extend([Column::Succeeded, Column::Goodput, Column::Success]);
@@ -394,14 +390,20 @@ pub const SWEEP_TABLE_ROWS: usize = 200;
 pub fn sweep_table(data: &super::sweep::SweepData) -> String {
     use super::sweep::SweepMetric;
     let mut header: Vec<&str> = data.axes.iter().map(|a| a.key.as_str()).collect();
-    header.extend([
-        "strategy",
-        "reps",
-        "success",
-        "p99 tts",
-        "attempts/req",
-        "wasted $",
-    ]);
+    let throughput = data.rows.iter().any(|r| r.goodput_per_s.is_finite());
+    let bindings: Vec<_> = data.rows.iter().map(|r| r.binding_limit).collect();
+    let per_row_binding = bindings.iter().any(|b| *b != bindings[0]);
+    header.extend(["strategy", "reps", "success"]);
+    if throughput {
+        header.push("goodput/s");
+    }
+    header.extend(["p99 tts", "attempts/req"]);
+    if per_row_binding {
+        header.push("binding limit");
+    }
+    if data.priced {
+        header.push("wasted $");
+    }
     let keys = data.axes.len();
     let rows: Vec<Vec<String>> = data
         .rows
@@ -428,10 +430,20 @@ pub fn sweep_table(data: &super::sweep::SweepData) -> String {
                 } else {
                     pct(sr.value)
                 },
+            ]);
+            if throughput {
+                row.push(with_ci(r.goodput_per_s, r.goodput_ci95));
+            }
+            row.extend([
                 secs(m(SweepMetric::TtsP99).value),
                 ratio(m(SweepMetric::AttemptsPerRequest).value),
-                usd(m(SweepMetric::WastedUsd).value),
             ]);
+            if per_row_binding {
+                row.push(r.binding_limit.map_or("-".into(), |l| l.key().to_string()));
+            }
+            if data.priced {
+                row.push(usd(m(SweepMetric::WastedUsd).value));
+            }
             row
         })
         .collect();
@@ -449,6 +461,13 @@ pub fn sweep_table(data: &super::sweep::SweepData) -> String {
             "ies"
         }
     );
+    if let (false, Some(limit)) = (per_row_binding, bindings.first().copied().flatten()) {
+        let _ = writeln!(
+            out,
+            "binding limit at every point: {}; peak load is measured against it",
+            limit.key()
+        );
+    }
     // Key columns are numbers but read like names: left-aligned with the
     // strategy.
     out.push_str(&grid(&header, &rows, keys + 1));

@@ -176,6 +176,16 @@ pub struct TraceRow {
 }
 
 impl WorkloadKind {
+    /// Whether requests keep coming over time (an open or a closed loop),
+    /// so that throughput, not only the share of a fixed set of requests,
+    /// describes the outcome.
+    pub fn is_stream(&self) -> bool {
+        matches!(
+            self,
+            WorkloadKind::Poisson { .. } | WorkloadKind::Closed { .. }
+        )
+    }
+
     /// The scenario-file name of the kind.
     pub fn name(&self) -> &'static str {
         match self {

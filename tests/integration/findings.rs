@@ -320,3 +320,44 @@ fn readme_quick_start_output_is_current() {
         "README quick start output is stale"
     );
 }
+
+/// The client-count sweep: each attempt reserves 2,000 + 500 = 2,500
+/// tokens of 90,000 per minute, so the token limit admits 90,000 / 60 /
+/// 2,500 = 0.6 requests per second. A worker's cycle is about 0.4 s to the
+/// first token + 300 / 80 = 3.75 s of output + 2 s of thinking ≈ 6.2 s,
+/// about 0.16 requests per second: 2 workers (0.32/s) stay below 95% of
+/// the ceiling (0.57/s), 4 workers (0.64/s) reach it.
+#[test]
+fn a_client_sweep_finds_where_goodput_meets_the_ceiling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = backsim()
+        .args([
+            "sweep",
+            "scenarios/llm-client-sweep.toml",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("binding limit at every point: tokens_per_minute"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "- tokens_per_minute caps throughput at about 0.6/s whatever the retry policy; \
+             goodput reaches 95% of it: openai-python from workload.clients = 4 on"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("; patient from workload.clients = 4 on"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with(
+        "Past that point a larger workload.clients adds 429s and give-ups, not throughput.\n"
+    ));
+}
