@@ -11,8 +11,8 @@
 //!   puts on any policy, and which strategies reached it. When every
 //!   strategy reached it, the limit, not the policy, sets throughput.
 //! - **gave up below the ceiling**: a strategy that gave up requests while
-//!   at least [`UNUSED_SHARE`] of the binding limit's capacity over the
-//!   same period went unused: a more patient policy could have completed
+//!   the binding limit would have admitted at least [`UNUSED_SHARE`] of
+//!   them before the horizon: a more patient policy could have completed
 //!   more.
 //! - **identical** and **indistinguishable** strategies: the same numbers
 //!   everywhere, or success rates (and, for open and closed loops,
@@ -32,8 +32,8 @@ use std::fmt::Write;
 /// A strategy whose successes reach this share of its ceiling is at the
 /// ceiling.
 pub const AT_CEILING: f64 = 0.95;
-/// A strategy that gave up requests while at least this share of its
-/// ceiling went unused is reported.
+/// A strategy that gave up requests while the binding limit would have
+/// admitted at least this share of them before the horizon is reported.
 pub const UNUSED_SHARE: f64 = 0.10;
 /// Wasted spend of at least this share of the billed spend is reported.
 pub const WASTE_SHARE: f64 = 0.05;
@@ -78,7 +78,7 @@ pub struct Finding {
 pub fn findings(scenario: &Scenario, summaries: &[&StrategySummary]) -> Vec<Finding> {
     let mut out = Vec::new();
     binding(scenario, summaries, &mut out);
-    gave_up(summaries, &mut out);
+    gave_up(scenario, summaries, &mut out);
     alike(scenario, summaries, &mut out);
     inert_guards(scenario, summaries, &mut out);
     if scenario.priced() {
@@ -223,30 +223,50 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
     });
 }
 
-fn gave_up(summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
-    // Refused by the limit and given up while it had room: patience would
-    // have been let in. Without such 429s the give-ups come from errors
-    // and timeouts, which patience may not cure.
+/// The most requests `limit` admits from the start to the horizon at the
+/// strategy's mean cost of an attempt (its bucket full at the start).
+fn horizon_ceiling(scenario: &Scenario, s: &StrategySummary, limit: Limit) -> f64 {
+    let Some((per_minute, burst)) = scenario.limiter.limits()[limit as usize] else {
+        return f64::NAN;
+    };
+    let rate = per_minute / 60.0;
+    let start = if scenario.limiter.quantized {
+        rate
+    } else {
+        burst as f64
+    };
+    let cost = rate / s.ceiling_per_s;
+    (start + rate * crate::time::as_secs_f64(scenario.horizon)) / cost
+}
+
+fn gave_up(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
+    // Refused by the limit and given up while it had room before the
+    // horizon: patience would have been let in. Without such 429s the
+    // give-ups come from errors and timeouts, which patience may not cure.
     let mut refused = Vec::new();
     let mut other = Vec::new();
     for s in summaries {
         let Some(limit) = s.binding_limit else {
             continue;
         };
-        let used = at_ceiling(s);
-        if !(s.gave_up > 0.0 && used <= 1.0 - UNUSED_SHARE) {
+        let room = horizon_ceiling(scenario, s, limit) - s.succeeded;
+        let could = room.min(s.gave_up);
+        if !(s.gave_up > 0.0 && could >= UNUSED_SHARE * s.gave_up) {
             continue;
         }
+        let how_many = if could >= s.gave_up {
+            format!("all {}", grouped(s.gave_up, 1))
+        } else {
+            format!("{} of them", grouped(could, 1))
+        };
         let figures = format!(
-            "{} gave up {} requests per run ({}) with {} of the {} capacity unused ({} of a \
-             possible {} succeeded over {})",
+            "{} gave up {} requests per run ({}) while {} would have admitted {how_many} before \
+             the {} horizon (its runs ended after {})",
             s.strategy,
             grouped(s.gave_up, 1),
             pct(s.gave_up / s.requests),
-            pct(1.0 - used),
             limit.key(),
-            grouped(s.succeeded, 1),
-            grouped(s.ceiling_requests, 1),
+            duration(crate::time::as_secs_f64(scenario.horizon)),
             duration(s.active_s),
         );
         if s.rejected_429_by_limit[limit as usize] > 0.0 {
@@ -258,7 +278,7 @@ fn gave_up(summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
     for (strategies, why) in [
         (
             refused,
-            "the limit refused them while it still had room: a more patient policy (more \
+            "each was refused by the limit, which had room later: a more patient policy (more \
              attempts, a longer deadline) could complete more",
         ),
         (
@@ -475,7 +495,7 @@ fn waste(summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
     }
 }
 /// Seconds as a duration: "10.2s" under a minute, else to the second,
-/// e.g. "3m57s", "1h2m0s".
+/// e.g. "3m57s", "10m", "1h0m5s".
 fn duration(s: f64) -> String {
     if !(s.is_finite() && s >= 0.0) {
         return "-".into();
@@ -485,11 +505,17 @@ fn duration(s: f64) -> String {
     }
     let t = s.round() as u64;
     let (h, m, sec) = (t / 3600, t / 60 % 60, t % 60);
+    let mut out = String::new();
     if h > 0 {
-        format!("{h}h{m}m{sec}s")
-    } else {
-        format!("{m}m{sec}s")
+        let _ = write!(out, "{h}h");
     }
+    if m > 0 || (h > 0 && sec > 0) {
+        let _ = write!(out, "{m}m");
+    }
+    if sec > 0 {
+        let _ = write!(out, "{sec}s");
+    }
+    out
 }
 
 /// The findings of a sweep: where throughput meets the binding limit's
@@ -521,20 +547,8 @@ pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
     let show = |x: f64| {
         if axis.seconds { secs(x) } else { grouped(x, 6) }
     };
-    let success = |r: &super::sweep::SweepRow| {
-        r.metrics[SweepMetric::ALL
-            .iter()
-            .position(|m| *m == SweepMetric::SuccessRate)
-            .unwrap_or(0)]
-        .value
-    };
-    let attempts = |r: &super::sweep::SweepRow| {
-        r.metrics[SweepMetric::ALL
-            .iter()
-            .position(|m| *m == SweepMetric::AttemptsPerRequest)
-            .unwrap_or(0)]
-        .value
-    };
+    let success = |r: &super::sweep::SweepRow| r.estimate(SweepMetric::SuccessRate).value;
+    let attempts = |r: &super::sweep::SweepRow| r.estimate(SweepMetric::AttemptsPerRequest).value;
     let mut reached = Vec::new();
     let mut limit = None;
     for (strategy, others, rows) in &lines {
@@ -586,8 +600,9 @@ pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
     vec![Finding {
         kind: Kind::BindingLimit,
         text: format!(
-            "{} caps throughput at about {}/s whatever the retry policy; goodput reaches {:.0}% of \
-             it: {}. Past that point a larger {} adds 429s and give-ups, not throughput.",
+            "{} caps throughput at about {}/s in the long run (a run's initial burst adds a little), \
+             whatever the retry policy; goodput reaches {:.0}% of it: {}. Past that point a larger \
+             {} adds 429s and give-ups, not throughput.",
             limit.key(),
             fmt_num(ceiling, 3),
             100.0 * AT_CEILING,

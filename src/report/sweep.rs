@@ -17,12 +17,25 @@ pub enum SweepMetric {
     TtsP99,
     AttemptsPerRequest,
     WastedUsd,
+    /// Successes per second: charted (open and closed loops), read from
+    /// `summary.csv`; not a row of `sweep.csv`.
+    Goodput,
 }
 
 impl SweepMetric {
     /// Every metric, in page and `sweep.csv` order.
     pub const ALL: [SweepMetric; 4] = [
         SweepMetric::SuccessRate,
+        SweepMetric::TtsP99,
+        SweepMetric::AttemptsPerRequest,
+        SweepMetric::WastedUsd,
+    ];
+
+    /// Every metric charted, in page order: those of `sweep.csv` and
+    /// goodput after the success rate.
+    pub const CHARTED: [SweepMetric; 5] = [
+        SweepMetric::SuccessRate,
+        SweepMetric::Goodput,
         SweepMetric::TtsP99,
         SweepMetric::AttemptsPerRequest,
         SweepMetric::WastedUsd,
@@ -36,6 +49,7 @@ impl SweepMetric {
             SweepMetric::TtsP99 => "tts_p99_s",
             SweepMetric::AttemptsPerRequest => "attempts_per_request",
             SweepMetric::WastedUsd => "wasted_usd",
+            SweepMetric::Goodput => "goodput_per_s",
         }
     }
 
@@ -46,6 +60,7 @@ impl SweepMetric {
             SweepMetric::TtsP99 => "sweep_tts_p99",
             SweepMetric::AttemptsPerRequest => "sweep_attempts_per_request",
             SweepMetric::WastedUsd => "sweep_wasted_usd",
+            SweepMetric::Goodput => "sweep_goodput",
         }
     }
 
@@ -56,6 +71,7 @@ impl SweepMetric {
             SweepMetric::TtsP99 => "99th percentile of time to success",
             SweepMetric::AttemptsPerRequest => "Attempts per request (load amplification)",
             SweepMetric::WastedUsd => "Wasted USD per run",
+            SweepMetric::Goodput => "Goodput: successes per second",
         }
     }
 
@@ -66,6 +82,7 @@ impl SweepMetric {
             SweepMetric::TtsP99 => "p99 time to success (s)",
             SweepMetric::AttemptsPerRequest => "attempts per request",
             SweepMetric::WastedUsd => "wasted USD per run",
+            SweepMetric::Goodput => "successes per second",
         }
     }
 }
@@ -122,6 +139,24 @@ pub struct SweepRow {
 }
 
 impl SweepRow {
+    /// A metric's mean and 95% bounds at this row.
+    pub fn estimate(&self, metric: SweepMetric) -> Estimate {
+        if metric == SweepMetric::Goodput {
+            let (value, half) = (self.goodput_per_s, self.goodput_ci95);
+            let (ci95_low, ci95_high) = bounds(metric, value, half);
+            return Estimate {
+                value,
+                ci95_low,
+                ci95_high,
+            };
+        }
+        let i = SweepMetric::ALL
+            .iter()
+            .position(|&m| m == metric)
+            .unwrap_or(0);
+        self.metrics[i]
+    }
+
     /// A row with what `sweep.csv` gives; what `summary.csv` adds is
     /// unknown (NaN, None) until read.
     pub fn new(
@@ -265,6 +300,7 @@ fn metric_of(s: &StrategySummary, m: SweepMetric) -> (f64, f64) {
         SweepMetric::TtsP99 => (s.tts_p99_s, s.tts_p99_ci95),
         SweepMetric::AttemptsPerRequest => (s.attempts_per_request, s.attempts_per_request_ci95),
         SweepMetric::WastedUsd => (s.wasted_usd, s.wasted_usd_ci95),
+        SweepMetric::Goodput => (s.goodput_per_s, s.goodput_ci95),
     }
 }
 

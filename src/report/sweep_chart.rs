@@ -151,10 +151,6 @@ pub fn series(metric: SweepMetric, data: &SweepData) -> Vec<SweepSeries> {
     let Some(x_axis) = data.axes.first() else {
         return Vec::new();
     };
-    let m = SweepMetric::ALL
-        .iter()
-        .position(|&x| x == metric)
-        .unwrap_or(0);
     let scale = if metric == SweepMetric::SuccessRate {
         100.0
     } else {
@@ -175,7 +171,7 @@ pub fn series(metric: SweepMetric, data: &SweepData) -> Vec<SweepSeries> {
                         value,
                         ci95_low,
                         ci95_high,
-                    } = r.metrics[m];
+                    } = r.estimate(metric);
                     Some(SweepPoint {
                         x,
                         y: value * scale,
@@ -821,9 +817,10 @@ fn runs(points: &[SweepPoint], keep: impl Fn(&&SweepPoint) -> bool) -> Vec<&[Swe
 pub fn visual_files_for(base: &crate::scenario::Scenario) -> Vec<String> {
     let keys = base.sweep.as_ref().map_or(0, |s| s.keys.len());
     let map = map_chart::drawn_for(base.report.recovery.is_some(), keys);
-    let left_out: Vec<String> = SweepMetric::ALL
+    let drawn = drawn_metrics(priced(base), base.workload.kind.is_stream());
+    let left_out: Vec<String> = SweepMetric::CHARTED
         .into_iter()
-        .filter(|m| !drawn_metrics(priced(base)).contains(m))
+        .filter(|m| !drawn.contains(m))
         .flat_map(chart_files)
         .collect();
     visual_files()
@@ -850,18 +847,20 @@ const NO_PRICES: &str = "Not drawn: the scenario sets no [pricing] and sweeps no
                          run wastes $0. Add a [pricing] table to compare wasted dollars.";
 
 /// The metrics charted, in page order: the wasted dollars only with
-/// prices.
-fn drawn_metrics(priced: bool) -> Vec<SweepMetric> {
-    SweepMetric::ALL
+/// prices, goodput only for open and closed loops (a burst's successes
+/// per second of its short active period say nothing about a rate).
+fn drawn_metrics(priced: bool, stream: bool) -> Vec<SweepMetric> {
+    SweepMetric::CHARTED
         .into_iter()
         .filter(|m| priced || *m != SweepMetric::WastedUsd)
+        .filter(|m| stream || *m != SweepMetric::Goodput)
         .collect()
 }
 
 /// The names of every file [`render_visuals`] can make: the recovery map
 /// only for a sweep that has one (see [`map_chart::drawn`]).
 pub fn visual_files() -> Vec<String> {
-    SweepMetric::ALL
+    SweepMetric::CHARTED
         .iter()
         .flat_map(|m| chart_files(*m))
         .chain(map_chart::files())
@@ -882,7 +881,7 @@ fn chart_files(metric: SweepMetric) -> [String; 2] {
 pub fn render_visuals(data: &SweepData) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let mut files = Vec::new();
     let mut charts = Vec::new();
-    for m in drawn_metrics(data.priced) {
+    for m in drawn_metrics(data.priced, data.stream) {
         let wide = render_svg(m, data, Frame::FILE)?;
         let narrow = render_svg(m, data, Frame::NARROW)?;
         let [svg_file, png_file] = chart_files(m);
@@ -926,6 +925,11 @@ fn caption(metric: SweepMetric) -> &'static str {
         SweepMetric::WastedUsd => {
             "What the provider billed per run for generations that a client had already abandoned \
              (timed out), so nobody used them."
+        }
+        SweepMetric::Goodput => {
+            "Successes per second of active period: the throughput the strategy gets out of the \
+             provider. Where it stops growing, the binding limit's ceiling is reached, and more \
+             load only adds 429s and give-ups."
         }
     }
 }
@@ -1099,7 +1103,7 @@ pub fn index_html_with(
             "the resolved scenario, with the swept keys",
         ),
     ];
-    for m in drawn_metrics(data.priced) {
+    for m in drawn_metrics(data.priced, data.stream) {
         for f in chart_files(m) {
             files.push((f, m.title()));
         }
