@@ -254,6 +254,25 @@ impl StrategySummary {
     }
 }
 
+/// The limit most strategies have as binding (the first such on ties),
+/// and the first strategy that has it.
+pub fn common_binding<'a>(
+    summaries: &[&'a StrategySummary],
+) -> Option<(Limit, &'a StrategySummary)> {
+    let count = |l: Limit| {
+        summaries
+            .iter()
+            .filter(|s| s.binding_limit == Some(l))
+            .count()
+    };
+    let limit = summaries
+        .iter()
+        .filter_map(|s| s.binding_limit)
+        .reduce(|a, b| if count(b) > count(a) { b } else { a })?;
+    let first = summaries.iter().find(|s| s.binding_limit == Some(limit))?;
+    Some((limit, first))
+}
+
 /// The main model's rate limits, as the load and throughput figures need
 /// them.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1127,7 +1127,7 @@ fn limit_line(data: &ReportData) -> Option<(f64, String)> {
     use crate::model::limiter::Limit;
     let summaries: Vec<&crate::metrics::summary::StrategySummary> =
         data.result.strategies.iter().map(|s| &s.summary).collect();
-    let (limit, first) = super::findings::common_binding(&summaries)?;
+    let (limit, first) = crate::metrics::summary::common_binding(&summaries)?;
     let (per_minute, _) = data.scenario.limiter.limits()[limit as usize]?;
     let rate = first.ceiling_per_s;
     if !(rate.is_finite() && rate > 0.0) {

@@ -24,7 +24,7 @@
 
 use super::fmt_num;
 use super::table::{grouped, guard_names, pct, secs, usd, with_ci};
-use crate::metrics::summary::StrategySummary;
+use crate::metrics::summary::{StrategySummary, common_binding};
 use crate::model::limiter::Limit;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -108,25 +108,6 @@ pub fn text(findings: &[Finding]) -> String {
         let _ = writeln!(out, "- {}", f.text);
     }
     out
-}
-
-/// The limit most strategies have as binding (the first such on ties),
-/// and the first strategy that has it.
-pub(crate) fn common_binding<'a>(
-    summaries: &[&'a StrategySummary],
-) -> Option<(Limit, &'a StrategySummary)> {
-    let count = |l: Limit| {
-        summaries
-            .iter()
-            .filter(|s| s.binding_limit == Some(l))
-            .count()
-    };
-    let limit = summaries
-        .iter()
-        .filter_map(|s| s.binding_limit)
-        .reduce(|a, b| if count(b) > count(a) { b } else { a })?;
-    let first = summaries.iter().find(|s| s.binding_limit == Some(limit))?;
-    Some((limit, first))
 }
 
 /// A strategy's successes as a share of its ceiling (NaN without one).

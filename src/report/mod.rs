@@ -171,7 +171,27 @@ pub fn known_file_names() -> BTreeSet<String> {
         .map(|s| s.to_string())
         .collect();
     names.extend(drawable_file_names());
-    names.extend(crate::tune::output::file_names(true));
+    names.extend(tune_file_names(true));
+    names
+}
+
+/// A tune report's table of candidates.
+pub const TUNE_CSV: &str = "tune.csv";
+/// A tune report's recommended `[[strategy]]` block.
+pub const TUNE_TOML: &str = "recommended.toml";
+/// The resolved scenario the candidates of a tune ran in (its own
+/// strategies, no `[sweep]` or `[tune]`).
+pub const TUNE_SCENARIO: &str = "scenario.toml";
+
+/// The names of a tune report's files, known before it runs.
+pub fn tune_file_names(charts: bool) -> Vec<String> {
+    let mut names: Vec<String> = [TUNE_CSV, TUNE_TOML, TUNE_SCENARIO]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if charts {
+        names.extend(tune_chart::file_names());
+    }
     names
 }
 

@@ -17,8 +17,7 @@ pub fn dir_name(name: &str) -> String {
 }
 
 /// The data files of a tune report.
-pub const CSV_FILE: &str = "tune.csv";
-pub const TOML_FILE: &str = "recommended.toml";
+pub use crate::report::{TUNE_CSV as CSV_FILE, TUNE_TOML as TOML_FILE};
 
 /// Everything one tune produced.
 pub struct Tuned<'a> {
@@ -542,21 +541,7 @@ pub fn json(t: &Tuned, report_dir: &std::path::Path) -> String {
     s
 }
 
-/// The resolved scenario the candidates ran in (its own strategies, no
-/// `[sweep]` or `[tune]`).
-pub const SCENARIO_FILE: &str = "scenario.toml";
-
-/// The names of a tune report's files, known before it runs.
-pub fn file_names(charts: bool) -> Vec<String> {
-    let mut names: Vec<String> = [CSV_FILE, TOML_FILE, SCENARIO_FILE]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    if charts {
-        names.extend(crate::report::tune_chart::file_names());
-    }
-    names
-}
+pub use crate::report::{TUNE_SCENARIO as SCENARIO_FILE, tune_file_names as file_names};
 
 /// The points of each Pareto chart.
 fn chart_points(
