@@ -1184,8 +1184,13 @@ impl<'a> World<'a> {
         let admission = self.endpoints[e].limiter.admit(now, cost);
         if model == 0 {
             // The time series and peak load watch the main model's limiter.
-            self.m
-                .at_limiter(now, admission == Admission::Admitted, cost.per_limit());
+            let first = self.requests[req as usize].attempts == 1;
+            self.m.at_limiter(
+                now,
+                admission == Admission::Admitted,
+                cost.per_limit(),
+                first,
+            );
         }
         if let Admission::Rejected { limit, retry_after } = admission {
             // Only the current attempt's answer is heard: an earlier one's

@@ -169,6 +169,12 @@ pub struct RunMetrics {
     /// What the admitted attempts cost each limit, net of the tokens given
     /// back when a reservation was corrected to the output generated.
     pub charged: [u64; 4],
+    /// The tokens given back, per limit.
+    pub returned: [u64; 4],
+    /// What requests' first attempts arriving at the main model's limiter
+    /// cost each limit: the workload's own sizes, before retries weight
+    /// them (big requests are refused and retried more often).
+    pub first_demand: [u64; 4],
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
     /// Attempts answered 409 by an optimistic-concurrency server.
@@ -243,6 +249,8 @@ impl RunMetrics {
             demand: [0; 4],
             admitted: 0,
             charged: [0; 4],
+            returned: [0; 4],
+            first_demand: [0; 4],
             last_activity: 0,
             conflicts: 0,
             recovery_successes: 0,
@@ -303,8 +311,12 @@ impl RunMetrics {
     }
 
     /// An attempt costing `cost` (per limit, `Limit::ALL` order) reached
-    /// the main model's limiter at `now` and was admitted or not.
-    pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4]) {
+    /// the main model's limiter at `now` and was admitted or not; `first`:
+    /// it is its request's first attempt.
+    pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4], first: bool) {
+        if first {
+            add(&mut self.first_demand, cost);
+        }
         let row = self.series.current();
         row.attempts += 1;
         if admitted {
@@ -341,6 +353,8 @@ impl RunMetrics {
         for limit in [Limit::Tokens, Limit::OutputTokens] {
             let c = &mut self.charged[limit as usize];
             *c = c.saturating_sub(tokens);
+            let r = &mut self.returned[limit as usize];
+            *r = r.saturating_add(tokens);
         }
     }
 

@@ -38,6 +38,8 @@ pub struct RunSummary {
     pub peak_demand: [u64; 4],
     pub demand: [u64; 4],
     pub charged: [u64; 4],
+    pub returned: [u64; 4],
+    pub first_demand: [u64; 4],
     pub admitted: u64,
     /// The run's active period: from 0 to its last event that changed
     /// anything.
@@ -109,6 +111,8 @@ impl RunSummary {
             peak_demand: m.peak_demand,
             demand: m.demand,
             charged: m.charged,
+            returned: m.returned,
+            first_demand: m.first_demand,
             admitted: m.admitted,
             active: m.last_activity,
             billed_input_tokens: m.billed_input_tokens,
@@ -293,15 +297,31 @@ impl LoadBasis {
 }
 
 /// One run's throughput figures for one limit given as (refill per second,
-/// initial level): the mean cost of an attempt, and from it how many
-/// requests the limit admits over the run's active period and per second
-/// in the long run.
+/// initial level): how many requests the limit admits over the run's
+/// active period and per second in the long run, at the mean cost of a
+/// request. That cost is taken from first attempts (the workload's own
+/// sizes: admitted attempts would favour small requests, all attempts big
+/// ones, which are refused and retried more), net of the share of the
+/// admitted tokens given back. A limit that refused every attempt while
+/// none was admitted never admits any (its bucket, full throughout, holds
+/// less than an attempt costs): 0.
 fn run_capacity(r: &RunSummary, limit: usize, (rate, burst): (f64, f64)) -> (f64, f64) {
-    let cost = if r.admitted > 0 {
-        r.charged[limit] as f64 / r.admitted as f64
-    } else {
+    if r.admitted == 0 && r.rejected_by_limit[limit] > 0 {
+        return (0.0, 0.0);
+    }
+    let gross = share(r.first_demand[limit], r.first_demand[0]);
+    let gross = if gross.is_nan() {
         share(r.demand[limit], r.demand[0])
+    } else {
+        gross
     };
+    let taken = r.charged[limit] + r.returned[limit];
+    let net = if taken > 0 {
+        r.charged[limit] as f64 / taken as f64
+    } else {
+        1.0
+    };
+    let cost = gross * net;
     if cost.is_nan() || cost <= 0.0 {
         return (f64::NAN, f64::NAN);
     }

@@ -104,6 +104,8 @@ pub struct SummaryRow {
     pub replications: String,
     /// Every numeric column by name; NaN for an empty cell.
     pub values: BTreeMap<String, f64>,
+    /// The `binding_limit` cell (empty when absent or without limits).
+    pub binding_limit: String,
 }
 
 /// Reads the report in `dir` (a run's, a sweep's or a merge's).
@@ -238,6 +240,10 @@ pub fn parse_summary(path: &Path, bytes: &[u8], keys: &[String]) -> Result<Summa
             values.insert(column.clone(), x);
         }
         rows.push(SummaryRow {
+            binding_limit: header
+                .iter()
+                .position(|h| h == "binding_limit")
+                .map_or_else(String::new, |i| cell(i).to_string()),
             strategy: cell(named[1]).to_string(),
             point: named[3..].iter().map(|&i| cell(i).to_string()).collect(),
             replications: cell(named[2]).to_string(),
@@ -389,6 +395,10 @@ pub struct RowDiff {
     /// The swept keys' cells (empty for runs).
     pub point: Vec<String>,
     pub replications: (String, String),
+    /// The binding limit in A and in B (`summary.csv`'s `binding_limit`):
+    /// `peak_load` is measured against it, so where it changes, so does
+    /// what `peak_load` compares.
+    pub binding_limit: (String, String),
     pub metrics: Vec<MetricDiff>,
 }
 
@@ -519,6 +529,7 @@ pub fn compare(a: &Report, b: &Report) -> Result<Diff, Error> {
             strategy: ra.strategy.clone(),
             point: ra.point.clone(),
             replications: (ra.replications.clone(), rb.replications.clone()),
+            binding_limit: (ra.binding_limit.clone(), rb.binding_limit.clone()),
             metrics,
         });
     }
@@ -1029,6 +1040,26 @@ pub fn text(d: &Diff, all: bool, named: &[String]) -> String {
         2 + usize::from(reps_differ),
     ));
     out.push('\n');
+    for r in d
+        .rows
+        .iter()
+        .filter(|r| r.binding_limit.0 != r.binding_limit.1)
+    {
+        let limit = |l: &str| {
+            if l.is_empty() {
+                "none".to_string()
+            } else {
+                l.to_string()
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{}: the binding limit changed, {} → {}: peak_load compares loads against different limits (peak_load_<limit> compares like with like; --all shows them).",
+            row_name(&d.keys, &r.strategy, &r.point),
+            limit(&r.binding_limit.0),
+            limit(&r.binding_limit.1)
+        );
+    }
     out.push_str(
         "95% CI of a change: ± √(h_A² + h_B²) from the reports' half-widths (*_ci95 columns); significant: the change lies outside it.\n",
     );
@@ -1129,6 +1160,8 @@ pub fn json(d: &Diff, held: &[Held]) -> String {
                 "point": point_json(&d.keys, &r.point),
                 "replications_a": reps(&r.replications.0),
                 "replications_b": reps(&r.replications.1),
+                "binding_limit_a": r.binding_limit.0,
+                "binding_limit_b": r.binding_limit.1,
                 "metrics": r.metrics.iter().map(|m| Value::Object(metric_json(m))).collect::<Vec<_>>(),
             })
         })

@@ -110,25 +110,6 @@ pub fn text(findings: &[Finding]) -> String {
     out
 }
 
-/// A strategy's successes as a share of its ceiling (NaN without one).
-fn at_ceiling(s: &StrategySummary) -> f64 {
-    if s.ceiling_requests > 0.0 {
-        s.succeeded / s.ceiling_requests
-    } else {
-        f64::NAN
-    }
-}
-
-/// "173 of 173.7" for a strategy against its ceiling.
-fn of_ceiling(s: &StrategySummary) -> String {
-    format!(
-        "{} {} of {}",
-        s.strategy,
-        grouped(s.succeeded, 1),
-        grouped(s.ceiling_requests, 1)
-    )
-}
-
 fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
     let Some((limit, first)) = common_binding(summaries) else {
         return;
@@ -136,6 +117,28 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
     let Some((per_minute, _)) = scenario.limiter.limits()[limit as usize] else {
         return;
     };
+    let per_s = first.ceiling_per_s;
+    if per_s == 0.0 {
+        out.push(Finding {
+            kind: Kind::BindingLimit,
+            text: format!(
+                "{} admitted no attempt in any replication: each costs more than its bucket \
+                 holds, so no retry policy gets any through. Raise the bucket or shrink the \
+                 requests.",
+                limit.key()
+            ),
+        });
+        return;
+    }
+    // Every strategy is judged over the same period, the longest any was
+    // active: one that gave up early has not filled the limit's capacity,
+    // however little of it its own short run offered.
+    let period = summaries
+        .iter()
+        .map(|s| s.active_s)
+        .filter(|t| t.is_finite())
+        .fold(0.0, f64::max);
+    let ceiling = |s: &StrategySummary| ceiling_over(scenario, s, limit, period);
     let with: Vec<&&StrategySummary> = summaries
         .iter()
         .filter(|s| s.binding_limit == Some(limit))
@@ -145,39 +148,58 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
         .any(|s| s.rejected_429_by_limit[limit as usize] > 0.0);
     let reached: Vec<&&&StrategySummary> = with
         .iter()
-        .filter(|s| at_ceiling(s) >= AT_CEILING)
+        .filter(|s| main_succeeded(s) >= AT_CEILING * ceiling(s))
         .collect();
     // A limit that refused nothing and that nobody came near does not bind.
     if !refused && reached.is_empty() {
         return;
     }
-    let per_s = first.ceiling_per_s;
     let rate = if limit == Limit::Requests {
         String::new()
     } else {
         format!(
-            " ({} tokens per minute at {} tokens per attempt)",
+            " ({} tokens per minute at {} tokens per request)",
             grouped(per_minute, 3),
             grouped(per_minute / 60.0 / per_s, 1)
         )
     };
+    // Fallback models have limits of their own: a policy that falls back
+    // gets past this one.
+    let fallback = !scenario.models.is_empty();
+    let whatever = if fallback {
+        "to the main model, whatever the retry policy (fallback models have limits of their own)"
+    } else {
+        "whatever the retry policy"
+    };
     let mut text = format!(
-        "{} binds: at most {} requests per minute ({}/s) get through{rate}, whatever the retry \
-         policy; over the {} the runs were active, with the bucket full at the start, at most {}.",
+        "{} binds: at most {} requests per minute ({}/s) get through{rate}, {whatever}; over \
+         the {} the longest run was active, with the bucket full at the start, at most {}.",
         limit.key(),
         grouped(per_s * 60.0, 1),
         grouped(per_s, 3),
-        duration(first.active_s),
-        grouped(first.ceiling_requests, 1),
+        duration(period),
+        grouped(ceiling(first), 1),
     );
     let names = |v: &[&&&StrategySummary]| {
-        let mut shown: Vec<String> = v.iter().take(MAX_NAMED).map(|s| of_ceiling(s)).collect();
+        let mut shown: Vec<String> = v
+            .iter()
+            .take(MAX_NAMED)
+            .map(|s| {
+                format!(
+                    "{} {} of {}",
+                    s.strategy,
+                    grouped(main_succeeded(s), 1),
+                    grouped(ceiling(s), 1)
+                )
+            })
+            .collect();
         if v.len() > MAX_NAMED {
             shown.push(format!("{} more", v.len() - MAX_NAMED));
         }
         shown.join(", ")
     };
-    if reached.len() == summaries.len() && summaries.len() > 1 {
+    let on_main = if fallback { " on the main model" } else { "" };
+    if reached.len() == summaries.len() && summaries.len() > 1 && !fallback {
         let shares: Vec<String> = summaries
             .iter()
             .map(|s| format!("{} {}", s.strategy, pct(s.success_rate)))
@@ -193,7 +215,7 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
     } else if !reached.is_empty() {
         let _ = write!(
             text,
-            " At the ceiling (at least {:.0}% of it): {}.",
+            " At the ceiling (at least {:.0}% of it{on_main}): {}.",
             100.0 * AT_CEILING,
             names(&reached)
         );
@@ -204,9 +226,16 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
     });
 }
 
-/// The most requests `limit` admits from the start to the horizon at the
-/// strategy's mean cost of an attempt (its bucket full at the start).
-fn horizon_ceiling(scenario: &Scenario, s: &StrategySummary, limit: Limit) -> f64 {
+/// Requests that succeeded on the main model (all of them without
+/// fallback models): those the main model's limit let through.
+fn main_succeeded(s: &StrategySummary) -> f64 {
+    s.models.first().map_or(s.succeeded, |m| m.succeeded)
+}
+
+/// The most requests `limit` admits from the start to `period_s` seconds,
+/// at the strategy's mean cost of a request (its bucket full at the
+/// start).
+fn ceiling_over(scenario: &Scenario, s: &StrategySummary, limit: Limit, period_s: f64) -> f64 {
     let Some((per_minute, burst)) = scenario.limiter.limits()[limit as usize] else {
         return f64::NAN;
     };
@@ -216,23 +245,28 @@ fn horizon_ceiling(scenario: &Scenario, s: &StrategySummary, limit: Limit) -> f6
     } else {
         burst as f64
     };
+    if s.ceiling_per_s == 0.0 {
+        return 0.0;
+    }
     let cost = rate / s.ceiling_per_s;
-    (start + rate * crate::time::as_secs_f64(scenario.horizon)) / cost
+    (start + rate * period_s) / cost
 }
 
 fn gave_up(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Finding>) {
     // Refused by the limit and given up while it had room before the
-    // horizon: patience would have been let in. Without such 429s the
-    // give-ups come from errors and timeouts, which patience may not cure.
+    // horizon: patience would have been let in. Where errors and timeouts
+    // outnumber the limit's 429s, patience may not cure the give-ups.
     let mut refused = Vec::new();
     let mut other = Vec::new();
     for s in summaries {
         let Some(limit) = s.binding_limit else {
             continue;
         };
-        let room = horizon_ceiling(scenario, s, limit) - s.succeeded;
+        let horizon = crate::time::as_secs_f64(scenario.horizon);
+        let room = ceiling_over(scenario, s, limit, horizon) - main_succeeded(s);
         let could = room.min(s.gave_up);
-        if !(s.gave_up > 0.0 && could >= UNUSED_SHARE * s.gave_up) {
+        // Give-ups of under 1% of the requests are not worth a sentence.
+        if !(s.gave_up >= 0.01 * s.requests && could >= UNUSED_SHARE * s.gave_up) {
             continue;
         }
         let how_many = if could >= s.gave_up {
@@ -250,7 +284,9 @@ fn gave_up(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
             duration(crate::time::as_secs_f64(scenario.horizon)),
             duration(s.active_s),
         );
-        if s.rejected_429_by_limit[limit as usize] > 0.0 {
+        // The limit's 429s must outnumber the errors and timeouts for
+        // patience to be the cure.
+        if s.rejected_429_by_limit[limit as usize] > s.errors_5xx + s.timeouts {
             refused.push(figures);
         } else {
             other.push(figures);
@@ -264,7 +300,8 @@ fn gave_up(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
         ),
         (
             other,
-            "the limit refused none of their attempts: they failed on errors or timeouts",
+            "most of their failed attempts were errors or timeouts, not the limit's 429s: \
+             patience alone may not cure those",
         ),
     ] {
         if !strategies.is_empty() {
@@ -538,6 +575,16 @@ pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
         }) else {
             continue;
         };
+        // Only a ceiling that stays put: where the swept key moves it (a
+        // limit's rate, the request sizes) or another limit binds further
+        // on, "more of the key adds no throughput" would be false.
+        let steady = rows[at..].iter().all(|r| {
+            r.binding_limit == rows[at].binding_limit
+                && (r.ceiling_per_s - rows[at].ceiling_per_s).abs() <= 0.02 * rows[at].ceiling_per_s
+        });
+        if !steady {
+            continue;
+        }
         let (first, last) = (rows[at], rows[rows.len() - 1]);
         limit = limit.or(first.binding_limit.map(|l| (l, first.ceiling_per_s)));
         let mut name = data.strategies[*strategy].clone();
@@ -550,11 +597,10 @@ pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
             let _ = write!(name, " ({})", keys.join(", "));
         }
         let mut text = format!(
-            "{name} from {} = {} on ({} ± {}/s against {}/s)",
+            "{name} from {} = {} on ({}/s against {}/s)",
             axis.key,
             show(data.point_values(first.point)[0]),
-            fmt_num(first.goodput_per_s, 3),
-            fmt_num(first.goodput_ci95, 3),
+            super::table::with_ci(first.goodput_per_s, first.goodput_ci95),
             fmt_num(first.ceiling_per_s, 3),
         );
         if last.point != first.point {

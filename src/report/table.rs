@@ -186,18 +186,21 @@ fn binding_line(scenario: &Scenario, summaries: &[&StrategySummary]) -> Option<S
     let (per_minute, _) = scenario.limiter.limits()[limit as usize]?;
     let per_s = first.ceiling_per_s;
     let how = if limit == crate::model::limiter::Limit::Requests {
-        format!(" → at most {} requests/s", grouped(per_s, 3))
+        format!(
+            " → at most {} requests/s in the long run",
+            grouped(per_s, 3)
+        )
     } else {
         let cost = per_minute / 60.0 / per_s;
         format!(
-            " at {} tokens per attempt → at most {} requests/s ({}/min)",
+            " at {} tokens per request → at most {} requests/s ({}/min) in the long run",
             grouped(cost, 1),
             grouped(per_s, 3),
             grouped(per_s * 60.0, 1)
         )
     };
     Some(format!(
-        "binding limit: {} = {}{how} succeed; peak load is against it",
+        "binding limit: {} = {}{how}, plus its initial burst; peak load is against it",
         limit.key(),
         grouped(per_minute, 3),
     ))
@@ -235,7 +238,7 @@ fn count(x: f64) -> String {
 
 /// A non-negative number with at most `decimals` decimals and its whole
 /// part in groups of three, e.g. "30,000", "1,234.5".
-pub(crate) fn grouped(x: f64, decimals: usize) -> String {
+pub fn grouped(x: f64, decimals: usize) -> String {
     let s = fmt_num(x, decimals);
     match s.split_once('.') {
         Some((whole, frac)) => match whole.parse::<u64>() {

@@ -529,6 +529,8 @@ fn json_has_the_documented_fields() {
             "point",
             "replications_a",
             "replications_b",
+            "binding_limit_a",
+            "binding_limit_b",
             "metrics"
         ]
     );
@@ -600,5 +602,70 @@ fn differing_replication_counts_are_shown() {
     assert!(
         header.is_some_and(|h| !h.contains("replications")),
         "{table}"
+    );
+}
+
+/// The same burst of 20 requests of 1,000 tokens each against 60 requests
+/// per minute (burst 5) and either 600,000 or 6,000 tokens per minute
+/// (burst 5,000 tokens = 5 attempts). With the large token limit tokens
+/// refill at 600,000 / 60 / 1,000 = 10 attempts per second, above the
+/// request limit's 1: only the request bucket refuses, requests bind.
+/// With the small one tokens refill at 6,000 / 60 / 1,000 = 0.1 per
+/// second, below 1: tokens refuse the most and bind. peak_load then
+/// compares two different limits, and diff says so.
+#[test]
+fn a_change_of_binding_limit_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = |tag: &str, tpm: u32| {
+        let dir = tmp.path().join(tag);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("bind.toml");
+        std::fs::write(
+            &file,
+            format!(
+                r#"
+name = "bind"
+seed = 1
+replications = 2
+[workload]
+kind = "burst"
+clients = 20
+[workload.tokens]
+input = 900
+output = 100
+max_tokens = 100
+[limiter]
+requests_per_minute = 60
+request_burst = 5
+tokens_per_minute = {tpm}
+token_burst = 5000
+[[strategy]]
+name = "patient"
+backoff = {{ kind = "constant", base = "1s" }}
+max_attempts = 30
+"#
+            ),
+        )
+        .expect("write");
+        let out = backsim()
+            .arg("run")
+            .arg(&file)
+            .args(["--no-charts", "-q", "--out"])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        dir.join("bind")
+    };
+    let a = run("a", 600_000);
+    let b = run("b", 6_000);
+    let (stdout, code, stderr) = diff(&a, &b, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "patient: the binding limit changed, requests_per_minute → tokens_per_minute: \
+             peak_load compares loads against different limits"
+        ),
+        "{stdout}"
     );
 }
