@@ -25,9 +25,10 @@
 //! and the values, the last key varying fastest, as in `[sweep]`.
 //!
 //! Each value is checked when the scenario is read, with every other key
-//! at its first value: a value that does not fit the key is reported at
-//! the value. Combinations that are invalid only together (a `cap` below
-//! a `base`) are skipped when the candidates are built.
+//! at its first value, and else with one other key at any of its values:
+//! a value that fits no such candidate is reported at the value.
+//! Combinations that are invalid only together (a `cap` below a `base`)
+//! are skipped when the candidates are built.
 
 use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::resolve::TraceCache;
@@ -967,8 +968,8 @@ fn values(path: &[String], v: &Value) -> Result<Vec<Value>, (Option<usize>, Stri
 }
 
 /// Checks every value of every key with the other keys at their first
-/// value and each start: a value that fits no start is reported at the
-/// value.
+/// value, or one of them at another value, and each start: a value that
+/// fits none of these is reported at the value.
 fn check_values(
     tune: &Tune,
     base: &Scenario,
@@ -978,15 +979,15 @@ fn check_values(
 ) {
     let cache = TraceCache::default();
     let firsts: Vec<Value> = tune.space.iter().map(|k| k.values[0].clone()).collect();
-    let try_with = |k: Option<(usize, &Value)>| -> Result<(), String> {
+    let try_with = |overrides: &[(usize, &Value)]| -> Result<(), String> {
         let mut last = String::new();
         for start in &tune.start_tables {
             let mut t = start.clone();
             for (i, key) in tune.space.iter().enumerate() {
-                let v = match k {
-                    Some((j, v)) if j == i => v,
-                    _ => &firsts[i],
-                };
+                let v = overrides
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map_or(&firsts[i], |(_, v)| v);
                 set(&mut t, &key.path, v.clone());
             }
             without_idle_keys(&mut t);
@@ -999,7 +1000,7 @@ fn check_values(
         Err(last)
     };
     if tune.space.is_empty() {
-        if let Err(m) = try_with(None) {
+        if let Err(m) = try_with(&[]) {
             problems.push(Problem::unlocated(
                 spans.at("tune.space"),
                 "tune.space",
@@ -1011,7 +1012,20 @@ fn check_values(
     for (i, key) in tune.space.iter().enumerate() {
         let shown_path = format!("tune.space.{}", key.name());
         for (j, v) in key.values.iter().enumerate() {
-            if let Err(m) = try_with(Some((i, v))) {
+            // A value fits if some candidate takes it: with the other keys
+            // at their first values, or with one other key at any of its
+            // values (a base above the first cap may fit the second).
+            let fits_another_way = || {
+                tune.space.iter().enumerate().any(|(k, other)| {
+                    k != i
+                        && other.values[1..]
+                            .iter()
+                            .any(|u| try_with(&[(i, v), (k, u)]).is_ok())
+                })
+            };
+            if let Err(m) = try_with(&[(i, v)])
+                && !fits_another_way()
+            {
                 problems.push(Problem::unlocated(
                     spans
                         .element(&shown_path, j)
@@ -1073,6 +1087,29 @@ mod tests {
         let table = t.candidate_table(7, "x");
         assert_eq!(table["preset"].as_str(), Some("openai-python"));
         assert_eq!(table["max_attempts"].as_integer(), Some(2));
+    }
+
+    /// A base above the first cap fits the second: 2 s with a 30 s cap is
+    /// a valid candidate, so the space is accepted (the 2 s / 1 s
+    /// combination is skipped when candidates are built). A value that no
+    /// combination takes is still refused, at the value.
+    #[test]
+    fn values_that_fit_with_another_value_of_another_key_are_accepted() {
+        let t = parse_tune(
+            "[tune]\n[tune.space]\nstart = [\"mine\"]\nbackoff.kind = [\"exponential\"]\n\
+             backoff.base = [\"250ms\", \"2s\"]\nbackoff.cap = [\"1s\", \"30s\"]\n",
+        );
+        assert!(t.is_ok(), "{:?}", t.err());
+        let e = parse_tune(
+            "[tune]\n[tune.space]\nstart = [\"mine\"]\nbackoff.kind = [\"exponential\"]\n\
+             backoff.base = [\"250ms\", \"2s\"]\nmax_attempts = [3, 0]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("tune.space.max_attempts: the value 0 does not fit"),
+            "{e}"
+        );
+        assert!(!e.contains("tune.space.backoff.base"), "{e}");
     }
 
     #[test]
