@@ -242,18 +242,10 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
     {
         let ceiling = crate::metrics::stats::mean(best.ceilings.iter().copied());
         line.push_str(&format!(
-            ". Its binding limit, {}, admits at most {} requests a second at the mean cost of an attempt (ceiling_per_s)",
+            ". Its binding limit, {}, admits at most {} requests a second in the long run at the mean cost of a request (ceiling_per_s); over a finite run the bucket's initial burst lets a little more through",
             limit.key(),
             show(ceiling)
         ));
-        if let Some(c) = t.findings.ceilings.first() {
-            line.push_str(&format!(
-                "; {} a minute / {} per request is {} a second",
-                show(c.per_minute),
-                show(c.cost),
-                show(c.per_s)
-            ));
-        }
     }
     if matches!(m, Metric::SuccessRate)
         && f.goal.op == Op::AtLeast
@@ -301,7 +293,7 @@ pub fn text(t: &Tuned) -> String {
         .map(|r| format!("{}×{}", r.candidates, r.replications))
         .collect();
     s.push_str(&format!(
-        "searched {} candidates ({} grid points{}, and the scenario's {} strategies) in {} rounds (candidates×replications: {})\n",
+        "searched {} candidates ({} grid points{}, and the scenario's {} strateg{}) in {} round{} (candidates×replications: {})\n",
         o.candidates.len(),
         grid,
         if t.skipped.is_empty() {
@@ -315,7 +307,9 @@ pub fn text(t: &Tuned) -> String {
             )
         },
         own,
+        if own == 1 { "y" } else { "ies" },
         o.rounds.len(),
+        if o.rounds.len() == 1 { "" } else { "s" },
         rounds.join(" → ")
     ));
     s.push_str(&format!(

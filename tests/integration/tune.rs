@@ -318,7 +318,7 @@ fn a_goodput_goal_above_the_token_ceiling_is_infeasible_and_says_why() {
         "{out}"
     );
     assert!(
-        out.contains("Its binding limit, tokens_per_minute, admits at most 0.2632 requests a second at the mean cost of an attempt (ceiling_per_s)"),
+        out.contains("Its binding limit, tokens_per_minute, admits at most 0.2632 requests a second in the long run at the mean cost of a request (ceiling_per_s)"),
         "{out}"
     );
     let csv = Csv::read(&dir.join("tune.csv"));
