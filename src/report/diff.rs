@@ -767,6 +767,21 @@ pub fn check(d: &Diff, conditions: &[Condition]) -> Result<Vec<Held>, Error> {
     for c in conditions {
         let known: Vec<&str> = d.metrics.iter().map(String::as_str).collect();
         if !known.contains(&c.metric.as_str()) {
+            // tune's goal names leave the unit out (goodput, tts_p99): the
+            // column is the name with its unit after an underscore.
+            let with_unit: Vec<&&str> = known
+                .iter()
+                .filter(|k| {
+                    k.strip_prefix(c.metric.as_str())
+                        .is_some_and(|rest| rest.starts_with('_') && !rest.contains("ci95"))
+                })
+                .collect();
+            if let [column] = with_unit[..] {
+                return Err(Error::Input(format!(
+                    "--fail-if \"{}\": unknown metric \"{}\"; did you mean \"{column}\"? (summary.csv names it with its unit)",
+                    c.text, c.metric
+                )));
+            }
             return Err(Error::Input(format!(
                 "--fail-if \"{}\": {}",
                 c.text,

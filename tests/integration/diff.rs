@@ -669,3 +669,16 @@ max_attempts = 30
         "{stdout}"
     );
 }
+
+/// tune's goal names leave the unit out; diff points to the column.
+#[test]
+fn a_metric_named_without_its_unit_gets_the_column_suggested() {
+    let (_tmp, a, b) = one_against_three();
+    let (stdout, code, stderr) = diff(&a, &b, &["--fail-if", "goodput < 0"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("unknown metric \"goodput\"; did you mean \"goodput_per_s\"?"),
+        "{stderr}"
+    );
+}
