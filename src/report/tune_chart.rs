@@ -108,6 +108,8 @@ pub fn render(
 }
 
 const OTHER: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
+/// Pixels between the tops of two stacked labels.
+const LABEL_LINE: i32 = 15;
 
 fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
     root.fill(&WHITE)?;
@@ -144,7 +146,8 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
         .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
     chart
         .configure_mesh()
-        .light_line_style(GRID)
+        .x_label_formatter(&super::chart::fmt_tick)
+        .light_line_style(WHITE)
         .bold_line_style(GRID)
         .axis_style(MUTED)
         .x_desc(p.chart.x_title())
@@ -173,7 +176,8 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
             .iter()
             .map(|&(x, y)| Circle::new((x, y), 4, strategy_color(0).filled())),
     )?;
-    for q in drawn.iter().filter(|q| q.own || q.recommended) {
+    let mut named: Vec<&&TunePoint> = drawn.iter().filter(|q| q.own || q.recommended).collect();
+    for q in &named {
         let c = if q.recommended {
             strategy_color(2)
         } else {
@@ -184,11 +188,20 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
             6,
             c.filled(),
         )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            super::chart::shorten(&q.name),
-            (q.x, q.success),
-            text(13, INK),
-        )))?;
+    }
+    // Labels right of their points, top to bottom, each at least a line
+    // below the one before, so that strategies with close figures stay
+    // readable (a label moved down keeps its point's x).
+    named.sort_by_key(|q| chart.backend_coord(&(q.x, q.success)).1);
+    let mut below = i32::MIN;
+    for q in named {
+        let (_, y) = chart.backend_coord(&(q.x, q.success));
+        let top = (y - 8).max(below);
+        below = top + LABEL_LINE;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((q.x, q.success))
+                + Text::new(super::chart::shorten(&q.name), (9, top - y), text(13, INK)),
+        ))?;
     }
     Ok(())
 }
