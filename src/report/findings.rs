@@ -236,14 +236,8 @@ fn main_succeeded(s: &StrategySummary) -> f64 {
 /// at the strategy's mean cost of a request (its bucket full at the
 /// start).
 fn ceiling_over(scenario: &Scenario, s: &StrategySummary, limit: Limit, period_s: f64) -> f64 {
-    let Some((per_minute, burst)) = scenario.limiter.limits()[limit as usize] else {
+    let Some((rate, start)) = crate::experiment::load_basis(scenario).limits[limit as usize] else {
         return f64::NAN;
-    };
-    let rate = per_minute / 60.0;
-    let start = if scenario.limiter.quantized {
-        rate
-    } else {
-        burst as f64
     };
     if s.ceiling_per_s == 0.0 {
         return 0.0;

@@ -263,16 +263,16 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         let m = &st.summary;
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
-            fmt_count(m.succeeded),
+            super::table::count(m.succeeded),
             super::table::with_ci(m.goodput_per_s, m.goodput_ci95),
             success(m),
             secs(m.tts_p50_s),
             secs(m.tts_p90_s),
             secs(m.tts_p99_s),
             ratio(m.attempts_per_request),
-            fmt_count(m.rejected_429),
-            fmt_count(m.timeouts),
-            fmt_count(m.gave_up),
+            super::table::count(m.rejected_429),
+            super::table::count(m.timeouts),
+            super::table::count(m.gave_up),
             ratio(m.peak_load),
             usd(m.billed_usd),
             usd(m.wasted_usd),
@@ -375,11 +375,11 @@ fn models_table(data: &ReportData) -> String {
                 escape(&m.model)
             );
             for cell in [
-                fmt_count(m.attempts),
-                fmt_count(m.succeeded),
-                fmt_count(m.rejected_429),
-                fmt_count(m.errors_5xx),
-                fmt_count(m.timeouts),
+                super::table::count(m.attempts),
+                super::table::count(m.succeeded),
+                super::table::count(m.rejected_429),
+                super::table::count(m.errors_5xx),
+                super::table::count(m.timeouts),
                 usd(m.billed_usd),
                 usd(m.wasted_input_usd),
                 usd(m.wasted_output_usd),
@@ -442,8 +442,8 @@ fn guards_table(data: &ReportData) -> String {
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
             guard_names(config),
-            fmt_count(m.retries_denied),
-            fmt_count(m.local_rejections),
+            super::table::count(m.retries_denied),
+            super::table::count(m.local_rejections),
             secs(m.breaker_open_s),
         ] {
             let _ = write!(h, "<td>{}</td>", escape(&cell));
@@ -489,17 +489,6 @@ pub(crate) fn findings_list(findings: &[super::findings::Finding]) -> String {
     }
     h.push_str("</ul>\n</section>\n");
     h
-}
-
-/// A per-replication mean count: whole numbers as such, else 1 decimal.
-fn fmt_count(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
 }
 
 /// Table header cells, each with its tooltip (none when empty), and the
@@ -560,12 +549,5 @@ mod tests {
             "{notes:?}"
         );
         assert!(layout_notes(&plan(vec![None; 4], Layout::Overlaid), &names).is_empty());
-    }
-
-    #[test]
-    fn counts_are_whole_or_one_decimal() {
-        assert_eq!(fmt_count(3.0), "3");
-        assert_eq!(fmt_count(2.34), "2.3");
-        assert_eq!(fmt_count(f64::NAN), "-");
     }
 }

@@ -227,8 +227,16 @@ pub(crate) fn with_ci(x: f64, ci: f64) -> String {
 }
 
 /// A mean count per replication: whole numbers as such, others to one
-/// decimal.
-fn count(x: f64) -> String {
+/// decimal, in groups of three.
+///
+/// ```
+/// use backsim::report::table::count;
+/// assert_eq!(count(3.0), "3");
+/// assert_eq!(count(2.34), "2.3");
+/// assert_eq!(count(24105.7), "24,105.7");
+/// assert_eq!(count(f64::NAN), "-");
+/// ```
+pub fn count(x: f64) -> String {
     if !x.is_finite() {
         "-".into()
     } else {

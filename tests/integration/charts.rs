@@ -812,9 +812,9 @@ fn readme_charts_are_current() {
 #[test]
 fn a_token_limit_alone_draws_its_line_in_attempts_per_second() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("tokens.toml");
-    std::fs::write(
-        &file,
+    crate::common::run_toml(
+        tmp.path(),
+        "tokens",
         r#"
 name = "tokens"
 seed = 1
@@ -834,19 +834,7 @@ name = "patient"
 backoff = { kind = "constant", base = "1s" }
 max_attempts = 50
 "#,
-    )
-    .expect("write");
-    let out = backsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--no-charts", "-q", "--out"])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["--no-charts", "-q"],
     );
     let data = read_dir(&tmp.path().join("tokens")).expect("report");
     let d = chart::load_over_time(&data);

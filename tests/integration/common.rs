@@ -339,3 +339,21 @@ deadline = "3s"
 pub fn blessing() -> bool {
     std::env::var_os("BACKSIM_BLESS").is_some()
 }
+
+/// Writes `toml` to `dir/<name>.toml`, runs `backsim run` on it with
+/// `--out dir` and `args`, checks that it succeeded and returns its
+/// output; the report is `dir/<scenario name>/`.
+pub fn run_toml(dir: &Path, name: &str, toml: &str, args: &[&str]) -> std::process::Output {
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, toml).expect("write the scenario");
+    let out = backsim()
+        .arg("run")
+        .arg(&file)
+        .args(args)
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .expect("backsim runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}

@@ -619,11 +619,8 @@ fn a_change_of_binding_limit_is_named() {
     let run = |tag: &str, tpm: u32| {
         let dir = tmp.path().join(tag);
         std::fs::create_dir_all(&dir).expect("dir");
-        let file = dir.join("bind.toml");
-        std::fs::write(
-            &file,
-            format!(
-                r#"
+        let toml = format!(
+            r#"
 name = "bind"
 seed = 1
 replications = 2
@@ -644,17 +641,8 @@ name = "patient"
 backoff = {{ kind = "constant", base = "1s" }}
 max_attempts = 30
 "#
-            ),
-        )
-        .expect("write");
-        let out = backsim()
-            .arg("run")
-            .arg(&file)
-            .args(["--no-charts", "-q", "--out"])
-            .arg(&dir)
-            .output()
-            .expect("runs");
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        );
+        crate::common::run_toml(&dir, "bind", &toml, &["--no-charts", "-q"]);
         dir.join("bind")
     };
     let a = run("a", 600_000);

@@ -8,21 +8,19 @@ use std::path::Path;
 /// Runs `scenario` (a file path from the crate root, or TOML text written
 /// to a file in `dir`) with `--json`; its findings as (kind, text).
 fn findings_of(dir: &Path, scenario: &str) -> Vec<(String, String)> {
-    let file = if scenario.contains('\n') {
-        let f = dir.join("scenario.toml");
-        std::fs::write(&f, scenario).expect("write scenario");
-        f
+    let out = if scenario.contains('\n') {
+        crate::common::run_toml(dir, "scenario", scenario, &["--json", "--no-charts"])
     } else {
-        crate::common::crate_dir().join(scenario)
+        let out = backsim()
+            .arg("run")
+            .arg(crate::common::crate_dir().join(scenario))
+            .args(["--json", "--no-charts", "--out"])
+            .arg(dir.join("reports"))
+            .output()
+            .expect("backsim runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        out
     };
-    let out = backsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--json", "--no-charts", "--out"])
-        .arg(dir.join("reports"))
-        .output()
-        .expect("backsim runs");
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     doc["scenarios"][0]["findings"]
         .as_array()
@@ -285,9 +283,9 @@ max_attempts = 2
 #[test]
 fn a_run_with_nothing_to_say_has_no_findings() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("calm.toml");
-    std::fs::write(
-        &file,
+    let out = crate::common::run_toml(
+        dir.path(),
+        "calm",
         r#"
 name = "calm"
 seed = 1
@@ -300,16 +298,8 @@ name = "only"
 backoff = { kind = "none" }
 max_attempts = 1
 "#,
-    )
-    .expect("write");
-    let out = backsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--no-charts", "--out"])
-        .arg(dir.path().join("reports"))
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+        &["--no-charts"],
+    );
     assert!(
         !text(&out.stdout).contains("findings"),
         "{}",
