@@ -39,6 +39,7 @@ pub mod commands;
 pub mod engine;
 mod error;
 pub mod experiment;
+pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interrupt;

@@ -392,6 +392,68 @@ impl Limiter {
     }
 }
 
+/// Rate limits: (per minute, burst) for each limited quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimiterConfig {
+    /// Requests.
+    pub requests: Option<(f64, u64)>,
+    /// Tokens: input + reserved output.
+    pub tokens: Option<(f64, u64)>,
+    /// Input tokens alone.
+    pub input_tokens: Option<(f64, u64)>,
+    /// Reserved output tokens alone.
+    pub output_tokens: Option<(f64, u64)>,
+    /// Enforce each per-minute limit per second: a bucket that holds one
+    /// second's refill (the bursts are not used).
+    pub quantized: bool,
+    /// Whether output reservations are corrected to what was generated.
+    pub output_charge: OutputCharge,
+    /// What 429s carry.
+    pub retry_after: RetryAfterMode,
+}
+
+impl LimiterConfig {
+    /// No limits at all.
+    pub fn unlimited() -> LimiterConfig {
+        LimiterConfig {
+            requests: None,
+            tokens: None,
+            input_tokens: None,
+            output_tokens: None,
+            quantized: false,
+            output_charge: OutputCharge::Reserved,
+            retry_after: RetryAfterMode::Exact,
+        }
+    }
+
+    /// The limits as (per minute, burst), in `Limit::ALL` order.
+    pub fn limits(&self) -> [Option<(f64, u64)>; 4] {
+        [
+            self.requests,
+            self.tokens,
+            self.input_tokens,
+            self.output_tokens,
+        ]
+    }
+
+    /// A fresh limiter with full buckets.
+    pub fn build(&self) -> Limiter {
+        Limiter {
+            buckets: self.limits().map(|l| {
+                l.map(|(per_minute, burst)| {
+                    if self.quantized {
+                        TokenBucket::per_second(per_minute)
+                    } else {
+                        TokenBucket::new(per_minute, burst)
+                    }
+                })
+            }),
+            retry_after: self.retry_after,
+            output_charge: self.output_charge,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

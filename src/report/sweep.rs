@@ -226,15 +226,7 @@ impl SweepData {
     }
 }
 
-/// The per-axis indices of grid point `point` (last axis fastest).
-pub fn grid_indices(lens: &[usize], mut point: usize) -> Vec<usize> {
-    let mut idx = vec![0; lens.len()];
-    for (slot, &len) in idx.iter_mut().zip(lens).rev() {
-        *slot = point % len.max(1);
-        point /= len.max(1);
-    }
-    idx
-}
+pub use crate::scenario::sweep::grid_indices;
 
 // ---------------------------------------------------------------------------
 // Writing: a sweep's data files are assembled from the rows of each point,

@@ -132,7 +132,7 @@ impl SweepValue {
         match self {
             SweepValue::Int(i) => i.to_string(),
             SweepValue::Float(x) => format!("{x}"),
-            SweepValue::Duration(ns) => crate::report::fmt_num(as_secs_f64(ns), 9),
+            SweepValue::Duration(ns) => crate::format::fmt_num(as_secs_f64(ns), 9),
         }
     }
 
@@ -232,7 +232,7 @@ impl Sweep {
     /// The value of each key at grid point `point` (last key fastest).
     pub fn point_values(&self, point: usize) -> Vec<SweepValue> {
         let lens: Vec<usize> = self.keys.iter().map(|k| k.values.len()).collect();
-        crate::report::sweep::grid_indices(&lens, point)
+        grid_indices(&lens, point)
             .into_iter()
             .zip(&self.keys)
             .map(|(i, k)| k.values[i])
@@ -1363,6 +1363,16 @@ pub fn require(scenario: &Scenario, file: &str) -> Result<(), crate::Error> {
             "{file}: there is no [sweep] table to run; add one (for example `[sweep]` then `workload.clients = [10, 100, 1000]`) or use `backsim run`"
         )))
     }
+}
+
+/// The per-axis indices of grid point `point` (last axis fastest).
+pub fn grid_indices(lens: &[usize], mut point: usize) -> Vec<usize> {
+    let mut idx = vec![0; lens.len()];
+    for (slot, &len) in idx.iter_mut().zip(lens).rev() {
+        *slot = point % len.max(1);
+        point /= len.max(1);
+    }
+    idx
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ impl Metric {
         } else {
             (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize
         };
-        let s = crate::report::fmt_num(x, digits);
+        let s = crate::format::fmt_num(x, digits);
         if self.is_duration() {
             format!("{s}s")
         } else {

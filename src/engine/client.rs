@@ -1,0 +1,332 @@
+//! The client side of a request's life: sending attempts through the
+//! strategy's guards, hearing answers and timeouts, and retrying or giving
+//! up; and the request's bookkeeping (billing, waste, slot reuse).
+
+use super::*;
+
+impl<'a> World<'a> {
+    /// The record of the request in slot `req`, when records are kept.
+    pub(super) fn record(&mut self, req: u32) -> Option<&mut RequestRecord> {
+        let id = self.requests[req as usize].id as usize;
+        self.m.request_records.as_mut().map(|v| &mut v[id])
+    }
+
+    /// `model` billed `input` + `output` tokens of `req`'s.
+    pub(super) fn bill(&mut self, req: u32, model: usize, input: u64, output: u64) {
+        self.m.bill(model, input, output);
+        if let Some(rec) = self.record(req) {
+            rec.billed_input_tokens = rec.billed_input_tokens.saturating_add(input);
+            rec.billed_output_tokens = rec.billed_output_tokens.saturating_add(output);
+        }
+    }
+
+    /// Billed tokens of `req`'s that nobody used.
+    pub(super) fn waste(&mut self, req: u32, model: usize, input: u64, output: u64) {
+        self.m.waste(model, input, output);
+        if let Some(rec) = self.record(req) {
+            rec.wasted_input_tokens = rec.wasted_input_tokens.saturating_add(input);
+            rec.wasted_output_tokens = rec.wasted_output_tokens.saturating_add(output);
+        }
+    }
+
+    /// An attempt of `req` has arrived wherever it was going: nothing of it
+    /// remains on its way.
+    pub(super) fn attempt_landed(&mut self, req: u32) {
+        let r = &mut self.requests[req as usize];
+        r.in_transit -= 1;
+        if !r.live && r.in_transit == 0 {
+            self.free.push(req);
+        }
+    }
+
+    /// The request in slot `req` ended with `outcome` at `now`.
+    pub(super) fn request_closed(&mut self, now: SimTime, req: u32, outcome: RequestOutcome) {
+        let r = &mut self.requests[req as usize];
+        r.live = false;
+        let (client, free) = (r.client, r.in_transit == 0);
+        if free {
+            self.free.push(req);
+        }
+        if let Some(rec) = self.record(req) {
+            rec.end = Some(now);
+            rec.outcome = outcome;
+        }
+        self.request_ended(now, client);
+    }
+
+    pub(super) fn new_request(
+        &mut self,
+        now: SimTime,
+        client: u32,
+        input_tokens: u64,
+        output_tokens: u64,
+    ) {
+        self.m.touch(now);
+        // Validation bounds the expected count far below 2^32 (see
+        // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
+        let Ok(id) = u32::try_from(self.m.requests) else {
+            return;
+        };
+        let (req, serial, queued_timer) = match self.free.pop() {
+            Some(req) => {
+                let r = &self.requests[req as usize];
+                debug_assert!(!r.live && r.in_transit == 0);
+                (req, r.serial, r.queued_timer)
+            }
+            None => (self.requests.len() as u32, 0, None),
+        };
+        let request = Request {
+            created: now,
+            client,
+            id,
+            input_tokens: input_tokens as u32,
+            output_tokens: output_tokens as u32,
+            attempts: 0,
+            model: 0,
+            outstanding: false,
+            on_fallback: false,
+            live: true,
+            timer: (0, 0),
+            serial,
+            in_transit: 0,
+            queued_timer,
+        };
+        match self.requests.get_mut(req as usize) {
+            Some(slot) => *slot = request,
+            None => self.requests.push(request),
+        }
+        self.at_server.reset(req, AtServer::Nowhere);
+        self.seen.reset(req, 0);
+        self.retry_after.reset(req, None);
+        self.quota_cost.reset(req, None);
+        self.backoff
+            .reset(req, self.strategy.backoff.initial_state());
+        if let Some(records) = &mut self.m.request_records {
+            records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
+        }
+        self.m.requests += 1;
+        self.try_send(now, req);
+    }
+
+    /// Sends the next attempt of `req` if the strategy's guards let it go
+    /// now; a guard may delay it or reject it locally, which ends the
+    /// request.
+    pub(super) fn try_send(&mut self, now: SimTime, req: u32) {
+        if let Some(g) = &mut self.guards {
+            let r = &self.requests[req as usize];
+            let gate = g.before_send(
+                &self.strategy.guards,
+                r.client as usize,
+                now,
+                r.attempts == 0,
+                &mut self.rng,
+            );
+            match gate {
+                Gate::Send => {}
+                Gate::Wait(d) => {
+                    self.queue.push(now.saturating_add(d), Event::Send { req });
+                    return;
+                }
+                Gate::Reject => {
+                    self.m.local_rejections += 1;
+                    let attempts = self.requests[req as usize].attempts;
+                    self.m.request_gave_up(attempts);
+                    self.request_closed(now, req, RequestOutcome::GaveUp);
+                    return;
+                }
+            }
+        }
+        self.send_attempt(now, req);
+    }
+
+    /// Tells the strategy's guards how the current attempt of `req` went
+    /// (`None`: it succeeded).
+    pub(super) fn observe(&mut self, now: SimTime, req: u32, failure: Option<Failure>) {
+        let Some(g) = &mut self.guards else {
+            return;
+        };
+        let client = self.requests[req as usize].client as usize;
+        let outcome = Outcome {
+            success: failure.is_none(),
+            throttled: matches!(failure, Some(Failure::RateLimited { .. })),
+            retryable: failure.is_some_and(|f| self.strategy.retry_on.covers(f)),
+        };
+        g.on_outcome(&self.strategy.guards, client, now, outcome);
+        if failure.is_none() {
+            let cost = self.quota_cost.get(req);
+            g.on_request_success(&self.strategy.guards, client, cost.map(i64::from));
+        }
+    }
+
+    pub(super) fn send_attempt(&mut self, now: SimTime, req: u32) {
+        let fallback = self.strategy.fallback.as_ref();
+        let r = &mut self.requests[req as usize];
+        r.attempts += 1;
+        r.serial = r.serial.wrapping_add(1);
+        r.outstanding = true;
+        r.in_transit += 1;
+        r.model = match fallback {
+            Some(f) if r.on_fallback => f.model as u8,
+            _ => 0,
+        };
+        let (attempt, attempts, created, model) = (r.serial, r.attempts, r.created, r.model);
+        self.m.attempt_sent(usize::from(model));
+        if let Some(rec) = self.record(req) {
+            rec.attempts = attempts;
+            rec.model = model;
+        }
+        // The timer: the client timeout, cut short by the request deadline.
+        let mut limit = self.strategy.timeout.or(self.scenario.client_timeout);
+        if let Some(deadline) = self.strategy.deadline {
+            let left = created.saturating_add(deadline).saturating_sub(now);
+            limit = Some(limit.map_or(left, |t| t.min(left)));
+        }
+        if let Some(limit) = limit {
+            let at = now.saturating_add(limit);
+            // Its place in the order of events is taken now, whether it is
+            // queued now or once the slot's queued timer (an earlier
+            // attempt's, no later than this one) fires.
+            let seq = self.queue.reserve();
+            let r = &mut self.requests[req as usize];
+            r.timer = (at, seq);
+            match r.queued_timer {
+                Some((_, queued)) if queued <= at => {}
+                _ => {
+                    r.queued_timer = Some((attempt, at));
+                    self.queue.push_reserved_in(
+                        lane::TIMEOUT,
+                        at,
+                        seq,
+                        Event::Timeout { req, attempt },
+                    );
+                }
+            }
+        }
+        let arrive = now.saturating_add(self.hop());
+        self.queue.push_in(
+            lane::HOP,
+            arrive,
+            Event::AtLimiter {
+                req,
+                attempt,
+                model,
+            },
+        );
+    }
+
+    pub(super) fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
+        self.answered(now, req, attempt, model, reply);
+        self.attempt_landed(req);
+    }
+
+    pub(super) fn answered(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        model: u8,
+        reply: Reply,
+    ) {
+        let e = usize::from(model);
+        if !self.is_current(req, attempt) {
+            // The client stopped waiting while this answer was on its way
+            // back: a success billed while it still waited is wasted after all.
+            if reply == (Reply::Success { wasted: false }) {
+                self.m.touch(now);
+                let r = &self.requests[req as usize];
+                let (input, output) = (u64::from(r.input_tokens), u64::from(r.output_tokens));
+                self.waste(req, e, input, output);
+            }
+            return;
+        }
+        self.m.touch(now);
+        self.requests[req as usize].outstanding = false;
+        match reply {
+            Reply::Success { .. } => {
+                self.m.attempt_resolved(AttemptOutcome::Success, e);
+                self.observe(now, req, None);
+                let r = &mut self.requests[req as usize];
+                let (created, attempts) = (r.created, r.attempts);
+                self.m.request_succeeded(now - created, attempts);
+                if let Some(r) = &self.scenario.report.recovery {
+                    let (from, to) = r.span();
+                    if (from..to).contains(&now) {
+                        self.m.recovery_successes += 1;
+                    }
+                }
+                self.request_closed(now, req, RequestOutcome::Succeeded);
+            }
+            Reply::RateLimited { limit } => {
+                let retry_after = self.retry_after.get(req);
+                self.m
+                    .attempt_resolved(AttemptOutcome::RateLimited(limit), e);
+                let failure = Failure::RateLimited { retry_after };
+                self.observe(now, req, Some(failure));
+                self.failed(now, req, Failure::RateLimited { retry_after });
+            }
+            Reply::Conflict => {
+                self.m.attempt_resolved(AttemptOutcome::Conflict, e);
+                self.observe(now, req, Some(Failure::Conflict));
+                self.failed(now, req, Failure::Conflict);
+            }
+            Reply::ServerError { status } => {
+                self.m
+                    .attempt_resolved(AttemptOutcome::ServerError(status), e);
+                self.observe(now, req, Some(Failure::ServerError { status }));
+                self.failed(now, req, Failure::ServerError { status });
+            }
+        }
+    }
+
+    pub(super) fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
+        let r = &mut self.requests[req as usize];
+        if let Some(f) = &self.strategy.fallback
+            && f.on.covers(failure)
+        {
+            r.on_fallback = true;
+        }
+        // Schedules without state are given a scratch one.
+        let mut scratch = BackoffState::default();
+        let backoff = if self.backoff.kept {
+            self.backoff.get_mut(req)
+        } else {
+            &mut scratch
+        };
+        let mut decision =
+            self.strategy
+                .decide(failure, r.attempts, r.created, now, backoff, &mut self.rng);
+        // The guards are asked last, so that a retry the strategy would
+        // not make costs nothing.
+        if let (Decision::Retry { .. }, Some(g)) = (decision, &mut self.guards) {
+            let timeout = failure == Failure::Timeout;
+            match g.allow_retry(&self.strategy.guards, r.client as usize, now, timeout) {
+                Ok(cost) => self.quota_cost.set(req, Some(cost as u32)),
+                Err(why) => {
+                    self.m.retries_denied += 1;
+                    decision = Decision::GiveUp(match why {
+                        Denied::Budget => GiveUp::Budget,
+                        Denied::Breaker => GiveUp::Breaker,
+                    });
+                }
+            }
+        }
+        match decision {
+            // Jittered retries come in no order: they go to the heap,
+            // where they do not hold up the lanes.
+            Decision::Retry { delay } if self.strategy.backoff.is_jittered() => self
+                .queue
+                .push(now.saturating_add(delay), Event::Retry { req }),
+            Decision::Retry { delay } => {
+                let n = (r.attempts as usize).saturating_sub(1);
+                let lane = lane::RETRY + n.min(lane::RETRIES - 1);
+                self.queue
+                    .push_in(lane, now.saturating_add(delay), Event::Retry { req })
+            }
+            Decision::GiveUp(_) => {
+                let attempts = r.attempts;
+                self.m.request_gave_up(attempts);
+                self.request_closed(now, req, RequestOutcome::GaveUp);
+            }
+        }
+    }
+}

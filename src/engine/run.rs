@@ -1,0 +1,230 @@
+//! Building a run's world and running it: the event loop, and the
+//! limits (events, a clock standing still, memory, Ctrl-C) it is held to.
+
+use super::*;
+
+impl<'a> World<'a> {
+    /// The world of a run, or None if the system does not give the memory
+    /// for its clients' state.
+    pub(super) fn new(
+        scenario: &'a Scenario,
+        strategy: &'a Strategy,
+        seeds: RunSeeds,
+    ) -> Option<Self> {
+        let endpoints: Vec<Endpoint> = std::iter::once((&scenario.limiter, &scenario.server))
+            .chain(scenario.models.iter().map(|m| (&m.limiter, &m.server)))
+            .map(|(limits, config)| Endpoint {
+                limiter: limits.build(),
+                server: Server::new(config),
+                config,
+                p500_when_served: {
+                    let e = config.errors;
+                    e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE)
+                },
+                version: 0,
+            })
+            .collect();
+        let clients = scenario.workload.clients as usize;
+        let arrival_gap = match scenario.workload.kind {
+            WorkloadKind::Poisson { rate_per_s, .. } => {
+                Some(Exp::new(rate_per_s).expect("validated rate > 0"))
+            }
+            _ => None,
+        };
+        let models = endpoints.len();
+        let any_model = |f: fn(&ServerConfig) -> bool| endpoints.iter().any(|e| f(e.config));
+        let (cancels, occ) = (any_model(|c| c.cancel_on_disconnect), any_model(|c| c.occ));
+        let started = match scenario.workload.kind {
+            WorkloadKind::Closed { .. } => {
+                let mut v = Vec::new();
+                v.try_reserve_exact(clients).ok()?;
+                v.resize(clients, 0);
+                v
+            }
+            _ => Vec::new(),
+        };
+        let guards = match strategy.guards.is_empty() {
+            true => None,
+            false => Some(GuardState::try_new(&strategy.guards, clients).ok()?),
+        };
+        Some(World {
+            scenario,
+            strategy,
+            seeds,
+            rng: seeds.run_rng(),
+            workload_rng: seeds.workload_rng(),
+            queue: EventQueue::with_lanes(lane::COUNT),
+            endpoints,
+            requests: Vec::with_capacity(clients.min(1 << 20)),
+            at_server: SlotColumn::new(cancels),
+            seen: SlotColumn::new(occ),
+            retry_after: SlotColumn::new(strategy.honor_retry_after),
+            quota_cost: SlotColumn::new(!strategy.guards.is_empty()),
+            backoff: SlotColumn::new(strategy.backoff.has_state()),
+            free: Vec::new(),
+            started,
+            first_starts: FirstStarts::default(),
+            fixed_hop: match scenario.network_one_way {
+                Dist::Constant(v) => Some(nanos_from_f64(v)),
+                _ => None,
+            },
+            arrivals: 0,
+            arrival_gap,
+            guards,
+            limits: RunLimits::default(),
+            still: Stall {
+                at: SimTime::MAX,
+                since: 0,
+                extra_attempts: 0,
+            },
+            m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
+            read_at: 0,
+        })
+    }
+
+    /// Runs the world, once [`World::schedule_workload`] has seeded it.
+    pub(super) fn run(&mut self) {
+        for (e, endpoint) in self.endpoints.iter().enumerate() {
+            for w in &endpoint.config.capacity_cuts {
+                let model = e as u8;
+                self.queue.push(w.start, Event::Capacity { model });
+                let end = w.start.saturating_add(w.duration);
+                self.queue.push(end, Event::Capacity { model });
+            }
+        }
+        let horizon = self.scenario.horizon;
+        let mut end = 0;
+        while let Some((now, event)) = self.queue.pop() {
+            if now > horizon {
+                end = horizon;
+                break;
+            }
+            end = now;
+            if self.m.events.is_multiple_of(CHECK_EVERY) && self.checkpoint(now) {
+                break; // the experiment discards this run
+            }
+            self.prefetch_next();
+            self.m.events += 1;
+            self.m.tick(now, self.endpoints[0].limiter.requests());
+            self.handle(now, event);
+        }
+        if let Some(g) = &self.guards {
+            let clients = u128::from(self.scenario.workload.clients.max(1));
+            self.m.breaker_open_ns = g.breaker_open_ns(end) / clients;
+        }
+        if let Some(r) = &self.scenario.report.recovery {
+            self.m.recovered = Some(r.recovered(self.m.recovery_successes));
+        }
+        let main = self.endpoints[0].limiter.requests().cloned();
+        self.m.finish(main.as_ref());
+        self.m.final_request_bucket = main;
+    }
+
+    /// Looks at the run's limits and at Ctrl-C (every [`CHECK_EVERY`]
+    /// events, before event `now` is handled); true if the run stops, with
+    /// the reason in `m.stop`. Kept out of line, so that the event loop is
+    /// the same with limits as without.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn checkpoint(&mut self, now: SimTime) -> bool {
+        let stop = self.limit_reached(now);
+        self.m.stop = stop;
+        stop.is_some()
+    }
+
+    /// The limit the run has reached at `now`, if any.
+    pub(super) fn limit_reached(&mut self, now: SimTime) -> Option<Stop> {
+        let limits = self.limits;
+        let still = &mut self.still;
+        if crate::interrupt::requested() {
+            return Some(Stop::Interrupted);
+        }
+        let events = self.m.events;
+        // Attempts beyond each request's first (retries): without
+        // them, a clock that stands still is working through a finite
+        // number of requests (a closed loop with no think time, say), not
+        // spinning, so the stall starts again.
+        let extra_attempts = self.m.attempts.saturating_sub(self.m.requests);
+        let retried = extra_attempts != still.extra_attempts;
+        still.extra_attempts = extra_attempts;
+        if now != still.at || !retried {
+            still.at = now;
+            still.since = events;
+        } else if limits
+            .max_stall_events
+            .is_some_and(|max| events - still.since > max)
+        {
+            // Checked before the budget: when both are reached at once,
+            // a stalled clock is the better reason to give.
+            return Some(Stop::Livelock {
+                at: now,
+                since: still.since,
+            });
+        }
+        if limits.max_events.is_some_and(|max| events >= max) {
+            return Some(Stop::Events { at: now });
+        }
+        if let Some(w) = limits.watch {
+            // Not at the start: the experiment looks between runs, at
+            // most every few milliseconds, which costs less for small runs
+            // (and the clients' state was asked of the watch before it
+            // was allocated). Then every 2^20 events, and whenever what
+            // the run holds has grown by 16 MB, however few events that
+            // took.
+            let due = events > 0 && events.is_multiple_of(MEMORY_CHECK_EVERY);
+            let held = self.footprint();
+            let grown = held >= self.read_at.saturating_add(MEMORY_CHECK_GROWTH);
+            if due || grown {
+                self.read_at = held;
+            }
+            if ((due || grown) && w.check_memory()) || w.memory_over().is_some() {
+                return Some(Stop::Memory);
+            }
+            if w.should_stop(limits.index) {
+                return Some(Stop::Abandoned);
+            }
+        }
+        None
+    }
+
+    /// Bytes the run holds in what grows while it runs: request slots,
+    /// queued events, time-series rows and request records.
+    pub(super) fn footprint(&self) -> u64 {
+        let entry = size_of::<(SimTime, u64, Event)>();
+        let records = self.m.request_records.as_ref().map_or(0, Vec::len);
+        (self.requests.len() * size_of::<Request>()
+            + self.queue.len() * entry
+            + self.m.series.rows.len() * size_of::<crate::metrics::run::SeriesRow>()
+            + records * size_of::<RequestRecord>()) as u64
+    }
+
+    /// Asks the processor to fetch the slot of the request the next event
+    /// is about while this one is handled: with a million clients and
+    /// jittered retries, slots are touched in random order and each touch
+    /// would otherwise wait for main memory.
+    /// Below [`PREFETCH_MIN_SLOTS`] slots, which stay in cache, finding
+    /// the next event would cost more than it saves.
+    pub(super) fn prefetch_next(&self) {
+        if self.requests.len() < PREFETCH_MIN_SLOTS {
+            return;
+        }
+        let Some(&event) = self.queue.peek() else {
+            return;
+        };
+        let Some(req) = event.request() else {
+            return;
+        };
+        let Some(slot) = self.requests.get(req as usize) else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint; it reads and writes nothing
+        // (and `slot` is a valid reference anyway).
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((slot as *const Request).cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+}
