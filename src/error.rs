@@ -2,7 +2,7 @@
 //! Every message it displays starts with `error: ` (or, for a stop asked
 //! for with Ctrl-C, `interrupted: `): the variants hold what follows.
 
-use crate::scenario::ScenarioError;
+use crate::diagnostic::ScenarioError;
 use std::fmt;
 use std::path::{Path, PathBuf};
 

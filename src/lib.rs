@@ -36,6 +36,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diagnostic;
 pub mod engine;
 mod error;
 pub mod experiment;

@@ -6,7 +6,6 @@
 //! [`Scenario::to_toml`] writes the scenario back with every default filled
 //! in; parsing that text gives the same scenario again.
 
-mod error;
 mod raw;
 mod recover;
 mod resolve;
@@ -15,7 +14,7 @@ pub mod sweep;
 pub mod trace;
 pub mod tune;
 
-pub use error::{Problem, ScenarioError, show_number, unknown_name};
+pub use crate::diagnostic::{Problem, ScenarioError, show_number, unknown_name};
 pub use resolve::{MAX_NAME_BYTES, TraceCache};
 pub use resolved::TRACE_COPY;
 

@@ -3,7 +3,7 @@
 //! (`deny_unknown_fields`); types are checked by serde, ranges and units by
 //! [`super::resolve`].
 
-use super::error::show_number;
+use crate::diagnostic::show_number;
 use crate::time::DURATION_HELP;
 use serde::{Deserialize, Deserializer, de};
 use std::fmt;

@@ -11,9 +11,9 @@
 //! depend on that one could be false: [`Removed::may_mislead`] names those
 //! problems so that they are left out until the type is fixed.
 
-use super::error::{MAX_PROBLEMS, datetime_type, did_you_mean, in_report_order, show_number};
 use super::raw::RawScenario;
 use super::{MAX_MODELS, MAX_STRATEGIES, Problem};
+use crate::diagnostic::{MAX_PROBLEMS, datetime_type, did_you_mean, in_report_order, show_number};
 use serde_path_to_error::Segment;
 use std::collections::HashSet;
 use std::ops::Range;

@@ -1,8 +1,6 @@
 //! Validation: from the raw TOML types to a [`Scenario`], collecting every
 //! problem (with its position) instead of stopping at the first.
 
-use super::error::MAX_PROBLEMS;
-use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::raw::*;
 use super::trace::FileSource;
 use super::{
@@ -10,6 +8,8 @@ use super::{
     ModelConfig, Outage, Problem, Recovery, ReportConfig, Scenario, ServerConfig, Workload,
     WorkloadKind,
 };
+use crate::diagnostic::MAX_PROBLEMS;
+use crate::diagnostic::{did_you_mean, show_number, toml_type, unknown_name};
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
 use crate::policy::backoff::{BACKOFF_KINDS, Backoff};
@@ -96,7 +96,7 @@ pub fn parse_cached(
     if problems.is_empty() {
         Ok(scenario)
     } else {
-        Err(super::error::in_report_order(problems, src))
+        Err(crate::diagnostic::in_report_order(problems, src))
     }
 }
 

@@ -28,9 +28,9 @@
 //! reported at the `[sweep]` entry that gave it: at the value itself when
 //! it is written there (an element of a list, an end of a range).
 
-use super::error::{datetime_type, show_number};
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
+use crate::diagnostic::{datetime_type, show_number};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -863,7 +863,7 @@ fn check_alone(
     // swept); the others as long as the budget `checks` lasts.
     let mut checked = 0;
     for (part, v) in &each {
-        if problems.len() >= super::error::MAX_PROBLEMS || (checked > 0 && *checks == 0) {
+        if problems.len() >= crate::diagnostic::MAX_PROBLEMS || (checked > 0 && *checks == 0) {
             break;
         }
         checked += 1;
@@ -1084,7 +1084,7 @@ fn written(v: &Value) -> Result<Written, Vec<(Part, String)>> {
                 match scalar(item) {
                     Ok(v) => values.push(v),
                     // The rest would not be reported.
-                    Err(_) if wrong.len() == super::error::MAX_PROBLEMS => break,
+                    Err(_) if wrong.len() == crate::diagnostic::MAX_PROBLEMS => break,
                     Err(m) => wrong.push((Part::Element(i), m)),
                 }
             }

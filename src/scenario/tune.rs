@@ -30,9 +30,9 @@
 //! Combinations that are invalid only together (a `cap` below a `base`)
 //! are skipped when the candidates are built.
 
-use super::error::{did_you_mean, show_number, toml_type, unknown_name};
 use super::resolve::TraceCache;
 use super::{Problem, Scenario, trace};
+use crate::diagnostic::{did_you_mean, show_number, toml_type, unknown_name};
 use crate::policy::Strategy;
 use crate::time::{as_secs_f64, parse_duration};
 use std::ops::Range;

@@ -1,4 +1,6 @@
-//! Errors in scenario files, with positions a user can jump to.
+//! Problems in an input file (a scenario, a trace), with positions a user
+//! can jump to: the file, line, column and key of each, and the caret
+//! drawing under the line.
 
 pub use crate::terminal::show_number;
 use std::fmt;
