@@ -53,6 +53,7 @@ pub mod random;
 pub mod report;
 pub mod resources;
 pub mod scenario;
+pub mod slots;
 pub mod templates;
 pub mod terminal;
 pub mod time;

@@ -287,7 +287,7 @@ impl<'a> World<'a> {
         }
         // Schedules without state are given a scratch one.
         let mut scratch = BackoffState::default();
-        let backoff = if self.backoff.kept {
+        let backoff = if self.backoff.kept() {
             self.backoff.get_mut(req)
         } else {
             &mut scratch

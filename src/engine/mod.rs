@@ -48,6 +48,7 @@ use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, MEMORY_CHECK_GROWTH, Wat
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
 };
+use crate::slots::SlotColumn;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 use queue::EventQueue;
 use rand::RngExt;
@@ -208,50 +209,6 @@ struct Request {
     /// request's timers never go back in time, so later attempts' timers
     /// wait behind it and are queued when it fires.
     queued_timer: Option<(u32, SimTime)>,
-}
-
-/// A value per request slot that only some runs need: kept beside the
-/// slots (indexed like them) when the run needs it, and nothing otherwise.
-struct SlotColumn<T> {
-    values: Vec<T>,
-    kept: bool,
-}
-
-impl<T: Copy + Default> SlotColumn<T> {
-    fn new(kept: bool) -> Self {
-        SlotColumn {
-            values: Vec::new(),
-            kept,
-        }
-    }
-
-    /// Slot `req` starts a new request, with `value`.
-    fn reset(&mut self, req: u32, value: T) {
-        if !self.kept {
-            return;
-        }
-        match self.values.get_mut(req as usize) {
-            Some(v) => *v = value,
-            None => self.values.push(value),
-        }
-    }
-
-    /// The slot's value (the default when the column is not kept).
-    fn get(&self, req: u32) -> T {
-        self.values.get(req as usize).copied().unwrap_or_default()
-    }
-
-    /// The slot's value, to change; only for a kept column.
-    fn get_mut(&mut self, req: u32) -> &mut T {
-        &mut self.values[req as usize]
-    }
-
-    /// Sets the slot's value if the column is kept.
-    fn set(&mut self, req: u32, value: T) {
-        if self.kept {
-            self.values[req as usize] = value;
-        }
-    }
 }
 
 /// The clients' first requests, queued one at a time: the next to start is
