@@ -2,6 +2,7 @@
 //! conservation laws, determinism and the command-line contract
 //! (the model and the user-facing contract the README describes).
 
+mod architecture;
 mod charts;
 mod classics;
 mod cli;
