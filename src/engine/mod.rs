@@ -31,6 +31,7 @@
 //! Ctrl-C, so that the loop itself costs the same with them or without.
 
 mod client;
+mod client_state;
 mod provider;
 pub mod queue;
 mod run;
@@ -44,12 +45,12 @@ use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, MEMORY_CHECK_GROWTH, Watch};
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
 };
 use crate::slots::SlotColumn;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
+pub use client_state::client_state_bytes;
 use queue::EventQueue;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -331,6 +332,43 @@ struct Stall {
     extra_attempts: u64,
 }
 
+/// The engine's checkpoint: every this many events a run looks at its
+/// limits (and at Ctrl-C). Budgets are therefore rounded up to a multiple
+/// of it.
+pub const CHECK_EVERY: u64 = 1 << 16;
+
+/// Every this many events a run reads the process's resident memory
+/// (about 30 ms of one core; a read of /proc/self/status took 13 µs on
+/// a 2-core Linux machine, so this costs 0.05% at most).
+pub const MEMORY_CHECK_EVERY: u64 = 1 << 20;
+
+/// A run also reads the resident memory at a checkpoint once what it holds
+/// (request slots, queued events, time series, request records) has grown
+/// by this much since it last did, however few events that took.
+pub const MEMORY_CHECK_GROWTH: u64 = 16 << 20;
+
+/// What watches a run from outside while it runs, shared by the runs of
+/// an experiment: the memory watchdog, and whether an earlier run (in the
+/// experiment's fixed order) has stopped so that this one's result would
+/// not be used. Asked before the run allocates its clients' state and then
+/// only at checkpoints (every [`CHECK_EVERY`] events), never per event.
+pub trait Monitor: std::fmt::Debug + Sync {
+    /// Before the run allocates `bytes` for its clients' state: whether
+    /// it may. If not, the run stops at once ([`Stop::Memory`]).
+    fn reserve(&self, bytes: u64) -> bool;
+    /// The bytes [`Monitor::reserve`] allowed are allocated (and so in the
+    /// resident memory) or no longer needed.
+    fn release(&self, bytes: u64);
+    /// Reads the process's memory now; true if it is over the limit (or
+    /// was before).
+    fn check_memory(&self) -> bool;
+    /// Whether memory has been seen over the limit, without reading it.
+    fn memory_exceeded(&self) -> bool;
+    /// Whether the run with place `index` in the fixed order should stop
+    /// now ([`Stop::Abandoned`] unless memory is the reason).
+    fn should_stop(&self, index: u64) -> bool;
+}
+
 /// What a run is held to besides its horizon, all looked at every
 /// [`CHECK_EVERY`] events (with Ctrl-C), so that the event loop itself
 /// does not slow down. The default holds it to nothing.
@@ -351,8 +389,9 @@ pub struct RunLimits<'a> {
     /// Shared with the experiment's other runs: the memory watchdog (read
     /// every [`MEMORY_CHECK_EVERY`] events) and the runs before this one
     /// that stopped ([`Stop::Memory`], [`Stop::Abandoned`]).
-    pub watch: Option<&'a Watch>,
-    /// The run's place in the fixed order ([`crate::resources::run_index`]).
+    pub monitor: Option<&'a dyn Monitor>,
+    /// The run's place in the experiment's fixed order, as the monitor
+    /// knows it.
     pub index: u64,
 }
 
@@ -369,21 +408,21 @@ pub fn simulate_limited(
 ) -> RunMetrics {
     let strategy = &scenario.strategies[strategy];
     // What the run allocates for its clients before its first event is
-    // asked of the watch first, and allocated only if the system gives it:
-    // gigabytes of guard state must not go past the limit on several
+    // asked of the monitor first, and allocated only if the system gives
+    // it: gigabytes of guard state must not go past the limit on several
     // threads at once, nor abort the process.
-    let reserved = crate::resources::client_state_bytes(scenario, strategy);
+    let reserved = client_state_bytes(scenario, strategy);
     let stopped = |stop: Stop| {
         let r = &scenario.report;
         let mut m = RunMetrics::new(r.bucket, r.peak_window, 1 + scenario.models.len());
         m.stop = Some(stop);
         m
     };
-    if limits.watch.is_some_and(|w| !w.reserve(reserved)) {
+    if limits.monitor.is_some_and(|w| !w.reserve(reserved)) {
         return stopped(Stop::Memory);
     }
     let release = || {
-        if let Some(w) = limits.watch {
+        if let Some(w) = limits.monitor {
             w.release(reserved);
         }
     };
@@ -408,8 +447,8 @@ pub fn simulate_limited(
 /// Bytes a request certainly takes while its first attempt is on its way:
 /// its slot, the values the run keeps beside slots for this scenario and
 /// strategy, and its queued events (the attempt, and its timer when it has
-/// one). The memory estimate ([`crate::resources`]) counts this for every
-/// client of a burst that starts all at once.
+/// one). The memory estimate counts this for every client of a burst
+/// that starts all at once.
 pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u64 {
     // A queue entry is (time, sequence, event), lane or heap alike.
     let entry = size_of::<(SimTime, u64, Event)>();

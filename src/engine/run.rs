@@ -164,10 +164,10 @@ impl<'a> World<'a> {
         if limits.max_events.is_some_and(|max| events >= max) {
             return Some(Stop::Events { at: now });
         }
-        if let Some(w) = limits.watch {
+        if let Some(w) = limits.monitor {
             // Not at the start: the experiment looks between runs, at
             // most every few milliseconds, which costs less for small runs
-            // (and the clients' state was asked of the watch before it
+            // (and the clients' state was asked of the monitor before it
             // was allocated). Then every 2^20 events, and whenever what
             // the run holds has grown by 16 MB, however few events that
             // took.
@@ -177,7 +177,7 @@ impl<'a> World<'a> {
             if due || grown {
                 self.read_at = held;
             }
-            if ((due || grown) && w.check_memory()) || w.memory_over().is_some() {
+            if ((due || grown) && w.check_memory()) || w.memory_exceeded() {
                 return Some(Stop::Memory);
             }
             if w.should_stop(limits.index) {
