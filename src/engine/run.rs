@@ -110,7 +110,7 @@ impl<'a> World<'a> {
         }
         if let Some(g) = &self.guards {
             let clients = u128::from(self.scenario.workload.clients.max(1));
-            self.m.breaker_open_ns = g.breaker_open_ns(end) / clients;
+            self.m.counts.breaker_open_ns = g.breaker_open_ns(end) / clients;
         }
         if let Some(r) = &self.scenario.report.recovery {
             self.m.recovered = Some(r.recovered(self.m.recovery_successes));
@@ -144,7 +144,8 @@ impl<'a> World<'a> {
         // them, a clock that stands still is working through a finite
         // number of requests (a closed loop with no think time, say), not
         // spinning, so the stall starts again.
-        let extra_attempts = self.m.attempts.saturating_sub(self.m.requests);
+        let counts = &self.m.counts;
+        let extra_attempts = counts.attempts.saturating_sub(counts.requests);
         let retried = extra_attempts != still.extra_attempts;
         still.extra_attempts = extra_attempts;
         if now != still.at || !retried {

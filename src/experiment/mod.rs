@@ -403,7 +403,7 @@ pub fn first_batch(replications: u32, precision: Option<Precision>) -> u32 {
 fn success_ci(runs: &[RunSummary]) -> (f64, f64) {
     crate::metrics::stats::mean_ci95(
         runs.iter()
-            .map(|r| crate::metrics::summary::share(r.succeeded, r.requests)),
+            .map(|r| crate::metrics::summary::share(r.counts.succeeded, r.counts.requests)),
     )
 }
 
