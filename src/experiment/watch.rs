@@ -378,7 +378,7 @@ pub fn stop_message(file: &str, who: &str, r: &RunStopped, limits: &Limits) -> S
 
 /// A simulated time in seconds, as few decimals as it needs: `0s`,
 /// `12.5s`, `0.000000001s`.
-pub fn format_time(t: SimTime) -> String {
+fn format_time(t: SimTime) -> String {
     let whole = t / NANOS_PER_SEC;
     let frac = t % NANOS_PER_SEC;
     if frac == 0 {
