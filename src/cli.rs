@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive types only). [`crate::commands`]
 //! turns them into work.
 
-use crate::resources::{Limit, parse_event_limit, parse_memory_limit};
+use crate::experiment::limits::Cap;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -119,17 +119,17 @@ pub struct CommonArgs {
     /// tighter). A scenario that certainly needs more is refused before it
     /// runs; one that reaches it while running is stopped.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
-    pub max_memory: Option<Limit>,
+    pub max_memory: Option<Cap>,
     /// Most events one run may process (rounded up to a multiple of
     /// 65,536), e.g. 1e9; or off. Default: 10000000000 (minutes of one
     /// core).
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
-    pub max_events: Option<Limit>,
+    pub max_events: Option<Cap>,
     /// Most events a run's clock may stand still for while requests are
     /// retried before the run is stopped as a livelock: max(N, 64 ×
     /// clients); or off. Default N: 100000000.
     #[arg(long, value_name = "N", value_parser = parse_event_limit)]
-    pub max_stall_events: Option<Limit>,
+    pub max_stall_events: Option<Cap>,
 }
 
 #[derive(Debug, Args)]
@@ -254,4 +254,114 @@ pub struct DiffArgs {
     /// condition holds, stderr) still tells.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `off` (any case) as [`Cap::Off`]; otherwise `value` of the trimmed
+/// text, which must be at least 1, or the message `bad`.
+fn parse_limit(
+    s: &str,
+    value: impl FnOnce(&str) -> Option<u64>,
+    bad: impl FnOnce() -> String,
+) -> Result<Cap, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("off") {
+        return Ok(Cap::Off);
+    }
+    match value(t) {
+        Some(n) if n >= 1 => Ok(Cap::At(n)),
+        _ => Err(bad()),
+    }
+}
+
+/// Parses `--max-events` and `--max-stall-events`: a whole number from 1
+/// (`1000000`, `1_000_000`, `1e9`) or `off`.
+pub fn parse_event_limit(s: &str) -> Result<Cap, String> {
+    let events = |t: &str| {
+        let digits = t.replace('_', "");
+        digits.parse::<u64>().ok().or_else(|| {
+            let x: f64 = digits.parse().ok()?;
+            (x.is_finite() && x.fract() == 0.0 && x >= 0.0 && x < u64::MAX as f64)
+                .then_some(x as u64)
+        })
+    };
+    parse_limit(s, events, || {
+        format!(
+            "\"{s}\" is not a number of events (a whole number from 1, e.g. 1000000 or 1e9) or off"
+        )
+    })
+}
+
+/// Parses `--max-memory`: a number of bytes with an optional suffix, `K`,
+/// `M`, `G` or `T` (powers of 1000, with or without a trailing `B`) or
+/// `Ki`, `Mi`, `Gi`, `Ti` (powers of 1024, likewise), case-insensitive
+/// (`512M`, `8G`, `1.5T`, `4GiB`); or `off`.
+pub fn parse_memory_limit(s: &str) -> Result<Cap, String> {
+    let bytes = |t: &str| {
+        let lower = t.to_ascii_lowercase();
+        let unit_start = lower
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(lower.len());
+        let (number, unit) = lower.split_at(unit_start);
+        let scale: f64 = match unit.strip_suffix('b').unwrap_or(unit) {
+            "" => 1.0,
+            "k" => 1e3,
+            "m" => 1e6,
+            "g" => 1e9,
+            "t" => 1e12,
+            "ki" => 1024.0,
+            "mi" => 1024.0 * 1024.0,
+            "gi" => 1024.0 * 1024.0 * 1024.0,
+            "ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return None,
+        };
+        let number = number.trim();
+        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        let bytes = (number.parse::<f64>().ok()? * scale).round();
+        (bytes < u64::MAX as f64).then_some(bytes as u64)
+    };
+    parse_limit(s, bytes, || {
+        format!(
+            "\"{s}\" is not a size: a number of bytes with an optional K, M, G or T (powers of 1000; Ki, Mi, Gi, Ti for powers of 1024), e.g. 512M, 8G or 1.5T; or off"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units_and_off() {
+        let at = |b: u64| Ok(Cap::At(b));
+        assert_eq!(parse_memory_limit("512M"), at(512_000_000));
+        assert_eq!(parse_memory_limit("8G"), at(8_000_000_000));
+        assert_eq!(parse_memory_limit("1.5T"), at(1_500_000_000_000));
+        assert_eq!(parse_memory_limit("1.5t"), at(1_500_000_000_000));
+        assert_eq!(parse_memory_limit("4GB"), at(4_000_000_000));
+        assert_eq!(parse_memory_limit("4GiB"), at(4 << 30));
+        assert_eq!(parse_memory_limit("2ki"), at(2048));
+        assert_eq!(parse_memory_limit("1000"), at(1000));
+        assert_eq!(parse_memory_limit(" 64k "), at(64_000));
+        assert_eq!(parse_memory_limit("off"), Ok(Cap::Off));
+        assert_eq!(parse_memory_limit("OFF"), Ok(Cap::Off));
+        for bad in [
+            "", "G", "-1G", "0", "0.0001", "1X", "1.2.3G", "1e3M", "12 G B", "inf",
+        ] {
+            let e = parse_memory_limit(bad).unwrap_err();
+            assert!(e.contains("is not a size"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn event_limits_parse() {
+        assert_eq!(parse_event_limit("1000"), Ok(Cap::At(1000)));
+        assert_eq!(parse_event_limit("1_000_000"), Ok(Cap::At(1_000_000)));
+        assert_eq!(parse_event_limit("1e9"), Ok(Cap::At(1_000_000_000)));
+        assert_eq!(parse_event_limit("off"), Ok(Cap::Off));
+        for bad in ["0", "-5", "1.5", "x", "", "1e30"] {
+            assert!(parse_event_limit(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -4,13 +4,16 @@
 
 use crate::cli::{Cli, Command, CommonArgs, DiffArgs, MergeArgs, RunArgs, SweepArgs, TuneArgs};
 use crate::experiment::Precision;
+use crate::experiment::estimate::{self, MemoryBudget, Plan};
+use crate::experiment::limits::{self, Cap, Limits};
+use crate::experiment::watch::Watch;
+use crate::machine::resident_memory;
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
 use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
 use crate::report::folder::{self, Kind, Writer};
 use crate::report::sweep::ShardInfo;
-use crate::resources::{self, Limit, Limits, MemoryBudget, Plan, Watch};
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
 use std::io::Write;
@@ -200,9 +203,7 @@ fn load_all(paths: &[PathBuf], budget: Option<&MemoryBudget>) -> Result<Vec<Scen
 /// The memory left under `budget` now, for reading a scenario.
 fn room(budget: Option<&MemoryBudget>) -> Option<scenario::trace::Room> {
     budget.map(|b| scenario::trace::Room {
-        bytes: b
-            .bytes
-            .saturating_sub(resources::resident_memory().unwrap_or(0)),
+        bytes: b.bytes.saturating_sub(resident_memory().unwrap_or(0)),
         limit: b.describe(),
     })
 }
@@ -273,14 +274,14 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
         check_writer(&report::report_dir(&common.out, s), w, &names)?;
     }
     let threads = usize::from(common.threads.unwrap_or(0));
-    let in_use = resources::resident_memory().unwrap_or(0);
+    let in_use = resident_memory().unwrap_or(0);
     for (s, path) in scenarios.iter().zip(&args.scenarios) {
         let file = path.display().to_string();
-        resources::check_events(&file, s, limits.max_events)?;
+        estimate::check_events(&file, s, limits.max_events)?;
         if let Some(b) = &budget {
             let plan = plan(threads, args.requests, s.replications, common);
-            let estimate = resources::estimate_run(s, &plan);
-            resources::check_memory(&file, &estimate, in_use, b, plan.threads)?;
+            let estimate = estimate::estimate_run(s, &plan);
+            estimate::check_memory(&file, &estimate, in_use, b, plan.threads)?;
         }
     }
     let quiet = common.quiet || args.json;
@@ -386,8 +387,8 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
 fn limits(common: &CommonArgs) -> (Limits, Option<MemoryBudget>) {
     let budget = MemoryBudget::from_flag(common.max_memory);
     let limits = Limits {
-        max_events: Limit::or_default(common.max_events, resources::DEFAULT_MAX_EVENTS),
-        stall_events: Limit::or_default(common.max_stall_events, resources::DEFAULT_STALL_EVENTS),
+        max_events: Cap::or_default(common.max_events, limits::DEFAULT_MAX_EVENTS),
+        stall_events: Cap::or_default(common.max_stall_events, limits::DEFAULT_STALL_EVENTS),
         max_memory: budget.as_ref().map(|b| b.bytes),
     };
     (limits, budget)
@@ -405,7 +406,7 @@ fn watch(limits: Limits, budget: Option<&MemoryBudget>) -> Watch {
 /// What the memory estimate of a scenario with `replications` is for.
 fn plan(threads: usize, record_requests: bool, replications: u32, common: &CommonArgs) -> Plan {
     Plan {
-        threads: resources::resolve_threads(threads),
+        threads: experiment::resolve_threads(threads),
         record_requests,
         replications: experiment::first_batch(replications, precision(common)),
     }
@@ -429,7 +430,7 @@ fn check_sweep(
         return Ok(());
     }
     let threads = usize::from(common.threads.unwrap_or(0));
-    let in_use = resources::resident_memory().unwrap_or(0);
+    let in_use = resident_memory().unwrap_or(0);
     let files = scenario::trace::from_dir(dir, None);
     let cache = scenario::TraceCache::default();
     // Point by point, so that no more than one is held at a time. A point
@@ -439,12 +440,12 @@ fn check_sweep(
         let s = scenario::sweep::point_scenario(base, p, file, &files, &cache).ok()?;
         let values = sweep.point_label(p);
         let named = format!("{file}: sweep point {p} ({values})");
-        Some(resources::check_events(&named, &s, limits.max_events).map(|()| (p, values, s)))
+        Some(estimate::check_events(&named, &s, limits.max_events).map(|()| (p, values, s)))
     });
     let plan = plan(threads, false, base.replications, common);
-    let estimate = resources::estimate_sweep(scenarios, &plan)?;
+    let estimate = estimate::estimate_sweep(scenarios, &plan)?;
     if let Some(b) = budget {
-        resources::check_memory(file, &estimate, in_use, b, plan.threads)?;
+        estimate::check_memory(file, &estimate, in_use, b, plan.threads)?;
     }
     Ok(())
 }
@@ -802,7 +803,8 @@ pub fn list_text() -> String {
 /// `backsim tune`: searches the scenario's `[tune]` space and writes
 /// `<out>/<name>.tune/`.
 fn tune(args: &TuneArgs) -> Result<(), Error> {
-    use crate::tune::{self as tuning, output, search};
+    use crate::experiment::tune::{self as tuning, search};
+    use crate::report::tune::output;
     let common = &args.common;
     let file = args.scenario.display().to_string();
     let (limits, budget) = limits(common);
@@ -848,15 +850,15 @@ fn tune(args: &TuneArgs) -> Result<(), Error> {
     // Resource guards: every candidate's runs, as `run` would check them.
     let mut all = base.clone();
     all.strategies = candidates.iter().map(|c| c.strategy.clone()).collect();
-    resources::check_events(&file, &all, limits.max_events)?;
+    estimate::check_events(&file, &all, limits.max_events)?;
     let threads = usize::from(common.threads.unwrap_or(0));
     if let Some(b) = &budget {
         let plan = plan(threads, false, spec.screen, common);
-        let estimate = resources::estimate_run(&all, &plan);
-        resources::check_memory(
+        let estimate = estimate::estimate_run(&all, &plan);
+        estimate::check_memory(
             &file,
             &estimate,
-            resources::resident_memory().unwrap_or(0),
+            resident_memory().unwrap_or(0),
             b,
             plan.threads,
         )?;

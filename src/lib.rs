@@ -44,6 +44,7 @@ pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interrupt;
+pub mod machine;
 pub mod metrics;
 pub mod model;
 pub mod policy;
@@ -51,12 +52,10 @@ pub mod pricing;
 pub mod progress;
 pub mod random;
 pub mod report;
-pub mod resources;
 pub mod scenario;
 pub mod slots;
 pub mod templates;
 pub mod terminal;
 pub mod time;
-pub mod tune;
 
 pub use error::Error;

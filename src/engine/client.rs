@@ -64,7 +64,7 @@ impl<'a> World<'a> {
         self.m.touch(now);
         // Validation bounds the expected count far below 2^32 (see
         // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
-        let Ok(id) = u32::try_from(self.m.requests) else {
+        let Ok(id) = u32::try_from(self.m.counts.requests) else {
             return;
         };
         let (req, serial, queued_timer) = match self.free.pop() {
@@ -104,7 +104,7 @@ impl<'a> World<'a> {
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
-        self.m.requests += 1;
+        self.m.counts.requests += 1;
         self.try_send(now, req);
     }
 
@@ -128,7 +128,7 @@ impl<'a> World<'a> {
                     return;
                 }
                 Gate::Reject => {
-                    self.m.local_rejections += 1;
+                    self.m.counts.local_rejections += 1;
                     let attempts = self.requests[req as usize].attempts;
                     self.m.request_gave_up(attempts);
                     self.request_closed(now, req, RequestOutcome::GaveUp);
@@ -302,7 +302,7 @@ impl<'a> World<'a> {
             match g.allow_retry(&self.strategy.guards, r.client as usize, now, timeout) {
                 Ok(cost) => self.quota_cost.set(req, Some(cost as u32)),
                 Err(why) => {
-                    self.m.retries_denied += 1;
+                    self.m.counts.retries_denied += 1;
                     decision = Decision::GiveUp(match why {
                         Denied::Budget => GiveUp::Budget,
                         Denied::Breaker => GiveUp::Breaker,

@@ -31,6 +31,7 @@
 //! Ctrl-C, so that the loop itself costs the same with them or without.
 
 mod client;
+mod client_state;
 mod provider;
 pub mod queue;
 mod run;
@@ -44,12 +45,12 @@ use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, MEMORY_CHECK_GROWTH, Watch};
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
 };
 use crate::slots::SlotColumn;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
+pub use client_state::client_state_bytes;
 use queue::EventQueue;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -331,6 +332,43 @@ struct Stall {
     extra_attempts: u64,
 }
 
+/// The engine's checkpoint: every this many events a run looks at its
+/// limits (and at Ctrl-C). Budgets are therefore rounded up to a multiple
+/// of it.
+pub const CHECK_EVERY: u64 = 1 << 16;
+
+/// Every this many events a run reads the process's resident memory
+/// (about 30 ms of one core; a read of /proc/self/status took 13 µs on
+/// a 2-core Linux machine, so this costs 0.05% at most).
+pub const MEMORY_CHECK_EVERY: u64 = 1 << 20;
+
+/// A run also reads the resident memory at a checkpoint once what it holds
+/// (request slots, queued events, time series, request records) has grown
+/// by this much since it last did, however few events that took.
+pub const MEMORY_CHECK_GROWTH: u64 = 16 << 20;
+
+/// What watches a run from outside while it runs, shared by the runs of
+/// an experiment: the memory watchdog, and whether an earlier run (in the
+/// experiment's fixed order) has stopped so that this one's result would
+/// not be used. Asked before the run allocates its clients' state and then
+/// only at checkpoints (every [`CHECK_EVERY`] events), never per event.
+pub trait Monitor: std::fmt::Debug + Sync {
+    /// Before the run allocates `bytes` for its clients' state: whether
+    /// it may. If not, the run stops at once ([`Stop::Memory`]).
+    fn reserve(&self, bytes: u64) -> bool;
+    /// The bytes [`Monitor::reserve`] allowed are allocated (and so in the
+    /// resident memory) or no longer needed.
+    fn release(&self, bytes: u64);
+    /// Reads the process's memory now; true if it is over the limit (or
+    /// was before).
+    fn check_memory(&self) -> bool;
+    /// Whether memory has been seen over the limit, without reading it.
+    fn memory_exceeded(&self) -> bool;
+    /// Whether the run with place `index` in the fixed order should stop
+    /// now ([`Stop::Abandoned`] unless memory is the reason).
+    fn should_stop(&self, index: u64) -> bool;
+}
+
 /// What a run is held to besides its horizon, all looked at every
 /// [`CHECK_EVERY`] events (with Ctrl-C), so that the event loop itself
 /// does not slow down. The default holds it to nothing.
@@ -351,8 +389,9 @@ pub struct RunLimits<'a> {
     /// Shared with the experiment's other runs: the memory watchdog (read
     /// every [`MEMORY_CHECK_EVERY`] events) and the runs before this one
     /// that stopped ([`Stop::Memory`], [`Stop::Abandoned`]).
-    pub watch: Option<&'a Watch>,
-    /// The run's place in the fixed order ([`crate::resources::run_index`]).
+    pub monitor: Option<&'a dyn Monitor>,
+    /// The run's place in the experiment's fixed order, as the monitor
+    /// knows it.
     pub index: u64,
 }
 
@@ -369,21 +408,21 @@ pub fn simulate_limited(
 ) -> RunMetrics {
     let strategy = &scenario.strategies[strategy];
     // What the run allocates for its clients before its first event is
-    // asked of the watch first, and allocated only if the system gives it:
-    // gigabytes of guard state must not go past the limit on several
+    // asked of the monitor first, and allocated only if the system gives
+    // it: gigabytes of guard state must not go past the limit on several
     // threads at once, nor abort the process.
-    let reserved = crate::resources::client_state_bytes(scenario, strategy);
+    let reserved = client_state_bytes(scenario, strategy);
     let stopped = |stop: Stop| {
         let r = &scenario.report;
         let mut m = RunMetrics::new(r.bucket, r.peak_window, 1 + scenario.models.len());
         m.stop = Some(stop);
         m
     };
-    if limits.watch.is_some_and(|w| !w.reserve(reserved)) {
+    if limits.monitor.is_some_and(|w| !w.reserve(reserved)) {
         return stopped(Stop::Memory);
     }
     let release = || {
-        if let Some(w) = limits.watch {
+        if let Some(w) = limits.monitor {
             w.release(reserved);
         }
     };
@@ -408,8 +447,8 @@ pub fn simulate_limited(
 /// Bytes a request certainly takes while its first attempt is on its way:
 /// its slot, the values the run keeps beside slots for this scenario and
 /// strategy, and its queued events (the attempt, and its timer when it has
-/// one). The memory estimate ([`crate::resources`]) counts this for every
-/// client of a burst that starts all at once.
+/// one). The memory estimate counts this for every client of a burst
+/// that starts all at once.
 pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u64 {
     // A queue entry is (time, sequence, event), lane or heap alike.
     let entry = size_of::<(SimTime, u64, Event)>();
@@ -592,15 +631,18 @@ mod tests {
 
     fn check_conservation(m: &RunMetrics) {
         assert_eq!(
-            m.attempts,
-            m.succeeded
-                + m.rejected_429
-                + m.errors_5xx
-                + m.timeouts
-                + m.conflicts
-                + m.open_attempts
+            m.counts.attempts,
+            m.counts.succeeded
+                + m.counts.rejected_429
+                + m.counts.errors_5xx
+                + m.counts.timeouts
+                + m.counts.conflicts
+                + m.counts.open_attempts
         );
-        assert_eq!(m.requests, m.succeeded + m.gave_up + m.unfinished);
+        assert_eq!(
+            m.counts.requests,
+            m.counts.succeeded + m.counts.gave_up + m.counts.unfinished
+        );
     }
 
     #[test]
@@ -621,13 +663,16 @@ mod tests {
             max_attempts = 3
         "#);
         check_conservation(&m);
-        assert_eq!((m.attempts, m.timeouts, m.gave_up), (30, 30, 10));
         assert_eq!(
-            (m.billed_input_tokens, m.billed_output_tokens),
+            (m.counts.attempts, m.counts.timeouts, m.counts.gave_up),
+            (30, 30, 10)
+        );
+        assert_eq!(
+            (m.counts.billed_input_tokens, m.counts.billed_output_tokens),
             (30_000, 15_000)
         );
         assert_eq!(
-            (m.wasted_input_tokens, m.wasted_output_tokens),
+            (m.counts.wasted_input_tokens, m.counts.wasted_output_tokens),
             (30_000, 15_000)
         );
     }
@@ -645,12 +690,15 @@ mod tests {
             name = "c"
             backoff = { kind = "constant", base = "1s" }
         "#);
-        assert_eq!((m.succeeded, m.attempts), (10, 10));
+        assert_eq!((m.counts.succeeded, m.counts.attempts), (10, 10));
         assert_eq!(
-            (m.billed_input_tokens, m.billed_output_tokens),
+            (m.counts.billed_input_tokens, m.counts.billed_output_tokens),
             (10_000, 5_000)
         );
-        assert_eq!(m.wasted_input_tokens + m.wasted_output_tokens, 0);
+        assert_eq!(
+            m.counts.wasted_input_tokens + m.counts.wasted_output_tokens,
+            0
+        );
         assert!(m.time_to_success.iter().all(|&t| t == S / 2));
     }
 
@@ -673,8 +721,11 @@ mod tests {
             backoff = { kind = "none" }
             max_attempts = 1
         "#);
-        assert_eq!((m.timeouts, m.gave_up), (1, 1));
-        assert_eq!((m.billed_input_tokens, m.wasted_input_tokens), (1000, 1000));
+        assert_eq!((m.counts.timeouts, m.counts.gave_up), (1, 1));
+        assert_eq!(
+            (m.counts.billed_input_tokens, m.counts.wasted_input_tokens),
+            (1000, 1000)
+        );
     }
 
     #[test]
@@ -691,7 +742,10 @@ mod tests {
             max_attempts = 5
         "#);
         check_conservation(&m);
-        assert_eq!((m.succeeded, m.errors_5xx, m.attempts), (4, 12, 16));
+        assert_eq!(
+            (m.counts.succeeded, m.counts.errors_5xx, m.counts.attempts),
+            (4, 12, 16)
+        );
         assert!(m.time_to_success.iter().all(|&t| t == 6 * S));
     }
 
@@ -711,7 +765,10 @@ mod tests {
             backoff = { kind = "none" }
             max_attempts = 1
         "#);
-        assert_eq!((m.succeeded, m.errors_5xx, m.gave_up), (2, 1, 1));
+        assert_eq!(
+            (m.counts.succeeded, m.counts.errors_5xx, m.counts.gave_up),
+            (2, 1, 1)
+        );
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [S, 2 * S]);
     }
@@ -734,7 +791,10 @@ mod tests {
             backoff = { kind = "none" }
         "#);
         check_conservation(&m);
-        assert_eq!((m.succeeded, m.attempts, m.conflicts), (2, 3, 1));
+        assert_eq!(
+            (m.counts.succeeded, m.counts.attempts, m.counts.conflicts),
+            (2, 3, 1)
+        );
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [40 * S / 1000, 80 * S / 1000]);
     }
@@ -763,7 +823,10 @@ mod tests {
         "#);
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [S, S, 2 * S, 3 * S]);
-        assert_eq!((m.served, m.queue_wait_ns), (4, u128::from(3 * S)));
+        assert_eq!(
+            (m.counts.served, m.counts.queue_wait_ns),
+            (4, u128::from(3 * S))
+        );
     }
 
     #[test]
@@ -789,7 +852,7 @@ mod tests {
         "#);
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [3 * S, 3 * S, 3 * S]);
-        assert_eq!(m.queue_wait_ns, u128::from(6 * S));
+        assert_eq!(m.counts.queue_wait_ns, u128::from(6 * S));
     }
 
     #[test]
@@ -807,7 +870,10 @@ mod tests {
             max_attempts = 10
             deadline = "2500ms"
         "#);
-        assert_eq!((m.attempts, m.errors_5xx, m.gave_up), (3, 3, 1));
+        assert_eq!(
+            (m.counts.attempts, m.counts.errors_5xx, m.counts.gave_up),
+            (3, 3, 1)
+        );
     }
 
     #[test]
@@ -826,9 +892,12 @@ mod tests {
             backoff = { kind = "constant", base = "1s" }
             deadline = "3s"
         "#);
-        assert_eq!((m.attempts, m.timeouts, m.gave_up), (1, 1, 1));
+        assert_eq!(
+            (m.counts.attempts, m.counts.timeouts, m.counts.gave_up),
+            (1, 1, 1)
+        );
         assert_eq!(m.last_activity, 10 * S); // the server still finishes and bills
-        assert_eq!(m.wasted_input_tokens, 1000);
+        assert_eq!(m.counts.wasted_input_tokens, 1000);
     }
 
     #[test]
@@ -848,7 +917,7 @@ mod tests {
             backoff = { kind = "constant", base = "10s" }
             honor_retry_after = true
         "#);
-        assert_eq!((m.succeeded, m.rejected_429), (2, 1));
+        assert_eq!((m.counts.succeeded, m.counts.rejected_429), (2, 1));
         let tts: Vec<u64> = m.time_to_success.iter().copied().collect();
         assert_eq!(tts, [0, S]);
     }
@@ -869,7 +938,7 @@ mod tests {
             name = "c"
             backoff = { kind = "none" }
         "#);
-        assert_eq!((m.requests, m.succeeded), (6, 6));
+        assert_eq!((m.counts.requests, m.counts.succeeded), (6, 6));
         assert_eq!(m.last_activity, 5 * S);
     }
 
@@ -887,8 +956,12 @@ mod tests {
             name = "c"
             backoff = { kind = "none" }
         "#);
-        assert!((9_600..=10_400).contains(&m.requests), "{}", m.requests);
-        assert_eq!(m.succeeded, m.requests);
+        assert!(
+            (9_600..=10_400).contains(&m.counts.requests),
+            "{}",
+            m.counts.requests
+        );
+        assert_eq!(m.counts.succeeded, m.counts.requests);
     }
 
     #[test]
@@ -907,7 +980,14 @@ mod tests {
             backoff = { kind = "none" }
         "#);
         check_conservation(&m);
-        assert_eq!((m.unfinished, m.open_attempts, m.succeeded), (5, 5, 0));
+        assert_eq!(
+            (
+                m.counts.unfinished,
+                m.counts.open_attempts,
+                m.counts.succeeded
+            ),
+            (5, 5, 0)
+        );
     }
 
     #[test]
@@ -923,7 +1003,7 @@ mod tests {
             name = "c"
             backoff = { kind = "constant", base = "1s" }
         "#);
-        assert_eq!(m.succeeded, 3);
+        assert_eq!(m.counts.succeeded, 3);
         assert!(m.time_to_success.iter().all(|&t| t == 5 * S + S / 2));
     }
 
@@ -950,12 +1030,24 @@ mod tests {
             )
         };
         let m = run(&scenario(true));
-        assert_eq!((m.timeouts, m.gave_up), (1, 1));
-        assert_eq!((m.billed_input_tokens, m.billed_output_tokens), (1000, 200));
-        assert_eq!((m.wasted_input_tokens, m.wasted_output_tokens), (1000, 200));
+        assert_eq!((m.counts.timeouts, m.counts.gave_up), (1, 1));
+        assert_eq!(
+            (m.counts.billed_input_tokens, m.counts.billed_output_tokens),
+            (1000, 200)
+        );
+        assert_eq!(
+            (m.counts.wasted_input_tokens, m.counts.wasted_output_tokens),
+            (1000, 200)
+        );
         let m = run(&scenario(false));
-        assert_eq!((m.billed_input_tokens, m.billed_output_tokens), (1000, 500));
-        assert_eq!((m.wasted_input_tokens, m.wasted_output_tokens), (1000, 500));
+        assert_eq!(
+            (m.counts.billed_input_tokens, m.counts.billed_output_tokens),
+            (1000, 500)
+        );
+        assert_eq!(
+            (m.counts.wasted_input_tokens, m.counts.wasted_output_tokens),
+            (1000, 500)
+        );
     }
 
     #[test]
@@ -993,16 +1085,19 @@ mod tests {
         // Without cancelling, A is served 0–4 s and B, abandoned at 4 s
         // while queued, 4–8 s: both in full, all wasted.
         let m = run(&scenario(false));
-        assert_eq!((m.requests, m.timeouts), (2, 2));
+        assert_eq!((m.counts.requests, m.counts.timeouts), (2, 2));
         assert_eq!(
-            (m.billed_output_tokens, m.wasted_output_tokens),
+            (m.counts.billed_output_tokens, m.counts.wasted_output_tokens),
             (1000, 1000)
         );
         // Cancelling stops A at 3 s (3/4 of 500 = 375 tokens); B starts
         // then and is stopped at 4 s (1/4 of 500 = 125 tokens).
         let m = run(&scenario(true));
-        assert_eq!((m.billed_output_tokens, m.wasted_output_tokens), (500, 500));
-        assert_eq!(m.billed_input_tokens, 2000);
+        assert_eq!(
+            (m.counts.billed_output_tokens, m.counts.wasted_output_tokens),
+            (500, 500)
+        );
+        assert_eq!(m.counts.billed_input_tokens, 2000);
     }
 
     #[test]
@@ -1046,12 +1141,18 @@ mod tests {
         // Every attempt is a 529; "503" does not cover it: one attempt each.
         let m = run(&scenario("\"503\""));
         check_conservation(&m);
-        assert_eq!((m.attempts, m.errors_5xx, m.gave_up), (20, 20, 20));
-        assert_eq!(m.errors_by_status, [0, 0, 20]);
+        assert_eq!(
+            (m.counts.attempts, m.counts.errors_5xx, m.counts.gave_up),
+            (20, 20, 20)
+        );
+        assert_eq!(m.counts.errors_by_status, [0, 0, 20]);
         // "529" (or "5xx") retries it: three attempts each, no time served.
         let m = run(&scenario("\"529\""));
-        assert_eq!((m.attempts, m.errors_by_status), (60, [0, 0, 60]));
-        assert_eq!(m.billed_input_tokens, 0);
+        assert_eq!(
+            (m.counts.attempts, m.counts.errors_by_status),
+            (60, [0, 0, 60])
+        );
+        assert_eq!(m.counts.billed_input_tokens, 0);
     }
 
     #[test]
@@ -1070,7 +1171,10 @@ mod tests {
             backoff = { kind = "constant", base = "1s" }
         "#);
         check_conservation(&m);
-        assert_eq!((m.timeouts, m.errors_5xx, m.succeeded), (8, 0, 4));
+        assert_eq!(
+            (m.counts.timeouts, m.counts.errors_5xx, m.counts.succeeded),
+            (8, 0, 4)
+        );
         assert!(m.time_to_success.iter().all(|&t| t == 6 * S));
     }
 
@@ -1093,8 +1197,8 @@ mod tests {
         };
         // 600 RPM enforced per second: 10 pass; per minute (burst = one
         // minute's 600): all 100 pass.
-        assert_eq!(run(&scenario(true)).succeeded, 10);
-        assert_eq!(run(&scenario(false)).succeeded, 100);
+        assert_eq!(run(&scenario(true)).counts.succeeded, 10);
+        assert_eq!(run(&scenario(false)).counts.succeeded, 100);
     }
 
     #[test]
@@ -1120,8 +1224,8 @@ mod tests {
             backoff = { kind = "none" }
             max_attempts = 1
         "#);
-        assert_eq!(m.succeeded, 0);
-        let [e500, e503, e529] = m.errors_by_status;
+        assert_eq!(m.counts.succeeded, 0);
+        let [e500, e503, e529] = m.counts.errors_by_status;
         assert_eq!((e500 + e503, e529), (10_000, 0));
         // Binomial(10,000, 1/2): sd 50; allow 5 sd.
         assert!((e503 as f64 - 5000.0).abs() < 250.0, "{e503}");
@@ -1155,7 +1259,10 @@ mod tests {
         "#);
         // First attempt swallowed at 0 (2015 − 1010 + 1000 = 2005 left),
         // retry at 1.5 s admitted and served.
-        assert_eq!((silent.succeeded, silent.rejected_429), (1, 0));
+        assert_eq!(
+            (silent.counts.succeeded, silent.counts.rejected_429),
+            (1, 0)
+        );
         // Two clients, one slot, 4 s service, 1 s timeout, cancelling: A is
         // stopped after 1/4 of its 10 tokens (2 generated, 998 back), B is
         // dropped from the queue (1000 back): 2015 − 2020 + 1998 = 1993 at
@@ -1182,7 +1289,7 @@ mod tests {
             backoff = { kind = "constant", base = "1s" }
             max_attempts = 2
         "#);
-        assert_eq!(queued.rejected_by_limit, [0, 1, 0, 0]);
+        assert_eq!(queued.counts.rejected_by_limit, [0, 1, 0, 0]);
     }
 
     /// Runs `body` (with the common header) to the end as `World::run`
@@ -1224,8 +1331,12 @@ mod tests {
             backoff = { kind = "none" }
         "#,
         );
-        assert!(m.requests > 9_000, "{}", m.requests);
-        assert!(slots < 20, "{slots} slots for {} requests", m.requests);
+        assert!(m.counts.requests > 9_000, "{}", m.counts.requests);
+        assert!(
+            slots < 20,
+            "{slots} slots for {} requests",
+            m.counts.requests
+        );
         // A closed loop needs one slot per client at most.
         let (slots, _, m) = run_world(
             r#"
@@ -1244,7 +1355,7 @@ mod tests {
             max_attempts = 2
         "#,
         );
-        assert_eq!((m.requests, m.gave_up), (300, 300));
+        assert_eq!((m.counts.requests, m.counts.gave_up), (300, 300));
         // Abandoned attempts still in service keep their request's slot.
         assert!(slots <= 6, "{slots}");
     }
@@ -1268,7 +1379,7 @@ mod tests {
             max_attempts = 5
         "#,
         );
-        assert!(m.attempts > 4_000, "{}", m.attempts);
+        assert!(m.counts.attempts > 4_000, "{}", m.counts.attempts);
         assert!(most_queued <= 2_000, "{most_queued}");
     }
 
@@ -1287,17 +1398,31 @@ mod tests {
                 // Compared as text: the limiter level is NaN without a
                 // request limit, and NaN != NaN.
                 assert!(format!("{m:?}") == format!("{plain:?}"), "{what}");
-                assert_eq!(recs.len() as u64, m.requests, "{what}");
+                assert_eq!(recs.len() as u64, m.counts.requests, "{what}");
                 let count = |o| recs.iter().filter(|r| r.outcome == o).count() as u64;
-                assert_eq!(count(RequestOutcome::Succeeded), m.succeeded, "{what}");
-                assert_eq!(count(RequestOutcome::GaveUp), m.gave_up, "{what}");
-                assert_eq!(count(RequestOutcome::Unfinished), m.unfinished, "{what}");
+                assert_eq!(
+                    count(RequestOutcome::Succeeded),
+                    m.counts.succeeded,
+                    "{what}"
+                );
+                assert_eq!(count(RequestOutcome::GaveUp), m.counts.gave_up, "{what}");
+                assert_eq!(
+                    count(RequestOutcome::Unfinished),
+                    m.counts.unfinished,
+                    "{what}"
+                );
                 let sum = |f: fn(&RequestRecord) -> u64| recs.iter().map(f).sum::<u64>();
-                assert_eq!(sum(|r| u64::from(r.attempts)), m.attempts, "{what}");
-                assert_eq!(sum(|r| r.billed_input_tokens), m.billed_input_tokens);
-                assert_eq!(sum(|r| r.billed_output_tokens), m.billed_output_tokens);
-                assert_eq!(sum(|r| r.wasted_input_tokens), m.wasted_input_tokens);
-                assert_eq!(sum(|r| r.wasted_output_tokens), m.wasted_output_tokens);
+                assert_eq!(sum(|r| u64::from(r.attempts)), m.counts.attempts, "{what}");
+                assert_eq!(sum(|r| r.billed_input_tokens), m.counts.billed_input_tokens);
+                assert_eq!(
+                    sum(|r| r.billed_output_tokens),
+                    m.counts.billed_output_tokens
+                );
+                assert_eq!(sum(|r| r.wasted_input_tokens), m.counts.wasted_input_tokens);
+                assert_eq!(
+                    sum(|r| r.wasted_output_tokens),
+                    m.counts.wasted_output_tokens
+                );
                 assert!(recs.is_sorted_by_key(|r| r.start), "{what}");
                 let mut tts = crate::metrics::cdf::TimesToSuccess::new();
                 for r in &recs {

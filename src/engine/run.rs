@@ -110,7 +110,7 @@ impl<'a> World<'a> {
         }
         if let Some(g) = &self.guards {
             let clients = u128::from(self.scenario.workload.clients.max(1));
-            self.m.breaker_open_ns = g.breaker_open_ns(end) / clients;
+            self.m.counts.breaker_open_ns = g.breaker_open_ns(end) / clients;
         }
         if let Some(r) = &self.scenario.report.recovery {
             self.m.recovered = Some(r.recovered(self.m.recovery_successes));
@@ -144,7 +144,8 @@ impl<'a> World<'a> {
         // them, a clock that stands still is working through a finite
         // number of requests (a closed loop with no think time, say), not
         // spinning, so the stall starts again.
-        let extra_attempts = self.m.attempts.saturating_sub(self.m.requests);
+        let counts = &self.m.counts;
+        let extra_attempts = counts.attempts.saturating_sub(counts.requests);
         let retried = extra_attempts != still.extra_attempts;
         still.extra_attempts = extra_attempts;
         if now != still.at || !retried {
@@ -164,10 +165,10 @@ impl<'a> World<'a> {
         if limits.max_events.is_some_and(|max| events >= max) {
             return Some(Stop::Events { at: now });
         }
-        if let Some(w) = limits.watch {
+        if let Some(w) = limits.monitor {
             // Not at the start: the experiment looks between runs, at
             // most every few milliseconds, which costs less for small runs
-            // (and the clients' state was asked of the watch before it
+            // (and the clients' state was asked of the monitor before it
             // was allocated). Then every 2^20 events, and whenever what
             // the run holds has grown by 16 MB, however few events that
             // took.
@@ -177,7 +178,7 @@ impl<'a> World<'a> {
             if due || grown {
                 self.read_at = held;
             }
-            if ((due || grown) && w.check_memory()) || w.memory_over().is_some() {
+            if ((due || grown) && w.check_memory()) || w.memory_exceeded() {
                 return Some(Stop::Memory);
             }
             if w.should_stop(limits.index) {

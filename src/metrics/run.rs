@@ -8,6 +8,7 @@
 //! with them (`engine::simulate_with`).
 
 use crate::metrics::cdf::TimesToSuccess;
+use crate::metrics::counts::Counts;
 use crate::model::limiter::{Limit, TokenBucket};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -119,83 +120,22 @@ pub const ERROR_STATUSES: [u16; 3] = [500, 503, 529];
 /// or its own timeout).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunMetrics {
-    /// Requests created before the horizon.
-    pub requests: u64,
-    /// Requests that succeeded.
-    pub succeeded: u64,
-    /// Requests given up.
-    pub gave_up: u64,
-    /// Requests still open at the horizon (filled in at the end).
-    pub unfinished: u64,
-    /// Attempts sent.
-    pub attempts: u64,
-    /// Attempts answered with 429.
-    pub rejected_429: u64,
-    /// Attempts answered with a 5xx.
-    pub errors_5xx: u64,
-    /// Of those, by status, in [`ERROR_STATUSES`] order.
-    pub errors_by_status: [u64; 3],
-    /// 429s by the limit they named, in `Limit::ALL` order.
-    pub rejected_by_limit: [u64; 4],
+    /// The plain counts, which the run's summary keeps.
+    pub counts: Counts,
     /// Per model, the main model first.
     pub models: Vec<ModelCounts>,
-    /// Attempts abandoned on client timeout.
-    pub timeouts: u64,
-    /// Attempts still unresolved at the horizon.
-    pub open_attempts: u64,
     /// Times to success of the succeeded requests: exact count, sum and
     /// max, quantiles to the precision stated on [`TimesToSuccess`].
     pub time_to_success: TimesToSuccess,
     /// `attempts_histogram[k]`: ended requests (succeeded or given up) that
     /// made `k` attempts.
     pub attempts_histogram: Vec<u64>,
-    /// Input tokens billed by the provider: the sum over `models`, filled
-    /// in by [`RunMetrics::finish`] (as are the next three).
-    pub billed_input_tokens: u64,
-    /// Output tokens billed.
-    pub billed_output_tokens: u64,
-    /// Billed input tokens of responses nobody used.
-    pub wasted_input_tokens: u64,
-    /// Billed output tokens of responses nobody used.
-    pub wasted_output_tokens: u64,
-    /// Most demand arriving at the main model's limiter within any peak
-    /// window, per limit in `Limit::ALL` order and in each limit's unit
-    /// (attempts; tokens), whether admitted or not.
-    pub peak_demand: [u64; 4],
-    /// All demand that arrived at the main model's limiter, per limit.
-    pub demand: [u64; 4],
-    /// Attempts the main model's limiter admitted.
-    pub admitted: u64,
-    /// What the admitted attempts cost each limit, net of the tokens given
-    /// back when a reservation was corrected to the output generated.
-    pub charged: [u64; 4],
-    /// The tokens given back, per limit.
-    pub returned: [u64; 4],
-    /// What requests' first attempts arriving at the main model's limiter
-    /// cost each limit: the workload's own sizes, before retries weight
-    /// them (big requests are refused and retried more often).
-    pub first_demand: [u64; 4],
     /// Time of the last event that changed anything.
     pub last_activity: SimTime,
-    /// Attempts answered 409 by an optimistic-concurrency server.
-    pub conflicts: u64,
     /// Successful answers received in the recovery window, and whether
     /// they make a recovery (None: no `[report.recovery]`).
     pub recovery_successes: u64,
     pub recovered: Option<bool>,
-    /// Attempts that started service, and the time they waited in the
-    /// server's queue in total (0 for those served at once).
-    pub served: u64,
-    pub queue_wait_ns: u128,
-    /// Retries the strategy wanted that a retry budget or a breaker denied
-    /// (each ends its request).
-    pub retries_denied: u64,
-    /// Attempts a client-side guard rejected before sending (each ends its
-    /// request; not counted in `attempts`).
-    pub local_rejections: u64,
-    /// Nanoseconds a client's circuit breaker was open, the mean over
-    /// clients (rounded down), up to the run's last event.
-    pub breaker_open_ns: u128,
     /// Events taken off the queue. Stale timeouts count only when queued:
     /// a request keeps one timer in the queue, and an attempt's timer that
     /// waited behind it is queued only if that attempt is still open.
@@ -227,39 +167,13 @@ impl RunMetrics {
     /// `models` models.
     pub fn new(step: SimDuration, peak_window: SimDuration, models: usize) -> RunMetrics {
         RunMetrics {
-            requests: 0,
-            succeeded: 0,
-            gave_up: 0,
-            unfinished: 0,
-            attempts: 0,
-            rejected_429: 0,
-            errors_5xx: 0,
-            errors_by_status: [0; 3],
-            rejected_by_limit: [0; 4],
+            counts: Counts::default(),
             models: vec![ModelCounts::default(); models.max(1)],
-            timeouts: 0,
-            open_attempts: 0,
             time_to_success: TimesToSuccess::new(),
             attempts_histogram: Vec::new(),
-            billed_input_tokens: 0,
-            billed_output_tokens: 0,
-            wasted_input_tokens: 0,
-            wasted_output_tokens: 0,
-            peak_demand: [0; 4],
-            demand: [0; 4],
-            admitted: 0,
-            charged: [0; 4],
-            returned: [0; 4],
-            first_demand: [0; 4],
             last_activity: 0,
-            conflicts: 0,
             recovery_successes: 0,
             recovered: None,
-            served: 0,
-            queue_wait_ns: 0,
-            retries_denied: 0,
-            local_rejections: 0,
-            breaker_open_ns: 0,
             events: 0,
             series: Series::new(step),
             final_request_bucket: None,
@@ -285,13 +199,13 @@ impl RunMetrics {
 
     /// An attempt starts service after waiting `wait` in the queue.
     pub fn queue_wait(&mut self, wait: SimDuration) {
-        self.served += 1;
-        self.queue_wait_ns += u128::from(wait);
+        self.counts.served += 1;
+        self.counts.queue_wait_ns += u128::from(wait);
     }
 
     /// A client sent an attempt to `model`.
     pub fn attempt_sent(&mut self, model: usize) {
-        self.attempts += 1;
+        self.counts.attempts += 1;
         self.models[model].attempts += 1;
         self.in_flight += 1;
     }
@@ -315,18 +229,18 @@ impl RunMetrics {
     /// it is its request's first attempt.
     pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4], first: bool) {
         if first {
-            add(&mut self.first_demand, cost);
+            add(&mut self.counts.first_demand, cost);
         }
         let row = self.series.current();
         row.attempts += 1;
         if admitted {
             row.admitted += 1;
-            self.admitted += 1;
-            add(&mut self.charged, cost);
+            self.counts.admitted += 1;
+            add(&mut self.counts.charged, cost);
         } else {
             row.rejected_429 += 1;
         }
-        add(&mut self.demand, cost);
+        add(&mut self.counts.demand, cost);
         // Arrivals in the window (now − w, now].
         while let Some(&(t, n)) = self.window.front() {
             if t.saturating_add(self.peak_window) > now {
@@ -342,7 +256,7 @@ impl RunMetrics {
             _ => self.window.push_back((now, cost)),
         }
         add(&mut self.in_window, cost);
-        for (peak, w) in self.peak_demand.iter_mut().zip(self.in_window) {
+        for (peak, w) in self.counts.peak_demand.iter_mut().zip(self.in_window) {
             *peak = (*peak).max(w);
         }
     }
@@ -351,9 +265,9 @@ impl RunMetrics {
     /// output reservation (to the token and output-token limits).
     pub fn given_back(&mut self, tokens: u64) {
         for limit in [Limit::Tokens, Limit::OutputTokens] {
-            let c = &mut self.charged[limit as usize];
+            let c = &mut self.counts.charged[limit as usize];
             *c = c.saturating_sub(tokens);
-            let r = &mut self.returned[limit as usize];
+            let r = &mut self.counts.returned[limit as usize];
             *r = r.saturating_add(tokens);
         }
     }
@@ -369,22 +283,22 @@ impl RunMetrics {
             }
             AttemptOutcome::RateLimited(limit) => {
                 m.rejected_429 += 1;
-                self.rejected_429 += 1;
-                self.rejected_by_limit[limit as usize] += 1;
+                self.counts.rejected_429 += 1;
+                self.counts.rejected_by_limit[limit as usize] += 1;
             }
             AttemptOutcome::ServerError(status) => {
                 m.errors_5xx += 1;
-                self.errors_5xx += 1;
+                self.counts.errors_5xx += 1;
                 if let Some(i) = ERROR_STATUSES.iter().position(|&s| s == status) {
-                    self.errors_by_status[i] += 1;
+                    self.counts.errors_by_status[i] += 1;
                 }
             }
             AttemptOutcome::Conflict => {
-                self.conflicts += 1;
+                self.counts.conflicts += 1;
             }
             AttemptOutcome::Timeout => {
                 m.timeouts += 1;
-                self.timeouts += 1;
+                self.counts.timeouts += 1;
                 self.series.current().timeouts += 1;
             }
         }
@@ -393,14 +307,14 @@ impl RunMetrics {
     /// A request succeeded after `attempts` attempts, `time_to_success`
     /// after it was created.
     pub fn request_succeeded(&mut self, time_to_success: SimDuration, attempts: u32) {
-        self.succeeded += 1;
+        self.counts.succeeded += 1;
         self.time_to_success.record(time_to_success);
         self.count_attempts(attempts);
     }
 
     /// A request was given up after `attempts` attempts.
     pub fn request_gave_up(&mut self, attempts: u32) {
-        self.gave_up += 1;
+        self.counts.gave_up += 1;
         self.count_attempts(attempts);
     }
 
@@ -426,14 +340,14 @@ impl RunMetrics {
         // ten-minute timeout: 600 rows); the summary keeps the rows until
         // its scenario is aggregated, so the room goes back now.
         self.series.rows.shrink_to_fit();
-        self.open_attempts = self.in_flight;
-        self.unfinished = self.requests - self.succeeded - self.gave_up;
+        self.counts.open_attempts = self.in_flight;
+        self.counts.unfinished = self.counts.requests - self.counts.succeeded - self.counts.gave_up;
         let total =
             |f: fn(&ModelCounts) -> u64| self.models.iter().map(f).fold(0, u64::saturating_add);
-        self.billed_input_tokens = total(|m| m.billed_input_tokens);
-        self.billed_output_tokens = total(|m| m.billed_output_tokens);
-        self.wasted_input_tokens = total(|m| m.wasted_input_tokens);
-        self.wasted_output_tokens = total(|m| m.wasted_output_tokens);
+        self.counts.billed_input_tokens = total(|m| m.billed_input_tokens);
+        self.counts.billed_output_tokens = total(|m| m.billed_output_tokens);
+        self.counts.wasted_input_tokens = total(|m| m.wasted_input_tokens);
+        self.counts.wasted_output_tokens = total(|m| m.wasted_output_tokens);
     }
 }
 

@@ -5,6 +5,7 @@
 //! 95% confidence interval for the success rate.
 
 use super::cdf::{TtsHistogram, edge_ns};
+use super::counts::Counts;
 use super::run::{ModelCounts, RunMetrics, SeriesRow};
 use super::stats::{mean, mean_ci95};
 use crate::model::limiter::{Limit, TokenBucket};
@@ -14,51 +15,23 @@ use crate::time::{SimDuration, as_secs_f64};
 /// One run, reduced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
-    pub requests: u64,
-    pub succeeded: u64,
-    pub gave_up: u64,
-    pub unfinished: u64,
-    pub attempts: u64,
-    pub rejected_429: u64,
-    pub errors_5xx: u64,
-    pub errors_by_status: [u64; 3],
-    pub rejected_by_limit: [u64; 4],
+    /// The run's plain counts.
+    pub counts: Counts,
     pub models: Vec<ModelCounts>,
-    pub timeouts: u64,
-    pub open_attempts: u64,
     /// Mean, p50, p90, p99 and max time to success (None without successes).
     pub tts: Option<TtsStats>,
     /// Times to success on the report's logarithmic grid.
     pub tts_histogram: TtsHistogram,
     /// `attempts_histogram[k]`: ended requests that made `k` attempts.
     pub attempts_histogram: Vec<u64>,
-    /// Demand at the main model's limiter per limit (see [`RunMetrics`]):
-    /// the most within a peak window, all of it, and what the admitted
-    /// attempts were charged; and how many were admitted.
-    pub peak_demand: [u64; 4],
-    pub demand: [u64; 4],
-    pub charged: [u64; 4],
-    pub returned: [u64; 4],
-    pub first_demand: [u64; 4],
-    pub admitted: u64,
     /// The run's active period: from 0 to its last event that changed
     /// anything.
     pub active: SimDuration,
-    pub billed_input_tokens: u64,
-    pub billed_output_tokens: u64,
-    pub wasted_input_tokens: u64,
-    pub wasted_output_tokens: u64,
     pub series: Vec<SeriesRow>,
     pub series_step: SimDuration,
     pub final_request_bucket: Option<TokenBucket>,
     /// One record per request, when the run kept them (`--requests`).
     pub request_records: Option<Vec<super::run::RequestRecord>>,
-    pub retries_denied: u64,
-    pub local_rejections: u64,
-    pub breaker_open_ns: u128,
-    pub served: u64,
-    pub queue_wait_ns: u128,
-    pub conflicts: u64,
     pub recovered: Option<bool>,
 }
 
@@ -93,42 +66,16 @@ impl RunSummary {
         });
         let tts_histogram = t.histogram();
         RunSummary {
-            requests: m.requests,
-            succeeded: m.succeeded,
-            gave_up: m.gave_up,
-            unfinished: m.unfinished,
-            attempts: m.attempts,
-            rejected_429: m.rejected_429,
-            errors_5xx: m.errors_5xx,
-            errors_by_status: m.errors_by_status,
-            rejected_by_limit: m.rejected_by_limit,
+            counts: m.counts,
             models: m.models,
-            timeouts: m.timeouts,
-            open_attempts: m.open_attempts,
             tts,
             tts_histogram,
             attempts_histogram: m.attempts_histogram,
-            peak_demand: m.peak_demand,
-            demand: m.demand,
-            charged: m.charged,
-            returned: m.returned,
-            first_demand: m.first_demand,
-            admitted: m.admitted,
             active: m.last_activity,
-            billed_input_tokens: m.billed_input_tokens,
-            billed_output_tokens: m.billed_output_tokens,
-            wasted_input_tokens: m.wasted_input_tokens,
-            wasted_output_tokens: m.wasted_output_tokens,
             series: m.series.rows,
             series_step: m.series.step,
             final_request_bucket: m.final_request_bucket,
             request_records: m.request_records,
-            retries_denied: m.retries_denied,
-            local_rejections: m.local_rejections,
-            breaker_open_ns: m.breaker_open_ns,
-            served: m.served,
-            queue_wait_ns: m.queue_wait_ns,
-            conflicts: m.conflicts,
             recovered: m.recovered,
         }
     }
@@ -306,18 +253,18 @@ impl LoadBasis {
 /// none was admitted never admits any (its bucket, full throughout, holds
 /// less than an attempt costs): 0.
 fn run_capacity(r: &RunSummary, limit: usize, (rate, burst): (f64, f64)) -> (f64, f64) {
-    if r.admitted == 0 && r.rejected_by_limit[limit] > 0 {
+    if r.counts.admitted == 0 && r.counts.rejected_by_limit[limit] > 0 {
         return (0.0, 0.0);
     }
-    let gross = share(r.first_demand[limit], r.first_demand[0]);
+    let gross = share(r.counts.first_demand[limit], r.counts.first_demand[0]);
     let gross = if gross.is_nan() {
-        share(r.demand[limit], r.demand[0])
+        share(r.counts.demand[limit], r.counts.demand[0])
     } else {
         gross
     };
-    let taken = r.charged[limit] + r.returned[limit];
+    let taken = r.counts.charged[limit] + r.counts.returned[limit];
     let net = if taken > 0 {
-        r.charged[limit] as f64 / taken as f64
+        r.counts.charged[limit] as f64 / taken as f64
     } else {
         1.0
     };
@@ -384,8 +331,10 @@ impl StrategySummary {
         let run_mean = |f: &dyn Fn(&RunSummary) -> f64| mean(runs.iter().map(f));
         let ratio = share;
         let secs = |ns: f64| ns / 1e9;
-        let (success_rate, success_rate_ci95) =
-            mean_ci95(runs.iter().map(|r| ratio(r.succeeded, r.requests)));
+        let (success_rate, success_rate_ci95) = mean_ci95(
+            runs.iter()
+                .map(|r| ratio(r.counts.succeeded, r.counts.requests)),
+        );
         let tts = |f: &dyn Fn(&TtsStats) -> f64| {
             secs(mean(runs.iter().filter_map(|r| r.tts.as_ref()).map(f)))
         };
@@ -418,8 +367,10 @@ impl StrategySummary {
                 .filter_map(|r| r.tts.as_ref())
                 .map(|t| secs(t.p99 as f64)),
         );
-        let (attempts_per_request, attempts_per_request_ci95) =
-            mean_ci95(runs.iter().map(|r| ratio(r.attempts, r.requests)));
+        let (attempts_per_request, attempts_per_request_ci95) = mean_ci95(
+            runs.iter()
+                .map(|r| ratio(r.counts.attempts, r.counts.requests)),
+        );
         let mut pooled: Vec<u64> = Vec::new();
         for r in runs {
             if pooled.len() < r.attempts_histogram.len() {
@@ -432,7 +383,7 @@ impl StrategySummary {
         let ended: u64 = pooled.iter().sum();
         let peak_load_by_limit: [f64; 4] = std::array::from_fn(|i| {
             basis.limits[i].map_or(f64::NAN, |(rate, _)| {
-                run_mean(&|r| r.peak_demand[i] as f64 / (rate * basis.window_s))
+                run_mean(&|r| r.counts.peak_demand[i] as f64 / (rate * basis.window_s))
             })
         });
         let capacity: [(f64, f64); 4] = std::array::from_fn(|i| {
@@ -447,7 +398,7 @@ impl StrategySummary {
         // one that admits the fewest requests per second in the long run
         // (a burst is spent once). Ties go to the first.
         let refused: [u64; 4] =
-            std::array::from_fn(|i| runs.iter().map(|r| r.rejected_by_limit[i]).sum());
+            std::array::from_fn(|i| runs.iter().map(|r| r.counts.rejected_by_limit[i]).sum());
         let binding_limit = Limit::ALL
             .into_iter()
             .filter(|&l| capacity[l as usize].1.is_finite())
@@ -460,7 +411,7 @@ impl StrategySummary {
         let (goodput_per_s, goodput_ci95) = mean_ci95(runs.iter().map(|r| {
             let active = as_secs_f64(r.active);
             if active > 0.0 {
-                r.succeeded as f64 / active
+                r.counts.succeeded as f64 / active
             } else {
                 f64::NAN
             }
@@ -468,7 +419,7 @@ impl StrategySummary {
         StrategySummary {
             strategy: strategy.to_string(),
             replications: runs.len() as u32,
-            requests: run_mean(&|r| r.requests as f64),
+            requests: run_mean(&|r| r.counts.requests as f64),
             success_rate,
             success_rate_ci95,
             tts_mean_s: tts(&|t| t.mean),
@@ -479,29 +430,33 @@ impl StrategySummary {
             tts_max_s,
             attempts_per_request,
             attempts_per_request_ci95,
-            rejected_429: run_mean(&|r| r.rejected_429 as f64),
-            errors_5xx: run_mean(&|r| r.errors_5xx as f64),
-            timeouts: run_mean(&|r| r.timeouts as f64),
-            gave_up: run_mean(&|r| r.gave_up as f64),
-            unfinished: run_mean(&|r| r.unfinished as f64),
+            rejected_429: run_mean(&|r| r.counts.rejected_429 as f64),
+            errors_5xx: run_mean(&|r| r.counts.errors_5xx as f64),
+            timeouts: run_mean(&|r| r.counts.timeouts as f64),
+            gave_up: run_mean(&|r| r.counts.gave_up as f64),
+            unfinished: run_mean(&|r| r.counts.unfinished as f64),
             peak_load: at_binding(peak_load_by_limit),
-            billed_tokens: run_mean(&|r| (r.billed_input_tokens + r.billed_output_tokens) as f64),
-            wasted_tokens: run_mean(&|r| (r.wasted_input_tokens + r.wasted_output_tokens) as f64),
+            billed_tokens: run_mean(&|r| {
+                (r.counts.billed_input_tokens + r.counts.billed_output_tokens) as f64
+            }),
+            wasted_tokens: run_mean(&|r| {
+                (r.counts.wasted_input_tokens + r.counts.wasted_output_tokens) as f64
+            }),
             billed_usd,
             wasted_usd,
             wasted_usd_ci95,
             useful_usd: billed_usd - wasted_usd,
-            attempts: run_mean(&|r| r.attempts as f64),
-            succeeded: run_mean(&|r| r.succeeded as f64),
-            wasted_input_tokens: run_mean(&|r| r.wasted_input_tokens as f64),
-            wasted_output_tokens: run_mean(&|r| r.wasted_output_tokens as f64),
+            attempts: run_mean(&|r| r.counts.attempts as f64),
+            succeeded: run_mean(&|r| r.counts.succeeded as f64),
+            wasted_input_tokens: run_mean(&|r| r.counts.wasted_input_tokens as f64),
+            wasted_output_tokens: run_mean(&|r| r.counts.wasted_output_tokens as f64),
             wasted_input_usd,
             wasted_output_usd,
-            errors_500: run_mean(&|r| r.errors_by_status[0] as f64),
-            errors_503: run_mean(&|r| r.errors_by_status[1] as f64),
-            errors_529: run_mean(&|r| r.errors_by_status[2] as f64),
+            errors_500: run_mean(&|r| r.counts.errors_by_status[0] as f64),
+            errors_503: run_mean(&|r| r.counts.errors_by_status[1] as f64),
+            errors_529: run_mean(&|r| r.counts.errors_by_status[2] as f64),
             rejected_429_by_limit: std::array::from_fn(|i| {
-                run_mean(&|r| r.rejected_by_limit[i] as f64)
+                run_mean(&|r| r.counts.rejected_by_limit[i] as f64)
             }),
             attempts_distribution: pooled.iter().map(|&n| ratio(n, ended)).collect(),
             models: models
@@ -509,15 +464,15 @@ impl StrategySummary {
                 .enumerate()
                 .map(|(i, (name, price))| ModelSummary::aggregate(name, i, runs, price))
                 .collect(),
-            retries_denied: run_mean(&|r| r.retries_denied as f64),
-            breaker_open_s: run_mean(&|r| r.breaker_open_ns as f64 / 1e9),
-            local_rejections: run_mean(&|r| r.local_rejections as f64),
+            retries_denied: run_mean(&|r| r.counts.retries_denied as f64),
+            breaker_open_s: run_mean(&|r| r.counts.breaker_open_ns as f64 / 1e9),
+            local_rejections: run_mean(&|r| r.counts.local_rejections as f64),
             queue_wait_mean_s: mean(
                 runs.iter()
-                    .filter(|r| r.served > 0)
-                    .map(|r| r.queue_wait_ns as f64 / r.served as f64 / 1e9),
+                    .filter(|r| r.counts.served > 0)
+                    .map(|r| r.counts.queue_wait_ns as f64 / r.counts.served as f64 / 1e9),
             ),
-            conflicts: run_mean(&|r| r.conflicts as f64),
+            conflicts: run_mean(&|r| r.counts.conflicts as f64),
             recovered: mean(
                 runs.iter()
                     .filter_map(|r| r.recovered)
@@ -607,7 +562,7 @@ pub fn aggregate_tts_cdf(runs: &[RunSummary], (lo, hi): (u16, u16)) -> Vec<CdfPo
             share: mean(
                 runs.iter()
                     .zip(&cumulative)
-                    .map(|(r, c)| share(c[i], r.requests)),
+                    .map(|(r, c)| share(c[i], r.counts.requests)),
             ),
         })
         .collect()

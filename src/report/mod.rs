@@ -21,7 +21,8 @@ pub mod requests;
 pub mod sweep;
 pub mod sweep_chart;
 pub mod table;
-pub mod tune_chart;
+pub mod tune;
+use tune::chart as tune_chart;
 
 use crate::Error;
 use crate::experiment::ExperimentResult;

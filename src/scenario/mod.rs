@@ -25,7 +25,7 @@ pub use crate::model::server::{CapacityCut, ErrorRates, Latency, Outage, ServerC
 use crate::model::dist::Dist;
 use crate::policy::Strategy;
 use crate::pricing::Pricing;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimDuration;
 
 /// Most tokens (input or output) one request may have. Constant sizes and
 /// distribution parameters above it are rejected; heavy-tailed draws beyond
@@ -210,32 +210,8 @@ pub struct ReportConfig {
     pub recovery: Option<Recovery>,
 }
 
-/// A run has recovered if its goodput (successful answers received per
-/// second), over the `window` that ends `within` after `after`, is at
-/// least `goodput` × the workload's arrival rate; otherwise it is stuck.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Recovery {
-    pub after: SimTime,
-    pub within: SimDuration,
-    pub window: SimDuration,
-    pub goodput: f64,
-    /// The arrival rate the goodput is compared with (per second).
-    pub rate_per_s: f64,
-}
-
-impl Recovery {
-    /// The window the goodput is measured over, [from, to).
-    pub fn span(&self) -> (SimTime, SimTime) {
-        let to = self.after.saturating_add(self.within);
-        (to.saturating_sub(self.window), to)
-    }
-
-    /// Whether `successes` answers within the window make a recovery.
-    pub fn recovered(&self, successes: u64) -> bool {
-        let secs = self.window as f64 / crate::time::NANOS_PER_SEC as f64;
-        successes as f64 >= self.goodput * self.rate_per_s * secs
-    }
-}
+/// How to tell a run that recovered, a measurement ([`crate::metrics::recovery`]).
+pub use crate::metrics::recovery::Recovery;
 
 /// Parses and validates the text of a scenario file. `file` names it in
 /// error messages; `default_name` is used when the file has no `name`.

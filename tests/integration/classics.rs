@@ -61,8 +61,12 @@ fn occ(clients: u32, strategy: &str) -> (f64, f64) {
     );
     let reps = 20;
     let calls = mean(&s, strategy, reps, |m| {
-        assert_eq!(m.succeeded, u64::from(clients), "every client finishes");
-        m.attempts as f64
+        assert_eq!(
+            m.counts.succeeded,
+            u64::from(clients),
+            "every client finishes"
+        );
+        m.counts.attempts as f64
     });
     let done = mean(&s, strategy, reps, |m| {
         secs(m.time_to_success.max().expect("successes"))
@@ -138,8 +142,16 @@ fn retry_budgets_2022_load_and_success_follow_the_formulas() {
             )],
         );
         let reps = 3;
-        let load = |name| mean(&s, name, reps, |m| m.attempts as f64 / m.requests as f64);
-        let success = |name| mean(&s, name, reps, |m| m.succeeded as f64 / m.requests as f64);
+        let load = |name| {
+            mean(&s, name, reps, |m| {
+                m.counts.attempts as f64 / m.counts.requests as f64
+            })
+        };
+        let success = |name| {
+            mean(&s, name, reps, |m| {
+                m.counts.succeeded as f64 / m.counts.requests as f64
+            })
+        };
         // 3 retries against independent failures: 1 + f + f² + f³ calls
         // per request and success 1 − f⁴, each within 1%. (About 60,000
         // requests per run: the standard error of the load is below 0.1%.)
@@ -204,7 +216,7 @@ fn erlang_c_matches_its_textbook_values() {
 /// Mean waiting time in queue and mean sojourn time, over 10 replications.
 fn mmc_times(s: &Scenario) -> (f64, f64) {
     let wait = mean(s, "no-retries", 10, |m| {
-        m.queue_wait_ns as f64 / m.served as f64 / 1e9
+        m.counts.queue_wait_ns as f64 / m.counts.served as f64 / 1e9
     });
     let sojourn = mean(s, "no-retries", 10, |m| {
         m.time_to_success.mean().expect("successes") / 1e9

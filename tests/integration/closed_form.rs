@@ -576,9 +576,9 @@ backoff = { kind = "none" }
 "#;
     let scenario = parse(text, "closed");
     let m = simulate(&scenario, 0, RunSeeds::new(scenario.seed, 0, 0, "s"));
-    assert_eq!(m.requests, 50);
-    assert_eq!(m.succeeded, 50);
-    assert_eq!(m.attempts, 50);
+    assert_eq!(m.counts.requests, 50);
+    assert_eq!(m.counts.succeeded, 50);
+    assert_eq!(m.counts.attempts, 50);
     assert!(m.time_to_success.iter().all(|&t| t == 100_000_000));
     assert_eq!(m.last_activity, 4_500_000_000);
     let successes: Vec<u64> = m.series.rows.iter().map(|r| r.successes).collect();

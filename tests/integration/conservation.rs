@@ -38,67 +38,71 @@ pub fn check_run(
 
     // Attempts: each ends in exactly one outcome or is still open. A request
     // succeeds on exactly one successful attempt.
-    let succeeded_attempts = m.succeeded;
+    let succeeded_attempts = m.counts.succeeded;
     assert_eq!(
-        m.attempts,
+        m.counts.attempts,
         succeeded_attempts
-            + m.rejected_429
-            + m.errors_5xx
-            + m.timeouts
-            + m.conflicts
-            + m.open_attempts,
+            + m.counts.rejected_429
+            + m.counts.errors_5xx
+            + m.counts.timeouts
+            + m.counts.conflicts
+            + m.counts.open_attempts,
         "{what}: attempts {} != successes {} + 429 {} + 5xx {} + timeouts {} + 409 {} + open {}",
-        m.attempts,
-        m.succeeded,
-        m.rejected_429,
-        m.errors_5xx,
-        m.timeouts,
-        m.conflicts,
-        m.open_attempts
+        m.counts.attempts,
+        m.counts.succeeded,
+        m.counts.rejected_429,
+        m.counts.errors_5xx,
+        m.counts.timeouts,
+        m.counts.conflicts,
+        m.counts.open_attempts
     );
     // Requests: each ends exactly once, or is unfinished.
     assert_eq!(
-        m.requests,
-        m.succeeded + m.gave_up + m.unfinished,
+        m.counts.requests,
+        m.counts.succeeded + m.counts.gave_up + m.counts.unfinished,
         "{what}: requests != succeeded + gave_up + unfinished"
     );
     // An open attempt belongs to an unfinished request, at most one each.
     assert!(
-        m.open_attempts <= m.unfinished,
+        m.counts.open_attempts <= m.counts.unfinished,
         "{what}: {} open attempts but {} unfinished requests",
-        m.open_attempts,
-        m.unfinished
+        m.counts.open_attempts,
+        m.counts.unfinished
     );
 
     // Per-request records.
     let hist = &m.attempts_histogram;
     assert_eq!(
         hist.iter().sum::<u64>(),
-        m.succeeded + m.gave_up,
+        m.counts.succeeded + m.counts.gave_up,
         "{what}: one attempt count per ended request"
     );
     assert_eq!(
         m.time_to_success.len() as u64,
-        m.succeeded,
+        m.counts.succeeded,
         "{what}: one time to success per success"
     );
     // A request ends with no attempt only when a guard rejected its first
     // try; every denial and local rejection ends one request.
     assert!(
-        hist.first().copied().unwrap_or(0) <= m.local_rejections,
+        hist.first().copied().unwrap_or(0) <= m.counts.local_rejections,
         "{what}: {:?} requests ended without an attempt, {} local rejections",
         hist.first(),
-        m.local_rejections
+        m.counts.local_rejections
     );
     assert!(
-        m.retries_denied + m.local_rejections <= m.gave_up,
+        m.counts.retries_denied + m.counts.local_rejections <= m.counts.gave_up,
         "{what}: {} denied + {} rejected > {} gave up",
-        m.retries_denied,
-        m.local_rejections,
-        m.gave_up
+        m.counts.retries_denied,
+        m.counts.local_rejections,
+        m.counts.gave_up
     );
     if st.guards.is_empty() {
-        assert_eq!(m.retries_denied + m.local_rejections, 0, "{what}");
+        assert_eq!(
+            m.counts.retries_denied + m.counts.local_rejections,
+            0,
+            "{what}"
+        );
     }
     for (a, &n) in hist.iter().enumerate().skip(1) {
         assert!(
@@ -113,15 +117,15 @@ pub fn check_run(
     // have sent its first attempt yet.)
     let ended_attempts: u64 = hist.iter().enumerate().map(|(a, &n)| a as u64 * n).sum();
     let may_wait = matches!(st.guards.throttle, Some(Throttle::AwsAdaptive { .. }));
-    let sent_by_unfinished = if may_wait { 0 } else { m.unfinished };
+    let sent_by_unfinished = if may_wait { 0 } else { m.counts.unfinished };
     assert!(
-        ended_attempts + sent_by_unfinished <= m.attempts,
+        ended_attempts + sent_by_unfinished <= m.counts.attempts,
         "{what}: ended requests made {ended_attempts} attempts, {} unfinished, {} sent",
-        m.unfinished,
-        m.attempts
+        m.counts.unfinished,
+        m.counts.attempts
     );
     assert!(
-        m.attempts <= ended_attempts + m.unfinished * u64::from(st.max_attempts),
+        m.counts.attempts <= ended_attempts + m.counts.unfinished * u64::from(st.max_attempts),
         "{what}: more attempts than max_attempts allows"
     );
     for &t in &m.time_to_success {
@@ -150,18 +154,18 @@ pub fn check_run(
     }
     let arrivals = sum(|r| r.attempts);
     assert!(
-        arrivals <= m.attempts,
+        arrivals <= m.counts.attempts,
         "{what}: {arrivals} limiter arrivals > {} attempts sent",
-        m.attempts
+        m.counts.attempts
     );
     assert_eq!(
         sum(|r| r.successes),
-        m.succeeded,
+        m.counts.succeeded,
         "{what}: series successes != succeeded"
     );
     assert_eq!(
         sum(|r| r.timeouts),
-        m.timeouts,
+        m.counts.timeouts,
         "{what}: series timeouts != timeouts"
     );
     // The series watches the main model's limiter: every 429 a client got
@@ -174,90 +178,102 @@ pub fn check_run(
         |f: fn(&backsim::metrics::run::ModelCounts) -> u64| -> u64 { m.models.iter().map(f).sum() };
     assert_eq!(
         per_model(|c| c.attempts),
-        m.attempts,
+        m.counts.attempts,
         "{what}: attempts by model"
     );
     assert_eq!(
         per_model(|c| c.succeeded),
-        m.succeeded,
+        m.counts.succeeded,
         "{what}: successes by model"
     );
     assert_eq!(
         per_model(|c| c.rejected_429),
-        m.rejected_429,
+        m.counts.rejected_429,
         "{what}: 429s by model"
     );
     assert_eq!(
         per_model(|c| c.errors_5xx),
-        m.errors_5xx,
+        m.counts.errors_5xx,
         "{what}: 5xx by model"
     );
     assert_eq!(
         per_model(|c| c.timeouts),
-        m.timeouts,
+        m.counts.timeouts,
         "{what}: timeouts by model"
     );
     assert_eq!(
-        m.rejected_by_limit.iter().sum::<u64>(),
-        m.rejected_429,
+        m.counts.rejected_by_limit.iter().sum::<u64>(),
+        m.counts.rejected_429,
         "{what}: 429s by limit"
     );
     assert_eq!(
-        m.errors_by_status.iter().sum::<u64>(),
-        m.errors_5xx,
+        m.counts.errors_by_status.iter().sum::<u64>(),
+        m.counts.errors_5xx,
         "{what}: 5xx by status"
     );
     // The last bucket's in-flight count is what is open at the end.
     assert_eq!(
         rows.last().expect("non-empty").in_flight,
-        m.open_attempts,
+        m.counts.open_attempts,
         "{what}: final in_flight"
     );
     // The peak window is one bucket by default: the sliding-window peak is
     // at least the busiest bucket, and at most all arrivals.
     if scenario.report.peak_window == scenario.report.bucket {
         let busiest = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
-        assert!(m.peak_demand[0] >= busiest, "{what}: peak < busiest bucket");
+        assert!(
+            m.counts.peak_demand[0] >= busiest,
+            "{what}: peak < busiest bucket"
+        );
     }
-    assert!(m.peak_demand[0] <= arrivals, "{what}: peak > arrivals");
+    assert!(
+        m.counts.peak_demand[0] <= arrivals,
+        "{what}: peak > arrivals"
+    );
     // Demand at the limiter, per limit: a request costs 1, so the request
     // demand is the arrivals; the admitted ones are the series' admitted;
     // no window holds more than all of it, and what admitted attempts are
     // charged (net of tokens given back) is at most what they asked for.
-    assert_eq!(m.demand[0], arrivals, "{what}: request demand");
+    assert_eq!(m.counts.demand[0], arrivals, "{what}: request demand");
     let admitted: u64 = rows.iter().map(|r| r.admitted).sum();
-    assert_eq!(m.admitted, admitted, "{what}: admitted");
-    assert_eq!(m.charged[0], admitted, "{what}: requests charged");
+    assert_eq!(m.counts.admitted, admitted, "{what}: admitted");
+    assert_eq!(m.counts.charged[0], admitted, "{what}: requests charged");
     for i in 0..4 {
-        assert!(m.peak_demand[i] <= m.demand[i], "{what}: peak demand {i}");
-        assert!(m.charged[i] <= m.demand[i], "{what}: charged {i}");
+        assert!(
+            m.counts.peak_demand[i] <= m.counts.demand[i],
+            "{what}: peak demand {i}"
+        );
+        assert!(
+            m.counts.charged[i] <= m.counts.demand[i],
+            "{what}: charged {i}"
+        );
     }
 
     // Tokens: wasted ones were billed.
     assert!(
-        m.wasted_input_tokens <= m.billed_input_tokens,
+        m.counts.wasted_input_tokens <= m.counts.billed_input_tokens,
         "{what}: wasted input {} > billed {}",
-        m.wasted_input_tokens,
-        m.billed_input_tokens
+        m.counts.wasted_input_tokens,
+        m.counts.billed_input_tokens
     );
     assert!(
-        m.wasted_output_tokens <= m.billed_output_tokens,
+        m.counts.wasted_output_tokens <= m.counts.billed_output_tokens,
         "{what}: wasted output {} > billed {}",
-        m.wasted_output_tokens,
-        m.billed_output_tokens
+        m.counts.wasted_output_tokens,
+        m.counts.billed_output_tokens
     );
     assert!(
-        m.wasted_input_tokens + m.wasted_output_tokens
-            <= m.billed_input_tokens + m.billed_output_tokens
+        m.counts.wasted_input_tokens + m.counts.wasted_output_tokens
+            <= m.counts.billed_input_tokens + m.counts.billed_output_tokens
     );
 
-    seen.rejected_429 += m.rejected_429;
-    seen.errors_5xx += m.errors_5xx;
-    seen.timeouts += m.timeouts;
-    seen.open_attempts += m.open_attempts;
-    seen.unfinished += m.unfinished;
-    seen.gave_up += m.gave_up;
-    seen.wasted_tokens += m.wasted_input_tokens + m.wasted_output_tokens;
+    seen.rejected_429 += m.counts.rejected_429;
+    seen.errors_5xx += m.counts.errors_5xx;
+    seen.timeouts += m.counts.timeouts;
+    seen.open_attempts += m.counts.open_attempts;
+    seen.unfinished += m.counts.unfinished;
+    seen.gave_up += m.counts.gave_up;
+    seen.wasted_tokens += m.counts.wasted_input_tokens + m.counts.wasted_output_tokens;
 }
 
 fn check_scenario(scenario: &Scenario, label: &str, seen: &mut Seen) {
@@ -266,7 +282,7 @@ fn check_scenario(scenario: &Scenario, label: &str, seen: &mut Seen) {
             let seeds = RunSeeds::new(scenario.seed, 0, rep, &st.name);
             let m = simulate(scenario, i, seeds);
             let what = format!("{label} / {} / rep {rep}", st.name);
-            assert!(m.requests >= 1, "{what}: no requests");
+            assert!(m.counts.requests >= 1, "{what}: no requests");
             check_run(scenario, i, &m, &what, seen);
         }
     }

@@ -206,12 +206,21 @@ backoff = { kind = "constant", base = "1s" }
             )
         };
         let (a, b) = (run(0), run(1));
-        assert!(a.requests > 2000, "{}", a.requests);
-        assert_eq!(a.requests, b.requests, "rep {rep}: same arrivals");
-        assert_eq!(a.succeeded, a.requests);
-        assert_eq!(b.succeeded, b.requests);
-        assert_eq!(a.billed_input_tokens, b.billed_input_tokens, "rep {rep}");
-        assert_eq!(a.billed_output_tokens, b.billed_output_tokens, "rep {rep}");
+        assert!(a.counts.requests > 2000, "{}", a.counts.requests);
+        assert_eq!(
+            a.counts.requests, b.counts.requests,
+            "rep {rep}: same arrivals"
+        );
+        assert_eq!(a.counts.succeeded, a.counts.requests);
+        assert_eq!(b.counts.succeeded, b.counts.requests);
+        assert_eq!(
+            a.counts.billed_input_tokens, b.counts.billed_input_tokens,
+            "rep {rep}"
+        );
+        assert_eq!(
+            a.counts.billed_output_tokens, b.counts.billed_output_tokens,
+            "rep {rep}"
+        );
         // …while the strategies' own streams (service times) differ.
         assert_ne!(a.time_to_success, b.time_to_success, "rep {rep}");
     }

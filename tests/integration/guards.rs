@@ -49,7 +49,7 @@ backoff = {{ kind = "none" }}
 fn run(s: &Scenario) -> RunMetrics {
     let m = simulate(s, 0, RunSeeds::new(s.seed, 0, 0, &s.strategies[0].name));
     assert_eq!(
-        m.unfinished, 0,
+        m.counts.unfinished, 0,
         "every request ends well before the horizon"
     );
     m
@@ -62,10 +62,10 @@ const R: u64 = 200;
 fn without_a_guard_every_request_makes_max_attempts() {
     // max_attempts = 1 + N with N = 3: every request fails 4 times.
     let m = run(&always_failing("max_attempts = 4", C as u32, R as u32));
-    assert_eq!(m.requests, C * R);
-    assert_eq!(m.attempts, 4 * C * R);
-    assert_eq!((m.succeeded, m.gave_up), (0, C * R));
-    assert_eq!((m.retries_denied, m.local_rejections), (0, 0));
+    assert_eq!(m.counts.requests, C * R);
+    assert_eq!(m.counts.attempts, 4 * C * R);
+    assert_eq!((m.counts.succeeded, m.counts.gave_up), (0, C * R));
+    assert_eq!((m.counts.retries_denied, m.counts.local_rejections), (0, 0));
 }
 
 #[test]
@@ -86,11 +86,11 @@ fn client_bucket_at_total_failure_allows_its_initial_tokens_and_a_tenth_per_requ
         C as u32,
         R as u32,
     ));
-    assert_eq!(m.requests, C * R);
-    assert_eq!(m.attempts, C * (R + 3 + 2 + (R - 1) / 10));
-    assert_eq!(m.attempts, 2_240);
-    assert_eq!(m.retries_denied, C * (R - 1));
-    assert_eq!(m.gave_up, C * R);
+    assert_eq!(m.counts.requests, C * R);
+    assert_eq!(m.counts.attempts, C * (R + 3 + 2 + (R - 1) / 10));
+    assert_eq!(m.counts.attempts, 2_240);
+    assert_eq!(m.counts.retries_denied, C * (R - 1));
+    assert_eq!(m.counts.gave_up, C * R);
 }
 
 #[test]
@@ -107,8 +107,8 @@ fn grpc_throttling_at_total_failure_retries_until_tokens_reach_half() {
         C as u32,
         R as u32,
     ));
-    assert_eq!(m.attempts, C * (R + 4));
-    assert_eq!(m.retries_denied, C * R);
+    assert_eq!(m.counts.attempts, C * (R + 4));
+    assert_eq!(m.counts.retries_denied, C * R);
     // max_attempts 4: request 1 stops at 4 attempts (tokens 6, not asked);
     // request 2's failure leaves 5 → denied: attempts C·(R + 3), denied
     // C·(R − 1).
@@ -117,8 +117,8 @@ fn grpc_throttling_at_total_failure_retries_until_tokens_reach_half() {
         C as u32,
         R as u32,
     ));
-    assert_eq!(m.attempts, C * (R + 3));
-    assert_eq!(m.retries_denied, C * (R - 1));
+    assert_eq!(m.counts.attempts, C * (R + 3));
+    assert_eq!(m.counts.retries_denied, C * (R - 1));
 }
 
 #[test]
@@ -133,8 +133,8 @@ fn aws_quota_at_total_failure_allows_capacity_over_cost_retries() {
         C as u32,
         R as u32,
     ));
-    assert_eq!(m.attempts, C * (R + 100));
-    assert_eq!(m.retries_denied, C * (R - 33));
+    assert_eq!(m.counts.attempts, C * (R + 100));
+    assert_eq!(m.counts.retries_denied, C * (R - 33));
 }
 
 #[test]
@@ -148,8 +148,8 @@ fn percent_budget_at_total_failure_allows_a_fifth_of_first_tries() {
         C as u32,
         R as u32,
     ));
-    assert_eq!(m.attempts, C * (R + R / 5));
-    assert_eq!(m.retries_denied, C * R);
+    assert_eq!(m.counts.attempts, C * (R + R / 5));
+    assert_eq!(m.counts.retries_denied, C * R);
 }
 
 #[test]
@@ -191,13 +191,13 @@ max_attempts = 1
 breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 5, open_for = "1s", probes = 1 }
 "#;
     let m = run(&parse(src, "breaker-cycle"));
-    assert_eq!(m.requests, 70);
-    assert_eq!(m.attempts, 2 * 8);
-    assert_eq!(m.local_rejections, 2 * 27);
-    assert_eq!(m.gave_up, 70);
-    assert_eq!(m.retries_denied, 0);
+    assert_eq!(m.counts.requests, 70);
+    assert_eq!(m.counts.attempts, 2 * 8);
+    assert_eq!(m.counts.local_rejections, 2 * 27);
+    assert_eq!(m.counts.gave_up, 70);
+    assert_eq!(m.counts.retries_denied, 0);
     // Mean over the two clients.
-    assert_eq!(m.breaker_open_ns, 4_000_000_000);
+    assert_eq!(m.counts.breaker_open_ns, 4_000_000_000);
 }
 
 #[test]
@@ -214,14 +214,14 @@ fn grpc_throttling_keeps_retries_below_its_threshold_failure_rate() {
     let grpc = "max_attempts = 4\nbudget = { kind = \"grpc\", max_tokens = 10, token_ratio = 0.1 }";
     let f = 0.02;
     let m = run(&with_error_rate(grpc, 100, 1_000, f, 11));
-    assert_eq!(m.requests, 100_000);
-    let a = m.attempts as f64 / m.requests as f64;
+    assert_eq!(m.counts.requests, 100_000);
+    let a = m.counts.attempts as f64 / m.counts.requests as f64;
     let expected = 1.0 + f + f * f + f * f * f;
     assert!((a - expected).abs() < 4.0 * 0.00046, "{a} vs {expected}");
     assert!(
-        m.retries_denied <= m.requests / 1_000,
+        m.counts.retries_denied <= m.counts.requests / 1_000,
         "{}",
-        m.retries_denied
+        m.counts.retries_denied
     );
 }
 
@@ -278,7 +278,7 @@ fn grpc_throttling_stops_retries_above_its_threshold_failure_rate() {
         0.3,
         12,
     ));
-    let retries_per_client = (m.attempts - m.requests) as f64 / clients as f64;
+    let retries_per_client = (m.counts.attempts - m.counts.requests) as f64 / clients as f64;
     // The same token rule played out on its own (no engine: one client's
     // requests in order, each attempt failing with probability f) for
     // 20,000 clients gives the expected retries per client and their
@@ -291,14 +291,14 @@ fn grpc_throttling_stops_retries_above_its_threshold_failure_rate() {
         (retries_per_client - mean).abs() < 4.0 * se,
         "{retries_per_client} vs {mean} ± {se}"
     );
-    let a = m.attempts as f64 / m.requests as f64;
+    let a = m.counts.attempts as f64 / m.counts.requests as f64;
     assert!(a < 1.02, "{a}");
     // Most failed requests were denied their retry: ≈ 0.3 per request.
-    let denied = m.retries_denied as f64 / m.requests as f64;
+    let denied = m.counts.retries_denied as f64 / m.counts.requests as f64;
     assert!((denied - 0.3).abs() < 0.01, "{denied}");
 
     let plain = run(&with_error_rate("max_attempts = 4", 100, 500, 0.3, 12));
-    let a_plain = plain.attempts as f64 / plain.requests as f64;
+    let a_plain = plain.counts.attempts as f64 / plain.counts.requests as f64;
     // Var[A] = 0.7 + 4·0.21 + 9·0.063 + 16·0.027 − 1.417² = 0.531: the SE
     // of the mean over 50,000 requests is √(0.531/5e4) = 0.0033.
     assert!((a_plain - 1.417).abs() < 4.0 * 0.0033, "{a_plain}");

@@ -234,7 +234,10 @@ max_attempts = 1
         );
     };
     for r in &runs {
-        assert_eq!(r.succeeded, r.requests, "every request is served");
+        assert_eq!(
+            r.counts.succeeded, r.counts.requests,
+            "every request is served"
+        );
     }
     let tts = |f: fn(&backsim::metrics::summary::TtsStats) -> f64| -> Vec<f64> {
         runs.iter()
@@ -246,7 +249,7 @@ max_attempts = 1
     check("p90 time in system", tts(|t| t.p90 as f64), quantile(0.9));
     // Arrivals: Poisson(λT = 60,000) per replication, sd √60000 = 245;
     // the mean of 8 is within 4 · 245/√8 = 346 of 60,000.
-    let mean_requests = runs.iter().map(|r| r.requests as f64).sum::<f64>() / reps as f64;
+    let mean_requests = runs.iter().map(|r| r.counts.requests as f64).sum::<f64>() / reps as f64;
     assert!(
         (mean_requests - 60_000.0).abs() <= 346.0,
         "{mean_requests} requests per replication"

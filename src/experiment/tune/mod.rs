@@ -5,10 +5,10 @@
 //! own), [`search::search`] races them with successive halving and
 //! confirms the winner to the precision target, and [`findings`] turns
 //! what the runs gave into verdicts, the Pareto front and, when no
-//! candidate meets the goals, the reasons. [`output`] writes them out.
+//! candidate meets the goals, the reasons. The report layer
+//! (`report::tune`) writes them out.
 
 pub mod goal;
-pub mod output;
 pub mod search;
 
 use crate::Error;

@@ -7,6 +7,19 @@
 //! are collected by index and aggregated in a fixed order (strategy, then
 //! replication), so the floating-point sums, and hence the bytes of every
 //! report, are the same for 1 thread or 64.
+//!
+//! Runs can be held to limits ([`limits`]): the memory and events a
+//! scenario certainly needs are checked before it runs ([`estimate`]), and
+//! the runs share a [`watch::Watch`] while they run. [`tune`] searches a
+//! scenario's `[tune]` space with such runs.
+
+pub mod estimate;
+pub mod limits;
+mod sweep;
+pub mod tune;
+pub mod watch;
+
+pub use sweep::{PointResult, run_sweep};
 
 use crate::Error;
 use crate::engine::simulate_limited;
@@ -17,11 +30,11 @@ use crate::metrics::summary::{
 };
 use crate::progress::Progress;
 use crate::random::RunSeeds;
-use crate::resources::{Limits, RunStopped, Watch, run_index};
 use crate::scenario::Scenario;
-use crate::scenario::sweep::{self, SweepValue};
 use crate::time::as_secs_f64;
+use limits::Limits;
 use rayon::prelude::*;
+use watch::{RunStopped, Watch, memory_message, run_index, stop_message};
 
 /// Everything a report needs about one scenario's runs.
 #[derive(Debug, Clone)]
@@ -114,7 +127,7 @@ pub fn run_with(
 }
 
 /// [`run_with`], every run held to the limits of `watch`
-/// ([`crate::resources`]): when one stops on its event budget or as a
+/// ([`watch`]): when one stops on its event budget or as a
 /// livelock, or memory goes over the limit, the other runs stop soon and
 /// the result is an [`Error::Run`] naming `file` (the scenario in
 /// messages), the run and what to change; nothing is returned of the
@@ -162,7 +175,7 @@ pub fn run_limited(
 /// `scenario` (at the sweep point with `values`).
 fn stopped(file: &str, watch: &Watch, scenario: &Scenario, values: Option<String>) -> Error {
     if let Some(rss) = watch.memory_over() {
-        return Error::Run(crate::resources::memory_message(
+        return Error::Run(memory_message(
             file,
             scenario,
             rss,
@@ -186,12 +199,7 @@ fn stopped(file: &str, watch: &Watch, scenario: &Scenario, values: Option<String
         ),
         None => format!("strategy \"{strategy}\", replication {}", r.replication),
     };
-    Error::Run(crate::resources::stop_message(
-        file,
-        &who,
-        &r,
-        watch.limits(),
-    ))
+    Error::Run(stop_message(file, &who, &r, watch.limits()))
 }
 
 /// A worker pool of `threads` threads (0: one per core), no more than
@@ -206,6 +214,19 @@ pub fn pool(threads: usize, jobs: usize) -> Result<rayon::ThreadPool, Error> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))
+}
+
+/// Worker threads `--threads N` gives (0: one per core, as rayon counts
+/// them).
+pub fn resolve_threads(threads: usize) -> usize {
+    if threads > 0 {
+        return threads;
+    }
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Replications `from..to` of every strategy of `scenario` at sweep point
@@ -382,7 +403,7 @@ pub fn first_batch(replications: u32, precision: Option<Precision>) -> u32 {
 fn success_ci(runs: &[RunSummary]) -> (f64, f64) {
     crate::metrics::stats::mean_ci95(
         runs.iter()
-            .map(|r| crate::metrics::summary::share(r.succeeded, r.requests)),
+            .map(|r| crate::metrics::summary::share(r.counts.succeeded, r.counts.requests)),
     )
 }
 
@@ -429,94 +450,4 @@ pub fn aggregate(scenario: &Scenario, per_strategy: &[Vec<RunSummary>]) -> Exper
         strategies,
         requests: Vec::new(),
     }
-}
-
-/// One point of a sweep, aggregated.
-#[derive(Debug, Clone)]
-pub struct PointResult {
-    /// Index in the grid (see [`crate::scenario::sweep::Sweep::point_values`]).
-    pub point: usize,
-    /// The point's values, one per swept key.
-    pub values: Vec<SweepValue>,
-    /// One per strategy, in scenario order.
-    pub strategies: Vec<StrategySummary>,
-}
-
-/// Runs grid points `points` of `base`'s sweep (all of them, or one
-/// shard's), each to `precision` if given, on `threads` threads, every run
-/// held to the limits of `watch`. Points run in parallel, and so do the
-/// runs within a point; results come back in the order of `points`.
-/// `file` names the scenario in messages; its trace files are read from
-/// `dir`. Of several failures, the one reported is that of the first point
-/// (and, for runs stopped on their limits, the first run in (point,
-/// strategy, replication) order), whatever the number of threads.
-#[allow(clippy::too_many_arguments)]
-pub fn run_sweep(
-    base: &Scenario,
-    file: &str,
-    dir: &std::path::Path,
-    points: &[usize],
-    threads: usize,
-    precision: Option<Precision>,
-    progress: &Progress,
-    watch: &Watch,
-) -> Result<Vec<PointResult>, Error> {
-    let sweep = base
-        .sweep
-        .as_ref()
-        .ok_or_else(|| Error::Input(format!("{file} has no [sweep] table")))?;
-    let jobs = points.len() * base.strategies.len() * base.replications as usize;
-    let pool = pool(threads, jobs)?;
-    let cache = crate::scenario::TraceCache::default();
-    // Every point is tried (no stop at the first failure), so that which
-    // failure is reported does not depend on the order points finish in.
-    let results: Vec<Result<Option<PointResult>, Error>> = pool.install(|| {
-        points
-            .par_iter()
-            .map(|&point| {
-                let files = crate::scenario::trace::from_dir(dir, None);
-                let scenario = sweep::point_scenario(base, point, file, &files, &cache)?;
-                let Some(runs) =
-                    point_runs(&scenario, point as u64, precision, false, progress, watch)
-                else {
-                    return Ok(None);
-                };
-                let result = aggregate(&scenario, &runs);
-                Ok(Some(PointResult {
-                    point,
-                    values: sweep.point_values(point),
-                    strategies: result.strategies.into_iter().map(|s| s.summary).collect(),
-                }))
-            })
-            .collect()
-    });
-    progress.finish();
-    crate::interrupt::check()?;
-    if watch.memory_over().is_some() {
-        return Err(stopped(file, watch, base, None));
-    }
-    // The failure of the first point: a point that cannot be built, or a
-    // run that stopped on its limits.
-    let first_error = results.iter().position(Result::is_err);
-    let first_stop = watch.first_stopped().map(|r| r.point);
-    if let Some(i) = first_error
-        && first_stop.is_none_or(|p| points[i] as u64 <= p)
-    {
-        return Err(results
-            .into_iter()
-            .nth(i)
-            .and_then(Result::err)
-            .unwrap_or(Error::Interrupted));
-    }
-    if let Some(point) = first_stop {
-        let files = crate::scenario::trace::from_dir(dir, None);
-        let scenario = sweep::point_scenario(base, point as usize, file, &files, &cache)
-            .unwrap_or_else(|_| base.clone());
-        let values = sweep.point_label(point as usize);
-        return Err(stopped(file, watch, &scenario, Some(values)));
-    }
-    results
-        .into_iter()
-        .map(|r| r.and_then(|p| p.ok_or_else(|| stopped(file, watch, base, None))))
-        .collect()
 }

@@ -1,9 +1,10 @@
 //! What `backsim tune` writes: `tune.csv`, `recommended.toml`, the
 //! terminal text and the `--json` document.
 
-use super::goal::{Estimate, Verdict};
-use super::search::{Candidate, Origin, Outcome};
-use super::{Findings, Shortfall};
+use super::chart::{TuneChart, TunePoint};
+use crate::experiment::tune::goal::{Estimate, Verdict};
+use crate::experiment::tune::search::{Candidate, Origin, Outcome};
+use crate::experiment::tune::{Findings, Shortfall};
 use crate::report::fmt_num;
 use crate::scenario::Scenario;
 use crate::scenario::tune::{Metric, Op, Tune};
@@ -260,7 +261,7 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
             show(c.cost),
             show(admitted),
         ));
-        let total = super::goal::workload_requests(t.base);
+        let total = crate::experiment::tune::goal::workload_requests(t.base);
         if total > 0.0 {
             line.push_str(&format!(
                 ": {}% of the workload's {} requests",
@@ -302,7 +303,7 @@ pub fn text(t: &Tuned) -> String {
             format!(
                 " of which {} are not valid strategies and were skipped, e.g. {}: {}",
                 t.skipped.len(),
-                super::candidate_name(t.skipped[0].0),
+                crate::experiment::tune::candidate_name(t.skipped[0].0),
                 t.skipped[0].1
             )
         },
@@ -538,13 +539,7 @@ pub fn json(t: &Tuned, report_dir: &std::path::Path) -> String {
 pub use crate::report::{TUNE_SCENARIO as SCENARIO_FILE, tune_file_names as file_names};
 
 /// The points of each Pareto chart.
-fn chart_points(
-    t: &Tuned,
-) -> Vec<(
-    crate::report::tune_chart::TuneChart,
-    Vec<crate::report::tune_chart::TunePoint>,
-)> {
-    use crate::report::tune_chart::{TuneChart, TunePoint};
+fn chart_points(t: &Tuned) -> Vec<(TuneChart, Vec<TunePoint>)> {
     TuneChart::ALL
         .iter()
         .map(|&chart| {
@@ -585,10 +580,7 @@ pub fn files(t: &Tuned, charts: bool) -> Result<Vec<crate::report::ReportFile>, 
             t.outcome.candidates.len(),
             t.outcome.runs
         );
-        files.extend(crate::report::tune_chart::render(
-            &chart_points(t),
-            &subtitle,
-        )?);
+        files.extend(super::chart::render(&chart_points(t), &subtitle)?);
     }
     Ok(files)
 }

@@ -21,10 +21,10 @@
 
 use super::goal::{self, Estimate, RepValues, Verdict};
 use crate::experiment;
+use crate::experiment::watch::Watch;
 use crate::metrics::summary::RunSummary;
 use crate::policy::Strategy;
 use crate::progress::Progress;
-use crate::resources::Watch;
 use crate::scenario::Scenario;
 use crate::scenario::tune::{Metric, Tune};
 
