@@ -1140,8 +1140,8 @@ fn limit_line(data: &ReportData) -> Option<(f64, String)> {
             "{} admits {}/s ({} tokens/min ÷ {} per attempt)",
             limit.key(),
             super::fmt_num(rate, 3),
-            super::table::grouped(per_minute, 3),
-            super::table::grouped(per_minute / 60.0 / rate, 0)
+            crate::format::grouped(per_minute, 3),
+            crate::format::grouped(per_minute / 60.0 / rate, 0)
         )
     };
     Some((rate, words))

@@ -883,10 +883,10 @@ fn unit(metric: &str) -> Unit {
 
 fn show(metric: &str, x: f64) -> String {
     match unit(metric) {
-        Unit::Share => table::pct(x),
-        Unit::Seconds => table::secs(x),
-        Unit::Usd => table::usd(x),
-        Unit::Number => table::ratio(x),
+        Unit::Share => crate::format::pct(x),
+        Unit::Seconds => crate::format::secs(x),
+        Unit::Usd => crate::format::usd(x),
+        Unit::Number => crate::format::ratio(x),
     }
 }
 
@@ -911,9 +911,9 @@ fn show_change(metric: &str, x: f64) -> String {
 
 fn signed_pct(x: f64) -> String {
     if x > 0.0 {
-        format!("+{}", table::pct(x))
+        format!("+{}", crate::format::pct(x))
     } else {
-        table::pct(x)
+        crate::format::pct(x)
     }
 }
 

@@ -23,7 +23,8 @@
 //!   of what it was billed.
 
 use super::fmt_num;
-use super::table::{grouped, guard_names, pct, secs, usd, with_ci};
+use super::table::guard_names;
+use crate::format::{grouped, pct, secs, usd, with_ci};
 use crate::metrics::summary::{StrategySummary, common_binding};
 use crate::model::limiter::Limit;
 use crate::scenario::Scenario;
@@ -594,7 +595,7 @@ pub fn of_sweep(data: &super::sweep::SweepData) -> Vec<Finding> {
             "{name} from {} = {} on ({}/s against {}/s)",
             axis.key,
             show(data.point_values(first.point)[0]),
-            super::table::with_ci(first.goodput_per_s, first.goodput_ci95),
+            with_ci(first.goodput_per_s, first.goodput_ci95),
             fmt_num(first.ceiling_per_s, 3),
         );
         if last.point != first.point {

@@ -8,7 +8,8 @@ use super::chart::{
     Chart, Layout, LinePlan, MAX_OVERLAID, line_plan, strategy_color_hex, subtitle,
 };
 use super::read::ReportData;
-use super::table::{guard_names, ratio, secs, success, usd};
+use super::table::{guard_names, success};
+use crate::format::{count, ratio, secs, usd, with_ci};
 use crate::time::format_duration;
 use std::fmt::Write;
 
@@ -263,16 +264,16 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         let m = &st.summary;
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
-            super::table::count(m.succeeded),
-            super::table::with_ci(m.goodput_per_s, m.goodput_ci95),
+            count(m.succeeded),
+            with_ci(m.goodput_per_s, m.goodput_ci95),
             success(m),
             secs(m.tts_p50_s),
             secs(m.tts_p90_s),
             secs(m.tts_p99_s),
             ratio(m.attempts_per_request),
-            super::table::count(m.rejected_429),
-            super::table::count(m.timeouts),
-            super::table::count(m.gave_up),
+            count(m.rejected_429),
+            count(m.timeouts),
+            count(m.gave_up),
             ratio(m.peak_load),
             usd(m.billed_usd),
             usd(m.wasted_usd),
@@ -375,11 +376,11 @@ fn models_table(data: &ReportData) -> String {
                 escape(&m.model)
             );
             for cell in [
-                super::table::count(m.attempts),
-                super::table::count(m.succeeded),
-                super::table::count(m.rejected_429),
-                super::table::count(m.errors_5xx),
-                super::table::count(m.timeouts),
+                count(m.attempts),
+                count(m.succeeded),
+                count(m.rejected_429),
+                count(m.errors_5xx),
+                count(m.timeouts),
                 usd(m.billed_usd),
                 usd(m.wasted_input_usd),
                 usd(m.wasted_output_usd),
@@ -442,8 +443,8 @@ fn guards_table(data: &ReportData) -> String {
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
             guard_names(config),
-            super::table::count(m.retries_denied),
-            super::table::count(m.local_rejections),
+            count(m.retries_denied),
+            count(m.local_rejections),
             secs(m.breaker_open_s),
         ] {
             let _ = write!(h, "<td>{}</td>", escape(&cell));

@@ -1,7 +1,7 @@
 //! The summary table printed on the terminal after a run.
 
-use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::format::{count, fmt_num, grouped, pct, ratio, secs, usd, with_ci};
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -206,57 +206,6 @@ fn binding_line(scenario: &Scenario, summaries: &[&StrategySummary]) -> Option<S
     ))
 }
 
-/// A mean with its 95% CI half-width, both to three significant digits of
-/// the mean, e.g. "0.288 ± 0.004", "97.8 ± 0.4"; the mean alone without a
-/// CI.
-pub(crate) fn with_ci(x: f64, ci: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let magnitude = if x == 0.0 {
-        0
-    } else {
-        x.abs().log10().floor() as i32
-    };
-    let decimals = (2 - magnitude).clamp(0, 6) as usize;
-    if ci.is_finite() {
-        format!("{x:.decimals$} ± {ci:.decimals$}")
-    } else {
-        format!("{x:.decimals$}")
-    }
-}
-
-/// A mean count per replication: whole numbers as such, others to one
-/// decimal, in groups of three.
-///
-/// ```
-/// use backsim::report::table::count;
-/// assert_eq!(count(3.0), "3");
-/// assert_eq!(count(2.34), "2.3");
-/// assert_eq!(count(24105.7), "24,105.7");
-/// assert_eq!(count(f64::NAN), "-");
-/// ```
-pub fn count(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else {
-        grouped(x, 1)
-    }
-}
-
-/// A non-negative number with at most `decimals` decimals and its whole
-/// part in groups of three, e.g. "30,000", "1,234.5".
-pub fn grouped(x: f64, decimals: usize) -> String {
-    let s = fmt_num(x, decimals);
-    match s.split_once('.') {
-        Some((whole, frac)) => match whole.parse::<u64>() {
-            Ok(w) => format!("{}.{frac}", crate::terminal::group(w)),
-            Err(_) => s,
-        },
-        None => s.parse::<u64>().map_or(s.clone(), crate::terminal::group),
-    }
-}
-
 /// The share of 429s per limit, largest first, e.g. "tokens 97%, requests
 /// 3%"; "-" without 429s.
 fn rejected_by_limit(s: &StrategySummary) -> String {
@@ -348,48 +297,12 @@ pub(crate) fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> Strin
     out
 }
 
-/// A share as a percentage with one decimal; "-" when not applicable.
-pub fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        "-".into()
-    }
-}
-
 /// The success rate with its 95% confidence half-width, e.g. "90.9% ± 0.4%".
 pub fn success(s: &StrategySummary) -> String {
     if s.success_rate_ci95.is_finite() {
         format!("{} ± {}", pct(s.success_rate), pct(s.success_rate_ci95))
     } else {
         pct(s.success_rate)
-    }
-}
-
-/// Seconds with up to 3 decimals, e.g. "1.25s".
-pub fn secs(x: f64) -> String {
-    if x.is_finite() {
-        format!("{}s", fmt_num(x, 3))
-    } else {
-        "-".into()
-    }
-}
-
-/// A ratio with 2 decimals.
-pub fn ratio(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "-".into()
-    }
-}
-
-/// Dollars with 4 decimals (no sign).
-pub fn usd(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.4}")
-    } else {
-        "-".into()
     }
 }
 
