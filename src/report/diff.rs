@@ -139,13 +139,13 @@ pub fn read_report(dir: &Path) -> Result<Report, Error> {
             )));
         }
         Kind::Run => {
-            let files = super::read_files(dir, &read::INPUT_FILES, NEEDS)?;
+            let files = folder::read_files(dir, &read::INPUT_FILES, NEEDS)?;
             let data = read::from_files(dir, &files)?;
             (data.scenario, data.scenario_text, file_bytes(&files))
         }
         Kind::Sweep | Kind::Merge => {
             let files =
-                super::read_files(dir, &["scenario.toml", "sweep.csv", "summary.csv"], NEEDS)?;
+                folder::read_files(dir, &["scenario.toml", "sweep.csv", "summary.csv"], NEEDS)?;
             let (scenario, _) = sweep::from_files(dir, &files)?;
             let (_, text) = read::scenario_from_files(dir, &files)?;
             (scenario, text, file_bytes(&files))

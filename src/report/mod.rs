@@ -7,21 +7,23 @@
 //! file. A full disk or an interrupted run never leaves a truncated file
 //! under a final name, nor a folder mixing a new report with an old one.
 
-pub mod chart;
-pub mod csv;
 pub mod diff;
-pub mod findings;
 pub mod folder;
-pub mod html;
-pub mod json;
-pub mod map_chart;
-mod raster;
-pub mod read;
-pub mod requests;
+pub mod page;
+pub mod plot;
+pub mod run;
 pub mod sweep;
-pub mod sweep_chart;
-pub mod table;
 pub mod tune_chart;
+
+pub use run::{csv, findings, json, read, requests, table};
+
+/// The plotting kit at its former path.
+pub(crate) mod chart {
+    pub(crate) use super::plot::{
+        Area, DrawResult, Drawing, Frame, GRID, INK, MUTED, fmt_tick, legend_strip, png_of,
+        shorten, strategy_color, svg_of, text,
+    };
+}
 
 use crate::Error;
 use crate::experiment::ExperimentResult;
@@ -120,7 +122,7 @@ pub fn run_file_names(scenario: &Scenario, requests: bool, charts: bool) -> Vec<
 pub fn sweep_file_names(base: &Scenario, charts: bool) -> Vec<String> {
     let mut names = sweep::data_file_names(base);
     if charts {
-        names.extend(sweep_chart::visual_files_for(base));
+        names.extend(sweep::page::visual_files_for(base));
     }
     names
 }
@@ -171,7 +173,7 @@ pub fn tune_file_names(charts: bool) -> Vec<String> {
 pub fn drawable_file_names() -> BTreeSet<String> {
     visual_files()
         .into_iter()
-        .chain(sweep_chart::visual_files())
+        .chain(sweep::page::visual_files())
         .collect()
 }
 
@@ -183,7 +185,7 @@ pub fn writer(kind: Kind, scenario: &str, source: &Path) -> Writer {
 
 /// The names of every file [`render_visuals`] can make.
 pub fn visual_files() -> Vec<String> {
-    chart::Chart::ALL
+    run::chart::Chart::ALL
         .iter()
         .flat_map(|c| c.files())
         .chain(["index.html".to_string()])
@@ -191,10 +193,10 @@ pub fn visual_files() -> Vec<String> {
 }
 
 /// The names of the files [`render_visuals`] makes for a report of
-/// `scenario`: the charts it draws ([`chart::Chart::drawn_for`]; a chart
+/// `scenario`: the charts it draws ([`run::chart::Chart::drawn_for`]; a chart
 /// that would show nothing is left out) and the page.
 pub fn visual_files_for(scenario: &Scenario) -> Vec<String> {
-    chart::Chart::drawn_for(scenario)
+    run::chart::Chart::drawn_for(scenario)
         .iter()
         .flat_map(|c| c.files())
         .chain(["index.html".to_string()])
@@ -204,7 +206,8 @@ pub fn visual_files_for(scenario: &Scenario) -> Vec<String> {
 /// The charts (SVG and PNG) and `index.html` of a report: the files
 /// [`visual_files_for`] names.
 pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error> {
-    use chart::{Chart, Frame};
+    use plot::Frame;
+    use run::chart::{self, Chart};
     let mut files = Vec::new();
     let mut page_charts = Vec::new();
     for c in Chart::drawn_for(&data.scenario) {
@@ -213,7 +216,7 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
         let [svg_file, png_file] = c.files();
         files.push((svg_file, svg.clone().into_bytes()));
         files.push((png_file, chart::render_png(c, data, Frame::FILE)?));
-        page_charts.push(html::PageChart {
+        page_charts.push(run::page::PageChart {
             chart: c,
             wide: svg,
             narrow,
@@ -221,7 +224,7 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
     }
     files.push((
         "index.html".to_string(),
-        html::index_html(data, &page_charts).into_bytes(),
+        run::page::index_html(data, &page_charts).into_bytes(),
     ));
     Ok(files)
 }
@@ -260,7 +263,7 @@ pub fn render_sweep_report(
     let (_, data) = sweep::from_files(Path::new(&base.name), &files)
         .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
     if charts {
-        files.extend(sweep_chart::render_visuals(&data)?);
+        files.extend(sweep::page::render_visuals(&data)?);
     }
     Ok((files, data))
 }
@@ -296,38 +299,6 @@ pub fn write_partial(
     folder::write(dir, writer, &files)
 }
 
-/// Reads files `names` of the report folder `dir`, and the copy of a
-/// trace if there is one (parsing `scenario.toml` says so if it is
-/// missing). `needs` ends the message when a file cannot be read: what
-/// the folder should be.
-pub fn read_files(dir: &Path, names: &[&str], needs: &str) -> Result<Vec<ReportFile>, Error> {
-    let mut files = Vec::new();
-    for name in names {
-        let path = dir.join(name);
-        let bytes = read_report_file(&path)
-            .map_err(|e| Error::Input(format!("cannot read {}: {e}; {needs}", path.display())))?;
-        files.push((name.to_string(), bytes));
-    }
-    if let Ok(bytes) = read_report_file(&dir.join(TRACE_COPY)) {
-        files.push((TRACE_COPY.to_string(), bytes));
-    }
-    Ok(files)
-}
-
-/// The bytes of the file `path` of a report folder, which must be a
-/// regular file (backsim writes nothing else there): a link to a device
-/// such as `/dev/zero`, or a FIFO, is refused instead of read without end
-/// or waited on.
-fn read_report_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    std::fs::read(path)
-}
-
 /// A report read back from its folder: a run's or a sweep's.
 enum Read {
     Run(Box<read::ReportData>),
@@ -345,7 +316,7 @@ pub fn read_any(dir: &Path) -> Result<(), Error> {
 pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
     match read_report(dir)? {
         Read::Run(data) => render_visuals(&data),
-        Read::Sweep(data) => sweep_chart::render_visuals(&data),
+        Read::Sweep(data) => sweep::page::render_visuals(&data),
     }
 }
 
@@ -353,7 +324,7 @@ fn read_report(dir: &Path) -> Result<Read, Error> {
     if !dir.join("sweep.csv").is_file() {
         return read::read_dir(dir).map(|d| Read::Run(Box::new(d)));
     }
-    let mut files = read_files(
+    let mut files = folder::read_files(
         dir,
         &["scenario.toml", "sweep.csv"],
         "`backsim plot` needs a report folder written by `backsim sweep`",
@@ -362,7 +333,7 @@ fn read_report(dir: &Path) -> Result<Read, Error> {
     // scenario says whether they are needed (and that it is missing).
     let summary = dir.join("summary.csv");
     if summary.is_file() {
-        let bytes = read_report_file(&summary).map_err(|e| Error::io(&summary, e))?;
+        let bytes = folder::read_report_file(&summary).map_err(|e| Error::io(&summary, e))?;
         files.push(("summary.csv".to_string(), bytes));
     }
     let (_, data) = sweep::from_files(dir, &files)?;

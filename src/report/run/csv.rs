@@ -3,8 +3,8 @@
 //! ever go at the end), and the two distributions the charts draw,
 //! `tts_cdf.csv` and `attempts.csv`.
 
-use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::format::fmt_num;
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 

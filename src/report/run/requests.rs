@@ -6,7 +6,7 @@
 //! and, within a run, in the order the requests were created. Times are in
 //! seconds from the start of the run, to the nanosecond.
 
-use super::fmt_num;
+use crate::format::fmt_num;
 use crate::metrics::run::RequestRecord;
 use crate::time::as_secs_f64;
 
