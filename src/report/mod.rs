@@ -15,7 +15,7 @@ pub mod run;
 pub mod sweep;
 pub mod tune_chart;
 
-pub use run::{csv, findings, json, read, requests, table};
+pub use run::{csv, export, findings, json, read, table};
 
 /// The plotting kit at its former path.
 pub(crate) mod chart {
@@ -28,7 +28,7 @@ pub(crate) mod chart {
 use crate::Error;
 use crate::experiment::ExperimentResult;
 pub use crate::format::fmt_num;
-use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
+use crate::scenario::Scenario;
 pub use folder::ReportFile;
 use folder::{Kind, Writer};
 use std::collections::BTreeSet;
@@ -49,32 +49,7 @@ pub fn render_report(
     result: &ExperimentResult,
     charts: bool,
 ) -> Result<(Vec<ReportFile>, read::ReportData), Error> {
-    let [summary, timeseries, tts_cdf, attempts, models, toml] = RUN_DATA_FILES;
-    let mut data: Vec<(&str, Vec<u8>)> = vec![
-        (summary, csv::summary_csv(scenario, result)),
-        (timeseries, csv::timeseries_csv(scenario, result)),
-        (tts_cdf, csv::tts_cdf_csv(scenario, result)),
-        (attempts, csv::attempts_csv(scenario, result)),
-        (models, csv::models_csv(scenario, result)),
-        (toml, scenario.to_toml().into_bytes()),
-    ];
-    if !result.requests.is_empty() {
-        let runs: Vec<(&str, u32, &[crate::metrics::run::RequestRecord])> = result
-            .requests
-            .iter()
-            .map(|r| {
-                (
-                    scenario.strategies[r.strategy].name.as_str(),
-                    r.replication,
-                    r.records.as_slice(),
-                )
-            })
-            .collect();
-        data.push((REQUESTS_FILE, requests::requests_csv(&scenario.name, &runs)));
-    }
-    if let WorkloadKind::Trace { rows } = &scenario.workload.kind {
-        data.push((TRACE_COPY, crate::scenario::trace::to_csv(rows)));
-    }
+    let data = export::data_files(scenario, result);
     let written = read::from_files(Path::new(&scenario.name), &data)
         .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
     let mut files = if charts {
@@ -87,30 +62,14 @@ pub fn render_report(
     Ok((all, written))
 }
 
-/// The data files every run's report holds, in the order it writes them.
-const RUN_DATA_FILES: [&str; 6] = [
-    "summary.csv",
-    "timeseries.csv",
-    "tts_cdf.csv",
-    "attempts.csv",
-    "models.csv",
-    "scenario.toml",
-];
-
 /// The file of `backsim run --requests`.
-pub const REQUESTS_FILE: &str = "requests.csv";
+pub use run::export::requests::REQUESTS_FILE;
 
 /// The names of the files [`render_report`] makes for `scenario`, known
 /// before it runs: with `requests`, `requests.csv`; with `charts`, the
 /// charts and page.
 pub fn run_file_names(scenario: &Scenario, requests: bool, charts: bool) -> Vec<String> {
-    let mut names: Vec<String> = RUN_DATA_FILES.iter().map(|n| n.to_string()).collect();
-    if requests {
-        names.push(REQUESTS_FILE.to_string());
-    }
-    if matches!(scenario.workload.kind, WorkloadKind::Trace { .. }) {
-        names.push(TRACE_COPY.to_string());
-    }
+    let mut names = export::file_names(scenario, requests);
     if charts {
         names.extend(visual_files_for(scenario));
     }
@@ -139,7 +98,9 @@ pub fn partial_file_names(base: &Scenario) -> Vec<String> {
 pub fn known_file_names() -> BTreeSet<String> {
     let mut names: BTreeSet<String> = read::INPUT_FILES
         .iter()
-        .chain(&["sweep.csv", REQUESTS_FILE, TRACE_COPY, sweep::SHARD_FILE])
+        .chain(&["sweep.csv", sweep::SHARD_FILE])
+        .copied()
+        .chain(export::all_file_names())
         .map(|s| s.to_string())
         .collect();
     names.extend(drawable_file_names());

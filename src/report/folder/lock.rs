@@ -82,7 +82,7 @@ impl Lock {
     }
 }
 
-pub(crate) fn open_lock(path: &Path) -> std::io::Result<File> {
+fn open_lock(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true);
     #[cfg(unix)]
@@ -95,7 +95,7 @@ pub(crate) fn open_lock(path: &Path) -> std::io::Result<File> {
 }
 
 #[cfg(unix)]
-pub(crate) fn is_same_file(file: &File, path: &Path) -> bool {
+fn is_same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (file.metadata(), fs::symlink_metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
@@ -104,7 +104,7 @@ pub(crate) fn is_same_file(file: &File, path: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn is_same_file(_file: &File, path: &Path) -> bool {
+fn is_same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 

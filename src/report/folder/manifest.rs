@@ -97,7 +97,7 @@ pub(crate) fn holder(dir: &Path) -> Result<Holder, Error> {
 }
 
 /// Larger than any manifest backsim writes (a few dozen short names).
-pub(crate) const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
 
 pub(crate) fn other_report(dir: &Path, old: &Manifest, writer: &Writer) -> Error {
     let of = match &old.file {

@@ -119,16 +119,16 @@ pub(crate) fn plan(dir: &Path, writer: &Writer, names: &[String]) -> Result<Plan
 }
 
 /// Refuses a report file that would land on an input of the run.
-pub(crate) fn check_inputs(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error> {
+fn check_inputs(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error> {
     check_landing(dir, writer, names.iter().map(String::as_str), "replace")
 }
 
 /// Refuses removing a stale report file that is an input of the run.
-pub(crate) fn check_removals(dir: &Path, writer: &Writer, stale: &[String]) -> Result<(), Error> {
+fn check_removals(dir: &Path, writer: &Writer, stale: &[String]) -> Result<(), Error> {
     check_landing(dir, writer, stale.iter().map(String::as_str), "remove")
 }
 
-pub(crate) fn check_landing<'a>(
+fn check_landing<'a>(
     dir: &Path,
     writer: &Writer,
     names: impl Iterator<Item = &'a str>,
@@ -186,7 +186,7 @@ pub fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-pub(crate) fn push_lexically(out: &mut PathBuf, part: &OsStr) {
+fn push_lexically(out: &mut PathBuf, part: &OsStr) {
     if part == ".." {
         out.pop();
     } else if part != "." {
@@ -230,7 +230,7 @@ pub(crate) fn relative(from: &Path, to: &Path) -> PathBuf {
 
 /// The writer's scenario file as the manifest names it: relative to the
 /// folder, `/`-separated.
-pub(crate) fn relative_source(dir: &Path, writer: &Writer) -> Option<String> {
+fn relative_source(dir: &Path, writer: &Writer) -> Option<String> {
     let source = writer.source.as_ref()?;
     Some(slashed(&relative(&resolved(dir), &resolved(source))))
 }
@@ -301,7 +301,7 @@ pub fn check_folder_for(
 /// reading the folder's metadata would not tell. `wanted` is the folder
 /// the report goes to, `dir` or below it: a failure names both, since
 /// what cannot be created is `wanted` (or a file in it).
-pub(crate) fn probe_writable(dir: &Path, wanted: &Path) -> Result<(), Error> {
+fn probe_writable(dir: &Path, wanted: &Path) -> Result<(), Error> {
     for n in 0..100 {
         let probe = dir.join(format!(".backsim-probe-{}-{n}", std::process::id()));
         match OpenOptions::new().write(true).create_new(true).open(&probe) {

@@ -64,7 +64,7 @@ pub(crate) struct Staged {
 /// The temporary name of `path`: hidden, in the same folder (so that the
 /// rename is atomic), and unique to this process; made of the name's
 /// exact bytes.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
+fn temp_path(path: &Path) -> PathBuf {
     let mut name = OsString::from(".");
     name.push(path.file_name().unwrap_or(OsStr::new("report")));
     name.push(format!(".tmp-{}", std::process::id()));
@@ -90,7 +90,7 @@ pub(crate) fn stage<'a>(
     Ok(staged)
 }
 
-pub(crate) fn write_temp(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_temp(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // A folder under the final name would only make the rename fail, after
     // the files before it were replaced: refuse it while nothing is.
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {

@@ -139,12 +139,7 @@ pub(crate) fn legend_strip<DB: DrawingBackend>(
 }
 
 /// A legend entry's symbol, its left end at `x`, centred on `y`.
-pub(crate) fn draw_key<DB: DrawingBackend>(
-    legend: &Area<DB>,
-    key: &Key,
-    x: i32,
-    y: i32,
-) -> DrawResult<DB> {
+fn draw_key<DB: DrawingBackend>(legend: &Area<DB>, key: &Key, x: i32, y: i32) -> DrawResult<DB> {
     const SYMBOL: i32 = LEGEND_SYMBOL;
     match key {
         Key::Line(c, false) => legend.draw(&PathElement::new(

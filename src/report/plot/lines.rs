@@ -196,7 +196,7 @@ where
 
 /// Length in pixels of each member's dash on a line that coinciding
 /// strategies draw in turn.
-pub(crate) const SHARED_DASH: f64 = 9.0;
+const SHARED_DASH: f64 = 9.0;
 
 /// Every strategy's line on one plot. A line that coincides with an
 /// earlier one ([`same_as`]) is drawn over it in dashes: the `k`
@@ -265,7 +265,7 @@ where
 pub(crate) const FAINT: RGBColor = RGBColor(0xCC, 0xCC, 0xCC);
 
 /// What each panel draws besides the lines: `(chart, strategy, behind)`.
-pub(crate) type Decorate<'a, DB, X, Y> =
+type Decorate<'a, DB, X, Y> =
     &'a dyn Fn(&mut ChartContext<'_, DB, Cartesian2d<X, Y>>, usize, bool) -> DrawResult<DB>;
 
 /// One panel per strategy, on shared axes (`ranges` makes them): the strategy's name

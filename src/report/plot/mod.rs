@@ -94,7 +94,7 @@ pub(crate) fn png_of(drawing: &impl Drawing, frame: Frame) -> Result<Vec<u8>, Er
     Ok(png)
 }
 
-pub(crate) fn drawing_error(drawing: &impl Drawing, e: impl std::fmt::Display) -> Error {
+fn drawing_error(drawing: &impl Drawing, e: impl std::fmt::Display) -> Error {
     Error::Run(format!("cannot draw the {} chart: {e}", drawing.name()))
 }
 

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 /// The Okabe–Ito palette without black (kept for reference lines), in the
 /// order strategies take it.
-pub(crate) const PALETTE: [RGBColor; 7] = [
+const PALETTE: [RGBColor; 7] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green

@@ -120,7 +120,7 @@ pub(crate) fn fmt_value(axis: &SweepAxis, v: f64) -> String {
 
 /// Combination `combo` of the keys after the first, as `key=value`
 /// joined by ` · `.
-pub(crate) fn combination_label(data: &SweepData, combo: usize) -> String {
+fn combination_label(data: &SweepData, combo: usize) -> String {
     let others = &data.axes[1.min(data.axes.len())..];
     let lens: Vec<usize> = others.iter().map(|a| a.values.len()).collect();
     grid_indices(&lens, combo)
@@ -200,7 +200,7 @@ pub fn x_title(data: &SweepData) -> String {
 }
 
 /// Whether the x axis is logarithmic: asked for, and every value positive.
-pub(crate) fn log_x(axis: &SweepAxis) -> bool {
+fn log_x(axis: &SweepAxis) -> bool {
     axis.log
         && axis
             .values
@@ -238,7 +238,7 @@ pub fn subtitle(data: &SweepData) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dash {
+enum Dash {
     Solid,
     Dashed,
     Dotted,
@@ -246,7 +246,7 @@ pub(crate) enum Dash {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Marker {
+enum Marker {
     Circle,
     Square,
     Triangle,
@@ -254,7 +254,7 @@ pub(crate) enum Marker {
 }
 
 /// The dash pattern and marker of each drawn combination.
-pub(crate) const STYLES: [(Dash, Marker); MAX_COMBINATIONS] = [
+const STYLES: [(Dash, Marker); MAX_COMBINATIONS] = [
     (Dash::Solid, Marker::Circle),
     (Dash::Dashed, Marker::Square),
     (Dash::Dotted, Marker::Triangle),
@@ -262,14 +262,14 @@ pub(crate) const STYLES: [(Dash, Marker); MAX_COMBINATIONS] = [
 ];
 
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Look {
+struct Look {
     color: RGBColor,
     dash: Dash,
     marker: Marker,
     hollow: bool,
 }
 
-pub(crate) fn look(data: &SweepData, s: &SweepSeries) -> Look {
+fn look(data: &SweepData, s: &SweepSeries) -> Look {
     let past_palette = dashed(s.strategy);
     let (dash, marker) = if data.axes.len() > 1 {
         STYLES[s.style % STYLES.len()]
@@ -314,7 +314,7 @@ impl Dash {
 }
 
 /// Draws `marker` centred on `(x, y)`, pixels of `area`.
-pub(crate) fn draw_marker<DB: DrawingBackend>(
+fn draw_marker<DB: DrawingBackend>(
     area: &Area<DB>,
     (x, y): (i32, i32),
     marker: Marker,
@@ -346,7 +346,7 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
 
 /// A legend symbol: a short line in the look's dash with its marker in
 /// the middle; `None` for a note without symbol.
-pub(crate) fn draw_symbol<DB: DrawingBackend>(
+fn draw_symbol<DB: DrawingBackend>(
     area: &Area<DB>,
     look: Option<Look>,
     (x, y): (i32, i32),
@@ -393,7 +393,7 @@ pub fn render_png(metric: SweepMetric, data: &SweepData, frame: Frame) -> Result
     )
 }
 
-pub(crate) struct SweepChart<'a> {
+struct SweepChart<'a> {
     metric: SweepMetric,
     data: &'a SweepData,
     frame: Frame,
@@ -421,7 +421,7 @@ impl Drawing for SweepChart<'_> {
 
 /// Combination `combo` in a legend: with its keys in full, or else by
 /// their last part only (`requests_per_minute=600`).
-pub(crate) fn combination_labels(data: &SweepData, combo: usize, prefix: &str) -> [String; 2] {
+fn combination_labels(data: &SweepData, combo: usize, prefix: &str) -> [String; 2] {
     let full = combination_label(data, combo);
     let short = full
         .split(" · ")
@@ -434,7 +434,7 @@ pub(crate) fn combination_labels(data: &SweepData, combo: usize, prefix: &str) -
     [format!("{prefix}{full}"), format!("{prefix}{short}")]
 }
 
-pub(crate) type Entries = Vec<(String, Option<Look>)>;
+type Entries = Vec<(String, Option<Look>)>;
 
 /// The legend's entries (see the module documentation), drawn in a strip
 /// under the plot; returns the area left for the plot.
@@ -533,7 +533,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
 
 /// For each series, the first earlier one whose line it coincides with
 /// ([`chart::same_as`]).
-pub(crate) fn same_lines(series: &[SweepSeries]) -> Vec<Option<usize>> {
+fn same_lines(series: &[SweepSeries]) -> Vec<Option<usize>> {
     plot::same_as(
         &series
             .iter()
@@ -544,7 +544,7 @@ pub(crate) fn same_lines(series: &[SweepSeries]) -> Vec<Option<usize>> {
 
 /// The ranges of the axes and whether x is logarithmic; `None` when no
 /// point has a value to draw.
-pub(crate) struct Ranges {
+struct Ranges {
     x: (f64, f64),
     /// The x axis ticks (log axis only).
     x_ticks: Vec<f64>,
@@ -552,11 +552,7 @@ pub(crate) struct Ranges {
     y: (f64, f64),
 }
 
-pub(crate) fn ranges(
-    metric: SweepMetric,
-    data: &SweepData,
-    series: &[SweepSeries],
-) -> Option<Ranges> {
+fn ranges(metric: SweepMetric, data: &SweepData, series: &[SweepSeries]) -> Option<Ranges> {
     let axis = data.axes.first()?;
     let log = log_x(axis);
     let drawable = |x: f64| x.is_finite() && (!log || x > 0.0);
@@ -621,7 +617,7 @@ pub(crate) fn ranges(
     (ok(x) && ok(y)).then_some(Ranges { x, x_ticks, log, y })
 }
 
-pub(crate) fn draw_plot<DB: DrawingBackend>(
+fn draw_plot<DB: DrawingBackend>(
     metric: SweepMetric,
     data: &SweepData,
     series: &[SweepSeries],
@@ -663,7 +659,7 @@ pub(crate) fn draw_plot<DB: DrawingBackend>(
     }
 }
 
-pub(crate) fn finish<DB: DrawingBackend, X>(
+fn finish<DB: DrawingBackend, X>(
     mut chart: ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
     metric: SweepMetric,
     data: &SweepData,

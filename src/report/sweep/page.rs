@@ -37,13 +37,13 @@ pub fn visual_files_for(base: &crate::scenario::Scenario) -> Vec<String> {
 }
 
 /// Why `sweep_wasted_usd` is left out of a sweep without prices.
-pub(crate) const NO_PRICES: &str = "Not drawn: the scenario sets no [pricing] and sweeps no price, so every \
+const NO_PRICES: &str = "Not drawn: the scenario sets no [pricing] and sweeps no price, so every \
                          run wastes $0. Add a [pricing] table to compare wasted dollars.";
 
 /// The metrics charted, in page order: the wasted dollars only with
 /// prices, goodput only for open and closed loops (a burst's successes
 /// per second of its short active period say nothing about a rate).
-pub(crate) fn drawn_metrics(priced: bool, stream: bool) -> Vec<SweepMetric> {
+fn drawn_metrics(priced: bool, stream: bool) -> Vec<SweepMetric> {
     SweepMetric::CHARTED
         .into_iter()
         .filter(|m| priced || *m != SweepMetric::WastedUsd)

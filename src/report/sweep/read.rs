@@ -152,7 +152,7 @@ pub fn from_files(dir: &Path, files: &[ReportFile]) -> Result<(Scenario, SweepDa
 /// scenario has `[report.recovery]`, and the throughput columns where the
 /// file has them (its columns found by name; its rows, like
 /// `sweep.csv`'s, in sweep order).
-pub(crate) fn read_from_summary(
+fn read_from_summary(
     dir: &Path,
     bytes: &[u8],
     sweep: &Sweep,

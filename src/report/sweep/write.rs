@@ -56,7 +56,7 @@ pub fn sweep_header(sweep: &Sweep) -> Vec<String> {
 }
 
 /// A metric's mean and half-width in a strategy's summary.
-pub(crate) fn metric_of(s: &StrategySummary, m: SweepMetric) -> (f64, f64) {
+fn metric_of(s: &StrategySummary, m: SweepMetric) -> (f64, f64) {
     match m {
         SweepMetric::SuccessRate => (s.success_rate, s.success_rate_ci95),
         SweepMetric::TtsP99 => (s.tts_p99_s, s.tts_p99_ci95),
@@ -117,7 +117,7 @@ pub fn data_file_names(base: &Scenario) -> Vec<String> {
 }
 
 /// The data files every sweep's report holds, in the order it writes them.
-pub(crate) const SWEEP_DATA_FILES: [&str; 3] = ["summary.csv", "sweep.csv", "scenario.toml"];
+const SWEEP_DATA_FILES: [&str; 3] = ["summary.csv", "sweep.csv", "scenario.toml"];
 
 /// The data files of a sweep report (or of a shard of one): `summary.csv`,
 /// `sweep.csv`, `scenario.toml` (and a trace scenario's `trace.csv`),

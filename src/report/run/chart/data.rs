@@ -342,7 +342,7 @@ pub(crate) fn zero_if_nan(x: f64) -> f64 {
 /// how that follows from its rate. For a token limit that is its refill
 /// over the mean cost of an attempt in tokens (the first strategy bound
 /// by it; strategies differ only as much as their attempts' sizes do).
-pub(crate) fn limit_line(data: &ReportData) -> Option<(f64, String)> {
+fn limit_line(data: &ReportData) -> Option<(f64, String)> {
     use crate::model::limiter::Limit;
     let summaries: Vec<&crate::metrics::summary::StrategySummary> =
         data.result.strategies.iter().map(|s| &s.summary).collect();

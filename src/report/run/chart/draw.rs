@@ -22,7 +22,7 @@ pub fn render_png(chart: Chart, data: &ReportData, frame: Frame) -> Result<Vec<u
 }
 
 /// One of a report's charts, ready to draw.
-pub(crate) struct ReportChart<'a> {
+struct ReportChart<'a> {
     chart: Chart,
     data: &'a ReportData,
     frame: Frame,
@@ -84,14 +84,14 @@ pub fn subtitle(data: &ReportData, chart: Chart) -> String {
 }
 
 /// The limit line's legend entry (none without a request limit).
-pub(crate) fn limit_keys(d: &LoadOverTime, keys: &mut Vec<(String, Key)>) {
+fn limit_keys(d: &LoadOverTime, keys: &mut Vec<(String, Key)>) {
     if let Some((_, words)) = &d.limit {
         keys.push((words.clone(), Key::Line(INK, true)));
     }
 }
 
 /// The limit line over the plot (none without a request limit).
-pub(crate) fn draw_limit<DB: DrawingBackend>(
+fn draw_limit<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     d: &LoadOverTime,
 ) -> DrawResult<DB> {
@@ -107,7 +107,7 @@ pub(crate) fn draw_limit<DB: DrawingBackend>(
 }
 
 /// Outage windows, shaded behind the lines.
-pub(crate) fn draw_outages<DB: DrawingBackend>(
+fn draw_outages<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     d: &LoadOverTime,
     y_top: f64,
@@ -118,7 +118,7 @@ pub(crate) fn draw_outages<DB: DrawingBackend>(
     Ok(())
 }
 
-pub(crate) fn draw_load<DB: DrawingBackend>(
+fn draw_load<DB: DrawingBackend>(
     chart_kind: Chart,
     d: &LoadOverTime,
     names: &[&str],
@@ -171,13 +171,13 @@ pub(crate) fn draw_load<DB: DrawingBackend>(
 /// pixels up or down to keep clear of other labels; or inside the plot,
 /// left of the end, under it (above it for an end in the lower half).
 #[derive(Clone, Copy)]
-pub(crate) enum EndLabel {
+enum EndLabel {
     Right(i32),
     Inside,
 }
 
 /// A line's end: a dot and its value (a success rate), in its colour.
-pub(crate) fn end_label<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+fn end_label<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
     i: usize,
     end: (f64, f64),
@@ -200,7 +200,7 @@ pub(crate) fn end_label<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     Ok(())
 }
 
-pub(crate) fn draw_cdf<DB: DrawingBackend>(
+fn draw_cdf<DB: DrawingBackend>(
     chart_kind: Chart,
     lines: &[Line],
     names: &[&str],
@@ -266,14 +266,13 @@ pub(crate) fn draw_cdf<DB: DrawingBackend>(
 }
 
 /// A chart with a value axis across and one row per strategy.
-pub(crate) type BarChart<'a, DB> =
-    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type BarChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Horizontal bars, one row per strategy, the first strategy on top.
 ///
 /// The value axis runs from 0 to `axis_max` (ticks stop there) and on far
 /// enough that each row's `label`, written right of its `end`, fits.
-pub(crate) fn bar_chart<'a, DB: DrawingBackend>(
+fn bar_chart<'a, DB: DrawingBackend>(
     area: &'a Area<DB>,
     names: &'a [&str],
     x_title: &str,
@@ -332,13 +331,13 @@ pub(crate) fn bar_chart<'a, DB: DrawingBackend>(
 }
 
 /// Space above and below a bar, in pixels: bars are at most 56 px thick.
-pub(crate) fn bar_margin<DB: DrawingBackend>(area: &Area<DB>, rows: usize) -> u32 {
+fn bar_margin<DB: DrawingBackend>(area: &Area<DB>, rows: usize) -> u32 {
     let row_px = area.dim_in_pixel().1.saturating_sub(46) / rows.max(1) as u32;
     (row_px.saturating_sub(56) / 2).max(6)
 }
 
 /// A bar's value, written just right of `x` on the row's centre line.
-pub(crate) fn bar_label<DB: DrawingBackend>(
+fn bar_label<DB: DrawingBackend>(
     chart: &mut BarChart<'_, DB>,
     x: f64,
     centre: f64,
@@ -361,7 +360,7 @@ pub(crate) fn row(n: usize, i: usize) -> (f64, f64, f64) {
     (r, r + 0.5, r + 1.0)
 }
 
-pub(crate) fn draw_success<DB: DrawingBackend>(
+fn draw_success<DB: DrawingBackend>(
     chart_kind: Chart,
     bars: &[Bar],
     area: &Area<DB>,
@@ -421,7 +420,7 @@ pub(crate) fn draw_success<DB: DrawingBackend>(
     Ok(())
 }
 
-pub(crate) fn draw_cost<DB: DrawingBackend>(
+fn draw_cost<DB: DrawingBackend>(
     chart_kind: Chart,
     bars: &[CostBar],
     priced: bool,
@@ -498,7 +497,7 @@ pub(crate) fn draw_cost<DB: DrawingBackend>(
     Ok(())
 }
 
-pub(crate) fn draw_attempts<DB: DrawingBackend>(
+fn draw_attempts<DB: DrawingBackend>(
     chart_kind: Chart,
     lines: &[Line],
     names: &[&str],
