@@ -1,4 +1,13 @@
-//! Exporters and the report folder.
+//! Reports: what `run`, `sweep`, `merge` and `plot` write, and what
+//! `diff` reads. This module puts a report together from its parts, which
+//! import one way (none imports this module or a part above it):
+//!
+//! - [`plot`]: the plotting kit every chart is drawn with;
+//! - [`page`]: the page writer the run and sweep pages share;
+//! - [`folder`]: where a report folder may go and how it is written;
+//! - [`run`]: one run's report (data files, charts, table, findings, page);
+//! - [`sweep`]: a sweep's report, built on the run's columns and reader;
+//! - [`diff`]: `backsim diff`, reading run and sweep reports.
 //!
 //! Each exporter turns results into bytes (so it is tested without touching
 //! the disk); [`write_report`] then writes the files of
@@ -15,9 +24,10 @@ pub mod run;
 pub mod sweep;
 pub mod tune_chart;
 
+/// A run's report parts at their former paths.
 pub use run::{csv, export, findings, json, read, table};
 
-/// The plotting kit at its former path.
+/// The plotting kit at its former path (for the tune charts).
 pub(crate) mod chart {
     pub(crate) use super::plot::{
         Area, DrawResult, Drawing, Frame, GRID, INK, MUTED, fmt_tick, legend_strip, png_of,

@@ -532,7 +532,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
 }
 
 /// For each series, the first earlier one whose line it coincides with
-/// ([`chart::same_as`]).
+/// ([`plot::same_as`]).
 fn same_lines(series: &[SweepSeries]) -> Vec<Option<usize>> {
     plot::same_as(
         &series

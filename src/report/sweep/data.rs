@@ -198,7 +198,7 @@ pub struct SweepData {
     /// The scenario's `[report.recovery]`, if it has one: then each row's
     /// `recovered` is read from `summary.csv`.
     pub recovery: Option<Recovery>,
-    /// Whether the sweep has prices ([`super::sweep_chart::priced`]):
+    /// Whether the sweep has prices ([`priced`]):
     /// without, every wasted dollar is 0 and no chart of them is drawn.
     pub priced: bool,
     /// Whether the workload is an open or a closed loop
@@ -225,8 +225,9 @@ impl SweepData {
 }
 
 /// Whether a sweep of `base` has prices: a model of the scenario has one
-/// ([`crate::report::run::chart::priced`]), or a swept key sets one (`…_per_mtok`). Without,
-/// every wasted dollar is 0, and `sweep_wasted_usd` is left out.
+/// ([`crate::report::run::chart::priced`]), or a swept key sets one
+/// (`…_per_mtok`). Without, every wasted dollar is 0, and
+/// `sweep_wasted_usd` is left out.
 pub fn priced(base: &Scenario) -> bool {
     crate::report::run::chart::priced(base)
         || base.sweep.as_ref().is_some_and(|s| {
