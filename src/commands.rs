@@ -638,8 +638,10 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         || watch.still_within(&file, &base),
     )?;
     if !common.quiet {
-        print(&report::table::sweep_table(&data))?;
-        print(&report::findings::text(&report::findings::of_sweep(&data)))?;
+        print(&report::sweep::table::sweep_table(&data))?;
+        print(&report::findings::text(&report::sweep::findings::of_sweep(
+            &data,
+        )))?;
         note(false, &wrote(&dir, !common.no_charts));
     }
     Ok(())
@@ -694,8 +696,10 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
     let (dir, data) =
         report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
     if !args.quiet {
-        print(&report::table::sweep_table(&data))?;
-        print(&report::findings::text(&report::findings::of_sweep(&data)))?;
+        print(&report::sweep::table::sweep_table(&data))?;
+        print(&report::findings::text(&report::sweep::findings::of_sweep(
+            &data,
+        )))?;
         note(false, &wrote(&dir, !args.no_charts));
     }
     Ok(())

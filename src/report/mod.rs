@@ -1,4 +1,13 @@
-//! Exporters and the report folder.
+//! Reports: what `run`, `sweep`, `merge` and `plot` write, and what
+//! `diff` reads. This module puts a report together from its parts, which
+//! import one way (none imports this module or a part above it):
+//!
+//! - [`plot`]: the plotting kit every chart is drawn with;
+//! - [`page`]: the page writer the run and sweep pages share;
+//! - [`folder`]: where a report folder may go and how it is written;
+//! - [`run`]: one run's report (data files, charts, table, findings, page);
+//! - [`sweep`]: a sweep's report, built on the run's columns and reader;
+//! - [`diff`]: `backsim diff`, reading run and sweep reports.
 //!
 //! Each exporter turns results into bytes (so it is tested without touching
 //! the disk); [`write_report`] then writes the files of
@@ -7,27 +16,21 @@
 //! file. A full disk or an interrupted run never leaves a truncated file
 //! under a final name, nor a folder mixing a new report with an old one.
 
-pub mod chart;
-pub mod csv;
 pub mod diff;
-pub mod findings;
 pub mod folder;
-pub mod html;
-pub mod json;
-pub mod map_chart;
-mod raster;
-pub mod read;
-pub mod requests;
+pub mod page;
+pub mod plot;
+pub mod run;
 pub mod sweep;
-pub mod sweep_chart;
-pub mod table;
 pub mod tune;
-use tune::chart as tune_chart;
+
+/// A run's report parts at their former paths.
+pub use run::{csv, export, findings, json, read, table};
 
 use crate::Error;
 use crate::experiment::ExperimentResult;
 pub use crate::format::fmt_num;
-use crate::scenario::{Scenario, TRACE_COPY, WorkloadKind};
+use crate::scenario::Scenario;
 pub use folder::ReportFile;
 use folder::{Kind, Writer};
 use std::collections::BTreeSet;
@@ -48,32 +51,7 @@ pub fn render_report(
     result: &ExperimentResult,
     charts: bool,
 ) -> Result<(Vec<ReportFile>, read::ReportData), Error> {
-    let [summary, timeseries, tts_cdf, attempts, models, toml] = RUN_DATA_FILES;
-    let mut data: Vec<(&str, Vec<u8>)> = vec![
-        (summary, csv::summary_csv(scenario, result)),
-        (timeseries, csv::timeseries_csv(scenario, result)),
-        (tts_cdf, csv::tts_cdf_csv(scenario, result)),
-        (attempts, csv::attempts_csv(scenario, result)),
-        (models, csv::models_csv(scenario, result)),
-        (toml, scenario.to_toml().into_bytes()),
-    ];
-    if !result.requests.is_empty() {
-        let runs: Vec<(&str, u32, &[crate::metrics::run::RequestRecord])> = result
-            .requests
-            .iter()
-            .map(|r| {
-                (
-                    scenario.strategies[r.strategy].name.as_str(),
-                    r.replication,
-                    r.records.as_slice(),
-                )
-            })
-            .collect();
-        data.push((REQUESTS_FILE, requests::requests_csv(&scenario.name, &runs)));
-    }
-    if let WorkloadKind::Trace { rows } = &scenario.workload.kind {
-        data.push((TRACE_COPY, crate::scenario::trace::to_csv(rows)));
-    }
+    let data = export::data_files(scenario, result);
     let written = read::from_files(Path::new(&scenario.name), &data)
         .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
     let mut files = if charts {
@@ -86,30 +64,14 @@ pub fn render_report(
     Ok((all, written))
 }
 
-/// The data files every run's report holds, in the order it writes them.
-const RUN_DATA_FILES: [&str; 6] = [
-    "summary.csv",
-    "timeseries.csv",
-    "tts_cdf.csv",
-    "attempts.csv",
-    "models.csv",
-    "scenario.toml",
-];
-
 /// The file of `backsim run --requests`.
-pub const REQUESTS_FILE: &str = "requests.csv";
+pub use run::export::requests::REQUESTS_FILE;
 
 /// The names of the files [`render_report`] makes for `scenario`, known
 /// before it runs: with `requests`, `requests.csv`; with `charts`, the
 /// charts and page.
 pub fn run_file_names(scenario: &Scenario, requests: bool, charts: bool) -> Vec<String> {
-    let mut names: Vec<String> = RUN_DATA_FILES.iter().map(|n| n.to_string()).collect();
-    if requests {
-        names.push(REQUESTS_FILE.to_string());
-    }
-    if matches!(scenario.workload.kind, WorkloadKind::Trace { .. }) {
-        names.push(TRACE_COPY.to_string());
-    }
+    let mut names = export::file_names(scenario, requests);
     if charts {
         names.extend(visual_files_for(scenario));
     }
@@ -121,7 +83,7 @@ pub fn run_file_names(scenario: &Scenario, requests: bool, charts: bool) -> Vec<
 pub fn sweep_file_names(base: &Scenario, charts: bool) -> Vec<String> {
     let mut names = sweep::data_file_names(base);
     if charts {
-        names.extend(sweep_chart::visual_files_for(base));
+        names.extend(sweep::page::visual_files_for(base));
     }
     names
 }
@@ -138,7 +100,9 @@ pub fn partial_file_names(base: &Scenario) -> Vec<String> {
 pub fn known_file_names() -> BTreeSet<String> {
     let mut names: BTreeSet<String> = read::INPUT_FILES
         .iter()
-        .chain(&["sweep.csv", REQUESTS_FILE, TRACE_COPY, sweep::SHARD_FILE])
+        .chain(&["sweep.csv", sweep::SHARD_FILE])
+        .copied()
+        .chain(export::all_file_names())
         .map(|s| s.to_string())
         .collect();
     names.extend(drawable_file_names());
@@ -161,7 +125,7 @@ pub fn tune_file_names(charts: bool) -> Vec<String> {
         .map(|s| s.to_string())
         .collect();
     if charts {
-        names.extend(tune_chart::file_names());
+        names.extend(tune::chart::file_names());
     }
     names
 }
@@ -172,7 +136,7 @@ pub fn tune_file_names(charts: bool) -> Vec<String> {
 pub fn drawable_file_names() -> BTreeSet<String> {
     visual_files()
         .into_iter()
-        .chain(sweep_chart::visual_files())
+        .chain(sweep::page::visual_files())
         .collect()
 }
 
@@ -184,7 +148,7 @@ pub fn writer(kind: Kind, scenario: &str, source: &Path) -> Writer {
 
 /// The names of every file [`render_visuals`] can make.
 pub fn visual_files() -> Vec<String> {
-    chart::Chart::ALL
+    run::chart::Chart::ALL
         .iter()
         .flat_map(|c| c.files())
         .chain(["index.html".to_string()])
@@ -192,10 +156,10 @@ pub fn visual_files() -> Vec<String> {
 }
 
 /// The names of the files [`render_visuals`] makes for a report of
-/// `scenario`: the charts it draws ([`chart::Chart::drawn_for`]; a chart
+/// `scenario`: the charts it draws ([`run::chart::Chart::drawn_for`]; a chart
 /// that would show nothing is left out) and the page.
 pub fn visual_files_for(scenario: &Scenario) -> Vec<String> {
-    chart::Chart::drawn_for(scenario)
+    run::chart::Chart::drawn_for(scenario)
         .iter()
         .flat_map(|c| c.files())
         .chain(["index.html".to_string()])
@@ -205,7 +169,8 @@ pub fn visual_files_for(scenario: &Scenario) -> Vec<String> {
 /// The charts (SVG and PNG) and `index.html` of a report: the files
 /// [`visual_files_for`] names.
 pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error> {
-    use chart::{Chart, Frame};
+    use plot::Frame;
+    use run::chart::{self, Chart};
     let mut files = Vec::new();
     let mut page_charts = Vec::new();
     for c in Chart::drawn_for(&data.scenario) {
@@ -214,7 +179,7 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
         let [svg_file, png_file] = c.files();
         files.push((svg_file, svg.clone().into_bytes()));
         files.push((png_file, chart::render_png(c, data, Frame::FILE)?));
-        page_charts.push(html::PageChart {
+        page_charts.push(run::page::PageChart {
             chart: c,
             wide: svg,
             narrow,
@@ -222,7 +187,7 @@ pub fn render_visuals(data: &read::ReportData) -> Result<Vec<ReportFile>, Error>
     }
     files.push((
         "index.html".to_string(),
-        html::index_html(data, &page_charts).into_bytes(),
+        run::page::index_html(data, &page_charts).into_bytes(),
     ));
     Ok(files)
 }
@@ -261,7 +226,7 @@ pub fn render_sweep_report(
     let (_, data) = sweep::from_files(Path::new(&base.name), &files)
         .map_err(|e| Error::Run(format!("the report's own files do not read back: {e}")))?;
     if charts {
-        files.extend(sweep_chart::render_visuals(&data)?);
+        files.extend(sweep::page::render_visuals(&data)?);
     }
     Ok((files, data))
 }
@@ -297,38 +262,6 @@ pub fn write_partial(
     folder::write(dir, writer, &files)
 }
 
-/// Reads files `names` of the report folder `dir`, and the copy of a
-/// trace if there is one (parsing `scenario.toml` says so if it is
-/// missing). `needs` ends the message when a file cannot be read: what
-/// the folder should be.
-pub fn read_files(dir: &Path, names: &[&str], needs: &str) -> Result<Vec<ReportFile>, Error> {
-    let mut files = Vec::new();
-    for name in names {
-        let path = dir.join(name);
-        let bytes = read_report_file(&path)
-            .map_err(|e| Error::Input(format!("cannot read {}: {e}; {needs}", path.display())))?;
-        files.push((name.to_string(), bytes));
-    }
-    if let Ok(bytes) = read_report_file(&dir.join(TRACE_COPY)) {
-        files.push((TRACE_COPY.to_string(), bytes));
-    }
-    Ok(files)
-}
-
-/// The bytes of the file `path` of a report folder, which must be a
-/// regular file (backsim writes nothing else there): a link to a device
-/// such as `/dev/zero`, or a FIFO, is refused instead of read without end
-/// or waited on.
-fn read_report_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    std::fs::read(path)
-}
-
 /// A report read back from its folder: a run's or a sweep's.
 enum Read {
     Run(Box<read::ReportData>),
@@ -346,7 +279,7 @@ pub fn read_any(dir: &Path) -> Result<(), Error> {
 pub fn redraw(dir: &Path) -> Result<Vec<ReportFile>, Error> {
     match read_report(dir)? {
         Read::Run(data) => render_visuals(&data),
-        Read::Sweep(data) => sweep_chart::render_visuals(&data),
+        Read::Sweep(data) => sweep::page::render_visuals(&data),
     }
 }
 
@@ -354,7 +287,7 @@ fn read_report(dir: &Path) -> Result<Read, Error> {
     if !dir.join("sweep.csv").is_file() {
         return read::read_dir(dir).map(|d| Read::Run(Box::new(d)));
     }
-    let mut files = read_files(
+    let mut files = folder::read_files(
         dir,
         &["scenario.toml", "sweep.csv"],
         "`backsim plot` needs a report folder written by `backsim sweep`",
@@ -363,7 +296,7 @@ fn read_report(dir: &Path) -> Result<Read, Error> {
     // scenario says whether they are needed (and that it is missing).
     let summary = dir.join("summary.csv");
     if summary.is_file() {
-        let bytes = read_report_file(&summary).map_err(|e| Error::io(&summary, e))?;
+        let bytes = folder::read_report_file(&summary).map_err(|e| Error::io(&summary, e))?;
         files.push(("summary.csv".to_string(), bytes));
     }
     let (_, data) = sweep::from_files(dir, &files)?;

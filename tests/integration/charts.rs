@@ -7,8 +7,9 @@
 use crate::common::{
     CLOSED_OUTAGE, Csv, THUNDERING_HERD, backsim, crate_dir, dir_files, report_files,
 };
-use backsim::report::chart::{self, Chart, Frame};
+use backsim::report::plot::{self, Frame};
 use backsim::report::read::{ReportData, read_dir};
+use backsim::report::run::chart::{self, Chart};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -333,7 +334,7 @@ fn every_svg_parses_and_names_strategies_and_axes() {
                 // legend or over their panel (with the strategy they
                 // coincide with, if any); names longer than 40 characters
                 // are shortened.
-                let shown = chart::shorten(&strategy);
+                let shown = plot::shorten(&strategy);
                 let same = format!("{shown} (same as ");
                 assert!(
                     texts.iter().any(|t| *t == shown || t.starts_with(&same)),
@@ -539,7 +540,7 @@ fn identical_strategies_are_named_as_coinciding() {
         let plan = chart::line_plan(c, &data).expect("a line chart");
         // aws-quota and breaker coincide with no-guard, the first.
         assert_eq!(plan.same_as, [None, Some(0), Some(0)], "{}", c.name());
-        assert_eq!(plan.layout, chart::Layout::Overlaid, "{}", c.name());
+        assert_eq!(plan.layout, plot::Layout::Overlaid, "{}", c.name());
         let svg = std::fs::read_to_string(dir.join(format!("{}.svg", c.name()))).unwrap();
         let texts = svg_texts(&svg, c.name());
         for label in ["aws-quota (same as no-guard)", "breaker (same as no-guard)"] {
@@ -562,8 +563,8 @@ fn more_than_six_strategies_get_one_panel_each() {
     // The crowd has 9 strategies (more than 6), the reference scenario 2
     // that differ.
     for (name, layout) in [
-        ("crowd", chart::Layout::PanelsForMany),
-        ("thundering-herd", chart::Layout::Overlaid),
+        ("crowd", plot::Layout::PanelsForMany),
+        ("thundering-herd", plot::Layout::Overlaid),
     ] {
         let (dir, data) = report(name);
         let html = std::fs::read_to_string(dir.join("index.html")).unwrap();

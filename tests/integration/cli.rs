@@ -595,7 +595,7 @@ fn plot_reads_reports_without_the_columns_added_later() {
     let dir = herd_report(tmp.path());
     let chart = std::fs::read(dir.join("success_rate.png")).expect("chart");
     let summary = std::fs::read_to_string(dir.join("summary.csv")).expect("summary");
-    let later = backsim::report::csv::SUMMARY_ADDED_LATER;
+    let later = backsim::report::run::csv::SUMMARY_ADDED_LATER;
     let lines: Vec<Vec<&str>> = summary.lines().map(|l| l.split(',').collect()).collect();
     let keep: Vec<usize> = (0..lines[0].len())
         .filter(|&i| !later.contains(&lines[0][i]))

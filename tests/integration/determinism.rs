@@ -3,7 +3,8 @@
 //! strategy's results do not depend on its position in the file.
 
 use crate::common::{Csv, JITTERY, THUNDERING_HERD, assert_same_tree, backsim, parse};
-use backsim::report::csv::{summary_rows, timeseries_csv};
+use backsim::report::run::csv::summary_rows;
+use backsim::report::run::export::timeseries::timeseries_csv;
 use std::path::Path;
 
 /// Runs `backsim run FILE --out OUT [extra…]`, returns stdout.

@@ -74,7 +74,7 @@ fn the_herd_is_bound_by_requests_and_gives_up_below_the_ceiling() {
     assert!(
         binding.ends_with(&format!(
             "the longest run was active, with the bucket full at the start, at most {}.",
-            backsim::report::table::grouped(ceiling, 1)
+            backsim::format::grouped(ceiling, 1)
         )),
         "{binding} (longest {longest})"
     );

@@ -14,7 +14,8 @@ use crate::common::parse;
 use crate::conservation::{Seen, check_run};
 use backsim::engine::simulate;
 use backsim::random::RunSeeds;
-use backsim::report::csv::{summary_rows, timeseries_csv};
+use backsim::report::run::csv::summary_rows;
+use backsim::report::run::export::timeseries::timeseries_csv;
 use proptest::prelude::*;
 
 /// A scenario file from drawn parts; every draw is valid.

@@ -711,7 +711,7 @@ fn recovery_map_shows_summary_shares_and_redraws_exactly() {
                 let (text, x, y) = &cells[i * cuts.len() + j];
                 assert_eq!(
                     *text,
-                    backsim::report::map_chart::cell_text(share),
+                    backsim::report::sweep::map_chart::cell_text(share),
                     "{strategy} at cut {c}, duration {d}s"
                 );
                 if j > 0 {

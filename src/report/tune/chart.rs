@@ -2,10 +2,10 @@
 //! point of success rate against wasted USD and against the p99 time to
 //! success, the Pareto front (success rate higher, the other lower) drawn
 //! as a line, the scenario's own strategies and the recommendation
-//! marked. Drawn with the helpers of [`crate::report::chart`], as SVG and PNG.
+//! marked. Drawn with the helpers of [`crate::report::plot`], as SVG and PNG.
 
 use crate::Error;
-use crate::report::chart::{
+use crate::report::plot::{
     Area, DrawResult, Drawing, Frame, GRID, INK, MUTED, legend_strip, png_of, strategy_color,
     svg_of, text,
 };
@@ -146,7 +146,7 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
         .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&crate::report::chart::fmt_tick)
+        .x_label_formatter(&crate::report::plot::fmt_tick)
         .light_line_style(WHITE)
         .bold_line_style(GRID)
         .axis_style(MUTED)
@@ -201,7 +201,7 @@ fn draw<DB: DrawingBackend>(p: &Plot, root: &Area<DB>) -> DrawResult<DB> {
         chart.draw_series(std::iter::once(
             EmptyElement::at((q.x, q.success))
                 + Text::new(
-                    crate::report::chart::shorten(&q.name),
+                    crate::report::plot::shorten(&q.name),
                     (9, top - y),
                     text(13, INK),
                 ),

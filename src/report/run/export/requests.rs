@@ -6,9 +6,46 @@
 //! and, within a run, in the order the requests were created. Times are in
 //! seconds from the start of the run, to the nanosecond.
 
-use super::fmt_num;
+use super::Exporter;
+use crate::experiment::ExperimentResult;
+use crate::format::fmt_num;
 use crate::metrics::run::RequestRecord;
+use crate::scenario::Scenario;
 use crate::time::as_secs_f64;
+
+/// The file of `backsim run --requests`.
+pub const REQUESTS_FILE: &str = "requests.csv";
+
+/// The exporter of `requests.csv`: only for a run that kept its requests.
+pub struct Requests;
+
+impl Exporter for Requests {
+    fn file_name(&self) -> &'static str {
+        REQUESTS_FILE
+    }
+
+    fn written_for(&self, _: &Scenario, requests: bool) -> bool {
+        requests
+    }
+
+    fn serialize(&self, scenario: &Scenario, result: &ExperimentResult) -> Option<Vec<u8>> {
+        if result.requests.is_empty() {
+            return None;
+        }
+        let runs: Vec<(&str, u32, &[RequestRecord])> = result
+            .requests
+            .iter()
+            .map(|r| {
+                (
+                    scenario.strategies[r.strategy].name.as_str(),
+                    r.replication,
+                    r.records.as_slice(),
+                )
+            })
+            .collect();
+        Some(requests_csv(&scenario.name, &runs))
+    }
+}
 
 /// The `requests.csv` header.
 ///

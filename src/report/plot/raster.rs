@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 /// The embedded font, parsed once.
 fn font() -> Option<&'static FontRef<'static>> {
     static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
-    FONT.get_or_init(|| FontRef::try_from_slice(super::chart::FONT_BYTES).ok())
+    FONT.get_or_init(|| FontRef::try_from_slice(super::style::FONT_BYTES).ok())
         .as_ref()
 }
 

@@ -14,11 +14,11 @@
 //! Cells too small for their number stay coloured without it; labels of
 //! the axes too dense to fit are thinned to every k-th value.
 
-use super::chart::{self, Area, DrawResult, Drawing, Frame, INK, MUTED, no_data, text};
-use super::fmt_num;
-use super::sweep::{SweepData, grid_indices};
-use super::sweep_chart::{fit, fmt_value, replication_range};
+use super::chart::{fmt_value, replication_range};
+use super::data::{SweepData, grid_indices};
 use crate::Error;
+use crate::format::fmt_num;
+use crate::report::plot::{self, Area, DrawResult, Drawing, Frame, INK, MUTED, fit, no_data, text};
 use crate::time::format_duration;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -111,7 +111,7 @@ pub fn recovery_map(data: &SweepData) -> Option<RecoveryMap> {
             *cell = r.recovered;
         }
     }
-    let labels = |a: &super::sweep::SweepAxis| -> Vec<String> {
+    let labels = |a: &super::data::SweepAxis| -> Vec<String> {
         a.values.iter().map(|&v| fmt_value(a, v)).collect()
     };
     Some(RecoveryMap {
@@ -256,12 +256,12 @@ fn ink_on(c: RGBColor) -> RGBColor {
 
 /// The map as an SVG document.
 pub fn render_svg(data: &SweepData, frame: Frame) -> Result<String, Error> {
-    chart::svg_of(&MapChart { data, frame }, frame)
+    plot::svg_of(&MapChart { data, frame }, frame)
 }
 
 /// The map as a PNG image.
 pub fn render_png(data: &SweepData, frame: Frame) -> Result<Vec<u8>, Error> {
-    chart::png_of(&MapChart { data, frame }, frame)
+    plot::png_of(&MapChart { data, frame }, frame)
 }
 
 struct MapChart<'a> {
@@ -496,12 +496,12 @@ fn draw_panels<DB: DrawingBackend>(area: &Area<DB>, map: &RecoveryMap) -> DrawRe
         let top = row * (panel_h + ROW_GAP);
         let cells_top = top + HEADER;
         // The strategy: its colour and name.
-        let c = chart::strategy_color(panel.strategy);
+        let c = plot::strategy_color(panel.strategy);
         area.draw(&Rectangle::new(
             [(left, top + 5), (left + 12, top + 17)],
             c.filled(),
         ))?;
-        let name = fit(area, &[chart::shorten(&panel.name)], panel_w - 18)?;
+        let name = fit(area, &[plot::shorten(&panel.name)], panel_w - 18)?;
         area.draw(&Text::new(
             name,
             (left + 18, top + 11),

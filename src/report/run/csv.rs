@@ -1,10 +1,13 @@
-//! The report's CSV files: `summary.csv` and `timeseries.csv` with the
-//! columns `docs/interface.md` fixes, in that order (extra columns only
-//! ever go at the end), and the two distributions the charts draw,
-//! `tts_cdf.csv` and `attempts.csv`.
+//! The columns of a run's CSV files: `summary.csv` and `timeseries.csv`
+//! with the columns `docs/interface.md` fixes, in that order (extra
+//! columns only ever go at the end), `models.csv`, and the two
+//! distributions the charts draw, `tts_cdf.csv` and `attempts.csv`; the
+//! rows of `summary.csv` and `models.csv` (also in the JSON document and a
+//! sweep's `summary.csv`), and the CSV writer every data file uses. Each
+//! file itself is written by its exporter ([`super::export`]).
 
-use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::format::fmt_num;
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
@@ -121,7 +124,7 @@ pub const ATTEMPTS_COLUMNS: [&str; 4] = ["scenario", "strategy", "attempts", "sh
 
 /// Decimals for every number in the CSV files: nanosecond resolution for
 /// seconds, nano-dollars for money.
-const DECIMALS: usize = 9;
+pub const DECIMALS: usize = 9;
 
 pub(crate) fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -242,83 +245,6 @@ pub fn models_rows(scenario: &Scenario, result: &ExperimentResult) -> Vec<Vec<Ve
                 .collect()
         })
         .collect()
-}
-
-/// `models.csv`.
-pub fn models_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
-    to_bytes(
-        &MODELS_COLUMNS,
-        models_rows(scenario, result).into_iter().flatten(),
-    )
-}
-
-/// `summary.csv`.
-pub fn summary_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
-    to_bytes(&SUMMARY_COLUMNS, summary_rows(scenario, result).into_iter())
-}
-
-/// `timeseries.csv`: every strategy's buckets, strategies in scenario order.
-pub fn timeseries_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
-    let rows = result.strategies.iter().flat_map(|s| {
-        s.series.iter().map(move |p| {
-            let n = |x: f64| fmt_num(x, DECIMALS);
-            vec![
-                scenario.name.clone(),
-                s.summary.strategy.clone(),
-                n(p.t_s),
-                n(p.attempts),
-                n(p.admitted),
-                n(p.rejected_429),
-                n(p.successes),
-                n(p.timeouts),
-                n(p.in_flight),
-                n(p.limiter_level),
-            ]
-        })
-    });
-    to_bytes(&TIMESERIES_COLUMNS, rows)
-}
-
-/// `tts_cdf.csv`: every strategy's time-to-success distribution on the
-/// report's shared grid, strategies in scenario order.
-pub fn tts_cdf_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
-    let rows = result.strategies.iter().flat_map(|s| {
-        s.tts_cdf.iter().map(move |p| {
-            vec![
-                scenario.name.clone(),
-                s.summary.strategy.clone(),
-                fmt_num(p.t_s, DECIMALS),
-                fmt_num(p.share, DECIMALS),
-            ]
-        })
-    });
-    to_bytes(&TTS_CDF_COLUMNS, rows)
-}
-
-/// `attempts.csv`: every strategy's attempts distribution over the same
-/// range of attempt counts (from the smallest to the largest any strategy
-/// used), strategies in scenario order.
-pub fn attempts_csv(scenario: &Scenario, result: &ExperimentResult) -> Vec<u8> {
-    let range = attempts_range(
-        result
-            .strategies
-            .iter()
-            .map(|s| s.summary.attempts_distribution.as_slice()),
-    );
-    let rows = result.strategies.iter().flat_map(|s| {
-        let d = &s.summary.attempts_distribution;
-        range.into_iter().flat_map(move |(first, last)| {
-            (first..=last).map(move |k| {
-                vec![
-                    scenario.name.clone(),
-                    s.summary.strategy.clone(),
-                    k.to_string(),
-                    fmt_num(distribution_share(d, k), DECIMALS),
-                ]
-            })
-        })
-    });
-    to_bytes(&ATTEMPTS_COLUMNS, rows)
 }
 
 /// The attempt counts a report lists: from the smallest to the largest

@@ -1,14 +1,14 @@
-//! `index.html`: one self-contained page per report — the scenario, the
-//! summary table, every chart inline as SVG, the resolved scenario and the
-//! command that reproduces it. It loads nothing: no scripts, fonts, style
-//! sheets or images from anywhere, so it opens offline, from a mail
-//! attachment or a CI artefact alike.
+//! A run's `index.html`: the scenario, the findings, the summary table,
+//! every chart inline as SVG, the resolved scenario and the command that
+//! reproduces it; written with the shared page writer
+//! ([`crate::report::page`]).
 
-use super::chart::{
-    Chart, Layout, LinePlan, MAX_OVERLAID, line_plan, strategy_color_hex, subtitle,
-};
+use super::chart::{Chart, line_plan, subtitle};
 use super::read::ReportData;
-use super::table::{guard_names, ratio, secs, success, usd};
+use super::table::{guard_names, success};
+use crate::format::{count, ratio, secs, usd, with_ci};
+use crate::report::page::{escape, figure, findings_list, header_cells, left_out, page_head};
+use crate::report::plot::{Layout, LinePlan, MAX_OVERLAID, strategy_color_hex};
 use crate::time::format_duration;
 use std::fmt::Write;
 
@@ -38,17 +38,6 @@ fn caption(chart: Chart) -> &'static str {
              Bars further right mean more retries, and more load on the provider."
         }
     }
-}
-
-/// In place of a chart that a report leaves out: its title and why
-/// (`id`, `title` and `why` plain text).
-pub(crate) fn left_out(id: &str, title: &str, why: &str) -> String {
-    format!(
-        "<figure id=\"{}\" class=\"left-out\">\n<h3>{}</h3>\n<p class=\"note\">{}</p>\n</figure>\n",
-        escape(id),
-        escape(title),
-        escape(why)
-    )
 }
 
 /// A list of names in prose: "a", "a and b", "a, b and c".
@@ -98,74 +87,6 @@ pub fn layout_notes(plan: &LinePlan, names: &[&str]) -> Vec<String> {
     notes
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An SVG document made fit to inline: no XML declaration, no namespace
-/// URL (HTML places `<svg>` in its namespace by itself), scaled to the
-/// page's width through its `viewBox`.
-fn inline_svg(svg: &str, label: &str) -> String {
-    let start = svg.find("<svg").unwrap_or(0);
-    let svg = &svg[start..];
-    let svg = svg.replacen(r#" xmlns="http://www.w3.org/2000/svg""#, "", 1);
-    svg.replacen(
-        "<svg",
-        &format!(r#"<svg role="img" aria-label="{}""#, escape(label)),
-        1,
-    )
-}
-
-const STYLE: &str = "
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #fff; color: #222;
-  font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
-main { max-width: 1240px; margin: 0 auto; padding: 28px 20px 48px; }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .4rem; overflow-wrap: anywhere; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; border-bottom: 1px solid #e4e4e4; padding-bottom: .2rem; }
-h3 { font-size: 1.05rem; margin: 0 0 .3rem; }
-.description { font-size: 1.1rem; margin: 0 0 .4rem; }
-.meta, .note, figcaption { color: #555; font-size: .92rem; }
-.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
-table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
-th, td { padding: .4rem .45rem; border-bottom: 1px solid #e4e4e4; text-align: right; }
-th { font-weight: 600; border-bottom: 2px solid #bbb; }
-th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
-.by-model th:nth-child(2), .by-model td:nth-child(2) { text-align: left; }
-.swatch { display: inline-block; width: .85em; height: .85em; border-radius: 2px;
-  margin-right: .45em; vertical-align: -.05em; }
-figure { margin: 0 0 2.2rem; }
-.chart svg { display: block; width: 100%; height: auto; }
-.narrow { display: none; }
-@media (max-width: 640px) {
-  .wide { display: none; }
-  .narrow { display: block; }
-}
-figcaption { margin-top: .4rem; max-width: 46rem; }
-pre { background: #f5f5f5; border-radius: 6px; padding: 12px 14px; overflow-x: auto;
-  font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-details summary { cursor: pointer; color: #333; }
-@media (max-width: 640px) {
-  main { padding: 18px 12px 36px; }
-  h1 { font-size: 1.45rem; }
-  th, td { padding: .35rem .45rem; font-size: .9rem; }
-}
-";
-
 /// A chart as the page shows it: the file's SVG on wide screens, a
 /// narrower drawing (same text sizes, untitled: the page's heading names
 /// it) on phone-width screens.
@@ -174,41 +95,6 @@ pub struct PageChart {
     pub chart: Chart,
     pub wide: String,
     pub narrow: String,
-}
-
-/// The start of a page, up to its `<main>`: `title` (plain text) in the
-/// browser's tab, the page's style sheet inline.
-pub(crate) fn page_head(title: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(title)
-    )
-}
-
-/// A chart on the page: the file's drawing (`svgs.0`, titled) on wide
-/// screens; on phone-width screens the narrow drawing (`svgs.1`) under
-/// the title and subtitle as text. `id`, `title`, `subtitle` and
-/// `caption` are plain text.
-pub(crate) fn figure(
-    id: &str,
-    title: &str,
-    subtitle: &str,
-    svgs: (&str, &str),
-    caption: &str,
-) -> String {
-    format!(
-        "<figure id=\"{}\">\n<h3 class=\"narrow\">{}</h3>\n<p class=\"narrow note\">{}</p>\n\
-         <div class=\"chart wide\">\n{}\n</div>\n<div class=\"chart narrow\">\n{}\n</div>\n\
-         <figcaption>{}</figcaption>\n</figure>\n",
-        escape(id),
-        escape(title),
-        escape(subtitle),
-        inline_svg(svgs.0, title).trim_end(),
-        inline_svg(svgs.1, title).trim_end(),
-        escape(caption),
-    )
 }
 
 /// The page of a report, with its charts in page order.
@@ -263,16 +149,16 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
         let m = &st.summary;
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
-            super::table::count(m.succeeded),
-            super::table::with_ci(m.goodput_per_s, m.goodput_ci95),
+            count(m.succeeded),
+            with_ci(m.goodput_per_s, m.goodput_ci95),
             success(m),
             secs(m.tts_p50_s),
             secs(m.tts_p90_s),
             secs(m.tts_p99_s),
             ratio(m.attempts_per_request),
-            super::table::count(m.rejected_429),
-            super::table::count(m.timeouts),
-            super::table::count(m.gave_up),
+            count(m.rejected_429),
+            count(m.timeouts),
+            count(m.gave_up),
             ratio(m.peak_load),
             usd(m.billed_usd),
             usd(m.wasted_usd),
@@ -375,11 +261,11 @@ fn models_table(data: &ReportData) -> String {
                 escape(&m.model)
             );
             for cell in [
-                super::table::count(m.attempts),
-                super::table::count(m.succeeded),
-                super::table::count(m.rejected_429),
-                super::table::count(m.errors_5xx),
-                super::table::count(m.timeouts),
+                count(m.attempts),
+                count(m.succeeded),
+                count(m.rejected_429),
+                count(m.errors_5xx),
+                count(m.timeouts),
                 usd(m.billed_usd),
                 usd(m.wasted_input_usd),
                 usd(m.wasted_output_usd),
@@ -442,8 +328,8 @@ fn guards_table(data: &ReportData) -> String {
         strategy_cell(&mut h, i, &m.strategy);
         for cell in [
             guard_names(config),
-            super::table::count(m.retries_denied),
-            super::table::count(m.local_rejections),
+            count(m.retries_denied),
+            count(m.local_rejections),
             secs(m.breaker_open_s),
         ] {
             let _ = write!(h, "<td>{}</td>", escape(&cell));
@@ -475,55 +361,16 @@ fn binding_note(data: &ReportData) -> String {
 
 /// The findings, first thing on the page; nothing without findings.
 fn findings_section(data: &ReportData) -> String {
-    findings_list(&super::findings::of_result(&data.scenario, &data.result))
-}
-
-/// A page's findings section; nothing without findings.
-pub(crate) fn findings_list(findings: &[super::findings::Finding]) -> String {
-    if findings.is_empty() {
-        return String::new();
-    }
-    let mut h = String::from("<section class=\"findings\">\n<h2>Findings</h2>\n<ul>\n");
-    for f in findings {
-        let _ = writeln!(h, "<li>{}</li>", escape(&f.text));
-    }
-    h.push_str("</ul>\n</section>\n");
-    h
-}
-
-/// Table header cells, each with its tooltip (none when empty), and the
-/// start of the body.
-pub(crate) fn header_cells(h: &mut String, cells: &[(&str, &str)]) {
-    for (col, tip) in cells {
-        if tip.is_empty() {
-            let _ = write!(h, "<th>{col}</th>");
-        } else {
-            let _ = write!(h, "<th title=\"{tip}\">{col}</th>");
-        }
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
+    findings_list(
+        super::findings::of_result(&data.scenario, &data.result)
+            .iter()
+            .map(|f| f.text.as_str()),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<a href="x">&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
-
-    #[test]
-    fn inlined_svg_has_no_namespace_url_or_declaration() {
-        let svg = r#"<?xml version="1.0"?><svg width="10" height="10" viewBox="0 0 10 10" xmlns="http://www.w3.org/2000/svg"></svg>"#;
-        assert_eq!(
-            inline_svg(svg, "a <b>"),
-            r#"<svg role="img" aria-label="a &lt;b&gt;" width="10" height="10" viewBox="0 0 10 10"></svg>"#
-        );
-    }
 
     #[test]
     fn the_page_says_how_line_charts_are_drawn() {

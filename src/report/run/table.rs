@@ -1,7 +1,7 @@
 //! The summary table printed on the terminal after a run.
 
-use super::fmt_num;
 use crate::experiment::ExperimentResult;
+use crate::format::{count, grouped, pct, ratio, secs, usd, with_ci};
 use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 use std::fmt::Write;
@@ -206,57 +206,6 @@ fn binding_line(scenario: &Scenario, summaries: &[&StrategySummary]) -> Option<S
     ))
 }
 
-/// A mean with its 95% CI half-width, both to three significant digits of
-/// the mean, e.g. "0.288 ± 0.004", "97.8 ± 0.4"; the mean alone without a
-/// CI.
-pub(crate) fn with_ci(x: f64, ci: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let magnitude = if x == 0.0 {
-        0
-    } else {
-        x.abs().log10().floor() as i32
-    };
-    let decimals = (2 - magnitude).clamp(0, 6) as usize;
-    if ci.is_finite() {
-        format!("{x:.decimals$} ± {ci:.decimals$}")
-    } else {
-        format!("{x:.decimals$}")
-    }
-}
-
-/// A mean count per replication: whole numbers as such, others to one
-/// decimal, in groups of three.
-///
-/// ```
-/// use backsim::report::table::count;
-/// assert_eq!(count(3.0), "3");
-/// assert_eq!(count(2.34), "2.3");
-/// assert_eq!(count(24105.7), "24,105.7");
-/// assert_eq!(count(f64::NAN), "-");
-/// ```
-pub fn count(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else {
-        grouped(x, 1)
-    }
-}
-
-/// A non-negative number with at most `decimals` decimals and its whole
-/// part in groups of three, e.g. "30,000", "1,234.5".
-pub fn grouped(x: f64, decimals: usize) -> String {
-    let s = fmt_num(x, decimals);
-    match s.split_once('.') {
-        Some((whole, frac)) => match whole.parse::<u64>() {
-            Ok(w) => format!("{}.{frac}", crate::terminal::group(w)),
-            Err(_) => s,
-        },
-        None => s.parse::<u64>().map_or(s.clone(), crate::terminal::group),
-    }
-}
-
 /// The share of 429s per limit, largest first, e.g. "tokens 97%, requests
 /// 3%"; "-" without 429s.
 fn rejected_by_limit(s: &StrategySummary) -> String {
@@ -348,15 +297,6 @@ pub(crate) fn grid(header: &[&str], rows: &[Vec<String>], names: usize) -> Strin
     out
 }
 
-/// A share as a percentage with one decimal; "-" when not applicable.
-pub fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        "-".into()
-    }
-}
-
 /// The success rate with its 95% confidence half-width, e.g. "90.9% ± 0.4%".
 pub fn success(s: &StrategySummary) -> String {
     if s.success_rate_ci95.is_finite() {
@@ -364,130 +304,4 @@ pub fn success(s: &StrategySummary) -> String {
     } else {
         pct(s.success_rate)
     }
-}
-
-/// Seconds with up to 3 decimals, e.g. "1.25s".
-pub fn secs(x: f64) -> String {
-    if x.is_finite() {
-        format!("{}s", fmt_num(x, 3))
-    } else {
-        "-".into()
-    }
-}
-
-/// A ratio with 2 decimals.
-pub fn ratio(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "-".into()
-    }
-}
-
-/// Dollars with 4 decimals (no sign).
-pub fn usd(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.4}")
-    } else {
-        "-".into()
-    }
-}
-
-/// Most rows the terminal table of a sweep shows; the files hold them all.
-pub const SWEEP_TABLE_ROWS: usize = 200;
-
-/// The terminal table of a sweep: one row per point and strategy, with
-/// the key metrics (mean ± 95% CI half-width where it matters).
-pub fn sweep_table(data: &super::sweep::SweepData) -> String {
-    use super::sweep::SweepMetric;
-    let mut header: Vec<&str> = data.axes.iter().map(|a| a.key.as_str()).collect();
-    let throughput = data.rows.iter().any(|r| r.goodput_per_s.is_finite());
-    let bindings: Vec<_> = data.rows.iter().map(|r| r.binding_limit).collect();
-    let per_row_binding = bindings.iter().any(|b| *b != bindings[0]);
-    header.extend(["strategy", "reps", "success"]);
-    if throughput {
-        header.push("goodput/s");
-    }
-    header.extend(["p99 tts", "attempts/req"]);
-    if per_row_binding {
-        header.push("binding limit");
-    }
-    if data.priced {
-        header.push("wasted $");
-    }
-    let keys = data.axes.len();
-    let rows: Vec<Vec<String>> = data
-        .rows
-        .iter()
-        .take(SWEEP_TABLE_ROWS)
-        .map(|r| {
-            let mut row: Vec<String> = data
-                .point_values(r.point)
-                .iter()
-                .zip(&data.axes)
-                .map(|(v, a)| if a.seconds { secs(*v) } else { fmt_num(*v, 6) })
-                .collect();
-            let m = |k: SweepMetric| {
-                r.metrics[SweepMetric::ALL.iter().position(|x| *x == k).unwrap_or(0)]
-            };
-            let sr = m(SweepMetric::SuccessRate);
-            // The half-width: the wider side (the other may be cut at 0 or 1).
-            let half = (sr.ci95_high - sr.value).max(sr.value - sr.ci95_low);
-            row.extend([
-                data.strategies[r.strategy].clone(),
-                r.replications.to_string(),
-                if half.is_finite() {
-                    format!("{} ± {}", pct(sr.value), pct(half))
-                } else {
-                    pct(sr.value)
-                },
-            ]);
-            if throughput {
-                row.push(with_ci(r.goodput_per_s, r.goodput_ci95));
-            }
-            row.extend([
-                secs(m(SweepMetric::TtsP99).value),
-                ratio(m(SweepMetric::AttemptsPerRequest).value),
-            ]);
-            if per_row_binding {
-                row.push(r.binding_limit.map_or("-".into(), |l| l.key().to_string()));
-            }
-            if data.priced {
-                row.push(usd(m(SweepMetric::WastedUsd).value));
-            }
-            row
-        })
-        .collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} — sweep of {} point{} × {} strateg{}",
-        data.scenario,
-        data.points(),
-        if data.points() == 1 { "" } else { "s" },
-        data.strategies.len(),
-        if data.strategies.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        }
-    );
-    if let (false, Some(limit)) = (per_row_binding, bindings.first().copied().flatten()) {
-        let _ = writeln!(
-            out,
-            "binding limit at every point: {}; peak load is measured against it",
-            limit.key()
-        );
-    }
-    // Key columns are numbers but read like names: left-aligned with the
-    // strategy.
-    out.push_str(&grid(&header, &rows, keys + 1));
-    if data.rows.len() > SWEEP_TABLE_ROWS {
-        let _ = writeln!(
-            out,
-            "… {} more rows in summary.csv and sweep.csv",
-            data.rows.len() - SWEEP_TABLE_ROWS
-        );
-    }
-    out
 }

@@ -40,7 +40,7 @@ pub fn read_dir(dir: &Path) -> Result<ReportData, Error> {
         "`backsim plot` needs a report folder written by `backsim run` ({})",
         INPUT_FILES.join(", ")
     );
-    let files = super::read_files(dir, &INPUT_FILES, &needs)?;
+    let files = crate::report::folder::read_files(dir, &INPUT_FILES, &needs)?;
     from_files(dir, &files)
 }
 
