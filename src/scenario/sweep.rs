@@ -28,8 +28,7 @@
 //! reported at the `[sweep]` entry that gave it: at the value itself when
 //! it is written there (an element of a list, an end of a range).
 
-use super::resolve::TraceCache;
-use super::{Problem, Scenario, TRACE_COPY, WorkloadKind, trace};
+use super::{Problem, Scenario, TRACE_COPY, TraceCache, WorkloadKind, trace};
 use crate::diagnostic::{datetime_type, show_number};
 use crate::time::{as_secs_f64, format_duration, parse_duration};
 use std::collections::{HashMap, HashSet};
@@ -388,7 +387,7 @@ fn resolve_with(
         })?;
     }
     let text = toml::to_string(&doc).expect("a TOML table serialises");
-    super::resolve::parse_cached(&text, &base.name, files, Some(cache)).map_err(|problems| {
+    super::parse_cached(&text, &base.name, files, Some(cache)).map_err(|problems| {
         let p = &problems[0];
         Unfit {
             blamed: sets
