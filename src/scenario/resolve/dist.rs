@@ -219,3 +219,86 @@ fn number_without_unit(v: &toml::Value) -> String {
         v => no_unit(v),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problem, resolved};
+    use super::Unit;
+    use crate::model::dist::Dist;
+    use crate::time::DURATION_HELP;
+
+    #[test]
+    fn tables_resolve_to_their_distribution_in_the_key_s_unit() {
+        let s = resolved(&format!(
+            "[workload.tokens]\ninput = {{ dist = \"lognormal\", median = 800, sigma = 0.6 }}\n\
+             output = {{ dist = \"empirical\", values = [100, 300], weights = [3, 1] }}\n\
+             [server]\nlatency = {{ dist = \"uniform\", min = \"100ms\", max = \"300ms\" }}\n\
+             [network]\none_way = \"5ms\"\n{STRATEGY}"
+        ));
+        assert_eq!(
+            s.workload.input_tokens,
+            Dist::lognormal(800.0, 0.6, Unit::Tokens.show()).unwrap()
+        );
+        assert_eq!(
+            s.workload.output_tokens,
+            Dist::empirical(vec![100.0, 300.0], vec![3.0, 1.0], Unit::Tokens.show()).unwrap()
+        );
+        assert_eq!(
+            s.server.latency,
+            crate::scenario::Latency::Fixed(
+                Dist::uniform(100e6, 300e6, Unit::Duration.show()).unwrap()
+            )
+        );
+        assert_eq!(s.network_one_way, Dist::Constant(5e6));
+    }
+
+    #[test]
+    fn a_table_names_its_distribution_and_only_its_parameters() {
+        let (line, key, message) = problem(&format!(
+            "[workload.tokens]\ninput = {{ median = 800 }}\n{STRATEGY}"
+        ));
+        assert_eq!((line, key.as_str()), (2, "workload.tokens.input"));
+        assert_eq!(
+            message,
+            "a distribution table needs dist = one of \"constant\", \"uniform\", \"exponential\", \"lognormal\", \"normal_abs\", \"empirical\", e.g. { dist = \"lognormal\", median = 800, sigma = 0.6 }"
+        );
+        let (_, _, message) = problem(&format!(
+            "[workload.tokens]\ninput = {{ dist = \"uniform\", min = 1, mean = 3 }}\n{STRATEGY}"
+        ));
+        assert_eq!(
+            message,
+            "dist = \"uniform\" takes min, max; \"mean\" is not one of them"
+        );
+        let (_, _, message) = problem(&format!(
+            "[workload.tokens]\ninput = {{ dist = \"uniform\", min = 1 }}\n{STRATEGY}"
+        ));
+        assert_eq!(message, "dist = \"uniform\" needs min and max");
+    }
+
+    #[test]
+    fn durations_need_a_unit_and_token_counts_a_bound() {
+        let (_, key, message) = problem(&format!(
+            "[server]\nlatency = {{ dist = \"lognormal\", median = 800, sigma = 0.5 }}\n{STRATEGY}"
+        ));
+        assert_eq!(key, "server.latency");
+        assert_eq!(
+            message,
+            format!("median: the number 800 has no unit; expected {DURATION_HELP}")
+        );
+        let (_, key, message) = problem(&format!(
+            "[workload.tokens]\noutput = 2000000000\n{STRATEGY}"
+        ));
+        assert_eq!(key, "workload.tokens.output");
+        assert_eq!(
+            message,
+            "value must be at most 1000000000 tokens, not 2000000000"
+        );
+        let (_, _, message) = problem(&format!(
+            "[workload.tokens]\noutput = {{ dist = \"empirical\", values = [] }}\n{STRATEGY}"
+        ));
+        assert!(
+            message.starts_with("dist = \"empirical\" needs values = [...]"),
+            "{message}"
+        );
+    }
+}

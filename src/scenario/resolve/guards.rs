@@ -278,3 +278,138 @@ impl Cx<'_> {
         throttle
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::policy::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
+    use crate::policy::preset::{AWS_ADAPTIVE, AWS_QUOTA, POLLY_BREAKER};
+    use crate::time::NANOS_PER_SEC;
+
+    #[test]
+    fn budgets_take_their_defaults_and_count_tokens_in_millionths() {
+        let s = resolved(&format!(
+            "{STRATEGY}budget = {{ kind = \"aws_quota\" }}\n\
+             [[strategy]]\nname = \"g\"\nbackoff = {{ kind = \"none\" }}\nbudget = {{ kind = \"grpc\", max_tokens = 4, token_ratio = 0.5 }}\n\
+             [[strategy]]\nname = \"p\"\nbackoff = {{ kind = \"none\" }}\nbudget = {{ kind = \"percent\", percent = 0.1 }}\n"
+        ));
+        let budgets: Vec<_> = s
+            .strategies
+            .iter()
+            .map(|s| s.guards.budget.clone())
+            .collect();
+        assert_eq!(
+            budgets,
+            [
+                Some(AWS_QUOTA),
+                Some(Budget::Grpc {
+                    max_tokens: 4 * MICRO,
+                    token_ratio: MICRO / 2
+                }),
+                Some(Budget::Percent {
+                    percent: MICRO / 10,
+                    min_per_s: 10.0,
+                    ttl: 10 * NANOS_PER_SEC
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn budget_values_out_of_range_or_of_another_kind_are_named() {
+        let (line, key, message) = problem(&format!(
+            "{STRATEGY}budget = {{ kind = \"grpc\", token_ratio = 0.0000001 }}\n"
+        ));
+        assert_eq!((line, key.as_str()), (4, "strategy[0].budget.token_ratio"));
+        assert_eq!(
+            message,
+            "must be at least 0.000001 (tokens are counted in millionths), not 1e-7"
+        );
+        let (_, key, message) = problem(&format!(
+            "{STRATEGY}budget = {{ kind = \"grpc\", capacity = 3 }}\n"
+        ));
+        assert_eq!(key, "strategy[0].budget.capacity");
+        assert_eq!(message, "is not used by kind = \"grpc\"");
+        // What is said of a key in relation to others waits until the
+        // budget's own values are right.
+        let found = problems(&format!(
+            "{STRATEGY}budget = {{ kind = \"grpc\", token_ratio = -1, capacity = 3 }}\n"
+        ));
+        let keys: Vec<&str> = found.iter().map(|(_, k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["strategy[0].budget.token_ratio"]);
+        let (_, key, message) = problem(&format!(
+            "{STRATEGY}budget = {{ kind = \"aws_quota\", cost = 2.5 }}\n"
+        ));
+        assert_eq!(key, "strategy[0].budget.cost");
+        assert_eq!(message, "must be a whole number of tokens, not 2.5");
+        let (_, key, message) = problem(&format!(
+            "{STRATEGY}budget = {{ kind = \"client_bucket\", size = 5, initial = 6 }}\n"
+        ));
+        assert_eq!(key, "strategy[0].budget.initial");
+        assert_eq!(message, "must be at most size (5), not 6");
+    }
+
+    #[test]
+    fn a_breaker_is_polly_s_unless_told_and_none_takes_no_keys() {
+        let s = resolved(&format!(
+            "{STRATEGY}breaker = {{ failure_ratio = 0.5, scope = \"retries\" }}\n"
+        ));
+        assert_eq!(
+            s.strategies[0].guards.breaker,
+            Some(Breaker {
+                failure_ratio: 0.5,
+                scope: BreakerScope::from_name("retries").unwrap(),
+                ..POLLY_BREAKER
+            })
+        );
+        let (line, key, message) = problem(&format!(
+            "{STRATEGY}breaker = {{ kind = \"none\", probes = 2 }}\n"
+        ));
+        assert_eq!((line, key.as_str()), (4, "strategy[0].breaker.probes"));
+        assert_eq!(message, "is not used by kind = \"none\"");
+    }
+
+    #[test]
+    fn an_adaptive_throttle_keeps_botocore_s_values_but_those_given() {
+        let s = resolved(&format!(
+            "{STRATEGY}throttle = {{ kind = \"aws_adaptive\", beta = 0.5 }}\n\
+             [[strategy]]\nname = \"s\"\nbackoff = {{ kind = \"none\" }}\nthrottle = {{ kind = \"sre\" }}\n"
+        ));
+        // botocore's: scale 0.4, smoothing 0.8, 0.5s buckets, 0.5 per second.
+        assert_eq!(
+            s.strategies[0].guards.throttle,
+            Some(Throttle::AwsAdaptive {
+                beta: 0.5,
+                scale: 0.4,
+                smoothing: 0.8,
+                bucket: NANOS_PER_SEC / 2,
+                min_rate: 0.5
+            })
+        );
+        assert_eq!(
+            s.strategies[1].guards.throttle,
+            Some(Throttle::Sre {
+                k: 2.0,
+                window: 120 * NANOS_PER_SEC
+            })
+        );
+        let only_kind = resolved(&format!(
+            "{STRATEGY}throttle = {{ kind = \"aws_adaptive\" }}\n"
+        ));
+        assert_eq!(only_kind.strategies[0].guards.throttle, Some(AWS_ADAPTIVE));
+        let (_, key, message) = problem(&format!(
+            "{STRATEGY}throttle = {{ kind = \"sre\", beta = 0.5 }}\n"
+        ));
+        assert_eq!(key, "strategy[0].throttle.beta");
+        assert_eq!(message, "is not used by kind = \"sre\"");
+        let (_, key, message) =
+            problem(&format!("{STRATEGY}throttle = {{ kind = \"adaptive\" }}\n"));
+        assert_eq!(key, "strategy[0].throttle.kind");
+        assert!(
+            message.starts_with(
+                "unknown value \"adaptive\"; expected one of \"sre\", \"aws_adaptive\", \"none\""
+            ),
+            "{message}"
+        );
+    }
+}

@@ -520,3 +520,154 @@ impl Cx<'_> {
         Some(rec)
     }
 }
+
+/// What the tests of every section share: a strategy to make a scenario
+/// complete, and the outcome of parsing a small text.
+#[cfg(test)]
+mod test_support {
+    use crate::scenario::Scenario;
+
+    /// The smallest strategy table, for texts about other sections.
+    pub(super) const STRATEGY: &str = "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\n";
+
+    /// `src` parsed; panics with the problems if it is refused.
+    pub(super) fn resolved(src: &str) -> Scenario {
+        crate::scenario::parse(src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The problems of `src` as (line, key, message), in report order;
+    /// panics if it is accepted.
+    pub(super) fn problems(src: &str) -> Vec<(usize, String, String)> {
+        match crate::scenario::parse(src, "t.toml", "t") {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e
+                .problems
+                .into_iter()
+                .map(|p| (p.line, p.key, p.message))
+                .collect(),
+        }
+    }
+
+    /// The one problem of `src`, as (line, key, message).
+    pub(super) fn problem(src: &str) -> (usize, String, String) {
+        let mut found = problems(src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found.remove(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::time::NANOS_PER_SEC;
+
+    #[test]
+    fn run_settings_take_their_values_or_defaults() {
+        let s = resolved(&format!(
+            "name = \"herd\"\nseed = 42\nreplications = 3\nhorizon = \"2m\"\n[client]\ntimeout = \"30s\"\n{STRATEGY}"
+        ));
+        assert_eq!((s.name.as_str(), s.seed, s.replications), ("herd", 42, 3));
+        assert_eq!(s.horizon, 120 * NANOS_PER_SEC);
+        assert_eq!(s.client_timeout, Some(30 * NANOS_PER_SEC));
+        // Report resolution defaults to one second for both.
+        assert_eq!(
+            (s.report.bucket, s.report.peak_window),
+            (NANOS_PER_SEC, NANOS_PER_SEC)
+        );
+        assert_eq!((s.sweep.is_none(), s.tune.is_none()), (true, true));
+    }
+
+    #[test]
+    fn out_of_range_whole_numbers_and_zero_durations_are_named_at_their_line() {
+        let found = problems(&format!(
+            "seed = -1\nreplications = 0\nhorizon = \"0s\"\n{STRATEGY}"
+        ));
+        assert_eq!(
+            found,
+            [
+                (
+                    1,
+                    "seed".to_string(),
+                    format!("must be a whole number from 0 to {}, not -1", i64::MAX)
+                ),
+                (
+                    2,
+                    "replications".to_string(),
+                    "must be a whole number from 1 to 1000000, not 0".to_string()
+                ),
+                (
+                    3,
+                    "horizon".to_string(),
+                    "must be longer than 0s, not \"0s\"".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bucket_too_narrow_for_the_horizon_is_refused() {
+        // 1h / 1ms = 3,600,000 buckets, past the 1,000,000 supported.
+        let (line, key, message) = problem(&format!(
+            "horizon = \"1h\"\n[report]\nbucket = \"1ms\"\n{STRATEGY}"
+        ));
+        assert_eq!((line, key.as_str()), (3, "report.bucket"));
+        assert_eq!(
+            message,
+            "horizon / bucket makes 3600000 time-series buckets; at most 1000000 are supported: use a wider bucket"
+        );
+    }
+
+    #[test]
+    fn recovery_is_judged_after_the_last_outage_by_default() {
+        // The outage ends at 1m + 2m = 3m; judged over the 10s window that
+        // ends `within` (60s) later: [3m50s, 4m).
+        let s = resolved(&format!(
+            "horizon = \"10m\"\n[workload]\nkind = \"poisson\"\nrate_per_s = 20\n\
+             [[server.outages]]\nstart = \"1m\"\nduration = \"2m\"\n\
+             [report.recovery]\ngoodput = 0.5\n{STRATEGY}"
+        ));
+        let r = s.report.recovery.expect("a recovery");
+        assert_eq!(r.after, 180 * NANOS_PER_SEC);
+        assert_eq!(r.span(), (230 * NANOS_PER_SEC, 240 * NANOS_PER_SEC));
+        assert_eq!((r.goodput, r.rate_per_s), (0.5, 20.0));
+        // 10s at 20 per second, half of it: 100 successes recover.
+        assert!(r.recovered(100) && !r.recovered(99));
+    }
+
+    #[test]
+    fn recovery_needs_an_open_loop_and_a_window_within_its_time() {
+        let (line, key, message) =
+            problem(&format!("[report.recovery]\nafter = \"1m\"\n{STRATEGY}"));
+        assert_eq!((line, key.as_str()), (1, "report.recovery"));
+        assert!(
+            message.starts_with("needs workload.kind = \"poisson\""),
+            "{message}"
+        );
+        let (line, key, message) = problem(&format!(
+            "[workload]\nkind = \"poisson\"\nrate_per_s = 1\n\
+             [report.recovery]\nafter = \"1m\"\nwithin = \"5s\"\nwindow = \"10s\"\n{STRATEGY}"
+        ));
+        // Said at the table: the window is wrong only in relation to within.
+        assert_eq!((line, key.as_str()), (4, "report.recovery.window"));
+        assert_eq!(
+            message,
+            "must be at most within (5s), not 10s: the goodput is measured at the end of the recovery time"
+        );
+    }
+
+    #[test]
+    fn strategy_names_must_be_unique_and_one_strategy_given() {
+        let (line, key, message) = problem(&format!("{STRATEGY}{STRATEGY}"));
+        assert_eq!((line, key.as_str()), (5, "strategy[1].name"));
+        assert_eq!(
+            message,
+            "another strategy is already named \"a\"; names must be unique"
+        );
+        let (_, key, message) = problem("seed = 1\n");
+        assert_eq!(key, "strategy");
+        assert_eq!(
+            message,
+            "no [[strategy]] table: add at least one strategy to compare"
+        );
+    }
+}

@@ -114,3 +114,68 @@ impl<'a> ModelNames<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problem};
+    use super::*;
+
+    #[test]
+    fn windows_devices_are_the_reserved_stems_in_any_case() {
+        for device in ["con", "PRN", "Aux.txt", "nul.tar.gz", "COM0", "lpt9.log"] {
+            assert!(windows_device(device), "{device}");
+        }
+        for name in ["com10", "console", "lpt", "comx", "a.con", "nul-model"] {
+            assert!(!windows_device(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_file_name_becomes_a_name_a_folder_can_have() {
+        for (stem, want) in [
+            ("herd v2", "herd-v2"),
+            ("...", "scenario"),
+            ("..herd..", "herd"),
+            ("nul", "scenario-nul"),
+            ("café", "caf-"),
+        ] {
+            assert_eq!(name_from_file(stem), want, "{stem}");
+            assert_eq!(folder_name_problem(want), None, "{want}");
+        }
+        // Cut to the longest name, and a dot the cut leaves at the end goes.
+        let stem = format!("{}.{}", "a".repeat(MAX_NAME_BYTES - 1), "b".repeat(9));
+        assert_eq!(name_from_file(&stem), "a".repeat(MAX_NAME_BYTES - 1));
+    }
+
+    #[test]
+    fn a_name_that_cannot_be_a_folder_is_refused_at_its_line() {
+        let (line, key, message) = problem(&format!("seed = 1\nname = \"a b\"\n{STRATEGY}"));
+        assert_eq!((line, key.as_str()), (2, "name"));
+        assert_eq!(
+            message,
+            "\"a b\" cannot name a report folder: ' ' is not allowed; use letters, digits, '-', '_' and '.'"
+        );
+    }
+
+    #[test]
+    fn model_names_find_the_first_of_each_name_and_suggest_the_closest() {
+        let names = ModelNames::new(vec!["primary", "backup", "spare", "backup"]);
+        assert_eq!(names.index["backup"], 1);
+        assert_eq!(names.index.len(), 3);
+        assert_eq!(
+            names.hint("bakup"),
+            "expected one of the [[model]] names \"backup\", \"spare\", \"backup\"; did you mean \"backup\"?"
+        );
+        assert_eq!(
+            ModelNames::new(vec!["primary"]).hint("backup"),
+            "define it in a [[model]] table"
+        );
+        let (_, key, message) =
+            problem(&format!("{STRATEGY}fallback = {{ model = \"backup\" }}\n"));
+        assert_eq!(key, "strategy[0].fallback.model");
+        assert_eq!(
+            message,
+            "unknown model \"backup\"; define it in a [[model]] table"
+        );
+    }
+}

@@ -376,3 +376,155 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::policy::backoff::Backoff;
+    use crate::policy::{AboveMax, Fallback, RetryOn, preset};
+    use crate::time::NANOS_PER_SEC;
+
+    const MS: u64 = NANOS_PER_SEC / 1000;
+
+    #[test]
+    fn a_preset_gives_every_key_the_table_does_not() {
+        let s = resolved("[[strategy]]\npreset = \"openai-python\"\n");
+        let p = preset::find("openai-python").unwrap().strategy();
+        assert_eq!(s.strategies[0], p);
+        assert_eq!(s.strategies[0].name, "openai-python");
+        let s = resolved(
+            "[[strategy]]\npreset = \"openai-python\"\nname = \"more\"\nmax_attempts = 7\n",
+        );
+        let st = &s.strategies[0];
+        assert_eq!((st.name.as_str(), st.max_attempts), ("more", 7));
+        assert_eq!((&st.backoff, st.retry_on), (&p.backoff, p.retry_on));
+    }
+
+    #[test]
+    fn a_written_backoff_resolves_to_its_schedule() {
+        let s = resolved(
+            "[[strategy]]\nname = \"e\"\nbackoff = { kind = \"exponential\", base = \"100ms\", cap = \"10s\", multiplier = 3 }\n\
+             [[strategy]]\nname = \"j\"\nbackoff = { kind = \"full_jitter\", base = \"1s\", min = \"200ms\" }\n\
+             [[strategy]]\nname = \"d\"\nbackoff = { kind = \"downward_jitter\", base = \"1s\" }\n",
+        );
+        let backoffs: Vec<&Backoff> = s.strategies.iter().map(|s| &s.backoff).collect();
+        assert_eq!(
+            backoffs,
+            [
+                &Backoff::Exponential {
+                    base: 100 * MS,
+                    cap: Some(10 * NANOS_PER_SEC),
+                    multiplier: 3.0
+                },
+                &Backoff::FullJitter {
+                    base: NANOS_PER_SEC,
+                    cap: None,
+                    multiplier: 2.0,
+                    min: 200 * MS
+                },
+                // Downward jitter's own default jitter is 0.25.
+                &Backoff::Downward {
+                    base: NANOS_PER_SEC,
+                    cap: None,
+                    multiplier: 2.0,
+                    jitter: 0.25
+                },
+            ]
+        );
+        // Five attempts, every failure retried, Retry-After ignored.
+        let st = &s.strategies[0];
+        assert_eq!((st.max_attempts, st.retry_on), (5, RetryOn::ALL));
+        assert!(!st.honor_retry_after);
+    }
+
+    #[test]
+    fn backoff_keys_that_conflict_or_go_unused_are_named() {
+        let found = problems(
+            "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"constant\", base = \"1s\", cap = \"500ms\" }\n\
+             [[strategy]]\nname = \"b\"\nbackoff = { kind = \"linear\" }\n",
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    3,
+                    "strategy[0].backoff.cap".to_string(),
+                    "must be at least base (1s), not 500ms".to_string()
+                ),
+                (
+                    3,
+                    "strategy[0].backoff.cap".to_string(),
+                    "is not used by kind = \"constant\"".to_string()
+                ),
+                (
+                    6,
+                    "strategy[1].backoff.base".to_string(),
+                    format!(
+                        "kind = \"linear\" needs base, {}",
+                        crate::time::DURATION_HELP
+                    )
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn retry_after_settings_need_retry_after_honoured() {
+        let (line, key, message) = problem(
+            "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\nmax_retry_after = \"30s\"\n",
+        );
+        assert_eq!((line, key.as_str()), (4, "strategy[0].max_retry_after"));
+        assert_eq!(message, "has no effect unless honor_retry_after = true");
+        let s = resolved(
+            "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"none\" }\nhonor_retry_after = true\n\
+             max_retry_after = \"30s\"\nabove_max_retry_after = \"give_up\"\n",
+        );
+        let st = &s.strategies[0];
+        assert_eq!(st.max_retry_after, Some(30 * NANOS_PER_SEC));
+        assert_eq!(
+            st.above_max_retry_after,
+            AboveMax::from_name("give_up").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_fallback_names_another_model_and_falls_back_on_429_and_5xx() {
+        let s = resolved(&format!(
+            "[[model]]\nname = \"backup\"\n{STRATEGY}fallback = {{ model = \"backup\" }}\n"
+        ));
+        let mut on = RetryOn::NOTHING;
+        on.add("429");
+        on.add("5xx");
+        assert_eq!(s.strategies[0].fallback, Some(Fallback { model: 1, on }));
+        let (line, key, message) = problem(&format!(
+            "[[model]]\nname = \"backup\"\n{STRATEGY}fallback = {{ model = \"primary\" }}\n"
+        ));
+        assert_eq!((line, key.as_str()), (6, "strategy[0].fallback.model"));
+        assert_eq!(
+            message,
+            "is the main model; a fallback must be another [[model]]"
+        );
+        let (_, key, message) = problem(&format!(
+            "{STRATEGY}retry_on = [\"429\", \"timeout\", \"502\"]\n"
+        ));
+        assert_eq!(key, "strategy[0].retry_on");
+        assert!(message.starts_with("unknown failure \"502\""), "{message}");
+    }
+
+    #[test]
+    fn a_strategy_without_name_or_backoff_is_told_what_to_add() {
+        let found = problems("[[strategy]]\nmax_attempts = 3\n");
+        let keys: Vec<(usize, &str)> = found.iter().map(|(l, k, _)| (*l, k.as_str())).collect();
+        assert_eq!(keys, [(1, "strategy[0].name"), (1, "strategy[0].backoff")]);
+        assert!(
+            found[0]
+                .2
+                .starts_with("missing: every strategy needs a name")
+        );
+        assert!(
+            found[1].2.contains("(kinds: none, constant,"),
+            "{}",
+            found[1].2
+        );
+    }
+}

@@ -246,3 +246,119 @@ impl Cx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::model::dist::Dist;
+    use crate::scenario::WorkloadKind;
+    use crate::time::NANOS_PER_SEC;
+
+    #[test]
+    fn an_open_loop_sends_for_its_duration_or_the_whole_run() {
+        let s = resolved(&format!(
+            "horizon = \"10m\"\n[workload]\nkind = \"poisson\"\nrate_per_s = 20\nduration = \"5m\"\n{STRATEGY}"
+        ));
+        assert_eq!(
+            s.workload.kind,
+            WorkloadKind::Poisson {
+                rate_per_s: 20.0,
+                duration: 300 * NANOS_PER_SEC
+            }
+        );
+        let s = resolved(&format!(
+            "horizon = \"10m\"\n[workload]\nkind = \"poisson\"\nrate_per_s = 20\n{STRATEGY}"
+        ));
+        assert_eq!(
+            s.workload.kind,
+            WorkloadKind::Poisson {
+                rate_per_s: 20.0,
+                duration: 600 * NANOS_PER_SEC
+            }
+        );
+    }
+
+    #[test]
+    fn a_closed_loop_takes_its_requests_think_time_and_spread() {
+        let s = resolved(&format!(
+            "[workload]\nkind = \"closed\"\nclients = 4\nrequests_per_client = 3\nthink_time = \"250ms\"\nspread = \"2s\"\n\
+             [workload.tokens]\ninput = 800\noutput = 200\nmax_tokens = 300\n{STRATEGY}"
+        ));
+        assert_eq!(
+            s.workload.kind,
+            WorkloadKind::Closed {
+                requests_per_client: 3,
+                think_time: Dist::Constant(250e6),
+                spread: 2 * NANOS_PER_SEC,
+            }
+        );
+        assert_eq!(s.workload.clients, 4);
+        assert_eq!(
+            (&s.workload.input_tokens, &s.workload.output_tokens),
+            (&Dist::Constant(800.0), &Dist::Constant(200.0))
+        );
+        assert_eq!(s.workload.max_tokens, Some(300));
+    }
+
+    #[test]
+    fn keys_of_another_kind_are_refused_where_they_are() {
+        let found = problems(&format!(
+            "[workload]\nkind = \"poisson\"\nrate_per_s = 5\nspread = \"1s\"\nthink_time = \"1s\"\n{STRATEGY}"
+        ));
+        assert_eq!(
+            found,
+            [
+                (
+                    4,
+                    "workload.spread".to_string(),
+                    "only read by kind = \"burst\" or \"closed\", not by kind = \"poisson\""
+                        .to_string()
+                ),
+                (
+                    5,
+                    "workload.think_time".to_string(),
+                    "only read by kind = \"closed\", not by kind = \"poisson\"".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_run_expected_to_create_too_many_requests_is_refused() {
+        // 1,000,000 per second for an hour: 3.6e9 requests, past 1e9.
+        let (line, key, message) = problem(&format!(
+            "horizon = \"1h\"\n[workload]\nkind = \"poisson\"\nrate_per_s = 1e6\n{STRATEGY}"
+        ));
+        assert_eq!((line, key.as_str()), (4, "workload.rate_per_s"));
+        assert_eq!(
+            message,
+            "rate_per_s × duration expects 3.600e9 requests in one run; at most 1e9 are supported"
+        );
+        // 100,000 clients × 100,000 requests: 1e10.
+        let (_, key, _) = problem(&format!(
+            "[workload]\nkind = \"closed\"\nclients = 100000\nrequests_per_client = 100000\n{STRATEGY}"
+        ));
+        assert_eq!(key, "workload.requests_per_client");
+    }
+
+    #[test]
+    fn what_a_kind_needs_and_a_spread_past_the_horizon_are_named() {
+        let (line, key, message) = problem(&format!("[workload]\nkind = \"trace\"\n{STRATEGY}"));
+        assert_eq!((line, key.as_str()), (2, "workload.file"));
+        assert!(
+            message.starts_with("kind = \"trace\" needs file = "),
+            "{message}"
+        );
+        let (line, key, message) = problem(&format!(
+            "horizon = \"1m\"\n[workload]\nspread = \"90s\"\n{STRATEGY}"
+        ));
+        assert_eq!((line, key.as_str()), (3, "workload.spread"));
+        assert_eq!(message, "must be at most the horizon (1m), not 90s");
+        let (_, key, message) = problem(&format!("[workload]\nkind = \"bursty\"\n{STRATEGY}"));
+        assert_eq!(key, "workload.kind");
+        assert_eq!(
+            message,
+            "unknown value \"bursty\"; expected one of \"burst\", \"poisson\", \"closed\", \"trace\"; did you mean \"burst\"?"
+        );
+    }
+}
