@@ -60,7 +60,7 @@ const NOT_SWEPT: [(&str, &str); 4] = [
 /// Parses and validates the `[sweep]` table of `src`, whose scenario
 /// (without the sweep) resolved to `base`; traces are read through
 /// `files`. Problems are appended to `problems`.
-pub(crate) fn parse(
+pub(in crate::scenario) fn parse(
     src: &str,
     base: &Scenario,
     problems: &mut Vec<Problem>,

@@ -27,7 +27,7 @@ const TUNE_KEYS: [&str; 7] = [
 /// Parses and validates the `[tune]` table of `src`, whose scenario
 /// resolved to `base`; traces are read through `files`. Problems are
 /// appended to `problems`.
-pub(crate) fn parse(
+pub(in crate::scenario) fn parse(
     src: &str,
     base: &Scenario,
     problems: &mut Vec<Problem>,
