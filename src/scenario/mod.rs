@@ -15,8 +15,9 @@ pub mod trace;
 pub mod tune;
 
 pub use crate::diagnostic::{Problem, ScenarioError, show_number, unknown_name};
-pub use resolve::{MAX_NAME_BYTES, TraceCache};
+pub use resolve::MAX_NAME_BYTES;
 pub use resolved::TRACE_COPY;
+pub use trace::TraceCache;
 
 // Configuration of the provider's parts, read from the scenario file.
 pub use crate::model::limiter::LimiterConfig;
@@ -236,10 +237,40 @@ pub fn parse_with(
     default_name: &str,
     files: trace::FileSource,
 ) -> Result<Scenario, ScenarioError> {
-    resolve::parse(src, default_name, files).map_err(|problems| ScenarioError {
+    parse_cached(src, default_name, files, None).map_err(|problems| ScenarioError {
         file: file.to_string(),
         problems,
     })
+}
+
+/// Parses and validates a whole scenario text: the scenario, then its
+/// `[sweep]` and `[tune]` once the rest is valid (their points and
+/// candidates are scenarios parsed in turn). Trace files are read through
+/// `files`, taken from `cache` when it has them (adding those it reads).
+/// The problems come in report order.
+pub(crate) fn parse_cached(
+    src: &str,
+    default_name: &str,
+    files: trace::FileSource,
+    cache: Option<&TraceCache>,
+) -> Result<Scenario, Vec<Problem>> {
+    let resolve::Body {
+        mut scenario,
+        mut problems,
+        has_sweep,
+        has_tune,
+    } = resolve::body(src, default_name, files, cache)?;
+    if has_sweep && problems.is_empty() {
+        scenario.sweep = sweep::parse(src, &scenario, &mut problems, files);
+    }
+    if has_tune && problems.is_empty() {
+        scenario.tune = tune::parse(src, &scenario, &mut problems, files).map(Box::new);
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(crate::diagnostic::in_report_order(problems, src))
+    }
 }
 
 /// Most bytes a scenario file may have: 1 MiB. Scenarios are a few

@@ -90,6 +90,11 @@ impl TraceFile {
 /// written, the file to read.
 pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<TraceFile, String>;
 
+/// Traces already parsed, by file name: the points of a sweep and the
+/// candidates of a tune share one.
+pub type TraceCache =
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[TraceRow]>>>;
+
 /// Why a trace was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceError {

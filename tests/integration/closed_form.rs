@@ -23,7 +23,7 @@ fn interface_columns(intro: &str) -> Vec<String> {
     list.split(',').map(|c| c.trim().to_string()).collect()
 }
 
-// The reference scenario (scenarios/thundering-herd.toml = design/example.toml),
+// The reference scenario (scenarios/thundering-herd.toml),
 // strategy `linear`, derived by hand:
 //
 // - 1,000 clients each send one request at t = 0 (burst, spread 0s); network 0.

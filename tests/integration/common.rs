@@ -9,7 +9,8 @@ pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The reference scenario, a byte copy of `design/example.toml`.
+/// The reference scenario, whose keys keep their names, units and meanings
+/// (see the comment at its top).
 pub const THUNDERING_HERD: &str = "scenarios/thundering-herd.toml";
 
 /// Every shipped scenario file, `scenarios/*.toml` and
