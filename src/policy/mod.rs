@@ -4,6 +4,9 @@
 //! schedule ([`backoff`]), a limit on attempts and time, which failures are
 //! retried, and whether the server's `Retry-After` is obeyed.
 
+#[macro_use]
+mod named;
+
 pub mod backoff;
 pub mod guard;
 pub mod preset;
