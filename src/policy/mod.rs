@@ -8,6 +8,7 @@
 mod named;
 
 pub mod backoff;
+pub mod client;
 pub mod guard;
 pub mod preset;
 
@@ -122,31 +123,13 @@ pub enum Failure {
     Conflict,
 }
 
-/// What a client does with a `Retry-After` longer than its maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AboveMax {
-    /// Waits its own backoff delay instead (openai-python, anthropic-sdk-python).
-    Backoff,
-    /// Gives the request up.
-    GiveUp,
-}
-
-impl AboveMax {
-    pub const NAMES: [&'static str; 2] = ["backoff", "give_up"];
-
-    pub fn from_name(name: &str) -> Option<AboveMax> {
-        match name {
-            "backoff" => Some(AboveMax::Backoff),
-            "give_up" => Some(AboveMax::GiveUp),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AboveMax::Backoff => "backoff",
-            AboveMax::GiveUp => "give_up",
-        }
+named_kinds! {
+    /// What a client does with a `Retry-After` longer than its maximum.
+    pub enum AboveMax {
+        /// Waits its own backoff delay instead (openai-python, anthropic-sdk-python).
+        Backoff = "backoff",
+        /// Gives the request up.
+        GiveUp = "give_up",
     }
 }
 
@@ -175,6 +158,13 @@ pub enum GiveUp {
     Budget,
     /// The circuit breaker (scope `retries`) was not closed.
     Breaker,
+}
+
+impl GiveUp {
+    /// True if a guard denied a retry the strategy wanted.
+    pub fn by_guard(self) -> bool {
+        matches!(self, GiveUp::Budget | GiveUp::Breaker)
+    }
 }
 
 /// What the client does after a failure.
