@@ -335,6 +335,17 @@ mod tests {
     }
 
     #[test]
+    fn kinds_are_named_from_one_list() {
+        for (k, (name, about)) in BackoffKind::ALL.into_iter().zip(BACKOFF_KINDS) {
+            assert_eq!((k.name(), k.about()), (name, about));
+            assert_eq!(BackoffKind::from_name(name), Some(k));
+        }
+        let b = Backoff::Decorrelated { base: S, cap: None };
+        assert_eq!(b.kind(), "decorrelated_jitter");
+        assert_eq!(Backoff::None.which(), BackoffKind::None);
+    }
+
+    #[test]
     fn deterministic_schedules_match_hand_computed_values() {
         assert_eq!(delays(&Backoff::None, 3, 0), [0, 0, 0]);
         assert_eq!(

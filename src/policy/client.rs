@@ -313,3 +313,70 @@ impl<'s> RetryStack<'s> {
         self.layer.guards.as_ref().map(|g| g.breaker_open_ns(end))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::backoff::Backoff;
+    use crate::policy::guard::Budget;
+    use crate::policy::preset::POLLY_BREAKER;
+    use crate::time::NANOS_PER_SEC as S;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64;
+
+    #[test]
+    fn client_state_is_the_guards_bytes_per_client() {
+        let mut s = Strategy::new("s", Backoff::None);
+        assert_eq!(client_state_bytes(&s, 1000), 0);
+        s.guards.breaker = Some(POLLY_BREAKER);
+        assert_eq!(client_state_bytes(&s, 20_000_000), 20_000_000 * 176);
+    }
+
+    #[test]
+    fn a_guard_denies_only_retries_the_strategy_would_make() {
+        let mut s = Strategy::new("s", Backoff::Constant { base: S });
+        s.max_attempts = 2;
+        // One retry's worth of tokens.
+        s.guards.budget = Some(Budget::ClientBucket {
+            size: 1,
+            deposit: 0,
+            cost: 1,
+            initial: 1,
+            on_success: false,
+        });
+        let mut stack = RetryStack::try_new(&s, 1).unwrap();
+        let rng = &mut Pcg64::seed_from_u64(0);
+        let a = |made| Attempt {
+            client: 0,
+            made,
+            created: 0,
+        };
+        stack.start(0);
+        assert_eq!(stack.before_send(0, 0, true, rng), Gate::Send);
+        // The last attempt: the strategy gives up, the budget is not asked.
+        let last = stack.after_failure(0, 0, a(2), Failure::Timeout, rng);
+        assert_eq!(last, Decision::GiveUp(GiveUp::Attempts));
+        assert!(!GiveUp::Attempts.by_guard());
+        let first = stack.after_failure(0, 0, a(1), Failure::Timeout, rng);
+        assert_eq!(first, Decision::Retry { delay: S });
+        let again = stack.after_failure(0, 0, a(1), Failure::Timeout, rng);
+        assert_eq!(again, Decision::GiveUp(GiveUp::Budget));
+        assert!(GiveUp::Budget.by_guard());
+        assert_eq!(stack.breaker_open_ns(10 * S), Some(0));
+    }
+
+    #[test]
+    fn attempts_wait_for_the_timeout_cut_short_by_the_deadline() {
+        let mut s = Strategy::new("s", Backoff::None);
+        let stack = RetryStack::try_new(&s, 1).unwrap();
+        assert_eq!(stack.attempt_limit(0, 0, None), None);
+        assert_eq!(stack.attempt_limit(0, 0, Some(3 * S)), Some(3 * S));
+        s.timeout = Some(2 * S);
+        s.deadline = Some(5 * S);
+        let stack = RetryStack::try_new(&s, 1).unwrap();
+        assert_eq!(stack.attempt_limit(S, 0, Some(3 * S)), Some(2 * S));
+        assert_eq!(stack.attempt_limit(4 * S, 0, None), Some(S));
+        assert_eq!(stack.breaker_open_ns(S), None);
+        assert_eq!(stack.model(true), 0);
+    }
+}
