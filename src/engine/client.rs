@@ -124,6 +124,20 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The wait a guard asked of the next attempt of `req` is over: send
+    /// it, unless the wait ran past the request's deadline.
+    pub(super) fn waited(&mut self, now: SimTime, req: u32) {
+        self.m.touch(now);
+        let r = &self.requests[req as usize];
+        if self.policy.past_deadline(now, r.created) {
+            let attempts = r.attempts;
+            self.m.request_gave_up(attempts);
+            self.request_closed(now, req, RequestOutcome::GaveUp);
+        } else {
+            self.send_attempt(now, req);
+        }
+    }
+
     /// Tells the strategy how the current attempt of `req` went (`None`:
     /// it succeeded).
     pub(super) fn observe(&mut self, now: SimTime, req: u32, failure: Option<Failure>) {

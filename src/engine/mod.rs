@@ -245,7 +245,6 @@ const PREFETCH_MIN_SLOTS: usize = 1 << 16;
 /// The world of one run.
 struct World<'a> {
     scenario: &'a Scenario,
-    strategy: &'a Strategy,
     seeds: RunSeeds,
     rng: Pcg64,
     workload_rng: Pcg64,
@@ -521,23 +520,7 @@ impl<'a> World<'a> {
                 model,
             } => self.occ_write(now, req, attempt, model),
             Event::Capacity { model } => self.capacity_changed(now, model),
-            Event::Send { req } => {
-                self.m.touch(now);
-                let r = &self.requests[req as usize];
-                let late = self
-                    .strategy
-                    .deadline
-                    .is_some_and(|d| now >= r.created.saturating_add(d));
-                if late {
-                    // The wait for the rate limiter's token ran past the
-                    // request's deadline.
-                    let attempts = r.attempts;
-                    self.m.request_gave_up(attempts);
-                    self.request_closed(now, req, RequestOutcome::GaveUp);
-                } else {
-                    self.send_attempt(now, req);
-                }
-            }
+            Event::Send { req } => self.waited(now, req),
         }
     }
 

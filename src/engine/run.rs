@@ -46,7 +46,6 @@ impl<'a> World<'a> {
         let policy = RetryStack::try_new(strategy, clients).ok()?;
         Some(World {
             scenario,
-            strategy,
             seeds,
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),

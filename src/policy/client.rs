@@ -14,7 +14,8 @@
 //!
 //! 1. [`RetryStack::start`] when a request takes a slot;
 //! 2. [`RetryStack::before_send`] before every attempt: send it, wait, or
-//!    reject it locally (which ends the request);
+//!    reject it locally (which ends the request); after a wait,
+//!    [`RetryStack::past_deadline`];
 //! 3. [`RetryStack::model`] and [`RetryStack::attempt_limit`] as it is
 //!    sent: where it goes, and how long the client waits for it;
 //! 4. [`RetryStack::on_outcome`] when the client learns how it went (an
@@ -267,6 +268,14 @@ impl<'s> RetryStack<'s> {
             limit = Some(limit.map_or(left, |t| t.min(left)));
         }
         limit
+    }
+
+    /// True if at `now` the deadline of a request created at `created`
+    /// has passed (no attempt of it starts then).
+    #[inline]
+    pub fn past_deadline(&self, now: SimTime, created: SimTime) -> bool {
+        let deadline = self.layer.strategy.deadline;
+        deadline.is_some_and(|d| now >= created.saturating_add(d))
     }
 
     /// The client `client` learned at `now` how the current attempt of

@@ -20,11 +20,12 @@
 //! in. This file holds what they share: the strategy's set of guards,
 //! what a guard says about an attempt, and the state of a run's clients.
 //!
-//! The engine calls, in this order: [`GuardState::before_send`] for every
-//! attempt (a throttle or an open breaker may reject it locally or delay
-//! it), [`GuardState::on_outcome`] when the client learns how an attempt
-//! went, [`GuardState::allow_retry`] when the strategy wants to retry, and
-//! [`GuardState::on_request_success`] when a request succeeds.
+//! The retry stack ([`super::client`]) calls, in this order:
+//! [`GuardState::before_send`] for every attempt (a throttle or an open
+//! breaker may reject it locally or delay it), [`GuardState::on_outcome`]
+//! when the client learns how an attempt went, [`GuardState::allow_retry`]
+//! when the strategy wants to retry, and [`GuardState::on_request_success`]
+//! when a request succeeds.
 
 pub mod breaker;
 pub mod budget;
