@@ -1,6 +1,7 @@
-//! The client side of a request's life: sending attempts through the
-//! strategy's guards, hearing answers and timeouts, and retrying or giving
-//! up; and the request's bookkeeping (billing, waste, slot reuse).
+//! The client side of a request's life: sending attempts, hearing answers
+//! and timeouts, and retrying or giving up, as the strategy's retry stack
+//! ([`crate::policy::client`]) decides; and the request's bookkeeping
+//! (billing, waste, slot reuse), events, timers and counts.
 
 use super::*;
 
@@ -97,10 +98,7 @@ impl<'a> World<'a> {
         }
         self.at_server.reset(req, AtServer::Nowhere);
         self.seen.reset(req, 0);
-        self.retry_after.reset(req, None);
-        self.quota_cost.reset(req, None);
-        self.backoff
-            .reset(req, self.strategy.backoff.initial_state());
+        self.policy.start(req);
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
@@ -112,63 +110,48 @@ impl<'a> World<'a> {
     /// now; a guard may delay it or reject it locally, which ends the
     /// request.
     pub(super) fn try_send(&mut self, now: SimTime, req: u32) {
-        if let Some(g) = &mut self.guards {
-            let r = &self.requests[req as usize];
-            let gate = g.before_send(
-                &self.strategy.guards,
-                r.client as usize,
-                now,
-                r.attempts == 0,
-                &mut self.rng,
-            );
-            match gate {
-                Gate::Send => {}
-                Gate::Wait(d) => {
-                    self.queue.push(now.saturating_add(d), Event::Send { req });
-                    return;
-                }
-                Gate::Reject => {
-                    self.m.counts.local_rejections += 1;
-                    let attempts = self.requests[req as usize].attempts;
-                    self.m.request_gave_up(attempts);
-                    self.request_closed(now, req, RequestOutcome::GaveUp);
-                    return;
-                }
+        let r = &self.requests[req as usize];
+        let (client, first) = (r.client, r.attempts == 0);
+        match self.policy.before_send(now, client, first, &mut self.rng) {
+            Gate::Send => self.send_attempt(now, req),
+            Gate::Wait(d) => self.queue.push(now.saturating_add(d), Event::Send { req }),
+            Gate::Reject => {
+                self.m.counts.local_rejections += 1;
+                let attempts = self.requests[req as usize].attempts;
+                self.m.request_gave_up(attempts);
+                self.request_closed(now, req, RequestOutcome::GaveUp);
             }
         }
-        self.send_attempt(now, req);
     }
 
-    /// Tells the strategy's guards how the current attempt of `req` went
-    /// (`None`: it succeeded).
-    pub(super) fn observe(&mut self, now: SimTime, req: u32, failure: Option<Failure>) {
-        let Some(g) = &mut self.guards else {
-            return;
-        };
-        let client = self.requests[req as usize].client as usize;
-        let outcome = Outcome {
-            success: failure.is_none(),
-            throttled: matches!(failure, Some(Failure::RateLimited { .. })),
-            retryable: failure.is_some_and(|f| self.strategy.retry_on.covers(f)),
-        };
-        g.on_outcome(&self.strategy.guards, client, now, outcome);
-        if failure.is_none() {
-            let cost = self.quota_cost.get(req);
-            g.on_request_success(&self.strategy.guards, client, cost.map(i64::from));
+    /// The wait a guard asked of the next attempt of `req` is over: send
+    /// it, unless the wait ran past the request's deadline.
+    pub(super) fn waited(&mut self, now: SimTime, req: u32) {
+        self.m.touch(now);
+        let r = &self.requests[req as usize];
+        if self.policy.past_deadline(now, r.created) {
+            let attempts = r.attempts;
+            self.m.request_gave_up(attempts);
+            self.request_closed(now, req, RequestOutcome::GaveUp);
+        } else {
+            self.send_attempt(now, req);
         }
+    }
+
+    /// Tells the strategy how the current attempt of `req` went (`None`:
+    /// it succeeded).
+    pub(super) fn observe(&mut self, now: SimTime, req: u32, failure: Option<Failure>) {
+        let client = self.requests[req as usize].client;
+        self.policy.on_outcome(now, req, client, failure);
     }
 
     pub(super) fn send_attempt(&mut self, now: SimTime, req: u32) {
-        let fallback = self.strategy.fallback.as_ref();
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
         r.serial = r.serial.wrapping_add(1);
         r.outstanding = true;
         r.in_transit += 1;
-        r.model = match fallback {
-            Some(f) if r.on_fallback => f.model as u8,
-            _ => 0,
-        };
+        r.model = self.policy.model(r.on_fallback);
         let (attempt, attempts, created, model) = (r.serial, r.attempts, r.created, r.model);
         self.m.attempt_sent(usize::from(model));
         if let Some(rec) = self.record(req) {
@@ -176,11 +159,9 @@ impl<'a> World<'a> {
             rec.model = model;
         }
         // The timer: the client timeout, cut short by the request deadline.
-        let mut limit = self.strategy.timeout.or(self.scenario.client_timeout);
-        if let Some(deadline) = self.strategy.deadline {
-            let left = created.saturating_add(deadline).saturating_sub(now);
-            limit = Some(limit.map_or(left, |t| t.min(left)));
-        }
+        let limit = self
+            .policy
+            .attempt_limit(now, created, self.scenario.client_timeout);
         if let Some(limit) = limit {
             let at = now.saturating_add(limit);
             // Its place in the order of events is taken now, whether it is
@@ -257,7 +238,7 @@ impl<'a> World<'a> {
                 self.request_closed(now, req, RequestOutcome::Succeeded);
             }
             Reply::RateLimited { limit } => {
-                let retry_after = self.retry_after.get(req);
+                let retry_after = self.policy.retry_after(req);
                 self.m
                     .attempt_resolved(AttemptOutcome::RateLimited(limit), e);
                 let failure = Failure::RateLimited { retry_after };
@@ -280,51 +261,34 @@ impl<'a> World<'a> {
 
     pub(super) fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
         let r = &mut self.requests[req as usize];
-        if let Some(f) = &self.strategy.fallback
-            && f.on.covers(failure)
-        {
+        if self.policy.falls_back(failure) {
             r.on_fallback = true;
         }
-        // Schedules without state are given a scratch one.
-        let mut scratch = BackoffState::default();
-        let backoff = if self.backoff.kept() {
-            self.backoff.get_mut(req)
-        } else {
-            &mut scratch
+        let attempt = Attempt {
+            client: r.client,
+            made: r.attempts,
+            created: r.created,
         };
-        let mut decision =
-            self.strategy
-                .decide(failure, r.attempts, r.created, now, backoff, &mut self.rng);
-        // The guards are asked last, so that a retry the strategy would
-        // not make costs nothing.
-        if let (Decision::Retry { .. }, Some(g)) = (decision, &mut self.guards) {
-            let timeout = failure == Failure::Timeout;
-            match g.allow_retry(&self.strategy.guards, r.client as usize, now, timeout) {
-                Ok(cost) => self.quota_cost.set(req, Some(cost as u32)),
-                Err(why) => {
-                    self.m.counts.retries_denied += 1;
-                    decision = Decision::GiveUp(match why {
-                        Denied::Budget => GiveUp::Budget,
-                        Denied::Breaker => GiveUp::Breaker,
-                    });
-                }
-            }
-        }
+        let decision = self
+            .policy
+            .after_failure(now, req, attempt, failure, &mut self.rng);
         match decision {
             // Jittered retries come in no order: they go to the heap,
             // where they do not hold up the lanes.
-            Decision::Retry { delay } if self.strategy.backoff.is_jittered() => self
+            Decision::Retry { delay } if self.policy.jittered() => self
                 .queue
                 .push(now.saturating_add(delay), Event::Retry { req }),
             Decision::Retry { delay } => {
-                let n = (r.attempts as usize).saturating_sub(1);
+                let n = (attempt.made as usize).saturating_sub(1);
                 let lane = lane::RETRY + n.min(lane::RETRIES - 1);
                 self.queue
                     .push_in(lane, now.saturating_add(delay), Event::Retry { req })
             }
-            Decision::GiveUp(_) => {
-                let attempts = r.attempts;
-                self.m.request_gave_up(attempts);
+            Decision::GiveUp(why) => {
+                if why.by_guard() {
+                    self.m.counts.retries_denied += 1;
+                }
+                self.m.request_gave_up(attempt.made);
                 self.request_closed(now, req, RequestOutcome::GaveUp);
             }
         }

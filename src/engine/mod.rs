@@ -41,9 +41,9 @@ use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetr
 use crate::model::dist::Dist;
 use crate::model::limiter::{Admission, Cost, Limit, Limiter};
 use crate::model::server::{Arrival, Queued, Server};
-use crate::policy::backoff::BackoffState;
-use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
-use crate::policy::{Decision, Failure, GiveUp, Strategy};
+use crate::policy::client::{Attempt, RetryStack};
+use crate::policy::guard::Gate;
+use crate::policy::{Decision, Failure, Strategy};
 use crate::random::{Pcg64, RunSeeds};
 use crate::scenario::{
     Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
@@ -246,7 +246,6 @@ const PREFETCH_MIN_SLOTS: usize = 1 << 16;
 /// The world of one run.
 struct World<'a> {
     scenario: &'a Scenario,
-    strategy: &'a Strategy,
     seeds: RunSeeds,
     rng: Pcg64,
     workload_rng: Pcg64,
@@ -262,15 +261,6 @@ struct World<'a> {
     /// The version the current attempt read (an optimistic-concurrency
     /// store).
     seen: SlotColumn<u64>,
-    /// The Retry-After of the current attempt's 429, set when the limiter
-    /// rejects it and read when the answer arrives (the strategy honours
-    /// Retry-After).
-    retry_after: SlotColumn<Option<SimDuration>>,
-    /// What the last retry took from the AWS retry quota (None: no retry
-    /// was made; the strategy has guards).
-    quota_cost: SlotColumn<Option<u32>>,
-    /// The backoff schedule's state (schedules that have one).
-    backoff: SlotColumn<BackoffState>,
     /// Slots free for the next request, reused last freed first.
     free: Vec<u32>,
     /// Requests started per client (closed loop).
@@ -283,8 +273,9 @@ struct World<'a> {
     arrival_gap: Option<Exp<f64>>,
     /// The network hop when it is always the same (it draws nothing).
     fixed_hop: Option<SimDuration>,
-    /// The strategy's guards, per client (None: it has none).
-    guards: Option<GuardState>,
+    /// The clients' retry behaviour, with its per-client and per-slot
+    /// state.
+    policy: RetryStack<'a>,
     /// What the run is held to, looked at every [`CHECK_EVERY`] events.
     limits: RunLimits<'a>,
     /// For the livelock check: the clock at the checkpoint where the
@@ -465,9 +456,7 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
             size_of::<AtServer>(),
         )
         + column(models().any(|c| c.occ), size_of::<u64>())
-        + column(strategy.honor_retry_after, size_of::<Option<SimDuration>>())
-        + column(!strategy.guards.is_empty(), size_of::<Option<u32>>())
-        + column(strategy.backoff.has_state(), size_of::<BackoffState>());
+        + RetryStack::slot_bytes(strategy);
     bytes as u64
 }
 
@@ -570,23 +559,7 @@ impl<'a> World<'a> {
                 model,
             } => self.occ_write(now, req, attempt, model),
             Event::Capacity { model } => self.capacity_changed(now, model),
-            Event::Send { req } => {
-                self.m.touch(now);
-                let r = &self.requests[req as usize];
-                let late = self
-                    .strategy
-                    .deadline
-                    .is_some_and(|d| now >= r.created.saturating_add(d));
-                if late {
-                    // The wait for the rate limiter's token ran past the
-                    // request's deadline.
-                    let attempts = r.attempts;
-                    self.m.request_gave_up(attempts);
-                    self.request_closed(now, req, RequestOutcome::GaveUp);
-                } else {
-                    self.send_attempt(now, req);
-                }
-            }
+            Event::Send { req } => self.waited(now, req),
         }
     }
 

@@ -68,7 +68,7 @@ impl<'a> World<'a> {
             // Only the current attempt's answer is heard: an earlier one's
             // must not overwrite it.
             if self.is_current(req, attempt) {
-                self.retry_after.set(req, retry_after);
+                self.policy.set_retry_after(req, retry_after);
             }
             self.answer(now, req, attempt, model, Reply::RateLimited { limit });
             return;

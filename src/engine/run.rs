@@ -43,13 +43,9 @@ impl<'a> World<'a> {
             }
             _ => Vec::new(),
         };
-        let guards = match strategy.guards.is_empty() {
-            true => None,
-            false => Some(GuardState::try_new(&strategy.guards, clients).ok()?),
-        };
+        let policy = RetryStack::try_new(strategy, clients).ok()?;
         Some(World {
             scenario,
-            strategy,
             seeds,
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),
@@ -58,9 +54,6 @@ impl<'a> World<'a> {
             requests: Vec::with_capacity(clients.min(1 << 20)),
             at_server: SlotColumn::new(cancels),
             seen: SlotColumn::new(occ),
-            retry_after: SlotColumn::new(strategy.honor_retry_after),
-            quota_cost: SlotColumn::new(!strategy.guards.is_empty()),
-            backoff: SlotColumn::new(strategy.backoff.has_state()),
             free: Vec::new(),
             started,
             first_starts: FirstStarts::default(),
@@ -70,7 +63,7 @@ impl<'a> World<'a> {
             },
             arrivals: 0,
             arrival_gap,
-            guards,
+            policy,
             limits: RunLimits::default(),
             still: Stall {
                 at: SimTime::MAX,
@@ -108,9 +101,9 @@ impl<'a> World<'a> {
             self.m.tick(now, self.endpoints[0].limiter.requests());
             self.handle(now, event);
         }
-        if let Some(g) = &self.guards {
+        if let Some(open) = self.policy.breaker_open_ns(end) {
             let clients = u128::from(self.scenario.workload.clients.max(1));
-            self.m.counts.breaker_open_ns = g.breaker_open_ns(end) / clients;
+            self.m.counts.breaker_open_ns = open / clients;
         }
         if let Some(r) = &self.scenario.report.recovery {
             self.m.recovered = Some(r.recovered(self.m.recovery_successes));

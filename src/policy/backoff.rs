@@ -81,41 +81,64 @@ pub enum Backoff {
     },
 }
 
-/// The names of the schedules as written in scenario files, with a one-line
-/// description for `backsim list`.
-pub const BACKOFF_KINDS: [(&str, &str); 10] = [
-    ("none", "0: retry at once"),
-    ("constant", "base"),
-    ("linear", "base * (n + 1): 1s, 2s, 3s ... for base 1s"),
-    (
-        "exponential",
-        "v = min(cap, base * multiplier^n), multiplier 2 by default",
-    ),
-    (
-        "full_jitter",
-        "U(0, v) (AWS Architecture Blog, 2015); with min: U(min, max(min, v)) (tenacity)",
-    ),
-    (
-        "equal_jitter",
-        "v/2 + U(0, v/2) (AWS Architecture Blog, 2015)",
-    ),
-    (
-        "decorrelated_jitter",
-        "min(cap, U(base, 3 * previous)), previous starts at base (AWS, 2015)",
-    ),
-    (
-        "decorrelated_jitter_v2",
-        "Polly DecorrelatedJitterBackoffV2: median delays near base * 2^n",
-    ),
-    (
-        "proportional_jitter",
-        "v * U(1 - jitter, 1 + jitter), jitter 0.2 by default (gRPC)",
-    ),
-    (
-        "downward_jitter",
-        "v * (1 - jitter * U(0, 1)), jitter 0.25 by default (openai-python)",
-    ),
-];
+named_kinds! {
+    /// The kinds of schedule, as `backoff.kind` names them.
+    pub enum BackoffKind {
+        None = "none",
+        Constant = "constant",
+        Linear = "linear",
+        Exponential = "exponential",
+        FullJitter = "full_jitter",
+        EqualJitter = "equal_jitter",
+        Decorrelated = "decorrelated_jitter",
+        DecorrelatedV2 = "decorrelated_jitter_v2",
+        Proportional = "proportional_jitter",
+        Downward = "downward_jitter",
+    }
+}
+
+impl BackoffKind {
+    /// The schedule's line in `backsim list`.
+    pub const fn about(self) -> &'static str {
+        match self {
+            BackoffKind::None => "0: retry at once",
+            BackoffKind::Constant => "base",
+            BackoffKind::Linear => "base * (n + 1): 1s, 2s, 3s ... for base 1s",
+            BackoffKind::Exponential => {
+                "v = min(cap, base * multiplier^n), multiplier 2 by default"
+            }
+            BackoffKind::FullJitter => {
+                "U(0, v) (AWS Architecture Blog, 2015); with min: U(min, max(min, v)) (tenacity)"
+            }
+            BackoffKind::EqualJitter => "v/2 + U(0, v/2) (AWS Architecture Blog, 2015)",
+            BackoffKind::Decorrelated => {
+                "min(cap, U(base, 3 * previous)), previous starts at base (AWS, 2015)"
+            }
+            BackoffKind::DecorrelatedV2 => {
+                "Polly DecorrelatedJitterBackoffV2: median delays near base * 2^n"
+            }
+            BackoffKind::Proportional => {
+                "v * U(1 - jitter, 1 + jitter), jitter 0.2 by default (gRPC)"
+            }
+            BackoffKind::Downward => {
+                "v * (1 - jitter * U(0, 1)), jitter 0.25 by default (openai-python)"
+            }
+        }
+    }
+}
+
+/// The names of the schedules with their lines in `backsim list`, in the
+/// order of [`BackoffKind::ALL`].
+pub const BACKOFF_KINDS: [(&str, &str); BackoffKind::ALL.len()] = {
+    let mut list = [("", ""); BackoffKind::ALL.len()];
+    let mut i = 0;
+    while i < list.len() {
+        let k = BackoffKind::ALL[i];
+        list[i] = (k.name(), k.about());
+        i += 1;
+    }
+    list
+};
 
 /// Per-request memory of a schedule: the previous delay (decorrelated) or
 /// the previous value of f (v2), as `f64` nanoseconds / formula units.
@@ -128,20 +151,25 @@ const V2_P_FACTOR: f64 = 4.0;
 const V2_SCALE: f64 = 1.0 / 1.4;
 
 impl Backoff {
+    /// The kind of schedule.
+    pub fn which(&self) -> BackoffKind {
+        match self {
+            Backoff::None => BackoffKind::None,
+            Backoff::Constant { .. } => BackoffKind::Constant,
+            Backoff::Linear { .. } => BackoffKind::Linear,
+            Backoff::Exponential { .. } => BackoffKind::Exponential,
+            Backoff::FullJitter { .. } => BackoffKind::FullJitter,
+            Backoff::EqualJitter { .. } => BackoffKind::EqualJitter,
+            Backoff::Decorrelated { .. } => BackoffKind::Decorrelated,
+            Backoff::DecorrelatedV2 { .. } => BackoffKind::DecorrelatedV2,
+            Backoff::Proportional { .. } => BackoffKind::Proportional,
+            Backoff::Downward { .. } => BackoffKind::Downward,
+        }
+    }
+
     /// The scenario-file name of this schedule.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Backoff::None => "none",
-            Backoff::Constant { .. } => "constant",
-            Backoff::Linear { .. } => "linear",
-            Backoff::Exponential { .. } => "exponential",
-            Backoff::FullJitter { .. } => "full_jitter",
-            Backoff::EqualJitter { .. } => "equal_jitter",
-            Backoff::Decorrelated { .. } => "decorrelated_jitter",
-            Backoff::DecorrelatedV2 { .. } => "decorrelated_jitter_v2",
-            Backoff::Proportional { .. } => "proportional_jitter",
-            Backoff::Downward { .. } => "downward_jitter",
-        }
+        self.which().name()
     }
 
     /// True if the schedule keeps per-request state between retries (the
@@ -304,6 +332,17 @@ mod tests {
         (0..count)
             .map(|n| b.delay(n, &mut state, &mut rng))
             .collect()
+    }
+
+    #[test]
+    fn kinds_are_named_from_one_list() {
+        for (k, (name, about)) in BackoffKind::ALL.into_iter().zip(BACKOFF_KINDS) {
+            assert_eq!((k.name(), k.about()), (name, about));
+            assert_eq!(BackoffKind::from_name(name), Some(k));
+        }
+        let b = Backoff::Decorrelated { base: S, cap: None };
+        assert_eq!(b.kind(), "decorrelated_jitter");
+        assert_eq!(Backoff::None.which(), BackoffKind::None);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! and timeouts as its documentation says; where the model cannot express
 //! a detail (for example an attempt timeout inside a total timeout) the
 //! preset's `notes` say what was left out.
+//!
+//! Each preset is one entry of [`PRESETS`]: its name, its texts for
+//! `backsim list`, and the function that sets its numbers.
 
 use super::backoff::Backoff;
 use super::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
@@ -16,7 +19,7 @@ use crate::time::NANOS_PER_SEC as S;
 const MS: u64 = 1_000_000;
 
 /// A client library's retry defaults.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Preset {
     /// The name used in `preset = "…"`.
     pub name: &'static str,
@@ -28,6 +31,15 @@ pub struct Preset {
     pub summary: &'static str,
     /// What the model leaves out or assumes.
     pub notes: &'static str,
+    /// Sets the library's settings on a strategy at the defaults.
+    configure: fn(&mut Strategy),
+}
+
+/// Presets are told apart by their names, which are unique.
+impl PartialEq for Preset {
+    fn eq(&self, other: &Preset) -> bool {
+        self.name == other.name
+    }
 }
 
 /// Every preset, in the order `backsim list` shows them.
@@ -38,6 +50,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "openai/openai-python: src/openai/_base_client.py, src/openai/_constants.py",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
         notes: "retries 408, 409, 429, >= 500 and timeouts; its own default timeout is 600s; early 1.x releases (recursive client) waited 1s, 2s instead",
+        configure: openai_python,
     },
     Preset {
         name: "openai-python-2.52",
@@ -45,6 +58,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "openai/openai-python: src/openai/_base_client.py (MAX_RETRY_AFTER_DELAY)",
         summary: "as openai-python, but Retry-After honoured up to 120s, and above it the request is not retried",
         notes: "retries 408, 409, 429, >= 500 and timeouts",
+        configure: openai_python_2_52,
     },
     Preset {
         name: "anthropic-sdk-python",
@@ -52,6 +66,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "anthropics/anthropic-sdk-python: src/anthropic/_base_client.py, src/anthropic/_constants.py",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
         notes: "retries 408, 409, 424, 429, >= 500 (so 529) and timeouts; older releases with the recursive client waited 1s, 2s (which release switched is not confirmed)",
+        configure: openai_python,
     },
     Preset {
         name: "botocore-standard",
@@ -59,6 +74,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "boto/botocore: botocore/retries/standard.py, botocore/retries/quota.py",
         summary: "3 attempts; U * min(2^n, 20) s; retry quota 500, cost 5 (10 after a timeout), refund on success",
         notes: "retries 500, 502, 503, 504 (not 529), timeouts, and throttling error codes, which a 429 is taken to carry; Retry-After is not read; the SDK's default mode is \"legacy\"",
+        configure: botocore_standard,
     },
     Preset {
         name: "botocore-adaptive",
@@ -66,6 +82,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "boto/botocore: botocore/retries/adaptive.py, bucket.py, throttling.py, standard.py",
         summary: "botocore-standard plus the CUBIC client rate limiter, switched on by the first 429",
         notes: "retries as botocore-standard; a waiting send takes its token at once and waits at the rate of that moment",
+        configure: botocore_adaptive,
     },
     Preset {
         name: "polly-v8",
@@ -73,6 +90,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "App-vNext/Polly: src/Polly.Core/Retry/RetryConstants.cs, RetryStrategyOptions.TResult.cs",
         summary: "4 attempts; constant 2s, no jitter; Retry-After not read",
         notes: "its default ShouldHandle retries every exception: 429, 5xx and timeouts are taken to be thrown (e.g. by EnsureSuccessStatusCode)",
+        configure: polly_v8,
     },
     Preset {
         name: "polly-http-standard",
@@ -80,6 +98,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "dotnet/extensions: src/Libraries/Microsoft.Extensions.Http.Resilience/Polly/HttpRetryStrategyOptions.cs, HttpStandardResilienceOptions.cs",
         summary: "4 attempts; Polly decorrelated jitter v2 with base 2s (first delay's median about 1.8s); Retry-After honoured; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, open 5s",
         notes: "a request the open breaker rejects is not retried (BrokenCircuitException is not transient)",
+        configure: polly_http_standard,
     },
     Preset {
         name: "grpc-example",
@@ -87,6 +106,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "grpc/proposal: A6-client-retries.md",
         summary: "4 attempts; U(0, min(0.1s * 2^n, 1s)); retry throttling max_tokens 10, token_ratio 0.1",
         notes: "UNAVAILABLE is retried: 429 and 503 map to it; 500, 529 and deadline expiry are not retried; pushback is not modelled",
+        configure: grpc_example,
     },
     Preset {
         name: "tenacity-cookbook",
@@ -94,6 +114,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "jd/tenacity: tenacity/wait.py (wait_random_exponential); openai/openai-cookbook: examples/How_to_handle_rate_limits.ipynb",
         summary: "6 attempts; wait_random_exponential(min=1, max=60): U(1s, max(1s, min(2^n s, 60s)))",
         notes: "tenacity < 9 drew U(0, ...) instead; use full_jitter without min for it",
+        configure: tenacity_cookbook,
     },
     Preset {
         name: "backon",
@@ -101,6 +122,7 @@ pub const PRESETS: [Preset; 10] = [
         source: "Xuanwo/backon: backon/src/backoff/exponential.rs",
         summary: "4 attempts; 1s, 2s, 4s (factor 2, max 60s), no jitter",
         notes: "retries every error unless told otherwise",
+        configure: backon,
     },
 ];
 
@@ -162,89 +184,99 @@ impl Preset {
             preset: Some(self.name),
             ..Strategy::new(self.name, Backoff::None)
         };
-        let openai = Backoff::Downward {
-            base: 500 * MS,
-            cap: Some(8 * S),
-            multiplier: 2.0,
-            jitter: 0.25,
-        };
-        match self.name {
-            "openai-python" | "anthropic-sdk-python" => {
-                s.backoff = openai;
-                s.max_attempts = 3;
-                s.honor_retry_after = true;
-                s.max_retry_after = Some(60 * S);
-            }
-            "openai-python-2.52" => {
-                s.backoff = openai;
-                s.max_attempts = 3;
-                s.honor_retry_after = true;
-                s.max_retry_after = Some(120 * S);
-                s.above_max_retry_after = AboveMax::GiveUp;
-            }
-            "botocore-standard" | "botocore-adaptive" => {
-                s.backoff = Backoff::FullJitter {
-                    base: S,
-                    cap: Some(20 * S),
-                    multiplier: 2.0,
-                    min: 0,
-                };
-                s.max_attempts = 3;
-                // _TRANSIENT_STATUS_CODES 500, 502, 503, 504, throttling
-                // error codes, and connection errors and timeouts.
-                s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
-                s.guards.budget = Some(AWS_QUOTA);
-                if self.name == "botocore-adaptive" {
-                    s.guards.throttle = Some(AWS_ADAPTIVE);
-                }
-            }
-            "polly-v8" => {
-                s.backoff = Backoff::Constant { base: 2 * S };
-                s.max_attempts = 4;
-            }
-            "polly-http-standard" => {
-                s.backoff = Backoff::DecorrelatedV2 {
-                    base: 2 * S,
-                    cap: None,
-                };
-                s.max_attempts = 4;
-                s.honor_retry_after = true;
-                s.timeout = Some(10 * S);
-                s.deadline = Some(30 * S);
-                s.guards.breaker = Some(POLLY_BREAKER);
-            }
-            "grpc-example" => {
-                s.backoff = Backoff::FullJitter {
-                    base: 100 * MS,
-                    cap: Some(S),
-                    multiplier: 2.0,
-                    min: 0,
-                };
-                s.max_attempts = 4;
-                s.retry_on = retry_on(&["429", "503"]);
-                s.guards.budget = Some(GRPC_THROTTLING);
-            }
-            "tenacity-cookbook" => {
-                s.backoff = Backoff::FullJitter {
-                    base: S,
-                    cap: Some(60 * S),
-                    multiplier: 2.0,
-                    min: S,
-                };
-                s.max_attempts = 6;
-            }
-            "backon" => {
-                s.backoff = Backoff::Exponential {
-                    base: S,
-                    cap: Some(60 * S),
-                    multiplier: 2.0,
-                };
-                s.max_attempts = 4;
-            }
-            other => unreachable!("preset {other} has no strategy"),
-        }
+        (self.configure)(&mut s);
         s
     }
+}
+
+/// openai-python's and anthropic-sdk-python's schedule.
+const OPENAI_BACKOFF: Backoff = Backoff::Downward {
+    base: 500 * MS,
+    cap: Some(8 * S),
+    multiplier: 2.0,
+    jitter: 0.25,
+};
+
+fn openai_python(s: &mut Strategy) {
+    s.backoff = OPENAI_BACKOFF;
+    s.max_attempts = 3;
+    s.honor_retry_after = true;
+    s.max_retry_after = Some(60 * S);
+}
+
+fn openai_python_2_52(s: &mut Strategy) {
+    s.backoff = OPENAI_BACKOFF;
+    s.max_attempts = 3;
+    s.honor_retry_after = true;
+    s.max_retry_after = Some(120 * S);
+    s.above_max_retry_after = AboveMax::GiveUp;
+}
+
+fn botocore_standard(s: &mut Strategy) {
+    s.backoff = Backoff::FullJitter {
+        base: S,
+        cap: Some(20 * S),
+        multiplier: 2.0,
+        min: 0,
+    };
+    s.max_attempts = 3;
+    // _TRANSIENT_STATUS_CODES 500, 502, 503, 504, throttling error codes,
+    // and connection errors and timeouts.
+    s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
+    s.guards.budget = Some(AWS_QUOTA);
+}
+
+fn botocore_adaptive(s: &mut Strategy) {
+    botocore_standard(s);
+    s.guards.throttle = Some(AWS_ADAPTIVE);
+}
+
+fn polly_v8(s: &mut Strategy) {
+    s.backoff = Backoff::Constant { base: 2 * S };
+    s.max_attempts = 4;
+}
+
+fn polly_http_standard(s: &mut Strategy) {
+    s.backoff = Backoff::DecorrelatedV2 {
+        base: 2 * S,
+        cap: None,
+    };
+    s.max_attempts = 4;
+    s.honor_retry_after = true;
+    s.timeout = Some(10 * S);
+    s.deadline = Some(30 * S);
+    s.guards.breaker = Some(POLLY_BREAKER);
+}
+
+fn grpc_example(s: &mut Strategy) {
+    s.backoff = Backoff::FullJitter {
+        base: 100 * MS,
+        cap: Some(S),
+        multiplier: 2.0,
+        min: 0,
+    };
+    s.max_attempts = 4;
+    s.retry_on = retry_on(&["429", "503"]);
+    s.guards.budget = Some(GRPC_THROTTLING);
+}
+
+fn tenacity_cookbook(s: &mut Strategy) {
+    s.backoff = Backoff::FullJitter {
+        base: S,
+        cap: Some(60 * S),
+        multiplier: 2.0,
+        min: S,
+    };
+    s.max_attempts = 6;
+}
+
+fn backon(s: &mut Strategy) {
+    s.backoff = Backoff::Exponential {
+        base: S,
+        cap: Some(60 * S),
+        multiplier: 2.0,
+    };
+    s.max_attempts = 4;
 }
 
 #[cfg(test)]

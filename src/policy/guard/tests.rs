@@ -1046,3 +1046,48 @@ fn client_bucket_can_deposit_on_successes_instead() {
     assert_eq!(st.allow_retry(&g, 0, 0, false), Ok(0));
     assert_eq!(st.budget_tokens(0), Some(0));
 }
+
+#[test]
+fn kinds_are_named_from_one_list() {
+    for k in BudgetKind::ALL {
+        assert_eq!(BudgetKind::from_name(k.name()), Some(k));
+    }
+    for k in ThrottleKind::ALL {
+        assert_eq!(ThrottleKind::from_name(k.name()), Some(k));
+    }
+    assert_eq!(
+        BudgetKind::NAMES,
+        ["aws_quota", "grpc", "percent", "client_bucket"]
+    );
+    assert_eq!(ThrottleKind::NAMES, ["sre", "aws_adaptive"]);
+    assert_eq!(BreakerScope::NAMES, ["all", "retries"]);
+    assert_eq!(BudgetKind::from_name("none"), None);
+    let keys: Vec<String> = list().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [
+            "budget = { kind = \"aws_quota\" }",
+            "budget = { kind = \"grpc\" }",
+            "budget = { kind = \"percent\" }",
+            "budget = { kind = \"client_bucket\" }",
+            "breaker = { scope = \"all\" }",
+            "throttle = { kind = \"sre\" }",
+            "throttle = { kind = \"aws_adaptive\" }",
+        ]
+    );
+}
+
+#[test]
+fn labels_and_client_bytes_follow_the_guards() {
+    let g = Guards {
+        budget: Some(crate::policy::preset::AWS_QUOTA),
+        breaker: Some(breaker(0.5, 2, 5 * S, 1, BreakerScope::Retries)),
+        throttle: Some(crate::policy::preset::AWS_ADAPTIVE),
+    };
+    assert_eq!(g.labels(), ["aws_quota", "retry breaker", "aws_adaptive"]);
+    assert_eq!(g.client_bytes(), 16 + 176 + 104);
+    assert!(Guards::default().labels().is_empty());
+    assert_eq!(Guards::default().client_bytes(), 0);
+    assert_eq!(percent(MICRO / 5, 10.0, 10 * S).client_bytes(), 104);
+    assert_eq!(sre().client_bytes(), 176);
+}

@@ -1,0 +1,257 @@
+//! A retry strategy ([`Strategy`]): a backoff schedule, a limit on
+//! attempts and time, which failures are retried, whether the server's
+//! `Retry-After` is obeyed, a fallback model and guards; and what it
+//! decides after a failure ([`Decision`]).
+
+use super::backoff::{Backoff, BackoffState};
+use super::failure::{Failure, RetryOn};
+use super::guard;
+use crate::time::{SimDuration, SimTime};
+use rand::Rng;
+
+named_kinds! {
+    /// What a client does with a `Retry-After` longer than its maximum.
+    pub enum AboveMax {
+        /// Waits its own backoff delay instead (openai-python, anthropic-sdk-python).
+        Backoff = "backoff",
+        /// Gives the request up.
+        GiveUp = "give_up",
+    }
+}
+
+/// Where a strategy sends a request after some failures: another model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fallback {
+    /// Index of the model in the scenario's model list (0 is the main one).
+    pub model: usize,
+    /// After one of these failures, this attempt's request sends every
+    /// further attempt to the fallback model.
+    pub on: RetryOn,
+}
+
+/// Why a request was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The failure is not in `retry_on`.
+    NotRetryable,
+    /// `max_attempts` attempts were made.
+    Attempts,
+    /// The next attempt would start after the request's deadline.
+    Deadline,
+    /// `Retry-After` asked for a longer wait than the client accepts.
+    RetryAfterTooLong,
+    /// The retry budget had nothing left.
+    Budget,
+    /// The circuit breaker (scope `retries`) was not closed.
+    Breaker,
+}
+
+impl GiveUp {
+    /// True if a guard denied a retry the strategy wanted.
+    pub fn by_guard(self) -> bool {
+        matches!(self, GiveUp::Budget | GiveUp::Breaker)
+    }
+}
+
+/// What the client does after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send the next attempt after this delay.
+    Retry { delay: SimDuration },
+    /// Stop; the request has failed.
+    GiveUp(GiveUp),
+}
+
+/// One retry strategy of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    /// Unique name, used in reports and to seed the strategy's random stream.
+    pub name: String,
+    /// Delay schedule between attempts.
+    pub backoff: Backoff,
+    /// Attempts in total, the first included (>= 1).
+    pub max_attempts: u32,
+    /// Time from a request's creation after which no new attempt starts and
+    /// an attempt in flight is cut short.
+    pub deadline: Option<SimDuration>,
+    /// The attempt timeout, instead of the scenario's `[client] timeout`.
+    pub timeout: Option<SimDuration>,
+    /// Which failures are retried.
+    pub retry_on: RetryOn,
+    /// Wait for the 429's `Retry-After` instead of the backoff delay.
+    pub honor_retry_after: bool,
+    /// Longest `Retry-After` that is honoured (`None`: any).
+    pub max_retry_after: Option<SimDuration>,
+    /// What to do with a longer one.
+    pub above_max_retry_after: AboveMax,
+    /// Another model for a request's attempts after some failures.
+    pub fallback: Option<Fallback>,
+    /// Retry budget, circuit breaker and client-side throttle.
+    pub guards: guard::Guards,
+    /// The client-library preset the strategy started from, if any.
+    pub preset: Option<&'static str>,
+}
+
+impl Strategy {
+    /// A strategy named `name` with `backoff` and every other setting at
+    /// its scenario-file default.
+    pub fn new(name: impl Into<String>, backoff: Backoff) -> Strategy {
+        Strategy {
+            name: name.into(),
+            backoff,
+            max_attempts: 5,
+            deadline: None,
+            timeout: None,
+            retry_on: RetryOn::ALL,
+            honor_retry_after: false,
+            max_retry_after: None,
+            above_max_retry_after: AboveMax::Backoff,
+            fallback: None,
+            guards: guard::Guards::default(),
+            preset: None,
+        }
+    }
+
+    /// Decides what follows a failure of attempt number `attempts_made`
+    /// (1-based) of a request created at `created`, at time `now`.
+    pub fn decide<R: Rng + ?Sized>(
+        &self,
+        failure: Failure,
+        attempts_made: u32,
+        created: SimTime,
+        now: SimTime,
+        state: &mut BackoffState,
+        rng: &mut R,
+    ) -> Decision {
+        if !self.retry_on.covers(failure) {
+            return Decision::GiveUp(GiveUp::NotRetryable);
+        }
+        if attempts_made >= self.max_attempts {
+            return Decision::GiveUp(GiveUp::Attempts);
+        }
+        let mut delay = self.backoff.delay(attempts_made - 1, state, rng);
+        if let (
+            true,
+            Failure::RateLimited {
+                retry_after: Some(ra),
+            },
+        ) = (self.honor_retry_after, failure)
+        {
+            // SDKs honour 0 < Retry-After ≤ their maximum; a zero value
+            // falls back to their own backoff.
+            if self.max_retry_after.is_some_and(|max| ra > max) {
+                if self.above_max_retry_after == AboveMax::GiveUp {
+                    return Decision::GiveUp(GiveUp::RetryAfterTooLong);
+                }
+            } else if ra > 0 {
+                delay = ra;
+            }
+        }
+        if let Some(deadline) = self.deadline
+            && now.saturating_add(delay) >= created.saturating_add(deadline)
+        {
+            return Decision::GiveUp(GiveUp::Deadline);
+        }
+        Decision::Retry { delay }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_SEC as S;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64;
+
+    fn linear() -> Strategy {
+        Strategy {
+            max_attempts: 3,
+            ..Strategy::new("linear", Backoff::Linear { base: S, cap: None })
+        }
+    }
+
+    fn decide(s: &Strategy, f: Failure, attempts: u32, now: SimTime) -> Decision {
+        let mut state = s.backoff.initial_state();
+        s.decide(
+            f,
+            attempts,
+            0,
+            now,
+            &mut state,
+            &mut Pcg64::seed_from_u64(0),
+        )
+    }
+
+    #[test]
+    fn retries_until_max_attempts() {
+        let s = linear();
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 0),
+            Decision::Retry { delay: S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 2, 0),
+            Decision::Retry { delay: 2 * S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 3, 0),
+            Decision::GiveUp(GiveUp::Attempts)
+        );
+    }
+
+    #[test]
+    fn only_listed_failures_are_retried() {
+        let mut s = linear();
+        s.retry_on = RetryOn::NOTHING;
+        s.retry_on.add("429");
+        let rl = Failure::RateLimited { retry_after: None };
+        assert!(matches!(decide(&s, rl, 1, 0), Decision::Retry { .. }));
+        assert_eq!(
+            decide(&s, Failure::ServerError { status: 503 }, 1, 0),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 0),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_its_maximum() {
+        let mut s = linear();
+        let ra = |secs| Failure::RateLimited {
+            retry_after: Some(secs * S),
+        };
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: S });
+        s.honor_retry_after = true;
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: 7 * S });
+        s.max_retry_after = Some(5 * S);
+        assert_eq!(decide(&s, ra(7), 1, 0), Decision::Retry { delay: S });
+        assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
+        let none = Failure::RateLimited { retry_after: None };
+        assert_eq!(decide(&s, none, 1, 0), Decision::Retry { delay: S });
+        // Zero is not honoured (0 < value ≤ max), as in the OpenAI SDK.
+        assert_eq!(decide(&s, ra(0), 1, 0), Decision::Retry { delay: S });
+        // Above the maximum: back off, or give up.
+        s.above_max_retry_after = AboveMax::GiveUp;
+        assert_eq!(
+            decide(&s, ra(7), 1, 0),
+            Decision::GiveUp(GiveUp::RetryAfterTooLong)
+        );
+        assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
+    }
+
+    #[test]
+    fn deadline_stops_retries_that_would_start_too_late() {
+        let mut s = linear();
+        s.deadline = Some(10 * S);
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 8 * S),
+            Decision::Retry { delay: S }
+        );
+        assert_eq!(
+            decide(&s, Failure::Timeout, 1, 9 * S),
+            Decision::GiveUp(GiveUp::Deadline)
+        );
+    }
+}
