@@ -720,38 +720,6 @@ fn print(text: &str) -> Result<(), Error> {
 }
 
 /// The text of `backsim list`.
-/// The guard tables with their defaults, for `backsim list`.
-const GUARDS: [(&str, &str); 7] = [
-    (
-        "budget = { kind = \"aws_quota\" }",
-        "AWS SDK retry quota: capacity 500, cost 5 (timeout_cost 10), success refunds",
-    ),
-    (
-        "budget = { kind = \"grpc\" }",
-        "gRPC retry throttling: max_tokens 10, token_ratio 0.1; retry while tokens > max/2",
-    ),
-    (
-        "budget = { kind = \"percent\" }",
-        "Finagle retry budget: percent 0.2 of first tries + min_per_s 10, over ttl 10s",
-    ),
-    (
-        "budget = { kind = \"client_bucket\" }",
-        "per-client retry bucket: deposit 0.1 per first try, size 5, a retry costs 1",
-    ),
-    (
-        "breaker = { scope = \"all\" }",
-        "circuit breaker: opens at failure_ratio 0.1 of >= min_volume 100 in window 30s, open_for 5s, probes 1; scope \"all\" or \"retries\"",
-    ),
-    (
-        "throttle = { kind = \"sre\" }",
-        "Google SRE adaptive throttling: reject with max(0, (requests - k*accepts)/(requests + 1)), k 2, window 2m",
-    ),
-    (
-        "throttle = { kind = \"aws_adaptive\" }",
-        "AWS SDK adaptive mode: CUBIC client rate limiter (beta 0.7, scale 0.4), on from the first 429",
-    ),
-];
-
 pub fn list_text() -> String {
     let mut s =
         String::from("Backoff schedules ([[strategy]] backoff.kind; n = retry index from 0):\n");
@@ -764,8 +732,9 @@ pub fn list_text() -> String {
         s.push_str(&format!("  {name:w$}  {what}\n"));
     }
     s.push_str("\nGuards ([[strategy]] keys; combine with any schedule; kind = \"none\" drops a preset's):\n");
-    let w = GUARDS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    for (key, what) in GUARDS {
+    let guards = crate::policy::guard::list();
+    let w = guards.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, what) in guards {
         s.push_str(&format!("  {key:w$}  {what}\n"));
     }
     s.push_str("\nClient-library presets ([[strategy]] preset = \"...\"; other keys override):\n");

@@ -127,6 +127,92 @@ impl BackoffKind {
     }
 }
 
+/// The settings a `backoff` table may give, as [`BackoffKind::build`]
+/// takes them (each kind reads those [`BackoffKind::takes`] names).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BackoffSettings {
+    pub base: SimDuration,
+    pub cap: Option<SimDuration>,
+    pub multiplier: f64,
+    pub jitter: f64,
+    pub min: SimDuration,
+}
+
+impl BackoffKind {
+    /// Whether this schedule reads setting `key` (`base`, `cap`,
+    /// `multiplier`, `jitter` or `min`); a scenario that gives one it does
+    /// not read is told so.
+    pub fn takes(self, key: &str) -> bool {
+        use BackoffKind::*;
+        match key {
+            "base" => self != None,
+            "cap" => !matches!(self, None | Constant),
+            "multiplier" => matches!(
+                self,
+                Exponential | FullJitter | EqualJitter | Proportional | Downward
+            ),
+            "jitter" => matches!(self, Proportional | Downward),
+            "min" => self == FullJitter,
+            _ => false,
+        }
+    }
+
+    /// The jitter this schedule uses when none is given.
+    pub fn default_jitter(self) -> f64 {
+        if self == BackoffKind::Downward {
+            0.25
+        } else {
+            0.2
+        }
+    }
+
+    /// The schedule of this kind with `s`'s settings (those it reads).
+    pub fn build(self, s: BackoffSettings) -> Backoff {
+        let BackoffSettings {
+            base,
+            cap,
+            multiplier,
+            jitter,
+            min,
+        } = s;
+        match self {
+            BackoffKind::None => Backoff::None,
+            BackoffKind::Constant => Backoff::Constant { base },
+            BackoffKind::Linear => Backoff::Linear { base, cap },
+            BackoffKind::Exponential => Backoff::Exponential {
+                base,
+                cap,
+                multiplier,
+            },
+            BackoffKind::FullJitter => Backoff::FullJitter {
+                base,
+                cap,
+                multiplier,
+                min,
+            },
+            BackoffKind::EqualJitter => Backoff::EqualJitter {
+                base,
+                cap,
+                multiplier,
+            },
+            BackoffKind::Decorrelated => Backoff::Decorrelated { base, cap },
+            BackoffKind::DecorrelatedV2 => Backoff::DecorrelatedV2 { base, cap },
+            BackoffKind::Proportional => Backoff::Proportional {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
+            BackoffKind::Downward => Backoff::Downward {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
+        }
+    }
+}
+
 /// The names of the schedules with their lines in `backsim list`, in the
 /// order of [`BackoffKind::ALL`].
 pub const BACKOFF_KINDS: [(&str, &str); BackoffKind::ALL.len()] = {

@@ -157,7 +157,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 timeout_cost,
                 success_increment,
             } => table([
-                ("kind", "aws_quota".into()),
+                ("kind", b.name().into()),
                 ("capacity", Value::Integer(capacity)),
                 ("cost", Value::Integer(cost)),
                 ("timeout_cost", Value::Integer(timeout_cost)),
@@ -167,7 +167,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 max_tokens,
                 token_ratio,
             } => table([
-                ("kind", "grpc".into()),
+                ("kind", b.name().into()),
                 ("max_tokens", tokens(max_tokens)),
                 ("token_ratio", tokens(token_ratio)),
             ]),
@@ -176,7 +176,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 min_per_s,
                 ttl,
             } => table([
-                ("kind", "percent".into()),
+                ("kind", b.name().into()),
                 ("percent", tokens(percent)),
                 ("min_per_s", Value::Float(min_per_s)),
                 ("ttl", dur(ttl)),
@@ -188,7 +188,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 initial,
                 on_success,
             } => table([
-                ("kind", "client_bucket".into()),
+                ("kind", b.name().into()),
                 ("size", tokens(size)),
                 ("deposit", tokens(deposit)),
                 ("cost", tokens(cost)),
@@ -215,7 +215,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
     if let Some(th) = &g.throttle {
         let v = match *th {
             Throttle::Sre { k, window } => table([
-                ("kind", "sre".into()),
+                ("kind", th.name().into()),
                 ("k", Value::Float(k)),
                 ("window", dur(window)),
             ]),
@@ -226,7 +226,7 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
                 bucket,
                 min_rate,
             } => table([
-                ("kind", "aws_adaptive".into()),
+                ("kind", th.name().into()),
                 ("beta", Value::Float(beta)),
                 ("scale", Value::Float(scale)),
                 ("smoothing", Value::Float(smoothing)),

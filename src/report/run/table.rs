@@ -228,27 +228,7 @@ fn rejected_by_limit(s: &StrategySummary) -> String {
 
 /// The guards of a strategy, e.g. "aws_quota + aws_adaptive".
 pub(crate) fn guard_names(st: &crate::policy::Strategy) -> String {
-    use crate::policy::guard::{Budget, Throttle};
-    let g = &st.guards;
-    let budget = g.budget.as_ref().map(|b| match b {
-        Budget::AwsQuota { .. } => "aws_quota",
-        Budget::Grpc { .. } => "grpc",
-        Budget::Percent { .. } => "percent",
-        Budget::ClientBucket { .. } => "client_bucket",
-    });
-    let breaker = g.breaker.as_ref().map(|b| match b.scope {
-        crate::policy::guard::BreakerScope::All => "breaker",
-        crate::policy::guard::BreakerScope::Retries => "retry breaker",
-    });
-    let throttle = g.throttle.as_ref().map(|t| match t {
-        Throttle::Sre { .. } => "sre",
-        Throttle::AwsAdaptive { .. } => "aws_adaptive",
-    });
-    [budget, breaker, throttle]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" + ")
+    st.guards.labels().join(" + ")
 }
 
 /// Columns padded to their widest cell, the first `names` left-aligned

@@ -3,15 +3,19 @@
 
 use super::Cx;
 use crate::diagnostic::show_number;
-use crate::policy::guard::{Breaker, BreakerScope, Budget, Throttle, micros};
+use crate::policy::guard::{
+    Breaker, BreakerScope, Budget, BudgetKind, Throttle, ThrottleKind, micros,
+};
 use crate::policy::preset::{AWS_ADAPTIVE, POLLY_BREAKER};
 use crate::scenario::raw::{RawBreaker, RawBudget, RawThrottle};
 use crate::time::NANOS_PER_SEC;
 use toml::Spanned;
 
-/// The kinds of `budget` and `throttle` tables.
-pub const BUDGET_KINDS: [&str; 5] = ["aws_quota", "grpc", "percent", "client_bucket", "none"];
-pub const THROTTLE_KINDS: [&str; 3] = ["sre", "aws_adaptive", "none"];
+/// The names a `kind` of `budget` or `throttle` may have: the policy's
+/// kinds, and `none`.
+fn kinds_or_none(names: &[&'static str]) -> Vec<&'static str> {
+    names.iter().copied().chain(["none"]).collect()
+}
 
 impl Cx<'_> {
     /// Tokens are held in millionths: a positive amount must be at least one.
@@ -58,9 +62,9 @@ impl Cx<'_> {
         ];
         let cost = [("cost", span(&r.cost))];
         let kind = r.kind.get_ref().as_str();
-        let (unused, budget): (Vec<_>, Option<Budget>) = match kind {
-            "none" => ([&aws[..], &grpc, &percent, &bucket, &cost].concat(), None),
-            "aws_quota" => {
+        let (unused, budget): (Vec<_>, Option<Budget>) = match (kind, BudgetKind::from_name(kind)) {
+            ("none", _) => ([&aws[..], &grpc, &percent, &bucket, &cost].concat(), None),
+            (_, Some(BudgetKind::AwsQuota)) => {
                 let whole = |cx: &mut Self, v: &Option<Spanned<i64>>, f: &str, lo: i64, d: i64| {
                     cx.int(v, &k(f), lo, 1_000_000_000, d)
                 };
@@ -84,7 +88,7 @@ impl Cx<'_> {
                 };
                 ([&grpc[..], &percent, &bucket].concat(), Some(budget))
             }
-            "grpc" => {
+            (_, Some(BudgetKind::Grpc)) => {
                 let max = self.number(&r.max_tokens, &k("max_tokens"), (0.0, true), 1e6, 10.0);
                 let ratio = self.number(&r.token_ratio, &k("token_ratio"), (0.0, true), 1e6, 0.1);
                 self.at_least_a_millionth(&r.max_tokens, &k("max_tokens"));
@@ -95,7 +99,7 @@ impl Cx<'_> {
                 };
                 ([&aws[..], &percent, &bucket, &cost].concat(), Some(budget))
             }
-            "percent" => {
+            (_, Some(BudgetKind::Percent)) => {
                 let percent = self.number(&r.percent, &k("percent"), (0.0, false), 10.0, 0.2);
                 let min_per_s = self.number(&r.min_per_s, &k("min_per_s"), (0.0, false), 1e6, 10.0);
                 let ttl = self.opt_positive_duration(&r.ttl, &k("ttl"), 10 * NANOS_PER_SEC);
@@ -106,7 +110,7 @@ impl Cx<'_> {
                 };
                 ([&aws[..], &grpc, &bucket, &cost].concat(), Some(budget))
             }
-            "client_bucket" => {
+            (_, Some(BudgetKind::ClientBucket)) => {
                 let size = self.number(&r.size, &k("size"), (0.0, true), 1e9, 5.0);
                 let deposit = self.number(&r.deposit, &k("deposit"), (0.0, false), 1e9, 0.1);
                 let cost = self.number(&r.cost, &k("cost"), (0.0, true), 1e9, 1.0);
@@ -146,8 +150,9 @@ impl Cx<'_> {
                 };
                 ([&aws[..], &grpc, &percent].concat(), Some(budget))
             }
-            _ => {
-                self.choice(&r.kind, &k("kind"), &BUDGET_KINDS, |_| None::<()>);
+            (_, None) => {
+                let names = kinds_or_none(&BudgetKind::NAMES);
+                self.choice(&r.kind, &k("kind"), &names, |_| None::<()>);
                 return None;
             }
         };
@@ -235,45 +240,52 @@ impl Cx<'_> {
             ("min_rate", span(&r.min_rate)),
         ];
         let kind = r.kind.get_ref().as_str();
-        let (unused, throttle): (Vec<_>, Option<Throttle>) = match kind {
-            "none" => ([&sre[..], &aws].concat(), None),
-            "sre" => {
-                let th = Throttle::Sre {
-                    k: self.number(&r.k, &k("k"), (0.0, true), 1e6, 2.0),
-                    window: self.opt_positive_duration(
-                        &r.window,
-                        &k("window"),
-                        120 * NANOS_PER_SEC,
-                    ),
-                };
-                (aws.to_vec(), Some(th))
-            }
-            "aws_adaptive" => {
-                // botocore's values, each replaced where the file gives one.
-                let mut th = AWS_ADAPTIVE;
-                if let Throttle::AwsAdaptive {
-                    beta,
-                    scale,
-                    smoothing,
-                    bucket,
-                    min_rate,
-                } = &mut th
-                {
-                    *beta = self.number(&r.beta, &k("beta"), (0.0, true), 1.0, *beta);
-                    *scale = self.number(&r.scale, &k("scale"), (0.0, true), 1e6, *scale);
-                    *smoothing =
-                        self.number(&r.smoothing, &k("smoothing"), (0.0, true), 1.0, *smoothing);
-                    *bucket = self.opt_positive_duration(&r.bucket, &k("bucket"), *bucket);
-                    *min_rate =
-                        self.number(&r.min_rate, &k("min_rate"), (0.0, true), 1e9, *min_rate);
+        let (unused, throttle): (Vec<_>, Option<Throttle>) =
+            match (kind, ThrottleKind::from_name(kind)) {
+                ("none", _) => ([&sre[..], &aws].concat(), None),
+                (_, Some(ThrottleKind::Sre)) => {
+                    let th = Throttle::Sre {
+                        k: self.number(&r.k, &k("k"), (0.0, true), 1e6, 2.0),
+                        window: self.opt_positive_duration(
+                            &r.window,
+                            &k("window"),
+                            120 * NANOS_PER_SEC,
+                        ),
+                    };
+                    (aws.to_vec(), Some(th))
                 }
-                (sre.to_vec(), Some(th))
-            }
-            _ => {
-                self.choice(&r.kind, &k("kind"), &THROTTLE_KINDS, |_| None::<()>);
-                return None;
-            }
-        };
+                (_, Some(ThrottleKind::AwsAdaptive)) => {
+                    // botocore's values, each replaced where the file gives one.
+                    let mut th = AWS_ADAPTIVE;
+                    if let Throttle::AwsAdaptive {
+                        beta,
+                        scale,
+                        smoothing,
+                        bucket,
+                        min_rate,
+                    } = &mut th
+                    {
+                        *beta = self.number(&r.beta, &k("beta"), (0.0, true), 1.0, *beta);
+                        *scale = self.number(&r.scale, &k("scale"), (0.0, true), 1e6, *scale);
+                        *smoothing = self.number(
+                            &r.smoothing,
+                            &k("smoothing"),
+                            (0.0, true),
+                            1.0,
+                            *smoothing,
+                        );
+                        *bucket = self.opt_positive_duration(&r.bucket, &k("bucket"), *bucket);
+                        *min_rate =
+                            self.number(&r.min_rate, &k("min_rate"), (0.0, true), 1e9, *min_rate);
+                    }
+                    (sre.to_vec(), Some(th))
+                }
+                (_, None) => {
+                    let names = kinds_or_none(&ThrottleKind::NAMES);
+                    self.choice(&r.kind, &k("kind"), &names, |_| None::<()>);
+                    return None;
+                }
+            };
         self.unused_fields(key, kind, &unused);
         throttle
     }

@@ -5,7 +5,7 @@
 use super::Cx;
 use super::names::ModelNames;
 use crate::diagnostic::{show_number, unknown_name};
-use crate::policy::backoff::{BACKOFF_KINDS, Backoff};
+use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::guard::Guards;
 use crate::policy::preset;
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
@@ -76,7 +76,7 @@ impl Cx<'_> {
                         &key("backoff"),
                         format!(
                             "missing: give a schedule, e.g. backoff = {{ kind = \"full_jitter\", base = \"500ms\" }} (kinds: {}), or a preset ({})",
-                            BACKOFF_KINDS.map(|(n, _)| n).join(", "),
+                            BackoffKind::NAMES.join(", "),
                             preset::names().join(", ")
                         ),
                     );
@@ -223,11 +223,11 @@ impl Cx<'_> {
     fn backoff(&mut self, b: &Spanned<RawBackoff>, key: &str) -> Backoff {
         let raw = b.get_ref();
         let kind = raw.kind.get_ref().as_str();
-        let names: Vec<&str> = BACKOFF_KINDS.iter().map(|(n, _)| *n).collect();
-        if !names.contains(&kind) {
+        let Some(which) = BackoffKind::from_name(kind) else {
+            let names = BackoffKind::NAMES;
             self.choice(&raw.kind, &format!("{key}.kind"), &names, |_| None::<()>);
             return Backoff::None;
-        }
+        };
         let k = |field: &str| format!("{key}.{field}");
         let unused = |cx: &mut Self, present: Option<std::ops::Range<usize>>, field: &str| {
             if let Some(span) = present {
@@ -241,12 +241,12 @@ impl Cx<'_> {
         let base = match (&raw.base, kind) {
             (Some(v), _) => {
                 let d = self.duration(v, &k("base"));
-                if kind == "none" {
+                if !which.takes("base") {
                     unused(self, Some(v.span()), "base");
                 }
                 d
             }
-            (None, "none") => 0,
+            (None, _) if !which.takes("base") => 0,
             (None, _) => {
                 self.conflict_at(
                     &raw.kind,
@@ -269,7 +269,7 @@ impl Cx<'_> {
                     ),
                 );
             }
-            if matches!(kind, "none" | "constant") {
+            if !which.takes("cap") {
                 unused(self, Some(span.span()), "cap");
             }
         }
@@ -286,14 +286,7 @@ impl Cx<'_> {
                         ),
                     );
                 }
-                if !matches!(
-                    kind,
-                    "exponential"
-                        | "full_jitter"
-                        | "equal_jitter"
-                        | "proportional_jitter"
-                        | "downward_jitter"
-                ) {
+                if !which.takes("multiplier") {
                     unused(self, Some(m.span()), "multiplier");
                 }
                 x
@@ -310,18 +303,17 @@ impl Cx<'_> {
                         format!("must be a fraction from 0 to 1, not {}", show_number(x)),
                     );
                 }
-                if !matches!(kind, "proportional_jitter" | "downward_jitter") {
+                if !which.takes("jitter") {
                     unused(self, Some(j.span()), "jitter");
                 }
                 x
             }
-            None if kind == "downward_jitter" => 0.25,
-            None => 0.2,
+            None => which.default_jitter(),
         };
         let min = match &raw.min {
             Some(m) => {
                 let d = self.duration(m, &k("min"));
-                if kind != "full_jitter" {
+                if !which.takes("min") {
                     unused(self, Some(m.span()), "min");
                 } else if cap.is_some_and(|c| d > c) {
                     let cap = cap.unwrap_or_default();
@@ -339,41 +331,13 @@ impl Cx<'_> {
             }
             None => 0,
         };
-        match kind {
-            "none" => Backoff::None,
-            "constant" => Backoff::Constant { base },
-            "linear" => Backoff::Linear { base, cap },
-            "exponential" => Backoff::Exponential {
-                base,
-                cap,
-                multiplier,
-            },
-            "full_jitter" => Backoff::FullJitter {
-                base,
-                cap,
-                multiplier,
-                min,
-            },
-            "equal_jitter" => Backoff::EqualJitter {
-                base,
-                cap,
-                multiplier,
-            },
-            "decorrelated_jitter" => Backoff::Decorrelated { base, cap },
-            "decorrelated_jitter_v2" => Backoff::DecorrelatedV2 { base, cap },
-            "downward_jitter" => Backoff::Downward {
-                base,
-                cap,
-                multiplier,
-                jitter,
-            },
-            _ => Backoff::Proportional {
-                base,
-                cap,
-                multiplier,
-                jitter,
-            },
-        }
+        which.build(BackoffSettings {
+            base,
+            cap,
+            multiplier,
+            jitter,
+            min,
+        })
     }
 }
 
