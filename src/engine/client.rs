@@ -95,8 +95,7 @@ impl<'a> World<'a> {
             Some(slot) => *slot = request,
             None => self.requests.push(request),
         }
-        self.at_server.reset(req, AtServer::Nowhere);
-        self.seen.reset(req, 0);
+        self.provider_slots.reset(req);
         self.retry_after.reset(req, None);
         self.quota_cost.reset(req, None);
         self.backoff
