@@ -40,12 +40,13 @@ use crate::model::endpoint::{
 };
 use crate::model::network::Network;
 use crate::model::server::{Handover, SlotState};
+use crate::model::workload::{MAX_TOKENS_PER_REQUEST, TraceRow, WorkloadKind};
 use crate::policy::backoff::BackoffState;
 use crate::policy::guard::{Denied, Gate, GuardState, Outcome};
 use crate::policy::{Decision, Failure, GiveUp, Strategy};
 use crate::random::{Pcg64, RunSeeds};
 use crate::resources::{CHECK_EVERY, MEMORY_CHECK_EVERY, MEMORY_CHECK_GROWTH, Watch};
-use crate::scenario::{MAX_TOKENS_PER_REQUEST, Scenario, TraceRow, WorkloadKind};
+use crate::scenario::Scenario;
 use crate::slots::SlotColumn;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 use queue::EventQueue;
