@@ -324,3 +324,131 @@ impl<'a> Endpoint<'a> {
         self.server.timer(now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dist::Dist;
+    use crate::model::limiter::LimiterConfig;
+    use crate::model::server::{ErrorRates, Latency};
+    use rand::SeedableRng;
+
+    /// Every request has 10 input and 20 output tokens; attempts named in
+    /// `gone` are no longer awaited.
+    struct Fake {
+        gone: Vec<(u32, u32)>,
+    }
+
+    impl Attempts for Fake {
+        fn waiting(&self, req: u32, attempt: u32) -> bool {
+            !self.gone.contains(&(req, attempt))
+        }
+        fn tokens(&self, _: u32) -> Tokens {
+            Tokens {
+                input: 10,
+                output: 20,
+            }
+        }
+    }
+
+    fn config(occ: bool, concurrency: Option<u32>) -> ServerConfig {
+        ServerConfig {
+            occ,
+            concurrency,
+            queue_limit: None,
+            latency: Latency::Fixed(Dist::Constant(1000.0)),
+            slowdown: 0.0,
+            errors: ErrorRates::NONE,
+            outages: vec![],
+            capacity_cuts: vec![],
+            cancel_on_disconnect: true,
+        }
+    }
+
+    #[test]
+    fn a_queue_serves_bills_and_hands_its_slot_over() {
+        let (c, hop) = (config(false, Some(1)), Dist::Constant(5.0));
+        let mut ep = Endpoint::new(
+            LimiterConfig::unlimited().build(),
+            &c,
+            None,
+            Network::new(&hop),
+        );
+        let mut slots = SlotState::new([&c]);
+        for req in 0..2 {
+            slots.reset(req);
+        }
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        let fx = ep.arrive(0, 0, 1, &a, &mut slots, &mut rng);
+        let served = Service {
+            end: 1000,
+            failed: false,
+            waited: 0,
+        };
+        assert_eq!(fx.next, Next::Serve(served));
+        assert!(fx.checked.is_some_and(|c| c.admitted));
+        assert_eq!(
+            ep.arrive(0, 1, 1, &a, &mut slots, &mut rng).next,
+            Next::Nothing
+        );
+        let fx = ep.service_ends(1000, 0, 1, false, &a, &mut slots);
+        assert_eq!(fx.next, Next::Reply(Answer::Success { wasted: false }));
+        assert_eq!(fx.bill.map(|b| (b.input, b.output)), Some((10, 20)));
+        assert!(fx.freed);
+        let h = ep.slot_freed(1000, &a, &mut slots, &mut rng);
+        let service = Service {
+            end: 2000,
+            failed: false,
+            waited: 1000,
+        };
+        let started = Handover::Started {
+            req: 1,
+            attempt: 1,
+            service,
+        };
+        assert_eq!(h, started);
+        // Its client gives up half way: half the output is billed, wasted.
+        let fx = ep.disconnect(1500, 1, 1, &a, &mut slots);
+        assert_eq!(fx.bill.map(|b| (b.output, b.wasted)), Some((10, true)));
+        assert!(fx.freed);
+        let gone = Fake { gone: vec![(1, 1)] };
+        let fx = ep.service_ends(2000, 1, 1, false, &gone, &mut slots);
+        assert_eq!(fx.next, Next::Gone);
+    }
+
+    #[test]
+    fn an_occ_store_answers_the_second_writer_409() {
+        let (c, hop) = (config(true, None), Dist::Constant(5.0));
+        let mut ep = Endpoint::new(
+            LimiterConfig::unlimited().build(),
+            &c,
+            None,
+            Network::new(&hop),
+        );
+        let mut slots = SlotState::new([&c]);
+        slots.reset(0);
+        slots.reset(1);
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        let mut writes = Vec::new();
+        for req in 0..2 {
+            match ep.arrive(0, req, 1, &a, &mut slots, &mut rng).next {
+                Next::Later { at, step } => writes.push((req, at, step)),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(writes.iter().all(|&(_, at, _)| at == 10));
+        let answers: Vec<Next> = writes
+            .iter()
+            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &slots).next)
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                Next::Reply(Answer::Success { wasted: false }),
+                Next::Reply(Answer::Conflict)
+            ]
+        );
+    }
+}
