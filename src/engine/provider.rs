@@ -117,8 +117,9 @@ impl<'a> World<'a> {
     }
 
     /// Counts and schedules what the provider's reaction to `attempt` of
-    /// `req` comes to.
-    #[inline]
+    /// `req` comes to. Inlined into each caller, so that the reaction is
+    /// never built in memory.
+    #[inline(always)]
     fn apply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, fx: Effects) {
         let e = usize::from(model);
         if let Some(b) = fx.bill {
@@ -160,7 +161,10 @@ impl<'a> World<'a> {
                 &mut self.provider_slots,
                 &mut self.rng,
             );
-            self.hand_over(now, model, h);
+            // Mostly nobody is waiting for the slot.
+            if !matches!(h, Handover::Idle) {
+                self.hand_over(now, model, h);
+            }
         }
     }
 

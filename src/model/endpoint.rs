@@ -121,8 +121,8 @@ impl Effects {
 pub struct Endpoint<'a> {
     pub limiter: Limiter,
     server: ServerKind<'a>,
-    /// An attempt whose client has gone before it arrives is dropped
-    /// (the server cancels on disconnect).
+    /// The server cancels on disconnect: an attempt whose client has gone
+    /// before it arrives is dropped, and a client giving up is heard.
     drops_unheard: bool,
     /// Output tokens an attempt reserves, when the workload limits them.
     max_tokens: Option<u64>,
@@ -253,6 +253,10 @@ impl<'a> Endpoint<'a> {
         attempts: &A,
         slots: &mut SlotState,
     ) -> Effects {
+        if !self.drops_unheard {
+            // The server finishes what it started whoever waits for it.
+            return Effects::next(Next::Nothing);
+        }
         let tokens = attempts.tokens(req);
         let r = self.server.disconnect(now, req, attempt, tokens, slots);
         self.settled(now, tokens, r)
