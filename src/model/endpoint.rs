@@ -200,10 +200,9 @@ impl<'a> Endpoint<'a> {
                 ..Effects::next(next)
             };
         }
-        let network = self.network;
         let r = self
             .server
-            .admitted(now, req, attempt, tokens, slots, &network, rng);
+            .admitted(now, req, attempt, tokens, slots, &self.network, rng);
         Effects {
             checked,
             ..self.settled(now, tokens, r)
