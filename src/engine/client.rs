@@ -96,8 +96,7 @@ impl<'a> World<'a> {
             Some(slot) => *slot = request,
             None => self.requests.push(request),
         }
-        self.at_server.reset(req, AtServer::Nowhere);
-        self.seen.reset(req, 0);
+        self.provider_slots.reset(req);
         self.policy.start(req);
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));

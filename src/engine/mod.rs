@@ -6,16 +6,14 @@
 //!
 //! A request's life (see `docs/model.md` §2): the client sends an attempt
 //! to a model (the main one, or the strategy's fallback after the failures
-//! it names); after one network hop it reaches that model's limiter, which
-//! admits it or answers 429. An admitted attempt meets an outage (a 503, or
-//! silence), an immediate 503/529 overload error, a full queue (503), or
-//! waits for a server slot; it is served for a drawn service time (or time
-//! to first token + output / decode rate) and ends in success or a 500. The
-//! answer takes one more hop back. If the client's timeout fires first, the
-//! attempt is abandoned: by default the server still finishes it and bills
-//! it, and those tokens are counted as wasted; with `cancel_on_disconnect`
-//! the server stops at once and bills what it had generated. After a
-//! failure the strategy retries after a delay or gives up.
+//! it names); after one network hop it reaches that model's endpoint
+//! ([`crate::model::endpoint`]), which says what happens next: an answer
+//! now, a service that ends at some time, a step of its own to take
+//! later, or nothing yet. The engine schedules that, and counts what the
+//! provider bills; it does not know what the provider's servers are or
+//! how they fail. The answer takes one more hop back. If the client's
+//! timeout fires first, the attempt is abandoned, and the endpoint is
+//! told. After a failure the strategy retries after a delay or gives up.
 //!
 //! Memory does not grow with the number of requests: a request lives in a
 //! slot that is reused once the request has ended and none of its attempts
@@ -38,17 +36,17 @@ mod run;
 mod workload;
 
 use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics, Stop};
-use crate::model::dist::Dist;
-use crate::model::limiter::{Admission, Cost, Limit, Limiter};
-use crate::model::server::{Arrival, Queued, Server};
+use crate::model::endpoint::{
+    Answer as Reply, Attempts, Effects, Endpoint, Next, Service, Step, Tokens,
+};
+use crate::model::network::Network;
+use crate::model::server::{Handover, SlotState};
+use crate::model::workload::{MAX_TOKENS_PER_REQUEST, TraceRow, WorkloadKind};
 use crate::policy::client::{Attempt, RetryStack};
 use crate::policy::guard::Gate;
 use crate::policy::{Decision, Failure, Strategy};
 use crate::random::{Pcg64, RunSeeds};
-use crate::scenario::{
-    Latency, MAX_TOKENS_PER_REQUEST, Scenario, ServerConfig, TraceRow, WorkloadKind,
-};
-use crate::slots::SlotColumn;
+use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 pub use client_state::client_state_bytes;
 use queue::EventQueue;
@@ -71,12 +69,12 @@ enum Event {
     TraceStart { row: u32 },
     /// An attempt reaches its model's limiter.
     AtLimiter { req: u32, attempt: u32, model: u8 },
-    /// The server finishes an attempt (`error`: with a 500).
+    /// The server finishes an attempt (`failed`: in an error).
     ServiceDone {
         req: u32,
         attempt: u32,
         model: u8,
-        error: bool,
+        failed: bool,
     },
     /// An answer reaches the client.
     Reply {
@@ -92,10 +90,15 @@ enum Event {
     Retry { req: u32 },
     /// The adaptive rate limiter's wait is over: send the attempt.
     Send { req: u32 },
-    /// A capacity cut of a model's server starts or ends.
-    Capacity { model: u8 },
-    /// An optimistic-concurrency write reaches the store.
-    OccWrite { req: u32, attempt: u32, model: u8 },
+    /// A timer of a model's provider fires.
+    ProviderTimer { model: u8 },
+    /// A step a model's provider asked for is due.
+    Provider {
+        req: u32,
+        attempt: u32,
+        model: u8,
+        step: Step,
+    },
 }
 
 /// The event queue's lanes (see [`queue::EventQueue`]): each takes events
@@ -126,51 +129,13 @@ impl Event {
             | Event::Timeout { req, .. }
             | Event::Retry { req }
             | Event::Send { req }
-            | Event::OccWrite { req, .. } => Some(req),
+            | Event::Provider { req, .. } => Some(req),
             Event::ClientStart { .. }
             | Event::Arrival
             | Event::TraceStart { .. }
-            | Event::Capacity { .. } => None,
+            | Event::ProviderTimer { .. } => None,
         }
     }
-}
-
-/// An answer from the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reply {
-    /// `wasted`: the client had already stopped waiting when the server
-    /// finished, so the tokens were counted as wasted then.
-    Success {
-        wasted: bool,
-    },
-    /// A 429; its Retry-After waits beside the request's slot
-    /// (`World::retry_after`), which keeps events small.
-    RateLimited {
-        limit: Limit,
-    },
-    ServerError {
-        status: u16,
-    },
-    /// 409: the version changed since the attempt read it.
-    Conflict,
-}
-
-/// Where the current attempt of a request is at the server. Kept only for
-/// servers that cancel on disconnect, which must find it to stop it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum AtServer {
-    #[default]
-    Nowhere,
-    Queued {
-        attempt: u32,
-    },
-    Serving {
-        attempt: u32,
-        /// When the first output token is generated.
-        first_token: SimTime,
-        /// When the last one is.
-        end: SimTime,
-    },
 }
 
 /// A request slot: the request in progress (or ended, while attempts of it
@@ -226,19 +191,6 @@ struct FirstStarts {
     seq0: u64,
 }
 
-/// One model: its limiter, its servers and their configuration.
-struct Endpoint<'a> {
-    limiter: Limiter,
-    server: Server,
-    config: &'a ServerConfig,
-    /// Probability of a 500 for an attempt that was not answered 503 or
-    /// 529 on arrival, so that each status has its configured probability
-    /// per admitted attempt.
-    p500_when_served: f64,
-    /// The row's version (optimistic-concurrency servers).
-    version: u64,
-}
-
 /// Request slots from which the engine prefetches the next event's slot
 /// (about 4.5 MB of them: more than a core's share of cache).
 const PREFETCH_MIN_SLOTS: usize = 1 << 16;
@@ -255,12 +207,8 @@ struct World<'a> {
     /// Request slots, indexed by `req`.
     requests: Vec<Request>,
     // Beside the slots, for the runs that need them:
-    /// Where the current attempt is at the server (a model cancels on
-    /// disconnect).
-    at_server: SlotColumn<AtServer>,
-    /// The version the current attempt read (an optimistic-concurrency
-    /// store).
-    seen: SlotColumn<u64>,
+    /// What the models' servers keep per request.
+    provider_slots: SlotState,
     /// Slots free for the next request, reused last freed first.
     free: Vec<u32>,
     /// Requests started per client (closed loop).
@@ -271,8 +219,8 @@ struct World<'a> {
     /// Open-loop arrivals so far.
     arrivals: u64,
     arrival_gap: Option<Exp<f64>>,
-    /// The network hop when it is always the same (it draws nothing).
-    fixed_hop: Option<SimDuration>,
+    /// The network between clients and models.
+    network: Network<'a>,
     /// The clients' retry behaviour, with its per-client and per-slot
     /// state.
     policy: RetryStack<'a>,
@@ -451,11 +399,7 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
     let bytes = size_of::<Request>()
         + entry
         + column(timer, entry)
-        + column(
-            models().any(|c| c.cancel_on_disconnect),
-            size_of::<AtServer>(),
-        )
-        + column(models().any(|c| c.occ), size_of::<u64>())
+        + SlotState::bytes_per_slot(models())
         + RetryStack::slot_bytes(strategy);
     bytes as u64
 }
@@ -507,8 +451,8 @@ impl<'a> World<'a> {
                 req,
                 attempt,
                 model,
-                error,
-            } => self.service_done(now, req, attempt, model, error),
+                failed,
+            } => self.service_done(now, req, attempt, model, failed),
             Event::Reply {
                 req,
                 attempt,
@@ -540,12 +484,7 @@ impl<'a> World<'a> {
                         .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
                     self.requests[req as usize].outstanding = false;
                     self.observe(now, req, Some(Failure::Timeout));
-                    if self.endpoints[usize::from(model)]
-                        .config
-                        .cancel_on_disconnect
-                    {
-                        self.cancel(now, req, attempt, model);
-                    }
+                    self.disconnect(now, req, attempt, model);
                     self.failed(now, req, Failure::Timeout);
                 }
             }
@@ -553,12 +492,13 @@ impl<'a> World<'a> {
                 self.m.touch(now);
                 self.try_send(now, req);
             }
-            Event::OccWrite {
+            Event::Provider {
                 req,
                 attempt,
                 model,
-            } => self.occ_write(now, req, attempt, model),
-            Event::Capacity { model } => self.capacity_changed(now, model),
+                step,
+            } => self.provider_step(now, req, attempt, model, step),
+            Event::ProviderTimer { model } => self.provider_timer(now, model),
             Event::Send { req } => self.waited(now, req),
         }
     }
@@ -571,11 +511,26 @@ impl<'a> World<'a> {
     }
 
     fn hop(&mut self) -> SimDuration {
-        // A constant hop is converted once (3% of the instructions of a
-        // 10^4-client full-jitter run when converted on every hop).
-        match self.fixed_hop {
-            Some(d) => d,
-            None => nanos_from_f64(self.scenario.network_one_way.sample(&mut self.rng)),
+        self.network.hop(&mut self.rng)
+    }
+}
+
+/// The request slots, as the provider may ask about them.
+struct SlotView<'r>(&'r [Request]);
+
+impl Attempts for SlotView<'_> {
+    #[inline]
+    fn waiting(&self, req: u32, attempt: u32) -> bool {
+        let r = &self.0[req as usize];
+        r.outstanding && r.serial == attempt
+    }
+
+    #[inline]
+    fn tokens(&self, req: u32) -> Tokens {
+        let r = &self.0[req as usize];
+        Tokens {
+            input: u64::from(r.input_tokens),
+            output: u64::from(r.output_tokens),
         }
     }
 }
@@ -1175,11 +1130,9 @@ mod tests {
     }
 
     #[test]
-    fn generation_is_even_between_first_and_last_token() {
-        assert_eq!(provider::generated_by(5, 10, 20, 100), 0);
-        assert_eq!(provider::generated_by(15, 10, 20, 100), 50);
-        assert_eq!(provider::generated_by(20, 10, 20, 100), 100);
-        assert_eq!(provider::generated_by(25, 10, 10, 100), 100);
+    fn events_stay_small() {
+        // The queue stores (time, sequence, event) for every pending event.
+        assert_eq!(size_of::<Event>(), 16);
     }
 
     #[test]

@@ -11,18 +11,14 @@ impl<'a> World<'a> {
         strategy: &'a Strategy,
         seeds: RunSeeds,
     ) -> Option<Self> {
-        let endpoints: Vec<Endpoint> = std::iter::once((&scenario.limiter, &scenario.server))
-            .chain(scenario.models.iter().map(|m| (&m.limiter, &m.server)))
-            .map(|(limits, config)| Endpoint {
-                limiter: limits.build(),
-                server: Server::new(config),
-                config,
-                p500_when_served: {
-                    let e = config.errors;
-                    e.http_500 / (1.0 - e.http_503 - e.http_529).max(f64::MIN_POSITIVE)
-                },
-                version: 0,
-            })
+        let network = Network::new(&scenario.network_one_way);
+        let servers =
+            || std::iter::once(&scenario.server).chain(scenario.models.iter().map(|m| &m.server));
+        let max_tokens = scenario.workload.max_tokens;
+        let endpoints: Vec<Endpoint> = std::iter::once(&scenario.limiter)
+            .chain(scenario.models.iter().map(|m| &m.limiter))
+            .zip(servers())
+            .map(|(limits, config)| Endpoint::new(limits.build(), config, max_tokens, network))
             .collect();
         let clients = scenario.workload.clients as usize;
         let arrival_gap = match scenario.workload.kind {
@@ -32,8 +28,6 @@ impl<'a> World<'a> {
             _ => None,
         };
         let models = endpoints.len();
-        let any_model = |f: fn(&ServerConfig) -> bool| endpoints.iter().any(|e| f(e.config));
-        let (cancels, occ) = (any_model(|c| c.cancel_on_disconnect), any_model(|c| c.occ));
         let started = match scenario.workload.kind {
             WorkloadKind::Closed { .. } => {
                 let mut v = Vec::new();
@@ -52,15 +46,11 @@ impl<'a> World<'a> {
             queue: EventQueue::with_lanes(lane::COUNT),
             endpoints,
             requests: Vec::with_capacity(clients.min(1 << 20)),
-            at_server: SlotColumn::new(cancels),
-            seen: SlotColumn::new(occ),
+            provider_slots: SlotState::new(servers()),
             free: Vec::new(),
             started,
             first_starts: FirstStarts::default(),
-            fixed_hop: match scenario.network_one_way {
-                Dist::Constant(v) => Some(nanos_from_f64(v)),
-                _ => None,
-            },
+            network,
             arrivals: 0,
             arrival_gap,
             policy,
@@ -78,11 +68,9 @@ impl<'a> World<'a> {
     /// Runs the world, once [`World::schedule_workload`] has seeded it.
     pub(super) fn run(&mut self) {
         for (e, endpoint) in self.endpoints.iter().enumerate() {
-            for w in &endpoint.config.capacity_cuts {
+            for at in endpoint.timers() {
                 let model = e as u8;
-                self.queue.push(w.start, Event::Capacity { model });
-                let end = w.start.saturating_add(w.duration);
-                self.queue.push(end, Event::Capacity { model });
+                self.queue.push(at, Event::ProviderTimer { model });
             }
         }
         let horizon = self.scenario.horizon;

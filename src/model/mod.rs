@@ -1,7 +1,15 @@
-//! The modelled provider and its traffic: distributions, the rate limiter
-//! and the server. The workload and the clients live in the event loop
-//! ([`crate::engine`]), which drives them.
+//! The modelled provider and its traffic: distributions, the workload's
+//! configuration, the network, the rate limiter, the servers (by kind)
+//! with their faults, service times and cancellation, and the endpoint
+//! that puts a model's limiter and server together for the engine. The
+//! clients' retry behaviour is the policy's; the event loop drives both.
 
+pub mod cancel;
 pub mod dist;
+pub mod endpoint;
+pub mod faults;
 pub mod limiter;
+pub mod network;
 pub mod server;
+pub mod service;
+pub mod workload;

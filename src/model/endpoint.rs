@@ -1,0 +1,457 @@
+//! One model as the engine sees it: its limiter, then its server
+//! ([`ServerKind`]). Each method takes the time, the attempt and what the
+//! provider may ask about it ([`Attempts`]), and returns what happens
+//! next as a small value ([`Next`], with the tokens billed and the
+//! reservation given back in [`Effects`]) for the engine to schedule and
+//! count. The engine does not look inside the provider's answers beyond
+//! passing them on to the client ([`Answer`]).
+
+use crate::model::limiter::{Admission, Cost, Limit, Limiter};
+use crate::model::network::Network;
+use crate::model::server::{Bill, Handover, Reaction, ServerConfig, ServerKind, SlotState};
+use crate::random::Pcg64;
+use crate::time::{SimDuration, SimTime};
+
+pub use crate::model::server::Tokens;
+
+/// An answer from the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `wasted`: the client had already stopped waiting when the server
+    /// finished, so the tokens were counted as wasted then.
+    Success {
+        wasted: bool,
+    },
+    /// A 429; its Retry-After is given to the engine apart
+    /// ([`Next::Reject`]), which keeps answers small.
+    RateLimited {
+        limit: Limit,
+    },
+    ServerError {
+        status: u16,
+    },
+    /// 409: the version changed since the attempt read it.
+    Conflict,
+}
+
+/// A step a server asked to take later ([`Next::Later`]), in its own
+/// numbering: the engine only hands it back when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step(pub(crate) u8);
+
+/// A service that has started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service {
+    /// When it ends.
+    pub end: SimTime,
+    /// It ends in an error.
+    pub failed: bool,
+    /// How long the attempt waited in the queue for it.
+    pub waited: SimDuration,
+}
+
+/// What happens next to an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// An answer goes back to the client now.
+    Reply(Answer),
+    /// The limiter answers 429, with the Retry-After it sends.
+    Reject {
+        limit: Limit,
+        retry_after: Option<SimDuration>,
+    },
+    /// Service starts: the engine calls [`Endpoint::service_ends`] at its
+    /// end.
+    Serve(Service),
+    /// The engine calls [`Endpoint::step`] with `step` at `at`.
+    Later { at: SimTime, step: Step },
+    /// Nothing to schedule now: the attempt waits at the provider, or
+    /// nothing of what was asked concerned it.
+    Nothing,
+    /// The attempt is gone without an answer: nothing of it is on its way
+    /// any more.
+    Gone,
+}
+
+/// What the engine asks of its request slots for the provider.
+pub trait Attempts {
+    /// True if the client still waits for `attempt` of `req`.
+    fn waiting(&self, req: u32, attempt: u32) -> bool;
+    /// The token counts of `req`.
+    fn tokens(&self, req: u32) -> Tokens;
+}
+
+/// An attempt at the limiter: whether it was admitted, and what it cost
+/// each limit ([`Cost::per_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    pub admitted: bool,
+    pub cost: [u64; 4],
+}
+
+/// What a model's reaction comes to, for the engine to schedule and count.
+#[derive(Debug, Clone, Copy)]
+pub struct Effects {
+    /// The limiter's verdict, when the attempt reached it just now.
+    pub checked: Option<Checked>,
+    /// Tokens billed for the attempt.
+    pub bill: Option<Bill>,
+    /// Tokens of the reservation the limiter took back.
+    pub given_back: u64,
+    /// What happens to the attempt next.
+    pub next: Next,
+    /// A server slot was freed: after scheduling `next`, the engine asks
+    /// [`Endpoint::slot_freed`] who takes it.
+    pub freed: bool,
+}
+
+impl Effects {
+    fn next(next: Next) -> Effects {
+        Effects {
+            checked: None,
+            bill: None,
+            given_back: 0,
+            next,
+            freed: false,
+        }
+    }
+}
+
+/// One model: its limiter and its server.
+pub struct Endpoint<'a> {
+    pub limiter: Limiter,
+    server: ServerKind<'a>,
+    /// The server cancels on disconnect: an attempt whose client has gone
+    /// before it arrives is dropped, and a client giving up is heard.
+    drops_unheard: bool,
+    /// Output tokens an attempt reserves, when the workload limits them.
+    max_tokens: Option<u64>,
+    network: Network<'a>,
+}
+
+impl<'a> Endpoint<'a> {
+    pub fn new(
+        limiter: Limiter,
+        config: &'a ServerConfig,
+        max_tokens: Option<u64>,
+        network: Network<'a>,
+    ) -> Endpoint<'a> {
+        Endpoint {
+            limiter,
+            server: ServerKind::new(config),
+            drops_unheard: config.cancel_on_disconnect,
+            max_tokens,
+            network,
+        }
+    }
+
+    /// Output tokens an attempt reserves: `max_tokens`, or its actual
+    /// output without one.
+    #[inline]
+    fn reserved(&self, tokens: Tokens) -> u64 {
+        self.max_tokens.unwrap_or(tokens.output)
+    }
+
+    /// The server's reaction, with its reservation settled.
+    #[inline]
+    fn settled(&mut self, now: SimTime, tokens: Tokens, r: Reaction) -> Effects {
+        let given_back = match r.settle {
+            Some(generated) => self.limiter.settle(now, self.reserved(tokens), generated),
+            None => 0,
+        };
+        Effects {
+            checked: None,
+            bill: r.bill,
+            given_back,
+            next: r.next,
+            freed: r.freed,
+        }
+    }
+
+    /// `attempt` of `req` reaches the limiter.
+    #[inline]
+    pub fn arrive<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Effects {
+        if self.drops_unheard && !attempts.waiting(req, attempt) {
+            // The client hung up before the attempt arrived.
+            return Effects::next(Next::Gone);
+        }
+        let tokens = attempts.tokens(req);
+        let cost = Cost {
+            input_tokens: tokens.input,
+            output_reserved: self.reserved(tokens),
+        };
+        let admission = self.limiter.admit(now, cost);
+        let checked = Some(Checked {
+            admitted: admission == Admission::Admitted,
+            cost: cost.per_limit(),
+        });
+        if let Admission::Rejected { limit, retry_after } = admission {
+            let next = Next::Reject { limit, retry_after };
+            return Effects {
+                checked,
+                ..Effects::next(next)
+            };
+        }
+        let r = self
+            .server
+            .admitted(now, req, attempt, tokens, slots, &self.network, rng);
+        Effects {
+            checked,
+            ..self.settled(now, tokens, r)
+        }
+    }
+
+    /// A service the server started ([`Next::Serve`]) ends.
+    #[inline]
+    pub fn service_ends<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        failed: bool,
+        attempts: &A,
+        slots: &mut SlotState,
+    ) -> Effects {
+        let r = self
+            .server
+            .service_ends(req, attempt, failed, attempts, slots);
+        self.settled_for(now, req, attempts, r)
+    }
+
+    /// A step the server asked for ([`Next::Later`]) is due.
+    #[inline]
+    pub fn step<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        step: Step,
+        attempts: &A,
+        slots: &SlotState,
+    ) -> Effects {
+        let waiting = attempts.waiting(req, attempt);
+        let r = self.server.step(req, step, waiting, slots);
+        self.settled_for(now, req, attempts, r)
+    }
+
+    /// The client of `req` gave up on `attempt` (its timeout fired).
+    #[inline]
+    pub fn disconnect<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        attempts: &A,
+        slots: &mut SlotState,
+    ) -> Effects {
+        if !self.drops_unheard {
+            // The server finishes what it started whoever waits for it.
+            return Effects::next(Next::Nothing);
+        }
+        let tokens = attempts.tokens(req);
+        let r = self.server.disconnect(now, req, attempt, tokens, slots);
+        self.settled(now, tokens, r)
+    }
+
+    #[inline]
+    fn settled_for<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempts: &A,
+        r: Reaction,
+    ) -> Effects {
+        match r.settle {
+            Some(_) => self.settled(now, attempts.tokens(req), r),
+            None => Effects {
+                bill: r.bill,
+                next: r.next,
+                freed: r.freed,
+                ..Effects::next(Next::Nothing)
+            },
+        }
+    }
+
+    /// A slot was freed ([`Effects::freed`]): who takes it.
+    #[inline]
+    pub fn slot_freed<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Handover {
+        self.server.slot_freed(now, attempts, slots, rng)
+    }
+
+    /// The attempt last handed over was dropped ([`Handover::Dropped`]):
+    /// who takes the slot instead.
+    pub fn after_dropped<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Handover {
+        self.server.after_dropped(now, attempts, slots, rng)
+    }
+
+    /// After [`Endpoint::timer`]: a free slot takes a waiting attempt.
+    /// Asked again after each started service until it answers
+    /// [`Handover::Idle`].
+    pub fn fill<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Handover {
+        self.server.fill(now, attempts, slots, rng)
+    }
+
+    /// When the model's timers fire, in the order they are to be queued.
+    pub fn timers(&self) -> Vec<SimTime> {
+        self.server.timers()
+    }
+
+    /// One of the model's timers fires.
+    pub fn timer(&mut self, now: SimTime) {
+        self.server.timer(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dist::Dist;
+    use crate::model::limiter::LimiterConfig;
+    use crate::model::server::{ErrorRates, Latency};
+    use rand::SeedableRng;
+
+    /// Every request has 10 input and 20 output tokens; attempts named in
+    /// `gone` are no longer awaited.
+    struct Fake {
+        gone: Vec<(u32, u32)>,
+    }
+
+    impl Attempts for Fake {
+        fn waiting(&self, req: u32, attempt: u32) -> bool {
+            !self.gone.contains(&(req, attempt))
+        }
+        fn tokens(&self, _: u32) -> Tokens {
+            Tokens {
+                input: 10,
+                output: 20,
+            }
+        }
+    }
+
+    fn config(occ: bool, concurrency: Option<u32>) -> ServerConfig {
+        ServerConfig {
+            occ,
+            concurrency,
+            queue_limit: None,
+            latency: Latency::Fixed(Dist::Constant(1000.0)),
+            slowdown: 0.0,
+            errors: ErrorRates::NONE,
+            outages: vec![],
+            capacity_cuts: vec![],
+            cancel_on_disconnect: true,
+        }
+    }
+
+    #[test]
+    fn a_queue_serves_bills_and_hands_its_slot_over() {
+        let (c, hop) = (config(false, Some(1)), Dist::Constant(5.0));
+        let mut ep = Endpoint::new(
+            LimiterConfig::unlimited().build(),
+            &c,
+            None,
+            Network::new(&hop),
+        );
+        let mut slots = SlotState::new([&c]);
+        for req in 0..2 {
+            slots.reset(req);
+        }
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        let fx = ep.arrive(0, 0, 1, &a, &mut slots, &mut rng);
+        let served = Service {
+            end: 1000,
+            failed: false,
+            waited: 0,
+        };
+        assert_eq!(fx.next, Next::Serve(served));
+        assert!(fx.checked.is_some_and(|c| c.admitted));
+        assert_eq!(
+            ep.arrive(0, 1, 1, &a, &mut slots, &mut rng).next,
+            Next::Nothing
+        );
+        let fx = ep.service_ends(1000, 0, 1, false, &a, &mut slots);
+        assert_eq!(fx.next, Next::Reply(Answer::Success { wasted: false }));
+        assert_eq!(fx.bill.map(|b| (b.input, b.output)), Some((10, 20)));
+        assert!(fx.freed);
+        let h = ep.slot_freed(1000, &a, &mut slots, &mut rng);
+        let service = Service {
+            end: 2000,
+            failed: false,
+            waited: 1000,
+        };
+        let started = Handover::Started {
+            req: 1,
+            attempt: 1,
+            service,
+        };
+        assert_eq!(h, started);
+        // Its client gives up half way: half the output is billed, wasted.
+        let fx = ep.disconnect(1500, 1, 1, &a, &mut slots);
+        assert_eq!(fx.bill.map(|b| (b.output, b.wasted)), Some((10, true)));
+        assert!(fx.freed);
+        let gone = Fake { gone: vec![(1, 1)] };
+        let fx = ep.service_ends(2000, 1, 1, false, &gone, &mut slots);
+        assert_eq!(fx.next, Next::Gone);
+    }
+
+    #[test]
+    fn an_occ_store_answers_the_second_writer_409() {
+        let (c, hop) = (config(true, None), Dist::Constant(5.0));
+        let mut ep = Endpoint::new(
+            LimiterConfig::unlimited().build(),
+            &c,
+            None,
+            Network::new(&hop),
+        );
+        let mut slots = SlotState::new([&c]);
+        slots.reset(0);
+        slots.reset(1);
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        let mut writes = Vec::new();
+        for req in 0..2 {
+            match ep.arrive(0, req, 1, &a, &mut slots, &mut rng).next {
+                Next::Later { at, step } => writes.push((req, at, step)),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(writes.iter().all(|&(_, at, _)| at == 10));
+        let answers: Vec<Next> = writes
+            .iter()
+            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &slots).next)
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                Next::Reply(Answer::Success { wasted: false }),
+                Next::Reply(Answer::Conflict)
+            ]
+        );
+    }
+}
