@@ -6,80 +6,13 @@
 //! count. The engine does not look inside the provider's answers beyond
 //! passing them on to the client ([`Answer`]).
 
-use crate::model::limiter::{Admission, Cost, Limit, Limiter};
+use crate::model::limiter::{Admission, Cost, Limiter};
 use crate::model::network::Network;
 use crate::model::server::{Bill, Handover, Reaction, ServerConfig, ServerKind, SlotState};
 use crate::random::Pcg64;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 
-pub use crate::model::server::Tokens;
-
-/// An answer from the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// `wasted`: the client had already stopped waiting when the server
-    /// finished, so the tokens were counted as wasted then.
-    Success {
-        wasted: bool,
-    },
-    /// A 429; its Retry-After is given to the engine apart
-    /// ([`Next::Reject`]), which keeps answers small.
-    RateLimited {
-        limit: Limit,
-    },
-    ServerError {
-        status: u16,
-    },
-    /// 409: the version changed since the attempt read it.
-    Conflict,
-}
-
-/// A step a server asked to take later ([`Next::Later`]), in its own
-/// numbering: the engine only hands it back when it is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step(pub(crate) u8);
-
-/// A service that has started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Service {
-    /// When it ends.
-    pub end: SimTime,
-    /// It ends in an error.
-    pub failed: bool,
-    /// How long the attempt waited in the queue for it.
-    pub waited: SimDuration,
-}
-
-/// What happens next to an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// An answer goes back to the client now.
-    Reply(Answer),
-    /// The limiter answers 429, with the Retry-After it sends.
-    Reject {
-        limit: Limit,
-        retry_after: Option<SimDuration>,
-    },
-    /// Service starts: the engine calls [`Endpoint::service_ends`] at its
-    /// end.
-    Serve(Service),
-    /// The engine calls [`Endpoint::step`] with `step` at `at`.
-    Later { at: SimTime, step: Step },
-    /// Nothing to schedule now: the attempt waits at the provider, or
-    /// nothing of what was asked concerned it.
-    Nothing,
-    /// The attempt is gone without an answer: nothing of it is on its way
-    /// any more.
-    Gone,
-}
-
-/// What the engine asks of its request slots for the provider.
-pub trait Attempts {
-    /// True if the client still waits for `attempt` of `req`.
-    fn waiting(&self, req: u32, attempt: u32) -> bool;
-    /// The token counts of `req`.
-    fn tokens(&self, req: u32) -> Tokens;
-}
+pub use crate::model::server::{Answer, Attempts, Next, Service, Step, Tokens};
 
 /// An attempt at the limiter: whether it was admitted, and what it cost
 /// each limit ([`Cost::per_limit`]).

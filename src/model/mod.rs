@@ -4,12 +4,9 @@
 //! that puts a model's limiter and server together for the engine. The
 //! clients' retry behaviour is the policy's; the event loop drives both.
 
-pub mod cancel;
 pub mod dist;
 pub mod endpoint;
-pub mod faults;
 pub mod limiter;
 pub mod network;
 pub mod server;
-pub mod service;
 pub mod workload;

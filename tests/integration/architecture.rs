@@ -3,7 +3,8 @@
 //! The document lists the layers, bottom first, in a block fenced as
 //! ```` ```layers ````. This test reads every file under `src/`, finds what
 //! it imports from the rest of the crate (`use` lines and paths written
-//! inline, `crate::`, `super::` and `self::` alike; test code left out), and
+//! inline, `crate::`, `super::` and `self::` alike; test code, `tests.rs`
+//! and `*_tests.rs` left out), and
 //! fails when:
 //! - a module imports from a layer above its own, or from another module
 //!   of its own layer where the layer keeps its modules apart;
@@ -56,6 +57,13 @@ fn layers() -> Vec<Layer> {
             }
         })
         .collect()
+}
+
+/// Whether `path` holds only tests: `tests.rs` (declared
+/// `#[cfg(test)] mod tests;`) or `*_tests.rs`.
+fn test_file(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name == "tests.rs" || name.ends_with("_tests.rs")
 }
 
 /// Every `.rs` file under `dir`.
@@ -293,7 +301,7 @@ impl Crate {
     /// A crate of `(path under src/, text)` files.
     fn of(files: impl Iterator<Item = (PathBuf, String)>) -> Crate {
         let files = files
-            .filter(|(p, _)| !p.to_string_lossy().ends_with("_tests.rs"))
+            .filter(|(p, _)| !test_file(p))
             .map(|(rel, text)| {
                 let module = module_of(&rel);
                 (rel, (module, code_of(&text)))
@@ -459,7 +467,7 @@ fn no_file_holds_more_than_one_concern_by_size() {
     rust_files(&src, &mut paths);
     let big: Vec<String> = paths
         .iter()
-        .filter(|p| !p.to_string_lossy().ends_with("_tests.rs"))
+        .filter(|p| !test_file(p))
         .filter_map(|p| {
             let n = non_test_lines(&std::fs::read_to_string(p).unwrap());
             (n > MAX_LINES).then(|| format!("src/{}: {n}", p.strip_prefix(&src).unwrap().display()))

@@ -3,25 +3,34 @@
 //! reacts to an admitted attempt, to the end of a service, to a step of
 //! its own it asked to have scheduled, to a client going away and to its
 //! timers, and says what happens next ([`Reaction`]); the engine schedules
-//! it. What a kind keeps per request slot lives in [`SlotState`].
+//! it. What a kind keeps per request slot lives in [`SlotState`]. What
+//! every kind shares sits beside them: its settings ([`ServerConfig`]),
+//! the answers and next steps it returns ([`Answer`], [`Next`]), service
+//! times ([`service`]), outages, capacity cuts and injected errors
+//! ([`faults`]), and what a server that cancels on disconnect keeps
+//! ([`cancel`]).
 //!
 //! A new kind is a file here with its component, a variant of
 //! [`ServerKind`] with its arms below, and its settings in
 //! [`ServerConfig`].
 
+mod answer;
+pub mod cancel;
 mod config;
+pub mod faults;
 pub mod fifo;
 pub mod occ;
 pub mod queue;
+pub mod service;
 
 pub use config::{CapacityCut, ErrorRates, Latency, Outage, ServerConfig};
 pub use fifo::{Arrival, Fifo, Queued};
 
-use crate::model::cancel::Cancellation;
-use crate::model::endpoint::{Attempts, Next, Service, Step};
 use crate::model::network::Network;
 use crate::random::Pcg64;
 use crate::time::SimTime;
+pub use answer::{Answer, Attempts, Next, Service, Step};
+use cancel::Cancellation;
 use occ::{OccStore, Seen};
 use queue::QueueServer;
 

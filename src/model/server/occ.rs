@@ -4,8 +4,8 @@
 //! version, only if the version is still the one it read; otherwise 409.
 
 use super::{Reaction, SlotState};
-use crate::model::endpoint::{Answer, Next, Step};
 use crate::model::network::Network;
+use crate::model::server::{Answer, Next, Step};
 use crate::random::Pcg64;
 use crate::slots::SlotColumn;
 use crate::time::SimTime;

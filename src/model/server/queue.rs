@@ -10,11 +10,11 @@
 //! stops generating it and bills what it had generated.
 
 use super::{Bill, Handover, Reaction, ServerConfig, SlotState, Tokens};
-use crate::model::cancel::Stopped;
-use crate::model::endpoint::{Answer, Attempts, Next, Service};
-use crate::model::faults::{Fault, Faults};
+use crate::model::server::cancel::Stopped;
+use crate::model::server::faults::{Fault, Faults};
 use crate::model::server::fifo::{Arrival, Fifo, Queued};
-use crate::model::service::{generated_by, service_time};
+use crate::model::server::service::{generated_by, service_time};
+use crate::model::server::{Answer, Attempts, Next, Service};
 use crate::random::Pcg64;
 use crate::time::{SimDuration, SimTime};
 
