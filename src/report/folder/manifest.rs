@@ -2,7 +2,7 @@
 //! (kind, scenario, scenario file) and which files are its, as written
 //! and read back; who holds a folder, and how its sources are recorded.
 
-use super::plan::*;
+use super::paths::*;
 use super::*;
 use crate::Error;
 use std::ffi::{OsStr, OsString};

@@ -33,6 +33,7 @@
 
 mod lock;
 mod manifest;
+mod paths;
 mod plan;
 mod stage;
 
@@ -306,6 +307,7 @@ pub fn read_report_file(path: &Path) -> std::io::Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::paths::{normalized, relative};
     use super::*;
     use std::collections::BTreeMap;
     use std::ffi::{OsStr, OsString};

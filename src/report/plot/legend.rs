@@ -3,7 +3,7 @@
 //! legend names.
 
 use super::axis::shorten;
-use super::lines::FAINT;
+use super::style::FAINT;
 use super::style::{INK, dashed, pale, strategy_color, text};
 use super::{Area, DrawResult};
 use plotters::prelude::*;

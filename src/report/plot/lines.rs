@@ -5,7 +5,7 @@
 
 use super::axis::{fit, fmt_tick, shorten};
 use super::legend::line_label;
-use super::style::{GRID, INK, MUTED, dashed, strategy_color, text};
+use super::style::{FAINT, GRID, INK, MUTED, dashed, strategy_color, text};
 use super::{Area, DrawResult};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -260,9 +260,6 @@ where
     }
     Ok(())
 }
-
-/// Lines of the other strategies behind a panel's own.
-pub(crate) const FAINT: RGBColor = RGBColor(0xCC, 0xCC, 0xCC);
 
 /// What each panel draws besides the lines: `(chart, strategy, behind)`.
 type Decorate<'a, DB, X, Y> =

@@ -8,6 +8,9 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use std::sync::OnceLock;
 
+/// Lines of the other strategies behind a panel's own.
+pub(crate) const FAINT: RGBColor = RGBColor(0xCC, 0xCC, 0xCC);
+
 /// The Okabe–Ito palette without black (kept for reference lines), in the
 /// order strategies take it.
 const PALETTE: [RGBColor; 7] = [
