@@ -236,24 +236,11 @@ impl<'a> World<'a> {
                 }
                 self.request_closed(now, req, RequestOutcome::Succeeded);
             }
-            Reply::RateLimited { limit } => {
-                let retry_after = self.policy.retry_after(req);
-                self.m
-                    .attempt_resolved(AttemptOutcome::RateLimited(limit), e);
-                let failure = Failure::RateLimited { retry_after };
+            failed => {
+                let failure = failure_of(failed, self.policy.retry_after(req));
+                self.m.attempt_resolved(AttemptOutcome::from(failed), e);
                 self.observe(now, req, Some(failure));
-                self.failed(now, req, Failure::RateLimited { retry_after });
-            }
-            Reply::Conflict => {
-                self.m.attempt_resolved(AttemptOutcome::Conflict, e);
-                self.observe(now, req, Some(Failure::Conflict));
-                self.failed(now, req, Failure::Conflict);
-            }
-            Reply::ServerError { status } => {
-                self.m
-                    .attempt_resolved(AttemptOutcome::ServerError(status), e);
-                self.observe(now, req, Some(Failure::ServerError { status }));
-                self.failed(now, req, Failure::ServerError { status });
+                self.failed(now, req, failure);
             }
         }
     }
@@ -291,5 +278,17 @@ impl<'a> World<'a> {
                 self.request_closed(now, req, RequestOutcome::GaveUp);
             }
         }
+    }
+}
+
+/// What the client's policy sees in an answer other than a success: the
+/// translation of the provider's answers into the client's failures
+/// (`retry_after`: what the 429 carried, as the policy kept it).
+fn failure_of(answer: Reply, retry_after: Option<SimDuration>) -> Failure {
+    match answer {
+        Reply::RateLimited { .. } => Failure::RateLimited { retry_after },
+        Reply::ServerError { status } => Failure::ServerError { status },
+        Reply::Conflict => Failure::Conflict,
+        Reply::Success { .. } => unreachable!("a success is no failure"),
     }
 }

@@ -10,6 +10,7 @@
 use crate::metrics::cdf::TimesToSuccess;
 use crate::metrics::counts::Counts;
 use crate::model::limiter::{Limit, TokenBucket};
+use crate::model::server::Answer;
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
@@ -385,6 +386,18 @@ pub enum AttemptOutcome {
     Timeout,
     /// 409: an optimistic-concurrency write found the version changed.
     Conflict,
+}
+
+impl From<Answer> for AttemptOutcome {
+    /// How an attempt the provider answered ended.
+    fn from(answer: Answer) -> AttemptOutcome {
+        match answer {
+            Answer::Success { .. } => AttemptOutcome::Success,
+            Answer::RateLimited { limit } => AttemptOutcome::RateLimited(limit),
+            Answer::ServerError { status } => AttemptOutcome::ServerError(status),
+            Answer::Conflict => AttemptOutcome::Conflict,
+        }
+    }
 }
 
 /// How a request ended.
