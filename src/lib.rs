@@ -34,6 +34,9 @@
 //! assert_eq!(linear.success_rate, 0.3);
 //! ```
 
+#[macro_use]
+mod named;
+
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;

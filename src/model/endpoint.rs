@@ -289,7 +289,11 @@ mod tests {
 
     fn config(occ: bool, concurrency: Option<u32>) -> ServerConfig {
         ServerConfig {
-            occ,
+            kind: if occ {
+                crate::model::server::ServerType::Occ
+            } else {
+                crate::model::server::ServerType::Queue
+            },
             concurrency,
             queue_limit: None,
             latency: Latency::Fixed(Dist::Constant(1000.0)),

@@ -17,9 +17,6 @@
 //! The component knows nothing of the provider, of scenario files or of
 //! the engine: it depends only on time, random numbers and slot columns.
 
-#[macro_use]
-mod named;
-
 pub mod backoff;
 pub mod client;
 pub mod failure;

@@ -3,6 +3,7 @@
 
 use super::{Latency, LimiterConfig, Scenario, ServerConfig, WorkloadKind};
 use crate::model::dist::Dist;
+use crate::model::server::ServerType;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
 use crate::policy::preset;
@@ -268,8 +269,8 @@ fn limiter(l: &LimiterConfig) -> Value {
 
 fn server(s: &ServerConfig) -> Value {
     let mut t = Table::new();
-    if s.occ {
-        t.insert("kind".into(), "occ".into());
+    if s.kind == ServerType::Occ {
+        t.insert("kind".into(), s.kind.name().into());
         t.insert(
             "cancel_on_disconnect".into(),
             Value::Boolean(s.cancel_on_disconnect),

@@ -9,9 +9,8 @@ use crate::time::{SimDuration, SimTime};
 /// The server behind the limiter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
-    /// An optimistic-concurrency store (one row with a version) instead of
-    /// a queue of slots; every other setting is unused.
-    pub occ: bool,
+    /// The kind of server.
+    pub kind: ServerType,
     /// Attempts served at once (`None`: unlimited).
     pub concurrency: Option<u32>,
     /// Longest FIFO queue; a full queue answers 503 (`None`: unbounded).
@@ -30,6 +29,17 @@ pub struct ServerConfig {
     /// On a client's timeout, stop its generation and bill only what was
     /// generated (`false`: generate and bill everything).
     pub cancel_on_disconnect: bool,
+}
+
+named_kinds! {
+    /// The kinds of server, as `[server] kind` names them.
+    pub enum ServerType {
+        /// Slots and a FIFO queue, with every setting of [`ServerConfig`].
+        Queue = "queue",
+        /// An optimistic-concurrency store (one row with a version): every
+        /// other setting is unused.
+        Occ = "occ",
+    }
 }
 
 /// Service time of an attempt.

@@ -123,7 +123,7 @@ mod tests {
 
     fn server(concurrency: Option<u32>, queue_limit: Option<u64>) -> Fifo {
         Fifo::new(&ServerConfig {
-            occ: false,
+            kind: crate::model::server::ServerType::Queue,
             concurrency,
             queue_limit,
             latency: Latency::Fixed(Dist::Constant(0.0)),

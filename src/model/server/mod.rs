@@ -23,7 +23,7 @@ pub mod occ;
 pub mod queue;
 pub mod service;
 
-pub use config::{CapacityCut, ErrorRates, Latency, Outage, ServerConfig};
+pub use config::{CapacityCut, ErrorRates, Latency, Outage, ServerConfig, ServerType};
 pub use fifo::{Arrival, Fifo, Queued};
 
 use crate::model::network::Network;
@@ -135,7 +135,10 @@ impl SlotState {
 /// optimistic-concurrency store.
 fn needs<'c>(configs: impl IntoIterator<Item = &'c ServerConfig> + Clone) -> (bool, bool) {
     let any = |f: fn(&ServerConfig) -> bool| configs.clone().into_iter().any(f);
-    (any(|c| c.cancel_on_disconnect), any(|c| c.occ))
+    (
+        any(|c| c.cancel_on_disconnect),
+        any(|c| c.kind == ServerType::Occ),
+    )
 }
 
 /// A model's server.
@@ -148,10 +151,9 @@ pub enum ServerKind<'a> {
 impl<'a> ServerKind<'a> {
     /// An idle server as `config` describes it.
     pub fn new(config: &'a ServerConfig) -> ServerKind<'a> {
-        if config.occ {
-            ServerKind::Occ(OccStore::default())
-        } else {
-            ServerKind::Queue(QueueServer::new(config))
+        match config.kind {
+            ServerType::Queue => ServerKind::Queue(QueueServer::new(config)),
+            ServerType::Occ => ServerKind::Occ(OccStore::default()),
         }
     }
 

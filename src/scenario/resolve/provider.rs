@@ -6,6 +6,7 @@ use super::Cx;
 use crate::diagnostic::show_number;
 use crate::model::dist::Dist;
 use crate::model::limiter::{OutputCharge, RetryAfterMode};
+use crate::model::server::ServerType;
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
 use crate::scenario::raw::{Duration, RawLimiter, RawModel, RawPricing, RawServer};
 use crate::scenario::{
@@ -205,17 +206,13 @@ impl Cx<'_> {
         horizon: SimDuration,
     ) -> ServerConfig {
         let key = |k: &str| format!("{prefix}.{k}");
-        let occ = match &s.kind {
+        let kind = match &s.kind {
             Some(k) => self
-                .choice(k, &key("kind"), &["queue", "occ"], |v| match v {
-                    "queue" => Some(false),
-                    "occ" => Some(true),
-                    _ => None,
-                })
-                .unwrap_or(false),
-            None => false,
+                .choice(k, &key("kind"), &ServerType::NAMES, ServerType::from_name)
+                .unwrap_or(ServerType::Queue),
+            None => ServerType::Queue,
         };
-        if occ {
+        if kind == ServerType::Occ {
             let given = [
                 ("concurrency", s.concurrency.as_ref().map(|v| v.span())),
                 ("queue_limit", s.queue_limit.as_ref().map(|v| v.span())),
@@ -404,7 +401,7 @@ impl Cx<'_> {
             });
         }
         ServerConfig {
-            occ,
+            kind,
             concurrency,
             queue_limit,
             latency,

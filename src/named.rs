@@ -1,6 +1,8 @@
 //! Kinds known by name in scenario files: one list per kind, from which
 //! the enum, its list of every kind and its names are all derived, so that
-//! a name is spelled once.
+//! a name is spelled once. Declared first in `lib.rs`, so that every
+//! module (server kinds in `model`, schedules and guards in `policy`) can
+//! use it.
 
 /// Declares a fieldless enum whose variants each have a scenario-file
 /// name, with `ALL` (every kind, in list order), `NAMES` (their names, in
