@@ -364,19 +364,20 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
                 watch.still_within(&file, s)
             })?;
         if args.json {
-            docs.push(report::json::scenario_json(s, &result, &dir));
+            docs.push(report::run::json::scenario_json(s, &result, &dir));
         } else if !common.quiet {
             // The table shows the numbers as the files hold them.
-            print(&report::table::summary_table(s, &written.result))?;
-            print(&report::findings::text(&report::findings::of_result(
-                s,
-                &written.result,
-            )))?;
+            print(&report::run::table::summary_table(s, &written.result))?;
+            print(&report::run::findings::text(
+                &report::run::findings::of_result(s, &written.result),
+            ))?;
             note(false, &wrote(&dir, !common.no_charts));
         }
     }
     if args.json {
-        print(&crate::terminal::json_safe(&report::json::document(docs)))?;
+        print(&crate::terminal::json_safe(&report::run::json::document(
+            docs,
+        )))?;
     }
     Ok(())
 }
@@ -639,9 +640,9 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     )?;
     if !common.quiet {
         print(&report::sweep::table::sweep_table(&data))?;
-        print(&report::findings::text(&report::sweep::findings::of_sweep(
-            &data,
-        )))?;
+        print(&report::run::findings::text(
+            &report::sweep::findings::of_sweep(&data),
+        ))?;
         note(false, &wrote(&dir, !common.no_charts));
     }
     Ok(())
@@ -697,9 +698,9 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
         report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
     if !args.quiet {
         print(&report::sweep::table::sweep_table(&data))?;
-        print(&report::findings::text(&report::sweep::findings::of_sweep(
-            &data,
-        )))?;
+        print(&report::run::findings::text(
+            &report::sweep::findings::of_sweep(&data),
+        ))?;
         note(false, &wrote(&dir, !args.no_charts));
     }
     Ok(())

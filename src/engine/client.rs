@@ -64,7 +64,8 @@ impl<'a> World<'a> {
     ) {
         self.m.touch(now);
         // Validation bounds the expected count far below 2^32 (see
-        // scenario::MAX_EXPECTED_REQUESTS); past it, no new request starts.
+        // MAX_EXPECTED_REQUESTS in scenario/resolve/workload.rs); past it, no new
+        // request starts.
         let Ok(id) = u32::try_from(self.m.counts.requests) else {
             return;
         };

@@ -10,7 +10,8 @@
 //!
 //! Runs can be held to limits ([`limits`]): the memory and events a
 //! scenario certainly needs are checked before it runs ([`estimate`]), and
-//! the runs share a [`watch::Watch`] while they run. [`tune`] searches a
+//! the runs share a [`watch::Watch`] while they run. A sweep runs every
+//! point of its grid the same way (`sweep.rs`); [`tune`] searches a
 //! scenario's `[tune]` space with such runs.
 
 pub mod estimate;

@@ -3,8 +3,9 @@
 //! provider may ask about it ([`Attempts`]), and returns what happens
 //! next as a small value ([`Next`], with the tokens billed and the
 //! reservation given back in [`Effects`]) for the engine to schedule and
-//! count. The engine does not look inside the provider's answers beyond
-//! passing them on to the client ([`Answer`]).
+//! count. The engine does not branch on what the provider is; it passes
+//! the provider's answers ([`Answer`]) on to the client through one
+//! translation into the client's failures.
 
 use crate::model::limiter::{Admission, Cost, Limiter};
 use crate::model::network::Network;

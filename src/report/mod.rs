@@ -1,13 +1,15 @@
 //! Reports: what `run`, `sweep`, `merge` and `plot` write, and what
 //! `diff` reads. This module puts a report together from its parts, which
-//! import one way (none imports this module or a part above it):
+//! import one way (no part imports a part above it; a part may use the
+//! names this module shows, such as the file names of a report):
 //!
 //! - [`plot`]: the plotting kit every chart is drawn with;
 //! - [`page`]: the page writer the run and sweep pages share;
 //! - [`folder`]: where a report folder may go and how it is written;
 //! - [`run`]: one run's report (data files, charts, table, findings, page);
 //! - [`sweep`]: a sweep's report, built on the run's columns and reader;
-//! - [`diff`]: `backsim diff`, reading run and sweep reports.
+//! - [`diff`]: `backsim diff`, reading run and sweep reports;
+//! - [`tune`]: a tune's report, its data files and charts.
 //!
 //! Each exporter turns results into bytes (so it is tested without touching
 //! the disk); [`write_report`] then writes the files of
@@ -23,9 +25,6 @@ pub mod plot;
 pub mod run;
 pub mod sweep;
 pub mod tune;
-
-/// A run's report parts at their former paths.
-pub use run::{csv, export, findings, json, read, table};
 
 use crate::Error;
 use crate::experiment::ExperimentResult;
@@ -66,6 +65,7 @@ pub fn render_report(
 
 /// The file of `backsim run --requests`.
 pub use run::export::requests::REQUESTS_FILE;
+use run::{export, read};
 
 /// The names of the files [`render_report`] makes for `scenario`, known
 /// before it runs: with `requests`, `requests.csv`; with `charts`, the

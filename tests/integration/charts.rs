@@ -8,8 +8,8 @@ use crate::common::{
     CLOSED_OUTAGE, Csv, THUNDERING_HERD, backsim, crate_dir, dir_files, report_files,
 };
 use backsim::report::plot::{self, Frame};
-use backsim::report::read::{ReportData, read_dir};
 use backsim::report::run::chart::{self, Chart};
+use backsim::report::run::read::{ReportData, read_dir};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -414,7 +414,7 @@ fn plot_redraws_the_same_files_from_the_csv_files_alone() {
         let tmp = tempfile::tempdir().expect("temp dir");
         let copy = tmp.path().join(name);
         std::fs::create_dir(&copy).unwrap();
-        for f in backsim::report::read::INPUT_FILES {
+        for f in backsim::report::run::read::INPUT_FILES {
             std::fs::copy(original.join(f), copy.join(f)).unwrap();
         }
         backsim()
@@ -626,7 +626,7 @@ fn no_charts_writes_only_the_data_files() {
         .keys()
         .map(|p| p.display().to_string())
         .collect();
-    let mut expected: Vec<&str> = backsim::report::read::INPUT_FILES.to_vec();
+    let mut expected: Vec<&str> = backsim::report::run::read::INPUT_FILES.to_vec();
     expected.push("report.toml");
     expected.sort();
     assert_eq!(files, expected);
@@ -660,7 +660,7 @@ fn plot_refuses_files_from_different_reports() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("mixed");
     std::fs::create_dir(&dir).unwrap();
-    for f in backsim::report::read::INPUT_FILES {
+    for f in backsim::report::run::read::INPUT_FILES {
         std::fs::copy(reports().join("thundering-herd").join(f), dir.join(f)).unwrap();
     }
     std::fs::copy(
@@ -687,7 +687,7 @@ fn plot_refuses_what_is_not_a_report() {
     // A damaged CSV: the file, line and column are named, nothing written.
     let dir = tmp.path().join("thundering-herd");
     std::fs::create_dir(&dir).unwrap();
-    for f in backsim::report::read::INPUT_FILES {
+    for f in backsim::report::run::read::INPUT_FILES {
         std::fs::copy(reports().join("thundering-herd").join(f), dir.join(f)).unwrap();
     }
     let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();

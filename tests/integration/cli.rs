@@ -370,8 +370,8 @@ fn assert_no_crash(text: &str) {
 /// Regression: token counts are `u64` and sizes have no upper bound in
 /// validation (only `max_tokens` has one), so a heavy-tailed size such as
 /// `{ dist = "lognormal", median = 800, sigma = 40 }` draws values that
-/// saturate at u64::MAX. At commit 48891b8, `input_tokens + output_tokens`
-/// in `at_limiter` (src/engine/mod.rs:303) then panicked with "attempt to
+/// saturate at u64::MAX. Once, `input_tokens + output_tokens` at the
+/// limiter panicked with "attempt to
 /// add with overflow" (exit 101) in builds with overflow checks, and wrapped
 /// silently in release; the billed/wasted sums overflowed the same way.
 #[test]
@@ -394,7 +394,7 @@ backoff = { kind = "none" }
 }
 
 /// Regression: the time series keeps one row per `[report] bucket` up to
-/// the last activity. At commit 48891b8 `bucket` had no lower bound, and
+/// the last activity. Once `bucket` had no lower bound, and
 /// `bucket = "1ns"` with 1 s of activity asked for 10^9 rows (≈ 56 GB):
 /// under a 2 GB limit the run aborted with "memory allocation of 3758096384
 /// bytes failed" (SIGABRT, exit 134) in `Series::advance`.

@@ -13,7 +13,8 @@ use crate::time::SimTime;
 /// The store's one step: the conditional write reaches it.
 const WRITE: Step = Step(0);
 
-/// The row's version, and the version each request's current attempt read.
+/// The row's version (what each request's current attempt read is kept
+/// per slot, in [`super::SlotState`]).
 #[derive(Debug, Clone, Default)]
 pub struct OccStore {
     version: u64,

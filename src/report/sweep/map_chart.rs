@@ -870,7 +870,7 @@ mod tests {
                 let name = what.replace(' ', "_");
                 for (frame, tag) in [(Frame::FILE, "file"), (Frame::NARROW, "narrow")] {
                     std::fs::write(
-                        format!("/tmp/map-{name}-{tag}.png"),
+                        std::env::temp_dir().join(format!("map-{name}-{tag}.png")),
                         render_png(d, frame).expect("png"),
                     )
                     .expect("write");

@@ -91,7 +91,7 @@ pub fn csv(t: &Tuned) -> Vec<u8> {
         row.push(yes_no(t.findings.recommended == Some(i)));
         row
     });
-    crate::report::csv::to_bytes(&header, rows)
+    crate::report::run::csv::to_bytes(&header, rows)
 }
 
 fn yes_no(b: bool) -> String {

@@ -228,7 +228,7 @@ impl Cx<'_> {
                 ("outages", s.outages.first().map(|v| v.span())),
                 ("capacity_cuts", s.capacity_cuts.first().map(|v| v.span())),
             ];
-            self.unused_fields(prefix, "occ", &given);
+            self.unused_fields(prefix, kind.name(), &given);
         }
         let concurrency = s.concurrency.as_ref().map(|_| {
             self.int(
