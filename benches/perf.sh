@@ -35,11 +35,13 @@ herd() {
 }
 
 # stats FILE THREADS: best-of-REPEATS "events wall_s peak_MB" of
-# `backsim run --stats` (events over the whole wall time).
+# `backsim run --stats` (events over the whole wall time). Each scaled copy
+# writes to a folder of its own: backsim rewrites a report folder only from
+# the scenario file that first wrote it.
 stats() {
   local file=$1 threads=$2 best="" line
   for _ in $(seq "$REPEATS"); do
-    line=$("$BIN" run "$file" --stats --no-charts --quiet --threads "$threads" -o "$TMP/out" 2>&1 |
+    line=$("$BIN" run "$file" --stats --no-charts --quiet --threads "$threads" -o "$TMP/out-$(basename "$file" .toml)" 2>&1 |
       awk '/^total:/ { e = $4; w = $9 } /^peak memory:/ { m = $3 } END { print e, w, m }')
     if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x); split(b, y); exit !(x[2] < y[2]) }'; then
       best=$line
@@ -51,7 +53,7 @@ stats() {
 per_strategy_rate() { # FILE: best-of-REPEATS events/s per strategy, 1 thread
   local file=$1
   for _ in $(seq "$REPEATS"); do
-    "$BIN" run "$file" --stats --no-charts --quiet --threads 1 -o "$TMP/out" 2>&1 |
+    "$BIN" run "$file" --stats --no-charts --quiet --threads 1 -o "$TMP/out-$(basename "$file" .toml)" 2>&1 |
       awk '$2 ~ /^[0-9]+$/ && NF == 6 { e[$1] += $3; w[$1] += $5 }
            END { for (s in e) printf "%s %.1f\n", s, e[s] / w[s] / 1e6 }'
   done | sort | awk '{ if ($2 > best[$1]) best[$1] = $2 } END { for (s in best) printf "%s %.1f\n", s, best[s] }' | sort
