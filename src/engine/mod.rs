@@ -40,7 +40,7 @@ use crate::model::endpoint::{
     Answer as Reply, Attempts, Effects, Endpoint, Next, Service, Step, Tokens,
 };
 use crate::model::network::Network;
-use crate::model::server::{Handover, SlotState};
+use crate::model::server::{Handover, SlotState, Vacancy};
 use crate::model::workload::{MAX_TOKENS_PER_REQUEST, TraceRow, WorkloadKind};
 use crate::policy::client::{Attempt, RetryStack};
 use crate::policy::guard::Gate;

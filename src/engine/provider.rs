@@ -102,7 +102,8 @@ impl<'a> World<'a> {
         let e = usize::from(model);
         self.endpoints[e].timer(now);
         loop {
-            let h = self.endpoints[e].fill(
+            let h = self.endpoints[e].hand_over(
+                Vacancy::Refilled,
                 now,
                 &SlotView(&self.requests),
                 &mut self.provider_slots,
@@ -155,7 +156,8 @@ impl<'a> World<'a> {
             Next::Gone => self.attempt_landed(req),
         }
         if fx.freed {
-            let h = self.endpoints[e].slot_freed(
+            let h = self.endpoints[e].hand_over(
+                Vacancy::Freed,
                 now,
                 &SlotView(&self.requests),
                 &mut self.provider_slots,
@@ -193,7 +195,8 @@ impl<'a> World<'a> {
                 Handover::Idle => return false,
                 Handover::Dropped { req } => {
                     self.attempt_landed(req);
-                    h = self.endpoints[e].after_dropped(
+                    h = self.endpoints[e].hand_over(
+                        Vacancy::Dropped,
                         now,
                         &SlotView(&self.requests),
                         &mut self.provider_slots,

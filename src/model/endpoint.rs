@@ -9,7 +9,9 @@
 
 use crate::model::limiter::{Admission, Cost, Limiter};
 use crate::model::network::Network;
-use crate::model::server::{Bill, Handover, Reaction, ServerConfig, ServerKind, SlotState};
+use crate::model::server::{
+    Bill, Handover, Reaction, ServerConfig, ServerKind, SlotState, Vacancy,
+};
 use crate::random::Pcg64;
 use crate::time::SimTime;
 
@@ -35,7 +37,7 @@ pub struct Effects {
     /// What happens to the attempt next.
     pub next: Next,
     /// A server slot was freed: after scheduling `next`, the engine asks
-    /// [`Endpoint::slot_freed`] who takes it.
+    /// [`Endpoint::hand_over`] who takes it.
     pub freed: bool,
 }
 
@@ -214,41 +216,20 @@ impl<'a> Endpoint<'a> {
         }
     }
 
-    /// A slot was freed ([`Effects::freed`]): who takes it.
+    /// A slot is vacant (`why`): who takes it. After a freed slot
+    /// ([`Effects::freed`]) or a dropped attempt ([`Handover::Dropped`]);
+    /// after [`Endpoint::timer`], asked again after each started service
+    /// until it answers [`Handover::Idle`].
     #[inline]
-    pub fn slot_freed<A: Attempts>(
+    pub fn hand_over<A: Attempts>(
         &mut self,
+        why: Vacancy,
         now: SimTime,
         attempts: &A,
         slots: &mut SlotState,
         rng: &mut Pcg64,
     ) -> Handover {
-        self.server.slot_freed(now, attempts, slots, rng)
-    }
-
-    /// The attempt last handed over was dropped ([`Handover::Dropped`]):
-    /// who takes the slot instead.
-    pub fn after_dropped<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        self.server.after_dropped(now, attempts, slots, rng)
-    }
-
-    /// After [`Endpoint::timer`]: a free slot takes a waiting attempt.
-    /// Asked again after each started service until it answers
-    /// [`Handover::Idle`].
-    pub fn fill<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        self.server.fill(now, attempts, slots, rng)
+        self.server.hand_over(why, now, attempts, slots, rng)
     }
 
     /// When the model's timers fire, in the order they are to be queued.
@@ -337,7 +318,7 @@ mod tests {
         assert_eq!(fx.next, Next::Reply(Answer::Success { wasted: false }));
         assert_eq!(fx.bill.map(|b| (b.input, b.output)), Some((10, 20)));
         assert!(fx.freed);
-        let h = ep.slot_freed(1000, &a, &mut slots, &mut rng);
+        let h = ep.hand_over(Vacancy::Freed, 1000, &a, &mut slots, &mut rng);
         let service = Service {
             end: 2000,
             failed: false,

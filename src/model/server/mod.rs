@@ -141,6 +141,19 @@ fn needs<'c>(configs: impl IntoIterator<Item = &'c ServerConfig> + Clone) -> (bo
     )
 }
 
+/// Why a server slot is vacant, and so which queued attempt is offered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vacancy {
+    /// A service ended or was stopped ([`Reaction::freed`]).
+    Freed,
+    /// The attempt last handed the slot was dropped ([`Handover::Dropped`]):
+    /// the next in line.
+    Dropped,
+    /// After a timer (capacity restored): a free slot takes a waiting
+    /// attempt.
+    Refilled,
+}
+
 /// A model's server.
 #[derive(Debug, Clone)]
 pub enum ServerKind<'a> {
@@ -217,45 +230,18 @@ impl<'a> ServerKind<'a> {
         }
     }
 
-    /// A slot was freed ([`Reaction::freed`]).
+    /// A slot is vacant (`why`): who takes it.
     #[inline]
-    pub fn slot_freed<A: Attempts>(
+    pub fn hand_over<A: Attempts>(
         &mut self,
+        why: Vacancy,
         now: SimTime,
         attempts: &A,
         slots: &mut SlotState,
         rng: &mut Pcg64,
     ) -> Handover {
         match self {
-            ServerKind::Queue(s) => s.slot_freed(now, attempts, slots, rng),
-            ServerKind::Occ(_) => Handover::Idle,
-        }
-    }
-
-    /// The attempt last handed over was dropped ([`Handover::Dropped`]).
-    pub fn after_dropped<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        match self {
-            ServerKind::Queue(s) => s.after_dropped(now, attempts, slots, rng),
-            ServerKind::Occ(_) => Handover::Idle,
-        }
-    }
-
-    /// After a timer: a free slot takes the next queued attempt.
-    pub fn fill<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        match self {
-            ServerKind::Queue(s) => s.fill(now, attempts, slots, rng),
+            ServerKind::Queue(s) => s.hand_over(why, now, attempts, slots, rng),
             ServerKind::Occ(_) => Handover::Idle,
         }
     }

@@ -9,7 +9,7 @@
 //! it cancels on disconnect: then it drops the attempt from its queue, or
 //! stops generating it and bills what it had generated.
 
-use super::{Bill, Handover, Reaction, ServerConfig, SlotState, Tokens};
+use super::{Bill, Handover, Reaction, ServerConfig, SlotState, Tokens, Vacancy};
 use crate::model::server::cancel::Stopped;
 use crate::model::server::faults::{Fault, Faults};
 use crate::model::server::fifo::{Arrival, Fifo, Queued};
@@ -145,42 +145,22 @@ impl<'a> QueueServer<'a> {
         }
     }
 
-    /// A slot is free: the next live attempt in the queue takes it.
+    /// A slot is vacant (`why`): the next live attempt in the queue takes
+    /// it.
     #[inline]
-    pub fn slot_freed<A: Attempts>(
+    pub fn hand_over<A: Attempts>(
         &mut self,
+        why: Vacancy,
         now: SimTime,
         attempts: &A,
         slots: &mut SlotState,
         rng: &mut Pcg64,
     ) -> Handover {
-        let next = self.fifo.finish();
-        self.take(now, next, attempts, slots, rng)
-    }
-
-    /// The queued attempt last handed over was dropped: the next one in
-    /// line takes the slot.
-    pub fn after_dropped<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        let next = self.fifo.skip_abandoned();
-        self.take(now, next, attempts, slots, rng)
-    }
-
-    /// A free slot (after a capacity change) takes the next queued
-    /// attempt, if any.
-    pub fn fill<A: Attempts>(
-        &mut self,
-        now: SimTime,
-        attempts: &A,
-        slots: &mut SlotState,
-        rng: &mut Pcg64,
-    ) -> Handover {
-        let next = self.fifo.fill();
+        let next = match why {
+            Vacancy::Freed => self.fifo.finish(),
+            Vacancy::Dropped => self.fifo.skip_abandoned(),
+            Vacancy::Refilled => self.fifo.fill(),
+        };
         self.take(now, next, attempts, slots, rng)
     }
 
@@ -255,7 +235,7 @@ impl<'a> QueueServer<'a> {
     }
 
     /// A capacity cut starts or ends: the slots change (free slots are
-    /// then filled with [`QueueServer::fill`]).
+    /// then filled with `QueueServer::hand_over`).
     pub fn timer(&mut self, now: SimTime) {
         self.fifo.set_slots(self.faults.slots_at(now));
     }

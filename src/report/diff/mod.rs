@@ -36,8 +36,8 @@
 //!   a metric that is not tested, the change alone decides.
 //!
 //! Reading and matching the two folders is [`read`], comparing them
-//! [`compare`], the `--fail-if` conditions [`condition`], and the table
-//! and JSON shown [`print`].
+//! `compare`, the `--fail-if` conditions `condition`, and the table
+//! and JSON shown `print`.
 
 pub mod compare;
 pub mod condition;

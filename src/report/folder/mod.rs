@@ -26,10 +26,10 @@
 //!   Temporary files a killed backsim left are removed by the next write
 //!   into the folder (only backsim's own names).
 //!
-//! The entry points ([`write`], [`redraw`], [`check`], [`read_files`])
-//! are here; what a folder's manifest says is [`manifest`], the decision
-//! what a write may replace is [`plan`], taking turns is [`lock`], and
-//! the all-or-nothing write itself is [`stage`].
+//! The entry points (`write`, `redraw`, `check`, `read_files`)
+//! are here; what a folder's manifest says is `manifest`, the decision
+//! what a write may replace is `plan`, taking turns is `lock`, and
+//! the all-or-nothing write itself is `stage`.
 
 mod lock;
 mod manifest;
@@ -163,7 +163,7 @@ impl Writer {
 }
 
 /// Checks, before any work, that `writer` may write the files `names`
-/// into `dir` ([`plan`]): exit code 2 with a message if not. Writes
+/// into `dir` (`plan`): exit code 2 with a message if not. Writes
 /// nothing.
 pub fn check(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error> {
     plan(dir, writer, names).map(|_| ())

@@ -1,5 +1,5 @@
 //! Legends: a strip under the plot, its entries filling rows, each a
-//! symbol ([`Key`]) and a label; and the strategy bars and keys the
+//! symbol (`Key`) and a label; and the strategy bars and keys the
 //! legend names.
 
 use super::axis::shorten;

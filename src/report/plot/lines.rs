@@ -1,7 +1,7 @@
 //! Line charts that stay readable: lines that coincide are named after
 //! the first of their group and drawn over it in turns ([`same_as`],
-//! [`draw_in_turn`]); many lines, or a busy one among others, go to one
-//! panel per line on shared axes ([`layout`], [`draw_panels`]).
+//! `draw_in_turn`); many lines, or a busy one among others, go to one
+//! panel per line on shared axes (`layout`, `draw_panels`).
 
 use super::axis::{fit, fmt_tick, shorten};
 use super::legend::line_label;

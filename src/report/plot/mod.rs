@@ -1,11 +1,11 @@
 //! The plotting kit every chart of backsim is drawn with: the canvas
-//! ([`Frame`]), one drawing for two backends ([`Drawing`], [`svg_of`],
-//! [`png_of`]), colours and the embedded font ([`style`]), axes and tick
+//! (`Frame`), one drawing for two backends (`Drawing`, `svg_of`,
+//! `png_of`), colours and the embedded font (`style`), axes and tick
 //! labels ([`axis`]), legends ([`legend`]) and line charts that stay
 //! readable ([`lines`]). It knows nothing of runs or sweeps.
 //!
 //! Text in PNGs is rasterised from DejaVu Sans, embedded in the binary and
-//! registered once ([`raster`]): no system font library is needed (or
+//! registered once (`raster`): no system font library is needed (or
 //! linked).
 
 pub mod axis;

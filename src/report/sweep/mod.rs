@@ -7,7 +7,7 @@
 //! partial report and the merge of shards ([`shard`]).
 //!
 //! [`SweepData`] ([`data`]) is what the sweep charts and page are drawn
-//! from, read back from the files [`write`] makes ([`read`]), so that
+//! from, read back from the files `write` makes (`read`), so that
 //! `backsim plot` and `backsim merge` draw exactly what `backsim sweep`
 //! drew.
 
