@@ -112,7 +112,10 @@ impl<'a> World<'a> {
     pub(super) fn try_send(&mut self, now: SimTime, req: u32) {
         let r = &self.requests[req as usize];
         let (client, first) = (r.client, r.attempts == 0);
-        match self.policy.before_send(now, client, first, &mut self.rng) {
+        match self
+            .policy
+            .before_send(now, req, client, first, &mut self.rng)
+        {
             Gate::Send => self.send_attempt(now, req),
             Gate::Wait(d) => self.queue.push(now.saturating_add(d), Event::Send { req }),
             Gate::Reject => {
@@ -129,7 +132,7 @@ impl<'a> World<'a> {
     pub(super) fn waited(&mut self, now: SimTime, req: u32) {
         self.m.touch(now);
         let r = &self.requests[req as usize];
-        if self.policy.past_deadline(now, r.created) {
+        if self.policy.past_deadline(now, req, r.created) {
             let attempts = r.attempts;
             self.m.request_gave_up(attempts);
             self.request_closed(now, req, RequestOutcome::GaveUp);
@@ -161,7 +164,7 @@ impl<'a> World<'a> {
         // The timer: the client timeout, cut short by the request deadline.
         let limit = self
             .policy
-            .attempt_limit(now, created, self.scenario.client_timeout);
+            .attempt_limit(now, req, created, self.scenario.client_timeout);
         if let Some(limit) = limit {
             let at = now.saturating_add(limit);
             // Its place in the order of events is taken now, whether it is

@@ -93,6 +93,9 @@ impl<'a> World<'a> {
             let clients = u128::from(self.scenario.workload.clients.max(1));
             self.m.counts.breaker_open_ns = open / clients;
         }
+        if let Some(layers) = self.policy.layer_attempts() {
+            self.m.layer_attempts = layers;
+        }
         if let Some(r) = &self.scenario.report.recovery {
             self.m.recovered = Some(r.recovered(self.m.recovery_successes));
         }

@@ -137,6 +137,10 @@ pub struct RunMetrics {
     /// they make a recovery (None: no `[report.recovery]`).
     pub recovery_successes: u64,
     pub recovered: Option<bool>,
+    /// For a strategy of several retry layers, the attempts each layer
+    /// began, outermost first (empty for one layer: its attempts are
+    /// `counts.attempts`).
+    pub layer_attempts: Vec<u64>,
     /// Events taken off the queue. Stale timeouts count only when queued:
     /// a request keeps one timer in the queue, and an attempt's timer that
     /// waited behind it is queued only if that attempt is still open.
@@ -175,6 +179,7 @@ impl RunMetrics {
             last_activity: 0,
             recovery_successes: 0,
             recovered: None,
+            layer_attempts: Vec::new(),
             events: 0,
             series: Series::new(step),
             final_request_bucket: None,

@@ -33,6 +33,9 @@ pub struct RunSummary {
     /// One record per request, when the run kept them (`--requests`).
     pub request_records: Option<Vec<super::run::RequestRecord>>,
     pub recovered: Option<bool>,
+    /// The attempts each retry layer began, outermost first (empty for a
+    /// strategy of one layer).
+    pub layer_attempts: Vec<u64>,
 }
 
 /// Time-to-success statistics of one run, in nanoseconds. `mean` and
@@ -77,6 +80,7 @@ impl RunSummary {
             final_request_bucket: m.final_request_bucket,
             request_records: m.request_records,
             recovered: m.recovered,
+            layer_attempts: m.layer_attempts,
         }
     }
 
@@ -159,6 +163,11 @@ pub struct StrategySummary {
     pub retries_denied: f64,
     /// Seconds a client's circuit breaker was open (mean over clients).
     pub breaker_open_s: f64,
+    /// For a strategy of several retry layers, the attempts each layer
+    /// began per request (an application's call), outermost first: the
+    /// last is `attempts_per_request`, and each divided by the one before
+    /// is that layer's amplification (empty for one layer).
+    pub layer_attempts_per_request: Vec<f64>,
     /// Attempts rejected locally by a client-side guard.
     pub local_rejections: f64,
     /// Mean time an attempt waited in the server's queue before service
@@ -466,6 +475,20 @@ impl StrategySummary {
                 .collect(),
             retries_denied: run_mean(&|r| r.counts.retries_denied as f64),
             breaker_open_s: run_mean(&|r| r.counts.breaker_open_ns as f64 / 1e9),
+            layer_attempts_per_request: (0..runs
+                .iter()
+                .map(|r| r.layer_attempts.len())
+                .max()
+                .unwrap_or(0))
+                .map(|j| {
+                    run_mean(&|r| {
+                        ratio(
+                            r.layer_attempts.get(j).copied().unwrap_or(0),
+                            r.counts.requests,
+                        )
+                    })
+                })
+                .collect(),
             local_rejections: run_mean(&|r| r.counts.local_rejections as f64),
             queue_wait_mean_s: mean(
                 runs.iter()

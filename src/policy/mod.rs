@@ -25,4 +25,4 @@ pub mod preset;
 pub mod strategy;
 
 pub use failure::{Failure, RetryOn};
-pub use strategy::{AboveMax, Decision, Fallback, GiveUp, Strategy};
+pub use strategy::{AboveMax, Decision, Fallback, GiveUp, Site, Strategy};

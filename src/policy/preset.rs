@@ -43,7 +43,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 10] = [
+pub const PRESETS: [Preset; 11] = [
     Preset {
         name: "openai-python",
         library: "openai-python up to 2.51, with the loop-based client (2.x and late 1.x)",
@@ -110,11 +110,19 @@ pub const PRESETS: [Preset; 10] = [
     },
     Preset {
         name: "tenacity-cookbook",
-        library: "tenacity 9.x, as in the OpenAI Cookbook's rate-limit example",
-        source: "jd/tenacity: tenacity/wait.py (wait_random_exponential); openai/openai-cookbook: examples/How_to_handle_rate_limits.ipynb",
-        summary: "6 attempts; wait_random_exponential(min=1, max=60): U(1s, max(1s, min(2^n s, 60s)))",
-        notes: "tenacity < 9 drew U(0, ...) instead; use full_jitter without min for it",
+        library: "the OpenAI Cookbook's rate-limit example: tenacity 9.x around an openai-python client at its defaults",
+        source: "openai/openai-cookbook: examples/How_to_handle_rate_limits.ipynb; jd/tenacity: tenacity/wait.py; openai/openai-python: src/openai/_base_client.py",
+        summary: "two layers: tenacity-random-exponential (6 attempts) around openai-python (3 attempts): up to 18 attempts per call",
+        notes: "the SDK raises its last error when it gives up (RateLimitError, APIStatusError, APITimeoutError), and tenacity's default retries every exception, so the outer loop sees the inner loop's last failure; until this version this preset was the tenacity loop alone, as if the client made no retries of its own: that reading is tenacity-random-exponential",
         configure: tenacity_cookbook,
+    },
+    Preset {
+        name: "tenacity-random-exponential",
+        library: "tenacity 9.x, @retry(wait=wait_random_exponential(min=1, max=60), stop=stop_after_attempt(6)), the loop alone",
+        source: "jd/tenacity: tenacity/wait.py (wait_random_exponential), tenacity/stop.py (stop_after_attempt)",
+        summary: "6 attempts; wait_random_exponential(min=1, max=60): U(1s, max(1s, min(2^n s, 60s)))",
+        notes: "retries every exception; tenacity < 9 drew U(0, ...) instead: use full_jitter without min for it",
+        configure: tenacity_random_exponential,
     },
     Preset {
         name: "backon",
@@ -178,6 +186,18 @@ pub const POLLY_BREAKER: Breaker = Breaker {
 };
 
 impl Preset {
+    /// True if the preset is a stack of other presets' layers.
+    pub fn is_stack(&self) -> bool {
+        !self.strategy().inner.is_empty()
+    }
+
+    /// The presets of its layers, outermost first (its own name alone for
+    /// a preset of one layer).
+    pub fn layer_names(&self) -> Vec<&'static str> {
+        let s = self.strategy();
+        s.layers().map(|l| l.preset.unwrap_or(self.name)).collect()
+    }
+
     /// The preset as a strategy named after it.
     pub fn strategy(&self) -> Strategy {
         let mut s = Strategy {
@@ -260,7 +280,7 @@ fn grpc_example(s: &mut Strategy) {
     s.guards.budget = Some(GRPC_THROTTLING);
 }
 
-fn tenacity_cookbook(s: &mut Strategy) {
+fn tenacity_random_exponential(s: &mut Strategy) {
     s.backoff = Backoff::FullJitter {
         base: S,
         cap: Some(60 * S),
@@ -268,6 +288,28 @@ fn tenacity_cookbook(s: &mut Strategy) {
         min: S,
     };
     s.max_attempts = 6;
+}
+
+fn tenacity_cookbook(s: &mut Strategy) {
+    stack(s, &["tenacity-random-exponential", "openai-python"]);
+}
+
+/// Makes `s` the stack of the presets named `layers`, outermost first,
+/// keeping its name: the outermost layer's settings and preset are the
+/// first preset's.
+fn stack(s: &mut Strategy, layers: &[&str]) {
+    let mut layers = layers.iter().map(|name| {
+        find(name)
+            .unwrap_or_else(|| panic!("the layer preset {name} exists"))
+            .strategy()
+    });
+    let outer = layers.next().expect("a stack has layers");
+    let inner = layers.collect();
+    *s = Strategy {
+        name: std::mem::take(&mut s.name),
+        inner,
+        ..outer
+    };
 }
 
 fn backon(s: &mut Strategy) {

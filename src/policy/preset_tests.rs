@@ -40,12 +40,22 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 10);
+    assert_eq!(PRESETS.len(), 11);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
         assert_eq!(s.name, p.name);
-        assert_eq!(s.preset, Some(p.name));
+        // A stack's layers are presets of one layer, the outermost first.
+        let outermost = if p.is_stack() {
+            p.layer_names()[0]
+        } else {
+            p.name
+        };
+        assert_eq!(s.preset, Some(outermost));
+        assert!(
+            s.layers()
+                .all(|l| l.preset.and_then(find).is_some_and(|l| !l.is_stack()))
+        );
         assert_eq!(find(p.name), Some(p));
         assert!(s.max_attempts >= 1);
         assert!(s.fallback.is_none());

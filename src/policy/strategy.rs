@@ -19,6 +19,17 @@ named_kinds! {
     }
 }
 
+named_kinds! {
+    /// Where a retry layer runs.
+    pub enum Site {
+        /// In each client: its guards keep state per client.
+        Client = "client",
+        /// At a gateway in front of the provider shared by every client
+        /// (a LiteLLM router or proxy): its guards keep one state for all.
+        Gateway = "gateway",
+    }
+}
+
 /// Where a strategy sends a request after some failures: another model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fallback {
@@ -90,6 +101,14 @@ pub struct Strategy {
     pub guards: guard::Guards,
     /// The client-library preset the strategy started from, if any.
     pub preset: Option<&'static str>,
+    /// The retry layers inside this one, outermost first (empty: the
+    /// strategy is one retry loop). Each is a whole retry policy of its
+    /// own; the fields above are the outermost layer's. A call of this
+    /// layer's makes attempts that are each a whole call of the next
+    /// layer's, and only the innermost layer's attempts go on the wire.
+    pub inner: Vec<Strategy>,
+    /// Where this layer runs: in each client, or at a shared gateway.
+    pub at: Site,
 }
 
 impl Strategy {
@@ -109,7 +128,14 @@ impl Strategy {
             fallback: None,
             guards: guard::Guards::default(),
             preset: None,
+            inner: Vec::new(),
+            at: Site::Client,
         }
+    }
+
+    /// The strategy's layers, outermost first: itself, then its inner ones.
+    pub fn layers(&self) -> impl Iterator<Item = &Strategy> {
+        std::iter::once(self).chain(self.inner.iter())
     }
 
     /// Decides what follows a failure of attempt number `attempts_made`

@@ -246,6 +246,11 @@ pub struct RawStrategy {
     pub budget: Option<S<RawBudget>>,
     pub breaker: Option<S<RawBreaker>>,
     pub throttle: Option<S<RawThrottle>>,
+    /// Retry layers, outermost first, each a table of the keys above (or
+    /// a preset); the strategy's own keys are then only its name.
+    pub layers: Option<S<Vec<S<RawStrategy>>>>,
+    /// "client" (the default) or "gateway": where the layer runs.
+    pub at: Option<S<String>>,
 }
 
 /// `budget = { kind = "aws_quota" | "grpc" | "percent" | "client_bucket", … }`.

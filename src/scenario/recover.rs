@@ -217,8 +217,9 @@ fn segments(path: &serde_path_to_error::Path) -> Vec<Step> {
 
 /// The keys whose values are arrays in [`super::raw`] (the others that
 /// take arrays are read as any TOML value, which has no wrong type).
-const ARRAY_KEYS: [&str; 6] = [
+const ARRAY_KEYS: [&str; 7] = [
     "strategy",
+    "layers",
     "model",
     "outages",
     "capacity_cuts",
@@ -240,7 +241,7 @@ const VALUE_KEYS: [&str; 8] = [
 ];
 
 /// The keys of [`ARRAY_KEYS`] whose elements are tables.
-const TABLE_ARRAY_KEYS: [&str; 4] = ["strategy", "model", "outages", "capacity_cuts"];
+const TABLE_ARRAY_KEYS: [&str; 5] = ["strategy", "layers", "model", "outages", "capacity_cuts"];
 
 /// In a document that deserialized, the first array where a table belongs
 /// (serde takes an array's values as the table's keys in order) under

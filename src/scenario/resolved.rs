@@ -6,7 +6,7 @@ use crate::model::dist::Dist;
 use crate::model::server::ServerType;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
-use crate::policy::preset;
+use crate::policy::{Site, Strategy, preset};
 use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
 use toml::{Table, Value};
@@ -353,6 +353,60 @@ fn pricing(p: &Pricing) -> Value {
 }
 
 impl Scenario {
+    /// The keys of one retry loop: a `[[strategy]]` table (`top`), or a
+    /// table of its `layers`, whose preset is written only when it is a
+    /// preset of one layer.
+    fn layer_table(&self, st: &Strategy, top: bool) -> Table {
+        let mut t = table([("name", st.name.clone().into())]);
+        let preset = st
+            .preset
+            .and_then(preset::find)
+            .filter(|p| top || !p.is_stack());
+        if let Some(p) = preset {
+            t.insert("preset".into(), p.name.into());
+        }
+        t.extend(table([
+            ("backoff", backoff(&st.backoff)),
+            ("max_attempts", Value::Integer(i64::from(st.max_attempts))),
+        ]));
+        if let Some(d) = st.deadline {
+            t.insert("deadline".into(), dur(d));
+        }
+        if let Some(d) = st.timeout {
+            t.insert("timeout".into(), dur(d));
+        }
+        let retry_on = st.retry_on.names().into_iter().map(Value::from).collect();
+        t.insert("retry_on".into(), Value::Array(retry_on));
+        t.insert(
+            "honor_retry_after".into(),
+            Value::Boolean(st.honor_retry_after),
+        );
+        if let Some(m) = st.max_retry_after {
+            t.insert("max_retry_after".into(), dur(m));
+            t.insert(
+                "above_max_retry_after".into(),
+                st.above_max_retry_after.name().into(),
+            );
+        }
+        if let Some(f) = &st.fallback {
+            let names = self.model_names();
+            let on = f.on.names().into_iter().map(Value::from).collect();
+            t.insert(
+                "fallback".into(),
+                Value::Table(table([
+                    ("model", names[f.model].into()),
+                    ("on", Value::Array(on)),
+                ])),
+            );
+        }
+        if st.at != Site::Client {
+            t.insert("at".into(), st.at.name().into());
+        }
+        let preset_guards = preset.map(|p| p.strategy().guards);
+        guards(&st.guards, preset_guards.unwrap_or_default(), &mut t);
+        t
+    }
+
     /// The scenario as TOML with every default filled in. A trace is
     /// referred to as [`TRACE_COPY`], the copy a report keeps beside it.
     pub fn to_toml(&self) -> String {
@@ -445,50 +499,17 @@ impl Scenario {
             .strategies
             .iter()
             .map(|st| {
-                let mut t = table([("name", st.name.clone().into())]);
-                if let Some(p) = st.preset {
-                    t.insert("preset".into(), p.into());
+                if st.inner.is_empty() {
+                    return Value::Table(self.layer_table(st, true));
                 }
-                t.extend(table([
-                    ("backoff", backoff(&st.backoff)),
-                    ("max_attempts", Value::Integer(i64::from(st.max_attempts))),
-                ]));
-                if let Some(d) = st.deadline {
-                    t.insert("deadline".into(), dur(d));
-                }
-                if let Some(d) = st.timeout {
-                    t.insert("timeout".into(), dur(d));
-                }
-                let retry_on = st.retry_on.names().into_iter().map(Value::from).collect();
-                t.insert("retry_on".into(), Value::Array(retry_on));
-                t.insert(
-                    "honor_retry_after".into(),
-                    Value::Boolean(st.honor_retry_after),
-                );
-                if let Some(m) = st.max_retry_after {
-                    t.insert("max_retry_after".into(), dur(m));
-                    t.insert(
-                        "above_max_retry_after".into(),
-                        st.above_max_retry_after.name().into(),
-                    );
-                }
-                if let Some(f) = &st.fallback {
-                    let names = self.model_names();
-                    let on = f.on.names().into_iter().map(Value::from).collect();
-                    t.insert(
-                        "fallback".into(),
-                        Value::Table(table([
-                            ("model", names[f.model].into()),
-                            ("on", Value::Array(on)),
-                        ])),
-                    );
-                }
-                let preset = st
-                    .preset
-                    .and_then(preset::find)
-                    .map(|p| p.strategy().guards);
-                guards(&st.guards, preset.unwrap_or_default(), &mut t);
-                Value::Table(t)
+                let layers = st
+                    .layers()
+                    .map(|l| Value::Table(self.layer_table(l, false)))
+                    .collect();
+                Value::Table(table([
+                    ("name", st.name.clone().into()),
+                    ("layers", Value::Array(layers)),
+                ]))
             })
             .collect();
         root.insert("strategy".into(), Value::Array(strategies));

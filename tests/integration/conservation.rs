@@ -104,19 +104,48 @@ pub fn check_run(
             "{what}"
         );
     }
+    // A stack of retry layers makes at most the product of their
+    // max_attempts on the wire; each layer begins at least one attempt per
+    // call of the layer around it and at most its max_attempts.
+    let most: u64 = st.layers().map(|l| u64::from(l.max_attempts)).product();
     for (a, &n) in hist.iter().enumerate().skip(1) {
         assert!(
-            n == 0 || (1..=st.max_attempts as usize).contains(&a),
-            "{what}: {n} requests made {a} attempts (max_attempts {})",
-            st.max_attempts
+            n == 0 || (1..=most).contains(&(a as u64)),
+            "{what}: {n} requests made {a} attempts (at most {most})"
         );
+    }
+    if st.inner.is_empty() {
+        assert!(m.layer_attempts.is_empty(), "{what}: layers of one layer");
+    } else {
+        let layers = &m.layer_attempts;
+        assert_eq!(
+            layers.len(),
+            st.inner.len() + 1,
+            "{what}: one count per layer"
+        );
+        assert_eq!(
+            layers.last(),
+            Some(&m.counts.attempts),
+            "{what}: the innermost's are sent"
+        );
+        let mut calls = m.counts.requests;
+        for (layer, &made) in st.layers().zip(layers) {
+            assert!(
+                made <= calls * u64::from(layer.max_attempts),
+                "{what}: layer {} began {made} attempts in {calls} calls",
+                layer.name
+            );
+            calls = made;
+        }
     }
     // Attempts of ended requests + at least one per unfinished request
     // ≤ attempts ≤ attempts of ended requests + max_attempts per unfinished.
     // (A request waiting for the adaptive rate limiter's token may not
     // have sent its first attempt yet.)
     let ended_attempts: u64 = hist.iter().enumerate().map(|(a, &n)| a as u64 * n).sum();
-    let may_wait = matches!(st.guards.throttle, Some(Throttle::AwsAdaptive { .. }));
+    let may_wait = st
+        .layers()
+        .any(|l| matches!(l.guards.throttle, Some(Throttle::AwsAdaptive { .. })));
     let sent_by_unfinished = if may_wait { 0 } else { m.counts.unfinished };
     assert!(
         ended_attempts + sent_by_unfinished <= m.counts.attempts,
@@ -125,7 +154,7 @@ pub fn check_run(
         m.counts.attempts
     );
     assert!(
-        m.counts.attempts <= ended_attempts + m.counts.unfinished * u64::from(st.max_attempts),
+        m.counts.attempts <= ended_attempts + m.counts.unfinished * most,
         "{what}: more attempts than max_attempts allows"
     );
     for &t in &m.time_to_success {

@@ -12,7 +12,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 59] = [
+pub const SUMMARY_COLUMNS: [&str; 60] = [
     "scenario",
     "strategy",
     "replications",
@@ -73,6 +73,7 @@ pub const SUMMARY_COLUMNS: [&str; 59] = [
     "rejected_429_share_tokens",
     "rejected_429_share_input_tokens",
     "rejected_429_share_output_tokens",
+    "layer_attempts_per_request",
 ];
 
 /// The `summary.csv` columns added after its first release, which `plot`
@@ -209,7 +210,15 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.rejected_429_share(1)),
         n(s.rejected_429_share(2)),
         n(s.rejected_429_share(3)),
+        layer_cell(&s.layer_attempts_per_request),
     ]
+}
+
+/// The `layer_attempts_per_request` cell: each retry layer's attempts
+/// per request, outermost first, joined by `;` (empty for one layer).
+pub fn layer_cell(per_layer: &[f64]) -> String {
+    let cells: Vec<String> = per_layer.iter().map(|&x| fmt_num(x, DECIMALS)).collect();
+    cells.join(";")
 }
 
 /// The rows of `models.csv`, per strategy (in scenario order) one per

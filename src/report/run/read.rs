@@ -304,6 +304,11 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         models: Vec::new(),
         retries_denied: row.added_later("retries_denied", 0.0, |r, c| r.required(c))?,
         breaker_open_s: row.added_later("breaker_open_s", 0.0, |r, c| r.required(c))?,
+        layer_attempts_per_request: row.added_later(
+            "layer_attempts_per_request",
+            Vec::new(),
+            |r, c| r.layers(c),
+        )?,
         local_rejections: row.added_later("local_rejections", 0.0, |r, c| r.required(c))?,
         conflicts: row.added_later("conflicts", 0.0, |r, c| r.required(c))?,
         recovered: row.added_later("recovered", f64::NAN, |r, c| r.share(c))?,
@@ -434,6 +439,24 @@ impl Row<'_> {
             .get(column)
             .and_then(|&i| self.record.get(i))
             .unwrap_or("")
+    }
+
+    /// Numbers joined by `;` (`layer_attempts_per_request`), each
+    /// finite and at least 0; an empty cell is none.
+    fn layers(&self, column: &str) -> Result<Vec<f64>, Error> {
+        let cell = self.text(column);
+        if cell.is_empty() {
+            return Ok(Vec::new());
+        }
+        cell.split(';')
+            .map(|x| match x.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+                _ => Err(self.error(format!(
+                    "{column} is \"{}\"; it holds numbers of at least 0 joined by ';', or nothing",
+                    crate::terminal::safe(cell)
+                ))),
+            })
+            .collect()
     }
 
     /// A number; an empty cell is "not applicable" (NaN).

@@ -6,9 +6,10 @@ use super::Cx;
 use super::names::ModelNames;
 use crate::diagnostic::{show_number, unknown_name};
 use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
+use crate::policy::client::MAX_LAYERS;
 use crate::policy::guard::Guards;
 use crate::policy::preset;
-use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
+use crate::policy::{AboveMax, Fallback, RetryOn, Site, Strategy};
 use crate::scenario::raw::{RawBackoff, RawStrategy};
 use crate::time::{DURATION_HELP, format_duration, parse_duration};
 use toml::Spanned;
@@ -35,27 +36,161 @@ impl Cx<'_> {
         i: usize,
         models: &ModelNames,
     ) -> Strategy {
+        let prefix = format!("strategy[{i}]");
+        match &st.get_ref().layers {
+            None => self.layer(st, &prefix, None, models),
+            Some(layers) => self.stack(st, layers, &prefix, models),
+        }
+    }
+
+    /// A strategy written as `layers = [...]`: its layers, outermost
+    /// first, under the strategy's name.
+    fn stack(
+        &mut self,
+        st: &Spanned<RawStrategy>,
+        layers: &Spanned<Vec<Spanned<RawStrategy>>>,
+        prefix: &str,
+        models: &ModelNames,
+    ) -> Strategy {
         let s = st.get_ref();
-        let key = |k: &str| format!("strategy[{i}].{k}");
+        let key = |k: &str| format!("{prefix}.{k}");
+        // Every retry key belongs to a layer.
+        let spans = [
+            ("preset", s.preset.as_ref().map(|v| v.span())),
+            ("backoff", s.backoff.as_ref().map(|v| v.span())),
+            ("max_attempts", s.max_attempts.as_ref().map(|v| v.span())),
+            ("deadline", s.deadline.as_ref().map(|v| v.span())),
+            ("timeout", s.timeout.as_ref().map(|v| v.span())),
+            ("retry_on", s.retry_on.as_ref().map(|v| v.span())),
+            ("honor_retry_after", s.honor_retry_after.map(|_| st.span())),
+            (
+                "max_retry_after",
+                s.max_retry_after.as_ref().map(|v| v.span()),
+            ),
+            (
+                "above_max_retry_after",
+                s.above_max_retry_after.as_ref().map(|v| v.span()),
+            ),
+            ("fallback", s.fallback.as_ref().map(|v| v.span())),
+            ("budget", s.budget.as_ref().map(|v| v.span())),
+            ("breaker", s.breaker.as_ref().map(|v| v.span())),
+            ("throttle", s.throttle.as_ref().map(|v| v.span())),
+            ("at", s.at.as_ref().map(|v| v.span())),
+        ];
+        for (k, span) in spans {
+            if let Some(span) = span {
+                self.conflict(
+                    Some(span),
+                    &key(k),
+                    "belongs to a layer when the strategy has layers: set it in one of them (layers[0] is the outermost)",
+                );
+            }
+        }
+        let name = match &s.name {
+            Some(n) => self.strategy_name(n, &key("name")),
+            None => {
+                self.conflict_at(
+                    st,
+                    &key("name"),
+                    "missing: a strategy with layers needs a name",
+                );
+                String::new()
+            }
+        };
+        let list = layers.get_ref();
+        if list.is_empty() || list.len() > MAX_LAYERS {
+            self.problem(
+                layers,
+                &key("layers"),
+                format!(
+                    "must list from 1 to {MAX_LAYERS} layers, outermost first, not {}",
+                    list.len()
+                ),
+            );
+        }
+        let mut resolved: Vec<Strategy> = Vec::with_capacity(list.len());
+        for (j, raw) in list.iter().enumerate().take(MAX_LAYERS) {
+            let layer_key = format!("{prefix}.layers[{j}]");
+            if let Some(nested) = &raw.get_ref().layers {
+                self.problem(
+                    nested,
+                    &format!("{layer_key}.layers"),
+                    "layers do not nest: list every layer in the strategy's own layers, outermost first",
+                );
+                continue;
+            }
+            let layer = self.layer(raw, &layer_key, Some(j), models);
+            if layer.at == Site::Client && resolved.iter().any(|l| l.at == Site::Gateway) {
+                self.conflict_at(
+                    raw,
+                    &format!("{layer_key}.at"),
+                    "a layer in the client cannot sit inside a layer at the gateway: list gateway layers innermost",
+                );
+            }
+            if layer.fallback.is_some() && resolved.iter().any(|l| l.fallback.is_some()) {
+                self.conflict_at(
+                    raw,
+                    &format!("{layer_key}.fallback"),
+                    "only one layer of a strategy may have a fallback",
+                );
+            }
+            resolved.push(layer);
+        }
+        let mut layers = resolved.into_iter();
+        let mut outer = layers
+            .next()
+            .unwrap_or_else(|| Strategy::new(name.clone(), Backoff::None));
+        outer.name = name;
+        outer.inner = layers.collect();
+        outer
+    }
+
+    /// A strategy's name, checked.
+    fn strategy_name(&mut self, n: &Spanned<String>, key: &str) -> String {
+        let name = n.get_ref().clone();
+        if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
+            self.problem(
+                n,
+                key,
+                "must be a non-empty name without commas, quotes or line breaks",
+            );
+        }
+        name
+    }
+
+    /// One retry loop: a strategy of one layer (`layer` None), or layer
+    /// `layer` of a strategy's `layers`, its keys named under `prefix`.
+    fn layer(
+        &mut self,
+        st: &Spanned<RawStrategy>,
+        prefix: &str,
+        layer: Option<usize>,
+        models: &ModelNames,
+    ) -> Strategy {
+        let s = st.get_ref();
+        let key = |k: &str| format!("{prefix}.{k}");
         let preset = s
             .preset
             .as_ref()
             .and_then(|p| self.choice(p, &key("preset"), &preset::names(), preset::find));
+        if let (Some(p), Some(_), Some(span)) = (preset, layer, &s.preset)
+            && p.is_stack()
+        {
+            self.conflict_at(
+                span,
+                &key("preset"),
+                format!(
+                    "is a stack of layers itself ({}); list its layers here instead",
+                    p.layer_names().join(", ")
+                ),
+            );
+        }
         let base = preset.map(|p| p.strategy());
-        let name = match (&s.name, preset) {
-            (Some(n), _) => {
-                let name = n.get_ref().clone();
-                if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
-                    self.problem(
-                        n,
-                        &key("name"),
-                        "must be a non-empty name without commas, quotes or line breaks",
-                    );
-                }
-                name
-            }
-            (None, Some(p)) => p.name.to_string(),
-            (None, None) => {
+        let name = match (&s.name, preset, layer) {
+            (Some(n), _, _) => self.strategy_name(n, &key("name")),
+            (None, Some(p), _) => p.name.to_string(),
+            (None, None, Some(j)) => format!("layer {}", j + 1),
+            (None, None, None) => {
                 if s.preset.is_none() {
                     self.conflict_at(
                         st,
@@ -189,6 +324,12 @@ impl Cx<'_> {
             };
             Fallback { model, on }
         });
+        let at = match &s.at {
+            Some(a) => self
+                .choice(a, &key("at"), &Site::NAMES, Site::from_name)
+                .unwrap_or(Site::Client),
+            None => base.as_ref().map_or(Site::Client, |b| b.at),
+        };
         let preset_guards = base.as_ref().map(|b| b.guards.clone()).unwrap_or_default();
         let guards = Guards {
             budget: match &s.budget {
@@ -216,7 +357,12 @@ impl Cx<'_> {
             above_max_retry_after,
             fallback,
             guards,
-            preset: preset.map(|p| p.name),
+            preset: base.as_ref().and_then(|b| b.preset),
+            inner: match layer {
+                None => base.map(|b| b.inner).unwrap_or_default(),
+                Some(_) => Vec::new(),
+            },
+            at,
         }
     }
 
@@ -345,7 +491,7 @@ impl Cx<'_> {
 mod tests {
     use super::super::test_support::{STRATEGY, problem, problems, resolved};
     use crate::policy::backoff::Backoff;
-    use crate::policy::{AboveMax, Fallback, RetryOn, preset};
+    use crate::policy::{AboveMax, Fallback, RetryOn, Site, Strategy, preset};
     use crate::time::NANOS_PER_SEC;
 
     const MS: u64 = NANOS_PER_SEC / 1000;
@@ -490,5 +636,95 @@ mod tests {
             "{}",
             found[1].2
         );
+    }
+
+    #[test]
+    fn layers_resolve_outermost_first_and_a_stack_preset_is_the_same_stack() {
+        let s = resolved(
+            "[[strategy]]\nname = \"cookbook\"\nlayers = [\n  { preset = \"tenacity-random-exponential\" },\n  { preset = \"openai-python\" },\n]\n\
+             [[strategy]]\npreset = \"tenacity-cookbook\"\nmax_attempts = 4\n",
+        );
+        let written = &s.strategies[0];
+        let stack = preset::find("tenacity-cookbook").unwrap().strategy();
+        assert_eq!(written.name, "cookbook");
+        assert_eq!(written.inner, stack.inner);
+        assert_eq!(
+            Strategy {
+                name: stack.name.clone(),
+                ..written.clone()
+            },
+            stack
+        );
+        let names: Vec<&str> = written.layers().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["cookbook", "openai-python"]);
+        // The attempts of tenacity's loop and of the SDK's: 6 × 3.
+        let attempts: Vec<u32> = stack.layers().map(|l| l.max_attempts).collect();
+        assert_eq!(attempts, [6, 3]);
+        // Top-level keys of a stack preset set its outermost layer.
+        let overridden = &s.strategies[1];
+        assert_eq!(
+            (overridden.max_attempts, overridden.inner[0].max_attempts),
+            (4, 3)
+        );
+    }
+
+    #[test]
+    fn a_layer_takes_every_strategy_key_and_may_sit_at_the_gateway() {
+        let s = resolved(
+            "[[strategy]]\nname = \"s\"\nlayers = [\n  { backoff = { kind = \"constant\", base = \"2s\" }, max_attempts = 2, timeout = \"30s\" },\n  { name = \"router\", at = \"gateway\", backoff = { kind = \"none\" }, max_attempts = 3, retry_on = [\"429\"] },\n]\n",
+        );
+        let st = &s.strategies[0];
+        assert_eq!((st.name.as_str(), st.max_attempts), ("s", 2));
+        assert_eq!(st.timeout, Some(30 * NANOS_PER_SEC));
+        assert_eq!(st.at, Site::Client);
+        let inner = &st.inner[0];
+        assert_eq!((inner.name.as_str(), inner.at), ("router", Site::Gateway));
+        let mut on = RetryOn::NOTHING;
+        on.add("429");
+        assert_eq!((inner.max_attempts, inner.retry_on), (3, on));
+    }
+
+    #[test]
+    fn layers_that_cannot_be_are_named() {
+        let found = problems(
+            "[[strategy]]\nname = \"a\"\nmax_attempts = 3\nlayers = [{ preset = \"openai-python\" }]\n\
+             [[strategy]]\nlayers = [{ preset = \"tenacity-cookbook\" }]\n\
+             [[strategy]]\nname = \"c\"\nlayers = []\n\
+             [[strategy]]\nname = \"d\"\nlayers = [{ preset = \"backon\", at = \"gateway\" }, { preset = \"backon\" }]\n",
+        );
+        let keys: Vec<(usize, &str)> = found.iter().map(|(l, k, _)| (*l, k.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                (3, "strategy[0].max_attempts"),
+                (5, "strategy[1].name"),
+                (6, "strategy[1].layers[0].preset"),
+                (9, "strategy[2].layers"),
+                (12, "strategy[3].layers[1].at"),
+            ]
+        );
+        assert!(
+            found[0].2.starts_with("belongs to a layer"),
+            "{}",
+            found[0].2
+        );
+        assert_eq!(
+            found[2].2,
+            "is a stack of layers itself (tenacity-random-exponential, openai-python); list its layers here instead"
+        );
+        assert_eq!(
+            found[3].2,
+            "must list from 1 to 8 layers, outermost first, not 0"
+        );
+        assert!(
+            found[4]
+                .2
+                .starts_with("a layer in the client cannot sit inside")
+        );
+        let (line, key, message) = problem(
+            "[[strategy]]\nname = \"n\"\nlayers = [{ preset = \"backon\" }, { preset = \"backon\", layers = [] }]\n",
+        );
+        assert_eq!((line, key.as_str()), (3, "strategy[0].layers[1].layers"));
+        assert!(message.starts_with("layers do not nest"), "{message}");
     }
 }

@@ -267,6 +267,37 @@ pub fn attempts(data: &ReportData) -> Vec<Line> {
         .collect()
 }
 
+/// The attempts chart's legend entries: each strategy's name (shortened)
+/// and, for a stack of retry layers, each layer's attempts per call of the
+/// layer around it, multiplied out to the attempts on the wire per request:
+/// `tenacity-cookbook: 1.9 × 2.6 = 4.9 per call`.
+pub fn attempts_labels(data: &ReportData) -> Vec<String> {
+    data.result
+        .strategies
+        .iter()
+        .map(|st| {
+            let s = &st.summary;
+            let name = crate::report::plot::shorten(&s.strategy);
+            let per_call = &s.layer_attempts_per_request;
+            if per_call.len() < 2 {
+                return name;
+            }
+            let n = |x: f64| crate::format::fmt_num(x, 1);
+            let factors: Vec<String> = per_call
+                .iter()
+                .enumerate()
+                .map(|(j, &x)| match j {
+                    0 => n(x),
+                    _ if per_call[j - 1] > 0.0 => n(x / per_call[j - 1]),
+                    _ => "0".to_string(),
+                })
+                .collect();
+            let wire = per_call.last().copied().unwrap_or(0.0);
+            format!("{name}: {} = {} per call", factors.join(" × "), n(wire))
+        })
+        .collect()
+}
+
 /// The plan of `chart` if it is a line chart (`load_over_time`,
 /// `time_to_success_cdf`); `None` for the bar charts, whose bars sit side
 /// by side, so that equal bars stay visible.

@@ -63,7 +63,11 @@ pub(crate) fn draw<DB: DrawingBackend>(
         Chart::TimeToSuccessCdf => draw_cdf(chart, &time_to_success_cdf(data), &names, &body),
         Chart::SuccessRate => draw_success(chart, &success_rate(data), &body),
         Chart::Cost => draw_cost(chart, &cost(data), priced(&data.scenario), &body),
-        Chart::Attempts => draw_attempts(chart, &attempts(data), &names, &body),
+        Chart::Attempts => {
+            let labels = attempts_labels(data);
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            draw_attempts(chart, &attempts(data), &labels, &body)
+        }
     }
 }
 
@@ -500,13 +504,13 @@ fn draw_cost<DB: DrawingBackend>(
 fn draw_attempts<DB: DrawingBackend>(
     chart_kind: Chart,
     lines: &[Line],
-    names: &[&str],
+    labels: &[&str],
     area: &Area<DB>,
 ) -> DrawResult<DB> {
-    let keys: Vec<(String, Key)> = names
+    let keys: Vec<(String, Key)> = labels
         .iter()
         .enumerate()
-        .map(|(i, n)| (shorten(n), strategy_box(i)))
+        .map(|(i, n)| (n.to_string(), strategy_box(i)))
         .collect();
     let plot = with_legend(area, &keys)?;
     // At most MAX_BARS groups: past that, the last group holds every
