@@ -5,6 +5,7 @@
 
 use super::backoff::{Backoff, BackoffState};
 use super::failure::{Failure, RetryOn};
+use super::growth::InputGrowth;
 use super::guard;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -90,6 +91,8 @@ pub struct Strategy {
     pub guards: guard::Guards,
     /// The client-library preset the strategy started from, if any.
     pub preset: Option<&'static str>,
+    /// How each retry grows the request's input tokens (default: not).
+    pub input_growth: InputGrowth,
 }
 
 impl Strategy {
@@ -109,6 +112,7 @@ impl Strategy {
             fallback: None,
             guards: guard::Guards::default(),
             preset: None,
+            input_growth: InputGrowth::default(),
         }
     }
 

@@ -420,6 +420,10 @@ impl Scenario {
         if let Some(t) = self.client_timeout {
             client.insert("timeout".into(), dur(t));
         }
+        if let Some(p) = &self.client_processing {
+            client.insert("processing_time".into(), dist(&p.time, true));
+            client.insert("processes".into(), Value::Integer(i64::from(p.processes)));
+        }
         root.insert("client".into(), Value::Table(client));
 
         root.insert("pricing".into(), pricing(&self.pricing));
@@ -488,6 +492,14 @@ impl Scenario {
                     .and_then(preset::find)
                     .map(|p| p.strategy().guards);
                 guards(&st.guards, preset.unwrap_or_default(), &mut t);
+                let g = st.input_growth;
+                if !g.is_off() {
+                    t.insert("input_growth".into(), Value::Integer(g.per_retry as i64));
+                    t.insert("input_growth_factor".into(), Value::Float(g.factor));
+                    if let Some(cap) = g.cap {
+                        t.insert("max_input_tokens".into(), Value::Integer(cap as i64));
+                    }
+                }
                 Value::Table(t)
             })
             .collect();

@@ -8,7 +8,8 @@ use crate::diagnostic::{show_number, unknown_name};
 use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::guard::Guards;
 use crate::policy::preset;
-use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
+use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Strategy};
+use crate::scenario::MAX_TOKENS_PER_REQUEST;
 use crate::scenario::raw::{RawBackoff, RawStrategy};
 use crate::time::{DURATION_HELP, format_duration, parse_duration};
 use toml::Spanned;
@@ -217,7 +218,66 @@ impl Cx<'_> {
             fallback,
             guards,
             preset: preset.map(|p| p.name),
+            input_growth: self.input_growth(s, &key, base.as_ref().map(|b| b.input_growth)),
         }
+    }
+
+    /// `input_growth`, `input_growth_factor` and `max_input_tokens`: how
+    /// each retry grows the request's input (a preset's, unless given).
+    fn input_growth(
+        &mut self,
+        s: &RawStrategy,
+        key: &dyn Fn(&str) -> String,
+        base: Option<InputGrowth>,
+    ) -> InputGrowth {
+        let base = base.unwrap_or_default();
+        let most = MAX_TOKENS_PER_REQUEST as i64;
+        let per_retry = self.int(
+            &s.input_growth,
+            &key("input_growth"),
+            0,
+            most,
+            base.per_retry as i64,
+        ) as u64;
+        let factor = match &s.input_growth_factor {
+            Some(f) => {
+                let x = *f.get_ref();
+                if x.is_finite() && x >= 1.0 {
+                    x
+                } else {
+                    self.problem(
+                        f,
+                        &key("input_growth_factor"),
+                        format!(
+                            "must be a finite number of at least 1 (1 grows nothing), not {}",
+                            show_number(x)
+                        ),
+                    );
+                    1.0
+                }
+            }
+            None => base.factor,
+        };
+        let cap = match &s.max_input_tokens {
+            Some(_) => {
+                let key = key("max_input_tokens");
+                Some(self.int(&s.max_input_tokens, &key, 1, most, most) as u64)
+            }
+            None => base.cap,
+        };
+        let growth = InputGrowth {
+            per_retry,
+            factor,
+            cap,
+        };
+        if let (true, Some(m)) = (growth.is_off(), &s.max_input_tokens) {
+            self.conflict_at(
+                m,
+                &key("max_input_tokens"),
+                "has no effect unless input_growth or input_growth_factor grows retries",
+            );
+        }
+        growth
     }
 
     fn backoff(&mut self, b: &Spanned<RawBackoff>, key: &str) -> Backoff {
