@@ -1,6 +1,7 @@
-//! The client's side of the cost (docs/model.md §2.6 and §2.7): a prompt
-//! that grows on retry, charged, billed and wasted at each attempt's own
-//! size; and client processes that handle what their clients hear one at
+//! The client's side of the cost (docs/model.md §2, "A prompt that grows
+//! on retry" and "Client processing time"): a prompt that grows on
+//! retry, charged, billed and wasted at each attempt's own size; and
+//! client processes that handle what their clients hear one at
 //! a time, which spreads a wave of answers out.
 
 use crate::common::{Csv, parse, run_toml};

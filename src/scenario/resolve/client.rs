@@ -38,3 +38,66 @@ impl Cx<'_> {
         Some(ClientProcessing { time, processes })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{STRATEGY, problems, resolved};
+    use crate::model::dist::Dist;
+    use crate::scenario::ClientProcessing;
+
+    #[test]
+    fn processing_is_off_unless_given_and_one_process_by_default() {
+        assert_eq!(resolved(STRATEGY).client_processing, None);
+        let s = resolved(&format!("[client]\nprocessing_time = \"5ms\"\n{STRATEGY}"));
+        let want = ClientProcessing {
+            time: Dist::Constant(5e6),
+            processes: 1,
+        };
+        assert_eq!(s.client_processing, Some(want));
+        // Written back and read again, a distribution included.
+        let s = resolved(&format!(
+            "[client]\nprocessing_time = {{ dist = \"uniform\", min = \"1ms\", max = \"3ms\" }}\nprocesses = 4\n{STRATEGY}"
+        ));
+        let again = resolved(&s.to_toml());
+        assert_eq!(again.client_processing, s.client_processing);
+        assert_eq!(again.client_processing.unwrap().processes, 4);
+    }
+
+    #[test]
+    fn bad_processing_keys_are_named() {
+        let found = problems(&format!(
+            "[client]\nprocessing_time = \"0s\"\nprocesses = 0\n{STRATEGY}"
+        ));
+        assert_eq!(
+            found,
+            [
+                (
+                    2,
+                    "client.processing_time".to_string(),
+                    "must be longer than 0s; leave it out for clients that take no time"
+                        .to_string()
+                ),
+                (
+                    3,
+                    "client.processes".to_string(),
+                    "must be a whole number from 1 to 4294967295, not 0".to_string()
+                ),
+            ]
+        );
+        let found = problems(&format!("[client]\nprocesses = 2\n{STRATEGY}"));
+        assert_eq!(
+            found,
+            [(
+                2,
+                "client.processes".to_string(),
+                "has no effect without client.processing_time".to_string()
+            )]
+        );
+        // A bad duration is reported once.
+        let found = problems(&format!(
+            "[client]\nprocessing_time = \"5 parsecs\"\n{STRATEGY}"
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, "client.processing_time");
+    }
+}

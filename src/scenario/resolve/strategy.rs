@@ -405,7 +405,7 @@ impl Cx<'_> {
 mod tests {
     use super::super::test_support::{STRATEGY, problem, problems, resolved};
     use crate::policy::backoff::Backoff;
-    use crate::policy::{AboveMax, Fallback, RetryOn, preset};
+    use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, preset};
     use crate::time::NANOS_PER_SEC;
 
     const MS: u64 = NANOS_PER_SEC / 1000;
@@ -549,6 +549,58 @@ mod tests {
             found[1].2.contains("(kinds: none, constant,"),
             "{}",
             found[1].2
+        );
+    }
+
+    #[test]
+    fn input_growth_is_off_by_default_and_read_back_as_written() {
+        let s = resolved(STRATEGY);
+        assert!(s.strategies[0].input_growth.is_off());
+        let s = resolved(&format!(
+            "{STRATEGY}input_growth = 500\ninput_growth_factor = 1.5\nmax_input_tokens = 128000\n"
+        ));
+        let want = InputGrowth {
+            per_retry: 500,
+            factor: 1.5,
+            cap: Some(128_000),
+        };
+        assert_eq!(s.strategies[0].input_growth, want);
+        assert_eq!(resolved(&s.to_toml()).strategies[0].input_growth, want);
+        // A preset's strategy takes the keys too.
+        let s = resolved("[[strategy]]\npreset = \"openai-python\"\ninput_growth = 200\n");
+        assert_eq!(s.strategies[0].input_growth.per_retry, 200);
+    }
+
+    #[test]
+    fn bad_input_growth_keys_are_named() {
+        let found = problems(&format!(
+            "{STRATEGY}input_growth = -1\ninput_growth_factor = 0.5\nmax_input_tokens = 0\n"
+        ));
+        assert_eq!(
+            found,
+            [
+                (
+                    4,
+                    "strategy[0].input_growth".to_string(),
+                    "must be a whole number from 0 to 1000000000, not -1".to_string()
+                ),
+                (
+                    5,
+                    "strategy[0].input_growth_factor".to_string(),
+                    "must be a finite number of at least 1 (1 grows nothing), not 0.5".to_string()
+                ),
+                (
+                    6,
+                    "strategy[0].max_input_tokens".to_string(),
+                    "must be a whole number from 1 to 1000000000, not 0".to_string()
+                ),
+            ]
+        );
+        let (line, key, message) = problem(&format!("{STRATEGY}max_input_tokens = 4000\n"));
+        assert_eq!((line, key.as_str()), (4, "strategy[0].max_input_tokens"));
+        assert_eq!(
+            message,
+            "has no effect unless input_growth or input_growth_factor grows retries"
         );
     }
 }
