@@ -217,14 +217,22 @@ impl<'a> World<'a> {
             // back: a success billed while it still waited is wasted after all.
             if reply == (Reply::Success { wasted: false }) {
                 self.m.touch(now);
-                let r = &self.requests[req as usize];
-                let (input, output) = (u64::from(r.input_tokens), u64::from(r.output_tokens));
-                self.waste(req, e, input, output);
+                let t = self.slot_view().tokens(req, attempt);
+                self.waste(req, e, t.input, t.output);
             }
             return;
         }
         self.m.touch(now);
         self.requests[req as usize].outstanding = false;
+        if !self.process_later(now, req, model, Some(reply)) {
+            self.heard(now, req, model, reply);
+        }
+    }
+
+    /// The client's policy learns of the answer to `req`'s current
+    /// attempt at `model`.
+    pub(super) fn heard(&mut self, now: SimTime, req: u32, model: u8, reply: Reply) {
+        let e = usize::from(model);
         match reply {
             Reply::Success { .. } => {
                 self.m.attempt_resolved(AttemptOutcome::Success, e);

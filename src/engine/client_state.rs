@@ -1,6 +1,7 @@
 //! What a run allocates for its clients before its first event, whatever
 //! the workload: the retry guards' state, the sort of spread first starts,
-//! a closed loop's count of requests per client. The run asks its
+//! a closed loop's count of requests per client, the clocks of the client
+//! processes. The run asks its
 //! [`Monitor`](super::Monitor) for these bytes before it allocates them, and the memory
 //! estimate counts them for every run.
 //! The guards' share is theirs to say
@@ -30,6 +31,11 @@ pub fn client_state_bytes(s: &Scenario, strategy: &Strategy) -> u64 {
     let clients = s.workload.clients;
     let per_client =
         if spread { FIRST_START_ORDER } else { 0 } + if closed { CLOSED_LOOP_COUNT } else { 0 };
+    let processes = s
+        .client_processing
+        .as_ref()
+        .map_or(0, |c| super::client_cpu::ClientCpu::bytes(c, clients));
     crate::policy::client::client_state_bytes(strategy, clients)
         .saturating_add(u64::from(clients).saturating_mul(per_client))
+        .saturating_add(processes)
 }

@@ -29,6 +29,7 @@
 //! Ctrl-C, so that the loop itself costs the same with them or without.
 
 mod client;
+mod client_cpu;
 mod client_state;
 mod provider;
 pub mod queue;
@@ -44,7 +45,7 @@ use crate::model::server::{Handover, SlotState, Vacancy};
 use crate::model::workload::{MAX_TOKENS_PER_REQUEST, TraceRow, WorkloadKind};
 use crate::policy::client::{Attempt, RetryStack};
 use crate::policy::guard::Gate;
-use crate::policy::{Decision, Failure, Strategy};
+use crate::policy::{Decision, Failure, InputGrowth, Strategy};
 use crate::random::{Pcg64, RunSeeds};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
@@ -99,6 +100,14 @@ enum Event {
         model: u8,
         step: Step,
     },
+    /// The client's process has processed the answer to the current
+    /// attempt (at `model`) of `req`, or its timeout (`answer` None); see
+    /// `client_cpu.rs`.
+    Processed {
+        req: u32,
+        model: u8,
+        answer: Option<Reply>,
+    },
 }
 
 /// The event queue's lanes (see [`queue::EventQueue`]): each takes events
@@ -129,7 +138,8 @@ impl Event {
             | Event::Timeout { req, .. }
             | Event::Retry { req }
             | Event::Send { req }
-            | Event::Provider { req, .. } => Some(req),
+            | Event::Provider { req, .. }
+            | Event::Processed { req, .. } => Some(req),
             Event::ClientStart { .. }
             | Event::Arrival
             | Event::TraceStart { .. }
@@ -147,7 +157,9 @@ struct Request {
     client: u32,
     /// The request's index in creation order (its record's index).
     id: u32,
-    /// At most `MAX_TOKENS_PER_REQUEST`, which fits.
+    /// The first attempt's input tokens (a strategy's retries may grow
+    /// them: [`World::slot_view`]). At most `MAX_TOKENS_PER_REQUEST`,
+    /// which fits.
     input_tokens: u32,
     /// Output tokens the server generates (already limited by max_tokens).
     output_tokens: u32,
@@ -224,6 +236,11 @@ struct World<'a> {
     /// The clients' retry behaviour, with its per-client and per-slot
     /// state.
     policy: RetryStack<'a>,
+    /// How the strategy's retries grow a request's input, if they do.
+    growth: Option<InputGrowth>,
+    /// The client processes, when clients take time to process what they
+    /// hear (`client_cpu.rs`).
+    cpu: Option<client_cpu::ClientCpu<'a>>,
     /// What the run is held to, looked at every [`CHECK_EVERY`] events.
     limits: RunLimits<'a>,
     /// For the livelock check: the clock at the checkpoint where the
@@ -480,6 +497,14 @@ impl<'a> World<'a> {
                 } else if self.is_current(req, attempt) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
+                    if self.cpu.is_some() {
+                        // Abandoned now; the policy hears of it once the
+                        // client's process gets to it.
+                        self.requests[req as usize].outstanding = false;
+                        self.disconnect(now, req, attempt, model);
+                        self.process_later(now, req, model, None);
+                        return;
+                    }
                     self.m
                         .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
                     self.requests[req as usize].outstanding = false;
@@ -500,6 +525,7 @@ impl<'a> World<'a> {
             } => self.provider_step(now, req, attempt, model, step),
             Event::ProviderTimer { model } => self.provider_timer(now, model),
             Event::Send { req } => self.waited(now, req),
+            Event::Processed { req, model, answer } => self.processed(now, req, model, answer),
         }
     }
 
@@ -513,10 +539,16 @@ impl<'a> World<'a> {
     fn hop(&mut self) -> SimDuration {
         self.network.hop(&mut self.rng)
     }
+
+    /// The request slots, as the provider may ask about them.
+    fn slot_view(&self) -> SlotView<'_> {
+        SlotView(&self.requests, self.growth)
+    }
 }
 
-/// The request slots, as the provider may ask about them.
-struct SlotView<'r>(&'r [Request]);
+/// The request slots, as the provider may ask about them, and how the
+/// strategy's retries grow a request's input.
+struct SlotView<'r>(&'r [Request], Option<InputGrowth>);
 
 impl Attempts for SlotView<'_> {
     #[inline]
@@ -526,10 +558,22 @@ impl Attempts for SlotView<'_> {
     }
 
     #[inline]
-    fn tokens(&self, req: u32) -> Tokens {
+    fn tokens(&self, req: u32, attempt: u32) -> Tokens {
         let r = &self.0[req as usize];
+        let first = u64::from(r.input_tokens);
+        let input = match self.1 {
+            None => first,
+            // An attempt still on its way belongs to the slot's request
+            // (a slot is reused only when none is): counted back from the
+            // last one sent, it is the request's attempt number
+            // `attempts − (serial − attempt)`.
+            Some(g) => {
+                let number = r.attempts.wrapping_sub(r.serial.wrapping_sub(attempt));
+                g.input(first, number, MAX_TOKENS_PER_REQUEST)
+            }
+        };
         Tokens {
-            input: u64::from(r.input_tokens),
+            input,
             output: u64::from(r.output_tokens),
         }
     }

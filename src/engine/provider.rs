@@ -29,7 +29,7 @@ impl<'a> World<'a> {
             now,
             req,
             attempt,
-            &SlotView(&self.requests),
+            &SlotView(&self.requests, self.growth),
             &mut self.provider_slots,
             &mut self.rng,
         );
@@ -54,7 +54,7 @@ impl<'a> World<'a> {
             req,
             attempt,
             failed,
-            &SlotView(&self.requests),
+            &SlotView(&self.requests, self.growth),
             &mut self.provider_slots,
         );
         if fx.next != Next::Gone {
@@ -78,7 +78,7 @@ impl<'a> World<'a> {
             req,
             attempt,
             step,
-            &SlotView(&self.requests),
+            &SlotView(&self.requests, self.growth),
             &self.provider_slots,
         );
         self.apply(now, req, attempt, model, fx);
@@ -90,7 +90,7 @@ impl<'a> World<'a> {
             now,
             req,
             attempt,
-            &SlotView(&self.requests),
+            &SlotView(&self.requests, self.growth),
             &mut self.provider_slots,
         );
         self.apply(now, req, attempt, model, fx);
@@ -105,7 +105,7 @@ impl<'a> World<'a> {
             let h = self.endpoints[e].hand_over(
                 Vacancy::Refilled,
                 now,
-                &SlotView(&self.requests),
+                &SlotView(&self.requests, self.growth),
                 &mut self.provider_slots,
                 &mut self.rng,
             );
@@ -159,7 +159,7 @@ impl<'a> World<'a> {
             let h = self.endpoints[e].hand_over(
                 Vacancy::Freed,
                 now,
-                &SlotView(&self.requests),
+                &SlotView(&self.requests, self.growth),
                 &mut self.provider_slots,
                 &mut self.rng,
             );
@@ -198,7 +198,7 @@ impl<'a> World<'a> {
                     h = self.endpoints[e].hand_over(
                         Vacancy::Dropped,
                         now,
-                        &SlotView(&self.requests),
+                        &SlotView(&self.requests, self.growth),
                         &mut self.provider_slots,
                         &mut self.rng,
                     );

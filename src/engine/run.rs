@@ -38,6 +38,10 @@ impl<'a> World<'a> {
             _ => Vec::new(),
         };
         let policy = RetryStack::try_new(strategy, clients).ok()?;
+        let cpu = match &scenario.client_processing {
+            Some(c) => Some(client_cpu::ClientCpu::new(c, scenario.workload.clients)?),
+            None => None,
+        };
         Some(World {
             scenario,
             seeds,
@@ -54,6 +58,8 @@ impl<'a> World<'a> {
             arrivals: 0,
             arrival_gap,
             policy,
+            growth: Some(strategy.input_growth).filter(|g| !g.is_off()),
+            cpu,
             limits: RunLimits::default(),
             still: Stall {
                 at: SimTime::MAX,

@@ -119,7 +119,7 @@ impl<'a> Endpoint<'a> {
             // The client hung up before the attempt arrived.
             return Effects::next(Next::Gone);
         }
-        let tokens = attempts.tokens(req);
+        let tokens = attempts.tokens(req, attempt);
         let cost = Cost {
             input_tokens: tokens.input,
             output_reserved: self.reserved(tokens),
@@ -159,7 +159,7 @@ impl<'a> Endpoint<'a> {
         let r = self
             .server
             .service_ends(req, attempt, failed, attempts, slots);
-        self.settled_for(now, req, attempts, r)
+        self.settled_for(now, req, attempt, attempts, r)
     }
 
     /// A step the server asked for ([`Next::Later`]) is due.
@@ -175,7 +175,7 @@ impl<'a> Endpoint<'a> {
     ) -> Effects {
         let waiting = attempts.waiting(req, attempt);
         let r = self.server.step(req, step, waiting, slots);
-        self.settled_for(now, req, attempts, r)
+        self.settled_for(now, req, attempt, attempts, r)
     }
 
     /// The client of `req` gave up on `attempt` (its timeout fired).
@@ -192,7 +192,7 @@ impl<'a> Endpoint<'a> {
             // The server finishes what it started whoever waits for it.
             return Effects::next(Next::Nothing);
         }
-        let tokens = attempts.tokens(req);
+        let tokens = attempts.tokens(req, attempt);
         let r = self.server.disconnect(now, req, attempt, tokens, slots);
         self.settled(now, tokens, r)
     }
@@ -202,11 +202,12 @@ impl<'a> Endpoint<'a> {
         &mut self,
         now: SimTime,
         req: u32,
+        attempt: u32,
         attempts: &A,
         r: Reaction,
     ) -> Effects {
         match r.settle {
-            Some(_) => self.settled(now, attempts.tokens(req), r),
+            Some(_) => self.settled(now, attempts.tokens(req, attempt), r),
             None => Effects {
                 bill: r.bill,
                 next: r.next,
@@ -261,7 +262,7 @@ mod tests {
         fn waiting(&self, req: u32, attempt: u32) -> bool {
             !self.gone.contains(&(req, attempt))
         }
-        fn tokens(&self, _: u32) -> Tokens {
+        fn tokens(&self, _: u32, _: u32) -> Tokens {
             Tokens {
                 input: 10,
                 output: 20,

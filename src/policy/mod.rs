@@ -5,7 +5,8 @@
 //! compares: a backoff schedule ([`backoff`]), a limit on attempts and
 //! time, which failures are retried ([`failure`]), whether the server's
 //! `Retry-After` is obeyed, a fallback model, and guards ([`guard`]:
-//! retry budgets, a circuit breaker, a throttle). [`preset`] holds client
+//! retry budgets, a circuit breaker, a throttle) and how a retry's prompt
+//! grows ([`growth`]). [`preset`] holds client
 //! libraries' defaults as strategies. [`client`] puts a strategy and the
 //! state it keeps for a run behind the hooks the engine calls.
 //!
@@ -20,9 +21,11 @@
 pub mod backoff;
 pub mod client;
 pub mod failure;
+pub mod growth;
 pub mod guard;
 pub mod preset;
 pub mod strategy;
 
 pub use failure::{Failure, RetryOn};
+pub use growth::InputGrowth;
 pub use strategy::{AboveMax, Decision, Fallback, GiveUp, Site, Strategy};

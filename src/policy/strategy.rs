@@ -5,6 +5,7 @@
 
 use super::backoff::{Backoff, BackoffState};
 use super::failure::{Failure, RetryOn};
+use super::growth::InputGrowth;
 use super::guard;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
@@ -109,6 +110,8 @@ pub struct Strategy {
     pub inner: Vec<Strategy>,
     /// Where this layer runs: in each client, or at a shared gateway.
     pub at: Site,
+    /// How each retry grows the request's input tokens (default: not).
+    pub input_growth: InputGrowth,
 }
 
 impl Strategy {
@@ -130,6 +133,7 @@ impl Strategy {
             preset: None,
             inner: Vec::new(),
             at: Site::Client,
+            input_growth: InputGrowth::default(),
         }
     }
 

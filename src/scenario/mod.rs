@@ -63,6 +63,9 @@ pub struct Scenario {
     pub server: ServerConfig,
     /// Per-attempt client timeout (`None`: wait forever).
     pub client_timeout: Option<SimDuration>,
+    /// The CPU time clients spend on each answer and timeout they hear
+    /// (`None`: none, the policy learns of it at once).
+    pub client_processing: Option<ClientProcessing>,
     /// Prices the provider bills at.
     pub pricing: Pricing,
     /// Time-series resolution and the peak-load window.
@@ -110,6 +113,18 @@ impl Scenario {
             .chain(self.models.iter().map(|m| m.pricing.clone()))
             .collect()
     }
+}
+
+/// `[client] processing_time` and `processes`: clients share `processes`
+/// client processes (client `i` is served by process `i mod processes`),
+/// each of which handles the answers and timeouts its clients hear one at
+/// a time, in the order they came, taking `time` of CPU for each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientProcessing {
+    /// CPU time per answer or timeout, in nanoseconds.
+    pub time: Dist,
+    /// Client processes (at least 1).
+    pub processes: u32,
 }
 
 /// A model a strategy can fall back to: another deployment or provider,

@@ -199,6 +199,8 @@ pub struct RawOutage {
 #[serde(deny_unknown_fields)]
 pub struct RawClient {
     pub timeout: Option<S<Duration>>,
+    pub processing_time: Option<S<toml::Value>>,
+    pub processes: Option<S<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,6 +253,9 @@ pub struct RawStrategy {
     pub layers: Option<S<Vec<S<RawStrategy>>>>,
     /// "client" (the default) or "gateway": where the layer runs.
     pub at: Option<S<String>>,
+    pub input_growth: Option<S<i64>>,
+    pub input_growth_factor: Option<S<f64>>,
+    pub max_input_tokens: Option<S<i64>>,
 }
 
 /// `budget = { kind = "aws_quota" | "grpc" | "percent" | "client_bucket", … }`.

@@ -474,6 +474,10 @@ impl Scenario {
         if let Some(t) = self.client_timeout {
             client.insert("timeout".into(), dur(t));
         }
+        if let Some(p) = &self.client_processing {
+            client.insert("processing_time".into(), dist(&p.time, true));
+            client.insert("processes".into(), Value::Integer(i64::from(p.processes)));
+        }
         root.insert("client".into(), Value::Table(client));
 
         root.insert("pricing".into(), pricing(&self.pricing));
@@ -499,17 +503,28 @@ impl Scenario {
             .strategies
             .iter()
             .map(|st| {
-                if st.inner.is_empty() {
-                    return Value::Table(self.layer_table(st, true));
+                let mut t = if st.inner.is_empty() {
+                    self.layer_table(st, true)
+                } else {
+                    let layers = st
+                        .layers()
+                        .map(|l| Value::Table(self.layer_table(l, false)))
+                        .collect();
+                    table([
+                        ("name", st.name.clone().into()),
+                        ("layers", Value::Array(layers)),
+                    ])
+                };
+                // The prompt's growth is the strategy's, whatever its layers.
+                let g = st.input_growth;
+                if !g.is_off() {
+                    t.insert("input_growth".into(), Value::Integer(g.per_retry as i64));
+                    t.insert("input_growth_factor".into(), Value::Float(g.factor));
+                    if let Some(cap) = g.cap {
+                        t.insert("max_input_tokens".into(), Value::Integer(cap as i64));
+                    }
                 }
-                let layers = st
-                    .layers()
-                    .map(|l| Value::Table(self.layer_table(l, false)))
-                    .collect();
-                Value::Table(table([
-                    ("name", st.name.clone().into()),
-                    ("layers", Value::Array(layers)),
-                ]))
+                Value::Table(t)
             })
             .collect();
         root.insert("strategy".into(), Value::Array(strategies));

@@ -6,6 +6,7 @@ mod architecture;
 mod charts;
 mod classics;
 mod cli;
+mod client_side;
 mod closed_form;
 mod common;
 mod conservation;

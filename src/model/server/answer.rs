@@ -71,6 +71,7 @@ pub enum Next {
 pub trait Attempts {
     /// True if the client still waits for `attempt` of `req`.
     fn waiting(&self, req: u32, attempt: u32) -> bool;
-    /// The token counts of `req`.
-    fn tokens(&self, req: u32) -> Tokens;
+    /// The token counts of `attempt` of `req` (a request's attempts may
+    /// differ in input tokens: a prompt that grows on retry).
+    fn tokens(&self, req: u32, attempt: u32) -> Tokens;
 }

@@ -131,7 +131,7 @@ impl<'a> QueueServer<'a> {
         }
         // The provider bills every completed generation, whether or not
         // anyone is still waiting for it (5xx answers are not billed).
-        let tokens = attempts.tokens(req);
+        let tokens = attempts.tokens(req, attempt);
         let wasted = !attempts.waiting(req, attempt);
         Reaction {
             bill: Some(Bill {
@@ -181,7 +181,7 @@ impl<'a> QueueServer<'a> {
         if self.cancels() && !attempts.waiting(req, attempt) {
             return Handover::Dropped { req };
         }
-        let output = attempts.tokens(req).output;
+        let output = attempts.tokens(req, attempt).output;
         let service = self.start(now, req, attempt, output, now - since, slots, rng);
         Handover::Started {
             req,

@@ -5,10 +5,11 @@
 //! values (durations, whole numbers, probabilities, names from a list),
 //! and the assembly of a scenario from its sections, each resolved in a
 //! module of its own: [`workload`], [`provider`] (limits, servers, prices,
-//! models), [`strategy`] (with its backoff), [`guards`], [`dist`]
-//! (distributions) and [`names`]. `[sweep]` and `[tune]` are left to
+//! models), [`strategy`] (with its backoff), [`guards`], [`client`]
+//! (the clients' processing time), [`dist`] (distributions) and [`names`]. `[sweep]` and `[tune]` are left to
 //! their own modules, which resolve whole scenarios in turn.
 
+mod client;
 mod dist;
 mod guards;
 mod names;
@@ -337,6 +338,7 @@ impl Cx<'_> {
             Some(t) => Some(self.positive_duration(t, "client.timeout")),
             None => Some(600 * NANOS_PER_SEC),
         };
+        let client_processing = self.client_processing(&raw.client);
         let pricing = self.pricing(&raw.pricing, "pricing");
         let primary_name = pricing
             .model
@@ -414,6 +416,7 @@ impl Cx<'_> {
             network_one_way,
             server,
             client_timeout,
+            client_processing,
             pricing,
             report,
             strategies,

@@ -9,7 +9,8 @@ use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::client::MAX_LAYERS;
 use crate::policy::guard::Guards;
 use crate::policy::preset;
-use crate::policy::{AboveMax, Fallback, RetryOn, Site, Strategy};
+use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Site, Strategy};
+use crate::scenario::MAX_TOKENS_PER_REQUEST;
 use crate::scenario::raw::{RawBackoff, RawStrategy};
 use crate::time::{DURATION_HELP, format_duration, parse_duration};
 use toml::Spanned;
@@ -142,6 +143,7 @@ impl Cx<'_> {
             .unwrap_or_else(|| Strategy::new(name.clone(), Backoff::None));
         outer.name = name;
         outer.inner = layers.collect();
+        outer.input_growth = self.input_growth(s, &key, None);
         outer
     }
 
@@ -359,11 +361,85 @@ impl Cx<'_> {
             guards,
             preset: base.as_ref().and_then(|b| b.preset),
             inner: match layer {
-                None => base.map(|b| b.inner).unwrap_or_default(),
+                None => base.as_ref().map(|b| b.inner.clone()).unwrap_or_default(),
                 Some(_) => Vec::new(),
             },
             at,
+            input_growth: match layer {
+                None => self.input_growth(s, &key, base.as_ref().map(|b| b.input_growth)),
+                // The prompt grows with the attempts on the wire, whatever
+                // layer makes them: it is the strategy's.
+                Some(_) => {
+                    let growth = [&s.input_growth.as_ref().map(|v| v.span()), &s.input_growth_factor.as_ref().map(|v| v.span()), &s.max_input_tokens.as_ref().map(|v| v.span())];
+                    if let Some(span) = growth.into_iter().flatten().next() {
+                        self.conflict(
+                            Some(span.clone()),
+                            &key("input_growth"),
+                            "belongs to the strategy, not to a layer: the prompt grows with the attempts on the wire",
+                        );
+                    }
+                    InputGrowth::default()
+                }
+            },
         }
+    }
+
+    /// `input_growth`, `input_growth_factor` and `max_input_tokens`: how
+    /// each retry grows the request's input (a preset's, unless given).
+    fn input_growth(
+        &mut self,
+        s: &RawStrategy,
+        key: &dyn Fn(&str) -> String,
+        base: Option<InputGrowth>,
+    ) -> InputGrowth {
+        let base = base.unwrap_or_default();
+        let most = MAX_TOKENS_PER_REQUEST as i64;
+        let per_retry = self.int(
+            &s.input_growth,
+            &key("input_growth"),
+            0,
+            most,
+            base.per_retry as i64,
+        ) as u64;
+        let factor = match &s.input_growth_factor {
+            Some(f) => {
+                let x = *f.get_ref();
+                if x.is_finite() && x >= 1.0 {
+                    x
+                } else {
+                    self.problem(
+                        f,
+                        &key("input_growth_factor"),
+                        format!(
+                            "must be a finite number of at least 1 (1 grows nothing), not {}",
+                            show_number(x)
+                        ),
+                    );
+                    1.0
+                }
+            }
+            None => base.factor,
+        };
+        let cap = match &s.max_input_tokens {
+            Some(_) => {
+                let key = key("max_input_tokens");
+                Some(self.int(&s.max_input_tokens, &key, 1, most, most) as u64)
+            }
+            None => base.cap,
+        };
+        let growth = InputGrowth {
+            per_retry,
+            factor,
+            cap,
+        };
+        if let (true, Some(m)) = (growth.is_off(), &s.max_input_tokens) {
+            self.conflict_at(
+                m,
+                &key("max_input_tokens"),
+                "has no effect unless input_growth or input_growth_factor grows retries",
+            );
+        }
+        growth
     }
 
     fn backoff(&mut self, b: &Spanned<RawBackoff>, key: &str) -> Backoff {
@@ -491,7 +567,7 @@ impl Cx<'_> {
 mod tests {
     use super::super::test_support::{STRATEGY, problem, problems, resolved};
     use crate::policy::backoff::Backoff;
-    use crate::policy::{AboveMax, Fallback, RetryOn, Site, Strategy, preset};
+    use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Site, Strategy, preset};
     use crate::time::NANOS_PER_SEC;
 
     const MS: u64 = NANOS_PER_SEC / 1000;
@@ -726,5 +802,71 @@ mod tests {
         );
         assert_eq!((line, key.as_str()), (3, "strategy[0].layers[1].layers"));
         assert!(message.starts_with("layers do not nest"), "{message}");
+    }
+
+    #[test]
+    fn growth_is_the_strategys_whatever_its_layers() {
+        let s = resolved(
+            "[[strategy]]\nname = \"s\"\ninput_growth = 300\nlayers = [{ preset = \"backon\" }, { preset = \"openai-python\" }]\n",
+        );
+        assert_eq!(s.strategies[0].input_growth.per_retry, 300);
+        assert_eq!(resolved(&s.to_toml()).strategies[0], s.strategies[0]);
+        let (line, key, message) = problem(
+            "[[strategy]]\nname = \"s\"\nlayers = [{ preset = \"backon\", input_growth = 300 }]\n",
+        );
+        assert_eq!((line, key.as_str()), (3, "strategy[0].layers[0].input_growth"));
+        assert!(message.starts_with("belongs to the strategy, not to a layer"), "{message}");
+    }
+
+    #[test]
+    fn input_growth_is_off_by_default_and_read_back_as_written() {
+        let s = resolved(STRATEGY);
+        assert!(s.strategies[0].input_growth.is_off());
+        let s = resolved(&format!(
+            "{STRATEGY}input_growth = 500\ninput_growth_factor = 1.5\nmax_input_tokens = 128000\n"
+        ));
+        let want = InputGrowth {
+            per_retry: 500,
+            factor: 1.5,
+            cap: Some(128_000),
+        };
+        assert_eq!(s.strategies[0].input_growth, want);
+        assert_eq!(resolved(&s.to_toml()).strategies[0].input_growth, want);
+        // A preset's strategy takes the keys too.
+        let s = resolved("[[strategy]]\npreset = \"openai-python\"\ninput_growth = 200\n");
+        assert_eq!(s.strategies[0].input_growth.per_retry, 200);
+    }
+
+    #[test]
+    fn bad_input_growth_keys_are_named() {
+        let found = problems(&format!(
+            "{STRATEGY}input_growth = -1\ninput_growth_factor = 0.5\nmax_input_tokens = 0\n"
+        ));
+        assert_eq!(
+            found,
+            [
+                (
+                    4,
+                    "strategy[0].input_growth".to_string(),
+                    "must be a whole number from 0 to 1000000000, not -1".to_string()
+                ),
+                (
+                    5,
+                    "strategy[0].input_growth_factor".to_string(),
+                    "must be a finite number of at least 1 (1 grows nothing), not 0.5".to_string()
+                ),
+                (
+                    6,
+                    "strategy[0].max_input_tokens".to_string(),
+                    "must be a whole number from 1 to 1000000000, not 0".to_string()
+                ),
+            ]
+        );
+        let (line, key, message) = problem(&format!("{STRATEGY}max_input_tokens = 4000\n"));
+        assert_eq!((line, key.as_str()), (4, "strategy[0].max_input_tokens"));
+        assert_eq!(
+            message,
+            "has no effect unless input_growth or input_growth_factor grows retries"
+        );
     }
 }

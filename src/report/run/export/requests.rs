@@ -60,7 +60,8 @@ impl Exporter for Requests {
 ///   a success, the one that answered) as an index: 0 for the main model,
 ///   `i` for the scenario's `i`-th `[[model]]`.
 /// * `input_tokens`, `output_tokens`: the request's own (output already cut
-///   to `max_tokens`).
+///   to `max_tokens`); `input_tokens` is its first attempt's, which a
+///   strategy's `input_growth` makes retries exceed.
 /// * `billed_*` and `wasted_*`: tokens billed for all of the request's
 ///   attempts (abandoned ones the server finished included), and the part
 ///   of them nobody used.
