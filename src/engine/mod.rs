@@ -30,6 +30,7 @@
 
 mod client;
 mod client_state;
+mod hedge;
 mod provider;
 pub mod queue;
 mod run;
@@ -92,6 +93,9 @@ enum Event {
     Send { req: u32 },
     /// A timer of a model's provider fires.
     ProviderTimer { model: u8 },
+    /// The hedge delay of the round whose first copy was `attempt` is
+    /// over: another copy may go.
+    Hedge { req: u32, attempt: u32 },
     /// A step a model's provider asked for is due.
     Provider {
         req: u32,
@@ -129,6 +133,7 @@ impl Event {
             | Event::Timeout { req, .. }
             | Event::Retry { req }
             | Event::Send { req }
+            | Event::Hedge { req, .. }
             | Event::Provider { req, .. } => Some(req),
             Event::ClientStart { .. }
             | Event::Arrival
@@ -224,6 +229,8 @@ struct World<'a> {
     /// The clients' retry behaviour, with its per-client and per-slot
     /// state.
     policy: RetryStack<'a>,
+    /// Hedged requests, when the strategy sends them.
+    hedge: Option<hedge::Hedging<'a>>,
     /// What the run is held to, looked at every [`CHECK_EVERY`] events.
     limits: RunLimits<'a>,
     /// For the livelock check: the clock at the checkpoint where the
@@ -394,13 +401,17 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
     let models =
         || std::iter::once(&scenario.server).chain(scenario.models.iter().map(|m| &m.server));
     let column = |kept: bool, bytes: usize| if kept { bytes } else { 0 };
-    let timer =
-        strategy.timeout.or(scenario.client_timeout).is_some() || strategy.deadline.is_some();
+    let timer = strategy
+        .attempt_timeout(1)
+        .or(scenario.client_timeout)
+        .is_some()
+        || strategy.deadline.is_some();
     let bytes = size_of::<Request>()
         + entry
         + column(timer, entry)
         + SlotState::bytes_per_slot(models())
-        + RetryStack::slot_bytes(strategy);
+        + RetryStack::slot_bytes(strategy)
+        + hedge::Hedging::bytes_per_slot(strategy);
     bytes as u64
 }
 
@@ -477,15 +488,21 @@ impl<'a> World<'a> {
                         seq,
                         Event::Timeout { req, attempt },
                     );
-                } else if self.is_current(req, attempt) {
+                } else if self.is_current(req, attempt) && !self.lost(req) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
                     self.m
                         .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
                     self.requests[req as usize].outstanding = false;
-                    self.observe(now, req, Some(Failure::Timeout));
+                    // A hedged round fails only with its last copy.
+                    let round = self.copy_failed(req);
+                    if let Some(owner) = round {
+                        self.observe(now, owner, Some(Failure::Timeout));
+                    }
                     self.disconnect(now, req, attempt, model);
-                    self.failed(now, req, Failure::Timeout);
+                    if let Some(owner) = round {
+                        self.failed(now, owner, Failure::Timeout);
+                    }
                 }
             }
             Event::Retry { req } => {
@@ -500,6 +517,7 @@ impl<'a> World<'a> {
             } => self.provider_step(now, req, attempt, model, step),
             Event::ProviderTimer { model } => self.provider_timer(now, model),
             Event::Send { req } => self.waited(now, req),
+            Event::Hedge { req, attempt } => self.hedge_due(now, req, attempt),
         }
     }
 

@@ -54,6 +54,7 @@ impl<'a> World<'a> {
             arrivals: 0,
             arrival_gap,
             policy,
+            hedge: hedge::Hedging::new(strategy),
             limits: RunLimits::default(),
             still: Stall {
                 at: SimTime::MAX,

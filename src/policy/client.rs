@@ -260,9 +260,10 @@ impl<'s> RetryStack<'s> {
         now: SimTime,
         created: SimTime,
         default: Option<SimDuration>,
+        attempt: u32,
     ) -> Option<SimDuration> {
         let s = self.layer.strategy;
-        let mut limit = s.timeout.or(default);
+        let mut limit = s.attempt_timeout(attempt).or(default);
         if let Some(deadline) = s.deadline {
             let left = created.saturating_add(deadline).saturating_sub(now);
             limit = Some(limit.map_or(left, |t| t.min(left)));
@@ -378,13 +379,13 @@ mod tests {
     fn attempts_wait_for_the_timeout_cut_short_by_the_deadline() {
         let mut s = Strategy::new("s", Backoff::None);
         let stack = RetryStack::try_new(&s, 1).unwrap();
-        assert_eq!(stack.attempt_limit(0, 0, None), None);
-        assert_eq!(stack.attempt_limit(0, 0, Some(3 * S)), Some(3 * S));
+        assert_eq!(stack.attempt_limit(0, 0, None, 1), None);
+        assert_eq!(stack.attempt_limit(0, 0, Some(3 * S), 1), Some(3 * S));
         s.timeout = Some(2 * S);
         s.deadline = Some(5 * S);
         let stack = RetryStack::try_new(&s, 1).unwrap();
-        assert_eq!(stack.attempt_limit(S, 0, Some(3 * S)), Some(2 * S));
-        assert_eq!(stack.attempt_limit(4 * S, 0, None), Some(S));
+        assert_eq!(stack.attempt_limit(S, 0, Some(3 * S), 1), Some(2 * S));
+        assert_eq!(stack.attempt_limit(4 * S, 0, None, 1), Some(S));
         assert_eq!(stack.breaker_open_ns(S), None);
         assert_eq!(stack.model(true), 0);
     }

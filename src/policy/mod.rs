@@ -6,7 +6,7 @@
 //! time, which failures are retried ([`failure`]), whether the server's
 //! `Retry-After` is obeyed, a fallback model, and guards ([`guard`]:
 //! retry budgets, a circuit breaker, a throttle). [`preset`] holds client
-//! libraries' defaults as strategies. [`client`] puts a strategy and the
+//! libraries' defaults as strategies; [`hedge`] hedged requests' settings. [`client`] puts a strategy and the
 //! state it keeps for a run behind the hooks the engine calls.
 //!
 //! Every kind known by name in scenario files (schedules, budgets,
@@ -21,6 +21,7 @@ pub mod backoff;
 pub mod client;
 pub mod failure;
 pub mod guard;
+pub mod hedge;
 pub mod preset;
 pub mod strategy;
 

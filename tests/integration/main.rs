@@ -15,6 +15,7 @@ mod findings;
 mod fuzz_regressions;
 mod golden;
 mod guards;
+mod hedging;
 mod interrupt;
 mod llm;
 mod malformed;

@@ -7,10 +7,11 @@ use super::names::ModelNames;
 use crate::diagnostic::{show_number, unknown_name};
 use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::guard::Guards;
+use crate::policy::hedge::{Hedge, HedgeDelay, MAX_COPIES};
 use crate::policy::preset;
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
-use crate::scenario::raw::{RawBackoff, RawStrategy};
-use crate::time::{DURATION_HELP, format_duration, parse_duration};
+use crate::scenario::raw::{RawBackoff, RawHedge, RawStrategy};
+use crate::time::{DURATION_HELP, SimDuration, format_duration, parse_duration};
 use toml::Spanned;
 
 /// Most attempts a strategy may make per request.
@@ -204,6 +205,9 @@ impl Cx<'_> {
                 None => preset_guards.throttle,
             },
         };
+        let (timeout, timeout_multiplier, max_timeout, timeouts) =
+            self.timeout_schedule(s, timeout, &key);
+        let hedge = s.hedge.as_ref().map(|h| self.hedge(h, &key("hedge")));
         Strategy {
             name,
             backoff,
@@ -217,6 +221,156 @@ impl Cx<'_> {
             fallback,
             guards,
             preset: preset.map(|p| p.name),
+            timeout_multiplier,
+            max_timeout,
+            timeouts,
+            hedge,
+        }
+    }
+
+    /// `timeout_multiplier`, `max_timeout` and `timeouts` with `timeout`
+    /// (the table's or its preset's): the timeout is dropped when a list
+    /// replaces it.
+    fn timeout_schedule(
+        &mut self,
+        s: &RawStrategy,
+        timeout: Option<SimDuration>,
+        key: &dyn Fn(&str) -> String,
+    ) -> (
+        Option<SimDuration>,
+        f64,
+        Option<SimDuration>,
+        Vec<SimDuration>,
+    ) {
+        let multiplier = match &s.timeout_multiplier {
+            Some(m) => {
+                let x = *m.get_ref();
+                if !(x.is_finite() && x >= 1.0) {
+                    self.problem(
+                        m,
+                        &key("timeout_multiplier"),
+                        format!(
+                            "must be a finite number of at least 1, not {}",
+                            show_number(x)
+                        ),
+                    );
+                }
+                if timeout.is_none() && s.timeouts.is_none() {
+                    self.conflict_at(
+                        m,
+                        &key("timeout_multiplier"),
+                        "has no effect without timeout",
+                    );
+                }
+                x
+            }
+            None => 1.0,
+        };
+        let max_timeout = s.max_timeout.as_ref().map(|m| {
+            let d = self.positive_duration(m, &key("max_timeout"));
+            match timeout {
+                None if s.timeouts.is_none() => {
+                    self.conflict_at(m, &key("max_timeout"), "has no effect without timeout")
+                }
+                Some(t) if d < t && d > 0 => self.conflict_at(
+                    m,
+                    &key("max_timeout"),
+                    format!(
+                        "must be at least timeout ({}), not {}",
+                        format_duration(t),
+                        format_duration(d)
+                    ),
+                ),
+                _ => {}
+            }
+            d
+        });
+        let Some(list) = &s.timeouts else {
+            return (timeout, multiplier, max_timeout, Vec::new());
+        };
+        for (other, at) in [
+            ("timeout", s.timeout.as_ref().map(|t| t.span())),
+            (
+                "timeout_multiplier",
+                s.timeout_multiplier.as_ref().map(|t| t.span()),
+            ),
+            ("max_timeout", s.max_timeout.as_ref().map(|t| t.span())),
+        ] {
+            if let Some(at) = at {
+                self.conflict(
+                    Some(at),
+                    &key(other),
+                    "cannot be given with timeouts (the list sets every attempt's timeout)",
+                );
+            }
+        }
+        if list.get_ref().is_empty() {
+            self.problem(
+                list,
+                &key("timeouts"),
+                format!("must list at least one timeout, {DURATION_HELP}"),
+            );
+        }
+        let timeouts = list
+            .get_ref()
+            .iter()
+            .map(|t| self.positive_duration(t, &key("timeouts")))
+            .collect();
+        (None, 1.0, None, timeouts)
+    }
+
+    /// `[strategy.hedge]`.
+    fn hedge(&mut self, h: &Spanned<RawHedge>, key: &str) -> Hedge {
+        let raw = h.get_ref();
+        let k = |field: &str| format!("{key}.{field}");
+        let delay = match (&raw.delay, &raw.percentile) {
+            (Some(d), None) => HedgeDelay::Fixed(self.positive_duration(d, &k("delay"))),
+            (None, Some(p)) => {
+                let x = *p.get_ref();
+                if !(x > 0.0 && x < 1.0) {
+                    self.problem(
+                        p,
+                        &k("percentile"),
+                        format!(
+                            "must be a fraction between 0 and 1 (both excluded), not {}",
+                            show_number(x)
+                        ),
+                    );
+                }
+                HedgeDelay::Percentile(x)
+            }
+            (Some(_), Some(p)) => {
+                self.conflict_at(
+                    p,
+                    &k("percentile"),
+                    "cannot be given with delay: a hedge waits one or the other",
+                );
+                HedgeDelay::Percentile(0.5)
+            }
+            (None, None) => {
+                self.conflict_at(
+                    h,
+                    &k("delay"),
+                    format!(
+                        "missing: give delay (e.g. delay = \"100ms\", {DURATION_HELP}) or percentile (e.g. percentile = 0.95)"
+                    ),
+                );
+                HedgeDelay::Fixed(1)
+            }
+        };
+        let max_copies = self.int(
+            &raw.max_copies,
+            &k("max_copies"),
+            2,
+            i64::from(MAX_COPIES),
+            2,
+        ) as u32;
+        let budget = raw.budget.as_ref().map(|b| self.positive(b, &k("budget")));
+        Hedge {
+            delay,
+            max_copies,
+            cancel: raw.cancel.unwrap_or(true),
+            budget,
         }
     }
 
