@@ -6,6 +6,7 @@ use crate::model::dist::Dist;
 use crate::model::server::ServerType;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
+use crate::policy::hedge::HedgeDelay;
 use crate::policy::preset;
 use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
@@ -488,6 +489,33 @@ impl Scenario {
                     .and_then(preset::find)
                     .map(|p| p.strategy().guards);
                 guards(&st.guards, preset.unwrap_or_default(), &mut t);
+                if st.timeout_multiplier != 1.0 {
+                    t.insert(
+                        "timeout_multiplier".into(),
+                        Value::Float(st.timeout_multiplier),
+                    );
+                }
+                if let Some(m) = st.max_timeout {
+                    t.insert("max_timeout".into(), dur(m));
+                }
+                if !st.timeouts.is_empty() {
+                    let list = st.timeouts.iter().map(|&d| dur(d)).collect();
+                    t.insert("timeouts".into(), Value::Array(list));
+                }
+                if let Some(h) = &st.hedge {
+                    let mut ht = match h.delay {
+                        HedgeDelay::Fixed(d) => table([("delay", dur(d))]),
+                        HedgeDelay::Percentile(p) => table([("percentile", Value::Float(p))]),
+                    };
+                    ht.extend(table([
+                        ("max_copies", Value::Integer(i64::from(h.max_copies))),
+                        ("cancel", Value::Boolean(h.cancel)),
+                    ]));
+                    if let Some(b) = h.budget {
+                        ht.insert("budget".into(), Value::Float(b));
+                    }
+                    t.insert("hedge".into(), Value::Table(ht));
+                }
                 Value::Table(t)
             })
             .collect();

@@ -12,7 +12,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 59] = [
+pub const SUMMARY_COLUMNS: [&str; 60] = [
     "scenario",
     "strategy",
     "replications",
@@ -73,6 +73,7 @@ pub const SUMMARY_COLUMNS: [&str; 59] = [
     "rejected_429_share_tokens",
     "rejected_429_share_input_tokens",
     "rejected_429_share_output_tokens",
+    "hedges",
 ];
 
 /// The `summary.csv` columns added after its first release, which `plot`
@@ -209,6 +210,7 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.rejected_429_share(1)),
         n(s.rejected_429_share(2)),
         n(s.rejected_429_share(3)),
+        n(s.hedges),
     ]
 }
 
