@@ -99,6 +99,7 @@ impl<'a> World<'a> {
         }
         self.provider_slots.reset(req);
         self.policy.start(req);
+        self.hedge_slot_taken(req, req, now);
         if let Some(records) = &mut self.m.request_records {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
@@ -120,7 +121,7 @@ impl<'a> World<'a> {
             Gate::Wait(d) => self.queue.push(now.saturating_add(d), Event::Send { req }),
             Gate::Reject => {
                 self.m.counts.local_rejections += 1;
-                let attempts = self.requests[req as usize].attempts;
+                let attempts = self.copies_sent(req);
                 self.m.request_gave_up(attempts);
                 self.request_closed(now, req, RequestOutcome::GaveUp);
             }
@@ -133,7 +134,7 @@ impl<'a> World<'a> {
         self.m.touch(now);
         let r = &self.requests[req as usize];
         if self.policy.past_deadline(now, req, r.created) {
-            let attempts = r.attempts;
+            let attempts = self.copies_sent(req);
             self.m.request_gave_up(attempts);
             self.request_closed(now, req, RequestOutcome::GaveUp);
         } else {
@@ -148,23 +149,33 @@ impl<'a> World<'a> {
         self.policy.on_outcome(now, req, client, failure);
     }
 
+    /// Sends the next attempt of `req` (a round, when the strategy hedges).
     pub(super) fn send_attempt(&mut self, now: SimTime, req: u32) {
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
+        r.model = self.policy.model(r.on_fallback);
+        let number = r.attempts;
+        self.put_on_wire(now, req, number);
+        self.round_started(now, req);
+    }
+
+    /// Sends a copy of attempt number `number` of the request from slot
+    /// `req` to the slot's model, with its timer.
+    pub(super) fn put_on_wire(&mut self, now: SimTime, req: u32, number: u32) {
+        let r = &mut self.requests[req as usize];
         r.serial = r.serial.wrapping_add(1);
         r.outstanding = true;
         r.in_transit += 1;
-        r.model = self.policy.model(r.on_fallback);
-        let (attempt, attempts, created, model) = (r.serial, r.attempts, r.created, r.model);
+        let (attempt, created, model) = (r.serial, r.created, r.model);
         self.m.attempt_sent(usize::from(model));
         if let Some(rec) = self.record(req) {
-            rec.attempts = attempts;
+            rec.attempts += 1;
             rec.model = model;
         }
-        // The timer: the client timeout, cut short by the request deadline.
-        let limit = self
-            .policy
-            .attempt_limit(now, req, created, self.scenario.client_timeout);
+        // The timer: the attempt's timeout, cut short by the request deadline.
+        let limit =
+            self.policy
+                .attempt_limit(now, req, created, self.scenario.client_timeout, number);
         if let Some(limit) = limit {
             let at = now.saturating_add(limit);
             // Its place in the order of events is taken now, whether it is
@@ -212,7 +223,7 @@ impl<'a> World<'a> {
         reply: Reply,
     ) {
         let e = usize::from(model);
-        if !self.is_current(req, attempt) {
+        if !self.is_current(req, attempt) || self.lost(req) {
             // The client stopped waiting while this answer was on its way
             // back: a success billed while it still waited is wasted after all.
             if reply == (Reply::Success { wasted: false }) {
@@ -236,9 +247,10 @@ impl<'a> World<'a> {
         match reply {
             Reply::Success { .. } => {
                 self.m.attempt_resolved(AttemptOutcome::Success, e);
+                let req = self.round_won(now, req);
                 self.observe(now, req, None);
-                let r = &mut self.requests[req as usize];
-                let (created, attempts) = (r.created, r.attempts);
+                let (created, attempts) =
+                    (self.requests[req as usize].created, self.copies_sent(req));
                 self.m.request_succeeded(now - created, attempts);
                 if let Some(r) = &self.scenario.report.recovery {
                     let (from, to) = r.span();
@@ -251,6 +263,9 @@ impl<'a> World<'a> {
             failed => {
                 let failure = failure_of(failed, self.policy.retry_after(req));
                 self.m.attempt_resolved(AttemptOutcome::from(failed), e);
+                let Some(req) = self.copy_failed(req) else {
+                    return; // other copies of the round are still awaited
+                };
                 self.observe(now, req, Some(failure));
                 self.failed(now, req, failure);
             }
@@ -286,7 +301,8 @@ impl<'a> World<'a> {
                 if why.by_guard() {
                     self.m.counts.retries_denied += 1;
                 }
-                self.m.request_gave_up(attempt.made);
+                let sent = self.copies_sent(req);
+                self.m.request_gave_up(sent);
                 self.request_closed(now, req, RequestOutcome::GaveUp);
             }
         }

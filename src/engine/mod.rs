@@ -31,6 +31,7 @@
 mod client;
 mod client_cpu;
 mod client_state;
+mod hedge;
 mod provider;
 pub mod queue;
 mod run;
@@ -93,6 +94,9 @@ enum Event {
     Send { req: u32 },
     /// A timer of a model's provider fires.
     ProviderTimer { model: u8 },
+    /// The hedge delay of the round whose first copy was `attempt` is
+    /// over: another copy may go.
+    Hedge { req: u32, attempt: u32 },
     /// A step a model's provider asked for is due.
     Provider {
         req: u32,
@@ -139,7 +143,8 @@ impl Event {
             | Event::Retry { req }
             | Event::Send { req }
             | Event::Provider { req, .. }
-            | Event::Processed { req, .. } => Some(req),
+            | Event::Processed { req, .. }
+            | Event::Hedge { req, .. } => Some(req),
             Event::ClientStart { .. }
             | Event::Arrival
             | Event::TraceStart { .. }
@@ -241,6 +246,8 @@ struct World<'a> {
     /// The client processes, when clients take time to process what they
     /// hear (`client_cpu.rs`).
     cpu: Option<client_cpu::ClientCpu<'a>>,
+    /// Hedged requests, when the strategy sends them.
+    hedge: Option<hedge::Hedging<'a>>,
     /// What the run is held to, looked at every [`CHECK_EVERY`] events.
     limits: RunLimits<'a>,
     /// For the livelock check: the clock at the checkpoint where the
@@ -411,13 +418,17 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
     let models =
         || std::iter::once(&scenario.server).chain(scenario.models.iter().map(|m| &m.server));
     let column = |kept: bool, bytes: usize| if kept { bytes } else { 0 };
-    let timer =
-        strategy.timeout.or(scenario.client_timeout).is_some() || strategy.deadline.is_some();
+    let timer = strategy
+        .attempt_timeout(1)
+        .or(scenario.client_timeout)
+        .is_some()
+        || strategy.deadline.is_some();
     let bytes = size_of::<Request>()
         + entry
         + column(timer, entry)
         + SlotState::bytes_per_slot(models())
-        + RetryStack::slot_bytes(strategy);
+        + RetryStack::slot_bytes(strategy)
+        + hedge::Hedging::bytes_per_slot(strategy);
     bytes as u64
 }
 
@@ -494,7 +505,7 @@ impl<'a> World<'a> {
                         seq,
                         Event::Timeout { req, attempt },
                     );
-                } else if self.is_current(req, attempt) {
+                } else if self.is_current(req, attempt) && !self.lost(req) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
                     if self.cpu.is_some() {
@@ -508,9 +519,15 @@ impl<'a> World<'a> {
                     self.m
                         .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
                     self.requests[req as usize].outstanding = false;
-                    self.observe(now, req, Some(Failure::Timeout));
+                    // A hedged round fails only with its last copy.
+                    let round = self.copy_failed(req);
+                    if let Some(owner) = round {
+                        self.observe(now, owner, Some(Failure::Timeout));
+                    }
                     self.disconnect(now, req, attempt, model);
-                    self.failed(now, req, Failure::Timeout);
+                    if let Some(owner) = round {
+                        self.failed(now, owner, Failure::Timeout);
+                    }
                 }
             }
             Event::Retry { req } => {
@@ -526,6 +543,7 @@ impl<'a> World<'a> {
             Event::ProviderTimer { model } => self.provider_timer(now, model),
             Event::Send { req } => self.waited(now, req),
             Event::Processed { req, model, answer } => self.processed(now, req, model, answer),
+            Event::Hedge { req, attempt } => self.hedge_due(now, req, attempt),
         }
     }
 

@@ -60,6 +60,7 @@ impl<'a> World<'a> {
             policy,
             growth: Some(strategy.input_growth).filter(|g| !g.is_off()),
             cpu,
+            hedge: hedge::Hedging::new(strategy),
             limits: RunLimits::default(),
             still: Stall {
                 at: SimTime::MAX,

@@ -72,4 +72,10 @@ pub struct Counts {
     /// Nanoseconds a client's circuit breaker was open, the mean over
     /// clients (rounded down), up to the run's last event.
     pub breaker_open_ns: u128,
+    /// Hedges sent: copies of an attempt beyond its first (each counted
+    /// in `attempts` too).
+    pub hedges: u64,
+    /// Copies of hedged attempts that another copy beat to a success,
+    /// resolved when it did (cancelled, or left to run on).
+    pub hedges_lost: u64,
 }

@@ -307,6 +307,9 @@ impl RunMetrics {
                 self.counts.timeouts += 1;
                 self.series.current().timeouts += 1;
             }
+            AttemptOutcome::Lost => {
+                self.counts.hedges_lost += 1;
+            }
         }
     }
 
@@ -391,6 +394,8 @@ pub enum AttemptOutcome {
     Timeout,
     /// 409: an optimistic-concurrency write found the version changed.
     Conflict,
+    /// Another copy of the same hedged attempt succeeded first.
+    Lost,
 }
 
 impl From<Answer> for AttemptOutcome {

@@ -200,6 +200,9 @@ pub struct StrategySummary {
     /// the half-width of its 95% CI.
     pub goodput_per_s: f64,
     pub goodput_ci95: f64,
+    /// Hedges sent (copies of an attempt beyond its first), mean per
+    /// replication.
+    pub hedges: f64,
 }
 
 impl StrategySummary {
@@ -508,6 +511,7 @@ impl StrategySummary {
             active_s: run_mean(&|r| as_secs_f64(r.active)),
             goodput_per_s,
             goodput_ci95,
+            hedges: run_mean(&|r| r.counts.hedges as f64),
         }
     }
 }

@@ -223,13 +223,15 @@ impl<'s> RetryLayer<'s> {
         }
     }
 
-    /// The layer's own limit on the current attempt, as the time it runs
-    /// out: its timeout from the attempt's start, its deadline from the
-    /// start of its call (None: it has neither).
+    /// The layer's own limit on its current attempt, number `made`, as
+    /// the time it runs out: its timeout from the attempt's start, its
+    /// deadline from the start of its call (None: it has neither).
     #[inline]
-    fn expires(&self, attempt_start: SimTime, call_start: SimTime) -> Option<SimTime> {
+    fn expires(&self, attempt_start: SimTime, call_start: SimTime, made: u32) -> Option<SimTime> {
         let s = self.strategy;
-        let timeout = s.timeout.map(|t| attempt_start.saturating_add(t));
+        let timeout = s
+            .attempt_timeout(made)
+            .map(|t| attempt_start.saturating_add(t));
         let deadline = s.deadline.map(|d| call_start.saturating_add(d));
         match (timeout, deadline) {
             (Some(t), Some(d)) => Some(t.min(d)),
@@ -416,10 +418,12 @@ impl<'s> RetryStack<'s> {
         }
     }
 
-    /// How long the client waits for attempt of `req` sent at `now`, of a
-    /// request created at `created`: the strategy's timeout or else
+    /// How long the client waits for attempt number `attempt` of `req`
+    /// sent at `now`, of a request created at `created`: the strategy's
+    /// timeout for that attempt ([`Strategy::attempt_timeout`]) or else
     /// `default`, cut short by the request's deadline (None: it waits for
-    /// ever). In a stack, `default` and the innermost layer's timeout bound
+    /// ever). In a stack, each layer's timeout is for its own attempt's
+    /// number, and `default` and the innermost layer's timeout bound
     /// the attempt on the wire, and every layer's own timeout and deadline
     /// bound it from when that layer's attempt and call started.
     #[inline]
@@ -429,10 +433,11 @@ impl<'s> RetryStack<'s> {
         req: u32,
         created: SimTime,
         default: Option<SimDuration>,
+        attempt: u32,
     ) -> Option<SimDuration> {
         if !self.nested() {
             let s = self.outer.strategy;
-            let mut limit = s.timeout.or(default);
+            let mut limit = s.attempt_timeout(attempt).or(default);
             if let Some(deadline) = s.deadline {
                 let left = created.saturating_add(deadline).saturating_sub(now);
                 limit = Some(limit.map_or(left, |t| t.min(left)));
@@ -450,7 +455,7 @@ impl<'s> RetryStack<'s> {
             } else {
                 layer.started.get(req)
             };
-            if let Some(at) = layer.expires(started, call) {
+            if let Some(at) = layer.expires(started, call, layer.made.get(req)) {
                 let left = at.saturating_sub(now);
                 limit = Some(limit.map_or(left, |t| t.min(left)));
             }
@@ -520,7 +525,7 @@ impl<'s> RetryStack<'s> {
                     let layer = self.layer(k);
                     let call = self.call_start(k, req, a.created);
                     layer
-                        .expires(layer.started.get(req), call)
+                        .expires(layer.started.get(req), call, layer.made.get(req))
                         .is_some_and(|at| now >= at)
                 })
                 .unwrap_or(innermost);
@@ -639,13 +644,13 @@ mod tests {
     fn attempts_wait_for_the_timeout_cut_short_by_the_deadline() {
         let mut s = Strategy::new("s", Backoff::None);
         let stack = RetryStack::try_new(&s, 1).unwrap();
-        assert_eq!(stack.attempt_limit(0, 0, 0, None), None);
-        assert_eq!(stack.attempt_limit(0, 0, 0, Some(3 * S)), Some(3 * S));
+        assert_eq!(stack.attempt_limit(0, 0, 0, None, 1), None);
+        assert_eq!(stack.attempt_limit(0, 0, 0, Some(3 * S), 1), Some(3 * S));
         s.timeout = Some(2 * S);
         s.deadline = Some(5 * S);
         let stack = RetryStack::try_new(&s, 1).unwrap();
-        assert_eq!(stack.attempt_limit(S, 0, 0, Some(3 * S)), Some(2 * S));
-        assert_eq!(stack.attempt_limit(4 * S, 0, 0, None), Some(S));
+        assert_eq!(stack.attempt_limit(S, 0, 0, Some(3 * S), 1), Some(2 * S));
+        assert_eq!(stack.attempt_limit(4 * S, 0, 0, None, 1), Some(S));
         assert_eq!(stack.breaker_open_ns(S), None);
         assert_eq!(stack.model(true), 0);
     }
@@ -738,13 +743,13 @@ mod tests {
         };
         stack.start(0);
         assert_eq!(stack.before_send(0, 0, 0, true, rng), Gate::Send);
-        assert_eq!(stack.attempt_limit(0, 0, 0, None), Some(2 * S));
+        assert_eq!(stack.attempt_limit(0, 0, 0, None, 1), Some(2 * S));
         // The inner layer's timeout: it retries after 1 s.
         let d = stack.after_failure(2 * S, 0, a(1), Failure::Timeout, rng);
         assert_eq!(d, Decision::Retry { delay: S });
         assert_eq!(stack.before_send(3 * S, 0, 0, false, rng), Gate::Send);
         // Sent at 3 s: the outer layer's 5 s run out at 5 s, first.
-        assert_eq!(stack.attempt_limit(3 * S, 0, 0, None), Some(2 * S));
+        assert_eq!(stack.attempt_limit(3 * S, 0, 0, None, 2), Some(2 * S));
         let d = stack.after_failure(5 * S, 0, a(2), Failure::Timeout, rng);
         // The outer layer's timeout: its own retry, after its 10 s.
         assert_eq!(d, Decision::Retry { delay: 10 * S });

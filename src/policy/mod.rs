@@ -7,7 +7,7 @@
 //! `Retry-After` is obeyed, a fallback model, and guards ([`guard`]:
 //! retry budgets, a circuit breaker, a throttle) and how a retry's prompt
 //! grows ([`growth`]). [`preset`] holds client
-//! libraries' defaults as strategies. [`client`] puts a strategy and the
+//! libraries' defaults as strategies; [`hedge`] hedged requests' settings. [`client`] puts a strategy and the
 //! state it keeps for a run behind the hooks the engine calls.
 //!
 //! Every kind known by name in scenario files (schedules, budgets,
@@ -23,6 +23,7 @@ pub mod client;
 pub mod failure;
 pub mod growth;
 pub mod guard;
+pub mod hedge;
 pub mod preset;
 pub mod strategy;
 

@@ -7,6 +7,7 @@ use super::backoff::{Backoff, BackoffState};
 use super::failure::{Failure, RetryOn};
 use super::growth::InputGrowth;
 use super::guard;
+use super::hedge::Hedge;
 use crate::time::{SimDuration, SimTime};
 use rand::Rng;
 
@@ -112,6 +113,16 @@ pub struct Strategy {
     pub at: Site,
     /// How each retry grows the request's input tokens (default: not).
     pub input_growth: InputGrowth,
+    /// Each attempt's timeout is the one before it times this (1: every
+    /// attempt waits `timeout`); see [`Strategy::attempt_timeout`].
+    pub timeout_multiplier: f64,
+    /// The longest timeout the multiplier reaches (None: no cap).
+    pub max_timeout: Option<SimDuration>,
+    /// Attempt timeouts by attempt number, the last repeating (empty: the
+    /// timeout and its multiplier decide).
+    pub timeouts: Vec<SimDuration>,
+    /// Hedged requests (None: one copy of each attempt).
+    pub hedge: Option<Hedge>,
 }
 
 impl Strategy {
@@ -134,12 +145,37 @@ impl Strategy {
             inner: Vec::new(),
             at: Site::Client,
             input_growth: InputGrowth::default(),
+            timeout_multiplier: 1.0,
+            max_timeout: None,
+            timeouts: Vec::new(),
+            hedge: None,
         }
     }
 
     /// The strategy's layers, outermost first: itself, then its inner ones.
     pub fn layers(&self) -> impl Iterator<Item = &Strategy> {
         std::iter::once(self).chain(self.inner.iter())
+    }
+
+    /// How long the client waits for attempt number `attempt` (1-based)
+    /// by the strategy's own settings (None: they set no timeout): the
+    /// `timeouts` list's `attempt`-th (its last for later attempts), or
+    /// else min(timeout · timeout_multiplier^(attempt − 1), max_timeout).
+    pub fn attempt_timeout(&self, attempt: u32) -> Option<SimDuration> {
+        if let Some(last) = self.timeouts.last() {
+            let i = (attempt.max(1) - 1) as usize;
+            return Some(*self.timeouts.get(i).unwrap_or(last));
+        }
+        let t = self.timeout?;
+        let grown = if self.timeout_multiplier == 1.0 || attempt <= 1 {
+            t
+        } else {
+            let power = self
+                .timeout_multiplier
+                .powi((attempt - 1).min(1 << 16) as i32);
+            crate::time::nanos_from_f64(t as f64 * power)
+        };
+        Some(self.max_timeout.map_or(grown, |m| grown.min(m)))
     }
 
     /// Decides what follows a failure of attempt number `attempts_made`
@@ -269,6 +305,30 @@ mod tests {
             Decision::GiveUp(GiveUp::RetryAfterTooLong)
         );
         assert_eq!(decide(&s, ra(5), 1, 0), Decision::Retry { delay: 5 * S });
+    }
+
+    #[test]
+    fn the_attempt_timeout_grows_to_its_maximum_or_follows_the_list() {
+        let mut s = linear();
+        assert_eq!(s.attempt_timeout(1), None);
+        s.timeout = Some(10 * S);
+        assert_eq!(
+            (s.attempt_timeout(1), s.attempt_timeout(4)),
+            (Some(10 * S), Some(10 * S))
+        );
+        // 10 s · 2^(n−1): 10, 20, 40, then 80 cut to 60.
+        s.timeout_multiplier = 2.0;
+        s.max_timeout = Some(60 * S);
+        let t: Vec<_> = (1..=5).map(|n| s.attempt_timeout(n).unwrap() / S).collect();
+        assert_eq!(t, [10, 20, 40, 60, 60]);
+        // 1.5 s · 1.5^2 = 3.375 s.
+        s.timeout = Some(1_500_000_000);
+        s.timeout_multiplier = 1.5;
+        assert_eq!(s.attempt_timeout(3), Some(3_375_000_000));
+        // A list wins, its last value repeating.
+        s.timeouts = vec![S, 3 * S];
+        let t: Vec<_> = (1..=4).map(|n| s.attempt_timeout(n).unwrap() / S).collect();
+        assert_eq!(t, [1, 3, 3, 3]);
     }
 
     #[test]

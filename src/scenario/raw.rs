@@ -256,6 +256,22 @@ pub struct RawStrategy {
     pub input_growth: Option<S<i64>>,
     pub input_growth_factor: Option<S<f64>>,
     pub max_input_tokens: Option<S<i64>>,
+    pub timeout_multiplier: Option<S<f64>>,
+    pub max_timeout: Option<S<Duration>>,
+    pub timeouts: Option<S<Vec<S<Duration>>>>,
+    pub hedge: Option<S<RawHedge>>,
+}
+
+/// `[strategy.hedge]`: `delay` or `percentile`, `max_copies`, `cancel`,
+/// `budget`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHedge {
+    pub delay: Option<S<Duration>>,
+    pub percentile: Option<S<f64>>,
+    pub max_copies: Option<S<i64>>,
+    pub cancel: Option<bool>,
+    pub budget: Option<S<f64>>,
 }
 
 /// `budget = { kind = "aws_quota" | "grpc" | "percent" | "client_bucket", … }`.

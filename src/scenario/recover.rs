@@ -217,7 +217,7 @@ fn segments(path: &serde_path_to_error::Path) -> Vec<Step> {
 
 /// The keys whose values are arrays in [`super::raw`] (the others that
 /// take arrays are read as any TOML value, which has no wrong type).
-const ARRAY_KEYS: [&str; 7] = [
+const ARRAY_KEYS: [&str; 8] = [
     "strategy",
     "layers",
     "model",
@@ -225,6 +225,7 @@ const ARRAY_KEYS: [&str; 7] = [
     "capacity_cuts",
     "retry_on",
     "on",
+    "timeouts",
 ];
 
 /// The keys read as any TOML value (distributions, the sweep), which the

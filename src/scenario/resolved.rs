@@ -6,6 +6,7 @@ use crate::model::dist::Dist;
 use crate::model::server::ServerType;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
+use crate::policy::hedge::HedgeDelay;
 use crate::policy::{Site, Strategy, preset};
 use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
@@ -404,6 +405,19 @@ impl Scenario {
         }
         let preset_guards = preset.map(|p| p.strategy().guards);
         guards(&st.guards, preset_guards.unwrap_or_default(), &mut t);
+        if st.timeout_multiplier != 1.0 {
+            t.insert(
+                "timeout_multiplier".into(),
+                Value::Float(st.timeout_multiplier),
+            );
+        }
+        if let Some(m) = st.max_timeout {
+            t.insert("max_timeout".into(), dur(m));
+        }
+        if !st.timeouts.is_empty() {
+            let list = st.timeouts.iter().map(|&d| dur(d)).collect();
+            t.insert("timeouts".into(), Value::Array(list));
+        }
         t
     }
 
@@ -523,6 +537,20 @@ impl Scenario {
                     if let Some(cap) = g.cap {
                         t.insert("max_input_tokens".into(), Value::Integer(cap as i64));
                     }
+                }
+                if let Some(h) = &st.hedge {
+                    let mut ht = match h.delay {
+                        HedgeDelay::Fixed(d) => table([("delay", dur(d))]),
+                        HedgeDelay::Percentile(p) => table([("percentile", Value::Float(p))]),
+                    };
+                    ht.extend(table([
+                        ("max_copies", Value::Integer(i64::from(h.max_copies))),
+                        ("cancel", Value::Boolean(h.cancel)),
+                    ]));
+                    if let Some(b) = h.budget {
+                        ht.insert("budget".into(), Value::Float(b));
+                    }
+                    t.insert("hedge".into(), Value::Table(ht));
                 }
                 Value::Table(t)
             })

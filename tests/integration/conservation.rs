@@ -46,14 +46,16 @@ pub fn check_run(
             + m.counts.errors_5xx
             + m.counts.timeouts
             + m.counts.conflicts
+            + m.counts.hedges_lost
             + m.counts.open_attempts,
-        "{what}: attempts {} != successes {} + 429 {} + 5xx {} + timeouts {} + 409 {} + open {}",
+        "{what}: attempts {} != successes {} + 429 {} + 5xx {} + timeouts {} + 409 {} + lost hedges {} + open {}",
         m.counts.attempts,
         m.counts.succeeded,
         m.counts.rejected_429,
         m.counts.errors_5xx,
         m.counts.timeouts,
         m.counts.conflicts,
+        m.counts.hedges_lost,
         m.counts.open_attempts
     );
     // Requests: each ends exactly once, or is unfinished.
@@ -62,9 +64,11 @@ pub fn check_run(
         m.counts.succeeded + m.counts.gave_up + m.counts.unfinished,
         "{what}: requests != succeeded + gave_up + unfinished"
     );
-    // An open attempt belongs to an unfinished request, at most one each.
+    // An open attempt belongs to an unfinished request, at most one each
+    // (or one per copy, when the strategy hedges).
+    let copies = st.hedge.map_or(1, |h| u64::from(h.max_copies));
     assert!(
-        m.counts.open_attempts <= m.counts.unfinished,
+        m.counts.open_attempts <= m.counts.unfinished * copies,
         "{what}: {} open attempts but {} unfinished requests",
         m.counts.open_attempts,
         m.counts.unfinished

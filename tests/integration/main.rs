@@ -16,6 +16,7 @@ mod findings;
 mod fuzz_regressions;
 mod golden;
 mod guards;
+mod hedging;
 mod interrupt;
 mod layers;
 mod llm;

@@ -12,7 +12,7 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 
 /// The `summary.csv` header: the interface's columns, then backsim's extras.
-pub const SUMMARY_COLUMNS: [&str; 60] = [
+pub const SUMMARY_COLUMNS: [&str; 61] = [
     "scenario",
     "strategy",
     "replications",
@@ -74,6 +74,7 @@ pub const SUMMARY_COLUMNS: [&str; 60] = [
     "rejected_429_share_input_tokens",
     "rejected_429_share_output_tokens",
     "layer_attempts_per_request",
+    "hedges",
 ];
 
 /// The `summary.csv` columns added after its first release, which `plot`
@@ -211,6 +212,7 @@ pub fn summary_row(scenario: &str, s: &StrategySummary) -> Vec<String> {
         n(s.rejected_429_share(2)),
         n(s.rejected_429_share(3)),
         layer_cell(&s.layer_attempts_per_request),
+        n(s.hedges),
     ]
 }
 

@@ -341,6 +341,7 @@ fn summary_from_row(row: &Row) -> Result<StrategySummary, Error> {
         active_s: row.added_later("active_s", f64::NAN, |r, c| r.num(c))?,
         goodput_per_s: row.added_later("goodput_per_s", f64::NAN, |r, c| r.num(c))?,
         goodput_ci95: row.added_later("goodput_per_s_ci95", f64::NAN, |r, c| r.num(c))?,
+        hedges: row.added_later("hedges", 0.0, |r, c| r.required(c))?,
     })
 }
 

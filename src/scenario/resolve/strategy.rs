@@ -8,12 +8,17 @@ use crate::diagnostic::{show_number, unknown_name};
 use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::client::MAX_LAYERS;
 use crate::policy::guard::Guards;
+use crate::policy::hedge::{Hedge, HedgeDelay, MAX_COPIES};
 use crate::policy::preset;
 use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Site, Strategy};
 use crate::scenario::MAX_TOKENS_PER_REQUEST;
-use crate::scenario::raw::{RawBackoff, RawStrategy};
-use crate::time::{DURATION_HELP, format_duration, parse_duration};
+use crate::scenario::raw::{RawBackoff, RawHedge, RawStrategy};
+use crate::time::{DURATION_HELP, SimDuration, format_duration, parse_duration};
 use toml::Spanned;
+
+/// Why a strategy with retry layers takes no hedge.
+const HEDGE_IN_LAYERS: &str =
+    "is not modelled with retry layers: hedging applies to a strategy of one retry loop";
 
 /// Most attempts a strategy may make per request.
 const MAX_ATTEMPTS: i64 = crate::scenario::MAX_ATTEMPTS as i64;
@@ -86,6 +91,9 @@ impl Cx<'_> {
                     "belongs to a layer when the strategy has layers: set it in one of them (layers[0] is the outermost)",
                 );
             }
+        }
+        if let Some(h) = &s.hedge {
+            self.conflict_at(h, &key("hedge"), HEDGE_IN_LAYERS);
         }
         let name = match &s.name {
             Some(n) => self.strategy_name(n, &key("name")),
@@ -347,6 +355,16 @@ impl Cx<'_> {
                 None => preset_guards.throttle,
             },
         };
+        let (timeout, timeout_multiplier, max_timeout, timeouts) =
+            self.timeout_schedule(s, timeout, &key);
+        let hedge = match (&s.hedge, layer) {
+            (Some(h), None) => Some(self.hedge(h, &key("hedge"))),
+            (Some(h), Some(_)) => {
+                self.conflict_at(h, &key("hedge"), HEDGE_IN_LAYERS);
+                None
+            }
+            (None, _) => None,
+        };
         Strategy {
             name,
             backoff,
@@ -370,7 +388,11 @@ impl Cx<'_> {
                 // The prompt grows with the attempts on the wire, whatever
                 // layer makes them: it is the strategy's.
                 Some(_) => {
-                    let growth = [&s.input_growth.as_ref().map(|v| v.span()), &s.input_growth_factor.as_ref().map(|v| v.span()), &s.max_input_tokens.as_ref().map(|v| v.span())];
+                    let growth = [
+                        &s.input_growth.as_ref().map(|v| v.span()),
+                        &s.input_growth_factor.as_ref().map(|v| v.span()),
+                        &s.max_input_tokens.as_ref().map(|v| v.span()),
+                    ];
                     if let Some(span) = growth.into_iter().flatten().next() {
                         self.conflict(
                             Some(span.clone()),
@@ -381,6 +403,156 @@ impl Cx<'_> {
                     InputGrowth::default()
                 }
             },
+            timeout_multiplier,
+            max_timeout,
+            timeouts,
+            hedge,
+        }
+    }
+
+    /// `timeout_multiplier`, `max_timeout` and `timeouts` with `timeout`
+    /// (the table's or its preset's): the timeout is dropped when a list
+    /// replaces it.
+    fn timeout_schedule(
+        &mut self,
+        s: &RawStrategy,
+        timeout: Option<SimDuration>,
+        key: &dyn Fn(&str) -> String,
+    ) -> (
+        Option<SimDuration>,
+        f64,
+        Option<SimDuration>,
+        Vec<SimDuration>,
+    ) {
+        let multiplier = match &s.timeout_multiplier {
+            Some(m) => {
+                let x = *m.get_ref();
+                if !(x.is_finite() && x >= 1.0) {
+                    self.problem(
+                        m,
+                        &key("timeout_multiplier"),
+                        format!(
+                            "must be a finite number of at least 1, not {}",
+                            show_number(x)
+                        ),
+                    );
+                }
+                if timeout.is_none() && s.timeouts.is_none() {
+                    self.conflict_at(
+                        m,
+                        &key("timeout_multiplier"),
+                        "has no effect without timeout",
+                    );
+                }
+                x
+            }
+            None => 1.0,
+        };
+        let max_timeout = s.max_timeout.as_ref().map(|m| {
+            let d = self.positive_duration(m, &key("max_timeout"));
+            match timeout {
+                None if s.timeouts.is_none() => {
+                    self.conflict_at(m, &key("max_timeout"), "has no effect without timeout")
+                }
+                Some(t) if d < t && d > 0 => self.conflict_at(
+                    m,
+                    &key("max_timeout"),
+                    format!(
+                        "must be at least timeout ({}), not {}",
+                        format_duration(t),
+                        format_duration(d)
+                    ),
+                ),
+                _ => {}
+            }
+            d
+        });
+        let Some(list) = &s.timeouts else {
+            return (timeout, multiplier, max_timeout, Vec::new());
+        };
+        for (other, at) in [
+            ("timeout", s.timeout.as_ref().map(|t| t.span())),
+            (
+                "timeout_multiplier",
+                s.timeout_multiplier.as_ref().map(|t| t.span()),
+            ),
+            ("max_timeout", s.max_timeout.as_ref().map(|t| t.span())),
+        ] {
+            if let Some(at) = at {
+                self.conflict(
+                    Some(at),
+                    &key(other),
+                    "cannot be given with timeouts (the list sets every attempt's timeout)",
+                );
+            }
+        }
+        if list.get_ref().is_empty() {
+            self.problem(
+                list,
+                &key("timeouts"),
+                format!("must list at least one timeout, {DURATION_HELP}"),
+            );
+        }
+        let timeouts = list
+            .get_ref()
+            .iter()
+            .map(|t| self.positive_duration(t, &key("timeouts")))
+            .collect();
+        (None, 1.0, None, timeouts)
+    }
+
+    /// `[strategy.hedge]`.
+    fn hedge(&mut self, h: &Spanned<RawHedge>, key: &str) -> Hedge {
+        let raw = h.get_ref();
+        let k = |field: &str| format!("{key}.{field}");
+        let delay = match (&raw.delay, &raw.percentile) {
+            (Some(d), None) => HedgeDelay::Fixed(self.positive_duration(d, &k("delay"))),
+            (None, Some(p)) => {
+                let x = *p.get_ref();
+                if !(x > 0.0 && x < 1.0) {
+                    self.problem(
+                        p,
+                        &k("percentile"),
+                        format!(
+                            "must be a fraction between 0 and 1 (both excluded), not {}",
+                            show_number(x)
+                        ),
+                    );
+                }
+                HedgeDelay::Percentile(x)
+            }
+            (Some(_), Some(p)) => {
+                self.conflict_at(
+                    p,
+                    &k("percentile"),
+                    "cannot be given with delay: a hedge waits one or the other",
+                );
+                HedgeDelay::Percentile(0.5)
+            }
+            (None, None) => {
+                self.conflict_at(
+                    h,
+                    &k("delay"),
+                    format!(
+                        "missing: give delay (e.g. delay = \"100ms\", {DURATION_HELP}) or percentile (e.g. percentile = 0.95)"
+                    ),
+                );
+                HedgeDelay::Fixed(1)
+            }
+        };
+        let max_copies = self.int(
+            &raw.max_copies,
+            &k("max_copies"),
+            2,
+            i64::from(MAX_COPIES),
+            2,
+        ) as u32;
+        let budget = raw.budget.as_ref().map(|b| self.positive(b, &k("budget")));
+        Hedge {
+            delay,
+            max_copies,
+            cancel: raw.cancel.unwrap_or(true),
+            budget,
         }
     }
 
@@ -814,8 +986,23 @@ mod tests {
         let (line, key, message) = problem(
             "[[strategy]]\nname = \"s\"\nlayers = [{ preset = \"backon\", input_growth = 300 }]\n",
         );
-        assert_eq!((line, key.as_str()), (3, "strategy[0].layers[0].input_growth"));
-        assert!(message.starts_with("belongs to the strategy, not to a layer"), "{message}");
+        assert_eq!(
+            (line, key.as_str()),
+            (3, "strategy[0].layers[0].input_growth")
+        );
+        assert!(
+            message.starts_with("belongs to the strategy, not to a layer"),
+            "{message}"
+        );
+        // Hedging is not modelled across layers, at the top or in one.
+        for src in [
+            "[[strategy]]\nname = \"s\"\nhedge = { delay = \"100ms\" }\nlayers = [{ preset = \"backon\" }]\n",
+            "[[strategy]]\nname = \"s\"\nlayers = [{ preset = \"backon\", hedge = { delay = \"100ms\" } }]\n",
+        ] {
+            let (_, key, message) = problem(src);
+            assert!(key.ends_with("hedge"), "{key}");
+            assert_eq!(message, super::HEDGE_IN_LAYERS);
+        }
     }
 
     #[test]
