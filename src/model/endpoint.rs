@@ -17,6 +17,10 @@ use crate::time::SimTime;
 
 pub use crate::model::server::{Answer, Attempts, Next, Service, Step, Tokens};
 
+/// The endpoint's own step: an attempt a leaky-bucket queue delayed
+/// reaches the server (the servers number theirs from 0).
+const QUEUED_AT_LIMITER: Step = Step(u8::MAX);
+
 /// An attempt at the limiter: whether it was admitted, and what it cost
 /// each limit ([`Cost::per_limit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,11 +130,19 @@ impl<'a> Endpoint<'a> {
         };
         let admission = self.limiter.admit(now, cost);
         let checked = Some(Checked {
-            admitted: admission == Admission::Admitted,
+            admitted: matches!(admission, Admission::Admitted | Admission::Delayed(_)),
             cost: cost.per_limit(),
         });
-        if let Admission::Rejected { limit, retry_after } = admission {
-            let next = Next::Reject { limit, retry_after };
+        let refused = match admission {
+            Admission::Admitted => None,
+            Admission::Rejected { limit, retry_after } => Some(Next::Reject { limit, retry_after }),
+            Admission::Unavailable { status } => Some(Next::Reply(Answer::ServerError { status })),
+            Admission::Delayed(delay) => Some(Next::Later {
+                at: now.saturating_add(delay),
+                step: QUEUED_AT_LIMITER,
+            }),
+        };
+        if let Some(next) = refused {
             return Effects {
                 checked,
                 ..Effects::next(next)
@@ -162,7 +174,9 @@ impl<'a> Endpoint<'a> {
         self.settled_for(now, req, attempts, r)
     }
 
-    /// A step the server asked for ([`Next::Later`]) is due.
+    /// A step the endpoint or its server asked for ([`Next::Later`]) is
+    /// due.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn step<A: Attempts>(
         &mut self,
@@ -171,11 +185,44 @@ impl<'a> Endpoint<'a> {
         attempt: u32,
         step: Step,
         attempts: &A,
-        slots: &SlotState,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
     ) -> Effects {
         let waiting = attempts.waiting(req, attempt);
+        if step == QUEUED_AT_LIMITER {
+            return self.leaves_limiter_queue(now, req, attempt, waiting, attempts, slots, rng);
+        }
         let r = self.server.step(req, step, waiting, slots);
         self.settled_for(now, req, attempts, r)
+    }
+
+    /// An attempt the limiter's queue delayed reaches the server; a server
+    /// that cancels on disconnect drops it if its client has gone (it
+    /// leaves the provider then, and its reservation settles).
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    fn leaves_limiter_queue<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        waiting: bool,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Effects {
+        let tokens = attempts.tokens(req);
+        if self.drops_unheard && !waiting {
+            let given_back = self.limiter.settle(now, self.reserved(tokens), 0);
+            return Effects {
+                given_back,
+                ..Effects::next(Next::Gone)
+            };
+        }
+        let r = self
+            .server
+            .admitted(now, req, attempt, tokens, slots, &self.network, rng);
+        self.settled(now, tokens, r)
     }
 
     /// The client of `req` gave up on `attempt` (its timeout fired).
@@ -363,7 +410,7 @@ mod tests {
         assert!(writes.iter().all(|&(_, at, _)| at == 10));
         let answers: Vec<Next> = writes
             .iter()
-            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &slots).next)
+            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &mut slots, &mut rng).next)
             .collect();
         assert_eq!(
             answers,

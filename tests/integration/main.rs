@@ -16,6 +16,7 @@ mod fuzz_regressions;
 mod golden;
 mod guards;
 mod interrupt;
+mod limiters;
 mod llm;
 mod malformed;
 mod new;
