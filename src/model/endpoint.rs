@@ -420,4 +420,71 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_queued_attempt_reaches_the_server_after_its_delay_or_is_dropped() {
+        use crate::model::limiter::{Algorithm, Limit};
+        let (c, hop) = (config(false, Some(10)), Dist::Constant(5.0));
+        // nginx limit_req at 10 a second (one per 100 ms), burst 1, and at
+        // most 2 in flight.
+        let limiter = LimiterConfig {
+            requests: Some((600.0, 1)),
+            algorithm: Algorithm::LeakyQueue,
+            max_in_flight: Some(2),
+            ..LimiterConfig::unlimited()
+        };
+        let mut ep = Endpoint::new(limiter.build(), &c, None, Network::new(&hop));
+        let mut slots = SlotState::new([&c]);
+        for req in 0..4 {
+            slots.reset(req);
+        }
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        assert!(matches!(
+            ep.arrive(0, 0, 1, &a, &mut slots, &mut rng).next,
+            Next::Serve(_)
+        ));
+        // The second waits 100 ms.
+        let fx = ep.arrive(0, 1, 1, &a, &mut slots, &mut rng);
+        let Next::Later { at, step } = fx.next else {
+            panic!("{:?}", fx.next)
+        };
+        assert_eq!(at, 100_000_000);
+        assert!(fx.checked.is_some_and(|c| c.admitted));
+        // The third overflows the queue: nginx's 503.
+        let fx = ep.arrive(0, 2, 1, &a, &mut slots, &mut rng);
+        assert_eq!(fx.next, Next::Reply(Answer::ServerError { status: 503 }));
+        assert!(fx.checked.is_some_and(|c| !c.admitted));
+        // Its client gone meanwhile, the queued attempt is dropped at its
+        // time, and leaves its slot in flight.
+        let gone = Fake { gone: vec![(1, 1)] };
+        let fx = ep.step(at, 1, 1, step, &gone, &mut slots, &mut rng);
+        assert_eq!(fx.next, Next::Gone);
+        assert_eq!(ep.limiter.in_flight(), 1);
+        // Otherwise it is served from then on: one at 100 ms finds the
+        // excess drained from 1 to 0, is the 1 again and waits 100 ms.
+        let fx = ep.arrive(at, 3, 1, &a, &mut slots, &mut rng);
+        let Next::Later { at, step } = fx.next else {
+            panic!("{:?}", fx.next)
+        };
+        assert_eq!(at, 200_000_000);
+        let fx = ep.step(at, 3, 1, step, &a, &mut slots, &mut rng);
+        assert_eq!(
+            fx.next,
+            Next::Serve(Service {
+                end: at + 1000,
+                failed: false,
+                waited: 0
+            })
+        );
+        // Two in flight: the next is refused by the concurrency limit,
+        // with no Retry-After, though the queue would take it at 300 ms.
+        assert_eq!(ep.limiter.in_flight(), 2);
+        let fx = ep.arrive(300_000_000, 2, 2, &a, &mut slots, &mut rng);
+        let refused = Next::Reject {
+            limit: Limit::Requests,
+            retry_after: None,
+        };
+        assert_eq!(fx.next, refused);
+    }
 }

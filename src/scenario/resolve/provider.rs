@@ -187,6 +187,7 @@ impl Cx<'_> {
                             cx.conflict_at(r, &rate_key, format!(
                                 "cannot be used with {prefix}.algorithm = \"leaky_queue\", which limits requests only (as nginx's limit_req does)"
                             ));
+                            return None;
                         }
                         // nginx's burst: requests queued beyond the one passing, 0 by default.
                         let b = cx.int(burst, &burst_key, 0, MAX_BURST, 0);
@@ -360,7 +361,7 @@ impl Cx<'_> {
         match LimiterConfig::per_window(per_minute, window) {
             None => self.conflict_at(rate, key, format!(
                 "must allow a whole number (at least 1) per {prefix}.window of {window_name}, not {}: choose the rate or the window so that rate × window / 1m is whole",
-                show_number(per_minute * window as f64 / 6e10)
+                show_number((per_minute * window as f64 / 6e7).round() / 1000.0)
             )),
             Some(n) if algorithm == Algorithm::SlidingLog && n > MAX_LOG_ENTRIES => {
                 self.conflict_at(rate, key, format!(
@@ -813,6 +814,118 @@ mod tests {
         assert!(
             message.starts_with("\"primary\" already names a model"),
             "{message}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod limiter_kinds {
+    use super::super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::model::limiter::{Algorithm, Limit, RetryAfterMode};
+    use crate::time::NANOS_PER_SEC;
+
+    #[test]
+    fn the_kinds_and_their_keys_are_read_and_written_back() {
+        let src = format!(
+            "[limiter]\nalgorithm = \"sliding_window\"\nwindow = \"10s\"\nrequests_per_minute = 600\ntokens_per_minute = 60000\nretry_after_tokens = \"none\"\nretry_after = \"seconds\"\nmax_in_flight = 8\n{STRATEGY}"
+        );
+        let s = resolved(&src);
+        let l = &s.limiter;
+        assert_eq!(l.algorithm, Algorithm::SlidingWindow);
+        assert_eq!(l.window, 10 * NANOS_PER_SEC);
+        assert_eq!(l.max_in_flight, Some(8));
+        assert_eq!(l.retry_after_of(Limit::Tokens), RetryAfterMode::None);
+        assert_eq!(l.retry_after_of(Limit::Requests), RetryAfterMode::Seconds);
+        // 600 a minute is 100 per 10 s window; 60000 tokens, 10000.
+        assert_eq!(l.long_run()[0], Some((10.0, 100.0)));
+        assert_eq!(l.long_run()[1], Some((1000.0, 10000.0)));
+        let again = resolved(&s.to_toml());
+        assert_eq!(again.limiter, s.limiter);
+        let leaky = resolved(&format!(
+            "[limiter]\nalgorithm = \"leaky_queue\"\nrequests_per_minute = 600\nnodelay = true\nlimit_req_status = 429\n{STRATEGY}"
+        ));
+        // nginx's default burst is 0.
+        assert_eq!(leaky.limiter.requests, Some((600.0, 0)));
+        assert!(leaky.limiter.nodelay);
+        assert_eq!(leaky.limiter.queue_status, 429);
+        assert_eq!(resolved(&leaky.to_toml()).limiter, leaky.limiter);
+        // A token bucket writes none of the new keys.
+        let plain = resolved(&format!("[limiter]\nrequests_per_minute = 60\n{STRATEGY}"));
+        let text = plain.to_toml();
+        for key in [
+            "\nalgorithm =",
+            "\nwindow =",
+            "nodelay",
+            "max_in_flight",
+            "retry_after_",
+        ] {
+            assert!(!text.contains(key), "{key} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn keys_of_another_kind_are_named_with_what_they_need() {
+        let cases = [
+            (
+                "window = \"1s\"\nrequests_per_minute = 60",
+                "limiter.window",
+                "has no effect with limiter.algorithm = \"token_bucket\" (only fixed_window, sliding_log and sliding_window count per window)",
+            ),
+            (
+                "nodelay = true\nrequests_per_minute = 60",
+                "limiter.nodelay",
+                "has no effect without limiter.algorithm = \"leaky_queue\"",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nquantized = true\nrequests_per_minute = 60",
+                "limiter.quantized",
+                "applies to token buckets only, not to limiter.algorithm = \"fixed_window\"",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nrequests_per_minute = 60\nrequest_burst = 5",
+                "limiter.request_burst",
+                "has no effect with limiter.algorithm = \"fixed_window\" (a window holds requests_per_minute × limiter.window)",
+            ),
+            (
+                "algorithm = \"leaky_queue\"\ntokens_per_minute = 60",
+                "limiter.algorithm",
+                "\"leaky_queue\" needs limiter.requests_per_minute (the rate requests leave the queue)",
+            ),
+            (
+                "requests_per_minute = 60\nretry_after_tokens = \"reset\"",
+                "limiter.retry_after_tokens",
+                "has no effect without limiter.tokens_per_minute",
+            ),
+            (
+                "max_in_flight = 0",
+                "limiter.max_in_flight",
+                "must be a whole number from 1 to 4294967295, not 0",
+            ),
+            (
+                "algorithm = \"sliding_log\"\nrequests_per_minute = 2000000",
+                "limiter.requests_per_minute",
+                "allows 2000000 per window of 1m, more than the 1000000 entries a sliding log may keep: use algorithm = \"sliding_window\", or a shorter window",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nwindow = \"2d\"\nrequests_per_minute = 60",
+                "limiter.window",
+                "must be at most 1d, not 48h",
+            ),
+        ];
+        for (limiter, key, message) in cases {
+            let found = problems(&format!("[limiter]\n{limiter}\n{STRATEGY}"));
+            assert!(
+                found.iter().any(|(_, k, m)| k == key && m == message),
+                "{limiter}: {found:?}"
+            );
+        }
+        // A per-model limiter is read the same way, under its own prefix.
+        let (line, key, _) = problem(&format!(
+            "[[model]]\nname = \"b\"\nlimiter = {{ algorithm = \"fixed_window\", window = \"1s\", requests_per_minute = 90 }}\n{STRATEGY}"
+        ));
+        assert_eq!(
+            (line, key.as_str()),
+            (3, "model[0].limiter.requests_per_minute")
         );
     }
 }
