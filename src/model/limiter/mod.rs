@@ -447,7 +447,7 @@ impl LimiterConfig {
     pub fn per_window(per_minute: f64, window: SimDuration) -> Option<u64> {
         let units = u128::from(window) * TokenBucket::rate_units(per_minute);
         let whole = units / UNITS_PER_TOKEN;
-        (units % UNITS_PER_TOKEN == 0 && whole >= 1)
+        (units.is_multiple_of(UNITS_PER_TOKEN) && whole >= 1)
             .then(|| u64::try_from(whole).ok())
             .flatten()
     }
