@@ -119,7 +119,7 @@ impl SlidingLog {
 
     fn evict(&mut self, now: SimTime) {
         while let Some(&(t, c)) = self.log.front() {
-            if now - t < self.window {
+            if now.saturating_sub(t) < self.window {
                 break;
             }
             self.log.pop_front();
