@@ -79,7 +79,8 @@ impl<'a> World<'a> {
             attempt,
             step,
             &SlotView(&self.requests, self.growth),
-            &self.provider_slots,
+            &mut self.provider_slots,
+            &mut self.rng,
         );
         self.apply(now, req, attempt, model, fx);
     }

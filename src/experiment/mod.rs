@@ -412,14 +412,8 @@ fn success_ci(runs: &[RunSummary]) -> (f64, f64) {
 /// per limit, the refill per second and the bucket's initial level (a
 /// quantized limit holds one second's refill).
 pub fn load_basis(scenario: &Scenario) -> LoadBasis {
-    let l = &scenario.limiter;
     LoadBasis {
-        limits: l.limits().map(|limit| {
-            limit.map(|(per_minute, burst)| {
-                let rate = per_minute / 60.0;
-                (rate, if l.quantized { rate } else { burst as f64 })
-            })
-        }),
+        limits: scenario.limiter.long_run(),
         window_s: as_secs_f64(scenario.report.peak_window),
     }
 }

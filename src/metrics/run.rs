@@ -9,7 +9,7 @@
 
 use crate::metrics::cdf::TimesToSuccess;
 use crate::metrics::counts::Counts;
-use crate::model::limiter::{Limit, TokenBucket};
+use crate::model::limiter::{Limit, Meter};
 use crate::model::server::Answer;
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -58,7 +58,7 @@ impl Series {
     /// Closes every bucket that ends at or before `now`, recording the
     /// end-of-bucket state.
     #[inline]
-    fn advance(&mut self, now: SimTime, in_flight: u64, bucket: Option<&TokenBucket>) {
+    fn advance(&mut self, now: SimTime, in_flight: u64, bucket: Option<&Meter>) {
         if now >= self.open_until {
             self.close_to(now / self.step, in_flight, bucket);
         }
@@ -70,7 +70,7 @@ impl Series {
     /// bucket's end, which may lie past `u64::MAX`, is then `u64::MAX`
     /// (no time reaches it).
     #[cold]
-    fn close_to(&mut self, open: u64, in_flight: u64, bucket: Option<&TokenBucket>) {
+    fn close_to(&mut self, open: u64, in_flight: u64, bucket: Option<&Meter>) {
         while (self.rows.len() as u64) <= open {
             let end = self.rows.len() as u64 * self.step;
             let last = self.rows.last_mut().expect("never empty");
@@ -149,7 +149,7 @@ pub struct RunMetrics {
     pub series: Series,
     /// The request bucket as the run left it, to extend the series'
     /// limiter level past the run's last activity.
-    pub final_request_bucket: Option<TokenBucket>,
+    pub final_request_bucket: Option<Meter>,
     /// One record per request, in creation order, when the run keeps
     /// them (None otherwise): the only part that grows with the number of
     /// requests.
@@ -194,7 +194,7 @@ impl RunMetrics {
 
     /// Moves the time series up to `now` (call before handling each event).
     #[inline]
-    pub fn tick(&mut self, now: SimTime, bucket: Option<&TokenBucket>) {
+    pub fn tick(&mut self, now: SimTime, bucket: Option<&Meter>) {
         self.series.advance(now, self.in_flight, bucket);
     }
 
@@ -337,7 +337,7 @@ impl RunMetrics {
 
     /// Ends the run at the horizon: closes the series through the bucket of
     /// the last activity and counts what is still open.
-    pub fn finish(&mut self, bucket: Option<&TokenBucket>) {
+    pub fn finish(&mut self, bucket: Option<&Meter>) {
         // Close the bucket of the last activity. Stale events (timers of
         // attempts already answered) change nothing but may have moved the
         // series further; those trailing buckets are empty and dropped.

@@ -8,7 +8,7 @@ use super::cdf::{TtsHistogram, edge_ns};
 use super::counts::Counts;
 use super::run::{ModelCounts, RunMetrics, SeriesRow};
 use super::stats::{mean, mean_ci95};
-use crate::model::limiter::{Limit, TokenBucket};
+use crate::model::limiter::{Limit, Meter};
 use crate::pricing::Pricing;
 use crate::time::{SimDuration, as_secs_f64};
 
@@ -29,7 +29,7 @@ pub struct RunSummary {
     pub active: SimDuration,
     pub series: Vec<SeriesRow>,
     pub series_step: SimDuration,
-    pub final_request_bucket: Option<TokenBucket>,
+    pub final_request_bucket: Option<Meter>,
     /// One record per request, when the run kept them (`--requests`).
     pub request_records: Option<Vec<super::run::RequestRecord>>,
     pub recovered: Option<bool>,

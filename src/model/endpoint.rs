@@ -17,6 +17,10 @@ use crate::time::SimTime;
 
 pub use crate::model::server::{Answer, Attempts, Next, Service, Step, Tokens};
 
+/// The endpoint's own step: an attempt a leaky-bucket queue delayed
+/// reaches the server (the servers number theirs from 0).
+const QUEUED_AT_LIMITER: Step = Step(u8::MAX);
+
 /// An attempt at the limiter: whether it was admitted, and what it cost
 /// each limit ([`Cost::per_limit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,11 +130,19 @@ impl<'a> Endpoint<'a> {
         };
         let admission = self.limiter.admit(now, cost);
         let checked = Some(Checked {
-            admitted: admission == Admission::Admitted,
+            admitted: matches!(admission, Admission::Admitted | Admission::Delayed(_)),
             cost: cost.per_limit(),
         });
-        if let Admission::Rejected { limit, retry_after } = admission {
-            let next = Next::Reject { limit, retry_after };
+        let refused = match admission {
+            Admission::Admitted => None,
+            Admission::Rejected { limit, retry_after } => Some(Next::Reject { limit, retry_after }),
+            Admission::Unavailable { status } => Some(Next::Reply(Answer::ServerError { status })),
+            Admission::Delayed(delay) => Some(Next::Later {
+                at: now.saturating_add(delay),
+                step: QUEUED_AT_LIMITER,
+            }),
+        };
+        if let Some(next) = refused {
             return Effects {
                 checked,
                 ..Effects::next(next)
@@ -162,7 +174,9 @@ impl<'a> Endpoint<'a> {
         self.settled_for(now, req, attempt, attempts, r)
     }
 
-    /// A step the server asked for ([`Next::Later`]) is due.
+    /// A step the endpoint or its server asked for ([`Next::Later`]) is
+    /// due.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn step<A: Attempts>(
         &mut self,
@@ -171,11 +185,44 @@ impl<'a> Endpoint<'a> {
         attempt: u32,
         step: Step,
         attempts: &A,
-        slots: &SlotState,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
     ) -> Effects {
         let waiting = attempts.waiting(req, attempt);
+        if step == QUEUED_AT_LIMITER {
+            return self.leaves_limiter_queue(now, req, attempt, waiting, attempts, slots, rng);
+        }
         let r = self.server.step(req, step, waiting, slots);
         self.settled_for(now, req, attempt, attempts, r)
+    }
+
+    /// An attempt the limiter's queue delayed reaches the server; a server
+    /// that cancels on disconnect drops it if its client has gone (it
+    /// leaves the provider then, and its reservation settles).
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    fn leaves_limiter_queue<A: Attempts>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        waiting: bool,
+        attempts: &A,
+        slots: &mut SlotState,
+        rng: &mut Pcg64,
+    ) -> Effects {
+        let tokens = attempts.tokens(req, attempt);
+        if self.drops_unheard && !waiting {
+            let given_back = self.limiter.settle(now, self.reserved(tokens), 0);
+            return Effects {
+                given_back,
+                ..Effects::next(Next::Gone)
+            };
+        }
+        let r = self
+            .server
+            .admitted(now, req, attempt, tokens, slots, &self.network, rng);
+        self.settled(now, tokens, r)
     }
 
     /// The client of `req` gave up on `attempt` (its timeout fired).
@@ -364,7 +411,7 @@ mod tests {
         assert!(writes.iter().all(|&(_, at, _)| at == 10));
         let answers: Vec<Next> = writes
             .iter()
-            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &slots).next)
+            .map(|&(req, at, step)| ep.step(at, req, 1, step, &a, &mut slots, &mut rng).next)
             .collect();
         assert_eq!(
             answers,
@@ -373,5 +420,72 @@ mod tests {
                 Next::Reply(Answer::Conflict)
             ]
         );
+    }
+
+    #[test]
+    fn a_queued_attempt_reaches_the_server_after_its_delay_or_is_dropped() {
+        use crate::model::limiter::{Algorithm, Limit};
+        let (c, hop) = (config(false, Some(10)), Dist::Constant(5.0));
+        // nginx limit_req at 10 a second (one per 100 ms), burst 1, and at
+        // most 2 in flight.
+        let limiter = LimiterConfig {
+            requests: Some((600.0, 1)),
+            algorithm: Algorithm::LeakyQueue,
+            max_in_flight: Some(2),
+            ..LimiterConfig::unlimited()
+        };
+        let mut ep = Endpoint::new(limiter.build(), &c, None, Network::new(&hop));
+        let mut slots = SlotState::new([&c]);
+        for req in 0..4 {
+            slots.reset(req);
+        }
+        let mut rng = Pcg64::seed_from_u64(1);
+        let a = Fake { gone: vec![] };
+        assert!(matches!(
+            ep.arrive(0, 0, 1, &a, &mut slots, &mut rng).next,
+            Next::Serve(_)
+        ));
+        // The second waits 100 ms.
+        let fx = ep.arrive(0, 1, 1, &a, &mut slots, &mut rng);
+        let Next::Later { at, step } = fx.next else {
+            panic!("{:?}", fx.next)
+        };
+        assert_eq!(at, 100_000_000);
+        assert!(fx.checked.is_some_and(|c| c.admitted));
+        // The third overflows the queue: nginx's 503.
+        let fx = ep.arrive(0, 2, 1, &a, &mut slots, &mut rng);
+        assert_eq!(fx.next, Next::Reply(Answer::ServerError { status: 503 }));
+        assert!(fx.checked.is_some_and(|c| !c.admitted));
+        // Its client gone meanwhile, the queued attempt is dropped at its
+        // time, and leaves its slot in flight.
+        let gone = Fake { gone: vec![(1, 1)] };
+        let fx = ep.step(at, 1, 1, step, &gone, &mut slots, &mut rng);
+        assert_eq!(fx.next, Next::Gone);
+        assert_eq!(ep.limiter.in_flight(), 1);
+        // Otherwise it is served from then on: one at 100 ms finds the
+        // excess drained from 1 to 0, is the 1 again and waits 100 ms.
+        let fx = ep.arrive(at, 3, 1, &a, &mut slots, &mut rng);
+        let Next::Later { at, step } = fx.next else {
+            panic!("{:?}", fx.next)
+        };
+        assert_eq!(at, 200_000_000);
+        let fx = ep.step(at, 3, 1, step, &a, &mut slots, &mut rng);
+        assert_eq!(
+            fx.next,
+            Next::Serve(Service {
+                end: at + 1000,
+                failed: false,
+                waited: 0
+            })
+        );
+        // Two in flight: the next is refused by the concurrency limit,
+        // with no Retry-After, though the queue would take it at 300 ms.
+        assert_eq!(ep.limiter.in_flight(), 2);
+        let fx = ep.arrive(300_000_000, 2, 2, &a, &mut slots, &mut rng);
+        let refused = Next::Reject {
+            limit: Limit::Requests,
+            retry_after: None,
+        };
+        assert_eq!(fx.next, refused);
     }
 }

@@ -137,6 +137,15 @@ pub struct RawLimiter {
     pub quantized: Option<S<bool>>,
     pub output_charge: Option<S<String>>,
     pub retry_after: Option<S<String>>,
+    pub algorithm: Option<S<String>>,
+    pub window: Option<S<Duration>>,
+    pub nodelay: Option<S<bool>>,
+    pub limit_req_status: Option<S<i64>>,
+    pub max_in_flight: Option<S<i64>>,
+    pub retry_after_requests: Option<S<String>>,
+    pub retry_after_tokens: Option<S<String>>,
+    pub retry_after_input_tokens: Option<S<String>>,
+    pub retry_after_output_tokens: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

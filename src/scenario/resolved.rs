@@ -3,6 +3,7 @@
 
 use super::{Latency, LimiterConfig, Scenario, ServerConfig, WorkloadKind};
 use crate::model::dist::Dist;
+use crate::model::limiter::{Algorithm, Limit};
 use crate::model::server::ServerType;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
@@ -255,16 +256,42 @@ fn limiter(l: &LimiterConfig) -> Value {
     for ((rate_key, burst_key), limit) in names.into_iter().zip(l.limits()) {
         if let Some((rate, burst)) = limit {
             t.insert(rate_key.into(), Value::Float(rate));
-            if !l.quantized {
+            if !l.quantized && !l.algorithm.windowed() {
                 t.insert(burst_key.into(), Value::Integer(burst as i64));
             }
         }
     }
-    t.insert("quantized".into(), Value::Boolean(l.quantized));
+    if l.algorithm == Algorithm::TokenBucket {
+        t.insert("quantized".into(), Value::Boolean(l.quantized));
+    }
     if l.tokens.is_some() || l.output_tokens.is_some() {
         t.insert("output_charge".into(), l.output_charge.name().into());
     }
     t.insert("retry_after".into(), l.retry_after.name().into());
+    // The keys of the other algorithms and of per-limit Retry-After only
+    // where set, so that token-bucket scenarios read back as before.
+    if l.algorithm != Algorithm::TokenBucket {
+        t.insert("algorithm".into(), l.algorithm.name().into());
+    }
+    if l.algorithm.windowed() {
+        t.insert("window".into(), Value::String(format_duration(l.window)));
+    }
+    if l.algorithm == Algorithm::LeakyQueue {
+        t.insert("nodelay".into(), Value::Boolean(l.nodelay));
+        t.insert(
+            "limit_req_status".into(),
+            Value::Integer(i64::from(l.queue_status)),
+        );
+    }
+    if let Some(n) = l.max_in_flight {
+        t.insert("max_in_flight".into(), Value::Integer(i64::from(n)));
+    }
+    for (limit, mode) in Limit::ALL.into_iter().zip(l.retry_after_by_limit) {
+        if let Some(mode) = mode {
+            let key = format!("retry_after_{}", limit.name());
+            t.insert(key, mode.name().into());
+        }
+    }
     Value::Table(t)
 }
 

@@ -19,6 +19,7 @@ mod guards;
 mod hedging;
 mod interrupt;
 mod layers;
+mod limiters;
 mod llm;
 mod malformed;
 mod new;

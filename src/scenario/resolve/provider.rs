@@ -5,7 +5,9 @@
 use super::Cx;
 use crate::diagnostic::show_number;
 use crate::model::dist::Dist;
-use crate::model::limiter::{OutputCharge, RetryAfterMode};
+use crate::model::limiter::{
+    Algorithm, DEFAULT_WINDOW, Limit, MAX_LOG_ENTRIES, OutputCharge, RetryAfterMode,
+};
 use crate::model::server::ServerType;
 use crate::pricing::{MODEL_PRICES, Pricing, model_price};
 use crate::scenario::raw::{Duration, RawLimiter, RawModel, RawPricing, RawServer};
@@ -19,6 +21,8 @@ use toml::Spanned;
 /// Largest limiter rate (per minute) and burst.
 const MAX_RATE_PER_MINUTE: f64 = 1e12;
 const MAX_BURST: i64 = 1_000_000_000_000;
+/// Longest window of the windowed algorithms: one day.
+const MAX_WINDOW: SimDuration = 86_400 * crate::time::NANOS_PER_SEC;
 
 impl Cx<'_> {
     /// With fixed token sizes, an attempt that costs more than a token
@@ -63,6 +67,8 @@ impl Cx<'_> {
             };
             let holds = if limiter.quantized {
                 per_minute / 60.0
+            } else if limiter.algorithm.windowed() {
+                LimiterConfig::per_window(per_minute, limiter.window).unwrap_or(0) as f64
             } else {
                 burst as f64
             };
@@ -73,6 +79,8 @@ impl Cx<'_> {
                     .or(rate_raw.as_ref().map(|t| t.span()));
                 let how = if limiter.quantized {
                     " (one second's refill, as the limit is quantized)"
+                } else if limiter.algorithm.windowed() {
+                    " (the rate times the window)"
                 } else {
                     ""
                 };
@@ -87,6 +95,53 @@ impl Cx<'_> {
 
     pub(super) fn limiter(&mut self, l: &RawLimiter, prefix: &str) -> LimiterConfig {
         let quantized = l.quantized.as_ref().is_some_and(|q| *q.get_ref());
+        let algorithm = match &l.algorithm {
+            Some(a) => self
+                .choice(
+                    a,
+                    &format!("{prefix}.algorithm"),
+                    &Algorithm::NAMES,
+                    Algorithm::from_name,
+                )
+                .unwrap_or(Algorithm::TokenBucket),
+            None => Algorithm::TokenBucket,
+        };
+        if let (Some(q), false) = (&l.quantized, algorithm == Algorithm::TokenBucket) {
+            self.conflict_at(
+                q,
+                &format!("{prefix}.quantized"),
+                format!(
+                    "applies to token buckets only, not to {prefix}.algorithm = \"{}\"",
+                    algorithm.name()
+                ),
+            );
+        }
+        let window = match &l.window {
+            Some(w) if algorithm.windowed() => {
+                let key = format!("{prefix}.window");
+                let d = self.positive_duration(w, &key);
+                if d > MAX_WINDOW {
+                    self.problem(
+                        w,
+                        &key,
+                        format!("must be at most 1d, not {}", format_duration(d)),
+                    );
+                }
+                if d == 0 || d > MAX_WINDOW {
+                    DEFAULT_WINDOW
+                } else {
+                    d
+                }
+            }
+            Some(w) => {
+                self.conflict_at(w, &format!("{prefix}.window"), format!(
+                    "has no effect with {prefix}.algorithm = \"{}\" (only fixed_window, sliding_log and sliding_window count per window)",
+                    algorithm.name()
+                ));
+                DEFAULT_WINDOW
+            }
+            None => DEFAULT_WINDOW,
+        };
         let bucket = |cx: &mut Self,
                       rate: &Option<Spanned<f64>>,
                       burst: &Option<Spanned<i64>>,
@@ -116,6 +171,27 @@ impl Cx<'_> {
                         cx.conflict_at(b, &burst_key, format!(
                             "has no effect with {prefix}.quantized = true (the bucket holds one second's refill)"
                         ));
+                    }
+                    if algorithm.windowed() {
+                        cx.window_count(r, &rate_key, per_minute, algorithm, window, prefix);
+                        if let Some(b) = burst {
+                            cx.conflict_at(b, &burst_key, format!(
+                                "has no effect with {prefix}.algorithm = \"{}\" (a window holds {rate_name} × {prefix}.window)",
+                                algorithm.name()
+                            ));
+                        }
+                        return Some((per_minute, 0));
+                    }
+                    if algorithm == Algorithm::LeakyQueue {
+                        if rate_name != "requests_per_minute" {
+                            cx.conflict_at(r, &rate_key, format!(
+                                "cannot be used with {prefix}.algorithm = \"leaky_queue\", which limits requests only (as nginx's limit_req does)"
+                            ));
+                            return None;
+                        }
+                        // nginx's burst: requests queued beyond the one passing, 0 by default.
+                        let b = cx.int(burst, &burst_key, 0, MAX_BURST, 0);
+                        return Some((per_minute, b as u64));
                     }
                     // Default burst: one minute's worth, as a per-minute limit allows.
                     let default_burst = (per_minute.ceil() as i64).max(1);
@@ -188,6 +264,71 @@ impl Cx<'_> {
             }
             None => OutputCharge::Reserved,
         };
+        let limits = [requests, tokens, input_tokens, output_tokens];
+        let queued = |k: &str| format!("{prefix}.{k}");
+        let leaky = algorithm == Algorithm::LeakyQueue;
+        if let (true, None, Some(a)) = (leaky, requests, &l.algorithm) {
+            self.conflict_at(a, &queued("algorithm"), format!(
+                "\"leaky_queue\" needs {prefix}.requests_per_minute (the rate requests leave the queue)"
+            ));
+        }
+        if let (false, Some(n)) = (leaky, &l.nodelay) {
+            self.conflict_at(
+                n,
+                &queued("nodelay"),
+                format!("has no effect without {prefix}.algorithm = \"leaky_queue\""),
+            );
+        }
+        let nodelay = l.nodelay.as_ref().is_some_and(|n| *n.get_ref());
+        let queue_status = match &l.limit_req_status {
+            Some(s) if !leaky => {
+                self.conflict_at(
+                    s,
+                    &queued("limit_req_status"),
+                    format!("has no effect without {prefix}.algorithm = \"leaky_queue\""),
+                );
+                503
+            }
+            Some(s) if ![429, 503].contains(s.get_ref()) => {
+                self.problem(
+                    s,
+                    &queued("limit_req_status"),
+                    format!("must be 503 (nginx's default) or 429, not {}", s.get_ref()),
+                );
+                503
+            }
+            Some(s) => *s.get_ref() as u16,
+            None => 503,
+        };
+        let max_in_flight = l.max_in_flight.as_ref().map(|_| {
+            self.int(
+                &l.max_in_flight,
+                &queued("max_in_flight"),
+                1,
+                i64::from(u32::MAX),
+                1,
+            ) as u32
+        });
+        let own = [
+            &l.retry_after_requests,
+            &l.retry_after_tokens,
+            &l.retry_after_input_tokens,
+            &l.retry_after_output_tokens,
+        ];
+        let mut retry_after_by_limit = [None; 4];
+        for ((limit, raw), set) in Limit::ALL.into_iter().zip(own).zip(limits) {
+            let Some(r) = raw else { continue };
+            let key = format!("{prefix}.retry_after_{}", limit.name());
+            retry_after_by_limit[limit as usize] =
+                self.choice(r, &key, &RetryAfterMode::NAMES, RetryAfterMode::from_name);
+            if set.is_none() {
+                self.conflict_at(
+                    r,
+                    &key,
+                    format!("has no effect without {prefix}.{}", limit.key()),
+                );
+            }
+        }
         LimiterConfig {
             requests,
             tokens,
@@ -196,6 +337,38 @@ impl Cx<'_> {
             quantized,
             output_charge,
             retry_after,
+            algorithm,
+            window,
+            nodelay,
+            queue_status,
+            max_in_flight,
+            retry_after_by_limit,
+        }
+    }
+
+    /// A windowed limit must hold a whole number per window, and a sliding
+    /// log at most [`MAX_LOG_ENTRIES`].
+    fn window_count(
+        &mut self,
+        rate: &Spanned<f64>,
+        key: &str,
+        per_minute: f64,
+        algorithm: Algorithm,
+        window: SimDuration,
+        prefix: &str,
+    ) {
+        let window_name = format_duration(window);
+        match LimiterConfig::per_window(per_minute, window) {
+            None => self.conflict_at(rate, key, format!(
+                "must allow a whole number (at least 1) per {prefix}.window of {window_name}, not {}: choose the rate or the window so that rate × window / 1m is whole",
+                show_number((per_minute * window as f64 / 6e7).round() / 1000.0)
+            )),
+            Some(n) if algorithm == Algorithm::SlidingLog && n > MAX_LOG_ENTRIES => {
+                self.conflict_at(rate, key, format!(
+                    "allows {n} per window of {window_name}, more than the {MAX_LOG_ENTRIES} entries a sliding log may keep: use algorithm = \"sliding_window\", or a shorter window"
+                ))
+            }
+            Some(_) => {}
         }
     }
 
@@ -641,6 +814,118 @@ mod tests {
         assert!(
             message.starts_with("\"primary\" already names a model"),
             "{message}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod limiter_kinds {
+    use super::super::test_support::{STRATEGY, problem, problems, resolved};
+    use crate::model::limiter::{Algorithm, Limit, RetryAfterMode};
+    use crate::time::NANOS_PER_SEC;
+
+    #[test]
+    fn the_kinds_and_their_keys_are_read_and_written_back() {
+        let src = format!(
+            "[limiter]\nalgorithm = \"sliding_window\"\nwindow = \"10s\"\nrequests_per_minute = 600\ntokens_per_minute = 60000\nretry_after_tokens = \"none\"\nretry_after = \"seconds\"\nmax_in_flight = 8\n{STRATEGY}"
+        );
+        let s = resolved(&src);
+        let l = &s.limiter;
+        assert_eq!(l.algorithm, Algorithm::SlidingWindow);
+        assert_eq!(l.window, 10 * NANOS_PER_SEC);
+        assert_eq!(l.max_in_flight, Some(8));
+        assert_eq!(l.retry_after_of(Limit::Tokens), RetryAfterMode::None);
+        assert_eq!(l.retry_after_of(Limit::Requests), RetryAfterMode::Seconds);
+        // 600 a minute is 100 per 10 s window; 60000 tokens, 10000.
+        assert_eq!(l.long_run()[0], Some((10.0, 100.0)));
+        assert_eq!(l.long_run()[1], Some((1000.0, 10000.0)));
+        let again = resolved(&s.to_toml());
+        assert_eq!(again.limiter, s.limiter);
+        let leaky = resolved(&format!(
+            "[limiter]\nalgorithm = \"leaky_queue\"\nrequests_per_minute = 600\nnodelay = true\nlimit_req_status = 429\n{STRATEGY}"
+        ));
+        // nginx's default burst is 0.
+        assert_eq!(leaky.limiter.requests, Some((600.0, 0)));
+        assert!(leaky.limiter.nodelay);
+        assert_eq!(leaky.limiter.queue_status, 429);
+        assert_eq!(resolved(&leaky.to_toml()).limiter, leaky.limiter);
+        // A token bucket writes none of the new keys.
+        let plain = resolved(&format!("[limiter]\nrequests_per_minute = 60\n{STRATEGY}"));
+        let text = plain.to_toml();
+        for key in [
+            "\nalgorithm =",
+            "\nwindow =",
+            "nodelay",
+            "max_in_flight",
+            "retry_after_",
+        ] {
+            assert!(!text.contains(key), "{key} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn keys_of_another_kind_are_named_with_what_they_need() {
+        let cases = [
+            (
+                "window = \"1s\"\nrequests_per_minute = 60",
+                "limiter.window",
+                "has no effect with limiter.algorithm = \"token_bucket\" (only fixed_window, sliding_log and sliding_window count per window)",
+            ),
+            (
+                "nodelay = true\nrequests_per_minute = 60",
+                "limiter.nodelay",
+                "has no effect without limiter.algorithm = \"leaky_queue\"",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nquantized = true\nrequests_per_minute = 60",
+                "limiter.quantized",
+                "applies to token buckets only, not to limiter.algorithm = \"fixed_window\"",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nrequests_per_minute = 60\nrequest_burst = 5",
+                "limiter.request_burst",
+                "has no effect with limiter.algorithm = \"fixed_window\" (a window holds requests_per_minute × limiter.window)",
+            ),
+            (
+                "algorithm = \"leaky_queue\"\ntokens_per_minute = 60",
+                "limiter.algorithm",
+                "\"leaky_queue\" needs limiter.requests_per_minute (the rate requests leave the queue)",
+            ),
+            (
+                "requests_per_minute = 60\nretry_after_tokens = \"reset\"",
+                "limiter.retry_after_tokens",
+                "has no effect without limiter.tokens_per_minute",
+            ),
+            (
+                "max_in_flight = 0",
+                "limiter.max_in_flight",
+                "must be a whole number from 1 to 4294967295, not 0",
+            ),
+            (
+                "algorithm = \"sliding_log\"\nrequests_per_minute = 2000000",
+                "limiter.requests_per_minute",
+                "allows 2000000 per window of 1m, more than the 1000000 entries a sliding log may keep: use algorithm = \"sliding_window\", or a shorter window",
+            ),
+            (
+                "algorithm = \"fixed_window\"\nwindow = \"2d\"\nrequests_per_minute = 60",
+                "limiter.window",
+                "must be at most 1d, not 48h",
+            ),
+        ];
+        for (limiter, key, message) in cases {
+            let found = problems(&format!("[limiter]\n{limiter}\n{STRATEGY}"));
+            assert!(
+                found.iter().any(|(_, k, m)| k == key && m == message),
+                "{limiter}: {found:?}"
+            );
+        }
+        // A per-model limiter is read the same way, under its own prefix.
+        let (line, key, _) = problem(&format!(
+            "[[model]]\nname = \"b\"\nlimiter = {{ algorithm = \"fixed_window\", window = \"1s\", requests_per_minute = 90 }}\n{STRATEGY}"
+        ));
+        assert_eq!(
+            (line, key.as_str()),
+            (3, "model[0].limiter.requests_per_minute")
         );
     }
 }
