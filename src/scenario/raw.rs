@@ -175,6 +175,8 @@ pub struct RawErrors {
     pub http_503: Option<S<f64>>,
     #[serde(rename = "529")]
     pub http_529: Option<S<f64>>,
+    /// The `Retry-After` every 5xx answer carries.
+    pub retry_after: Option<S<Duration>>,
 }
 
 /// `[[server.capacity_cuts]]`: start, duration, cut (0 to 1).
@@ -246,6 +248,10 @@ pub struct RawStrategy {
     pub budget: Option<S<RawBudget>>,
     pub breaker: Option<S<RawBreaker>>,
     pub throttle: Option<S<RawThrottle>>,
+    /// Failures whose `Retry-After` is honoured (default `["429"]`).
+    pub retry_after_on: Option<S<Vec<S<String>>>>,
+    /// What a zero `Retry-After` means: "backoff" or "at_once".
+    pub zero_retry_after: Option<S<String>>,
 }
 
 /// `budget = { kind = "aws_quota" | "grpc" | "percent" | "client_bucket", … }`.
@@ -284,6 +290,8 @@ pub struct RawBreaker {
     pub open_for: Option<S<Duration>>,
     pub probes: Option<S<i64>>,
     pub scope: Option<S<String>>,
+    /// Only a failure opens it (Polly); default false.
+    pub failure_only: Option<S<bool>>,
 }
 
 /// `throttle = { kind = "sre" | "aws_adaptive", … }`.

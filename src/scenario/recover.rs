@@ -217,13 +217,14 @@ fn segments(path: &serde_path_to_error::Path) -> Vec<Step> {
 
 /// The keys whose values are arrays in [`super::raw`] (the others that
 /// take arrays are read as any TOML value, which has no wrong type).
-const ARRAY_KEYS: [&str; 6] = [
+const ARRAY_KEYS: [&str; 7] = [
     "strategy",
     "model",
     "outages",
     "capacity_cuts",
     "retry_on",
     "on",
+    "retry_after_on",
 ];
 
 /// The keys read as any TOML value (distributions, the sweep), which the

@@ -8,6 +8,7 @@ use crate::diagnostic::{show_number, unknown_name};
 use crate::policy::backoff::{Backoff, BackoffKind, BackoffSettings};
 use crate::policy::guard::Guards;
 use crate::policy::preset;
+use crate::policy::strategy::ZeroRetryAfter;
 use crate::policy::{AboveMax, Fallback, RetryOn, Strategy};
 use crate::scenario::raw::{RawBackoff, RawStrategy};
 use crate::time::{DURATION_HELP, format_duration, parse_duration};
@@ -144,10 +145,48 @@ impl Cx<'_> {
                 .as_ref()
                 .map_or(AboveMax::Backoff, |b| b.above_max_retry_after),
         };
+        let mut retry_after_on = match &s.retry_after_on {
+            Some(list) => {
+                if !honor_retry_after {
+                    self.conflict_at(
+                        list,
+                        &key("retry_after_on"),
+                        "has no effect unless honor_retry_after = true",
+                    );
+                }
+                self.failures(list, &key("retry_after_on"))
+            }
+            None => base
+                .as_ref()
+                .map_or(RetryOn::RATE_LIMITED, |b| b.retry_after_on),
+        };
+        let mut zero_retry_after = match &s.zero_retry_after {
+            Some(z) => {
+                if !honor_retry_after {
+                    self.conflict_at(
+                        z,
+                        &key("zero_retry_after"),
+                        "has no effect unless honor_retry_after = true",
+                    );
+                }
+                self.choice(
+                    z,
+                    &key("zero_retry_after"),
+                    &ZeroRetryAfter::NAMES,
+                    ZeroRetryAfter::from_name,
+                )
+                .unwrap_or(ZeroRetryAfter::Backoff)
+            }
+            None => base
+                .as_ref()
+                .map_or(ZeroRetryAfter::Backoff, |b| b.zero_retry_after),
+        };
         if !honor_retry_after {
             // A preset's limit on Retry-After means nothing once it is ignored.
             max_retry_after = None;
             above_max_retry_after = AboveMax::Backoff;
+            retry_after_on = RetryOn::RATE_LIMITED;
+            zero_retry_after = ZeroRetryAfter::Backoff;
         }
         let fallback = s.fallback.as_ref().map(|f| {
             let f = f.get_ref();
@@ -217,6 +256,8 @@ impl Cx<'_> {
             fallback,
             guards,
             preset: preset.map(|p| p.name),
+            retry_after_on,
+            zero_retry_after,
         }
     }
 
