@@ -261,7 +261,15 @@ impl<'a> World<'a> {
                 self.request_closed(now, req, RequestOutcome::Succeeded);
             }
             failed => {
-                let failure = failure_of(failed, self.policy.retry_after(req));
+                let server = match e {
+                    0 => &self.scenario.server,
+                    _ => &self.scenario.models[e - 1].server,
+                };
+                let failure = failure_of(
+                    failed,
+                    self.policy.retry_after(req),
+                    server.errors.retry_after,
+                );
                 self.m.attempt_resolved(AttemptOutcome::from(failed), e);
                 let Some(req) = self.copy_failed(req) else {
                     return; // other copies of the round are still awaited
@@ -311,11 +319,19 @@ impl<'a> World<'a> {
 
 /// What the client's policy sees in an answer other than a success: the
 /// translation of the provider's answers into the client's failures
-/// (`retry_after`: what the 429 carried, as the policy kept it).
-fn failure_of(answer: Reply, retry_after: Option<SimDuration>) -> Failure {
+/// (`retry_after`: what the 429 carried, as the policy kept it;
+/// `server_retry_after`: what the answering server's 5xx answers carry).
+fn failure_of(
+    answer: Reply,
+    retry_after: Option<SimDuration>,
+    server_retry_after: Option<SimDuration>,
+) -> Failure {
     match answer {
         Reply::RateLimited { .. } => Failure::RateLimited { retry_after },
-        Reply::ServerError { status } => Failure::ServerError { status },
+        Reply::ServerError { status } => Failure::ServerError {
+            status,
+            retry_after: server_retry_after,
+        },
         Reply::Conflict => Failure::Conflict,
         Reply::Success { .. } => unreachable!("a success is no failure"),
     }

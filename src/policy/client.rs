@@ -695,7 +695,10 @@ mod tests {
 
     #[test]
     fn an_outer_layer_of_2_around_an_inner_of_3_makes_6_attempts() {
-        let failure = Failure::ServerError { status: 500 };
+        let failure = Failure::ServerError {
+            status: 500,
+            retry_after: None,
+        };
         let (sent, end, layers) = sends(&nested(2, 3), failure);
         // The inner layer's 3 attempts 1 s apart, the outer's 10 s wait,
         // and the inner layer's 3 again.
@@ -721,7 +724,13 @@ mod tests {
         let mut s = nested(5, 3);
         s.retry_on = RetryOn::NOTHING;
         s.retry_on.add("429");
-        let (sent, end, layers) = sends(&s, Failure::ServerError { status: 503 });
+        let (sent, end, layers) = sends(
+            &s,
+            Failure::ServerError {
+                status: 503,
+                retry_after: None,
+            },
+        );
         assert_eq!(sent.len(), 3);
         assert_eq!(end, Decision::GiveUp(GiveUp::NotRetryable));
         assert_eq!(layers, [1, 3]);
@@ -778,7 +787,10 @@ mod tests {
         );
         let mut stack = RetryStack::try_new(&s, 2).unwrap();
         let rng = &mut Pcg64::seed_from_u64(0);
-        let failure = Failure::ServerError { status: 500 };
+        let failure = Failure::ServerError {
+            status: 500,
+            retry_after: None,
+        };
         for (req, client) in [(0, 0), (1, 1)] {
             stack.start(req);
             assert_eq!(stack.before_send(0, req, client, true, rng), Gate::Send);

@@ -35,6 +35,12 @@ impl RetryOn {
         conflict: true,
     };
 
+    /// 429 alone: the default of `retry_after_on`.
+    pub const RATE_LIMITED: RetryOn = RetryOn {
+        rate_limited: true,
+        ..RetryOn::NOTHING
+    };
+
     /// No failure.
     pub const NOTHING: RetryOn = RetryOn {
         rate_limited: false,
@@ -88,8 +94,8 @@ impl RetryOn {
     pub fn covers(&self, failure: Failure) -> bool {
         match failure {
             Failure::RateLimited { .. } => self.rate_limited,
-            Failure::ServerError { status: 500 } => self.http_500,
-            Failure::ServerError { status: 529 } => self.http_529,
+            Failure::ServerError { status: 500, .. } => self.http_500,
+            Failure::ServerError { status: 529, .. } => self.http_529,
             Failure::ServerError { .. } => self.http_503,
             Failure::Timeout => self.timeout,
             Failure::Conflict => self.conflict,
@@ -102,12 +108,36 @@ impl RetryOn {
 pub enum Failure {
     /// 429, with the `Retry-After` value if one was sent.
     RateLimited { retry_after: Option<SimDuration> },
-    /// A 5xx answer: 500, 503 or 529.
-    ServerError { status: u16 },
+    /// A 5xx answer: 500, 503 or 529, with the `Retry-After` value if the
+    /// server sent one (`[server] errors.retry_after`).
+    ServerError {
+        status: u16,
+        retry_after: Option<SimDuration>,
+    },
     /// No answer within the client's timeout.
     Timeout,
     /// 409: the optimistic-concurrency write found the version changed.
     Conflict,
+}
+
+impl Failure {
+    /// A 5xx answer with no `Retry-After`.
+    pub const fn server(status: u16) -> Failure {
+        Failure::ServerError {
+            status,
+            retry_after: None,
+        }
+    }
+
+    /// The `Retry-After` the answer carried (429s and 5xx answers only).
+    pub fn retry_after(self) -> Option<SimDuration> {
+        match self {
+            Failure::RateLimited { retry_after } | Failure::ServerError { retry_after, .. } => {
+                retry_after
+            }
+            Failure::Timeout | Failure::Conflict => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -123,7 +153,7 @@ mod tests {
         let mut only = RetryOn::NOTHING;
         assert!(only.add("529") && only.add("500"));
         assert_eq!(only.names(), ["500", "529"]);
-        assert!(only.covers(Failure::ServerError { status: 529 }));
-        assert!(!only.covers(Failure::ServerError { status: 503 }));
+        assert!(only.covers(Failure::server(529)));
+        assert!(!only.covers(Failure::server(503)));
     }
 }

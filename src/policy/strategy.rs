@@ -32,6 +32,18 @@ named_kinds! {
     }
 }
 
+named_kinds! {
+    /// What a client does with a `Retry-After` of zero (or a date in the
+    /// past, which the model's servers never send: it reads as zero).
+    pub enum ZeroRetryAfter {
+        /// Waits its own backoff delay instead (openai-python: it honours
+        /// only 0 < Retry-After).
+        Backoff = "backoff",
+        /// Retries at once (Polly).
+        AtOnce = "at_once",
+    }
+}
+
 /// Where a strategy sends a request after some failures: another model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fallback {
@@ -123,6 +135,12 @@ pub struct Strategy {
     pub timeouts: Vec<SimDuration>,
     /// Hedged requests (None: one copy of each attempt).
     pub hedge: Option<Hedge>,
+    /// The failures whose `Retry-After` is honoured (when
+    /// `honor_retry_after`): 429 alone by default; 5xx answers carry one
+    /// only if the server sends it.
+    pub retry_after_on: RetryOn,
+    /// What a `Retry-After` of zero means.
+    pub zero_retry_after: ZeroRetryAfter,
 }
 
 impl Strategy {
@@ -149,6 +167,8 @@ impl Strategy {
             max_timeout: None,
             timeouts: Vec::new(),
             hedge: None,
+            retry_after_on: RetryOn::RATE_LIMITED,
+            zero_retry_after: ZeroRetryAfter::Backoff,
         }
     }
 
@@ -196,20 +216,18 @@ impl Strategy {
             return Decision::GiveUp(GiveUp::Attempts);
         }
         let mut delay = self.backoff.delay(attempts_made - 1, state, rng);
-        if let (
-            true,
-            Failure::RateLimited {
-                retry_after: Some(ra),
-            },
-        ) = (self.honor_retry_after, failure)
-        {
+        if let (true, Some(ra)) = (
+            self.honor_retry_after && self.retry_after_on.covers(failure),
+            failure.retry_after(),
+        ) {
             // SDKs honour 0 < Retry-After ≤ their maximum; a zero value
-            // falls back to their own backoff.
+            // falls back to their own backoff, unless the strategy retries
+            // at once on it (Polly).
             if self.max_retry_after.is_some_and(|max| ra > max) {
                 if self.above_max_retry_after == AboveMax::GiveUp {
                     return Decision::GiveUp(GiveUp::RetryAfterTooLong);
                 }
-            } else if ra > 0 {
+            } else if ra > 0 || self.zero_retry_after == ZeroRetryAfter::AtOnce {
                 delay = ra;
             }
         }
@@ -273,7 +291,7 @@ mod tests {
         let rl = Failure::RateLimited { retry_after: None };
         assert!(matches!(decide(&s, rl, 1, 0), Decision::Retry { .. }));
         assert_eq!(
-            decide(&s, Failure::ServerError { status: 503 }, 1, 0),
+            decide(&s, Failure::server(503), 1, 0),
             Decision::GiveUp(GiveUp::NotRetryable)
         );
         assert_eq!(
@@ -329,6 +347,42 @@ mod tests {
         s.timeouts = vec![S, 3 * S];
         let t: Vec<_> = (1..=4).map(|n| s.attempt_timeout(n).unwrap() / S).collect();
         assert_eq!(t, [1, 3, 3, 3]);
+    }
+
+    #[test]
+    fn retry_after_on_5xx_and_zero_follow_their_settings() {
+        let mut s = linear();
+        s.honor_retry_after = true;
+        let e503 = |secs| Failure::ServerError {
+            status: 503,
+            retry_after: Some(secs * S),
+        };
+        // By default only a 429's Retry-After is honoured.
+        assert_eq!(decide(&s, e503(7), 1, 0), Decision::Retry { delay: S });
+        s.retry_after_on.add("5xx");
+        assert_eq!(decide(&s, e503(7), 1, 0), Decision::Retry { delay: 7 * S });
+        // A 5xx without one backs off.
+        let bare = Failure::server(503);
+        assert_eq!(decide(&s, bare, 1, 0), Decision::Retry { delay: S });
+        // The maximum applies to 5xx answers too.
+        s.max_retry_after = Some(5 * S);
+        s.above_max_retry_after = AboveMax::GiveUp;
+        assert_eq!(
+            decide(&s, e503(7), 1, 0),
+            Decision::GiveUp(GiveUp::RetryAfterTooLong)
+        );
+        // Zero: backoff by default, at once if told.
+        let ra0 = Failure::RateLimited {
+            retry_after: Some(0),
+        };
+        assert_eq!(decide(&s, ra0, 1, 0), Decision::Retry { delay: S });
+        assert_eq!(decide(&s, e503(0), 1, 0), Decision::Retry { delay: S });
+        s.zero_retry_after = ZeroRetryAfter::AtOnce;
+        assert_eq!(decide(&s, ra0, 1, 0), Decision::Retry { delay: 0 });
+        assert_eq!(decide(&s, e503(0), 1, 0), Decision::Retry { delay: 0 });
+        // Not when Retry-After is ignored.
+        s.honor_retry_after = false;
+        assert_eq!(decide(&s, ra0, 1, 0), Decision::Retry { delay: S });
     }
 
     #[test]

@@ -184,6 +184,8 @@ pub struct RawErrors {
     pub http_503: Option<S<f64>>,
     #[serde(rename = "529")]
     pub http_529: Option<S<f64>>,
+    /// The `Retry-After` every 5xx answer carries.
+    pub retry_after: Option<S<Duration>>,
 }
 
 /// `[[server.capacity_cuts]]`: start, duration, cut (0 to 1).
@@ -269,6 +271,10 @@ pub struct RawStrategy {
     pub max_timeout: Option<S<Duration>>,
     pub timeouts: Option<S<Vec<S<Duration>>>>,
     pub hedge: Option<S<RawHedge>>,
+    /// Failures whose `Retry-After` is honoured (default `["429"]`).
+    pub retry_after_on: Option<S<Vec<S<String>>>>,
+    /// What a zero `Retry-After` means: "backoff" or "at_once".
+    pub zero_retry_after: Option<S<String>>,
 }
 
 /// `[strategy.hedge]`: `delay` or `percentile`, `max_copies`, `cancel`,
@@ -319,6 +325,8 @@ pub struct RawBreaker {
     pub open_for: Option<S<Duration>>,
     pub probes: Option<S<i64>>,
     pub scope: Option<S<String>>,
+    /// Only a failure opens it (Polly); default false.
+    pub failure_only: Option<S<bool>>,
 }
 
 /// `throttle = { kind = "sre" | "aws_adaptive", … }`.

@@ -217,7 +217,7 @@ fn segments(path: &serde_path_to_error::Path) -> Vec<Step> {
 
 /// The keys whose values are arrays in [`super::raw`] (the others that
 /// take arrays are read as any TOML value, which has no wrong type).
-const ARRAY_KEYS: [&str; 8] = [
+const ARRAY_KEYS: [&str; 9] = [
     "strategy",
     "layers",
     "model",
@@ -226,6 +226,7 @@ const ARRAY_KEYS: [&str; 8] = [
     "retry_on",
     "on",
     "timeouts",
+    "retry_after_on",
 ];
 
 /// The keys read as any TOML value (distributions, the sweep), which the

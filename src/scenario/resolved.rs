@@ -5,9 +5,11 @@ use super::{Latency, LimiterConfig, Scenario, ServerConfig, WorkloadKind};
 use crate::model::dist::Dist;
 use crate::model::limiter::{Algorithm, Limit};
 use crate::model::server::ServerType;
+use crate::policy::RetryOn;
 use crate::policy::backoff::Backoff;
 use crate::policy::guard::{Budget, Guards, MICRO, Throttle};
 use crate::policy::hedge::HedgeDelay;
+use crate::policy::strategy::ZeroRetryAfter;
 use crate::policy::{Site, Strategy, preset};
 use crate::pricing::Pricing;
 use crate::time::{format_duration, nanos_from_f64};
@@ -213,6 +215,10 @@ fn guards(g: &Guards, preset: Guards, t: &mut Table) {
             ("probes", Value::Integer(i64::from(b.probes))),
             ("scope", b.scope.name().into()),
         ]);
+        let mut v = v;
+        if b.failure_only {
+            v.insert("failure_only".into(), Value::Boolean(true));
+        }
         t.insert("breaker".into(), Value::Table(v));
     }
     if let Some(th) = &g.throttle {
@@ -323,14 +329,15 @@ fn server(s: &ServerConfig) -> Value {
     if s.concurrency.is_some() {
         t.insert("slowdown".into(), Value::Float(s.slowdown));
     }
-    t.insert(
-        "errors".into(),
-        Value::Table(table([
-            ("500", Value::Float(s.errors.http_500)),
-            ("503", Value::Float(s.errors.http_503)),
-            ("529", Value::Float(s.errors.http_529)),
-        ])),
-    );
+    let mut errors = table([
+        ("500", Value::Float(s.errors.http_500)),
+        ("503", Value::Float(s.errors.http_503)),
+        ("529", Value::Float(s.errors.http_529)),
+    ]);
+    if let Some(ra) = s.errors.retry_after {
+        errors.insert("retry_after".into(), dur(ra));
+    }
+    t.insert("errors".into(), Value::Table(errors));
     if !s.outages.is_empty() {
         let outages = s
             .outages
@@ -415,6 +422,13 @@ impl Scenario {
                 "above_max_retry_after".into(),
                 st.above_max_retry_after.name().into(),
             );
+        }
+        if st.retry_after_on != RetryOn::RATE_LIMITED {
+            let on = st.retry_after_on.names().into_iter().map(Value::from);
+            t.insert("retry_after_on".into(), Value::Array(on.collect()));
+        }
+        if st.zero_retry_after != ZeroRetryAfter::Backoff {
+            t.insert("zero_retry_after".into(), st.zero_retry_after.name().into());
         }
         if let Some(f) = &st.fallback {
             let names = self.model_names();

@@ -62,6 +62,9 @@ pub struct ErrorRates {
     pub http_503: f64,
     /// 529 Overloaded (Anthropic), answered at once on arrival.
     pub http_529: f64,
+    /// The `Retry-After` every 5xx answer of the server carries (its
+    /// errors', its outages' and its full queue's; `None`: none).
+    pub retry_after: Option<SimDuration>,
 }
 
 impl ErrorRates {
@@ -69,6 +72,7 @@ impl ErrorRates {
         http_500: 0.0,
         http_503: 0.0,
         http_529: 0.0,
+        retry_after: None,
     };
 }
 

@@ -27,8 +27,9 @@ impl BreakerScope {
 }
 
 /// A circuit breaker. Closed, it counts attempt outcomes over a sliding
-/// `window`; once the window holds at least `min_volume` outcomes of
-/// which a share of at least `failure_ratio` failed, it opens for
+/// `window`; when an outcome (with `failure_only`, a failure) leaves the
+/// window holding at least `min_volume` outcomes of which a share of at
+/// least `failure_ratio` failed, it opens for
 /// `open_for`. Then it is half-open: it lets `probes` attempts through
 /// (scope `all`; with scope `retries` first tries go as usual), closes
 /// after `probes` successes in a row, and opens again at the first failure.
@@ -42,6 +43,9 @@ pub struct Breaker {
     pub open_for: SimDuration,
     pub probes: u32,
     pub scope: BreakerScope,
+    /// Only a failure opens it (Polly's rule): when false, a success that
+    /// leaves the window at the threshold opens it too.
+    pub failure_only: bool,
 }
 
 impl Breaker {
@@ -161,8 +165,12 @@ impl BreakerState {
                 self.outcomes
                     .add(now, b.window, Pair(1, u64::from(!success)));
                 let Pair(total, failed) = self.outcomes.sum(now, b.window);
-                // (min_volume is at least 1.)
-                if total >= u64::from(b.min_volume)
+                // With failure_only, only a failure opens it, as in Polly's
+                // AdvancedCircuitBehavior.OnActionFailure: a success that
+                // brings the window up to min_volume does not. (min_volume
+                // is at least 1.)
+                if (!success || !b.failure_only)
+                    && total >= u64::from(b.min_volume)
                     && failed as f64 >= b.failure_ratio * total as f64
                 {
                     self.open(now, b, open_ns);
@@ -185,5 +193,48 @@ impl BreakerState {
             // An answer to an attempt sent before the breaker opened.
             Phase::Open { .. } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_SEC as S;
+
+    #[test]
+    fn only_a_failure_opens_the_breaker() {
+        let b = Breaker {
+            failure_ratio: 0.5,
+            window: 30 * S,
+            min_volume: 4,
+            open_for: 5 * S,
+            probes: 1,
+            scope: BreakerScope::All,
+            failure_only: true,
+        };
+        let mut st = b.fresh();
+        let mut open_ns = 0;
+        // Three failures: below min_volume 4, it stays closed.
+        for t in 1..=3 {
+            st.record(t * S, false, &b, &mut open_ns);
+        }
+        assert_eq!(st.phase(3 * S), Phase::Closed);
+        // A success makes 4 outcomes, 3 failed (75 % >= 50 %): still
+        // closed, since only a failure opens it.
+        let mut without = st.clone();
+        st.record(4 * S, true, &b, &mut open_ns);
+        assert_eq!(st.phase(4 * S), Phase::Closed);
+        // Without failure_only, that success opens it.
+        let any = Breaker {
+            failure_only: false,
+            ..b.clone()
+        };
+        let mut other_ns = 0;
+        without.record(4 * S, true, &any, &mut other_ns);
+        assert_eq!(without.phase(4 * S), Phase::Open { until: 9 * S });
+        // The next failure (5 outcomes, 4 failed) opens it for 5 s.
+        st.record(5 * S, false, &b, &mut open_ns);
+        assert_eq!(st.phase(5 * S), Phase::Open { until: 10 * S });
+        assert_eq!(open_ns, u128::from(5 * S));
     }
 }

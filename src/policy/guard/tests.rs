@@ -422,6 +422,7 @@ fn breaker(
         open_for,
         probes,
         scope,
+        failure_only: false,
     }
 }
 

@@ -174,6 +174,7 @@ impl Cx<'_> {
                         ("open_for", r.open_for.as_ref().map(|v| v.span())),
                         ("probes", r.probes.as_ref().map(|v| v.span())),
                         ("scope", r.scope.as_ref().map(|v| v.span())),
+                        ("failure_only", r.failure_only.as_ref().map(|v| v.span())),
                     ];
                     self.unused_fields(key, "none", &given);
                     return None;
@@ -221,6 +222,9 @@ impl Cx<'_> {
                 i64::from(d.probes),
             ) as u32,
             scope,
+            // Off unless told, so that breakers written before the key
+            // keep their behaviour.
+            failure_only: r.failure_only.as_ref().is_some_and(|v| *v.get_ref()),
         })
     }
 
@@ -371,6 +375,7 @@ mod tests {
             Some(Breaker {
                 failure_ratio: 0.5,
                 scope: BreakerScope::from_name("retries").unwrap(),
+                failure_only: false,
                 ..POLLY_BREAKER
             })
         );

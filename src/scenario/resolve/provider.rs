@@ -504,6 +504,7 @@ impl Cx<'_> {
                     http_500: self.probability(&r.http_500, &key("errors.500")),
                     http_503: self.probability(&r.http_503, &key("errors.503")),
                     http_529: self.probability(&r.http_529, &key("errors.529")),
+                    retry_after: self.opt_duration(&r.retry_after, &key("errors.retry_after")),
                 };
                 let total = rates.http_500 + rates.http_503 + rates.http_529;
                 if total > 1.0 + 1e-9 {
@@ -743,7 +744,7 @@ mod tests {
     #[test]
     fn server_errors_outages_and_their_bounds() {
         let s = resolved(&format!(
-            "horizon = \"10m\"\n[server]\nconcurrency = 8\nerrors = {{ 503 = 0.25, 529 = 0.5 }}\n\
+            "horizon = \"10m\"\n[server]\nconcurrency = 8\nerrors = {{ 503 = 0.25, 529 = 0.5, retry_after = \"7s\" }}\n\
              [[server.outages]]\nstart = \"1m\"\nduration = \"30s\"\nresponse = \"none\"\n{STRATEGY}"
         ));
         assert_eq!(s.server.concurrency, Some(8));
@@ -752,7 +753,8 @@ mod tests {
             ErrorRates {
                 http_500: 0.0,
                 http_503: 0.25,
-                http_529: 0.5
+                http_529: 0.5,
+                retry_after: Some(7 * NANOS_PER_SEC),
             }
         );
         assert_eq!(

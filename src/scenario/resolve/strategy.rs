@@ -10,6 +10,7 @@ use crate::policy::client::MAX_LAYERS;
 use crate::policy::guard::Guards;
 use crate::policy::hedge::{Hedge, HedgeDelay, MAX_COPIES};
 use crate::policy::preset;
+use crate::policy::strategy::ZeroRetryAfter;
 use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Site, Strategy};
 use crate::scenario::MAX_TOKENS_PER_REQUEST;
 use crate::scenario::raw::{RawBackoff, RawHedge, RawStrategy};
@@ -82,6 +83,20 @@ impl Cx<'_> {
             ("breaker", s.breaker.as_ref().map(|v| v.span())),
             ("throttle", s.throttle.as_ref().map(|v| v.span())),
             ("at", s.at.as_ref().map(|v| v.span())),
+            (
+                "retry_after_on",
+                s.retry_after_on.as_ref().map(|v| v.span()),
+            ),
+            (
+                "zero_retry_after",
+                s.zero_retry_after.as_ref().map(|v| v.span()),
+            ),
+            (
+                "timeout_multiplier",
+                s.timeout_multiplier.as_ref().map(|v| v.span()),
+            ),
+            ("max_timeout", s.max_timeout.as_ref().map(|v| v.span())),
+            ("timeouts", s.timeouts.as_ref().map(|v| v.span())),
         ];
         for (k, span) in spans {
             if let Some(span) = span {
@@ -289,10 +304,48 @@ impl Cx<'_> {
                 .as_ref()
                 .map_or(AboveMax::Backoff, |b| b.above_max_retry_after),
         };
+        let mut retry_after_on = match &s.retry_after_on {
+            Some(list) => {
+                if !honor_retry_after {
+                    self.conflict_at(
+                        list,
+                        &key("retry_after_on"),
+                        "has no effect unless honor_retry_after = true",
+                    );
+                }
+                self.failures(list, &key("retry_after_on"))
+            }
+            None => base
+                .as_ref()
+                .map_or(RetryOn::RATE_LIMITED, |b| b.retry_after_on),
+        };
+        let mut zero_retry_after = match &s.zero_retry_after {
+            Some(z) => {
+                if !honor_retry_after {
+                    self.conflict_at(
+                        z,
+                        &key("zero_retry_after"),
+                        "has no effect unless honor_retry_after = true",
+                    );
+                }
+                self.choice(
+                    z,
+                    &key("zero_retry_after"),
+                    &ZeroRetryAfter::NAMES,
+                    ZeroRetryAfter::from_name,
+                )
+                .unwrap_or(ZeroRetryAfter::Backoff)
+            }
+            None => base
+                .as_ref()
+                .map_or(ZeroRetryAfter::Backoff, |b| b.zero_retry_after),
+        };
         if !honor_retry_after {
             // A preset's limit on Retry-After means nothing once it is ignored.
             max_retry_after = None;
             above_max_retry_after = AboveMax::Backoff;
+            retry_after_on = RetryOn::RATE_LIMITED;
+            zero_retry_after = ZeroRetryAfter::Backoff;
         }
         let fallback = s.fallback.as_ref().map(|f| {
             let f = f.get_ref();
@@ -407,6 +460,8 @@ impl Cx<'_> {
             max_timeout,
             timeouts,
             hedge,
+            retry_after_on,
+            zero_retry_after,
         }
     }
 

@@ -370,6 +370,8 @@ pub(super) fn without_idle_keys(t: &mut Table) {
     if t.get("honor_retry_after") == Some(&Value::Boolean(false)) {
         t.remove("max_retry_after");
         t.remove("above_max_retry_after");
+        t.remove("retry_after_on");
+        t.remove("zero_retry_after");
     }
 }
 

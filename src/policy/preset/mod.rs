@@ -11,10 +11,19 @@
 //! Each preset is one entry of [`PRESETS`]: its name, its texts for
 //! `backsim list`, and the function that sets its numbers.
 
+mod aws;
+mod general;
+mod polly;
+mod sdk;
+
 use super::backoff::Backoff;
 use super::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
-use super::{AboveMax, RetryOn, Strategy};
+use super::{RetryOn, Strategy};
 use crate::time::NANOS_PER_SEC as S;
+use aws::{botocore_adaptive, botocore_standard};
+use general::{backon, grpc_example, tenacity_cookbook, tenacity_random_exponential};
+use polly::{polly_http_standard, polly_v8};
+use sdk::{anthropic_sdk_typescript, openai_node, openai_python, openai_python_2_52};
 
 const MS: u64 = 1_000_000;
 
@@ -43,30 +52,46 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 11] = [
+pub const PRESETS: [Preset; 13] = [
     Preset {
         name: "openai-python",
-        library: "openai-python up to 2.51, with the loop-based client (2.x and late 1.x)",
-        source: "openai/openai-python: src/openai/_base_client.py, src/openai/_constants.py",
-        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
-        notes: "retries 408, 409, 429, >= 500 and timeouts; its own default timeout is 600s; early 1.x releases (recursive client) waited 1s, 2s instead",
+        library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
+        source: "openai/openai-python v2.51.0: src/openai/_base_client.py (_calculate_retry_timeout, _should_retry, _parse_retry_after_header), src/openai/_constants.py",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured if 0 < ra <= 60s, else backoff",
+        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; its own default timeout is 600s; v1.0.0 to v1.46.x waited 1s, 2s (the recursive client counted retries from 1); the x-should-retry header is not modelled",
         configure: openai_python,
     },
     Preset {
         name: "openai-python-2.52",
-        library: "openai-python 2.52.0 and later (PR #3555)",
-        source: "openai/openai-python: src/openai/_base_client.py (MAX_RETRY_AFTER_DELAY)",
+        library: "openai-python v2.52.0 and later (checked to v3.3.1)",
+        source: "openai/openai-python v3.3.1: src/openai/_base_client.py (_should_retry, _calculate_retry_timeout), src/openai/_constants.py (MAX_RETRY_AFTER_DELAY = 2 * 60)",
         summary: "as openai-python, but Retry-After honoured up to 120s, and above it the request is not retried",
-        notes: "retries 408, 409, 429, >= 500 and timeouts",
+        notes: "retries 408, 409, 429, >= 500 and timeouts; the 120s limit applies to the Retry-After of any status",
         configure: openai_python_2_52,
     },
     Preset {
         name: "anthropic-sdk-python",
-        library: "anthropic-sdk-python 0.x with the loop-based client (the same generated code as openai-python <= 2.51)",
-        source: "anthropics/anthropic-sdk-python: src/anthropic/_base_client.py, src/anthropic/_constants.py",
-        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After honoured if 0 < ra <= 60s, else backoff",
-        notes: "retries 408, 409, 424, 429, >= 500 (so 529) and timeouts; older releases with the recursive client waited 1s, 2s (which release switched is not confirmed)",
+        library: "anthropic-sdk-python v0.35.0 and later (checked to v0.121.0); the loop client from v0.50.0",
+        source: "anthropics/anthropic-sdk-python v0.121.0: src/anthropic/_base_client.py (_calculate_retry_timeout, _should_retry), src/anthropic/_constants.py",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured if 0 < ra <= 60s, else backoff",
+        notes: "retries 408, 409, 429, >= 500 (so 529) and timeouts; before v0.35.0 the recursive client waited 1s, 2s; its default timeout is 600s (longer for large max_tokens, not modelled)",
         configure: openai_python,
+    },
+    Preset {
+        name: "openai-node",
+        library: "openai-node v7.5.0 (the same retry code since the v5 client.ts)",
+        source: "openai/openai-node v7.5.0: src/client.ts (shouldRetry, retryRequest, calculateDefaultRetryTimeoutMillis)",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured if 0 <= ra <= 60s, so 0 retries at once",
+        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; x-should-retry is not modelled; a streaming body in flight is never retried",
+        configure: openai_node,
+    },
+    Preset {
+        name: "anthropic-sdk-typescript",
+        library: "anthropic-sdk-typescript sdk-v0.79.0 and later (checked to sdk-v0.120.0)",
+        source: "anthropics/anthropic-sdk-typescript sdk-v0.120.0: src/client.ts (shouldRetry, retryRequest, calculateDefaultRetryTimeoutMillis)",
+        summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured however long, 0 retries at once",
+        notes: "retries 408, 409, 429, >= 500 (so 529) and timeouts; before sdk-v0.79.0 only 0 < ra < 60s was honoured; default timeout 600s",
+        configure: anthropic_sdk_typescript,
     },
     Preset {
         name: "botocore-standard",
@@ -86,26 +111,26 @@ pub const PRESETS: [Preset; 11] = [
     },
     Preset {
         name: "polly-v8",
-        library: "Polly 8.x (Polly.Core) RetryStrategyOptions defaults",
-        source: "App-vNext/Polly: src/Polly.Core/Retry/RetryConstants.cs, RetryStrategyOptions.TResult.cs",
+        library: "Polly 8.x (Polly.Core, checked at 8.7.0) RetryStrategyOptions defaults",
+        source: "App-vNext/Polly 8.7.0: src/Polly.Core/Retry/RetryConstants.cs, RetryStrategyOptions.TResult.cs, RetryResilienceStrategy.cs",
         summary: "4 attempts; constant 2s, no jitter; Retry-After not read",
-        notes: "its default ShouldHandle retries every exception: 429, 5xx and timeouts are taken to be thrown (e.g. by EnsureSuccessStatusCode)",
+        notes: "its default ShouldHandle retries every exception but OperationCanceledException: 429, 5xx and 409 are taken to be thrown (e.g. by EnsureSuccessStatusCode); HttpClient's timeout throws TaskCanceledException, which is not retried",
         configure: polly_v8,
     },
     Preset {
         name: "polly-http-standard",
-        library: "Microsoft.Extensions.Http.Resilience 8.x/9.x, AddStandardResilienceHandler",
-        source: "dotnet/extensions: src/Libraries/Microsoft.Extensions.Http.Resilience/Polly/HttpRetryStrategyOptions.cs, HttpStandardResilienceOptions.cs",
-        summary: "4 attempts; Polly decorrelated jitter v2 with base 2s (first delay's median about 1.8s); Retry-After honoured; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, open 5s",
-        notes: "a request the open breaker rejects is not retried (BrokenCircuitException is not transient)",
+        library: "Microsoft.Extensions.Http.Resilience 8.x/9.x, AddStandardResilienceHandler, on Polly 8.x",
+        source: "dotnet/extensions: src/Libraries/Microsoft.Extensions.Http.Resilience/Polly/HttpRetryStrategyOptions.cs, HttpStandardResilienceOptions.cs; App-vNext/Polly 8.7.0: src/Polly.Core/Retry/RetryHelper.cs (IsValidDelay), CircuitBreaker/Controller/AdvancedCircuitBehavior.cs",
+        summary: "4 attempts; Polly decorrelated jitter v2 with base 2s (first delay's median about 1.8s); Retry-After of any handled answer honoured, uncapped, 0 retries at once; 10s attempt timeout; 30s total; breaker 10% of >= 100 in 30s, opened only by a failure, open 5s",
+        notes: "retries >= 500, 408, 429, HttpRequestException and its attempt timeout (not 409); a request the open breaker rejects is not retried (BrokenCircuitException is not transient)",
         configure: polly_http_standard,
     },
     Preset {
         name: "grpc-example",
-        library: "gRPC retry design gRFC A6, its example service config",
-        source: "grpc/proposal: A6-client-retries.md",
-        summary: "4 attempts; U(0, min(0.1s * 2^n, 1s)); retry throttling max_tokens 10, token_ratio 0.1",
-        notes: "UNAVAILABLE is retried: 429 and 503 map to it; 500, 529 and deadline expiry are not retried; pushback is not modelled",
+        library: "gRPC retry design gRFC A6 as revised in 2024 (grpc/proposal#452), its example service config; grpc-go v1.69.0 and later",
+        source: "grpc/proposal: A6-client-retries.md (Exponential Backoff, Retry Policy Capabilities, Throttling)",
+        summary: "4 attempts; min(0.1s * 2^n, 1s) * U(0.8, 1.2); retry throttling max_tokens 10, token_ratio 0.1",
+        notes: "UNAVAILABLE is retried: 429 and 503 map to it; 500, 529 and deadline expiry are not retried; pushback is not modelled; A6 says the n-th attempt waits initialBackoff * multiplier^(n-1), which read literally skips a power after the first retry: the model follows grpc-go (multiplier^retries so far); before 2024, A6 drew U(0, min(0.1s * 2^n, 1s))",
         configure: grpc_example,
     },
     Preset {
@@ -183,6 +208,7 @@ pub const POLLY_BREAKER: Breaker = Breaker {
     open_for: 5 * S,
     probes: 1,
     scope: BreakerScope::All,
+    failure_only: true,
 };
 
 impl Preset {
@@ -209,91 +235,6 @@ impl Preset {
     }
 }
 
-/// openai-python's and anthropic-sdk-python's schedule.
-const OPENAI_BACKOFF: Backoff = Backoff::Downward {
-    base: 500 * MS,
-    cap: Some(8 * S),
-    multiplier: 2.0,
-    jitter: 0.25,
-};
-
-fn openai_python(s: &mut Strategy) {
-    s.backoff = OPENAI_BACKOFF;
-    s.max_attempts = 3;
-    s.honor_retry_after = true;
-    s.max_retry_after = Some(60 * S);
-}
-
-fn openai_python_2_52(s: &mut Strategy) {
-    s.backoff = OPENAI_BACKOFF;
-    s.max_attempts = 3;
-    s.honor_retry_after = true;
-    s.max_retry_after = Some(120 * S);
-    s.above_max_retry_after = AboveMax::GiveUp;
-}
-
-fn botocore_standard(s: &mut Strategy) {
-    s.backoff = Backoff::FullJitter {
-        base: S,
-        cap: Some(20 * S),
-        multiplier: 2.0,
-        min: 0,
-    };
-    s.max_attempts = 3;
-    // _TRANSIENT_STATUS_CODES 500, 502, 503, 504, throttling error codes,
-    // and connection errors and timeouts.
-    s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
-    s.guards.budget = Some(AWS_QUOTA);
-}
-
-fn botocore_adaptive(s: &mut Strategy) {
-    botocore_standard(s);
-    s.guards.throttle = Some(AWS_ADAPTIVE);
-}
-
-fn polly_v8(s: &mut Strategy) {
-    s.backoff = Backoff::Constant { base: 2 * S };
-    s.max_attempts = 4;
-}
-
-fn polly_http_standard(s: &mut Strategy) {
-    s.backoff = Backoff::DecorrelatedV2 {
-        base: 2 * S,
-        cap: None,
-    };
-    s.max_attempts = 4;
-    s.honor_retry_after = true;
-    s.timeout = Some(10 * S);
-    s.deadline = Some(30 * S);
-    s.guards.breaker = Some(POLLY_BREAKER);
-}
-
-fn grpc_example(s: &mut Strategy) {
-    s.backoff = Backoff::FullJitter {
-        base: 100 * MS,
-        cap: Some(S),
-        multiplier: 2.0,
-        min: 0,
-    };
-    s.max_attempts = 4;
-    s.retry_on = retry_on(&["429", "503"]);
-    s.guards.budget = Some(GRPC_THROTTLING);
-}
-
-fn tenacity_random_exponential(s: &mut Strategy) {
-    s.backoff = Backoff::FullJitter {
-        base: S,
-        cap: Some(60 * S),
-        multiplier: 2.0,
-        min: S,
-    };
-    s.max_attempts = 6;
-}
-
-fn tenacity_cookbook(s: &mut Strategy) {
-    stack(s, &["tenacity-random-exponential", "openai-python"]);
-}
-
 /// Makes `s` the stack of the presets named `layers`, outermost first,
 /// keeping its name: the outermost layer's settings and preset are the
 /// first preset's.
@@ -312,15 +253,5 @@ fn stack(s: &mut Strategy, layers: &[&str]) {
     };
 }
 
-fn backon(s: &mut Strategy) {
-    s.backoff = Backoff::Exponential {
-        base: S,
-        cap: Some(60 * S),
-        multiplier: 2.0,
-    };
-    s.max_attempts = 4;
-}
-
 #[cfg(test)]
-#[path = "preset_tests.rs"]
 mod tests;

@@ -1,7 +1,8 @@
 //! Tests of the presets: their delay sequences and settings.
 
 use super::*;
-use crate::policy::{Decision, Failure, GiveUp};
+use crate::policy::strategy::ZeroRetryAfter;
+use crate::policy::{AboveMax, Decision, Failure, GiveUp};
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 
@@ -40,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 11);
+    assert_eq!(PRESETS.len(), 13);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -92,6 +93,8 @@ fn max_attempts_match_the_summaries() {
         ("openai-python", 3),
         ("openai-python-2.52", 3),
         ("anthropic-sdk-python", 3),
+        ("openai-node", 3),
+        ("anthropic-sdk-typescript", 3),
         ("botocore-standard", 3),
         ("botocore-adaptive", 3),
         ("polly-v8", 4),
@@ -113,6 +116,8 @@ fn openai_style_delays_are_downward_jittered() {
         "openai-python",
         "openai-python-2.52",
         "anthropic-sdk-python",
+        "openai-node",
+        "anthropic-sdk-typescript",
     ] {
         let b = strategy(name).backoff;
         for (n, v) in [(0u32, 500 * MS), (1, S), (3, 4 * S), (4, 8 * S), (6, 8 * S)] {
@@ -192,21 +197,28 @@ fn deterministic_presets_have_exact_delays() {
 }
 
 #[test]
-fn grpc_example_delays_are_uniform_below_a_capped_exponential() {
-    // U(0, min(0.1 s · 2^n, 1 s)): mean v/2, sd v/√12.
+fn grpc_example_delays_are_a_capped_exponential_times_u_0_8_1_2() {
+    // gRFC A6 (2024): min(0.1 s · 2^n, 1 s) · U(0.8, 1.2): within [0.8 v,
+    // 1.2 v], mean v, sd 0.4 v/√12.
     let b = strategy("grpc-example").backoff;
     for (n, v) in [
         (0u32, 100 * MS),
         (1, 200 * MS),
         (2, 400 * MS),
+        (3, 800 * MS),
         (4, S),
         (7, S),
     ] {
-        let (mean, _, hi, _) = draws(&b, n, N, 30 + u64::from(n));
+        let (mean, lo, hi, _) = draws(&b, n, N, 30 + u64::from(n));
         let vf = v as f64;
-        assert!(hi <= v, "n={n}: {hi}");
         assert!(
-            mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+            lo as f64 >= 0.8 * vf - 1.0 && hi as f64 <= 1.2 * vf + 1.0,
+            "n={n}: [{lo}, {hi}]"
+        );
+        // The whole band is used (as in the openai test above).
+        assert!(hi as f64 > 1.196 * vf && (lo as f64) < 0.804 * vf);
+        assert!(
+            mean_ok(mean, vf, 0.4 * vf / 12f64.sqrt()),
             "n={n}: mean {mean}"
         );
     }
@@ -279,6 +291,52 @@ fn retry_after_and_failure_settings() {
         backoff_delay(decide(&s, ra(61), &mut rng), 500 * MS);
         backoff_delay(decide(&s, ra(0), &mut rng), 500 * MS);
     }
+    // The Stainless SDKs read the Retry-After of any answer they retry: a
+    // 503's as a 429's.
+    let e503 = |secs: u64| Failure::ServerError {
+        status: 503,
+        retry_after: Some(secs * S),
+    };
+    for name in [
+        "openai-python",
+        "openai-python-2.52",
+        "anthropic-sdk-python",
+        "openai-node",
+        "anthropic-sdk-typescript",
+    ] {
+        let s = strategy(name);
+        assert_eq!(s.retry_after_on, RetryOn::ALL, "{name}");
+        assert_eq!(
+            decide(&s, e503(7), &mut rng),
+            Decision::Retry { delay: 7 * S },
+            "{name}"
+        );
+    }
+    // Python: zero is not honoured (0 < ra); TypeScript: `timeoutMillis <
+    // 0` alone falls back, so zero retries at once.
+    assert_eq!(
+        strategy("openai-python").zero_retry_after,
+        ZeroRetryAfter::Backoff
+    );
+    // openai-node: 0 ≤ ra ≤ 60 s honoured, 61 s backs off.
+    let s = strategy("openai-node");
+    assert_eq!(s.max_retry_after, Some(60 * S));
+    assert_eq!(s.above_max_retry_after, AboveMax::Backoff);
+    assert_eq!(decide(&s, ra(0), &mut rng), Decision::Retry { delay: 0 });
+    assert_eq!(
+        decide(&s, ra(60), &mut rng),
+        Decision::Retry { delay: 60 * S }
+    );
+    backoff_delay(decide(&s, ra(61), &mut rng), 500 * MS);
+    // anthropic-sdk-typescript (sdk-v0.79.0 on): any value, 0 at once.
+    let s = strategy("anthropic-sdk-typescript");
+    assert_eq!(s.max_retry_after, None);
+    assert_eq!(decide(&s, ra(0), &mut rng), Decision::Retry { delay: 0 });
+    assert_eq!(
+        decide(&s, ra(3600), &mut rng),
+        Decision::Retry { delay: 3600 * S }
+    );
+
     // openai-python 2.52: up to 120 s, above it the request is not retried.
     let s = strategy("openai-python-2.52");
     assert_eq!(s.max_retry_after, Some(120 * S));
@@ -315,7 +373,7 @@ fn retry_after_and_failure_settings() {
         assert!(s.retry_on.rate_limited && s.retry_on.timeout);
         assert!(s.retry_on.http_500 && s.retry_on.http_503 && !s.retry_on.http_529);
         assert_eq!(
-            decide(&s, Failure::ServerError { status: 529 }, &mut rng),
+            decide(&s, Failure::server(529), &mut rng),
             Decision::GiveUp(GiveUp::NotRetryable)
         );
     }
@@ -331,10 +389,15 @@ fn retry_after_and_failure_settings() {
         })
     );
 
-    // polly-v8: every failure retried, Retry-After not read, no guard.
+    // polly-v8: every thrown failure retried but a timeout (an
+    // OperationCanceledException); Retry-After not read, no guard.
     let s = strategy("polly-v8");
     assert!(!s.honor_retry_after && s.guards.is_empty());
-    assert_eq!(s.retry_on, RetryOn::ALL);
+    assert_eq!(s.retry_on.names(), ["429", "5xx", "409"]);
+    assert_eq!(
+        decide(&s, Failure::Timeout, &mut rng),
+        Decision::GiveUp(GiveUp::NotRetryable)
+    );
     assert_eq!(
         decide(&s, ra(30), &mut rng),
         Decision::Retry { delay: 2 * S }
@@ -356,6 +419,18 @@ fn retry_after_and_failure_settings() {
         decide(&s, ra(30), &mut rng),
         Decision::GiveUp(GiveUp::Deadline)
     );
+    // Zero (or a past date) retries at once; a 5xx's Retry-After counts
+    // too; 409 is not transient, timeouts are.
+    assert_eq!(decide(&s, ra(0), &mut rng), Decision::Retry { delay: 0 });
+    assert_eq!(
+        decide(&s, e503(12), &mut rng),
+        Decision::Retry { delay: 12 * S }
+    );
+    assert_eq!(s.retry_on.names(), ["429", "5xx", "timeout"]);
+    assert_eq!(
+        decide(&s, Failure::Conflict, &mut rng),
+        Decision::GiveUp(GiveUp::NotRetryable)
+    );
     assert_eq!(
         s.guards.breaker,
         Some(Breaker {
@@ -364,7 +439,8 @@ fn retry_after_and_failure_settings() {
             min_volume: 100,
             open_for: 5 * S,
             probes: 1,
-            scope: BreakerScope::All
+            scope: BreakerScope::All,
+            failure_only: true,
         })
     );
     assert_eq!((&s.guards.budget, &s.guards.throttle), (&None, &None));
@@ -377,14 +453,10 @@ fn retry_after_and_failure_settings() {
         Decision::Retry { .. }
     ));
     assert!(matches!(
-        decide(&s, Failure::ServerError { status: 503 }, &mut rng),
+        decide(&s, Failure::server(503), &mut rng),
         Decision::Retry { .. }
     ));
-    for f in [
-        Failure::ServerError { status: 500 },
-        Failure::ServerError { status: 529 },
-        Failure::Timeout,
-    ] {
+    for f in [Failure::server(500), Failure::server(529), Failure::Timeout] {
         assert_eq!(
             decide(&s, f, &mut rng),
             Decision::GiveUp(GiveUp::NotRetryable),
