@@ -740,6 +740,7 @@ fn readme_charts_are_current() {
         ("llm-batch", "run scenarios/llm-batch.toml"),
         ("failure-spike", "run scenarios/failure-spike.toml"),
         ("low-rate-guards", "run scenarios/low-rate-guards.toml"),
+        ("nested-retries", "run scenarios/nested-retries.toml"),
         (
             "metastability",
             "sweep scenarios/classics/metastability.toml",
@@ -755,6 +756,7 @@ fn readme_charts_are_current() {
             "reports/llm-batch/load_over_time.png",
             "reports/failure-spike/load_over_time.png",
             "reports/low-rate-guards/load_over_time.png",
+            "reports/nested-retries/attempts.png",
             "reports/metastability/sweep_recovered_map.png"
         ]
     );
