@@ -153,7 +153,7 @@ impl<'s> RetryLayer<'s> {
         self.started.reset(req, 0);
     }
 
-    #[inline]
+    #[inline(always)]
     fn before_send<R: Rng + ?Sized>(
         &mut self,
         now: SimTime,
@@ -168,7 +168,7 @@ impl<'s> RetryLayer<'s> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_outcome(&mut self, now: SimTime, req: u32, client: u32, failure: Option<Failure>) {
         let Some(g) = &mut self.guards else {
             return;
@@ -187,7 +187,7 @@ impl<'s> RetryLayer<'s> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn after_failure<R: Rng + ?Sized>(
         &mut self,
         now: SimTime,
@@ -376,6 +376,18 @@ impl<'s> RetryStack<'s> {
         if !self.nested() {
             return self.outer.before_send(now, client, first, rng);
         }
+        self.stacked_before_send(now, req, client, rng)
+    }
+
+    /// [`Self::before_send`] for a stack of layers, out of line.
+    #[inline(never)]
+    fn stacked_before_send<R: Rng + ?Sized>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        client: u32,
+        rng: &mut R,
+    ) -> Gate {
         let from = usize::from(self.restart.get(req));
         let mut gate = Gate::Send;
         for j in from..=self.inner.len() {
@@ -444,6 +456,18 @@ impl<'s> RetryStack<'s> {
             }
             return limit;
         }
+        self.stacked_attempt_limit(now, req, created, default)
+    }
+
+    /// [`Self::attempt_limit`] for a stack of layers, out of line.
+    #[inline(never)]
+    fn stacked_attempt_limit(
+        &self,
+        now: SimTime,
+        req: u32,
+        created: SimTime,
+        default: Option<SimDuration>,
+    ) -> Option<SimDuration> {
         let (mut limit, innermost) = (default, self.inner.len());
         for j in 0..=innermost {
             let layer = self.layer(j);
@@ -515,6 +539,20 @@ impl<'s> RetryStack<'s> {
         if !self.nested() {
             return self.outer.after_failure(now, req, a, failure, rng);
         }
+        self.stacked_after_failure(now, req, a, failure, rng)
+    }
+
+    /// [`Self::after_failure`] for a stack of layers, kept out of line so
+    /// that the one-layer path stays small.
+    #[inline(never)]
+    fn stacked_after_failure<R: Rng + ?Sized>(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        a: Attempt,
+        failure: Failure,
+        rng: &mut R,
+    ) -> Decision {
         // The layer the failure belongs to: for a timeout, the outermost
         // whose own limit ran out (the layers inside it are abandoned).
         let innermost = self.inner.len();
