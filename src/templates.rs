@@ -32,7 +32,7 @@ macro_rules! template {
 
 /// Every template, the default first, then the rest as `backsim list`
 /// shows them.
-pub const TEMPLATES: [Template; 18] = [
+pub const TEMPLATES: [Template; 20] = [
     template!(
         "thundering-herd",
         "thundering-herd.toml",
@@ -56,6 +56,8 @@ pub const TEMPLATES: [Template; 18] = [
     template!("sdk-429-storm", "sdk-429-storm.toml"),
     template!("nested-retries", "nested-retries.toml"),
     template!("gateway-limits", "gateway-limits.toml"),
+    template!("llm-hedging", "llm-hedging.toml"),
+    template!("llm-client-side", "llm-client-side.toml"),
     template!("aws-2015-occ", "classics/aws-2015-occ.toml"),
     template!("retry-budgets-2022", "classics/retry-budgets-2022.toml"),
     template!("mmc", "classics/mmc.toml"),
