@@ -15,6 +15,8 @@
 //! | `decorrelated_jitter_v2` | t = n + U(0,1); f(t) = 2^t·tanh(√(4t)); (f(t) − f_prev)/1.4 · base, capped (Polly) |
 //! | `proportional_jitter` | v · U(1 − j, 1 + j) |
 //! | `downward_jitter` | v · (1 − j · U(0, 1)) (openai-python, anthropic-sdk-python) |
+//! | `additive_jitter` | min(cap, base · multiplier^n + U(0, j · base)) (tenacity's `wait_exponential_jitter`) |
+//! | `exponential_after_immediate` | 0 for n = 0, else v (azure-core, urllib3's `backoff_factor`) |
 //!
 //! The sources are the AWS Architecture Blog's "Exponential Backoff and
 //! Jitter" (2015) for the first jittered kinds, Polly's
@@ -79,6 +81,20 @@ pub enum Backoff {
         multiplier: f64,
         jitter: f64,
     },
+    /// `min(cap, base · multiplier^n + U(0, jitter · base))`: the jitter is
+    /// added before the cap.
+    Additive {
+        base: SimDuration,
+        cap: Option<SimDuration>,
+        multiplier: f64,
+        jitter: f64,
+    },
+    /// 0 before the first retry, then `min(cap, base · multiplier^n)`.
+    AfterImmediate {
+        base: SimDuration,
+        cap: Option<SimDuration>,
+        multiplier: f64,
+    },
 }
 
 named_kinds! {
@@ -94,6 +110,8 @@ named_kinds! {
         DecorrelatedV2 = "decorrelated_jitter_v2",
         Proportional = "proportional_jitter",
         Downward = "downward_jitter",
+        Additive = "additive_jitter",
+        AfterImmediate = "exponential_after_immediate",
     }
 }
 
@@ -123,6 +141,12 @@ impl BackoffKind {
             BackoffKind::Downward => {
                 "v * (1 - jitter * U(0, 1)), jitter 0.25 by default (openai-python)"
             }
+            BackoffKind::Additive => {
+                "min(cap, base * multiplier^n + U(0, jitter * base)), jitter 1 by default (tenacity wait_exponential_jitter)"
+            }
+            BackoffKind::AfterImmediate => {
+                "0 before the first retry, then v: 0, 2 base, 4 base ... (azure-core)"
+            }
         }
     }
 }
@@ -149,9 +173,15 @@ impl BackoffKind {
             "cap" => !matches!(self, None | Constant),
             "multiplier" => matches!(
                 self,
-                Exponential | FullJitter | EqualJitter | Proportional | Downward
+                Exponential
+                    | FullJitter
+                    | EqualJitter
+                    | Proportional
+                    | Downward
+                    | Additive
+                    | AfterImmediate
             ),
-            "jitter" => matches!(self, Proportional | Downward),
+            "jitter" => matches!(self, Proportional | Downward | Additive),
             "min" => self == FullJitter,
             _ => false,
         }
@@ -161,6 +191,8 @@ impl BackoffKind {
     pub fn default_jitter(self) -> f64 {
         if self == BackoffKind::Downward {
             0.25
+        } else if self == BackoffKind::Additive {
+            1.0
         } else {
             0.2
         }
@@ -209,6 +241,17 @@ impl BackoffKind {
                 multiplier,
                 jitter,
             },
+            BackoffKind::Additive => Backoff::Additive {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
+            BackoffKind::AfterImmediate => Backoff::AfterImmediate {
+                base,
+                cap,
+                multiplier,
+            },
         }
     }
 }
@@ -250,6 +293,8 @@ impl Backoff {
             Backoff::DecorrelatedV2 { .. } => BackoffKind::DecorrelatedV2,
             Backoff::Proportional { .. } => BackoffKind::Proportional,
             Backoff::Downward { .. } => BackoffKind::Downward,
+            Backoff::Additive { .. } => BackoffKind::Additive,
+            Backoff::AfterImmediate { .. } => BackoffKind::AfterImmediate,
         }
     }
 
@@ -275,6 +320,7 @@ impl Backoff {
                 | Backoff::Constant { .. }
                 | Backoff::Linear { .. }
                 | Backoff::Exponential { .. }
+                | Backoff::AfterImmediate { .. }
         )
     }
 
@@ -376,6 +422,26 @@ impl Backoff {
                 let v = Self::capped_exponential(base, cap, multiplier, n);
                 v * (1.0 - jitter * u(rng))
             }
+            Backoff::Additive {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            } => {
+                let v = Self::capped_exponential(base, None, multiplier, n);
+                cap_f64(v + u(rng) * jitter * base as f64, cap)
+            }
+            Backoff::AfterImmediate {
+                base,
+                cap,
+                multiplier,
+            } => {
+                if n == 0 {
+                    0.0
+                } else {
+                    Self::capped_exponential(base, cap, multiplier, n)
+                }
+            }
         };
         nanos_from_f64(nanos)
     }
@@ -391,7 +457,9 @@ impl Backoff {
             | Backoff::Decorrelated { cap, .. }
             | Backoff::DecorrelatedV2 { cap, .. }
             | Backoff::Proportional { cap, .. }
-            | Backoff::Downward { cap, .. } => cap,
+            | Backoff::Downward { cap, .. }
+            | Backoff::Additive { cap, .. }
+            | Backoff::AfterImmediate { cap, .. } => cap,
         }
     }
 }
@@ -603,5 +671,66 @@ mod tests {
             assert!(lo as f64 >= 0.8 * v - 1.0 && hi as f64 <= 1.2 * v + 1.0);
             assert!(close(mean, v, 0.005), "n={n}: mean {mean} vs {v}");
         }
+    }
+
+    #[test]
+    fn additive_jitter_adds_up_to_jitter_times_base_before_the_cap() {
+        // base 1 s, multiplier 2, jitter 1 (1 s), cap 60 s: retry n waits
+        // min(2^n + U(0, 1), 60) s: within [2^n, 2^n + 1], mean 2^n + 0.5;
+        // from n = 6 (64 s) always exactly 60 s; at n = 5, 32 + U(0, 1).
+        let b = Backoff::Additive {
+            base: S,
+            cap: Some(60 * S),
+            multiplier: 2.0,
+            jitter: 1.0,
+        };
+        for (n, v) in [(0u32, 1.0), (1, 2.0), (3, 8.0), (5, 32.0)] {
+            let (mean, lo, hi) = stats(&b, n, 100_000);
+            let sf = S as f64;
+            assert!(lo as f64 >= v * sf && hi as f64 <= (v + 1.0) * sf, "n={n}");
+            // U(0, 1 s) has sd 1/√12 s: 5 standard errors over 100,000.
+            let se = 5.0 * sf / 12f64.sqrt() / (100_000f64).sqrt();
+            assert!((mean - (v + 0.5) * sf).abs() <= se, "n={n}: mean {mean}");
+        }
+        assert_eq!(stats(&b, 6, 1_000), (60.0 * S as f64, 60 * S, 60 * S));
+        // Half a base of jitter: U(0, 0.5 s) on top of 4 s at n = 2.
+        let half = Backoff::Additive {
+            base: S,
+            cap: None,
+            multiplier: 2.0,
+            jitter: 0.5,
+        };
+        let (_, lo, hi) = stats(&half, 2, 10_000);
+        assert!(lo >= 4 * S && hi <= 4 * S + S / 2 && hi > 4 * S + S / 2 - S / 100);
+        assert!(b.is_jittered() && !b.has_state());
+        assert_eq!(BackoffKind::Additive.default_jitter(), 1.0);
+    }
+
+    #[test]
+    fn exponential_after_immediate_retries_at_once_first() {
+        // azure-core: backoff_factor 0.8 s · 2^n, but 0 before the first
+        // retry, capped at 120 s: 0, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2,
+        // 102.4, 120 s.
+        let b = Backoff::AfterImmediate {
+            base: 800 * MS,
+            cap: Some(120 * S),
+            multiplier: 2.0,
+        };
+        assert_eq!(
+            delays(&b, 9, 0),
+            [
+                0,
+                1_600 * MS,
+                3_200 * MS,
+                6_400 * MS,
+                12_800 * MS,
+                25_600 * MS,
+                51_200 * MS,
+                102_400 * MS,
+                120 * S
+            ]
+        );
+        assert!(!b.is_jittered() && !b.has_state());
+        assert_eq!(b.cap(), Some(120 * S));
     }
 }

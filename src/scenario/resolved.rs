@@ -109,6 +109,9 @@ fn backoff(b: &Backoff) -> Value {
         }
         | Backoff::EqualJitter {
             base, multiplier, ..
+        }
+        | Backoff::AfterImmediate {
+            base, multiplier, ..
         } => {
             put("base", dur(base));
             put("multiplier", Value::Float(multiplier));
@@ -120,6 +123,12 @@ fn backoff(b: &Backoff) -> Value {
             ..
         }
         | Backoff::Downward {
+            base,
+            multiplier,
+            jitter,
+            ..
+        }
+        | Backoff::Additive {
             base,
             multiplier,
             jitter,

@@ -12,18 +12,24 @@
 //! `backsim list`, and the function that sets its numbers.
 
 mod aws;
+mod aws_sdks;
 mod general;
+mod google_azure;
 mod polly;
 mod sdk;
+mod vercel;
 
 use super::backoff::Backoff;
 use super::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
 use super::{RetryOn, Strategy};
 use crate::time::NANOS_PER_SEC as S;
 use aws::{botocore_adaptive, botocore_standard};
+use aws_sdks::{aws_sdk_js_v3_2026, aws_sdk_js_v3_standard};
 use general::{backon, grpc_example, tenacity_cookbook, tenacity_random_exponential};
+use google_azure::{azure_core, google_api_core, google_genai, google_genai_retry_options};
 use polly::{polly_http_standard, polly_v8};
 use sdk::{anthropic_sdk_typescript, openai_node, openai_python, openai_python_2_52};
+use vercel::vercel_ai_sdk;
 
 const MS: u64 = 1_000_000;
 
@@ -52,7 +58,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 13] = [
+pub const PRESETS: [Preset; 20] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -156,6 +162,62 @@ pub const PRESETS: [Preset; 13] = [
         summary: "4 attempts; 1s, 2s, 4s (factor 2, max 60s), no jitter",
         notes: "retries every error unless told otherwise",
         configure: backon,
+    },
+    Preset {
+        name: "aws-sdk-js-v3-standard",
+        library: "AWS SDK for JavaScript v3, retryMode \"standard\" (its default), through @smithy/util-retry 4.3.0 and later (checked at @smithy/core 3.33.3, util-retry 4.6.2)",
+        source: "smithy-lang/smithy-typescript @smithy/core@3.33.3: packages/core/src/submodules/retry/util-retry/StandardRetryStrategy.ts, constants.ts, config.ts, DefaultRetryBackoffStrategy.ts; service-error-classification/service-error-classification.ts, constants.ts",
+        summary: "3 attempts; U * min(0.5s * 2^n, 20s) for throttling (U * min(0.1s * 2^n, 20s) for 5xx and timeouts in the SDK); retry quota 500, cost 5 (10 after a timeout), refund on success",
+        notes: "retries 429 and throttling codes, 500, 502, 503, 504, timeouts and network errors (not 529); the model uses the throttling base 0.5s for every failure, where the SDK waits from 0.1s after a 5xx or timeout; the SDK charges 10 tokens for every transient retry (a 5xx too), the model only after a timeout; Retry-After (and x-amz-retry-after) is read as max(backoff, min(ra, backoff + 5s)), which the model cannot express, so it is not read; before util-retry 4.3.0 it was max(ra, backoff), uncapped, and a success refilled the quota to 500 (Math.max); SMITHY_NEW_RETRIES_2026=true opts into other numbers: aws-sdk-js-v3-2026",
+        configure: aws_sdk_js_v3_standard,
+    },
+    Preset {
+        name: "aws-sdk-js-v3-2026",
+        library: "AWS SDK for JavaScript v3 with the opt-in 2026 retry behaviour (SMITHY_NEW_RETRIES_2026=true), @smithy/core 3.23.14 and later (checked at 3.33.3)",
+        source: "smithy-lang/smithy-typescript @smithy/core@3.33.3: packages/core/src/submodules/retry/util-retry/retries-2026-config.ts, StandardRetryStrategy.ts, DefaultRetryBackoffStrategy.ts",
+        summary: "3 attempts; U * min(1s * 2^n, 20s) for throttling (U * min(0.05s * 2^n, 20s) for 5xx and timeouts in the SDK); retry quota 500, cost 5 for a throttling retry, 14 for any other, refund on success",
+        notes: "as aws-sdk-js-v3-standard but for its numbers; the model uses the throttling base 1s for every failure and charges 5 after a 5xx, where the SDK waits from 0.05s and charges 14; Retry-After not read (see aws-sdk-js-v3-standard); the long-poll backoff when the quota is empty is not modelled",
+        configure: aws_sdk_js_v3_2026,
+    },
+    Preset {
+        name: "google-genai",
+        library: "google-genai (Python) v1.21.0 and later (checked to v2.19.0), HttpOptions without retry_options",
+        source: "googleapis/python-genai v2.19.0: google/genai/_api_client.py (retry_args), google/genai/types.py (HttpOptions.retry_options, default None)",
+        summary: "1 attempts; no retries: retry_options defaults to None, which is stop_after_attempt(1)",
+        notes: "the SDK retries only when given HttpRetryOptions (google-genai-retry-options); before v1.21.0 it had no retry loop at all; HttpOptions.timeout defaults to none",
+        configure: google_genai,
+    },
+    Preset {
+        name: "google-genai-retry-options",
+        library: "google-genai (Python) v1.74.0 and later (checked to v2.19.0) with HttpRetryOptions() at its defaults; tenacity 8.2.3 to 9.1.x",
+        source: "googleapis/python-genai v2.19.0: google/genai/_api_client.py (_RETRY_ATTEMPTS, _RETRY_INITIAL_DELAY, _RETRY_MAX_DELAY, _RETRY_EXP_BASE, _RETRY_JITTER, _RETRY_HTTP_STATUS_CODES, retry_args); jd/tenacity 9.1.2: tenacity/wait.py (wait_exponential_jitter)",
+        summary: "5 attempts; min(1s * 2^n + U(0, 1s), 60s) (additive_jitter); retries 408, 429, 500, 502, 503, 504 and timeouts; Retry-After not read",
+        notes: "529 is not retried; v1.21.0 to v1.73.x did not retry httpx timeouts (only the statuses and connection errors); 408 is the server's status, backsim's timeout is httpx's TimeoutException; tenacity's jitter is in seconds, here 1.0 x base",
+        configure: google_genai_retry_options,
+    },
+    Preset {
+        name: "google-api-core",
+        library: "google-api-core (Python) v2.16.0 and later (checked to v2.29.0), google.api_core.retry.Retry() at its defaults",
+        source: "googleapis/python-api-core v2.29.0: google/api_core/retry/retry_base.py (_DEFAULT_INITIAL_DELAY, _DEFAULT_MAXIMUM_DELAY, _DEFAULT_DELAY_MULTIPLIER, _DEFAULT_DEADLINE, if_transient_error, exponential_sleep_generator, _retry_error_helper)",
+        summary: "1000000 attempts; no attempt limit (backsim's largest), U(0, min(1s * 2^n, 60s)) until the next sleep would pass the 120s timeout; retries 429, 500, 503",
+        notes: "if_transient_error retries InternalServerError (500), TooManyRequests (429), ServiceUnavailable (503) and connection errors, not 502, 504, 529 or read timeouts; Retry-After is not read; api-core checks its timeout only before a retry and lets an attempt in flight run past it, backsim's deadline also cuts that attempt short; before v2.16.0 the first draw was U(0, 2s) (delay * 2.0 before the cap)",
+        configure: google_api_core,
+    },
+    Preset {
+        name: "azure-core",
+        library: "azure-core (Python) 1.x RetryPolicy defaults, read at the repository's stored sdk/core/azure-core (the version with the POST/PATCH rule for 500, 503, 504; not pinned to a release tag)",
+        source: "Azure/azure-sdk-for-python: sdk/core/azure-core/azure/core/pipeline/policies/_retry.py (RetryPolicyBase: BACKOFF_MAX, _SAFE_CODES, retry_status, retry_backoff_factor, timeout, get_backoff_time, _is_method_retryable, is_retry, RetryPolicy.sleep, send)",
+        summary: "4 attempts; 0, then 0.8s * 2^n capped at 120s (exponential_after_immediate): 0, 1.6s, 3.2s; a POST retried on 429 (with Retry-After), 500, 503; Retry-After of any answer honoured, uncapped",
+        notes: "for a POST (LLM calls) only 500, 503 and 504 are retried without a Retry-After, and any status >= 400 with one (a 409 or 529 carrying one too): backsim retries 429 whether or not it carries Retry-After and never 409 or 529; timeouts and connection errors are not retried for a POST; retry_status = 3 bounds status retries (retry_total = 10 is not reached); a Retry-After of 0 falls back to the backoff; its total timeout is 604800s",
+        configure: azure_core,
+    },
+    Preset {
+        name: "vercel-ai-sdk",
+        library: "Vercel AI SDK (ai) v5.0.0 and later (checked to ai@7.0.77)",
+        source: "vercel/ai ai@7.0.77: packages/ai/src/util/prepare-retries.ts (maxRetries ?? 2), packages/ai/src/util/retry-with-exponential-backoff.ts (getRetryDelayInMs), packages/provider-utils/src/retry-with-exponential-backoff.ts (initialDelayInMs = 2000, backoffFactor = 2), packages/provider/src/errors/api-call-error.ts (isRetryable)",
+        summary: "3 attempts; 2s, 4s (exponential, no cap, no jitter); retry-after-ms or retry-after of any retried answer honoured if 0 <= ra < 60s, so 0 retries at once",
+        notes: "retries 408, 409, 429, >= 500 and network errors; an abort or timeout (AbortSignal) is not retried; a Retry-After of 60s or more is also honoured when shorter than the backoff delay, which needs maxRetries >= 6 (2s * 2^5 = 64s): not modelled; ai 4.x did not read Retry-After",
+        configure: vercel_ai_sdk,
     },
 ];
 

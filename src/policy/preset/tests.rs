@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 13);
+    assert_eq!(PRESETS.len(), 20);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -102,6 +102,13 @@ fn max_attempts_match_the_summaries() {
         ("grpc-example", 4),
         ("tenacity-cookbook", 6),
         ("backon", 4),
+        ("aws-sdk-js-v3-standard", 3),
+        ("aws-sdk-js-v3-2026", 3),
+        ("google-genai", 1),
+        ("google-genai-retry-options", 5),
+        ("google-api-core", 1_000_000),
+        ("azure-core", 4),
+        ("vercel-ai-sdk", 3),
     ];
     for (name, n) in expected {
         assert_eq!(strategy(name).max_attempts, n, "{name}");
@@ -480,4 +487,219 @@ fn retry_after_and_failure_settings() {
         assert!(!s.honor_retry_after && s.guards.is_empty());
         assert_eq!(decide(&s, ra(30), &mut rng), Decision::Retry { delay: S });
     }
+}
+
+/// The AWS SDK for JavaScript v3 (smithy-typescript's util-retry):
+/// `DEFAULT_MAX_ATTEMPTS` 3; `random() · min(x · 2^i, MAXIMUM_RETRY_DELAY
+/// 20 000 ms)` with the throttling base `x` 500 ms (1 000 ms in the 2026
+/// behaviour): within [0, v], mean v/2, sd v/√12.
+#[test]
+fn aws_sdk_js_v3_delays_and_quota() {
+    for (name, base, seed) in [
+        ("aws-sdk-js-v3-standard", 500 * MS, 50),
+        ("aws-sdk-js-v3-2026", S, 60),
+    ] {
+        let s = strategy(name);
+        assert_eq!(s.max_attempts, 3);
+        for n in [0u32, 1, 2, 5, 6, 9] {
+            let v = (base << n).min(20 * S);
+            let (mean, _, hi, _) = draws(&s.backoff, n, N, seed + u64::from(n));
+            assert!(hi <= v, "{name} n={n}: {hi}");
+            let vf = v as f64;
+            assert!(
+                mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+                "{name} n={n}: mean {mean}"
+            );
+        }
+        // TRANSIENT_ERROR_STATUS_CODES 500, 502, 503, 504 and throttling
+        // (429); a 529 is a SERVER_ERROR, not retried. Retry-After not read.
+        assert_eq!(s.retry_on.names(), ["429", "500", "503", "timeout"]);
+        assert!(!s.honor_retry_after);
+        assert!(s.guards.breaker.is_none() && s.guards.throttle.is_none());
+    }
+    // Standard: INITIAL_RETRY_TOKENS 500, RETRY_COST 5, TIMEOUT_RETRY_COST
+    // 10, NO_RETRY_INCREMENT 1 (botocore's quota).
+    assert_eq!(
+        strategy("aws-sdk-js-v3-standard").guards.budget,
+        Some(AWS_QUOTA)
+    );
+    // 2026: cost() 14, throttlingCost() 5.
+    assert_eq!(
+        strategy("aws-sdk-js-v3-2026").guards.budget,
+        Some(Budget::AwsQuota {
+            capacity: 500,
+            cost: 5,
+            timeout_cost: 14,
+            success_increment: 1
+        })
+    );
+}
+#[test]
+fn google_genai_retries_nothing_without_retry_options() {
+    // retry_args(None): stop_after_attempt(1).
+    let mut rng = Pcg64::seed_from_u64(50);
+    let s = strategy("google-genai");
+    assert_eq!((s.max_attempts, s.retry_on), (1, RetryOn::NOTHING));
+    let mut st = s.backoff.initial_state();
+    assert_eq!(
+        s.decide(Failure::server(503), 1, 0, 0, &mut st, &mut rng),
+        Decision::GiveUp(GiveUp::NotRetryable)
+    );
+    assert!(s.guards.is_empty() && !s.honor_retry_after);
+}
+
+#[test]
+fn google_genai_retry_options_add_up_to_one_second_of_jitter() {
+    // _RETRY_INITIAL_DELAY 1.0, _RETRY_EXP_BASE 2, _RETRY_JITTER 1,
+    // _RETRY_MAX_DELAY 60.0: min(2^n + U(0, 1), 60) s; within [2^n, 2^n +
+    // 1] s, mean 2^n + 0.5 s, sd 1/√12 s; 60 s exactly from n = 6 (64 s).
+    let s = strategy("google-genai-retry-options");
+    assert_eq!(s.max_attempts, 5);
+    assert_eq!(s.backoff.cap(), Some(60 * S));
+    for (n, v) in [(0u32, 1.0), (1, 2.0), (2, 4.0), (3, 8.0)] {
+        let (mean, lo, hi, _) = draws(&s.backoff, n, N, 51 + u64::from(n));
+        let sf = S as f64;
+        assert!(lo as f64 >= v * sf && hi as f64 <= (v + 1.0) * sf, "n={n}");
+        assert!(
+            mean_ok(mean, (v + 0.5) * sf, sf / 12f64.sqrt()),
+            "n={n}: mean {mean}"
+        );
+    }
+    let (_, lo, hi, _) = draws(&s.backoff, 6, 1_000, 57);
+    assert_eq!((lo, hi), (60 * S, 60 * S));
+    // 408, 429, 500, 502, 503, 504 and timeouts; not 529, not 409; the
+    // Retry-After is not read.
+    assert_eq!(s.retry_on.names(), ["429", "500", "503", "timeout"]);
+    assert!(!s.honor_retry_after && s.guards.is_empty());
+    assert_eq!((s.timeout, s.deadline), (None, None));
+}
+
+#[test]
+fn google_api_core_draws_full_jitter_until_its_120s_timeout() {
+    // exponential_sleep_generator(1.0, 60.0, 2.0): U(0, min(2^n, 60)) s;
+    // mean v/2, sd v/√12. The 120 s timeout (_DEFAULT_DEADLINE = 60.0 *
+    // 2.0) is the deadline; attempts are not limited.
+    let s = strategy("google-api-core");
+    for (n, v) in [(0u32, S), (2, 4 * S), (5, 32 * S), (6, 60 * S), (9, 60 * S)] {
+        let (mean, _, hi, _) = draws(&s.backoff, n, N, 60 + u64::from(n));
+        let vf = v as f64;
+        assert!(hi <= v, "n={n}: {hi}");
+        assert!(
+            mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+            "n={n}: mean {mean}"
+        );
+    }
+    assert_eq!(s.deadline, Some(120 * S));
+    // No limit: backsim's largest max_attempts.
+    assert_eq!(s.max_attempts, 1_000_000);
+    // if_transient_error: 500, 429, 503; not 529, timeouts or 409.
+    assert_eq!(s.retry_on.names(), ["429", "500", "503"]);
+    assert!(!s.honor_retry_after && s.guards.is_empty());
+    let mut rng = Pcg64::seed_from_u64(69);
+    let mut st = s.backoff.initial_state();
+    assert_eq!(
+        s.decide(Failure::Timeout, 1, 0, 0, &mut st, &mut rng),
+        Decision::GiveUp(GiveUp::NotRetryable)
+    );
+}
+
+#[test]
+fn azure_core_retries_a_post_at_once_then_after_1_6_s_and_honours_retry_after() {
+    // retry_backoff_factor 0.8, exponential: 0 while the history holds one
+    // error, then 0.8 · 2^(errors − 1) s; BACKOFF_MAX 120.
+    let s = strategy("azure-core");
+    let mut rng = Pcg64::seed_from_u64(70);
+    let mut st = s.backoff.initial_state();
+    let d: Vec<u64> = (0..9)
+        .map(|n| s.backoff.delay(n, &mut st, &mut rng))
+        .collect();
+    assert_eq!(
+        d,
+        [
+            0,
+            1_600 * MS,
+            3_200 * MS,
+            6_400 * MS,
+            12_800 * MS,
+            25_600 * MS,
+            51_200 * MS,
+            102_400 * MS,
+            120 * S
+        ]
+    );
+    // retry_status 3: four attempts; timeout 604800 s in all.
+    assert_eq!(s.max_attempts, 4);
+    assert_eq!(s.deadline, Some(604_800 * S));
+    assert_eq!(s.timeout, None);
+    // A POST: 500, 503 (and 504, which backsim counts as 503), 429 with a
+    // Retry-After; no timeouts, no 409, no 529.
+    assert_eq!(s.retry_on.names(), ["429", "500", "503"]);
+    // Retry-After of any answer, however long; 0 is falsy: the backoff.
+    assert!(s.honor_retry_after);
+    assert_eq!(s.retry_after_on, RetryOn::ALL);
+    assert_eq!(s.max_retry_after, None);
+    assert_eq!(s.zero_retry_after, ZeroRetryAfter::Backoff);
+    let mut st = s.backoff.initial_state();
+    let ra = |secs: u64| Failure::RateLimited {
+        retry_after: Some(secs * S),
+    };
+    assert_eq!(
+        s.decide(ra(300), 1, 0, 0, &mut st, &mut rng),
+        Decision::Retry { delay: 300 * S }
+    );
+    assert_eq!(
+        s.decide(ra(0), 1, 0, 0, &mut st, &mut rng),
+        Decision::Retry { delay: 0 }
+    );
+    for f in [Failure::Timeout, Failure::Conflict, Failure::server(529)] {
+        assert_eq!(
+            s.decide(f, 1, 0, 0, &mut st, &mut rng),
+            Decision::GiveUp(GiveUp::NotRetryable),
+            "{f:?}"
+        );
+    }
+    assert!(s.guards.is_empty());
+}
+
+#[test]
+fn vercel_ai_sdk_waits_2_then_4_s_and_retry_after_under_a_minute() {
+    // initialDelayInMs 2000, backoffFactor 2, maxRetries 2.
+    let s = strategy("vercel-ai-sdk");
+    let mut rng = Pcg64::seed_from_u64(80);
+    let mut st = s.backoff.initial_state();
+    let d: Vec<u64> = (0..4)
+        .map(|n| s.backoff.delay(n, &mut st, &mut rng))
+        .collect();
+    assert_eq!(d, [2 * S, 4 * S, 8 * S, 16 * S]);
+    assert_eq!(s.max_attempts, 3);
+    assert_eq!(s.backoff.cap(), None);
+    // isRetryable: 408, 409, 429, >= 500; an abort (timeout) is not.
+    assert_eq!(s.retry_on.names(), ["429", "5xx", "409"]);
+    // 0 <= ms < 60 * 1000: 0 at once, 59.999999999 s honoured, 60 s not
+    // (the first backoff delay, 2 s, instead); a 503's counts as a 429's.
+    let ra = |ns: u64| Failure::RateLimited {
+        retry_after: Some(ns),
+    };
+    let mut decide = |f: Failure| {
+        let mut st = s.backoff.initial_state();
+        s.decide(f, 1, 0, 0, &mut st, &mut rng)
+    };
+    assert_eq!(decide(ra(0)), Decision::Retry { delay: 0 });
+    assert_eq!(
+        decide(ra(60 * S - 1)),
+        Decision::Retry { delay: 60 * S - 1 }
+    );
+    assert_eq!(decide(ra(60 * S)), Decision::Retry { delay: 2 * S });
+    assert_eq!(
+        decide(Failure::ServerError {
+            status: 503,
+            retry_after: Some(7 * S)
+        }),
+        Decision::Retry { delay: 7 * S }
+    );
+    assert_eq!(
+        decide(Failure::Timeout),
+        Decision::GiveUp(GiveUp::NotRetryable)
+    );
+    assert!(s.guards.is_empty());
 }

@@ -814,6 +814,42 @@ mod tests {
     }
 
     #[test]
+    fn additive_and_after_immediate_backoffs_resolve_with_their_defaults() {
+        let s = resolved(
+            "[[strategy]]\nname = \"a\"\nbackoff = { kind = \"additive_jitter\", base = \"1s\", cap = \"60s\" }\n\
+             [[strategy]]\nname = \"z\"\nbackoff = { kind = \"exponential_after_immediate\", base = \"800ms\", cap = \"120s\" }\n",
+        );
+        let backoffs: Vec<&Backoff> = s.strategies.iter().map(|s| &s.backoff).collect();
+        assert_eq!(
+            backoffs,
+            [
+                // Additive jitter's own default jitter is 1 (a whole base).
+                &Backoff::Additive {
+                    base: NANOS_PER_SEC,
+                    cap: Some(60 * NANOS_PER_SEC),
+                    multiplier: 2.0,
+                    jitter: 1.0
+                },
+                &Backoff::AfterImmediate {
+                    base: 800 * MS,
+                    cap: Some(120 * NANOS_PER_SEC),
+                    multiplier: 2.0
+                },
+            ]
+        );
+        // The schedule that retries at once first takes no jitter.
+        let (line, key, message) = problem(
+            "[[strategy]]\nname = \"z\"\nbackoff = { kind = \"exponential_after_immediate\", base = \"1s\", jitter = 0.5 }\n",
+        );
+        assert_eq!(line, 3);
+        assert_eq!(key, "strategy[0].backoff.jitter");
+        assert_eq!(
+            message,
+            "is not used by kind = \"exponential_after_immediate\""
+        );
+    }
+
+    #[test]
     fn a_written_backoff_resolves_to_its_schedule() {
         let s = resolved(
             "[[strategy]]\nname = \"e\"\nbackoff = { kind = \"exponential\", base = \"100ms\", cap = \"10s\", multiplier = 3 }\n\
