@@ -15,6 +15,7 @@
 //! | `decorrelated_jitter_v2` | t = n + U(0,1); f(t) = 2^t·tanh(√(4t)); (f(t) − f_prev)/1.4 · base, capped (Polly) |
 //! | `proportional_jitter` | v · U(1 − j, 1 + j) |
 //! | `downward_jitter` | v · (1 − j · U(0, 1)) (openai-python, anthropic-sdk-python) |
+//! | `additive_jitter` | min(cap, base · multiplier^n + U(0, j · base)) (tenacity's `wait_exponential_jitter`) |
 //!
 //! The sources are the AWS Architecture Blog's "Exponential Backoff and
 //! Jitter" (2015) for the first jittered kinds, Polly's
@@ -79,6 +80,14 @@ pub enum Backoff {
         multiplier: f64,
         jitter: f64,
     },
+    /// `min(cap, base · multiplier^n + U(0, jitter · base))`: the jitter is
+    /// added before the cap (tenacity's `wait_exponential_jitter`).
+    Additive {
+        base: SimDuration,
+        cap: Option<SimDuration>,
+        multiplier: f64,
+        jitter: f64,
+    },
 }
 
 named_kinds! {
@@ -94,6 +103,7 @@ named_kinds! {
         DecorrelatedV2 = "decorrelated_jitter_v2",
         Proportional = "proportional_jitter",
         Downward = "downward_jitter",
+        Additive = "additive_jitter",
     }
 }
 
@@ -123,6 +133,9 @@ impl BackoffKind {
             BackoffKind::Downward => {
                 "v * (1 - jitter * U(0, 1)), jitter 0.25 by default (openai-python)"
             }
+            BackoffKind::Additive => {
+                "min(cap, base * multiplier^n + U(0, jitter * base)), jitter 1 by default (tenacity wait_exponential_jitter)"
+            }
         }
     }
 }
@@ -149,9 +162,9 @@ impl BackoffKind {
             "cap" => !matches!(self, None | Constant),
             "multiplier" => matches!(
                 self,
-                Exponential | FullJitter | EqualJitter | Proportional | Downward
+                Exponential | FullJitter | EqualJitter | Proportional | Downward | Additive
             ),
-            "jitter" => matches!(self, Proportional | Downward),
+            "jitter" => matches!(self, Proportional | Downward | Additive),
             "min" => self == FullJitter,
             _ => false,
         }
@@ -159,10 +172,10 @@ impl BackoffKind {
 
     /// The jitter this schedule uses when none is given.
     pub fn default_jitter(self) -> f64 {
-        if self == BackoffKind::Downward {
-            0.25
-        } else {
-            0.2
+        match self {
+            BackoffKind::Downward => 0.25,
+            BackoffKind::Additive => 1.0,
+            _ => 0.2,
         }
     }
 
@@ -209,6 +222,12 @@ impl BackoffKind {
                 multiplier,
                 jitter,
             },
+            BackoffKind::Additive => Backoff::Additive {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            },
         }
     }
 }
@@ -250,6 +269,7 @@ impl Backoff {
             Backoff::DecorrelatedV2 { .. } => BackoffKind::DecorrelatedV2,
             Backoff::Proportional { .. } => BackoffKind::Proportional,
             Backoff::Downward { .. } => BackoffKind::Downward,
+            Backoff::Additive { .. } => BackoffKind::Additive,
         }
     }
 
@@ -376,6 +396,15 @@ impl Backoff {
                 let v = Self::capped_exponential(base, cap, multiplier, n);
                 v * (1.0 - jitter * u(rng))
             }
+            Backoff::Additive {
+                base,
+                cap,
+                multiplier,
+                jitter,
+            } => {
+                let v = Self::capped_exponential(base, None, multiplier, n);
+                cap_f64(v + jitter * base as f64 * u(rng), cap)
+            }
         };
         nanos_from_f64(nanos)
     }
@@ -391,7 +420,8 @@ impl Backoff {
             | Backoff::Decorrelated { cap, .. }
             | Backoff::DecorrelatedV2 { cap, .. }
             | Backoff::Proportional { cap, .. }
-            | Backoff::Downward { cap, .. } => cap,
+            | Backoff::Downward { cap, .. }
+            | Backoff::Additive { cap, .. } => cap,
         }
     }
 }
@@ -603,5 +633,55 @@ mod tests {
             assert!(lo as f64 >= 0.8 * v - 1.0 && hi as f64 <= 1.2 * v + 1.0);
             assert!(close(mean, v, 0.005), "n={n}: mean {mean} vs {v}");
         }
+    }
+
+    #[test]
+    fn additive_jitter_adds_a_uniform_share_of_base_before_the_cap() {
+        // Without jitter: base · 2^n, the cap applied last.
+        let exact = Backoff::Additive {
+            base: S,
+            cap: Some(5 * S),
+            multiplier: 2.0,
+            jitter: 0.0,
+        };
+        assert_eq!(delays(&exact, 5, 0), [S, 2 * S, 4 * S, 5 * S, 5 * S]);
+        // tenacity's defaults (initial 1, jitter 1, exp_base 2): 2^n s +
+        // U(0, 1 s), so within [2^n, 2^n + 1] s with mean 2^n + 0.5 s.
+        let b = Backoff::Additive {
+            base: S,
+            cap: None,
+            multiplier: 2.0,
+            jitter: 1.0,
+        };
+        for (n, v) in [(0u32, 1.0), (1, 2.0), (3, 8.0)] {
+            let v = v * S as f64;
+            let (mean, lo, hi) = stats(&b, n, 100_000);
+            assert!(lo as f64 >= v && hi as f64 <= v + S as f64, "n={n}");
+            // sd of U(0, 1 s) is 1/√12 s: 0.29 s; 5 standard errors of
+            // 100,000 draws are 0.0046 s.
+            assert!((mean - (v + 0.5 * S as f64)).abs() < 0.0046 * S as f64);
+        }
+        // The cap cuts the sum: min(4.5 s, 4 s + U(0, 1 s)) is 4.5 s for half
+        // the draws; min(4.5 s, 8 s + U) is always 4.5 s.
+        let capped = Backoff::Additive {
+            base: S,
+            cap: Some(4_500 * MS),
+            multiplier: 2.0,
+            jitter: 1.0,
+        };
+        let mut rng = Pcg64::seed_from_u64(9);
+        let at_cap = (0..10_000)
+            .filter(|_| {
+                let mut st = capped.initial_state();
+                capped.delay(2, &mut st, &mut rng) == 4_500 * MS
+            })
+            .count();
+        // Binomial(10,000, 0.5): 5 sd = 250.
+        assert!((at_cap as i64 - 5_000).abs() <= 250, "{at_cap}");
+        assert_eq!(delays(&capped, 5, 1)[3..], [4_500 * MS, 4_500 * MS]);
+        assert!(b.is_jittered() && !b.has_state());
+        assert_eq!(b.kind(), "additive_jitter");
+        assert_eq!(BackoffKind::Additive.default_jitter(), 1.0);
+        assert!(BackoffKind::Additive.takes("jitter") && !BackoffKind::Additive.takes("min"));
     }
 }

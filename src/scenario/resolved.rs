@@ -124,6 +124,12 @@ fn backoff(b: &Backoff) -> Value {
             multiplier,
             jitter,
             ..
+        }
+        | Backoff::Additive {
+            base,
+            multiplier,
+            jitter,
+            ..
         } => {
             put("base", dur(base));
             put("multiplier", Value::Float(multiplier));
