@@ -27,6 +27,7 @@ mod outputs;
 mod ownership;
 mod properties;
 mod resources;
+mod stacks;
 mod statistics;
 mod sweep;
 mod tune;

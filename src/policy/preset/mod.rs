@@ -13,6 +13,7 @@
 
 mod aws;
 mod aws_sdks;
+mod frameworks;
 mod general;
 mod google_azure;
 mod polly;
@@ -25,6 +26,10 @@ use super::{RetryOn, Strategy};
 use crate::time::NANOS_PER_SEC as S;
 use aws::{botocore_adaptive, botocore_standard};
 use aws_sdks::{aws_sdk_js_v3_2026, aws_sdk_js_v3_standard};
+use frameworks::{
+    langchain_anthropic, langchain_openai, langchain_with_retry, litellm_router,
+    litellm_router_openai, openai_python_no_retries,
+};
 use general::{backon, grpc_example, tenacity_cookbook, tenacity_random_exponential};
 use google_azure::{azure_core, google_api_core, google_genai, google_genai_retry_options};
 use polly::{polly_http_standard, polly_v8};
@@ -58,7 +63,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 20] = [
+pub const PRESETS: [Preset; 26] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -218,6 +223,54 @@ pub const PRESETS: [Preset; 20] = [
         summary: "3 attempts; 2s, 4s (exponential, no cap, no jitter); retry-after-ms or retry-after of any retried answer honoured if 0 <= ra < 60s, so 0 retries at once",
         notes: "retries 408, 409, 429, >= 500 and network errors; an abort or timeout (AbortSignal) is not retried; a Retry-After of 60s or more is also honoured when shorter than the backoff delay, which needs maxRetries >= 6 (2s * 2^5 = 64s): not modelled; ai 4.x did not read Retry-After",
         configure: vercel_ai_sdk,
+    },
+    Preset {
+        name: "langchain-with-retry",
+        library: "langchain-core 1.8.4 Runnable.with_retry() defaults (the same defaults in early 0.x retry.py), on tenacity >= 8.1 (checked at 9.2.1), the loop alone",
+        source: "langchain-ai/langchain langchain-core 1.8.4: libs/core/langchain_core/runnables/base.py (Runnable.with_retry), libs/core/langchain_core/runnables/retry.py (RunnableRetry); jd/tenacity 9.2.1: tenacity/wait.py (wait_exponential_jitter)",
+        summary: "3 attempts; wait_exponential_jitter(): 2^n s + U(0, 1 s), no cap; every failure retried; Retry-After not read",
+        notes: "retry_if_exception_type((Exception,)) retries every exception; invoke() re-raises the last one (reraise=True); batch() retries only the inputs that failed; stream() is never retried; no timeout of its own; exponential_jitter_params can change initial, max, exp_base and jitter (base, cap, multiplier and jitter as a share of base here)",
+        configure: langchain_with_retry,
+    },
+    Preset {
+        name: "langchain-openai",
+        library: "langchain-openai 1.8.1 ChatOpenAI(...).with_retry() on openai >= 2.52 (langchain-openai requires openai >= 2.45.0; checked at openai 3.63.0)",
+        source: "langchain-ai/langchain langchain-openai 1.8.1: libs/partners/openai/langchain_openai/chat_models/base.py (max_retries = None, _client_params: max_retries passed only when set, timeout = request_timeout = None); openai/openai-python: src/openai/_constants.py (DEFAULT_MAX_RETRIES = 2)",
+        summary: "two layers: langchain-with-retry (3 attempts) around openai-python-2.52 (3 attempts): up to 9 attempts per call",
+        notes: "ChatOpenAI leaves max_retries unset, so the client keeps the SDK's 2 retries; with openai 2.45 to 2.51 the inner layer is openai-python (Retry-After above 60s backs off instead of giving up); ChatOpenAI passes timeout=None, which the SDK takes as no timeout at all (not its 600s default)",
+        configure: langchain_openai,
+    },
+    Preset {
+        name: "langchain-anthropic",
+        library: "langchain-anthropic 1.7.10 ChatAnthropic(...).with_retry() on anthropic-sdk-python 0.120.0 to 0.121.0 (langchain-anthropic requires anthropic >= 0.120.0)",
+        source: "langchain-ai/langchain langchain-anthropic 1.7.10: libs/partners/anthropic/langchain_anthropic/chat_models.py (max_retries: int = 2, _client_params, default_request_timeout = None); anthropics/anthropic-sdk-python v0.121.0: src/anthropic/_base_client.py",
+        summary: "two layers: langchain-with-retry (3 attempts) around anthropic-sdk-python (3 attempts): up to 9 attempts per call",
+        notes: "ChatAnthropic passes max_retries = 2, the SDK's own default, and timeout=None (no timeout at all); anthropic 2.17.0 (the newest release read) honours any Retry-After above 0, capped at 4,294,967s, instead of only up to 60s: override the inner layer's max_retry_after for it",
+        configure: langchain_anthropic,
+    },
+    Preset {
+        name: "litellm-router",
+        library: "LiteLLM 1.74.0 Router, one deployment per model group, the in-process loop alone",
+        source: "BerriAI/litellm v1.74.0: litellm/router.py (Router.__init__: num_retries = openai.DEFAULT_MAX_RETRIES; async_function_with_retries, should_retry_this_error, _time_to_sleep_before_retry), litellm/utils.py (_calculate_retry_after), litellm/constants.py (INITIAL_RETRY_DELAY 0.5, MAX_RETRY_DELAY 8, JITTER 0.75), litellm/router_utils/cooldown_handlers.py",
+        summary: "3 attempts; U(0, 0.75 * 0.5s) before each of the two retries; Retry-After of any failure honoured if 0 < ra <= 60s (whole seconds), else the backoff",
+        notes: "retries every failure but 404 and authentication errors (a 429 is not retried only when fallbacks exist and no deployment is healthy); a group of one deployment never cools down; the source's wait before retry k+1 uses min(0.5s * 2^(k-1), 8s) for k >= 1 but 2^0 before the first retry too (num_retries - remaining_retries is 0 twice), so with num_retries above 2 it doubles from the third wait on (0.75s, 1.5s ... times 0.75 U): the model keeps U(0, 0.375s) for every retry, exact at the default 2; it reads the first failure's headers for every wait and sleeps once more after the last attempt before raising (neither modelled); with several healthy deployments it retries at once on another; router_settings retry_after (default 0) floors the backoff; a LiteLLM proxy shared by every client is this loop at the gateway, innermost: layers = [{ preset = \"openai-python\" }, { preset = \"litellm-router\", at = \"gateway\" }]",
+        configure: litellm_router,
+    },
+    Preset {
+        name: "openai-python-no-retries",
+        library: "openai-python v1.68.2 and later with max_retries = 0, as LiteLLM's Router configures it",
+        source: "BerriAI/litellm v1.74.0: litellm/router.py (default_litellm_params.setdefault(\"max_retries\", 0)), litellm/llms/openai/openai.py (the client made with that max_retries)",
+        summary: "1 attempt; the SDK's retries off: every failure is passed to the layer above",
+        notes: "the SDK's other settings are openai-python's; with one attempt its backoff and Retry-After rules never apply; LiteLLM's default request timeout is not modelled",
+        configure: openai_python_no_retries,
+    },
+    Preset {
+        name: "litellm-router-openai",
+        library: "LiteLLM 1.74.0 Router in process, calling OpenAI through openai-python (litellm requires openai >= 1.68.2)",
+        source: "BerriAI/litellm v1.74.0: litellm/router.py, litellm/utils.py (_calculate_retry_after), litellm/llms/openai/openai.py",
+        summary: "two layers: litellm-router (3 attempts) around openai-python-no-retries (1 attempt): up to 3 attempts per call",
+        notes: "the Router sets the SDK's max_retries to 0, so its own loop is the only one; a LiteLLM proxy deployment is the router as a gateway layer (see litellm-router)",
+        configure: litellm_router_openai,
     },
 ];
 

@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 20);
+    assert_eq!(PRESETS.len(), 26);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -75,7 +75,11 @@ fn max_attempts_match_the_summaries() {
     // plus"): the strategy must have that n.
     for p in &PRESETS {
         let s = p.strategy();
-        let stated = match p.summary.split_once(" attempts;") {
+        let stated = match p
+            .summary
+            .split_once(" attempts;")
+            .or_else(|| p.summary.split_once(" attempt;"))
+        {
             Some((n, _)) => n.parse::<u32>().expect("a number of attempts"),
             None => {
                 let other = p
@@ -109,6 +113,12 @@ fn max_attempts_match_the_summaries() {
         ("google-api-core", 1_000_000),
         ("azure-core", 4),
         ("vercel-ai-sdk", 3),
+        ("langchain-with-retry", 3),
+        ("langchain-openai", 3),
+        ("langchain-anthropic", 3),
+        ("litellm-router", 3),
+        ("openai-python-no-retries", 1),
+        ("litellm-router-openai", 3),
     ];
     for (name, n) in expected {
         assert_eq!(strategy(name).max_attempts, n, "{name}");
@@ -702,4 +712,109 @@ fn vercel_ai_sdk_waits_2_then_4_s_and_retry_after_under_a_minute() {
         Decision::GiveUp(GiveUp::NotRetryable)
     );
     assert!(s.guards.is_empty());
+}
+
+/// LangChain's `with_retry()`.
+#[test]
+fn langchain_with_retry_is_tenacity_wait_exponential_jitter_defaults() {
+    // RunnableRetry: stop_after_attempt(3); wait_exponential_jitter() with
+    // initial 1, exp_base 2, jitter 1, max MAX_WAIT (no cap);
+    // retry_if_exception_type((Exception,)): every failure, Retry-After
+    // not read, no timeout, no guard.
+    let s = strategy("langchain-with-retry");
+    assert_eq!(
+        s.backoff,
+        Backoff::Additive {
+            base: S,
+            cap: None,
+            multiplier: 2.0,
+            jitter: 1.0
+        }
+    );
+    assert_eq!(s.max_attempts, 3);
+    assert_eq!(s.retry_on, RetryOn::ALL);
+    assert!(!s.honor_retry_after && s.guards.is_empty());
+    assert_eq!((s.timeout, s.deadline), (None, None));
+    // Its two waits: 1 s + U(0, 1 s) and 2 s + U(0, 1 s); each band is
+    // used to within 1 % at both ends (as in the openai test above).
+    for (n, v) in [(0u32, S), (1, 2 * S)] {
+        let (mean, lo, hi, _) = draws(&s.backoff, n, N, 50 + u64::from(n));
+        assert!(lo >= v && hi <= v + S, "n={n}: [{lo}, {hi}]");
+        assert!(lo < v + 10 * MS && hi > v + 990 * MS);
+        let sf = S as f64;
+        assert!(
+            mean_ok(mean, v as f64 + 0.5 * sf, sf / 12f64.sqrt()),
+            "n={n}: mean {mean}"
+        );
+    }
+}
+
+#[test]
+fn langchain_stacks_wrap_the_sdk_layer_as_the_chat_models_configure_it() {
+    // ChatOpenAI leaves max_retries unset (the SDK's 2 retries) on openai
+    // >= 2.52; ChatAnthropic passes max_retries = 2.
+    for (name, inner) in [
+        ("langchain-openai", "openai-python-2.52"),
+        ("langchain-anthropic", "anthropic-sdk-python"),
+    ] {
+        let p = find(name).unwrap();
+        assert!(p.is_stack());
+        assert_eq!(p.layer_names(), ["langchain-with-retry", inner]);
+        let s = p.strategy();
+        let layers: Vec<&Strategy> = s.layers().collect();
+        assert_eq!(layers[0].backoff, strategy("langchain-with-retry").backoff);
+        assert_eq!(layers[1].backoff, strategy(inner).backoff);
+        let attempts: Vec<u32> = layers.iter().map(|l| l.max_attempts).collect();
+        assert_eq!(attempts, [3, 3], "{name}");
+        assert_eq!(layers[1].timeout, None);
+    }
+}
+
+#[test]
+fn litellm_router_waits_below_three_eighths_of_a_second_or_the_retry_after() {
+    // _calculate_retry_after: min(0.5 s · 2^k, 8 s) · 0.75 · random() with
+    // k = num_retries − remaining_retries = 0 before both retries of the
+    // default num_retries = openai.DEFAULT_MAX_RETRIES = 2: U(0, 0.375 s),
+    // mean 0.1875 s, sd 0.375/√12 s.
+    let s = strategy("litellm-router");
+    assert_eq!(s.max_attempts, 3);
+    for n in [0u32, 1] {
+        let (mean, lo, hi, _) = draws(&s.backoff, n, N, 60 + u64::from(n));
+        assert!(hi <= 375 * MS && hi > 371 * MS && lo < 4 * MS, "n={n}");
+        let v = 0.375 * S as f64;
+        assert!(mean_ok(mean, v / 2.0, v / 12f64.sqrt()), "n={n}: {mean}");
+    }
+    // Retry-After `0 < ra <= 60` of any failure with headers, else backoff.
+    assert_eq!(s.retry_on, RetryOn::ALL);
+    assert_eq!(s.retry_after_on, RetryOn::ALL);
+    assert!(s.honor_retry_after && s.guards.is_empty());
+    assert_eq!(s.max_retry_after, Some(60 * S));
+    assert_eq!(s.above_max_retry_after, AboveMax::Backoff);
+    assert_eq!(s.zero_retry_after, ZeroRetryAfter::Backoff);
+    let mut rng = Pcg64::seed_from_u64(61);
+    let mut st = s.backoff.initial_state();
+    let ra = |secs: u64| Failure::ServerError {
+        status: 503,
+        retry_after: Some(secs * S),
+    };
+    assert_eq!(
+        s.decide(ra(60), 1, 0, 0, &mut st, &mut rng),
+        Decision::Retry { delay: 60 * S }
+    );
+    match s.decide(ra(61), 1, 0, 0, &mut st, &mut rng) {
+        Decision::Retry { delay } => assert!(delay <= 375 * MS),
+        other => panic!("{other:?}"),
+    }
+    // The Router sets the SDK's max_retries to 0: its stack is the router's
+    // 3 attempts around 1.
+    let p = find("litellm-router-openai").unwrap();
+    assert_eq!(
+        p.layer_names(),
+        ["litellm-router", "openai-python-no-retries"]
+    );
+    let attempts: Vec<u32> = p.strategy().layers().map(|l| l.max_attempts).collect();
+    assert_eq!(attempts, [3, 1]);
+    let sdk = strategy("openai-python-no-retries");
+    assert_eq!(sdk.max_attempts, 1);
+    assert!(!find("openai-python-no-retries").unwrap().is_stack());
 }
