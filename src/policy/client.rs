@@ -637,6 +637,24 @@ mod tests {
     use rand::SeedableRng;
     use rand_pcg::Pcg64;
 
+    /// A per-client retry bucket holding one retry's worth of tokens.
+    const ONE_RETRY: Budget = Budget::ClientBucket {
+        size: 1,
+        deposit: 0,
+        cost: 1,
+        initial: 1,
+        on_success: false,
+    };
+
+    /// Attempt `made` of a request of client 0 created at 0.
+    fn attempt(made: u32) -> Attempt {
+        Attempt {
+            client: 0,
+            made,
+            created: 0,
+        }
+    }
+
     #[test]
     fn client_state_is_the_guards_bytes_per_client() {
         let mut s = Strategy::new("s", Backoff::None);
@@ -650,29 +668,18 @@ mod tests {
         let mut s = Strategy::new("s", Backoff::Constant { base: S });
         s.max_attempts = 2;
         // One retry's worth of tokens.
-        s.guards.budget = Some(Budget::ClientBucket {
-            size: 1,
-            deposit: 0,
-            cost: 1,
-            initial: 1,
-            on_success: false,
-        });
+        s.guards.budget = Some(ONE_RETRY);
         let mut stack = RetryStack::try_new(&s, 1).unwrap();
         let rng = &mut Pcg64::seed_from_u64(0);
-        let a = |made| Attempt {
-            client: 0,
-            made,
-            created: 0,
-        };
         stack.start(0);
         assert_eq!(stack.before_send(0, 0, 0, true, rng), Gate::Send);
         // The last attempt: the strategy gives up, the budget is not asked.
-        let last = stack.after_failure(0, 0, a(2), Failure::Timeout, rng);
+        let last = stack.after_failure(0, 0, attempt(2), Failure::Timeout, rng);
         assert_eq!(last, Decision::GiveUp(GiveUp::Attempts));
         assert!(!GiveUp::Attempts.by_guard());
-        let first = stack.after_failure(0, 0, a(1), Failure::Timeout, rng);
+        let first = stack.after_failure(0, 0, attempt(1), Failure::Timeout, rng);
         assert_eq!(first, Decision::Retry { delay: S });
-        let again = stack.after_failure(0, 0, a(1), Failure::Timeout, rng);
+        let again = stack.after_failure(0, 0, attempt(1), Failure::Timeout, rng);
         assert_eq!(again, Decision::GiveUp(GiveUp::Budget));
         assert!(GiveUp::Budget.by_guard());
         assert_eq!(stack.breaker_open_ns(10 * S), Some(0));
@@ -783,27 +790,22 @@ mod tests {
         s.inner[0].timeout = Some(2 * S);
         let mut stack = RetryStack::try_new(&s, 1).unwrap();
         let rng = &mut Pcg64::seed_from_u64(0);
-        let a = |made| Attempt {
-            client: 0,
-            made,
-            created: 0,
-        };
         stack.start(0);
         assert_eq!(stack.before_send(0, 0, 0, true, rng), Gate::Send);
         assert_eq!(stack.attempt_limit(0, 0, 0, None, 1), Some(2 * S));
         // The inner layer's timeout: it retries after 1 s.
-        let d = stack.after_failure(2 * S, 0, a(1), Failure::Timeout, rng);
+        let d = stack.after_failure(2 * S, 0, attempt(1), Failure::Timeout, rng);
         assert_eq!(d, Decision::Retry { delay: S });
         assert_eq!(stack.before_send(3 * S, 0, 0, false, rng), Gate::Send);
         // Sent at 3 s: the outer layer's 5 s run out at 5 s, first.
         assert_eq!(stack.attempt_limit(3 * S, 0, 0, None, 2), Some(2 * S));
-        let d = stack.after_failure(5 * S, 0, a(2), Failure::Timeout, rng);
+        let d = stack.after_failure(5 * S, 0, attempt(2), Failure::Timeout, rng);
         // The outer layer's timeout: its own retry, after its 10 s.
         assert_eq!(d, Decision::Retry { delay: 10 * S });
         assert_eq!(stack.before_send(15 * S, 0, 0, false, rng), Gate::Send);
         assert_eq!(stack.layer_attempts(), Some(vec![2, 3]));
         // The outer layer's second attempt times out too: it gives up.
-        let d = stack.after_failure(20 * S, 0, a(3), Failure::Timeout, rng);
+        let d = stack.after_failure(20 * S, 0, attempt(3), Failure::Timeout, rng);
         assert_eq!(d, Decision::GiveUp(GiveUp::Attempts));
     }
 
@@ -812,13 +814,7 @@ mod tests {
         let mut s = nested(1, 2);
         s.inner[0].at = Site::Gateway;
         // One retry's worth of tokens, at the gateway.
-        s.inner[0].guards.budget = Some(Budget::ClientBucket {
-            size: 1,
-            deposit: 0,
-            cost: 1,
-            initial: 1,
-            on_success: false,
-        });
+        s.inner[0].guards.budget = Some(ONE_RETRY);
         assert_eq!(
             client_state_bytes(&s, 1000),
             s.inner[0].guards.client_bytes()
@@ -833,15 +829,14 @@ mod tests {
             stack.start(req);
             assert_eq!(stack.before_send(0, req, client, true, rng), Gate::Send);
         }
-        let a = |client| Attempt {
+        let first_of = |client| Attempt {
             client,
-            made: 1,
-            created: 0,
+            ..attempt(1)
         };
         // Client 0 takes the gateway's one token; client 1 finds none.
-        let d = stack.after_failure(0, 0, a(0), failure, rng);
+        let d = stack.after_failure(0, 0, first_of(0), failure, rng);
         assert_eq!(d, Decision::Retry { delay: S });
-        let d = stack.after_failure(0, 1, a(1), failure, rng);
+        let d = stack.after_failure(0, 1, first_of(1), failure, rng);
         assert_eq!(d, Decision::GiveUp(GiveUp::Attempts));
     }
 }
