@@ -386,6 +386,21 @@ fn unprivileged_copies(dir: &Path) -> (PathBuf, PathBuf) {
     (exe, scenario)
 }
 
+/// Runs `cmd`, whose program was copied just now. While another test's
+/// child, forked between the copy's open and close, still holds the file
+/// open, executing it fails with "Text file busy" (ETXTBSY); that child
+/// soon executes its own program and lets go, so the run is tried again.
+fn output_of_fresh_copy(cmd: &mut Command) -> std::process::Output {
+    for _ in 0..20 {
+        let output = cmd.output().expect("setpriv starts");
+        if !String::from_utf8_lossy(&output.stderr).contains("Text file busy") {
+            return output;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    cmd.output().expect("setpriv starts")
+}
+
 /// `setpriv` running `program` as the unprivileged user 65534, without
 /// capabilities or groups; add its arguments.
 fn as_nobody(program: &Path) -> Command {
@@ -409,14 +424,13 @@ fn a_folder_the_user_cannot_write_exits_1_before_any_simulation() {
     std::fs::create_dir(&locked).unwrap();
     chmod(&locked, 0o555);
     for out in [locked.clone(), locked.join("reports")] {
-        let output = as_nobody(&exe)
-            .arg("run")
+        let mut cmd = as_nobody(&exe);
+        cmd.arg("run")
             .arg(&scenario)
             .args(["--replications", "1", "--stats", "--out"])
             .arg(&out)
-            .current_dir(tmp.path())
-            .output()
-            .expect("setpriv starts");
+            .current_dir(tmp.path());
+        let output = output_of_fresh_copy(&mut cmd);
         assert_eq!(output.status.code(), Some(1), "{output:?}");
         let expected = if out == locked {
             format!("error: cannot write files into {}", locked.display())
@@ -551,16 +565,15 @@ fn worker_threads_that_cannot_start_exit_1_with_an_error_line() {
     let tmp = tempfile::tempdir().expect("temp dir");
     chmod(tmp.path(), 0o777);
     let (exe, scenario) = unprivileged_copies(tmp.path());
-    let output = as_nobody(Path::new("prlimit"))
-        .arg("--nproc=1")
+    let mut cmd = as_nobody(Path::new("prlimit"));
+    cmd.arg("--nproc=1")
         .arg(&exe)
         .arg("run")
         .arg(&scenario)
         .args(["--replications", "2", "--threads", "2", "--out"])
         .arg(tmp.path().join("out"))
-        .current_dir(tmp.path())
-        .output()
-        .expect("setpriv starts");
+        .current_dir(tmp.path());
+    let output = output_of_fresh_copy(&mut cmd);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_eq!(
         text(&output.stderr),
