@@ -20,6 +20,12 @@ pub(super) fn grpc_example(s: &mut Strategy) {
     s.guards.budget = Some(GRPC_THROTTLING);
 }
 
+/// grpc-go without a retry policy in its service config: `shouldRetry`
+/// returns false when the method's `RetryPolicy` is nil, so one attempt.
+pub(super) fn grpc_go(s: &mut Strategy) {
+    s.max_attempts = 1;
+}
+
 /// tenacity's `wait_random_exponential(min=1, max=60)` and
 /// `stop_after_attempt(6)`, the loop alone.
 pub(super) fn tenacity_random_exponential(s: &mut Strategy) {

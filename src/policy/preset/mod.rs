@@ -30,7 +30,7 @@ use frameworks::{
     langchain_anthropic, langchain_openai, langchain_with_retry, litellm_router,
     litellm_router_openai, openai_python_no_retries,
 };
-use general::{backon, grpc_example, tenacity_cookbook, tenacity_random_exponential};
+use general::{backon, grpc_example, grpc_go, tenacity_cookbook, tenacity_random_exponential};
 use google_azure::{azure_core, google_api_core, google_genai, google_genai_retry_options};
 use polly::{polly_http_standard, polly_v8};
 use sdk::{anthropic_sdk_typescript, openai_node, openai_python, openai_python_2_52};
@@ -63,7 +63,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 26] = [
+pub const PRESETS: [Preset; 27] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -143,6 +143,14 @@ pub const PRESETS: [Preset; 26] = [
         summary: "4 attempts; min(0.1s * 2^n, 1s) * U(0.8, 1.2); retry throttling max_tokens 10, token_ratio 0.1",
         notes: "UNAVAILABLE is retried: 429 and 503 map to it; 500, 529 and deadline expiry are not retried; pushback is not modelled; A6 says the n-th attempt waits initialBackoff * multiplier^(n-1), which read literally skips a power after the first retry: the model follows grpc-go (multiplier^retries so far); before 2024, A6 drew U(0, min(0.1s * 2^n, 1s))",
         configure: grpc_example,
+    },
+    Preset {
+        name: "grpc-go",
+        library: "grpc-go v1.69.0 to v1.79.0 with no retryPolicy in its service config (the default)",
+        source: "grpc/grpc-go v1.79.0: stream.go (csAttempt.shouldRetry: no retry when the method has no retry policy), service_config.go (convertRetryPolicy)",
+        summary: "1 attempt; no retries unless the service config gives a retryPolicy (then as grpc-example)",
+        notes: "transparent retries of RPCs that never reached the server are not modelled; with a retryPolicy grpc-go waits min(initialBackoff * backoffMultiplier^k, maxBackoff) * (0.8 + 0.4 U), k the retries since the last pushback, and caps maxAttempts at 5: grpc-example with that policy's numbers",
+        configure: grpc_go,
     },
     Preset {
         name: "tenacity-cookbook",

@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 26);
+    assert_eq!(PRESETS.len(), 27);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -104,6 +104,7 @@ fn max_attempts_match_the_summaries() {
         ("polly-v8", 4),
         ("polly-http-standard", 4),
         ("grpc-example", 4),
+        ("grpc-go", 1),
         ("tenacity-cookbook", 6),
         ("backon", 4),
         ("aws-sdk-js-v3-standard", 3),
@@ -817,4 +818,13 @@ fn litellm_router_waits_below_three_eighths_of_a_second_or_the_retry_after() {
     let sdk = strategy("openai-python-no-retries");
     assert_eq!(sdk.max_attempts, 1);
     assert!(!find("openai-python-no-retries").unwrap().is_stack());
+}
+
+/// grpc-go without a retry policy: `csAttempt.shouldRetry` returns false
+/// when the method has none, so every failure ends the call.
+#[test]
+fn grpc_go_makes_one_attempt_without_a_retry_policy() {
+    let s = strategy("grpc-go");
+    assert_eq!(s.max_attempts, 1);
+    assert!(s.guards.is_empty() && !s.honor_retry_after);
 }
