@@ -90,11 +90,20 @@ pub struct RetryLayer<'s> {
     started: SlotColumn<SimTime>,
     /// Attempts the layer began in the run (counted in a stack).
     attempts: u64,
-    /// The layer runs at a gateway shared by every client: its guards see
-    /// every client as one.
-    shared: bool,
-    /// The clients the layer serves.
-    clients: usize,
+    /// For a layer at a gateway shared by every client, the clients it
+    /// serves (its guards see them all as one); None in each client.
+    gateway: Option<usize>,
+}
+
+/// Which client's guard state `client`'s attempts use: its own, or the
+/// gateway's one (`gateway`: see [`RetryLayer`]).
+#[inline(always)]
+fn guard_index(gateway: Option<usize>, client: u32) -> usize {
+    if gateway.is_some() {
+        0
+    } else {
+        client as usize
+    }
 }
 
 impl<'s> RetryLayer<'s> {
@@ -104,14 +113,13 @@ impl<'s> RetryLayer<'s> {
         nested: bool,
     ) -> Result<Self, std::collections::TryReserveError> {
         let guarded = !strategy.guards.is_empty();
-        let served = clients;
+        let gateway = (strategy.at == Site::Gateway).then_some(clients);
         // A gateway's guards keep one state, for every client.
-        let clients = match strategy.at {
-            Site::Client => clients,
-            Site::Gateway => 1,
-        };
         let guards = match guarded {
-            true => Some(GuardState::try_new(&strategy.guards, clients)?),
+            true => Some(GuardState::try_new(
+                &strategy.guards,
+                gateway.map_or(clients, |_| 1),
+            )?),
             false => None,
         };
         Ok(RetryLayer {
@@ -122,16 +130,8 @@ impl<'s> RetryLayer<'s> {
             made: SlotColumn::new(nested),
             started: SlotColumn::new(nested),
             attempts: 0,
-            shared: strategy.at == Site::Gateway,
-            clients: served,
+            gateway,
         })
-    }
-
-    /// Which client's guard state `client`'s attempts use: its own, or
-    /// the gateway's one.
-    #[inline]
-    fn guard_client(&self, client: u32) -> usize {
-        if self.shared { 0 } else { client as usize }
     }
 
     /// Bytes the layer keeps per request slot for `strategy`.
@@ -161,7 +161,7 @@ impl<'s> RetryLayer<'s> {
         first: bool,
         rng: &mut R,
     ) -> Gate {
-        let client = self.guard_client(client);
+        let client = guard_index(self.gateway, client);
         match &mut self.guards {
             Some(g) => g.before_send(&self.strategy.guards, client, now, first, rng),
             None => Gate::Send,
@@ -173,7 +173,7 @@ impl<'s> RetryLayer<'s> {
         let Some(g) = &mut self.guards else {
             return;
         };
-        let client = if self.shared { 0 } else { client as usize };
+        let client = guard_index(self.gateway, client);
         let guards = &self.strategy.guards;
         let outcome = Outcome {
             success: failure.is_none(),
@@ -212,7 +212,7 @@ impl<'s> RetryLayer<'s> {
             return decision;
         };
         let timeout = failure == Failure::Timeout;
-        let client = if self.shared { 0 } else { a.client as usize };
+        let client = guard_index(self.gateway, a.client);
         match g.allow_retry(&self.strategy.guards, client, now, timeout) {
             Ok(cost) => {
                 self.quota_cost.set(req, Some(cost as u32));
@@ -605,7 +605,7 @@ impl<'s> RetryStack<'s> {
     pub fn breaker_open_ns(&self, end: SimTime) -> Option<u128> {
         // A gateway's one breaker is open for each client it serves.
         let open = |l: &RetryLayer| {
-            let clients = if l.shared { l.clients as u128 } else { 1 };
+            let clients = l.gateway.map_or(1, |n| n as u128);
             l.guards.as_ref().map(|g| g.breaker_open_ns(end) * clients)
         };
         std::iter::once(&self.outer)
