@@ -1,5 +1,7 @@
-//! The AWS SDK for JavaScript v3: its retry strategy as
-//! smithy-typescript, its retry code, sets it (botocore's are in `aws.rs`).
+//! The AWS SDK for JavaScript v3 (its retry strategy as smithy-typescript,
+//! its retry code, sets it) and the AWS SDK for Java 2.x (its `retries`
+//! module, as `SdkDefaultRetryStrategy` configures it for every service
+//! client); botocore's are in `aws.rs`.
 //!
 //! The SDK picks the backoff base by the kind of error: a throttling
 //! error (a 429, or a throttling error code) waits from a larger base than
@@ -55,6 +57,56 @@ pub(super) fn aws_sdk_js_v3_2026(s: &mut Strategy) {
         capacity: 500,
         cost: 5,
         timeout_cost: 14,
+        success_increment: 1,
+    });
+}
+
+/// AWS SDK for Java 2.x, retry mode "standard" (`DefaultRetryStrategy.
+/// Standard`): `MAX_ATTEMPTS` 3; for a throttling error (status 429 or a
+/// throttling code) `ExponentialDelayWithJitter` from
+/// `THROTTLED_BASE_DELAY` 1 s: a whole number of ms drawn uniformly from
+/// `[0, min(20 s, 1 s · 2^n))`; the circuit breaker's bucket of
+/// `TOKEN_BUCKET_SIZE` 500 takes `DEFAULT_EXCEPTION_TOKEN_COST` 5 for every
+/// retry, whatever failed, and a success gives back what its last retry
+/// took, or 1.
+pub(super) fn aws_sdk_java_v2_standard(s: &mut Strategy) {
+    s.backoff = Backoff::FullJitter {
+        base: S,
+        cap: Some(AWS_MAX_BACKOFF),
+        multiplier: 2.0,
+        min: 0,
+    };
+    s.max_attempts = 3;
+    // SdkDefaultRetrySetting.RETRYABLE_STATUS_CODES 500, 502, 503, 504,
+    // throttling (429), IOException and ApiCallAttemptTimeoutException.
+    s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
+    s.guards.budget = Some(Budget::AwsQuota {
+        capacity: 500,
+        cost: 5,
+        timeout_cost: 5,
+        success_increment: 1,
+    });
+}
+
+/// AWS SDK for Java 2.x, retry mode "legacy", the mode a client gets when
+/// none is configured (`DefaultRetryStrategy.Legacy`): `MAX_ATTEMPTS` 4;
+/// for a throttling error `ExponentialDelayWithHalfJitter` from
+/// `THROTTLED_BASE_DELAY` 500 ms: `v/2 + U(0, v/2)` with
+/// `v = min(20 s, 0.5 s · 2^n)`; the bucket of 500 takes
+/// `THROTTLE_EXCEPTION_TOKEN_COST` 0 for a throttling retry and
+/// `DEFAULT_EXCEPTION_TOKEN_COST` 5 for any other.
+pub(super) fn aws_sdk_java_v2_legacy(s: &mut Strategy) {
+    aws_sdk_java_v2_standard(s);
+    s.backoff = Backoff::EqualJitter {
+        base: 500 * MS,
+        cap: Some(AWS_MAX_BACKOFF),
+        multiplier: 2.0,
+    };
+    s.max_attempts = 4;
+    s.guards.budget = Some(Budget::AwsQuota {
+        capacity: 500,
+        cost: 0,
+        timeout_cost: 5,
         success_increment: 1,
     });
 }

@@ -25,7 +25,9 @@ use super::guard::{Breaker, BreakerScope, Budget, MICRO, Throttle};
 use super::{RetryOn, Strategy};
 use crate::time::NANOS_PER_SEC as S;
 use aws::{botocore_adaptive, botocore_standard};
-use aws_sdks::{aws_sdk_js_v3_2026, aws_sdk_js_v3_standard};
+use aws_sdks::{
+    aws_sdk_java_v2_legacy, aws_sdk_java_v2_standard, aws_sdk_js_v3_2026, aws_sdk_js_v3_standard,
+};
 use frameworks::{
     langchain_anthropic, langchain_openai, langchain_with_retry, litellm_router,
     litellm_router_openai, openai_python_no_retries,
@@ -63,7 +65,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 27] = [
+pub const PRESETS: [Preset; 29] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -193,6 +195,22 @@ pub const PRESETS: [Preset; 27] = [
         configure: aws_sdk_js_v3_2026,
     },
     Preset {
+        name: "aws-sdk-java-v2-legacy",
+        library: "AWS SDK for Java 2.x, retry mode \"legacy\" (the default when AWS_RETRY_MODE, aws.retryMode and the profile's retry_mode are unset), retry strategies from 2.26.0 on (the retry policies before had the same numbers)",
+        source: "aws/aws-sdk-java-v2: core/retries/src/main/java/software/amazon/awssdk/retries/DefaultRetryStrategy.java (Legacy), LegacyRetryStrategy.java, internal/BaseRetryStrategy.java (computeBackoff, recordSuccess), core/retries-spi/.../backoff/ExponentialDelayWithHalfJitter.java, core/sdk-core/.../internal/retry/SdkDefaultRetryStrategy.java, SdkDefaultRetrySetting.java, core/retry/RetryMode.java, pipeline/stages/RetryableStage2.java",
+        summary: "4 attempts; v/2 + U(0, v/2), v = min(0.5s * 2^n, 20s) for throttling (U * min(0.1s * 2^n, 20s) for 5xx and timeouts in the SDK); retry bucket 500, a throttling retry costs 0, any other 5",
+        notes: "retries 429 and throttling codes, 500, 502, 503, 504, I/O errors and attempt timeouts (not 529); the model uses the throttling schedule for every failure and charges 0 after a 5xx, where the SDK waits from 0.1s with full jitter and charges 5; a success gives back what its last retry took or, in the SDK, at least 1 (the model gives back 0 after a throttling retry); delays are whole milliseconds in the SDK; Retry-After is not read (the retryable stage passes a suggested delay of zero); some services (DynamoDB) raise the attempts",
+        configure: aws_sdk_java_v2_legacy,
+    },
+    Preset {
+        name: "aws-sdk-java-v2-standard",
+        library: "AWS SDK for Java 2.x, retry mode \"standard\" (AWS_RETRY_MODE=standard), retry strategies from 2.26.0 on",
+        source: "aws/aws-sdk-java-v2: core/retries/src/main/java/software/amazon/awssdk/retries/DefaultRetryStrategy.java (Standard), StandardRetryStrategy.java, internal/BaseRetryStrategy.java (computeBackoff, exceptionCost, recordSuccess), core/retries-spi/.../backoff/ExponentialDelayWithJitter.java, core/sdk-core/.../internal/retry/SdkDefaultRetryStrategy.java, SdkDefaultRetrySetting.java, pipeline/stages/RetryableStage2.java",
+        summary: "3 attempts; U * min(1s * 2^n, 20s) for throttling (U * min(0.1s * 2^n, 20s) for 5xx and timeouts in the SDK); retry bucket 500, every retry costs 5, refund on success",
+        notes: "retries 429 and throttling codes, 500, 502, 503, 504, I/O errors and attempt timeouts (not 529); the model uses the throttling base 1s for every failure, where the SDK waits from 0.1s after a 5xx or timeout; delays are whole milliseconds in the SDK; Retry-After is not read (the retryable stage passes a suggested delay of zero); AWS_NEW_RETRIES_2026=true opts into the numbers of aws-sdk-js-v3-2026 (base 0.05s, a non-throttling retry costs 14)",
+        configure: aws_sdk_java_v2_standard,
+    },
+    Preset {
         name: "google-genai",
         library: "google-genai (Python) v1.21.0 and later (checked to v2.19.0), HttpOptions without retry_options",
         source: "googleapis/python-genai v2.19.0: google/genai/_api_client.py (retry_args), google/genai/types.py (HttpOptions.retry_options, default None)",
@@ -218,8 +236,8 @@ pub const PRESETS: [Preset; 27] = [
     },
     Preset {
         name: "azure-core",
-        library: "azure-core (Python) 1.x RetryPolicy defaults, read at the repository's stored sdk/core/azure-core (the version with the POST/PATCH rule for 500, 503, 504; not pinned to a release tag)",
-        source: "Azure/azure-sdk-for-python: sdk/core/azure-core/azure/core/pipeline/policies/_retry.py (RetryPolicyBase: BACKOFF_MAX, _SAFE_CODES, retry_status, retry_backoff_factor, timeout, get_backoff_time, _is_method_retryable, is_retry, RetryPolicy.sleep, send)",
+        library: "azure-core (Python) 1.26.2 to 1.41.0, RetryPolicy defaults (the POST/PATCH rule for 500, 503, 504 arrived in 1.26.2; the numbers are the same in every release between)",
+        source: "Azure/azure-sdk-for-python azure-core 1.41.0 (the release on PyPI): azure/core/pipeline/policies/_retry.py (RetryPolicyBase: BACKOFF_MAX, _SAFE_CODES, retry_status, retry_backoff_factor, timeout, get_backoff_time, _is_method_retryable, is_retry, RetryPolicy.sleep, send)",
         summary: "4 attempts; 0, then 0.8s * 2^n capped at 120s (exponential_after_immediate): 0, 1.6s, 3.2s; a POST retried on 429 (with Retry-After), 500, 503; Retry-After of any answer honoured, uncapped",
         notes: "for a POST (LLM calls) only 500, 503 and 504 are retried without a Retry-After, and any status >= 400 with one (a 409 or 529 carrying one too): backsim retries 429 whether or not it carries Retry-After and never 409 or 529; timeouts and connection errors are not retried for a POST; retry_status = 3 bounds status retries (retry_total = 10 is not reached); a Retry-After of 0 falls back to the backoff; its total timeout is 604800s",
         configure: azure_core,

@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 27);
+    assert_eq!(PRESETS.len(), 29);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -109,6 +109,8 @@ fn max_attempts_match_the_summaries() {
         ("backon", 4),
         ("aws-sdk-js-v3-standard", 3),
         ("aws-sdk-js-v3-2026", 3),
+        ("aws-sdk-java-v2-legacy", 4),
+        ("aws-sdk-java-v2-standard", 3),
         ("google-genai", 1),
         ("google-genai-retry-options", 5),
         ("google-api-core", 1_000_000),
@@ -545,6 +547,62 @@ fn aws_sdk_js_v3_delays_and_quota() {
         })
     );
 }
+#[test]
+fn aws_sdk_java_v2_delays_and_buckets() {
+    // Standard: ExponentialDelayWithJitter from THROTTLED_BASE_DELAY 1 s,
+    // MAX_BACKOFF 20 s: within [0, v], mean v/2, sd v/√12.
+    let standard = strategy("aws-sdk-java-v2-standard");
+    for (n, v) in [(0u32, S), (1, 2 * S), (4, 16 * S), (5, 20 * S)] {
+        let (mean, _, hi, _) = draws(&standard.backoff, n, N, 70 + u64::from(n));
+        assert!(hi <= v, "standard n={n}: {hi}");
+        let vf = v as f64;
+        assert!(
+            mean_ok(mean, vf / 2.0, vf / 12f64.sqrt()),
+            "standard n={n}: {mean}"
+        );
+    }
+    // Legacy: ExponentialDelayWithHalfJitter from 500 ms: within
+    // [v/2, v], mean 3v/4, sd (v/2)/√12.
+    let legacy = strategy("aws-sdk-java-v2-legacy");
+    for (n, v) in [(0u32, 500 * MS), (1, S), (2, 2 * S), (6, 20 * S)] {
+        let (mean, lo, hi, _) = draws(&legacy.backoff, n, N, 80 + u64::from(n));
+        assert!(lo >= v / 2 && hi <= v, "legacy n={n}: [{lo}, {hi}]");
+        let vf = v as f64;
+        assert!(
+            mean_ok(mean, 0.75 * vf, vf / 2.0 / 12f64.sqrt()),
+            "legacy n={n}: {mean}"
+        );
+    }
+    for s in [&standard, &legacy] {
+        // RETRYABLE_STATUS_CODES 500, 502, 503, 504, throttling (429),
+        // IOException, ApiCallAttemptTimeoutException; the suggested delay
+        // passed to the strategy is zero, so Retry-After is not read.
+        assert_eq!(s.retry_on.names(), ["429", "500", "503", "timeout"]);
+        assert!(!s.honor_retry_after);
+        assert!(s.guards.breaker.is_none() && s.guards.throttle.is_none());
+    }
+    // TOKEN_BUCKET_SIZE 500; standard: every retry costs 5; legacy:
+    // THROTTLE_EXCEPTION_TOKEN_COST 0, DEFAULT_EXCEPTION_TOKEN_COST 5.
+    assert_eq!(
+        standard.guards.budget,
+        Some(Budget::AwsQuota {
+            capacity: 500,
+            cost: 5,
+            timeout_cost: 5,
+            success_increment: 1
+        })
+    );
+    assert_eq!(
+        legacy.guards.budget,
+        Some(Budget::AwsQuota {
+            capacity: 500,
+            cost: 0,
+            timeout_cost: 5,
+            success_increment: 1
+        })
+    );
+}
+
 #[test]
 fn google_genai_retries_nothing_without_retry_options() {
     // retry_args(None): stop_after_attempt(1).
