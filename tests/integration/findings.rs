@@ -45,6 +45,37 @@ fn kinds(findings: &[(String, String)]) -> Vec<&str> {
     findings.iter().map(|(k, _)| k.as_str()).collect()
 }
 
+/// The same herd against a fixed window of 100 requests per second
+/// instead of the bucket: the window starts empty, so over the longest
+/// active period `t` at most 100 + 100 × t requests get through, and the
+/// finding says what the limiter held at the start in a window's words.
+#[test]
+fn a_window_limit_is_described_as_starting_empty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let herd = std::fs::read_to_string(crate::common::crate_dir().join(THUNDERING_HERD))
+        .expect("the shipped herd");
+    let windowed = herd.replace(
+        "request_burst = 50 ",
+        "algorithm = \"fixed_window\"\nwindow = \"1s\" ",
+    );
+    assert_ne!(windowed, herd, "the herd's limiter section changed");
+    let f = findings_of(dir.path(), &windowed);
+    let summary = crate::common::Csv::read(&dir.path().join("thundering-herd/summary.csv"));
+    let longest = summary
+        .rows
+        .iter()
+        .map(|r| summary.num(r, "active_s"))
+        .fold(0.0, f64::max);
+    let binding = one(&f, "binding_limit");
+    assert!(
+        binding.ends_with(&format!(
+            "the longest run was active, with an empty window at the start, at most {}.",
+            backsim::format::grouped(100.0 + 100.0 * longest, 1)
+        )),
+        "{binding} (longest {longest})"
+    );
+}
+
 /// The reference herd (derivation in closed_form.rs): the request limit
 /// refuses every 429, admits 100/s, and over linear's 10.2 s of activity
 /// at most 50 + 100 × 10.2 = 1,070 requests; linear completes 250 and

@@ -26,7 +26,7 @@ use super::table::guard_names;
 use crate::format::fmt_num;
 use crate::format::{grouped, pct, secs, usd, with_ci};
 use crate::metrics::summary::{StrategySummary, common_binding};
-use crate::model::limiter::Limit;
+use crate::model::limiter::{Algorithm, Limit};
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
@@ -174,11 +174,12 @@ fn binding(scenario: &Scenario, summaries: &[&StrategySummary], out: &mut Vec<Fi
     };
     let mut text = format!(
         "{} binds: at most {} requests per minute ({}/s) get through{rate}, {whatever}; over \
-         the {} the longest run was active, with the bucket full at the start, at most {}.",
+         the {} the longest run was active, with {} at the start, at most {}.",
         limit.key(),
         grouped(per_s * 60.0, 1),
         grouped(per_s, 3),
         duration(period),
+        starting_state(scenario.limiter.algorithm),
         grouped(ceiling(first), 1),
     );
     let names = |v: &[&&&StrategySummary]| {
@@ -236,6 +237,18 @@ fn main_succeeded(s: &StrategySummary) -> f64 {
 /// The most requests `limit` admits from the start to `period_s` seconds,
 /// at the strategy's mean cost of a request (its bucket full at the
 /// start).
+/// What a limiter of this kind holds when a run starts, in the words of
+/// the binding-limit finding.
+fn starting_state(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::TokenBucket => "the bucket full",
+        Algorithm::LeakyQueue => "the queue empty",
+        Algorithm::FixedWindow | Algorithm::SlidingLog | Algorithm::SlidingWindow => {
+            "an empty window"
+        }
+    }
+}
+
 fn ceiling_over(scenario: &Scenario, s: &StrategySummary, limit: Limit, period_s: f64) -> f64 {
     let Some((rate, start)) = crate::experiment::load_basis(scenario).limits[limit as usize] else {
         return f64::NAN;
