@@ -35,7 +35,10 @@ use frameworks::{
 use general::{backon, grpc_example, grpc_go, tenacity_cookbook, tenacity_random_exponential};
 use google_azure::{azure_core, google_api_core, google_genai, google_genai_retry_options};
 use polly::{polly_http_standard, polly_v8};
-use sdk::{anthropic_sdk_typescript, openai_node, openai_python, openai_python_2_52};
+use sdk::{
+    anthropic_sdk_python_1_6, anthropic_sdk_typescript, openai_node, openai_python,
+    openai_python_2_52,
+};
 use vercel::vercel_ai_sdk;
 
 const MS: u64 = 1_000_000;
@@ -65,7 +68,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 29] = [
+pub const PRESETS: [Preset; 30] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -84,11 +87,19 @@ pub const PRESETS: [Preset; 29] = [
     },
     Preset {
         name: "anthropic-sdk-python",
-        library: "anthropic-sdk-python v0.35.0 and later (checked to v0.121.0); the loop client from v0.50.0",
+        library: "anthropic-sdk-python v0.35.0 to v1.5.0 (checked at v0.121.0 and the v1.5.0 wheel); the loop client from v0.50.0; from v1.6.0: anthropic-sdk-python-1.6",
         source: "anthropics/anthropic-sdk-python v0.121.0: src/anthropic/_base_client.py (_calculate_retry_timeout, _should_retry), src/anthropic/_constants.py",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured if 0 < ra <= 60s, else backoff",
         notes: "retries 408, 409, 429, >= 500 (so 529) and timeouts; before v0.35.0 the recursive client waited 1s, 2s; its default timeout is 600s (longer for large max_tokens, not modelled)",
         configure: openai_python,
+    },
+    Preset {
+        name: "anthropic-sdk-python-1.6",
+        library: "anthropic-sdk-python v1.6.0 and later (checked to v2.17.0, the wheels on PyPI)",
+        source: "anthropic 2.17.0 (PyPI wheel): anthropic/_base_client.py (_calculate_retry_timeout, _parse_retry_after_header, _should_retry), anthropic/_constants.py",
+        summary: "as anthropic-sdk-python, but any Retry-After (or retry-after-ms) above 0 is honoured, however long; 0 falls back to the backoff",
+        notes: "retries 408, 409, 429, >= 500 (so 529) and timeouts; the SDK caps a Retry-After at 4,294,967s (the platform's sleep limit, about 50 days), which the model leaves uncapped; x-should-retry is not modelled",
+        configure: anthropic_sdk_python_1_6,
     },
     Preset {
         name: "openai-node",

@@ -58,3 +58,11 @@ pub(super) fn anthropic_sdk_typescript(s: &mut Strategy) {
     stainless(s);
     s.zero_retry_after = ZeroRetryAfter::AtOnce;
 }
+
+/// anthropic-sdk-python from v1.6.0: `if retry_after is not None and
+/// retry_after > 0: return min(retry_after, 4_294_967.0)`, so any positive
+/// Retry-After is slept (the cap, about 50 days, is left out) and zero
+/// falls back to the backoff.
+pub(super) fn anthropic_sdk_python_1_6(s: &mut Strategy) {
+    stainless(s);
+}

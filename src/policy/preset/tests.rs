@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 29);
+    assert_eq!(PRESETS.len(), 30);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -97,6 +97,7 @@ fn max_attempts_match_the_summaries() {
         ("openai-python", 3),
         ("openai-python-2.52", 3),
         ("anthropic-sdk-python", 3),
+        ("anthropic-sdk-python-1.6", 3),
         ("openai-node", 3),
         ("anthropic-sdk-typescript", 3),
         ("botocore-standard", 3),
@@ -136,6 +137,7 @@ fn openai_style_delays_are_downward_jittered() {
         "openai-python",
         "openai-python-2.52",
         "anthropic-sdk-python",
+        "anthropic-sdk-python-1.6",
         "openai-node",
         "anthropic-sdk-typescript",
     ] {
@@ -311,6 +313,16 @@ fn retry_after_and_failure_settings() {
         backoff_delay(decide(&s, ra(61), &mut rng), 500 * MS);
         backoff_delay(decide(&s, ra(0), &mut rng), 500 * MS);
     }
+    // anthropic from v1.6.0: any ra > 0 honoured (an hour too), zero falls
+    // back to the first backoff delay.
+    let s = strategy("anthropic-sdk-python-1.6");
+    assert_eq!(s.max_retry_after, None);
+    assert_eq!(s.zero_retry_after, ZeroRetryAfter::Backoff);
+    assert_eq!(
+        decide(&s, ra(3600), &mut rng),
+        Decision::Retry { delay: 3600 * S }
+    );
+    backoff_delay(decide(&s, ra(0), &mut rng), 500 * MS);
     // The Stainless SDKs read the Retry-After of any answer they retry: a
     // 503's as a 429's.
     let e503 = |secs: u64| Failure::ServerError {
