@@ -79,7 +79,7 @@ pub const PRESETS: [Preset; 30] = [
     },
     Preset {
         name: "openai-python-2.52",
-        library: "openai-python v2.52.0 and later (checked to v3.3.1)",
+        library: "openai-python v2.52.0 and later (checked to v3.63.0, the wheel on PyPI)",
         source: "openai/openai-python v3.3.1: src/openai/_base_client.py (_should_retry, _calculate_retry_timeout), src/openai/_constants.py (MAX_RETRY_AFTER_DELAY = 2 * 60)",
         summary: "as openai-python, but Retry-After honoured up to 120s, and above it the request is not retried",
         notes: "retries 408, 409, 429, >= 500 and timeouts; the 120s limit applies to the Retry-After of any status",
