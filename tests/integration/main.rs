@@ -10,6 +10,7 @@ mod client_side;
 mod closed_form;
 mod common;
 mod conservation;
+mod dataframes;
 mod determinism;
 mod diff;
 mod findings;
