@@ -11,6 +11,11 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// A price table file for `[pricing] model` (the built-in table's
+    /// format: `checked` and `[[price]]` tables), instead of the built-in
+    /// table; default: $BACKSIM_PRICES if set, else the built-in table.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

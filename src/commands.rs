@@ -10,7 +10,6 @@ use crate::experiment::watch::Watch;
 use crate::machine::resident_memory;
 use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
-use crate::pricing::{MODEL_PRICES, PRICES_CHECKED};
 use crate::progress::Progress;
 use crate::report::folder::{self, Kind, Writer};
 use crate::report::sweep::ShardInfo;
@@ -21,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
+    set_prices(cli.prices.as_deref())?;
     match cli.command {
         Command::Run(args) => run_scenarios(&args),
         Command::Sweep(args) => sweep(&args),
@@ -53,6 +53,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::List => print(&list_text()),
         Command::Diff(args) => diff(&args),
     }
+}
+
+/// The environment variable naming a price table file, when `--prices`
+/// does not.
+pub const PRICES_ENV: &str = "BACKSIM_PRICES";
+
+/// Puts the price table in force before anything is read: `--prices`,
+/// else `$BACKSIM_PRICES` (unless empty), else the built-in table.
+fn set_prices(flag: Option<&Path>) -> Result<(), Error> {
+    let env = std::env::var_os(PRICES_ENV).filter(|v| !v.is_empty());
+    let Some(path) = flag.map(Path::to_path_buf).or(env.map(PathBuf::from)) else {
+        return Ok(());
+    };
+    let table = crate::pricing::file::load(&path).map_err(|e| match (flag, e) {
+        // Say where the name came from when it was not on the command line.
+        (None, Error::Input(m)) => Error::Input(format!("{m} (named by {PRICES_ENV})")),
+        (_, e) => e,
+    })?;
+    crate::pricing::set_in_force(table);
+    Ok(())
 }
 
 /// `backsim diff`: reads both reports and checks every `--fail-if`
@@ -745,19 +765,24 @@ pub fn list_text() -> String {
             p.name, p.library, p.summary, p.source, p.notes
         ));
     }
+    let table = crate::pricing::in_force();
     s.push_str(&format!(
-        "\nModel prices ([pricing] model; USD per million tokens, checked {PRICES_CHECKED}):\n"
+        "\nModel prices ([pricing] model; USD per million tokens; {}):\n",
+        table.describe()
     ));
-    let w = MODEL_PRICES
+    let w = table
+        .prices
         .iter()
-        .map(|p| p.model.len())
+        .map(|p| p.model.chars().count())
         .max()
         .unwrap_or(0);
-    for p in MODEL_PRICES {
-        s.push_str(&format!(
-            "  {:w$}  input {:>6.2}  output {:>6.2}  {}\n",
+    for p in &table.prices {
+        let line = format!(
+            "  {:w$}  input {:>6.2}  output {:>6.2}  {}",
             p.model, p.input_per_mtok, p.output_per_mtok, p.source
-        ));
+        );
+        s.push_str(line.trim_end());
+        s.push('\n');
     }
     s.push_str(&format!(
         "\nTemplates (backsim new [--template NAME] FILE; default {}):\n",

@@ -166,6 +166,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_space_between_the_number_and_its_unit_is_allowed() {
+        // "60 s" is read as "60s" (docs/interface.md): whitespace around
+        // the number and the unit is ignored, not inside the number.
+        assert_eq!(parse_duration("60 s"), Ok(60 * NANOS_PER_SEC));
+        assert_eq!(parse_duration("60s"), Ok(60 * NANOS_PER_SEC));
+        assert_eq!(parse_duration(" 1.5\tms "), Ok(1_500_000));
+        assert_eq!(format_duration(parse_duration("60 s").unwrap()), "1m");
+        let e = parse_duration("6 0s").unwrap_err();
+        assert!(e.starts_with("unknown unit \"0s\" in \"6 0s\""), "{e}");
+        assert!(parse_duration("60 s s").is_err());
+    }
+
+    #[test]
     fn parses_every_unit() {
         assert_eq!(parse_duration("7ns"), Ok(7));
         assert_eq!(parse_duration("3us"), Ok(3_000));

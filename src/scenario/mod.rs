@@ -10,6 +10,7 @@ mod raw;
 mod recover;
 mod resolve;
 mod resolved;
+pub mod schema;
 pub mod sweep;
 pub mod trace;
 pub mod tune;

@@ -12,6 +12,7 @@
 //! problems so that they are left out until the type is fixed.
 
 use super::raw::RawScenario;
+use super::schema::unknown_key_hint;
 use super::{MAX_MODELS, MAX_STRATEGIES, Problem};
 use crate::diagnostic::{MAX_PROBLEMS, datetime_type, did_you_mean, in_report_order, show_number};
 use serde_path_to_error::Segment;
@@ -178,7 +179,20 @@ pub fn read(src: &str) -> Result<(RawScenario, Removed, Vec<Problem>), Vec<Probl
         // been reported already.
         let echo = missing.is_some_and(|field| taken_out.contains(&join(&key, field)));
         if !echo {
-            problems.push(toml_problem(src, message, span, &key));
+            let mut problem = toml_problem(src, message, span, &key);
+            if let Some(word) = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+            {
+                // The hint searches the whole schema, and may translate
+                // the value given (`max_retries = 2`).
+                let table = key.rsplit_once('.').map_or("", |(t, _)| t);
+                let value = value_text(src, doc.get_ref(), &path);
+                problem
+                    .message
+                    .push_str(&unknown_key_hint(table, word, value));
+            }
+            problems.push(problem);
         }
         let Some(gone) = take_out(doc.get_mut(), &path) else {
             break;
@@ -399,6 +413,33 @@ fn table_at<'d, 'i>(doc: &'d mut DeTable<'i>, path: &[Step]) -> Option<&'d mut D
     Some(table)
 }
 
+/// The text of the value at `path` in `doc`, as the file writes it.
+fn value_text<'s>(src: &'s str, doc: &DeTable<'_>, path: &[Step]) -> Option<&'s str> {
+    let Some((Step::Key(key), table)) = path.split_last() else {
+        return None;
+    };
+    let mut node: Option<&DeValue<'_>> = None;
+    let mut current = doc;
+    for step in table {
+        let value = match (step, node) {
+            (Step::Key(k), None) => current.get(k.as_str())?.get_ref(),
+            (Step::Index(i), Some(DeValue::Array(items))) => items.get(*i)?.get_ref(),
+            _ => return None,
+        };
+        match value {
+            DeValue::Table(t) => {
+                current = t;
+                node = None;
+            }
+            other => node = Some(other),
+        }
+    }
+    if node.is_some() {
+        return None;
+    }
+    src.get(current.get(key.as_str())?.span())
+}
+
 /// A TOML or serde error as a problem at its span, in backsim's words
 /// (TOML's: keys, tables and arrays, not serde's fields, maps and
 /// sequences, nor the names of backsim's types).
@@ -432,7 +473,11 @@ fn toml_problem(src: &str, message: &str, span: Option<Range<usize>>, key: &str)
             message.replace_range(start..end, &shown);
         }
     }
-    if let Some(hint) = unknown_name_hint(raw) {
+    // An unknown key's hint is the schema's (added by the caller, which
+    // has the value); an unknown name of a list, the closest name.
+    if !raw.starts_with("unknown field `")
+        && let Some(hint) = unknown_name_hint(raw)
+    {
         message.push_str(&hint);
     }
     // The parser says only "duplicate key"; name it.

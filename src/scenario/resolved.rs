@@ -626,8 +626,18 @@ impl Scenario {
         if !body.ends_with('\n') {
             body.push('\n');
         }
+        // Which price table named the models' prices, when it is not the
+        // built-in one (with it, the file is as it always was).
+        let table = crate::pricing::in_force();
+        let priced = std::iter::once(&self.pricing)
+            .chain(self.models.iter().map(|m| &m.pricing))
+            .any(|p| p.model.as_deref().is_some_and(|m| table.find(m).is_some()));
+        let prices = match &table.file {
+            Some(_) if priced => format!("# Model prices from {}.\n", table.describe()),
+            _ => String::new(),
+        };
         format!(
-            "# Resolved by backsim {}: every key with its effective value.\n{body}",
+            "# Resolved by backsim {}: every key with its effective value.\n{prices}{body}",
             env!("CARGO_PKG_VERSION")
         )
     }

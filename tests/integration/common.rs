@@ -62,7 +62,8 @@ pub fn text(bytes: &[u8]) -> String {
 /// The `backsim` binary, run from the crate root.
 pub fn backsim() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("backsim");
-    cmd.current_dir(crate_dir());
+    // A price table of the environment running the tests is not theirs.
+    cmd.current_dir(crate_dir()).env_remove("BACKSIM_PRICES");
     cmd
 }
 
@@ -73,6 +74,7 @@ pub fn backsim() -> assert_cmd::Command {
 pub fn backsim_capped(mib: u64) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.current_dir(crate_dir())
+        .env_remove("BACKSIM_PRICES")
         .arg("-c")
         .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
         .arg(assert_cmd::cargo::cargo_bin!("backsim"));

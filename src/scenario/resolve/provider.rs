@@ -3,13 +3,13 @@
 //! `[pricing]`, and the further models of `[[model]]`.
 
 use super::Cx;
-use crate::diagnostic::show_number;
+use crate::diagnostic::{show_number, unknown_name};
 use crate::model::dist::Dist;
 use crate::model::limiter::{
     Algorithm, DEFAULT_WINDOW, Limit, MAX_LOG_ENTRIES, OutputCharge, RetryAfterMode,
 };
 use crate::model::server::ServerType;
-use crate::pricing::{MODEL_PRICES, Pricing, model_price};
+use crate::pricing::Pricing;
 use crate::scenario::raw::{Duration, RawLimiter, RawModel, RawPricing, RawServer};
 use crate::scenario::{
     CapacityCut, ErrorRates, Latency, LimiterConfig, ModelConfig, Outage, ServerConfig,
@@ -612,16 +612,42 @@ impl Cx<'_> {
     }
 
     pub(super) fn pricing(&mut self, p: &RawPricing, prefix: &str) -> Pricing {
+        let table = crate::pricing::in_force();
         let base = p.model.as_ref().and_then(|m| {
-            let names: Vec<&str> = MODEL_PRICES.iter().map(|p| p.model).collect();
-            self.choice(m, &format!("{prefix}.model"), &names, model_price)
+            let found = table.find(m.get_ref());
+            // A model the table does not list is still a model when the
+            // scenario gives both its prices (a resolved scenario written
+            // under another price table reads the same without it).
+            let priced = p.input_per_mtok.is_some() && p.output_per_mtok.is_some();
+            if found.is_none() && !priced {
+                let mut message = unknown_name("value", m.get_ref(), &table.names());
+                if table.file.is_some() {
+                    message.push_str(&format!(
+                        " (the models of {}; or give both input_per_mtok and output_per_mtok)",
+                        table.describe()
+                    ));
+                }
+                self.problem(m, &format!("{prefix}.model"), message);
+            } else if found.is_none() {
+                let name = m.get_ref();
+                if name.trim().is_empty() || name.contains(['\n', '\r', ',', '"']) {
+                    self.problem(
+                        m,
+                        &format!("{prefix}.model"),
+                        "must be a non-empty name without commas, quotes or line breaks",
+                    );
+                }
+            }
+            found
         });
         let price = |cx: &mut Self, v: &Option<Spanned<f64>>, key: &str, fallback: f64| match v {
             Some(x) => cx.non_negative(x, key),
             None => fallback,
         };
         Pricing {
-            model: base.map(|b| b.model.to_string()),
+            model: p.model.as_ref().map(|m| m.get_ref().clone()).filter(|_| {
+                base.is_some() || (p.input_per_mtok.is_some() && p.output_per_mtok.is_some())
+            }),
             input_per_mtok: price(
                 self,
                 &p.input_per_mtok,

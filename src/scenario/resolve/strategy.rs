@@ -14,6 +14,7 @@ use crate::policy::strategy::ZeroRetryAfter;
 use crate::policy::{AboveMax, Fallback, InputGrowth, RetryOn, Site, Strategy};
 use crate::scenario::MAX_TOKENS_PER_REQUEST;
 use crate::scenario::raw::{RawBackoff, RawHedge, RawStrategy};
+use crate::scenario::schema::preset_hint;
 use crate::time::{DURATION_HELP, SimDuration, format_duration, parse_duration};
 use toml::Spanned;
 
@@ -194,10 +195,14 @@ impl Cx<'_> {
     ) -> Strategy {
         let s = st.get_ref();
         let key = |k: &str| format!("{prefix}.{k}");
-        let preset = s
-            .preset
-            .as_ref()
-            .and_then(|p| self.choice(p, &key("preset"), &preset::names(), preset::find));
+        let preset = s.preset.as_ref().and_then(|p| {
+            let found = preset::find(p.get_ref());
+            if found.is_none() {
+                let message = preset_hint(p.get_ref(), &preset::names());
+                self.problem(p, &key("preset"), message);
+            }
+            found
+        });
         if let (Some(p), Some(_), Some(span)) = (preset, layer, &s.preset)
             && p.is_stack()
         {
