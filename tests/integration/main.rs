@@ -31,3 +31,4 @@ mod stacks;
 mod statistics;
 mod sweep;
 mod tune;
+mod real_validation;
