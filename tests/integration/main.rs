@@ -28,6 +28,7 @@ mod outputs;
 mod ownership;
 mod prices;
 mod properties;
+mod real_validation;
 mod resources;
 mod schema_hints;
 mod stacks;

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Sim-to-real validation: real client libraries against real limiters on
+# this machine (loopback only), compared with backsim's prediction of the
+# same scenarios. Not part of `cargo test` (it takes real time: the
+# cases about 10 minutes, 585 s in the committed run, plus the release
+# build); run it from anywhere in a clone:
+#
+#   validation/real/run.sh              every case
+#   validation/real/run.sh CASE ...     some cases (their rows are replaced)
+#
+# It creates validation/real/.venv with the pinned packages of
+# requirements.txt, installs nginx from the distribution's packages when
+# it is missing (apt-get, as root), builds backsim in release, runs every
+# case, writes validation/real/results/*.csv and regenerates the table in
+# README.md ("Validated against real clients").
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+python=${PYTHON:-python3}
+
+if [ ! -x "$here/.venv/bin/python" ]; then
+    "$python" -m venv "$here/.venv"
+fi
+"$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get install -y nginx-light >/dev/null
+    else
+        sudo apt-get install -y nginx-light >/dev/null
+    fi
+fi
+
+(cd "$root" && cargo build --release --quiet)
+
+cd "$here"
+# Real time on a shared machine: as root, the measurements run at a higher
+# priority than other work (the committed results did), which keeps the
+# clients' and the server's timers on time.
+nice=""
+if [ "$(id -u)" = 0 ]; then
+    nice="nice -n -10"
+fi
+$nice .venv/bin/python -u harness.py "$root/target/release/backsim" "$@"
+.venv/bin/python table.py --write
