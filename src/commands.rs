@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Sweep(args) => sweep(&args, output),
         Command::Tune(args) => tune(&args, output),
         Command::Merge(args) => merge(&args, output),
-        Command::Check { scenarios } if output.json => check_json(&scenarios),
+        Command::Check { scenarios } if output.json => crate::emit::check(&scenarios),
         Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
             // Read every folder, and check that it can be written, before
@@ -59,42 +59,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::List if output.json => print(&crate::emit::list_json()),
         Command::List => print(&list_text()),
         Command::Diff(args) => diff(&args, output.json),
-        Command::Completions { shell } => print_bytes(&crate::emit::completions(shell)),
-        Command::Man { out: None } => {
-            let pages = crate::emit::man_pages()?;
-            print_bytes(&pages[0].1)
+        Command::Completions { shell } => {
+            crate::emit::print_bytes(&crate::emit::completions(shell))
         }
-        Command::Man { out: Some(dir) } => {
-            let names = crate::emit::write_man_pages(&dir)?;
-            note(
-                false,
-                &format!(
-                    "wrote {} manual pages to {} (read one with `man {}`)",
-                    names.len(),
-                    dir.display(),
-                    dir.join("backsim.1").display()
-                ),
-            );
-            Ok(())
-        }
-    }
-}
-
-/// `backsim check --json`: the JSON document of every file's problems
-/// on stdout; with problems, the messages on stderr and exit code 2 as
-/// without --json.
-fn check_json(paths: &[PathBuf]) -> Result<(), Error> {
-    let results: Vec<Result<(), Error>> = paths
-        .iter()
-        .map(|p| scenario::load_within(p, None).map(|_| ()))
-        .collect();
-    let refs: Vec<Result<(), &Error>> = results.iter().map(|r| r.as_ref().copied()).collect();
-    print(&crate::emit::check_json(paths, &refs))?;
-    let mut errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.remove(0)),
-        _ => Err(Error::Several(errors)),
+        Command::Man { out } => crate::emit::man(out.as_deref()),
     }
 }
 
@@ -775,18 +743,6 @@ fn merge(args: &MergeArgs, output: &OutputArgs) -> Result<(), Error> {
     let (dir, data) =
         report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
     print_sweep(&data, &dir, output, args.quiet, !args.no_charts)
-}
-
-/// Prints bytes to stdout as they are (a completion script, a manual
-/// page: text backsim wrote itself); a closed pipe is not an error.
-fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Run(format!("cannot write to standard output: {e}")))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Prints to stdout. A closed pipe (`backsim list | head`) is not an

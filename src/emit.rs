@@ -74,8 +74,60 @@ pub fn check_output(command: &Command, output: &OutputArgs) -> Result<(), Error>
     Ok(())
 }
 
-/// `backsim check --json`: every file checked and every problem found,
-/// from the result of loading each file.
+/// `backsim check --json`: the JSON document of every file's problems
+/// on stdout; with problems, the messages on stderr and exit code 2 as
+/// without --json.
+pub fn check(paths: &[PathBuf]) -> Result<(), Error> {
+    let results: Vec<Result<(), Error>> = paths
+        .iter()
+        .map(|p| crate::scenario::load_within(p, None).map(|_| ()))
+        .collect();
+    let refs: Vec<Result<(), &Error>> = results.iter().map(|r| r.as_ref().copied()).collect();
+    print_bytes(check_json(paths, &refs).as_bytes())?;
+    let mut errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::Several(errors)),
+    }
+}
+
+/// Prints bytes to stdout as they are (a completion script, a manual
+/// page, a JSON document already made safe): a closed pipe is not an
+/// error, any other failure is (exit code 1).
+pub fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Run(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `backsim man`: `backsim.1` on stdout, or with `--out DIR` every page
+/// written into DIR and a line on stderr saying so.
+pub fn man(out: Option<&Path>) -> Result<(), Error> {
+    let Some(dir) = out else {
+        return print_bytes(&man_pages()?[0].1);
+    };
+    let names = write_man_pages(dir)?;
+    let line = format!(
+        "wrote {} manual pages to {} (read one with `man {}`)\n",
+        names.len(),
+        dir.display(),
+        dir.join("backsim.1").display()
+    );
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        crate::terminal::safe(&line).as_bytes(),
+    );
+    Ok(())
+}
+
+/// The `check --json` document: every file checked and every problem
+/// found, from the result of loading each file.
 pub fn check_json(files: &[PathBuf], results: &[Result<(), &Error>]) -> String {
     let mut problems = Vec::new();
     let mut checked = Vec::new();

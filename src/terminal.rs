@@ -110,9 +110,9 @@ pub fn group(n: u64) -> String {
 /// `--color`: when messages on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stderr is a terminal and `NO_COLOR` is unset or empty.
+    /// Colour when stderr is a terminal and NO_COLOR is unset or empty.
     Auto,
-    /// Colour always, even into a file or a pipe, and whatever `NO_COLOR`
+    /// Colour always, even into a file or a pipe, and whatever NO_COLOR
     /// says.
     Always,
     /// Never colour.

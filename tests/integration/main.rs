@@ -30,4 +30,5 @@ mod resources;
 mod stacks;
 mod statistics;
 mod sweep;
+mod terminal;
 mod tune;
