@@ -16,6 +16,29 @@ pub struct Cli {
     /// table; default: $BACKSIM_PRICES if set, else the built-in table.
     #[arg(long, global = true, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How results and messages are printed; accepted by every command.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// When to colour messages on stderr: auto (a terminal, unless the
+    /// NO_COLOR environment variable is set and not empty), always or
+    /// never.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    pub color: crate::terminal::ColorChoice,
+    /// Print the results as one JSON document on stdout instead of text
+    /// (run, sweep, merge, tune, check, list, diff; docs/interface.md gives
+    /// each command's fields). Other commands print no results and refuse
+    /// it.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The printed summary of run, sweep, merge and tune: table (aligned
+    /// columns, the default), markdown (GitHub tables) or csv (the main
+    /// table's columns). Not with --json.
+    #[arg(long, value_name = "FORMAT", global = true)]
+    pub format: Option<crate::report::run::table::TableFormat>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +101,20 @@ pub enum Command {
     /// strategy and metric the change from A to B with its 95% confidence
     /// interval. Reads only.
     Diff(DiffArgs),
+    /// Print a shell completion script on stdout (README: Shell
+    /// completions).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout, or with --out write one
+    /// page per command (backsim.1, backsim-run.1, ...) into a folder.
+    Man {
+        /// Folder to write the pages into, instead of printing backsim.1.
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Options shared by `run` and `sweep`.
@@ -201,9 +238,6 @@ pub struct RunArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Print the summary as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
     /// Also write requests.csv: one row per request of every run. Memory
     /// then grows with the number of requests (about 90 bytes each) until
     /// the report is written.
@@ -229,9 +263,6 @@ pub struct TuneArgs {
     /// Most runs the search may spend, instead of [tune] budget.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub budget: Option<u64>,
-    /// Print the result as JSON on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -252,9 +283,6 @@ pub struct DiffArgs {
     /// Show every metric of summary.csv, not only the key ones.
     #[arg(long)]
     pub all: bool,
-    /// Print the comparison as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
     /// Print nothing on stdout; the exit code (and, when a --fail-if
     /// condition holds, stderr) still tells.
     #[arg(short, long)]

@@ -2,7 +2,9 @@
 //! output goes, then do the long work, so that wrong input never leaves
 //! anything half-written.
 
-use crate::cli::{Cli, Command, CommonArgs, DiffArgs, MergeArgs, RunArgs, SweepArgs, TuneArgs};
+use crate::cli::{
+    Cli, Command, CommonArgs, DiffArgs, MergeArgs, OutputArgs, RunArgs, SweepArgs, TuneArgs,
+};
 use crate::experiment::Precision;
 use crate::experiment::estimate::{self, MemoryBudget, Plan};
 use crate::experiment::limits::{self, Cap, Limits};
@@ -12,6 +14,7 @@ use crate::policy::backoff::BACKOFF_KINDS;
 use crate::policy::preset::PRESETS;
 use crate::progress::Progress;
 use crate::report::folder::{self, Kind, Writer};
+use crate::report::run::table::TableFormat;
 use crate::report::sweep::ShardInfo;
 use crate::scenario::{self, Scenario};
 use crate::{Error, experiment, report};
@@ -21,11 +24,14 @@ use std::path::{Path, PathBuf};
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     set_prices(cli.prices.as_deref())?;
+    let output = &cli.output;
+    crate::emit::check_output(&cli.command, output)?;
     match cli.command {
-        Command::Run(args) => run_scenarios(&args),
-        Command::Sweep(args) => sweep(&args),
-        Command::Tune(args) => tune(&args),
-        Command::Merge(args) => merge(&args),
+        Command::Run(args) => run_scenarios(&args, output),
+        Command::Sweep(args) => sweep(&args, output),
+        Command::Tune(args) => tune(&args, output),
+        Command::Merge(args) => merge(&args, output),
+        Command::Check { scenarios } if output.json => crate::emit::check(&scenarios),
         Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
             // Read every folder, and check that it can be written, before
@@ -50,8 +56,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             quiet,
             file,
         } => new_scenario(&template, force, quiet, &file),
+        Command::List if output.json => print(&crate::emit::list_json()),
         Command::List => print(&list_text()),
-        Command::Diff(args) => diff(&args),
+        Command::Diff(args) => diff(&args, output.json),
+        Command::Completions { shell } => {
+            crate::emit::print_bytes(&crate::emit::completions(shell))
+        }
+        Command::Man { out } => crate::emit::man(out.as_deref()),
     }
 }
 
@@ -75,15 +86,20 @@ fn set_prices(flag: Option<&Path>) -> Result<(), Error> {
     Ok(())
 }
 
+/// The table format asked for; the table without --format.
+fn table_format(output: &OutputArgs) -> TableFormat {
+    output.format.unwrap_or_default()
+}
+
 /// `backsim diff`: reads both reports and checks every `--fail-if`
 /// before printing anything; exit 1 when a condition holds.
-fn diff(args: &DiffArgs) -> Result<(), Error> {
+fn diff(args: &DiffArgs, json: bool) -> Result<(), Error> {
     use report::diff;
     let a = diff::read_report(&args.a)?;
     let b = diff::read_report(&args.b)?;
     let d = diff::compare(&a, &b)?;
     let held = diff::check(&d, &args.fail_if)?;
-    if args.json {
+    if json {
         print(&crate::terminal::json_safe(&diff::json(&d, &held)))?;
     } else if !args.quiet {
         let named: Vec<String> = args.fail_if.iter().map(|c| c.metric.clone()).collect();
@@ -259,7 +275,7 @@ fn note_text(text: &str) {
     let _ = std::io::stderr().write_all(crate::terminal::safe(text).as_bytes());
 }
 
-fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
+fn run_scenarios(args: &RunArgs, output: &OutputArgs) -> Result<(), Error> {
     let common = &args.common;
     let (limits, budget) = limits(common);
     let mut scenarios = load_all(&args.scenarios, budget.as_ref())?;
@@ -304,7 +320,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             estimate::check_memory(&file, &estimate, in_use, b, plan.threads)?;
         }
     }
-    let quiet = common.quiet || args.json;
+    let quiet = common.quiet || output.json;
     let mut docs = Vec::new();
     for ((s, path), writer) in scenarios.iter_mut().zip(&args.scenarios).zip(&writers) {
         if s.sweep.is_some() {
@@ -383,9 +399,17 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             report::write_report(&common.out, s, &result, !common.no_charts, writer, || {
                 watch.still_within(&file, s)
             })?;
-        if args.json {
+        if output.json {
             docs.push(report::run::json::scenario_json(s, &result, &dir));
-        } else if !common.quiet {
+        } else if common.quiet {
+        } else if table_format(output) != TableFormat::Table {
+            print(&report::run::table::summary_in(
+                table_format(output),
+                s,
+                &written.result,
+            ))?;
+            note(false, &wrote(&dir, !common.no_charts));
+        } else {
             // The table shows the numbers as the files hold them.
             print(&report::run::table::summary_table(s, &written.result))?;
             print(&report::run::findings::text(
@@ -394,7 +418,7 @@ fn run_scenarios(args: &RunArgs) -> Result<(), Error> {
             note(false, &wrote(&dir, !common.no_charts));
         }
     }
-    if args.json {
+    if output.json {
         print(&crate::terminal::json_safe(&report::run::json::document(
             docs,
         )))?;
@@ -543,7 +567,7 @@ fn wrote(dir: &std::path::Path, charts: bool) -> String {
     }
 }
 
-fn sweep(args: &SweepArgs) -> Result<(), Error> {
+fn sweep(args: &SweepArgs, output: &OutputArgs) -> Result<(), Error> {
     let common = &args.common;
     let file = args.scenario.display().to_string();
     let (limits, budget) = limits(common);
@@ -585,7 +609,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let threads = usize::from(common.threads.unwrap_or(0));
     let dir = args.scenario.parent().unwrap_or(std::path::Path::new("."));
     check_sweep(&base, &file, dir, &points, common, &limits, budget.as_ref())?;
-    let progress = Progress::new(runs, &label, !common.quiet);
+    let progress = Progress::new(runs, &label, !common.quiet && !output.json);
     let watch = watch(limits, budget.as_ref());
     let results = crate::interrupt::simulating(|| {
         experiment::run_sweep(
@@ -658,17 +682,39 @@ fn sweep(args: &SweepArgs) -> Result<(), Error> {
         &writer,
         || watch.still_within(&file, &base),
     )?;
-    if !common.quiet {
-        print(&report::sweep::table::sweep_table(&data))?;
-        print(&report::run::findings::text(
-            &report::sweep::findings::of_sweep(&data),
-        ))?;
-        note(false, &wrote(&dir, !common.no_charts));
+    print_sweep(&data, &dir, output, common.quiet, !common.no_charts)
+}
+
+/// What `sweep` and `merge` print once the report is written: the JSON
+/// document, or the table in its format (with the findings when a plain
+/// table), and where the report went.
+fn print_sweep(
+    data: &report::sweep::SweepData,
+    dir: &Path,
+    output: &OutputArgs,
+    quiet: bool,
+    charts: bool,
+) -> Result<(), Error> {
+    if output.json {
+        return print(&crate::emit::document(&report::sweep::json::document(
+            data, dir,
+        )));
     }
+    if quiet {
+        return Ok(());
+    }
+    let format = table_format(output);
+    print(&report::sweep::table::sweep_table_in(format, data))?;
+    if format == TableFormat::Table {
+        print(&report::run::findings::text(
+            &report::sweep::findings::of_sweep(data),
+        ))?;
+    }
+    note(false, &wrote(dir, charts));
     Ok(())
 }
 
-fn merge(args: &MergeArgs) -> Result<(), Error> {
+fn merge(args: &MergeArgs, output: &OutputArgs) -> Result<(), Error> {
     let mut dirs = Vec::new();
     for d in &args.dirs {
         if d.join(report::sweep::SHARD_FILE).is_file() {
@@ -716,14 +762,7 @@ fn merge(args: &MergeArgs) -> Result<(), Error> {
     )?;
     let (dir, data) =
         report::write_sweep_report(&args.out, &base, &rows, !args.no_charts, &writer, || Ok(()))?;
-    if !args.quiet {
-        print(&report::sweep::table::sweep_table(&data))?;
-        print(&report::run::findings::text(
-            &report::sweep::findings::of_sweep(&data),
-        ))?;
-        note(false, &wrote(&dir, !args.no_charts));
-    }
-    Ok(())
+    print_sweep(&data, &dir, output, args.quiet, !args.no_charts)
 }
 
 /// Prints to stdout. A closed pipe (`backsim list | head`) is not an
@@ -801,10 +840,11 @@ pub fn list_text() -> String {
 
 /// `backsim tune`: searches the scenario's `[tune]` space and writes
 /// `<out>/<name>.tune/`.
-fn tune(args: &TuneArgs) -> Result<(), Error> {
+fn tune(args: &TuneArgs, output: &OutputArgs) -> Result<(), Error> {
     use crate::experiment::tune::{self as tuning, search};
     use crate::report::tune::output;
     let common = &args.common;
+    let (args_json, format) = (output.json, table_format(output));
     let file = args.scenario.display().to_string();
     let (limits, budget) = limits(common);
     let mut base = scenario::load_within(&args.scenario, room(budget.as_ref()).as_ref())?;
@@ -863,7 +903,7 @@ fn tune(args: &TuneArgs) -> Result<(), Error> {
         )?;
     }
     drop(all);
-    let quiet = common.quiet || args.json;
+    let quiet = common.quiet || output.json;
     let progress = Progress::new(0, &format!("{} tune", base.name), !quiet);
     let watch = watch(limits, budget.as_ref());
     let pool = experiment::pool(threads, screening as usize)?;
@@ -884,10 +924,10 @@ fn tune(args: &TuneArgs) -> Result<(), Error> {
     let files = output::files(&tuned, !common.no_charts)?;
     watch.still_within(&file, &base)?;
     folder::write(&dir, &writer, &files)?;
-    if args.json {
+    if args_json {
         print(&crate::terminal::json_safe(&output::json(&tuned, &dir)))?;
     } else if !common.quiet {
-        print(&output::text(&tuned))?;
+        print(&output::text_in(format, &tuned))?;
         note(false, &format!("wrote {}", dir.display()));
     }
     Ok(())

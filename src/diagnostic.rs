@@ -211,39 +211,69 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// The problems as plain text ([`ScenarioError::render`] without
+    /// colour).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl ScenarioError {
+    /// The problems as a terminal shows them, one after the other: a first
+    /// line `error: file:line:column: key: message`, then the source line
+    /// with the problem underlined, drawn by `annotate-snippets` (the
+    /// renderer of rustc and cargo), in colour when `color`. Everything
+    /// from the file is shown through [`crate::terminal::safe`], so that
+    /// the only control characters are the renderer's own colours.
+    pub fn render(&self, color: bool) -> String {
+        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        }
+        // Long lines are already shortened around the problem
+        // (`Problem::at`): the renderer shows the excerpt whole.
+        .term_width(usize::MAX / 4);
+        let mut out = String::new();
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                out.push('\n');
             }
-            write!(f, "error: {}:{}:{}: ", self.file, p.line, p.column)?;
+            let mut title = format!("{}:{}:{}: ", self.file, p.line, p.column);
             if !p.key.is_empty() {
-                write!(f, "{}: ", p.key)?;
+                title.push_str(&p.key);
+                title.push_str(": ");
             }
-            write!(f, "{}", p.message)?;
-            if !p.excerpt.is_empty() {
-                let gutter = " ".repeat(p.line.to_string().len());
-                let (excerpt, under) = shown_excerpt(&p.excerpt, p.excerpt_column, p.width);
-                write!(
-                    f,
-                    "\n{gutter} |\n{} | {excerpt}\n{gutter} | {under}",
-                    p.line
-                )?;
+            title.push_str(&p.message);
+            let title = crate::terminal::safe(&title);
+            let group = Level::ERROR.primary_title(title.as_ref());
+            if p.excerpt.is_empty() {
+                out.push_str(&renderer.render(&[annotate_snippets::Group::with_title(group)]));
+                continue;
             }
+            let (line, span) = shown_excerpt(&p.excerpt, p.excerpt_column, p.width);
+            let report = [group.element(
+                Snippet::source(line.as_str())
+                    .line_start(p.line)
+                    .annotation(AnnotationKind::Primary.span(span)),
+            )];
+            out.push_str(&renderer.render(&report));
         }
-        Ok(())
+        out
     }
 }
 
 impl std::error::Error for ScenarioError {}
 
-/// A source line as an excerpt shows it, and the line of carets under the
-/// `width` characters from `column` (1-based): control characters written
-/// as [`crate::terminal::safe`] writes them and tabs as four spaces, so
-/// that the terminal shows the line as it is and the carets stay under
-/// what they point at. A caret past the end of the line (a value that is
-/// missing) stays past it.
-fn shown_excerpt(excerpt: &str, column: usize, width: usize) -> (String, String) {
+/// A source line as an excerpt shows it, and the bytes of it that show
+/// the `width` characters from `column` (1-based): control characters
+/// written as [`crate::terminal::safe`] writes them and tabs as four
+/// spaces, so that the terminal shows the line as it is and the carets
+/// stay under what they point at. A caret past the end of the line (a
+/// value that is missing) stays past it: the line is padded with spaces
+/// to reach it.
+fn shown_excerpt(excerpt: &str, column: usize, width: usize) -> (String, Range<usize>) {
     let shown = |c: char| -> String {
         if c == '\t' {
             "    ".to_string()
@@ -251,22 +281,31 @@ fn shown_excerpt(excerpt: &str, column: usize, width: usize) -> (String, String)
             crate::terminal::safe(c.encode_utf8(&mut [0; 4])).into_owned()
         }
     };
-    let (mut line, mut before, mut under) = (String::new(), 0, 0);
-    let chars = excerpt.chars().count();
-    for (i, c) in excerpt.chars().enumerate() {
-        let s = shown(c);
-        let w = s.chars().count();
-        if i + 1 < column {
-            before += w;
-        } else if i + 1 < column + width {
-            under += w;
-        }
-        line.push_str(&s);
+    // Where each character starts in the shown line, and its end.
+    let mut line = String::new();
+    let mut starts = Vec::new();
+    for c in excerpt.chars() {
+        starts.push(line.len());
+        line.push_str(&shown(c));
     }
-    // Columns past the end of the line count one each.
-    before += column.saturating_sub(chars + 1);
-    under += (column + width).saturating_sub((chars + 1).max(column));
-    (line, " ".repeat(before) + &"^".repeat(under.max(1)))
+    starts.push(line.len());
+    // Columns past the end of the line count one byte each.
+    let at = |col: usize| match starts.get(col - 1) {
+        Some(&b) => b,
+        None => line.len() + col - starts.len(),
+    };
+    let start = at(column.max(1));
+    let end = at(column.max(1) + width.max(1)).max(start + 1);
+    // An empty span at the end of the line is drawn as one caret there;
+    // a caret further out needs the line padded to reach it.
+    if start >= line.len() {
+        while line.len() < start {
+            line.push(' ');
+        }
+        return (line, start..start);
+    }
+    let end = end.min(line.len());
+    (line, start..end)
 }
 
 #[cfg(test)]
@@ -356,11 +395,10 @@ mod tests {
             "error: f.toml:1:9: name: bad\n  |\n1 |     name = \"a\\u{1b}[2Jb\"\n  |            ^^^^^^^^^^^^^"
         );
         // A caret past the end of the line stays there.
-        assert_eq!(shown_excerpt("a =", 5, 1), ("a =".into(), "    ^".into()));
-        assert_eq!(
-            shown_excerpt("a = ", 4, 3),
-            ("a = ".into(), "   ^^^".into())
-        );
+        assert_eq!(shown_excerpt("a =", 5, 1), ("a = ".into(), 4..4));
+        assert_eq!(shown_excerpt("a = ", 4, 3), ("a = ".into(), 3..4));
+        assert_eq!(shown_excerpt("a = ", 5, 1), ("a = ".into(), 4..4));
+        assert_eq!(shown_excerpt("a = 1", 5, 1), ("a = 1".into(), 4..5));
     }
 
     #[test]

@@ -57,6 +57,33 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message as printed on stderr: as displayed, with control
+    /// characters escaped ([`crate::terminal::safe`]); with `color`, the
+    /// `error:` labels in colour and a scenario's problems drawn in colour
+    /// ([`ScenarioError::render`]).
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            Error::Scenario(e) => e.render(color),
+            Error::Several(errors) => errors
+                .iter()
+                .map(|e| e.render(color))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => {
+                let text = self.to_string();
+                let text = crate::terminal::safe(&text);
+                match text.strip_prefix("error: ") {
+                    Some(rest) if color => {
+                        format!("{}{rest}", crate::terminal::error_label(true))
+                    }
+                    _ => text.into_owned(),
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

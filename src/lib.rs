@@ -40,6 +40,7 @@ mod named;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod emit;
 pub mod engine;
 mod error;
 pub mod experiment;

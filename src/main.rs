@@ -6,6 +6,7 @@ use std::io::Write;
 
 fn main() {
     let cli = backsim::cli::Cli::parse();
+    backsim::terminal::set_color(cli.output.color);
     // Without the handler Ctrl-C still stops backsim, only less tidily.
     ignore_file_size_signal();
     let _ = backsim::interrupt::install();
@@ -14,7 +15,7 @@ fn main() {
         let _ = writeln!(
             std::io::stderr(),
             "{}",
-            backsim::terminal::safe(&e.to_string())
+            e.render(backsim::terminal::color())
         );
         std::process::exit(e.exit_code());
     }

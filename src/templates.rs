@@ -39,8 +39,9 @@ pub const TEMPLATES: [Template; 20] = [
         Some(
             "# A cold start: 1,000 clients send one request each at t = 0 to an endpoint\n\
              # limited to 6,000 requests a minute with a burst of 50, and retry its\n\
-             # 429s with two schedules. Every key is commented; put in your traffic,\n\
-             # your provider's limits and the strategies you want to compare.\n"
+             # 429s with two schedules. Every key set is commented, and the comments\n\
+             # name the other tables and keys; put in your traffic, your provider's\n\
+             # limits and the strategies you want to compare.\n"
         )
     ),
     template!("linear-vs-jitter", "linear-vs-jitter.toml"),
@@ -163,5 +164,105 @@ mod tests {
             ) && msg.ends_with("\"metastability\"; did you mean \"thundering-herd\"?"),
             "{msg}"
         );
+    }
+
+    /// The field names of the scenario-file table `T` reads, as serde
+    /// declares them (`deserialize_struct`): the schema itself, so that a
+    /// key added to it is seen here without a list to keep in step.
+    fn fields<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+        use serde::de::{self, Visitor};
+        struct Fields(Vec<&'static str>);
+        #[derive(Debug)]
+        struct Stop;
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("stop")
+            }
+        }
+        impl std::error::Error for Stop {}
+        impl de::Error for Stop {
+            fn custom<M: std::fmt::Display>(_: M) -> Self {
+                Stop
+            }
+        }
+        impl<'de> de::Deserializer<'de> for &mut Fields {
+            type Error = Stop;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+                Err(Stop)
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Stop> {
+                self.0.extend(fields);
+                Err(Stop)
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+                bytes byte_buf option unit unit_struct newtype_struct seq tuple
+                tuple_struct map enum identifier ignored_any
+            }
+        }
+        let mut f = Fields(Vec::new());
+        let _ = T::deserialize(&mut f);
+        f.0
+    }
+
+    #[test]
+    fn the_starter_mentions_every_table_and_key_group_of_the_schema() {
+        use crate::scenario::raw::{RawScenario, RawServer, RawStrategy};
+        let top = fields::<RawScenario>();
+        // The schema is read, not empty: the tables every scenario has.
+        for t in ["workload", "limiter", "strategy", "sweep", "tune"] {
+            assert!(top.contains(&t), "{top:?}");
+        }
+        let starter = find(DEFAULT_TEMPLATE).unwrap().starter();
+        let words: std::collections::HashSet<&str> = starter
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        // Every top-level key and table, every key of a [[strategy]]
+        // (schedules, guards, presets, layers, hedging) and of [server]
+        // (outages, capacity cuts, injected errors) is named somewhere in
+        // the starter, set or in a comment.
+        let groups = [
+            ("top level", top),
+            ("[[strategy]]", fields::<RawStrategy>()),
+            ("[server]", fields::<RawServer>()),
+        ];
+        let missing: Vec<String> = groups
+            .iter()
+            .flat_map(|(group, keys)| {
+                keys.iter()
+                    .filter(|k| !words.contains(*k))
+                    .map(move |k| format!("{group}: {k}"))
+            })
+            .collect();
+        assert!(missing.is_empty(), "not in the starter: {missing:?}");
+        // The comment of `retry_after` (its line and the comment lines
+        // under it) names every value the limiter takes.
+        let lines: Vec<&str> = starter.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("retry_after"))
+            .expect("a retry_after line");
+        let comment: String = std::iter::once(lines[at])
+            .chain(
+                lines[at + 1..]
+                    .iter()
+                    .copied()
+                    .take_while(|l| l.trim_start().starts_with('#')),
+            )
+            .collect::<Vec<_>>()
+            .join(" ");
+        for value in crate::model::limiter::RetryAfterMode::NAMES {
+            assert!(
+                comment
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == value),
+                "retry_after: {value} not in {comment}"
+            );
+        }
     }
 }

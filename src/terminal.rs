@@ -6,9 +6,12 @@
 //! as Rust writes them in strings, `\u{1b}`. JSON goes through
 //! [`json_safe`], which keeps it valid JSON. Numbers in messages are
 //! shown by [`show_number`] (a number a user gave), [`group`] (a count)
-//! and [`format_bytes`] (a size).
+//! and [`format_bytes`] (a size). Whether messages are coloured is
+//! decided once, from `--color` and `NO_COLOR` ([`wants_color`]), and read
+//! by [`color`].
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether `c` is a control character a terminal may act on: C0 but line
 /// feed and tab, DEL, and C1 (U+0080 to U+009F, e.g. U+009B, a one-byte
@@ -102,4 +105,71 @@ pub fn group(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// `--color`: when messages on stderr are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Colour always, even into a file or a pipe, and whatever NO_COLOR
+    /// says.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Whether to colour, by <https://no-color.org>: `always` and `never` say
+/// so; `auto` colours a terminal unless `NO_COLOR` is set to a non-empty
+/// value (`no_color`: the variable's value, None when unset).
+///
+/// ```
+/// use backsim::terminal::{ColorChoice, wants_color};
+/// use std::ffi::OsStr;
+/// assert!(wants_color(ColorChoice::Auto, true, None));
+/// assert!(!wants_color(ColorChoice::Auto, false, None));
+/// assert!(!wants_color(ColorChoice::Auto, true, Some(OsStr::new("1"))));
+/// assert!(wants_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+/// assert!(wants_color(ColorChoice::Always, false, Some(OsStr::new("1"))));
+/// assert!(!wants_color(ColorChoice::Never, true, None));
+/// ```
+pub fn wants_color(
+    choice: ColorChoice,
+    is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Whether messages on stderr are coloured; off until [`set_color`].
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Decides, once at the start, whether messages on stderr are coloured:
+/// [`wants_color`] for stderr and the environment's `NO_COLOR`.
+pub fn set_color(choice: ColorChoice) {
+    use std::io::IsTerminal;
+    let on = wants_color(
+        choice,
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+/// Whether messages on stderr are coloured ([`set_color`]).
+pub fn color() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
+/// The `error: ` that opens every message, in bold red when `color`.
+pub fn error_label(color: bool) -> &'static str {
+    if color {
+        "\u{1b}[1m\u{1b}[91merror\u{1b}[0m\u{1b}[1m:\u{1b}[0m "
+    } else {
+        "error: "
+    }
 }

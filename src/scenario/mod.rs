@@ -6,7 +6,7 @@
 //! [`Scenario::to_toml`] writes the scenario back with every default filled
 //! in; parsing that text gives the same scenario again.
 
-mod raw;
+pub(crate) mod raw;
 mod recover;
 mod resolve;
 mod resolved;

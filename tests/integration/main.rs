@@ -34,4 +34,5 @@ mod schema_hints;
 mod stacks;
 mod statistics;
 mod sweep;
+mod terminal;
 mod tune;

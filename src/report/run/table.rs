@@ -6,9 +6,69 @@ use crate::metrics::summary::StrategySummary;
 use crate::scenario::Scenario;
 use std::fmt::Write;
 
+/// How a printed summary is laid out (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TableFormat {
+    /// Columns padded to their widest cell under a rule, with the lines
+    /// around the table.
+    #[default]
+    Table,
+    /// GitHub-flavoured Markdown tables, names left-aligned and numbers
+    /// right-aligned, with the lines around them as paragraphs.
+    Markdown,
+    /// The main table alone as CSV: its header and every row, the cells
+    /// as the table shows them.
+    Csv,
+}
+
+/// A table of `header` and `rows` in `format`: the first `names` columns
+/// are names (left-aligned), the rest numbers (right-aligned).
+pub fn formatted(
+    format: TableFormat,
+    header: &[&str],
+    rows: &[Vec<String>],
+    names: usize,
+) -> String {
+    match format {
+        TableFormat::Table => grid(header, rows, names),
+        TableFormat::Markdown => markdown(header, rows, names),
+        TableFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record(header);
+            for r in rows {
+                let _ = w.write_record(r.iter().map(|c| crate::terminal::safe(c).into_owned()));
+            }
+            let bytes = w.into_inner().unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    }
+}
+
+/// A GitHub-flavoured Markdown table; a `|` in a cell is escaped.
+fn markdown(header: &[&str], rows: &[Vec<String>], names: usize) -> String {
+    let cell = |c: &str| crate::terminal::safe(c).replace('|', "\\|");
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(header.iter().map(|h| cell(h)).collect());
+    out.push_str(&line(
+        (0..header.len())
+            .map(|c| if c < names { "---" } else { "---:" }.to_string())
+            .collect(),
+    ));
+    for r in rows {
+        out.push_str(&line(r.iter().map(|c| cell(c)).collect()));
+    }
+    out
+}
+
 /// A readable table: one row per strategy; with fallback models, a
 /// second table of where each strategy's attempts went and what they cost.
 pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
+    summary_in(TableFormat::Table, scenario, result)
+}
+
+/// [`summary_table`] in `format`: as Markdown, every table with the
+/// lines above it as paragraphs; as CSV, the main table alone.
+pub fn summary_in(format: TableFormat, scenario: &Scenario, result: &ExperimentResult) -> String {
     let summaries: Vec<&StrategySummary> = result.strategies.iter().map(|s| &s.summary).collect();
     let columns = main_columns(scenario, &summaries);
     let header: Vec<&str> = columns.iter().map(|c| c.header()).collect();
@@ -16,6 +76,15 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
         .iter()
         .map(|s| columns.iter().map(|c| c.cell(s)).collect())
         .collect();
+    if format == TableFormat::Csv {
+        return formatted(format, &header, &rows, 1);
+    }
+    // Markdown needs a blank line between a paragraph and a table.
+    let gap = if format == TableFormat::Markdown {
+        "\n"
+    } else {
+        ""
+    };
     let mut out = String::new();
     let reps = scenario.replications;
     let _ = writeln!(
@@ -28,7 +97,8 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
     if let Some(line) = binding_line(scenario, &summaries) {
         let _ = writeln!(out, "{line}");
     }
-    out.push_str(&grid(&header, &rows, 1));
+    out.push_str(gap);
+    out.push_str(&formatted(format, &header, &rows, 1));
     if !scenario.models.is_empty() {
         let rows: Vec<Vec<String>> = result
             .strategies
@@ -47,7 +117,8 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
             })
             .collect();
         out.push('\n');
-        out.push_str(&grid(
+        out.push_str(&formatted(
+            format,
             &[
                 "strategy",
                 "model",
@@ -78,7 +149,8 @@ pub fn summary_table(scenario: &Scenario, result: &ExperimentResult) -> String {
             })
             .collect();
         out.push('\n');
-        out.push_str(&grid(
+        out.push_str(&formatted(
+            format,
             &[
                 "strategy",
                 "guards",

@@ -14,6 +14,7 @@
 pub mod chart;
 pub mod data;
 pub mod findings;
+pub mod json;
 pub mod map_chart;
 pub mod page;
 pub mod read;

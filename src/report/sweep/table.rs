@@ -3,7 +3,7 @@
 
 use super::data::{SweepData, SweepMetric};
 use crate::format::{fmt_num, pct, ratio, secs, usd, with_ci};
-use crate::report::run::table::grid;
+use crate::report::run::table::{TableFormat, formatted};
 use std::fmt::Write;
 
 /// Most rows the terminal table of a sweep shows; the files hold them all.
@@ -12,6 +12,17 @@ pub const SWEEP_TABLE_ROWS: usize = 200;
 /// The terminal table of a sweep: one row per point and strategy, with
 /// the key metrics (mean ± 95% CI half-width where it matters).
 pub fn sweep_table(data: &SweepData) -> String {
+    sweep_table_in(TableFormat::Table, data)
+}
+
+/// [`sweep_table`] in `format`: as Markdown, the lines above the table
+/// as paragraphs; as CSV, the table alone with every row.
+pub fn sweep_table_in(format: TableFormat, data: &SweepData) -> String {
+    let shown = if format == TableFormat::Csv {
+        data.rows.len()
+    } else {
+        SWEEP_TABLE_ROWS
+    };
     let mut header: Vec<&str> = data.axes.iter().map(|a| a.key.as_str()).collect();
     let throughput = data.rows.iter().any(|r| r.goodput_per_s.is_finite());
     let bindings: Vec<_> = data.rows.iter().map(|r| r.binding_limit).collect();
@@ -31,7 +42,7 @@ pub fn sweep_table(data: &SweepData) -> String {
     let rows: Vec<Vec<String>> = data
         .rows
         .iter()
-        .take(SWEEP_TABLE_ROWS)
+        .take(shown)
         .map(|r| {
             let mut row: Vec<String> = data
                 .point_values(r.point)
@@ -70,6 +81,10 @@ pub fn sweep_table(data: &SweepData) -> String {
             row
         })
         .collect();
+    let keys = keys + 1;
+    if format == TableFormat::Csv {
+        return formatted(format, &header, &rows, keys);
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -91,10 +106,16 @@ pub fn sweep_table(data: &SweepData) -> String {
             limit.key()
         );
     }
+    if format == TableFormat::Markdown {
+        out.push('\n');
+    }
     // Key columns are numbers but read like names: left-aligned with the
     // strategy.
-    out.push_str(&grid(&header, &rows, keys + 1));
-    if data.rows.len() > SWEEP_TABLE_ROWS {
+    out.push_str(&formatted(format, &header, &rows, keys));
+    if data.rows.len() > shown {
+        if format == TableFormat::Markdown {
+            out.push('\n');
+        }
         let _ = writeln!(
             out,
             "… {} more rows in summary.csv and sweep.csv",

@@ -6,6 +6,7 @@ use crate::experiment::tune::goal::{Estimate, Verdict};
 use crate::experiment::tune::search::{Candidate, Origin, Outcome};
 use crate::experiment::tune::{Findings, Shortfall};
 use crate::report::fmt_num;
+use crate::report::run::table::{TableFormat, formatted};
 use crate::scenario::Scenario;
 use crate::scenario::tune::{Metric, Op, Tune};
 use serde_json::{Map, Value as Json, json};
@@ -281,7 +282,39 @@ fn shortfall_line(t: &Tuned, f: &Shortfall) -> String {
     line
 }
 
-/// The terminal text.
+/// The terminal text in `format`: as Markdown, the first line and the
+/// recommendation's as paragraphs, then the comparison as a table; as
+/// CSV, the comparison alone (the recommendation, if any, first, then the
+/// scenario's strategies).
+pub fn text_in(format: TableFormat, t: &Tuned) -> String {
+    let rows = comparison_rows(t, t.findings.recommended);
+    let header: Vec<&str> = rows[0].iter().map(String::as_str).collect();
+    let table = formatted(format, &header, &rows[1..], 1);
+    match format {
+        TableFormat::Table => text(t),
+        TableFormat::Csv => table,
+        TableFormat::Markdown => {
+            let mut s = format!("{}: {}\n\n", t.base.name, t.tune.summary());
+            match t.findings.recommended {
+                Some(w) => s.push_str(&format!(
+                    "recommended: {}{}\n\n",
+                    t.outcome.candidates[w].name,
+                    if t.findings.meets_all {
+                        ", meeting every goal"
+                    } else {
+                        ", the best found, NOT shown to meet every goal"
+                    }
+                )),
+                None => s.push_str("no candidate meets the goals\n\n"),
+            }
+            s.push_str(&table);
+            s
+        }
+    }
+}
+
+/// The terminal text: what was searched, the recommendation and how it
+/// compares.
 pub fn text(t: &Tuned) -> String {
     let o = t.outcome;
     let f = t.findings;
@@ -369,6 +402,28 @@ pub fn text(t: &Tuned) -> String {
 /// The recommendation next to the scenario's own strategies, on the same
 /// replications.
 fn comparison(t: &Tuned, w: usize) -> String {
+    let rows = comparison_rows(t, Some(w));
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = String::from(
+        "next to the scenario's strategies (same random numbers; ✓ goal met, ✗ missed, ? not shown):\n",
+    );
+    for r in rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        s.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
+    }
+    s
+}
+
+/// The comparison's header and rows: the recommendation `w` (if any)
+/// first, then the scenario's own strategies, each with its replications
+/// and the objective's, the goals' and the key metrics' estimates.
+fn comparison_rows(t: &Tuned, w: Option<usize>) -> Vec<Vec<String>> {
     let o = t.outcome;
     let mut metrics: Vec<Metric> = vec![t.tune.objective.metric];
     for g in &t.tune.goals {
@@ -381,12 +436,12 @@ fn comparison(t: &Tuned, w: usize) -> String {
             metrics.push(m);
         }
     }
-    let mut ids = vec![w];
+    let mut ids: Vec<usize> = w.into_iter().collect();
     ids.extend(
         o.candidates
             .iter()
             .enumerate()
-            .filter(|(i, c)| *i != w && matches!(c.origin, Origin::Own(_)))
+            .filter(|(i, c)| Some(*i) != w && matches!(c.origin, Origin::Own(_)))
             .map(|(i, _)| i),
     );
     let mut rows: Vec<Vec<String>> = vec![
@@ -414,21 +469,7 @@ fn comparison(t: &Tuned, w: usize) -> String {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut s = String::from(
-        "next to the scenario's strategies (same random numbers; ✓ goal met, ✗ missed, ? not shown):\n",
-    );
-    for r in rows {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        s.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
-    }
-    s
+    rows
 }
 
 /// An estimate as JSON: `{ "value": …, "ci95": … }` (null where it does
