@@ -67,7 +67,9 @@ pub enum Command {
     /// Redraw the charts and index.html of report folders from their CSV
     /// files, without simulating again.
     Plot {
-        /// Report folders written by `backsim run` (e.g. reports/thundering-herd).
+        /// Report folders written by `backsim run` or `backsim sweep`
+        /// (e.g. reports/thundering-herd), or folders holding them (e.g.
+        /// reports): each report below such a folder is redrawn.
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
         /// Print nothing but errors.

@@ -34,6 +34,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Check { scenarios } if output.json => crate::emit::check(&scenarios),
         Command::Check { scenarios } => load_all(&scenarios, None).map(|_| ()),
         Command::Plot { dirs, quiet, force } => {
+            // A folder that holds reports stands for each report below it.
+            let mut found = Vec::new();
+            for d in &dirs {
+                found.extend(report::reports_in(d)?);
+            }
+            let dirs = found;
             // Read every folder, and check that it can be written, before
             // writing anything; then read each again under its lock, so
             // that a run writing it meanwhile is not mixed with its

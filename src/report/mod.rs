@@ -262,6 +262,51 @@ pub fn write_partial(
     folder::write(dir, writer, &files)
 }
 
+/// Whether `dir` holds a report `backsim plot` draws: a run's or a
+/// sweep's (its resolved scenario and `summary.csv` or `sweep.csv`), not
+/// a shard's partial report.
+fn is_report(dir: &Path) -> bool {
+    dir.join("scenario.toml").is_file()
+        && (dir.join("summary.csv").is_file() || dir.join("sweep.csv").is_file())
+        && !dir.join(sweep::SHARD_FILE).is_file()
+}
+
+/// The report folders `backsim plot DIR` draws: `dir` itself when it is
+/// a report ([`is_report`]); otherwise every report below it, at any
+/// depth, in sorted order, without entering a report, a hidden folder
+/// or a symbolic link; `dir` itself again when none is below it, so
+/// that reading it says what it lacks.
+pub fn reports_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    if is_report(dir) || !dir.is_dir() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut inner = Vec::new();
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let entry = entry.map_err(|e| Error::io(&d, e))?;
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && !hidden {
+                inner.push(entry.path());
+            }
+        }
+        for p in inner {
+            if is_report(&p) {
+                found.push(p);
+            } else {
+                stack.push(p);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// A report read back from its folder: a run's or a sweep's.
 enum Read {
     Run(Box<read::ReportData>),

@@ -1,10 +1,15 @@
 //! The page writer shared by the run and sweep pages (`index.html`): one
-//! self-contained page that loads nothing (no scripts, fonts, style sheets
-//! or images from anywhere), so it opens offline, from a mail attachment
+//! self-contained page that loads nothing (no fonts, style sheets, images
+//! or scripts from anywhere), so it opens offline, from a mail attachment
 //! or a CI artefact alike. HTML escaping, the page's head and style sheet,
 //! a chart figure (wide and narrow drawings), a chart left out, table
-//! header cells and the findings list.
+//! header cells, the findings list, and the interactive layer: the
+//! charts' numbers as JSON in the page and the inline script
+//! (`page.js`) that draws them as charts to hover over, with a legend
+//! that hides and shows a strategy, and makes the tables sortable. Without
+//! scripts the page shows the static drawings it always had.
 
+use serde_json::Value;
 use std::fmt::Write;
 
 /// In place of a chart that a report leaves out: its title and why
@@ -79,6 +84,21 @@ pre { background: #f5f5f5; border-radius: 6px; padding: 12px 14px; overflow-x: a
   font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 details summary { cursor: pointer; color: #333; }
+figure.js div.chart { display: none; }
+figure.js h3.narrow, figure.js p.narrow { display: block; }
+.ichart { position: relative; }
+.ichart svg { display: block; width: 100%; height: auto; font-size: 12px; }
+.keys { display: flex; flex-wrap: wrap; gap: .3rem .5rem; margin: .3rem 0 .4rem; }
+.key { font: inherit; font-size: .85rem; color: #222; background: #fff; border: 1px solid #ccc;
+  border-radius: 4px; padding: .1rem .5rem; cursor: pointer; }
+.key.off { opacity: .45; text-decoration: line-through; }
+.tip { position: absolute; display: none; pointer-events: none; z-index: 2; background: #fff;
+  border: 1px solid #bbb; border-radius: 4px; padding: .3rem .5rem; font-size: .82rem;
+  white-space: nowrap; box-shadow: 0 1px 4px rgba(0, 0, 0, .18); }
+.tip b { font-weight: 600; }
+th.sortable { cursor: pointer; user-select: none; }
+th[aria-sort=ascending]::after { content: \" \\25B2\"; font-size: .7em; }
+th[aria-sort=descending]::after { content: \" \\25BC\"; font-size: .7em; }
 @media (max-width: 640px) {
   main { padding: 18px 12px 36px; }
   h1 { font-size: 1.45rem; }
@@ -130,6 +150,43 @@ pub fn findings_list<'a>(findings: impl IntoIterator<Item = &'a str>) -> String 
     h
 }
 
+/// The script that makes the page interactive (see the module's comment).
+const SCRIPT: &str = include_str!("page.js");
+
+/// A number as a chart's data carries it: six significant digits (the
+/// page shows four), `null` where not defined.
+pub fn num(x: f64) -> Value {
+    if !x.is_finite() {
+        return Value::Null;
+    }
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
+}
+
+/// Points `(x, y)` as `[[x, y], …]` ([`num`] each).
+pub fn points(points: &[(f64, f64)]) -> Value {
+    Value::Array(
+        points
+            .iter()
+            .map(|&(x, y)| Value::Array(vec![num(x), num(y)]))
+            .collect(),
+    )
+}
+
+/// The end of a page's `<main>`: the interactive charts' data (`charts`,
+/// one object per figure, see `page.js` for the fields) and the script,
+/// then the end of the document. The JSON is written so that no `<`
+/// can end its element early.
+pub fn page_end(charts: &[Value]) -> String {
+    let json = serde_json::to_string(charts)
+        .unwrap_or_else(|_| "[]".into())
+        .replace('<', "\\u003c");
+    format!(
+        "</main>\n<script type=\"application/json\" id=\"backsim-charts\">{json}</script>\n\
+         <script>\n{SCRIPT}</script>\n</body>\n</html>\n"
+    )
+}
+
 /// Table header cells, each with its tooltip (none when empty), and the
 /// start of the body.
 pub fn header_cells(h: &mut String, cells: &[(&str, &str)]) {
@@ -146,6 +203,21 @@ pub fn header_cells(h: &mut String, cells: &[(&str, &str)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_numbers_keep_six_digits_and_no_markup() {
+        assert_eq!(num(1.0 / 3.0), serde_json::json!(0.333333));
+        assert_eq!(num(123456789.0), serde_json::json!(123457000.0));
+        assert_eq!(num(2.5e-9), serde_json::json!(2.5e-9));
+        assert_eq!(num(f64::NAN), Value::Null);
+        assert_eq!(num(f64::INFINITY), Value::Null);
+        let end = page_end(&[serde_json::json!({"name": "</script><b>"})]);
+        assert!(end.starts_with(
+            "</main>\n<script type=\"application/json\" id=\"backsim-charts\">[{\"name\":\"\\u003c/script>\\u003cb>\"}]</script>\n<script>\n"
+        ));
+        assert_eq!(end.matches("</script>").count(), 2);
+        assert!(end.ends_with("</script>\n</body>\n</html>\n"));
+    }
 
     #[test]
     fn escapes_markup() {

@@ -390,10 +390,36 @@ fn index_html_is_self_contained_with_every_row_and_chart() {
         assert!(html.contains(&first_line), "{name}: scenario text");
         assert!(html.contains("backsim run scenario.toml"));
         // Nothing from outside: no URLs, no references to other files.
+        // Its two scripts are inline: the charts' numbers and the script
+        // that draws them.
         let lower = html.to_lowercase();
+        assert_eq!(
+            lower
+                .match_indices("<script")
+                .map(|(i, _)| &lower[i..i + lower[i..].find('>').unwrap() + 1])
+                .collect::<Vec<_>>(),
+            [
+                "<script type=\"application/json\" id=\"backsim-charts\">",
+                "<script>"
+            ],
+            "{name}"
+        );
         for needle in [
-            "http:", "https:", "//", "src=", "href=", "url(", "@import", "<link", "<script",
-            "<img", "<iframe", "<object", "<embed",
+            "http:",
+            "https:",
+            "//",
+            "src=",
+            "href=",
+            "url(",
+            "@import",
+            "<link",
+            "<img",
+            "<iframe",
+            "<object",
+            "<embed",
+            "fetch(",
+            "xmlhttprequest",
+            "import(",
         ] {
             let hits: Vec<&str> = lower
                 .match_indices(needle)

@@ -3,6 +3,7 @@
 //! (the model and the user-facing contract the README describes).
 
 mod architecture;
+mod browser;
 mod charts;
 mod classics;
 mod cli;
@@ -26,6 +27,7 @@ mod malformed;
 mod new;
 mod outputs;
 mod ownership;
+mod page;
 mod prices;
 mod properties;
 mod real_validation;

@@ -2,12 +2,14 @@
 //! columns in [`csv`], the reader in [`read`]), the `--json` document
 //! ([`json`]), its charts ([`chart`]), the terminal
 //! table ([`table`]), the findings ([`findings`]) and its `index.html`
-//! ([`page`]).
+//! ([`page`]), with its charts' numbers for the page's script
+//! ([`interactive`]).
 
 pub mod chart;
 pub mod csv;
 pub mod export;
 pub mod findings;
+pub mod interactive;
 pub mod json;
 pub mod page;
 pub mod read;

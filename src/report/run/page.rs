@@ -1,13 +1,16 @@
 //! A run's `index.html`: the scenario, the findings, the summary table,
-//! every chart inline as SVG, the resolved scenario and the command that
-//! reproduces it; written with the shared page writer
-//! ([`crate::report::page`]).
+//! every chart inline as SVG (drawn again, interactive, by the page's
+//! script from [`super::interactive`]'s numbers), the resolved scenario
+//! and the command that reproduces it; written with the shared page
+//! writer ([`crate::report::page`]).
 
 use super::chart::{Chart, line_plan, subtitle};
 use super::read::ReportData;
 use super::table::{guard_names, success};
 use crate::format::{count, ratio, secs, usd, with_ci};
-use crate::report::page::{escape, figure, findings_list, header_cells, left_out, page_head};
+use crate::report::page::{
+    escape, figure, findings_list, header_cells, left_out, page_end, page_head,
+};
 use crate::report::plot::{Layout, LinePlan, MAX_OVERLAID, strategy_color_hex};
 use crate::time::format_duration;
 use std::fmt::Write;
@@ -226,7 +229,8 @@ pub fn index_html(data: &ReportData, charts: &[PageChart]) -> String {
          <summary>scenario.toml</summary>\n<pre><code>{}</code></pre>\n</details>\n</section>",
         escape(data.scenario_text.trim_end())
     );
-    h.push_str("</main>\n</body>\n</html>\n");
+    let drawn: Vec<Chart> = charts.iter().map(|c| c.chart).collect();
+    h.push_str(&page_end(&super::interactive::charts_json(data, &drawn)));
     h
 }
 

@@ -200,7 +200,7 @@ pub fn x_title(data: &SweepData) -> String {
 }
 
 /// Whether the x axis is logarithmic: asked for, and every value positive.
-fn log_x(axis: &SweepAxis) -> bool {
+pub(crate) fn log_x(axis: &SweepAxis) -> bool {
     axis.log
         && axis
             .values

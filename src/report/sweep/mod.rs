@@ -3,6 +3,7 @@
 //! confidence bounds), one chart per key metric ([`chart`]), for a
 //! scenario with `[report.recovery]` and at least two swept keys a map of
 //! the recovered shares ([`map_chart`]), and `index.html` ([`page`]);
+//! the numbers its page's script draws ([`interactive`]);
 //! the terminal table ([`table`]) and findings ([`findings`]); a shard's
 //! partial report and the merge of shards ([`shard`]).
 //!
@@ -15,6 +16,7 @@ pub mod chart;
 pub mod data;
 pub mod findings;
 pub mod json;
+pub mod interactive;
 pub mod map_chart;
 pub mod page;
 pub mod read;

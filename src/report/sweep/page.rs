@@ -11,7 +11,9 @@ use super::data::{Estimate, SweepData, SweepMetric, grid_indices, priced};
 use super::map_chart;
 use crate::Error;
 use crate::format::{pct, ratio, secs, usd};
-use crate::report::page::{escape, figure, findings_list, header_cells, left_out, page_head};
+use crate::report::page::{
+    escape, figure, findings_list, header_cells, left_out, page_end, page_head,
+};
 use crate::report::plot::{Frame, strategy_color_hex};
 use std::fmt::Write;
 
@@ -317,6 +319,8 @@ pub fn index_html_with(
             escape(what)
         );
     }
-    h.push_str("</ul>\n</section>\n</main>\n</body>\n</html>\n");
+    h.push_str("</ul>\n</section>\n");
+    let drawn: Vec<SweepMetric> = charts.iter().map(|c| c.0).collect();
+    h.push_str(&page_end(&super::interactive::charts_json(data, &drawn)));
     h
 }
