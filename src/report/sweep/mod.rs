@@ -15,8 +15,8 @@
 pub mod chart;
 pub mod data;
 pub mod findings;
-pub mod json;
 pub mod interactive;
+pub mod json;
 pub mod map_chart;
 pub mod page;
 pub mod read;
