@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     /// The world of a run, or None if the system does not give the memory
     /// for its clients' state.
     pub(super) fn new(
