@@ -239,6 +239,17 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Makes room in every lane for `per_lane` events, up to the room a
+    /// lane keeps however far it drains: a lane that would grow to that
+    /// does so at once rather than by doubling, and a lane never holds
+    /// more room than it would keep anyway.
+    pub fn reserve_lanes(&mut self, per_lane: usize) {
+        let n = per_lane.min(KEEP_CAPACITY);
+        for lane in &mut self.lanes {
+            lane.reserve(n);
+        }
+    }
+
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.reserve();
