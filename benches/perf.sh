@@ -5,6 +5,7 @@
 #
 #   benches/perf.sh            # everything (about two minutes on 2 cores)
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
+#   benches/perf.sh bare       # only backsim against the bare loop
 #
 # Wall times on a shared or virtual machine vary from run to run; each
 # figure is the best of REPEATS runs (default 5). Nothing here is a test:
@@ -16,6 +17,9 @@ MODE=${1:-full}
 
 cargo build --release --quiet
 BIN=target/release/backsim
+# The bare loop of the same model (benches/bare_herd.rs), built as a
+# benchmark; cargo names the executable it built.
+BARE=$(cargo bench --no-run --bench bare_herd 2>&1 | sed -n 's/.*Executable.*(\(.*\)).*/\1/p' | tail -1)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -58,6 +62,47 @@ per_strategy_rate() { # FILE: best-of-REPEATS events/s per strategy, 1 thread
            END { for (s in e) printf "%s %.1f\n", s, e[s] / w[s] / 1e6 }'
   done | sort | awk '{ if ($2 > best[$1]) best[$1] = $2 } END { for (s in best) printf "%s %.1f\n", s, best[s] }' | sort
 }
+
+# median VALUES...: the middle value (the mean of the two middle ones).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# now: seconds since the epoch, to the nanosecond.
+now() { date +%s.%N; }
+
+echo "## backsim against the bare loop: the reference herd, 200 replications, 1 thread (median of $REPEATS)"
+echo
+echo "Whole processes, taken in turn (backsim, bare, backsim, ...): backsim"
+echo "reads the scenario, runs, summarises and writes its report (no charts);"
+echo "the bare loop (benches/bare_herd.rs) only runs. 'loop' is the time of"
+echo "the runs alone: backsim's --stats total (runs and summaries), the bare"
+echo "loop's own clock."
+echo
+echo "| strategy | backsim s | bare s | backsim / bare | backsim loop s | bare loop s | loop ratio |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for only in linear jitter; do
+  name=$only
+  [ "$only" = jitter ] && name=exponential-full-jitter
+  f=$(herd 1000 200 "$only")
+  out="$TMP/out-$(basename "$f" .toml)"
+  bs=() bb=() ls=() lb=()
+  for _ in $(seq "$REPEATS"); do
+    t0=$(now)
+    w=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $9 }')
+    t1=$(now)
+    b=$("$BARE" --clients 1000 --replications 200 --strategy "$name" | awk -v s="$name" '$1 == s { print $4 }')
+    t2=$(now)
+    bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    bb+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')")
+    ls+=("$w") lb+=("$b")
+  done
+  awk -v s="$name" -v a="$(median "${bs[@]}")" -v b="$(median "${bb[@]}")" \
+    -v c="$(median "${ls[@]}")" -v d="$(median "${lb[@]}")" \
+    'BEGIN { printf "| %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", s, a, b, a / b, c, d, c / d }'
+done
+echo
+[ "$MODE" = bare ] && exit 0
 
 echo "## 10^4-client herd, 100 replications, 1 thread (best of $REPEATS)"
 echo

@@ -5,9 +5,12 @@
 
 use super::*;
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     /// The record of the request in slot `req`, when records are kept.
     pub(super) fn record(&mut self, req: u32) -> Option<&mut RequestRecord> {
+        if !FULL {
+            return None;
+        }
         let id = self.requests[req as usize].id as usize;
         self.m.request_records.as_mut().map(|v| &mut v[id])
     }

@@ -72,7 +72,7 @@ impl<'a> ClientCpu<'a> {
     }
 }
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     /// With client processing, `req`'s client has heard `answer` to its
     /// current attempt at `model` (`None`: its timeout): queues it on the
     /// client's process and returns true. Without, returns false and the
@@ -84,6 +84,9 @@ impl<'a> World<'a> {
         model: u8,
         answer: Option<Reply>,
     ) -> bool {
+        if !FULL {
+            return false;
+        }
         let Some(cpu) = &mut self.cpu else {
             return false;
         };

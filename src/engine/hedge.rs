@@ -110,10 +110,13 @@ impl<'a> Hedging<'a> {
     }
 }
 
-impl World<'_> {
+impl<const FULL: bool> World<'_, FULL> {
     /// Slot `req` is taken by a new request (`owner == req`) or by a copy
     /// of `owner`'s.
     pub(super) fn hedge_slot_taken(&mut self, req: u32, owner: u32, now: SimTime) {
+        if !FULL {
+            return;
+        }
         if let Some(h) = &mut self.hedge {
             let slot = HedgeSlot {
                 owner,
@@ -126,6 +129,9 @@ impl World<'_> {
 
     /// The copy in slot `req` lost its round and was left to run on.
     pub(super) fn lost(&self, req: u32) -> bool {
+        if !FULL {
+            return false;
+        }
         self.hedge.as_ref().is_some_and(|h| h.slots.get(req).lost)
     }
 
@@ -133,6 +139,9 @@ impl World<'_> {
     /// and their hedges.
     pub(super) fn copies_sent(&self, req: u32) -> u32 {
         let rounds = self.requests[req as usize].attempts;
+        if !FULL {
+            return rounds;
+        }
         match &self.hedge {
             Some(h) => rounds + h.slots.get(req).hedged,
             None => rounds,
@@ -141,6 +150,9 @@ impl World<'_> {
 
     /// The request in slot `req` sent the first copy of a round at `now`.
     pub(super) fn round_started(&mut self, now: SimTime, req: u32) {
+        if !FULL {
+            return;
+        }
         let Some(h) = &mut self.hedge else {
             return;
         };
@@ -230,6 +242,9 @@ impl World<'_> {
     /// still awaited are lost (disconnected, or left to run on), the
     /// copies' slots are let go, and the request's own slot is returned.
     pub(super) fn round_won(&mut self, now: SimTime, w: u32) -> u32 {
+        if !FULL {
+            return w;
+        }
         let Some(h) = &mut self.hedge else {
             return w;
         };
@@ -260,6 +275,9 @@ impl World<'_> {
     /// The copy in slot `req` failed: the request's own slot if that ends
     /// its round (no copy of it is awaited any more), None if others are.
     pub(super) fn copy_failed(&mut self, req: u32) -> Option<u32> {
+        if !FULL {
+            return Some(req);
+        }
         let Some(h) = &mut self.hedge else {
             return Some(req);
         };

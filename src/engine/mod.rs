@@ -212,8 +212,12 @@ struct FirstStarts {
 /// (about 4.5 MB of them: more than a core's share of cache).
 const PREFETCH_MIN_SLOTS: usize = 1 << 16;
 
-/// The world of one run.
-struct World<'a> {
+/// The world of one run. `FULL` is the full path, with the hooks of
+/// request records, client processing, hedging, stacked retry layers and
+/// input growth; without it (the plain path, chosen once per run by
+/// [`uses_extras`]) those hooks are compiled out, so that features a run
+/// does not use cost it nothing per event.
+struct World<'a, const FULL: bool> {
     scenario: &'a Scenario,
     seeds: RunSeeds,
     rng: Pcg64,
@@ -389,9 +393,43 @@ pub fn simulate_limited(
             w.release(reserved);
         }
     };
-    let Some(mut world) = World::new(scenario, strategy, seeds) else {
+    // Chosen once per run: the plain path is compiled without the hooks
+    // of the features it does not use.
+    let m = if uses_extras(scenario, strategy, record_requests) {
+        run_world::<true>(scenario, strategy, seeds, record_requests, limits, &release)
+    } else {
+        run_world::<false>(scenario, strategy, seeds, record_requests, limits, &release)
+    };
+    m.unwrap_or_else(|| stopped(Stop::NoMemory { bytes: reserved }))
+}
+
+/// True if a run of `strategy` needs the engine's full path: it keeps
+/// request records, its clients take processing time, or the strategy
+/// hedges, stacks retry layers or grows its retries' input. Every other
+/// run takes the plain path, which leaves those hooks out.
+fn uses_extras(scenario: &Scenario, strategy: &Strategy, record_requests: bool) -> bool {
+    record_requests
+        || scenario.client_processing.is_some()
+        || strategy.hedge.is_some()
+        || !strategy.inner.is_empty()
+        || !strategy.input_growth.is_off()
+}
+
+/// Builds and runs the world of one run on the full path (`FULL`) or the
+/// plain one; None if the system does not give the memory for its
+/// clients' state. `release` gives back what the caller reserved for
+/// that state, once it is allocated and written to (or not given).
+fn run_world<const FULL: bool>(
+    scenario: &Scenario,
+    strategy: &Strategy,
+    seeds: RunSeeds,
+    record_requests: bool,
+    limits: &RunLimits,
+    release: &dyn Fn(),
+) -> Option<RunMetrics> {
+    let Some(mut world) = World::<FULL>::new(scenario, strategy, seeds) else {
         release();
-        return stopped(Stop::NoMemory { bytes: reserved });
+        return None;
     };
     if record_requests {
         world.m.request_records = Some(Vec::new());
@@ -400,11 +438,9 @@ pub fn simulate_limited(
     let scheduled = world.schedule_workload();
     // Allocated and written to: in the resident memory from here on.
     release();
-    if scheduled.is_none() {
-        return stopped(Stop::NoMemory { bytes: reserved });
-    }
+    scheduled?;
     world.run();
-    world.m
+    Some(world.m)
 }
 
 /// Bytes a request certainly takes while its first attempt is on its way:
@@ -432,7 +468,7 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
     bytes as u64
 }
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
             Event::ClientStart { client } => {
@@ -508,7 +544,7 @@ impl<'a> World<'a> {
                 } else if self.is_current(req, attempt) && !self.lost(req) {
                     self.m.touch(now);
                     let model = self.requests[req as usize].model;
-                    if self.cpu.is_some() {
+                    if FULL && self.cpu.is_some() {
                         // Abandoned now; the policy hears of it once the
                         // client's process gets to it.
                         self.requests[req as usize].outstanding = false;
@@ -560,7 +596,14 @@ impl<'a> World<'a> {
 
     /// The request slots, as the provider may ask about them.
     fn slot_view(&self) -> SlotView<'_> {
-        SlotView(&self.requests, self.growth)
+        SlotView(&self.requests, Self::growth_of(self.growth))
+    }
+
+    /// How retries grow inputs, as the run's path sees it: never on the
+    /// plain path (see [`World`]).
+    #[inline(always)]
+    fn growth_of(growth: Option<InputGrowth>) -> Option<InputGrowth> {
+        if FULL { growth } else { None }
     }
 }
 
@@ -1287,7 +1330,7 @@ mod tests {
         let src = format!("name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{body}");
         let s = crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
         let seeds = RunSeeds::new(1, 0, 0, &s.strategies[0].name);
-        let mut w = World::new(&s, &s.strategies[0], seeds).expect("a few clients");
+        let mut w = World::<true>::new(&s, &s.strategies[0], seeds).expect("a few clients");
         w.schedule_workload().expect("a few clients");
         let mut most_queued = 0;
         while let Some((now, event)) = w.queue.pop() {

@@ -7,7 +7,7 @@
 
 use super::*;
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     /// Sends an answer back to the client (one network hop).
     pub(super) fn answer(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         let back = now.saturating_add(self.hop());
@@ -29,7 +29,7 @@ impl<'a> World<'a> {
             now,
             req,
             attempt,
-            &SlotView(&self.requests, self.growth),
+            &SlotView(&self.requests, Self::growth_of(self.growth)),
             &mut self.provider_slots,
             &mut self.rng,
         );
@@ -54,7 +54,7 @@ impl<'a> World<'a> {
             req,
             attempt,
             failed,
-            &SlotView(&self.requests, self.growth),
+            &SlotView(&self.requests, Self::growth_of(self.growth)),
             &mut self.provider_slots,
         );
         if fx.next != Next::Gone {
@@ -78,7 +78,7 @@ impl<'a> World<'a> {
             req,
             attempt,
             step,
-            &SlotView(&self.requests, self.growth),
+            &SlotView(&self.requests, Self::growth_of(self.growth)),
             &mut self.provider_slots,
             &mut self.rng,
         );
@@ -91,7 +91,7 @@ impl<'a> World<'a> {
             now,
             req,
             attempt,
-            &SlotView(&self.requests, self.growth),
+            &SlotView(&self.requests, Self::growth_of(self.growth)),
             &mut self.provider_slots,
         );
         self.apply(now, req, attempt, model, fx);
@@ -106,7 +106,7 @@ impl<'a> World<'a> {
             let h = self.endpoints[e].hand_over(
                 Vacancy::Refilled,
                 now,
-                &SlotView(&self.requests, self.growth),
+                &SlotView(&self.requests, Self::growth_of(self.growth)),
                 &mut self.provider_slots,
                 &mut self.rng,
             );
@@ -160,7 +160,7 @@ impl<'a> World<'a> {
             let h = self.endpoints[e].hand_over(
                 Vacancy::Freed,
                 now,
-                &SlotView(&self.requests, self.growth),
+                &SlotView(&self.requests, Self::growth_of(self.growth)),
                 &mut self.provider_slots,
                 &mut self.rng,
             );
@@ -199,7 +199,7 @@ impl<'a> World<'a> {
                     h = self.endpoints[e].hand_over(
                         Vacancy::Dropped,
                         now,
-                        &SlotView(&self.requests, self.growth),
+                        &SlotView(&self.requests, Self::growth_of(self.growth)),
                         &mut self.provider_slots,
                         &mut self.rng,
                     );

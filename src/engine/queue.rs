@@ -168,6 +168,9 @@ impl<E> RadixHeap<E> {
     }
 }
 
+/// The most lanes a queue can have ([`EventQueue::MAX_LANES`]).
+const LANES: usize = 32;
+
 /// A priority queue of events ordered by time, then by insertion order.
 ///
 /// Besides a radix heap it keeps a few *lanes*: FIFO runs that are each
@@ -195,8 +198,10 @@ pub struct EventQueue<E> {
     heap: RadixHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     /// The key at the front of each lane ([`NO_KEY`] when it is empty),
-    /// kept side by side so that finding the earliest is one short scan.
-    fronts: Vec<Key>,
+    /// kept side by side so that finding the earliest is one short scan
+    /// (a fixed array: a lane's index, below [`EventQueue::MAX_LANES`],
+    /// needs no bounds check).
+    fronts: [Key; LANES],
     /// Bit `i` set: lane `i` is not empty.
     busy_lanes: u32,
     next_seq: u64,
@@ -210,7 +215,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     /// The most lanes a queue can have.
-    pub const MAX_LANES: usize = 32;
+    pub const MAX_LANES: usize = LANES;
 
     /// An empty queue without lanes.
     pub fn new() -> Self {
@@ -228,9 +233,20 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: RadixHeap::new(),
             lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
-            fronts: vec![NO_KEY; lanes],
+            fronts: [NO_KEY; LANES],
             busy_lanes: 0,
             next_seq: 0,
+        }
+    }
+
+    /// Makes room in every lane for `per_lane` events, up to the room a
+    /// lane keeps however far it drains: a lane that would grow to that
+    /// does so at once rather than by doubling, and a lane never holds
+    /// more room than it would keep anyway.
+    pub fn reserve_lanes(&mut self, per_lane: usize) {
+        let n = per_lane.min(KEEP_CAPACITY);
+        for lane in &mut self.lanes {
+            lane.reserve(n);
         }
     }
 
@@ -296,7 +312,7 @@ impl<E> EventQueue<E> {
         let mut best = (None, self.heap.peek_key());
         let mut busy = self.busy_lanes;
         while busy != 0 {
-            let i = busy.trailing_zeros() as usize;
+            let i = busy.trailing_zeros() as usize % LANES;
             busy &= busy - 1;
             let k = self.fronts[i];
             if k < best.1 {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     /// The world of a run, or None if the system does not give the memory
     /// for its clients' state.
     pub(super) fn new(
@@ -38,6 +38,10 @@ impl<'a> World<'a> {
             _ => Vec::new(),
         };
         let policy = RetryStack::try_new(strategy, clients).ok()?;
+        // The lanes a burst fills grow to their size at once (each keeps
+        // that room for the rest of the run anyway).
+        let mut queue = EventQueue::with_lanes(lane::COUNT);
+        queue.reserve_lanes(clients);
         let cpu = match &scenario.client_processing {
             Some(c) => Some(client_cpu::ClientCpu::new(c, scenario.workload.clients)?),
             None => None,
@@ -47,7 +51,7 @@ impl<'a> World<'a> {
             seeds,
             rng: seeds.run_rng(),
             workload_rng: seeds.workload_rng(),
-            queue: EventQueue::with_lanes(lane::COUNT),
+            queue,
             endpoints,
             requests: Vec::with_capacity(clients.min(1 << 20)),
             provider_slots: SlotState::new(servers()),

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<'a> World<'a> {
+impl<'a, const FULL: bool> World<'a, FULL> {
     pub(super) fn trace(&self) -> &'a [TraceRow] {
         match &self.scenario.workload.kind {
             WorkloadKind::Trace { rows } => rows,
