@@ -18,7 +18,10 @@
 //!   that two backsim processes writing one folder take turns and the
 //!   folder ends as exactly one report; the second waits (saying so) and
 //!   then decides afresh whether it may replace what the first wrote. The
-//!   lock file is removed when the write ends.
+//!   check before any work, which runs without the lock, decides again
+//!   under it when it would refuse: another writer's folder midway holds
+//!   its new files before their manifest. The lock file is removed when
+//!   the write ends.
 //! - **All or nothing.** Every file goes to a temporary name in the folder
 //!   (`.NAME.tmp-PID`) and is flushed to disk; only when all of them are
 //!   there are they renamed over their final names. On a failure the
@@ -166,7 +169,19 @@ impl Writer {
 /// into `dir` (`plan`): exit code 2 with a message if not. Writes
 /// nothing.
 pub fn check(dir: &Path, writer: &Writer, names: &[String]) -> Result<(), Error> {
-    plan(dir, writer, names).map(|_| ())
+    match plan(dir, writer, names) {
+        Ok(_) => Ok(()),
+        // Another backsim may be writing the folder: midway through, its
+        // new files stand there before their manifest does, which reads as
+        // files backsim did not write. Decide again once it is done.
+        Err(_) if dir.is_dir() => {
+            let lock = Lock::take(dir, writer.quiet)?;
+            let again = plan(dir, writer, names).map(|_| ());
+            lock.release();
+            again
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes the report `files` into `dir` for `writer`: takes the folder's
@@ -616,6 +631,36 @@ mod tests {
         again.source = Some(tmp.path().join("link/reports/../s.toml"));
         write(&dir, &again, &run_files("two", false)).unwrap();
         assert_eq!(fs::read(dir.join("summary.csv")).unwrap(), b"two");
+    }
+
+    #[test]
+    fn the_check_before_work_waits_for_a_writer_midway() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("reports/s");
+        let mut w = writer(tmp.path(), "s.toml", Kind::Run);
+        w.quiet = true;
+        let files = run_files("one", false);
+        write(&dir, &w, &files).unwrap();
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        // Another writer holds the lock, its files in place and its
+        // manifest not yet: the check waits for it instead of refusing.
+        let lock = Lock::take(&dir, true).unwrap();
+        let kept = fs::read(dir.join(MANIFEST)).unwrap();
+        fs::remove_file(dir.join(MANIFEST)).unwrap();
+        assert!(
+            plan(&dir, &w, &names).is_err(),
+            "midway, the folder reads as foreign"
+        );
+        std::thread::scope(|s| {
+            let checking = s.spawn(|| check(&dir, &w, &names));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            fs::write(dir.join(MANIFEST), &kept).unwrap();
+            lock.release();
+            checking.join().unwrap().unwrap();
+        });
+        // Files that are truly not backsim's are still refused.
+        fs::remove_file(dir.join(MANIFEST)).unwrap();
+        assert_eq!(check(&dir, &w, &names).unwrap_err().exit_code(), 2);
     }
 
     #[test]
