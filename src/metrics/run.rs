@@ -172,7 +172,7 @@ impl RunMetrics {
         RunMetrics {
             counts: Counts::default(),
             models: vec![ModelCounts::default(); models.max(1)],
-            time_to_success: TimesToSuccess::new(),
+            time_to_success: TimesToSuccess::reused(),
             attempts_histogram: Vec::new(),
             last_activity: 0,
             recovery_successes: 0,
