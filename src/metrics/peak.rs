@@ -15,6 +15,13 @@
 //! four additions.
 
 use crate::time::{SimDuration, SimTime};
+use std::cell::RefCell;
+
+thread_local! {
+    /// The buffers of the last window recycled on this thread.
+    static SPARE: RefCell<(Vec<SimTime>, Vec<[u64; 4]>)> =
+        const { RefCell::new((Vec::new(), Vec::new())) };
+}
 
 /// Adds `b` to `a`, element by element (saturating).
 #[inline]
@@ -70,6 +77,25 @@ impl PeakWindow {
             peak: [0; 4],
             total: [0; 4],
         }
+    }
+
+    /// [`PeakWindow::new`], in the buffers the last window recycled on this
+    /// thread held.
+    pub(crate) fn reused(width: SimDuration) -> PeakWindow {
+        let (leaves, amounts) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        PeakWindow {
+            leaves,
+            amounts,
+            ..PeakWindow::new(width)
+        }
+    }
+
+    /// Keeps its buffers, emptied, for the next [`PeakWindow::reused`] on
+    /// this thread.
+    pub(crate) fn recycle(mut self) {
+        self.leaves.clear();
+        self.amounts.clear();
+        SPARE.with(|spare| *spare.borrow_mut() = (self.leaves, self.amounts));
     }
 
     /// `cost` (per limit) arrived at `now` (never before the last arrival).
@@ -184,6 +210,22 @@ mod tests {
         assert_eq!(run(10, &a), brute(10, &a));
         // Width 11: 0 is still in (−1, 10]: four.
         assert_eq!(run(11, &a), [4, 40, 0, 20]);
+    }
+
+    #[test]
+    fn a_reused_window_starts_empty() {
+        let a = [(0, [3, 0, 0, 0]), (1, [2, 0, 0, 0])];
+        let mut w = PeakWindow::reused(10);
+        for &(t, c) in &a {
+            w.arrive(t, c);
+        }
+        assert_eq!(w.peak(), [5, 0, 0, 0]);
+        w.recycle();
+        let w = PeakWindow::reused(10);
+        assert!(w.leaves.is_empty() && w.amounts.is_empty());
+        assert!(w.leaves.capacity() >= 2 && w.amounts.capacity() >= 2);
+        assert_eq!((w.peak(), w.total()), ([0; 4], [0; 4]));
+        assert_eq!(w, PeakWindow::new(10));
     }
 
     #[test]

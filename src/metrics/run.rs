@@ -184,7 +184,7 @@ impl RunMetrics {
             request_records: None,
             stop: None,
             in_flight: 0,
-            window: PeakWindow::new(peak_window),
+            window: PeakWindow::reused(peak_window),
         }
     }
 
@@ -311,6 +311,14 @@ impl RunMetrics {
             self.attempts_histogram.resize(k + 1, 0);
         }
         self.attempts_histogram[k] += 1;
+    }
+
+    /// Leaves the memory of the time-to-success histogram and the peak
+    /// window to the next run on this thread (see
+    /// [`TimesToSuccess::reused`]); both are empty afterwards.
+    pub fn recycle_scratch(&mut self) {
+        std::mem::take(&mut self.time_to_success).recycle();
+        std::mem::replace(&mut self.window, PeakWindow::new(0)).recycle();
     }
 
     /// Ends the run at the horizon: closes the series through the bucket of
