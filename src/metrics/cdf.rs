@@ -17,6 +17,7 @@
 //! precision).
 
 use crate::time::SimDuration;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -114,6 +115,25 @@ const SUB: usize = 1 << SUB_BUCKET_BITS;
 /// holds [2^(c+10), 2^(c+11)) ns in [`SUB`] buckets; chunk 53 ends at 2^64.
 const CHUNKS: usize = 64 - SUB_BUCKET_BITS as usize + 1;
 
+/// Words of a bitmap of one chunk's buckets.
+const CHUNK_WORDS: usize = SUB / 64;
+/// Words of a bitmap of the grid's points.
+const GRID_WORDS: usize = (LAST_POINT as usize) / 64 + 1;
+
+/// The set bits of a bitmap, in increasing order.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + bit
+            })
+        })
+    })
+}
+
 /// One histogram bucket: how many times fell in it, and the largest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Bucket {
@@ -135,7 +155,10 @@ fn bucket_of(t: SimDuration) -> (usize, usize) {
 
 /// A run's times to success, in memory that does not grow with their
 /// number (at most 54 chunks of 2048 buckets, allocated as times fall in
-/// them, plus the report's grid).
+/// them, plus the report's grid). Bitmaps say which buckets and grid
+/// points are non-empty, so that reading the quantiles and the grid, and
+/// emptying it for the next run ([`TimesToSuccess::recycle`]), visit only
+/// those.
 ///
 /// * **Count, mean and max are exact**: the sum is kept in a `u128`.
 /// * **Grid counts are exact**: [`TimesToSuccess::histogram`] is the
@@ -165,14 +188,33 @@ fn bucket_of(t: SimDuration) -> (usize, usize) {
 /// assert_eq!(t.quantile(0.4), Some(200_000_000));
 /// assert_eq!(t.mean(), Some(800_000_000.0));
 /// ```
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TimesToSuccess {
     len: u64,
     sum: u128,
     /// Up to the highest chunk used; chunks are allocated when first used.
     chunks: Vec<Option<Box<[Bucket]>>>,
+    /// Per chunk, its non-empty buckets.
+    used: Vec<[u64; CHUNK_WORDS]>,
     /// Successes per grid point (see [`point_of`]); empty before the first.
     grid: Vec<u64>,
+    /// The non-empty grid points.
+    grid_used: [u64; GRID_WORDS],
+}
+
+impl PartialEq for TimesToSuccess {
+    /// The same times (as far as they are kept), whatever memory holds them.
+    fn eq(&self, other: &TimesToSuccess) -> bool {
+        self.len == other.len
+            && self.sum == other.sum
+            && self.buckets().eq(other.buckets())
+            && self.histogram() == other.histogram()
+    }
+}
+
+thread_local! {
+    /// The memory of the last [`TimesToSuccess`] recycled on this thread.
+    static SPARE: RefCell<Option<TimesToSuccess>> = const { RefCell::new(None) };
 }
 
 impl fmt::Debug for TimesToSuccess {
@@ -193,6 +235,41 @@ impl TimesToSuccess {
         TimesToSuccess::default()
     }
 
+    /// No times yet, in the memory the last one recycled on this thread
+    /// held (its chunks stay allocated): a worker thread's runs do not
+    /// allocate and zero them again.
+    pub fn reused() -> TimesToSuccess {
+        SPARE
+            .with(|spare| spare.borrow_mut().take())
+            .unwrap_or_default()
+    }
+
+    /// Empties it and keeps its memory for the next [`TimesToSuccess::reused`]
+    /// on this thread.
+    pub fn recycle(mut self) {
+        self.clear();
+        SPARE.with(|spare| *spare.borrow_mut() = Some(self));
+    }
+
+    /// Forgets every time, keeping the memory: only the non-empty buckets
+    /// and grid points are zeroed.
+    fn clear(&mut self) {
+        for (chunk, used) in self.chunks.iter_mut().zip(&mut self.used) {
+            if let Some(chunk) = chunk {
+                for i in set_bits(used) {
+                    chunk[i] = Bucket::default();
+                }
+            }
+            *used = [0; CHUNK_WORDS];
+        }
+        for j in set_bits(&self.grid_used) {
+            self.grid[j] = 0;
+        }
+        self.grid_used = [0; GRID_WORDS];
+        self.len = 0;
+        self.sum = 0;
+    }
+
     /// Records one time to success.
     pub fn record(&mut self, t: SimDuration) {
         self.len += 1;
@@ -200,15 +277,19 @@ impl TimesToSuccess {
         let (c, i) = bucket_of(t);
         if self.chunks.len() <= c {
             self.chunks.resize_with(c + 1, || None);
+            self.used.resize(c + 1, [0; CHUNK_WORDS]);
         }
         let chunk = self.chunks[c].get_or_insert_with(|| vec![Bucket::default(); SUB].into());
         let b = &mut chunk[i];
         b.count += 1;
         b.max = b.max.max(t);
+        self.used[c][i / 64] |= 1 << (i % 64);
         if self.grid.is_empty() {
             self.grid = vec![0; usize::from(LAST_POINT) + 1];
         }
-        self.grid[usize::from(point_of(t))] += 1;
+        let j = usize::from(point_of(t));
+        self.grid[j] += 1;
+        self.grid_used[j / 64] |= 1 << (j % 64);
     }
 
     /// Times recorded.
@@ -266,10 +347,8 @@ impl TimesToSuccess {
     /// The times on the report's grid (exact counts per grid interval).
     pub fn histogram(&self) -> TtsHistogram {
         TtsHistogram {
-            counts: (0..=LAST_POINT)
-                .zip(&self.grid)
-                .filter(|&(_, &n)| n > 0)
-                .map(|(j, &n)| (j, n))
+            counts: set_bits(&self.grid_used)
+                .map(|j| (j as u16, self.grid[j]))
                 .collect(),
         }
     }
@@ -278,9 +357,9 @@ impl TimesToSuccess {
     fn buckets(&self) -> impl Iterator<Item = &Bucket> + '_ {
         self.chunks
             .iter()
-            .flatten()
-            .flat_map(|c| c.iter())
-            .filter(|b| b.count > 0)
+            .zip(&self.used)
+            .filter_map(|(c, used)| Some((c.as_deref()?, used)))
+            .flat_map(|(c, used)| set_bits(used).map(move |i| &c[i]))
     }
 }
 
@@ -396,6 +475,47 @@ mod tests {
         assert_eq!(t.histogram(), TtsHistogram::from_sorted(&v));
         assert!(t.iter().is_sorted());
         assert_eq!(t.iter().count(), v.len());
+    }
+
+    #[test]
+    fn bits_come_in_order() {
+        let words = [0b1001, 0, 1 << 63, u64::MAX];
+        let bits: Vec<usize> = set_bits(&words).collect();
+        let mut want = vec![0, 3, 191];
+        want.extend(192..256);
+        assert_eq!(bits, want);
+        assert_eq!(set_bits(&[0; 3]).count(), 0);
+    }
+
+    #[test]
+    fn a_recycled_one_is_empty_and_counts_like_a_new_one() {
+        let s = 1_000_000_000u64;
+        let mut first = TimesToSuccess::reused();
+        for x in [7, 5_000, s, 3 * s, u64::MAX] {
+            first.record(x);
+        }
+        // Chunks 0, 2, 19, 29 and 53 now hold memory.
+        first.recycle();
+        let mut again = TimesToSuccess::reused();
+        assert_eq!(again.chunks.iter().flatten().count(), 5);
+        assert!(again.is_empty());
+        assert_eq!(again.sum(), 0);
+        assert_eq!((again.quantile(0.5), again.max()), (None, None));
+        assert_eq!(again.histogram(), TtsHistogram::default());
+        assert_eq!(again, TimesToSuccess::new());
+        let mut fresh = TimesToSuccess::new();
+        for x in [2 * s, s / 2, 2 * s] {
+            again.record(x);
+            fresh.record(x);
+        }
+        assert_eq!(again, fresh);
+        assert_eq!(
+            again.iter().copied().collect::<Vec<_>>(),
+            [s / 2, 2 * s, 2 * s]
+        );
+        // s/2 is at grid point 285 (10^-0.3 s rounds up there), 2 s at 316.
+        assert_eq!(again.histogram().counts, [(285, 1), (316, 2)]);
+        assert_eq!(again.quantile(0.5), Some(2 * s));
     }
 
     #[test]

@@ -42,9 +42,11 @@ pub struct Counts {
     pub wasted_output_tokens: u64,
     /// Most demand arriving at the main model's limiter within any peak
     /// window, per limit in `Limit::ALL` order and in each limit's unit
-    /// (attempts; tokens), whether admitted or not.
+    /// (attempts; tokens), whether admitted or not. Set when the run
+    /// finishes.
     pub peak_demand: [u64; 4],
-    /// All demand that arrived at the main model's limiter, per limit.
+    /// All demand that arrived at the main model's limiter, per limit. Set
+    /// when the run finishes.
     pub demand: [u64; 4],
     /// Attempts the main model's limiter admitted.
     pub admitted: u64,

@@ -6,6 +6,7 @@
 
 pub mod cdf;
 pub mod counts;
+pub mod peak;
 pub mod recovery;
 pub mod run;
 pub mod stats;

@@ -9,10 +9,10 @@
 
 use crate::metrics::cdf::TimesToSuccess;
 use crate::metrics::counts::Counts;
+use crate::metrics::peak::PeakWindow;
 use crate::model::limiter::{Limit, Meter};
 use crate::model::server::Answer;
 use crate::time::{SimDuration, SimTime};
-use std::collections::VecDeque;
 
 /// One bucket of the time series, as seen at the limiter (attempts,
 /// admitted, rejected) and at the clients (successes, timeouts).
@@ -159,12 +159,10 @@ pub struct RunMetrics {
     pub stop: Option<Stop>,
     /// Attempts sent and not yet resolved.
     in_flight: u64,
-    peak_window: SimDuration,
-    /// Arrivals at the limiter in the current peak window, as (time, what
-    /// arrived then per limit), oldest first.
-    window: VecDeque<(SimTime, [u64; 4])>,
-    /// Their total per limit.
-    in_window: [u64; 4],
+    /// Arrivals at the limiter in the current peak window; their peak and
+    /// total go to `counts.peak_demand` and `counts.demand` when the run
+    /// finishes.
+    window: PeakWindow,
 }
 
 impl RunMetrics {
@@ -174,7 +172,7 @@ impl RunMetrics {
         RunMetrics {
             counts: Counts::default(),
             models: vec![ModelCounts::default(); models.max(1)],
-            time_to_success: TimesToSuccess::new(),
+            time_to_success: TimesToSuccess::reused(),
             attempts_histogram: Vec::new(),
             last_activity: 0,
             recovery_successes: 0,
@@ -186,9 +184,7 @@ impl RunMetrics {
             request_records: None,
             stop: None,
             in_flight: 0,
-            peak_window,
-            window: VecDeque::new(),
-            in_window: [0; 4],
+            window: PeakWindow::reused(peak_window),
         }
     }
 
@@ -246,25 +242,7 @@ impl RunMetrics {
         } else {
             row.rejected_429 += 1;
         }
-        add(&mut self.counts.demand, cost);
-        // Arrivals in the window (now − w, now].
-        while let Some(&(t, n)) = self.window.front() {
-            if t.saturating_add(self.peak_window) > now {
-                break;
-            }
-            for (w, n) in self.in_window.iter_mut().zip(n) {
-                *w = w.saturating_sub(n);
-            }
-            self.window.pop_front();
-        }
-        match self.window.back_mut() {
-            Some((t, n)) if *t == now => add(n, cost),
-            _ => self.window.push_back((now, cost)),
-        }
-        add(&mut self.in_window, cost);
-        for (peak, w) in self.counts.peak_demand.iter_mut().zip(self.in_window) {
-            *peak = (*peak).max(w);
-        }
+        self.window.arrive(now, cost);
     }
 
     /// The main model's limiter gave back `tokens` of an admitted attempt's
@@ -335,6 +313,14 @@ impl RunMetrics {
         self.attempts_histogram[k] += 1;
     }
 
+    /// Leaves the memory of the time-to-success histogram and the peak
+    /// window to the next run on this thread (see
+    /// [`TimesToSuccess::reused`]); both are empty afterwards.
+    pub fn recycle_scratch(&mut self) {
+        std::mem::take(&mut self.time_to_success).recycle();
+        std::mem::replace(&mut self.window, PeakWindow::new(0)).recycle();
+    }
+
     /// Ends the run at the horizon: closes the series through the bucket of
     /// the last activity and counts what is still open.
     pub fn finish(&mut self, bucket: Option<&Meter>) {
@@ -349,6 +335,8 @@ impl RunMetrics {
         // ten-minute timeout: 600 rows); the summary keeps the rows until
         // its scenario is aggregated, so the room goes back now.
         self.series.rows.shrink_to_fit();
+        self.counts.peak_demand = self.window.peak();
+        self.counts.demand = self.window.total();
         self.counts.open_attempts = self.in_flight;
         self.counts.unfinished = self.counts.requests - self.counts.succeeded - self.counts.gave_up;
         let total =

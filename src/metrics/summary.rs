@@ -54,7 +54,7 @@ pub struct TtsStats {
 
 impl RunSummary {
     /// Reduces a run's metrics.
-    pub fn new(m: RunMetrics) -> RunSummary {
+    pub fn new(mut m: RunMetrics) -> RunSummary {
         let t = &m.time_to_success;
         let tts = t.mean().map(|mean| {
             let q = |p| t.quantile(p).expect("non-empty");
@@ -68,6 +68,8 @@ impl RunSummary {
             }
         });
         let tts_histogram = t.histogram();
+        // Their memory serves the next run on this thread.
+        m.recycle_scratch();
         RunSummary {
             counts: m.counts,
             models: m.models,
