@@ -4,8 +4,8 @@
 //! nanosecond pop in the order they were scheduled. That, and nothing else,
 //! fixes the order of simultaneous events: there is no hashing, no thread
 //! and no clock involved, which is what makes runs reproducible to the byte.
-//! How the queue stores its events (a radix heap and sorted FIFO lanes,
-//! see [`EventQueue`]) changes its speed, never that order.
+//! How the queue stores its events (a heap, small or radix, and sorted
+//! FIFO lanes, see [`EventQueue`]) changes its speed, never that order.
 //!
 //! A sequence number can also be taken now ([`EventQueue::reserve`]) for an
 //! event pushed later ([`EventQueue::push_reserved`]): the event then pops
@@ -14,7 +14,6 @@
 //! queue instead of one per attempt.
 
 use crate::time::SimTime;
-use std::collections::VecDeque;
 
 /// An event's place in the order, `(time, sequence)`, as one number:
 /// time in the high 64 bits, sequence in the low ones.
@@ -214,6 +213,33 @@ impl<E: Copy> SmallHeap<E> {
         self.v[i] = entry;
     }
 
+    /// The index of the child of `i` with the smallest key, if `i` has
+    /// children among the first `n` entries.
+    #[inline(always)]
+    fn least_child(&self, i: usize, n: usize) -> Option<usize> {
+        let first = i * ARITY + 1;
+        if let Some(c) = self.v.get(first..first + ARITY) {
+            // All four: a branch-free tournament.
+            let (k0, k1, k2, k3) = (c[0].key(), c[1].key(), c[2].key(), c[3].key());
+            let (ka, ia) = if k1 < k0 { (k1, 1) } else { (k0, 0) };
+            let (kb, ib) = if k3 < k2 { (k3, 3) } else { (k2, 2) };
+            return Some(first + if kb < ka { ib } else { ia });
+        }
+        if first >= n {
+            return None;
+        }
+        let mut c = first;
+        let mut ck = self.v[first].key();
+        for j in first + 1..n.min(first + ARITY) {
+            let k = self.v[j].key();
+            if k < ck {
+                c = j;
+                ck = k;
+            }
+        }
+        Some(c)
+    }
+
     /// Takes out the smallest entry.
     fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.v.pop()?;
@@ -225,20 +251,7 @@ impl<E: Copy> SmallHeap<E> {
         // bottom), then `last` moves up from there to its place.
         let n = self.v.len();
         let mut i = 0;
-        loop {
-            let first = i * ARITY + 1;
-            if first >= n {
-                break;
-            }
-            let mut c = first;
-            let mut ck = self.v[first].key();
-            for j in first + 1..(first + ARITY).min(n) {
-                let k = self.v[j].key();
-                if k < ck {
-                    c = j;
-                    ck = k;
-                }
-            }
+        while let Some(c) = self.least_child(i, n) {
             self.v[i] = self.v[c];
             i = c;
         }
@@ -267,21 +280,8 @@ impl<E: Copy> SmallHeap<E> {
             let moving = self.v[start];
             let key = moving.key();
             let mut i = start;
-            loop {
-                let first = i * ARITY + 1;
-                if first >= n {
-                    break;
-                }
-                let mut c = first;
-                let mut ck = self.v[first].key();
-                for j in first + 1..(first + ARITY).min(n) {
-                    let k = self.v[j].key();
-                    if k < ck {
-                        c = j;
-                        ck = k;
-                    }
-                }
-                if ck >= key {
+            while let Some(c) = self.least_child(i, n) {
+                if self.v[c].key() >= key {
                     break;
                 }
                 self.v[i] = self.v[c];
@@ -394,12 +394,88 @@ impl<E: Copy> Heap<E> {
     }
 }
 
+/// A lane: a FIFO run of entries, sorted by key. Entries are taken from
+/// `head` on; the slots before it are free. An emptied lane starts again
+/// at slot 0, and a full one moves its entries to the start when at
+/// least half its slots are free rather than growing, so that it holds
+/// at most about twice its entries, as a ring buffer would, with a
+/// cheaper front.
+struct Lane<E> {
+    v: Vec<Entry<E>>,
+    head: usize,
+}
+
+impl<E: Copy> Lane<E> {
+    fn new() -> Self {
+        Lane {
+            v: Vec::new(),
+            head: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.v.len() - self.head
+    }
+
+    fn front(&self) -> Option<&Entry<E>> {
+        self.v.get(self.head)
+    }
+
+    fn back(&self) -> Option<&Entry<E>> {
+        if self.head < self.v.len() {
+            self.v.last()
+        } else {
+            None
+        }
+    }
+
+    fn push_back(&mut self, entry: Entry<E>) {
+        if self.v.len() == self.v.capacity() {
+            self.make_room();
+        }
+        self.v.push(entry);
+    }
+
+    /// Before a push into a full buffer: moves the entries to its start
+    /// if at least half of it is free slots (else the push grows it).
+    #[cold]
+    fn make_room(&mut self) {
+        if self.head > 0 && self.head * 2 >= self.v.len() {
+            self.compact();
+        }
+    }
+
+    /// Moves the entries to the start of the buffer.
+    fn compact(&mut self) {
+        self.v.drain(..self.head);
+        self.head = 0;
+    }
+
+    fn pop_front(&mut self) -> Option<Entry<E>> {
+        let entry = *self.v.get(self.head)?;
+        self.head += 1;
+        if self.head == self.v.len() {
+            self.v.clear();
+            self.head = 0;
+        } else if let Some(c) = drained_capacity(self.len(), self.v.capacity()) {
+            self.compact();
+            self.v.shrink_to(c);
+        }
+        Some(entry)
+    }
+}
+
 /// The most lanes a queue can have ([`EventQueue::MAX_LANES`]).
 const LANES: usize = 32;
 
+/// What [`EventQueue::earliest_lane`] names when the heap's top is
+/// earliest: no lane.
+const HEAP: usize = LANES;
+
 /// A priority queue of events ordered by time, then by insertion order.
 ///
-/// Besides a radix heap it keeps a few *lanes*: FIFO runs that are each
+/// Besides a heap (a 4-ary heap while it holds few entries, a radix heap
+/// while it holds many) it keeps a few *lanes*: FIFO runs that are each
 /// sorted by `(time, sequence)`. Events that a caller schedules a fixed
 /// delay ahead (a constant network hop, a fixed service time, the client
 /// timeout, the n-th retry of a deterministic schedule) arrive in time
@@ -422,7 +498,7 @@ const LANES: usize = 32;
 /// ```
 pub struct EventQueue<E> {
     heap: Heap<E>,
-    lanes: Vec<VecDeque<Entry<E>>>,
+    lanes: Vec<Lane<E>>,
     /// The key at the front of each lane ([`NO_KEY`] when it is empty),
     /// kept side by side so that finding the earliest is one short scan
     /// (a fixed array: a lane's index, below [`EventQueue::MAX_LANES`],
@@ -458,7 +534,7 @@ impl<E: Copy> EventQueue<E> {
         );
         EventQueue {
             heap: Heap::new(),
-            lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
+            lanes: (0..lanes).map(|_| Lane::new()).collect(),
             fronts: [NO_KEY; LANES],
             busy_lanes: 0,
             next_seq: 0,
@@ -472,7 +548,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn reserve_lanes(&mut self, per_lane: usize) {
         let n = per_lane.min(KEEP_CAPACITY);
         for lane in &mut self.lanes {
-            lane.reserve(n);
+            lane.v.reserve(n);
         }
     }
 
@@ -532,50 +608,56 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// The lane whose front is the earliest event, and that event's key
-    /// (`None` for the lane: the heap's top is earlier, or all lanes are
-    /// empty).
-    fn earliest_lane(&self) -> (Option<usize>, Key) {
-        let mut best = (None, self.heap.peek_key());
+    /// ([`HEAP`] for the lane: the heap's top is earlier, or all lanes
+    /// are empty).
+    #[inline(always)]
+    fn earliest_lane(&self) -> (usize, Key) {
+        let mut best = HEAP;
+        let mut best_key = self.heap.peek_key();
         let mut busy = self.busy_lanes;
         while busy != 0 {
             let i = busy.trailing_zeros() as usize % LANES;
             busy &= busy - 1;
             let k = self.fronts[i];
-            if k < best.1 {
-                best = (Some(i), k);
+            if k < best_key {
+                best = i;
+                best_key = k;
             }
         }
-        best
+        (best, best_key)
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = match self.earliest_lane().0 {
-            Some(lane) => {
-                let run = &mut self.lanes[lane];
-                let entry = run.pop_front();
-                self.fronts[lane] = match run.front() {
-                    Some(next) => next.key(),
-                    None => {
-                        self.busy_lanes &= !(1 << lane);
-                        NO_KEY
-                    }
-                };
-                if let Some(c) = drained_capacity(run.len(), run.capacity()) {
-                    run.shrink_to(c);
-                }
-                entry
+        let lane = self.earliest_lane().0;
+        if lane == HEAP {
+            return self.pop_heap();
+        }
+        let run = &mut self.lanes[lane];
+        let entry = run.pop_front()?;
+        self.fronts[lane] = match run.front() {
+            Some(next) => next.key(),
+            None => {
+                self.busy_lanes &= !(1 << lane);
+                NO_KEY
             }
-            None => self.heap.pop(),
         };
-        entry.map(|e| (e.time, e.event))
+        Some((entry.time, entry.event))
+    }
+
+    /// Takes out the heap's top. Kept out of line: most events come out
+    /// of lanes, and [`EventQueue::pop`] is cheaper without the heap's
+    /// code and registers.
+    #[inline(never)]
+    fn pop_heap(&mut self) -> Option<(SimTime, E)> {
+        self.heap.pop().map(|e| (e.time, e.event))
     }
 
     /// The earliest event, without taking it out.
     pub fn peek(&self) -> Option<&E> {
         match self.earliest_lane().0 {
-            Some(lane) => self.lanes[lane].front(),
-            None => self.heap.peek(),
+            HEAP => self.heap.peek(),
+            lane => self.lanes[lane].front(),
         }
         .map(|e| &e.event)
     }
@@ -588,7 +670,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Events pending.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
     }
 
     /// True if nothing is pending.
@@ -1008,6 +1090,62 @@ mod tests {
         }
         assert!(!q.heap.big);
         assert_eq!(q.heap.small.v.len(), SMALL_BELOW - 1);
+    }
+
+    /// A lane that never empties (a timeout lane, say) keeps about twice
+    /// its entries: it moves them to the start of its buffer rather than
+    /// growing. 100 entries: the buffer grows 4, 8, ..., 128, then 256
+    /// (at 128 only 28 slots are free), and at 256 with 156 free it moves.
+    #[test]
+    fn a_lane_that_never_empties_stays_small() {
+        let mut lane = Lane::new();
+        let entry = |seq| Entry {
+            time: seq,
+            seq,
+            event: (),
+        };
+        for seq in 0..100 {
+            lane.push_back(entry(seq));
+        }
+        for seq in 100..100_000 {
+            assert_eq!(lane.pop_front().map(|e| e.seq), Some(seq - 100));
+            lane.push_back(entry(seq));
+            assert_eq!(lane.len(), 100);
+        }
+        assert_eq!(lane.v.capacity(), 256);
+        assert_eq!(lane.front().map(|e| e.seq), Some(99_900));
+        assert_eq!(lane.back().map(|e| e.seq), Some(99_999));
+        // Emptied, it starts again at the start of its buffer.
+        while lane.pop_front().is_some() {}
+        assert_eq!(
+            (lane.head, lane.v.len(), lane.back().is_none()),
+            (0, 0, true)
+        );
+    }
+
+    /// A lane that drains gives memory back down to the room every lane
+    /// keeps: 10,000 entries fill 16,384 slots; below a quarter full
+    /// (4,096) it halves to 8,192, below 2,048 to 4,096, and stays.
+    #[test]
+    fn a_draining_lane_shrinks_to_the_room_it_keeps() {
+        let mut lane = Lane::new();
+        for seq in 0..10_000 {
+            lane.push_back(Entry {
+                time: 0,
+                seq,
+                event: (),
+            });
+        }
+        assert_eq!(lane.v.capacity(), 16_384);
+        let mut caps = vec![16_384];
+        for seq in 0..9_999 {
+            assert_eq!(lane.pop_front().map(|e| e.seq), Some(seq));
+            if lane.v.capacity() != *caps.last().unwrap() {
+                caps.push(lane.v.capacity());
+            }
+        }
+        assert_eq!(caps, [16_384, 8_192, KEEP_CAPACITY]);
+        assert_eq!(lane.front().map(|e| e.seq), Some(9_999));
     }
 
     #[test]
