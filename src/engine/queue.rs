@@ -14,6 +14,7 @@
 //! queue instead of one per attempt.
 
 use crate::time::SimTime;
+use std::collections::VecDeque;
 
 /// An event's place in the order, `(time, sequence)`, as one number:
 /// time in the high 64 bits, sequence in the low ones.
@@ -339,7 +340,7 @@ impl<E: Copy> Heap<E> {
         } else {
             self.small.push(entry);
             if self.small.v.len() > RADIX_ABOVE {
-                self.to_radix();
+                self.move_to_radix();
             }
         }
     }
@@ -350,7 +351,7 @@ impl<E: Copy> Heap<E> {
         }
         let entry = self.radix.pop();
         if self.radix.len < SMALL_BELOW {
-            self.to_small();
+            self.move_to_small();
         }
         entry
     }
@@ -375,7 +376,7 @@ impl<E: Copy> Heap<E> {
 
     /// Moves every entry from the small heap to the (empty) radix heap,
     /// whose `last` becomes the smallest key: the small heap's root.
-    fn to_radix(&mut self) {
+    fn move_to_radix(&mut self) {
         debug_assert_eq!(self.radix.len, 0);
         self.radix.last = self.small.v[0].key();
         for entry in self.small.v.drain(..) {
@@ -386,82 +387,11 @@ impl<E: Copy> Heap<E> {
     }
 
     /// Moves every entry from the radix heap to the (empty) small heap.
-    fn to_small(&mut self) {
+    fn move_to_small(&mut self) {
         debug_assert!(self.small.v.is_empty());
         self.radix.drain_into(&mut self.small.v);
         self.small.heapify();
         self.big = false;
-    }
-}
-
-/// A lane: a FIFO run of entries, sorted by key. Entries are taken from
-/// `head` on; the slots before it are free. An emptied lane starts again
-/// at slot 0, and a full one moves its entries to the start when at
-/// least half its slots are free rather than growing, so that it holds
-/// at most about twice its entries, as a ring buffer would, with a
-/// cheaper front.
-struct Lane<E> {
-    v: Vec<Entry<E>>,
-    head: usize,
-}
-
-impl<E: Copy> Lane<E> {
-    fn new() -> Self {
-        Lane {
-            v: Vec::new(),
-            head: 0,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.v.len() - self.head
-    }
-
-    fn front(&self) -> Option<&Entry<E>> {
-        self.v.get(self.head)
-    }
-
-    fn back(&self) -> Option<&Entry<E>> {
-        if self.head < self.v.len() {
-            self.v.last()
-        } else {
-            None
-        }
-    }
-
-    fn push_back(&mut self, entry: Entry<E>) {
-        if self.v.len() == self.v.capacity() {
-            self.make_room();
-        }
-        self.v.push(entry);
-    }
-
-    /// Before a push into a full buffer: moves the entries to its start
-    /// if at least half of it is free slots (else the push grows it).
-    #[cold]
-    fn make_room(&mut self) {
-        if self.head > 0 && self.head * 2 >= self.v.len() {
-            self.compact();
-        }
-    }
-
-    /// Moves the entries to the start of the buffer.
-    fn compact(&mut self) {
-        self.v.drain(..self.head);
-        self.head = 0;
-    }
-
-    fn pop_front(&mut self) -> Option<Entry<E>> {
-        let entry = *self.v.get(self.head)?;
-        self.head += 1;
-        if self.head == self.v.len() {
-            self.v.clear();
-            self.head = 0;
-        } else if let Some(c) = drained_capacity(self.len(), self.v.capacity()) {
-            self.compact();
-            self.v.shrink_to(c);
-        }
-        Some(entry)
     }
 }
 
@@ -498,7 +428,7 @@ const HEAP: usize = LANES;
 /// ```
 pub struct EventQueue<E> {
     heap: Heap<E>,
-    lanes: Vec<Lane<E>>,
+    lanes: Vec<VecDeque<Entry<E>>>,
     /// The key at the front of each lane ([`NO_KEY`] when it is empty),
     /// kept side by side so that finding the earliest is one short scan
     /// (a fixed array: a lane's index, below [`EventQueue::MAX_LANES`],
@@ -534,7 +464,7 @@ impl<E: Copy> EventQueue<E> {
         );
         EventQueue {
             heap: Heap::new(),
-            lanes: (0..lanes).map(|_| Lane::new()).collect(),
+            lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
             fronts: [NO_KEY; LANES],
             busy_lanes: 0,
             next_seq: 0,
@@ -548,7 +478,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn reserve_lanes(&mut self, per_lane: usize) {
         let n = per_lane.min(KEEP_CAPACITY);
         for lane in &mut self.lanes {
-            lane.v.reserve(n);
+            lane.reserve(n);
         }
     }
 
@@ -642,6 +572,9 @@ impl<E: Copy> EventQueue<E> {
                 NO_KEY
             }
         };
+        if let Some(c) = drained_capacity(run.len(), run.capacity()) {
+            run.shrink_to(c);
+        }
         Some((entry.time, entry.event))
     }
 
@@ -670,7 +603,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Events pending.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
+        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True if nothing is pending.
@@ -1090,62 +1023,6 @@ mod tests {
         }
         assert!(!q.heap.big);
         assert_eq!(q.heap.small.v.len(), SMALL_BELOW - 1);
-    }
-
-    /// A lane that never empties (a timeout lane, say) keeps about twice
-    /// its entries: it moves them to the start of its buffer rather than
-    /// growing. 100 entries: the buffer grows 4, 8, ..., 128, then 256
-    /// (at 128 only 28 slots are free), and at 256 with 156 free it moves.
-    #[test]
-    fn a_lane_that_never_empties_stays_small() {
-        let mut lane = Lane::new();
-        let entry = |seq| Entry {
-            time: seq,
-            seq,
-            event: (),
-        };
-        for seq in 0..100 {
-            lane.push_back(entry(seq));
-        }
-        for seq in 100..100_000 {
-            assert_eq!(lane.pop_front().map(|e| e.seq), Some(seq - 100));
-            lane.push_back(entry(seq));
-            assert_eq!(lane.len(), 100);
-        }
-        assert_eq!(lane.v.capacity(), 256);
-        assert_eq!(lane.front().map(|e| e.seq), Some(99_900));
-        assert_eq!(lane.back().map(|e| e.seq), Some(99_999));
-        // Emptied, it starts again at the start of its buffer.
-        while lane.pop_front().is_some() {}
-        assert_eq!(
-            (lane.head, lane.v.len(), lane.back().is_none()),
-            (0, 0, true)
-        );
-    }
-
-    /// A lane that drains gives memory back down to the room every lane
-    /// keeps: 10,000 entries fill 16,384 slots; below a quarter full
-    /// (4,096) it halves to 8,192, below 2,048 to 4,096, and stays.
-    #[test]
-    fn a_draining_lane_shrinks_to_the_room_it_keeps() {
-        let mut lane = Lane::new();
-        for seq in 0..10_000 {
-            lane.push_back(Entry {
-                time: 0,
-                seq,
-                event: (),
-            });
-        }
-        assert_eq!(lane.v.capacity(), 16_384);
-        let mut caps = vec![16_384];
-        for seq in 0..9_999 {
-            assert_eq!(lane.pop_front().map(|e| e.seq), Some(seq));
-            if lane.v.capacity() != *caps.last().unwrap() {
-                caps.push(lane.v.capacity());
-            }
-        }
-        assert_eq!(caps, [16_384, 8_192, KEEP_CAPACITY]);
-        assert_eq!(lane.front().map(|e| e.seq), Some(9_999));
     }
 
     #[test]
