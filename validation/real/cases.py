@@ -142,7 +142,7 @@ CASES = [
         "runs": 4,
         "server": {"requests_per_minute": 600, "request_burst": 20, "latency": 0.2, "retry_after": "none"},
         "strategy": [OPENAI, "max_attempts = 6"],
-        # The bound: success within 10% (relative) of the real.
+        # The bound set for this case: success within 10% (relative) of the real.
         "success_tolerance": 0.10,
         # Also shown: backsim without the client-processing model.
         "also_without_processing": True,

@@ -353,7 +353,7 @@ def compare(case, metric, real, model):
     times 5% + 20 ms (TIME_TOLERANCE); shares and per-request figures one
     request's worth, 1/N, and counts per run 1: the resolution of one run,
     below which repeated runs that all came out alike (a half-width of 0)
-    cannot tell; the event-loop case's success rate the issue's 10%."""
+    cannot tell; the event-loop case's success rate 10% of the real one."""
     rm, rh = real
     bm, bh = model
     if rm is None or bm is None:
