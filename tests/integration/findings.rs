@@ -35,6 +35,17 @@ fn findings_of(dir: &Path, scenario: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The longest active period of any strategy in the report `folder`, in
+/// seconds: what the binding-limit finding's ceiling is judged over.
+fn longest_active(folder: &Path) -> f64 {
+    let summary = crate::common::Csv::read(&folder.join("summary.csv"));
+    summary
+        .rows
+        .iter()
+        .map(|r| summary.num(r, "active_s"))
+        .fold(0.0, f64::max)
+}
+
 fn one<'a>(findings: &'a [(String, String)], kind: &str) -> &'a str {
     let of: Vec<&(String, String)> = findings.iter().filter(|(k, _)| k == kind).collect();
     assert_eq!(of.len(), 1, "one {kind} finding in {findings:#?}");
@@ -60,12 +71,7 @@ fn a_window_limit_is_described_as_starting_empty() {
     );
     assert_ne!(windowed, herd, "the herd's limiter section changed");
     let f = findings_of(dir.path(), &windowed);
-    let summary = crate::common::Csv::read(&dir.path().join("thundering-herd/summary.csv"));
-    let longest = summary
-        .rows
-        .iter()
-        .map(|r| summary.num(r, "active_s"))
-        .fold(0.0, f64::max);
+    let longest = longest_active(&dir.path().join("thundering-herd"));
     let binding = one(&f, "binding_limit");
     assert!(
         binding.ends_with(&format!(
@@ -87,12 +93,7 @@ fn the_herd_is_bound_by_requests_and_gives_up_below_the_ceiling() {
     // The headline is judged over the longest active period of any
     // strategy (full jitter's, random): 50 + 100 × that many requests.
     let binding = one(&f, "binding_limit");
-    let summary = crate::common::Csv::read(&dir.path().join("reports/thundering-herd/summary.csv"));
-    let longest = summary
-        .rows
-        .iter()
-        .map(|r| summary.num(r, "active_s"))
-        .fold(0.0, f64::max);
+    let longest = longest_active(&dir.path().join("reports/thundering-herd"));
     assert!(longest >= 10.2, "linear alone is active 10.2 s");
     let ceiling = 50.0 + 100.0 * longest;
     assert!(

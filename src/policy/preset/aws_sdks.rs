@@ -70,16 +70,11 @@ pub(super) fn aws_sdk_js_v3_2026(s: &mut Strategy) {
 /// retry, whatever failed, and a success gives back what its last retry
 /// took, or 1.
 pub(super) fn aws_sdk_java_v2_standard(s: &mut Strategy) {
-    s.backoff = Backoff::FullJitter {
-        base: S,
-        cap: Some(AWS_MAX_BACKOFF),
-        multiplier: 2.0,
-        min: 0,
-    };
-    s.max_attempts = 3;
-    // SdkDefaultRetrySetting.RETRYABLE_STATUS_CODES 500, 502, 503, 504,
-    // throttling (429), IOException and ApiCallAttemptTimeoutException.
-    s.retry_on = retry_on(&["429", "500", "503", "timeout"]);
+    // botocore's standard mode in all but the cost of a timeout's retry:
+    // the same schedule, attempts and retried failures
+    // (SdkDefaultRetrySetting.RETRYABLE_STATUS_CODES 500, 502, 503, 504,
+    // throttling (429), IOException, ApiCallAttemptTimeoutException).
+    super::aws::botocore_standard(s);
     s.guards.budget = Some(Budget::AwsQuota {
         capacity: 500,
         cost: 5,
