@@ -36,8 +36,8 @@ use general::{backon, grpc_example, grpc_go, tenacity_cookbook, tenacity_random_
 use google_azure::{azure_core, google_api_core, google_genai, google_genai_retry_options};
 use polly::{polly_http_standard, polly_v8};
 use sdk::{
-    anthropic_sdk_python_1_6, anthropic_sdk_typescript, openai_node, openai_python,
-    openai_python_2_52,
+    anthropic_sdk_python_1_6, anthropic_sdk_typescript, openai_node, openai_node_5,
+    openai_node_6_26, openai_python, openai_python_2_52,
 };
 use vercel::vercel_ai_sdk;
 
@@ -68,7 +68,7 @@ impl PartialEq for Preset {
 }
 
 /// Every preset, in the order `backsim list` shows them.
-pub const PRESETS: [Preset; 30] = [
+pub const PRESETS: [Preset; 32] = [
     Preset {
         name: "openai-python",
         library: "openai-python v1.47.0 to v2.51.0 (recursive client until v1.75.x, the loop from v1.76.0: the same delays)",
@@ -103,11 +103,27 @@ pub const PRESETS: [Preset; 30] = [
     },
     Preset {
         name: "openai-node",
-        library: "openai-node v7.5.0 (the same retry code since the v5 client.ts)",
-        source: "openai/openai-node v7.5.0: src/client.ts (shouldRetry, retryRequest, calculateDefaultRetryTimeoutMillis)",
+        library: "openai-node v7.5.0 and later (checked to v7.60.0, the package on npm); v6.26.0 to v7.4.x: openai-node-6.26; v5.0.0 to v6.25.x: openai-node-5",
+        source: "openai/openai-node v7.5.0: src/client.ts (shouldRetry, retryRequest, calculateDefaultRetryTimeoutMillis); openai 7.60.0 on npm: client.js",
         summary: "3 attempts; min(0.5s * 2^n, 8s) * (1 - 0.25 U); Retry-After (or retry-after-ms) of any retried answer honoured if 0 <= ra <= 60s, so 0 retries at once",
         notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; x-should-retry is not modelled; a streaming body in flight is never retried",
         configure: openai_node,
+    },
+    Preset {
+        name: "openai-node-6.26",
+        library: "openai-node v6.26.0 to v7.4.x (the packages on npm; v6.x is the last line that runs on Node.js 20)",
+        source: "openai 6.49.0 and 7.4.0 on npm: client.js (retryRequest, shouldRetry, calculateDefaultRetryTimeoutMillis)",
+        summary: "as openai-node, but Retry-After (or retry-after-ms) of any retried answer honoured however long, 0 retries at once",
+        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; a Retry-After date in the past retries at once; x-should-retry is not modelled",
+        configure: openai_node_6_26,
+    },
+    Preset {
+        name: "openai-node-5",
+        library: "openai-node v5.0.0 to v6.25.x (the packages on npm)",
+        source: "openai 5.0.0 and 6.25.0 on npm: client.js (retryRequest: !(timeoutMillis && 0 <= timeoutMillis && timeoutMillis < 60 * 1000))",
+        summary: "as openai-node, but Retry-After (or retry-after-ms) honoured only if 0 < ra < 60s, else backoff",
+        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; a Retry-After of exactly 60s backs off; x-should-retry is not modelled",
+        configure: openai_node_5,
     },
     Preset {
         name: "anthropic-sdk-typescript",

@@ -44,12 +44,29 @@ pub(super) fn openai_python_2_52(s: &mut Strategy) {
     s.above_max_retry_after = AboveMax::GiveUp;
 }
 
-/// openai-node: honoured unless `timeoutMillis < 0 || timeoutMillis > 60 *
-/// 1000`, so a zero Retry-After retries at once.
+/// openai-node from v7.5.0: honoured unless `timeoutMillis < 0 ||
+/// timeoutMillis > 60 * 1000`, so a zero Retry-After retries at once.
 pub(super) fn openai_node(s: &mut Strategy) {
     stainless(s);
     s.max_retry_after = Some(60 * S);
     s.zero_retry_after = ZeroRetryAfter::AtOnce;
+}
+
+/// openai-node v6.26.0 to v7.4.x: `if (timeoutMillis === undefined)` is
+/// the only fallback to the backoff, so any Retry-After is slept, however
+/// long, and zero retries at once.
+pub(super) fn openai_node_6_26(s: &mut Strategy) {
+    stainless(s);
+    s.zero_retry_after = ZeroRetryAfter::AtOnce;
+}
+
+/// openai-node v5.0.0 to v6.25.x: `!(timeoutMillis && 0 <= timeoutMillis
+/// && timeoutMillis < 60 * 1000)` falls back to the backoff, so only
+/// `0 < ra < 60 s` is honoured: at most a nanosecond under 60 s, the
+/// model's time unit, and zero backs off.
+pub(super) fn openai_node_5(s: &mut Strategy) {
+    stainless(s);
+    s.max_retry_after = Some(60 * S - 1);
 }
 
 /// anthropic-sdk-typescript from sdk-v0.79.0: any Retry-After is slept,

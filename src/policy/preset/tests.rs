@@ -41,7 +41,7 @@ fn mean_ok(mean: f64, expected: f64, sd: f64) -> bool {
 
 #[test]
 fn every_preset_builds_a_strategy_named_after_it() {
-    assert_eq!(PRESETS.len(), 30);
+    assert_eq!(PRESETS.len(), 32);
     assert_eq!(names().len(), PRESETS.len());
     for p in &PRESETS {
         let s = p.strategy();
@@ -99,6 +99,8 @@ fn max_attempts_match_the_summaries() {
         ("anthropic-sdk-python", 3),
         ("anthropic-sdk-python-1.6", 3),
         ("openai-node", 3),
+        ("openai-node-6.26", 3),
+        ("openai-node-5", 3),
         ("anthropic-sdk-typescript", 3),
         ("botocore-standard", 3),
         ("botocore-adaptive", 3),
@@ -139,6 +141,8 @@ fn openai_style_delays_are_downward_jittered() {
         "anthropic-sdk-python",
         "anthropic-sdk-python-1.6",
         "openai-node",
+        "openai-node-6.26",
+        "openai-node-5",
         "anthropic-sdk-typescript",
     ] {
         let b = strategy(name).backoff;
@@ -334,6 +338,8 @@ fn retry_after_and_failure_settings() {
         "openai-python-2.52",
         "anthropic-sdk-python",
         "openai-node",
+        "openai-node-6.26",
+        "openai-node-5",
         "anthropic-sdk-typescript",
     ] {
         let s = strategy(name);
@@ -360,6 +366,24 @@ fn retry_after_and_failure_settings() {
         Decision::Retry { delay: 60 * S }
     );
     backoff_delay(decide(&s, ra(61), &mut rng), 500 * MS);
+    // openai-node v6.26.0 to v7.4.x: only an absent Retry-After backs
+    // off: any value is slept, 0 at once.
+    let s = strategy("openai-node-6.26");
+    assert_eq!(s.max_retry_after, None);
+    assert_eq!(decide(&s, ra(0), &mut rng), Decision::Retry { delay: 0 });
+    assert_eq!(
+        decide(&s, ra(3600), &mut rng),
+        Decision::Retry { delay: 3600 * S }
+    );
+    // openai-node v5.0.0 to v6.25.x: 0 < ra < 60 s; 0 and 60 s back off.
+    let s = strategy("openai-node-5");
+    assert_eq!(s.above_max_retry_after, AboveMax::Backoff);
+    backoff_delay(decide(&s, ra(0), &mut rng), 500 * MS);
+    assert_eq!(
+        decide(&s, ra(59), &mut rng),
+        Decision::Retry { delay: 59 * S }
+    );
+    backoff_delay(decide(&s, ra(60), &mut rng), 500 * MS);
     // anthropic-sdk-typescript (sdk-v0.79.0 on): any value, 0 at once.
     let s = strategy("anthropic-sdk-typescript");
     assert_eq!(s.max_retry_after, None);
