@@ -8,7 +8,9 @@ or streaming, injected errors), nginx's `limit_req` in front when
 that models the stack (`strategy`, TOML lines) at the library's pinned
 version (requirements.txt): openai 3.3.1 is `openai-python-2.52`
 (checked to v3.3.1), anthropic 0.121.0 is `anthropic-sdk-python`
-(checked to v0.121.0), tenacity 9.1.2 is `tenacity-random-exponential`.
+(checked to v0.121.0), tenacity 9.1.2 is `tenacity-random-exponential`; openai-node 6.49.0
+(node/package.json; the 6.x line is the newest that runs on Node.js 20)
+is `openai-node-6.26` (checked at v6.49.0).
 
 `tolerance` is what the comparison allows beyond the two confidence
 intervals, per metric, where the model is known to simplify: see
@@ -23,6 +25,7 @@ TIME_TOLERANCE = (0.05, 0.020)
 
 OPENAI = 'preset = "openai-python-2.52"'
 ANTHROPIC = 'preset = "anthropic-sdk-python"'
+NODE = 'preset = "openai-node-6.26"'
 
 CASES = [
     {
@@ -132,6 +135,26 @@ CASES = [
         "nginx": {"rate": 5, "burst": 10, "nodelay": True, "status": 429},
         "server": {"latency": 0.2},
         "strategy": [ANTHROPIC, "max_attempts = 3"],
+    },
+    {
+        "name": "openai-node-no-retry-after",
+        "title": "openai-node (Node.js), 5 retries, no Retry-After; 2/s bucket of 5",
+        "stack": "openai-node",
+        "clients": 60,
+        "max_retries": 5,
+        "runs": 4,
+        "server": {"requests_per_minute": 120, "request_burst": 5, "latency": 0.2, "retry_after": "none"},
+        "strategy": [NODE, "max_attempts = 6"],
+    },
+    {
+        "name": "openai-node-retry-after",
+        "title": "openai-node (Node.js) defaults (2 retries), Retry-After in seconds; 4/s bucket of 10",
+        "stack": "openai-node",
+        "clients": 60,
+        "max_retries": 2,
+        "runs": 4,
+        "server": {"requests_per_minute": 240, "request_burst": 10, "latency": 0.2, "retry_after": "seconds"},
+        "strategy": [NODE, "max_attempts = 3"],
     },
     {
         "name": "event-loop-300",

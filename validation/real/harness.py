@@ -28,6 +28,7 @@ from cases import CASES, TIME_TOLERANCE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = sys.executable
+NODE = shutil.which("node") or "node"
 RESULTS = os.path.join(HERE, "results")
 BATCHES = 10
 CALIBRATION_ROUNDS = 3
@@ -146,6 +147,14 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def client_command(case):
+    """The program that runs the case's clients: Node.js for openai-node
+    (node/clients.mjs), Python for the other stacks (clients.py)."""
+    if case["stack"] == "openai-node":
+        return [NODE, os.path.join(HERE, "node", "clients.mjs")]
+    return [PY, os.path.join(HERE, "clients.py")]
+
+
 def run_clients(case, base_url, run_id, tmp):
     spec = dict(case, base_url=base_url)
     spec.pop("strategy")
@@ -153,7 +162,7 @@ def run_clients(case, base_url, run_id, tmp):
     opath = os.path.join(tmp, "out.json")
     with open(cpath, "w") as f:
         json.dump(spec, f)
-    subprocess.run([PY, os.path.join(HERE, "clients.py"), cpath, opath, run_id], check=True)
+    subprocess.run(client_command(case) + [cpath, opath, run_id], check=True)
     with open(opath) as f:
         return json.load(f)
 
@@ -281,6 +290,8 @@ def backsim_runs(case, backsim, offsets, processing, tmp):
     path = os.path.join(tmp, "scenario.toml")
     with open(path, "w") as f:
         f.write(scenario(case, trace, processing))
+    if processing:
+        keep(case, trace, path)
     reps = []
     batches = []
     io = srv.get("input_tokens", 0) + srv.get("output_tokens", 1)
@@ -315,6 +326,22 @@ def backsim_runs(case, backsim, offsets, processing, tmp):
                 "tts_p90_s": quantile(tts, 0.9),
             })
     return reps, batches
+
+
+def keep(case, trace, path):
+    """Keeps the case's scenario and trace in results/scenarios/, so that
+    backsim's side of the table can be run again without the real one:
+    `backsim run results/scenarios/CASE.toml` (200 replications of one
+    seed, where the table's are 10 batches of 20)."""
+    folder = os.path.join(RESULTS, "scenarios")
+    os.makedirs(folder, exist_ok=True)
+    name = case["name"]
+    shutil.copyfile(trace, os.path.join(folder, f"{name}.csv"))
+    with open(path) as f:
+        text = f.read().replace('file = "trace.csv"', f'file = "{name}.csv"')
+        text = text.replace("replications = 1\n", f"replications = {BATCHES * BATCH_REPLICATIONS}\n")
+    with open(os.path.join(folder, f"{name}.toml"), "w") as f:
+        f.write(text)
 
 
 METRICS = [
@@ -381,13 +408,13 @@ def calibrate(server_port, tmp, case):
     is the CPU time stretched by whatever else runs."""
     http(f"http://127.0.0.1:{server_port}/_reset",
          {"seed": 0, "requests_per_minute": 60, "request_burst": 0, "reject_delay": CALIBRATION_HOLD_S})
-    stack = "anthropic" if case["stack"] == "anthropic" else "openai"
+    stack = case["stack"] if case["stack"] in ("anthropic", "openai-node") else "openai"
     spec = {"calibrate": True, "stack": stack, "base_url": f"http://127.0.0.1:{server_port}",
             "clients": case["clients"], "rounds": CALIBRATION_ROUNDS}
     path = os.path.join(tmp, "calibrate.json")
     with open(path, "w") as f:
         json.dump(spec, f)
-    out = subprocess.run([PY, os.path.join(HERE, "clients.py"), path], check=True, capture_output=True, text=True)
+    out = subprocess.run(client_command(spec) + [path], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
@@ -477,11 +504,16 @@ def main():
             "load_1min_end": f"{load_end[0]:.2f}",
             "total_s": f"{total:.0f}",
         }
-        with open(os.path.join(RESULTS, "environment.csv"), "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["key", "value"])
-            for k, v in env.items():
-                w.writerow([k, v])
+        if only:
+            # environment.csv describes the last run of every case; the
+            # rows of a few cases run again are not worth losing it.
+            print("environment.csv kept from the last run of every case; this one's:", env)
+        else:
+            with open(os.path.join(RESULTS, "environment.csv"), "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["key", "value"])
+                for k, v in env.items():
+                    w.writerow([k, v])
         print(f"total {total:.0f} s; load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end")
     finally:
         server.terminate()

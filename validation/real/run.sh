@@ -9,10 +9,11 @@
 #   validation/real/run.sh CASE ...     some cases (their rows are replaced)
 #
 # It creates validation/real/.venv with the pinned packages of
-# requirements.txt, installs nginx from the distribution's packages when
-# it is missing (apt-get, as root), builds backsim in release, runs every
-# case, writes validation/real/results/*.csv and regenerates the table in
-# README.md ("Validated against real clients").
+# requirements.txt and node/node_modules with node/package-lock.json's,
+# installs nginx from the distribution's packages when it is missing
+# (apt-get, as root), builds backsim in release, runs every case, writes
+# validation/real/results/*.csv and regenerates the table in README.md
+# ("Validated against real clients").
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,6 +31,14 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
         sudo apt-get install -y nginx-light >/dev/null
     fi
 fi
+
+# openai-node, pinned in node/package-lock.json, with the machine's Node.js
+# (20 or newer) and npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "validation/real: Node.js and npm are needed for the openai-node cases" >&2
+    exit 1
+fi
+(cd "$here/node" && npm ci --silent --no-audit --no-fund)
 
 (cd "$root" && cargo build --release --quiet)
 
