@@ -192,7 +192,8 @@ echo "the SimPy model (Python start-up and import included) runs and prints"
 echo "its summary. 'loop' is the time of the runs alone: backsim's --stats"
 echo "total (runs and summaries), the SimPy model's own clock."
 if [ "$SIMPY_REPS" != 200 ]; then
-  echo "The SimPy model ran $SIMPY_REPS replications, not 200: its times below are scaled linearly by $scale."
+  echo "The SimPy model ran $SIMPY_REPS replications, not 200: its times below are scaled linearly by $scale"
+  echo "(a whole process's: its runs' own time scaled, plus its start-up once)."
 fi
 echo
 echo "| strategy | backsim s | SimPy s | SimPy / backsim | backsim loop s | SimPy loop s | loop ratio |"
@@ -210,7 +211,8 @@ for only in linear jitter; do
     p=$($SIMPY --strategy "$name" | awk -F, -v s="$name" '$1 == s { print $NF }')
     t2=$(now)
     bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
-    ss+=("$(awk -v a="$t1" -v b="$t2" -v k="$scale" 'BEGIN { print (b - a) * k }')")
+    # Scaled: the runs' own time times the scale, plus start-up once.
+    ss+=("$(awk -v a="$t1" -v b="$t2" -v p="$p" -v k="$scale" 'BEGIN { print b - a + p * (k - 1) }')")
     ls+=("$w") lp+=("$(awk -v a="$p" -v k="$scale" 'BEGIN { print a * k }')")
   done
   awk -v s="$name" -v a="$(median "${bs[@]}")" -v b="$(median "${ss[@]}")" \
@@ -221,7 +223,8 @@ echo
 echo "Work done, which does not depend on the machine's load: events per run"
 echo "(backsim's --stats; the events SimPy's loop processes, counted in a"
 echo "separate untimed run) and, where the processor's counters can be read,"
-echo "instructions of a whole process (perf stat -e instructions:u$([ "$SIMPY_REPS" = 200 ] || echo ", the SimPy model's scaled by $scale"))."
+echo "instructions of a whole process (perf stat -e instructions:u$([ "$SIMPY_REPS" = 200 ] || echo ";"
+  echo "the SimPy model's scaled by $scale, start-up included, so somewhat too many"))."
 echo
 echo "| strategy | backsim events per run | SimPy events per run | backsim instructions | SimPy instructions | SimPy / backsim |"
 echo "| --- | --- | --- | --- | --- | --- |"
