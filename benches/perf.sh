@@ -3,9 +3,10 @@
 # "Performance" section, on scenarios/thundering-herd.toml scaled to more
 # clients, and prints the figures as Markdown tables.
 #
-#   benches/perf.sh            # everything (about two minutes on 2 cores)
+#   benches/perf.sh            # everything (about three minutes on 2 cores)
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
 #   benches/perf.sh bare       # only backsim against the bare loop
+#   benches/perf.sh simpy      # only backsim against the minimal SimPy model
 #
 # Wall times on a shared or virtual machine vary from run to run; each
 # figure is the best of REPEATS runs (default 5). Nothing here is a test:
@@ -71,6 +72,8 @@ median() {
 # now: seconds since the epoch, to the nanosecond.
 now() { date +%s.%N; }
 
+# `benches/perf.sh simpy` runs the last section alone.
+if [ "$MODE" != simpy ]; then
 echo "## backsim against the bare loop: the reference herd, 200 replications, 1 thread (median of $REPEATS)"
 echo
 echo "Whole processes, taken in turn (backsim, bare, backsim, ...): backsim"
@@ -154,3 +157,98 @@ for clients in $sizes; do
     l = log(c) / log(2); a = wl / el * 1e9; b = wj / ej * 1e9
     printf "| %d | %.1f | %.1f | %.2f | %.1f | %.2f |\n", c, l, a, a / l, b, b / l }'
 done
+fi
+
+# The minimal SimPy model of the reference herd (benches/peer/herd_simpy_min.py:
+# one process per client, no server queue, success count and time-to-success
+# sum only) against backsim, the issue's "100x SimPy" yardstick. It needs
+# Python 3 with SimPy 4.1.2: PYTHON (default python3) if it has that version,
+# else a virtual environment in $TMP with it installed from PyPI.
+# SIMPY_REPS (default 200) sets the SimPy model's replications; fewer are
+# scaled linearly to 200 (the output says so).
+SIMPY_VERSION=4.1.2
+SIMPY_REPS=${SIMPY_REPS:-200}
+PY=${PYTHON:-python3}
+echo "## backsim against the minimal SimPy model: the reference herd, 200 replications, 1 thread (median of $REPEATS)"
+echo
+if ! "$PY" -c "import simpy, sys; sys.exit(simpy.__version__ != '$SIMPY_VERSION')" 2>/dev/null; then
+  PY="$TMP/venv/bin/python"
+  if ! { python3 -m venv "$TMP/venv" && "$PY" -m pip install --quiet --disable-pip-version-check "simpy==$SIMPY_VERSION"; } >"$TMP/venv.log" 2>&1; then
+    cat "$TMP/venv.log" >&2
+    echo "Not measured: SimPy $SIMPY_VERSION could not be installed into a virtual environment (python3 -m venv, pip);"
+    echo "set PYTHON to an interpreter that has it."
+    [ "$MODE" = simpy ] && exit 2
+    exit 0
+  fi
+fi
+SIMPY="$PY benches/peer/herd_simpy_min.py --clients 1000 --replications $SIMPY_REPS"
+scale=$(awk -v r="$SIMPY_REPS" 'BEGIN { print 200 / r }')
+echo "$("$PY" -c 'import platform, simpy; print(f"Python {platform.python_version()}, SimPy {simpy.__version__}")'); $(nproc) cores;" \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) before the runs (a busy machine slows both sides, not always alike)."
+echo
+echo "Whole processes, taken in turn (backsim, SimPy, backsim, ...): backsim"
+echo "reads the scenario, runs, summarises and writes its report (no charts);"
+echo "the SimPy model (Python start-up and import included) runs and prints"
+echo "its summary. 'loop' is the time of the runs alone: backsim's --stats"
+echo "total (runs and summaries), the SimPy model's own clock."
+if [ "$SIMPY_REPS" != 200 ]; then
+  echo "The SimPy model ran $SIMPY_REPS replications, not 200: its times below are scaled linearly by $scale"
+  echo "(a whole process's: its runs' own time scaled, plus its start-up once)."
+fi
+echo
+echo "| strategy | backsim s | SimPy s | SimPy / backsim | backsim loop s | SimPy loop s | loop ratio |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for only in linear jitter; do
+  name=$only
+  [ "$only" = jitter ] && name=exponential-full-jitter
+  f=$(herd 1000 200 "$only")
+  out="$TMP/out-$(basename "$f" .toml)"
+  bs=() ss=() ls=() lp=()
+  for _ in $(seq "$REPEATS"); do
+    t0=$(now)
+    w=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $9 }')
+    t1=$(now)
+    p=$($SIMPY --strategy "$name" | awk -F, -v s="$name" '$1 == s { print $NF }')
+    t2=$(now)
+    bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    # Scaled: the runs' own time times the scale, plus start-up once.
+    ss+=("$(awk -v a="$t1" -v b="$t2" -v p="$p" -v k="$scale" 'BEGIN { print b - a + p * (k - 1) }')")
+    ls+=("$w") lp+=("$(awk -v a="$p" -v k="$scale" 'BEGIN { print a * k }')")
+  done
+  awk -v s="$name" -v a="$(median "${bs[@]}")" -v b="$(median "${ss[@]}")" \
+    -v c="$(median "${ls[@]}")" -v d="$(median "${lp[@]}")" \
+    'BEGIN { printf "| %s | %.3f | %.3f | %.1f× | %.3f | %.3f | %.1f× |\n", s, a, b, b / a, c, d, d / c }'
+done
+echo
+echo "Work done, which does not depend on the machine's load: events per run"
+echo "(backsim's --stats; the events SimPy's loop processes, counted in a"
+echo "separate untimed run) and, where the processor's counters can be read,"
+echo "instructions of a whole process (perf stat -e instructions:u$([ "$SIMPY_REPS" = 200 ] || echo ";"
+  echo "the SimPy model's scaled by $scale, start-up included, so somewhat too many"))."
+echo
+echo "| strategy | backsim events per run | SimPy events per run | backsim instructions | SimPy instructions | SimPy / backsim |"
+echo "| --- | --- | --- | --- | --- | --- |"
+# instructions COMMAND...: instructions:u of one whole process, or nothing.
+instructions() {
+  perf stat -x, -e instructions:u -- "$@" 2>&1 >/dev/null | awk -F, '$3 ~ /^instructions/ && $1 ~ /^[0-9]+$/ { print $1 }'
+}
+for only in linear jitter; do
+  name=$only
+  [ "$only" = jitter ] && name=exponential-full-jitter
+  f=$(herd 1000 200 "$only")
+  out="$TMP/out-$(basename "$f" .toml)"
+  be=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $4 / 200 }')
+  se=$($SIMPY --strategy "$name" --events | awk -F, -v s="$name" '$1 == s { print $(NF - 1) }')
+  bi="" si=""
+  if command -v perf >/dev/null 2>&1; then
+    bi=$(instructions "$BIN" run "$f" --no-charts --quiet --threads 1 -o "$out")
+    # shellcheck disable=SC2086 # SIMPY is a command line
+    si=$(instructions $SIMPY --strategy "$name")
+  fi
+  awk -v s="$name" -v be="$be" -v se="$se" -v bi="$bi" -v si="$si" -v k="$scale" 'BEGIN {
+    if (bi == "" || si == "") { bi = "not readable here"; si = bi; r = "" }
+    else { si *= k; r = sprintf("%.1f×", si / bi); bi = sprintf("%.0f M", bi / 1e6); si = sprintf("%.0f M", si / 1e6) }
+    printf "| %s | %.0f | %.0f | %s | %s | %s |\n", s, be, se, bi, si, (r == "" ? "-" : r) }'
+done
+echo
+echo "Target (stretch): SimPy / backsim >= 100×."

@@ -2,12 +2,15 @@
 # Compares backsim with the independent SimPy model (herd_simpy.py) on the
 # thundering-herd scenario.
 #
-#   benches/peer/compare.sh [CLIENTS [REPLICATIONS]]     (defaults: 1000 20)
+#   benches/peer/compare.sh [--minimal] [CLIENTS [REPLICATIONS]]
+#                                                  (defaults: 1000 20)
 #
 # Builds backsim in release, runs a copy of scenarios/thundering-herd.toml
 # with CLIENTS clients and REPLICATIONS replications, runs the SimPy model
 # with the same parameters, and prints both results side by side with their
 # 95% confidence intervals, whether each pair agrees, and the wall times.
+# With --minimal the SimPy model is the minimal one (herd_simpy_min.py),
+# which computes the success rate and the mean time to success only.
 #
 # Exit codes: 0 every metric agrees; 1 some metric disagrees (or a program
 # failed); 2 bad arguments or SimPy is not installed.
@@ -21,9 +24,14 @@ repo="$(cd "$here/../.." && pwd)"
 python="${PYTHON:-python3}"
 
 usage() {
-    echo "usage: $0 [CLIENTS [REPLICATIONS]]   (defaults: 1000 20)" >&2
+    echo "usage: $0 [--minimal] [CLIENTS [REPLICATIONS]]   (defaults: 1000 20)" >&2
     exit 2
 }
+peer=herd_simpy.py
+if [[ "${1:-}" == --minimal ]]; then
+    peer=herd_simpy_min.py
+    shift
+fi
 [[ $# -le 2 ]] || usage
 clients="${1:-1000}"
 reps="${2:-20}"
@@ -110,10 +118,11 @@ fi
 # of the mean time to success is computed (summary.csv has none).
 "$backsim" run "$scenario" --no-charts --quiet --requests -o "$tmp/outr"
 
-echo "running the SimPy model: $clients clients, $reps replications ..." >&2
+echo "running the SimPy model ($peer): $clients clients, $reps replications ..." >&2
+peer_args=(--clients "$clients" --replications "$reps" --seed "$seed")
+[[ "$peer" == herd_simpy.py ]] && peer_args+=(--csv)
 t0="${EPOCHREALTIME:-$(now)}"
-"$python" "$here/herd_simpy.py" --clients "$clients" --replications "$reps" \
-    --seed "$seed" --csv >"$tmp/simpy.csv"
+"$python" "$here/$peer" "${peer_args[@]}" >"$tmp/simpy.csv"
 t1="${EPOCHREALTIME:-$(now)}"
 simpy_wall="$(elapsed "$t0" "$t1")"
 
@@ -138,28 +147,36 @@ for row in csv.DictReader(open(summary, newline="")):
                                  float(row["attempts_per_request_ci95"])),
     }
 
-# Per-replication mean time to success from requests.csv.
+# Per-replication mean time to success (and success count) from requests.csv.
 tts = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
 for row in csv.DictReader(open(requests, newline="")):
+    acc = tts[row["strategy"]][int(row["replication"])]
     if row["outcome"] == "succeeded":
-        acc = tts[row["strategy"]][int(row["replication"])]
         acc[0] += float(row["duration_s"])
         acc[1] += 1
 problems = []
 for strategy, per_rep in tts.items():
-    m, ci = mean_ci95(s / n for s, n in per_rep.values())
+    m, ci = mean_ci95(s / n for s, n in per_rep.values() if n)
     reported = backsim[strategy]["tts_mean_s"][0]
     if abs(m - reported) > 1e-6 * max(1.0, abs(reported)):
         problems.append(f"{strategy}: tts_mean_s from requests.csv ({m}) is not "
                         f"summary.csv's ({reported})")
     backsim[strategy]["tts_mean_s"] = (reported, ci)
 
-simpy = {}
+# The minimal model computes no attempts per request; it gives the fewest
+# and most successes of a replication instead.
+metrics = ("success_rate", "tts_mean_s", "attempts_per_request")
+simpy, counts = {}, []
 for row in csv.DictReader(open(simpy_csv, newline="")):
+    if "attempts_per_request" not in row:
+        metrics = ("success_rate", "tts_mean_s")
     simpy[row["strategy"]] = {
-        k: (float(row[k]), float(row[k + "_ci95"]))
-        for k in ("success_rate", "tts_mean_s", "attempts_per_request")
+        k: (float(row[k]), float(row[k + "_ci95"])) for k in metrics
     }
+    if "succeeded_min" in row:
+        ok = [n for _, n in tts[row["strategy"]].values()]
+        counts.append(f"  {row['strategy']}: backsim {min(ok)} to {max(ok)}, "
+                      f"SimPy {row['succeeded_min']} to {row['succeeded_max']}")
 
 def exact(mean, ci):
     # A zero half-width, up to the rounding of summed floats.
@@ -170,7 +187,7 @@ for strategy in backsim:
     if strategy not in simpy:
         problems.append(f"{strategy}: not in the SimPy results")
         continue
-    for metric in ("success_rate", "tts_mean_s", "attempts_per_request"):
+    for metric in metrics:
         (a, ca), (b, cb) = backsim[strategy][metric], simpy[strategy][metric]
         diff = abs(a - b)
         if exact(a, ca) and exact(b, cb):
@@ -192,6 +209,9 @@ print(line(head))
 print(line(tuple("-" * w for w in widths)))
 for r in rows:
     print(line(r))
+if counts:
+    print("successes in one replication, fewest to most:")
+    print("\n".join(counts))
 print()
 print(f"wall time (both strategies, whole process):")
 print(f"  backsim, all {cores} cores   {bw:9.3f} s")
