@@ -523,47 +523,29 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 model,
                 reply,
             } => self.reply(now, req, attempt, model, reply),
+            // Only timers that fire get here (see `World::stale_timer`).
             Event::Timeout { req, attempt } => {
-                let r = &mut self.requests[req as usize];
-                if r.queued_timer.is_none_or(|(a, _)| a != attempt) {
-                    return; // superseded by an earlier timer (not expected)
-                }
-                r.queued_timer = None;
-                if r.outstanding && r.serial != attempt {
-                    // An earlier attempt's timer: the current attempt's
-                    // takes its place in the queue.
-                    let (at, seq) = r.timer;
-                    r.queued_timer = Some((r.serial, at));
-                    let attempt = r.serial;
-                    self.queue.push_reserved_in(
-                        lane::TIMEOUT,
-                        at,
-                        seq,
-                        Event::Timeout { req, attempt },
-                    );
-                } else if self.is_current(req, attempt) && !self.lost(req) {
-                    self.m.touch(now);
-                    let model = self.requests[req as usize].model;
-                    if FULL && self.cpu.is_some() {
-                        // Abandoned now; the policy hears of it once the
-                        // client's process gets to it.
-                        self.requests[req as usize].outstanding = false;
-                        self.disconnect(now, req, attempt, model);
-                        self.process_later(now, req, model, None);
-                        return;
-                    }
-                    self.m
-                        .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
+                self.m.touch(now);
+                let model = self.requests[req as usize].model;
+                if FULL && self.cpu.is_some() {
+                    // Abandoned now; the policy hears of it once the
+                    // client's process gets to it.
                     self.requests[req as usize].outstanding = false;
-                    // A hedged round fails only with its last copy.
-                    let round = self.copy_failed(req);
-                    if let Some(owner) = round {
-                        self.observe(now, owner, Some(Failure::Timeout));
-                    }
                     self.disconnect(now, req, attempt, model);
-                    if let Some(owner) = round {
-                        self.failed(now, owner, Failure::Timeout);
-                    }
+                    self.process_later(now, req, model, None);
+                    return;
+                }
+                self.m
+                    .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
+                self.requests[req as usize].outstanding = false;
+                // A hedged round fails only with its last copy.
+                let round = self.copy_failed(req);
+                if let Some(owner) = round {
+                    self.observe(now, owner, Some(Failure::Timeout));
+                }
+                self.disconnect(now, req, attempt, model);
+                if let Some(owner) = round {
+                    self.failed(now, owner, Failure::Timeout);
                 }
             }
             Event::Retry { req } => {
@@ -581,6 +563,60 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             Event::Processed { req, model, answer } => self.processed(now, req, model, answer),
             Event::Hedge { req, attempt } => self.hedge_due(now, req, attempt),
         }
+    }
+
+    /// True if `event`, due `now`, is a client timer that does not fire.
+    /// Most timers are stale when they come due: the attempt was answered,
+    /// often the request has ended. Such a timer is not an event: the loop
+    /// skips it (it is not handled, not counted in `m.events` and never
+    /// reaches a checkpoint) once [`World::timer_fires`] has done what it
+    /// does to the slot's timer bookkeeping. Its only traces in the run's
+    /// outputs stay as they were when it was handled as an event: the
+    /// time series is advanced to it here (so that every bucket closes at
+    /// the same point of the run), and the loop takes its time as the
+    /// time the run got to.
+    #[inline(always)]
+    fn stale_timer(&mut self, now: SimTime, event: Event) -> bool {
+        match event {
+            Event::Timeout { req, attempt } => self.timer_is_stale(now, req, attempt),
+            _ => false,
+        }
+    }
+
+    /// [`World::stale_timer`] for a timer; kept out of the event loop.
+    #[inline(never)]
+    fn timer_is_stale(&mut self, now: SimTime, req: u32, attempt: u32) -> bool {
+        if self.timer_fires(req, attempt) {
+            return false;
+        }
+        self.m.tick(now, self.endpoints[0].limiter.requests());
+        true
+    }
+
+    /// Whether the timer of `attempt` of `req`, due now, fires: it is the
+    /// slot's queued timer and the attempt is still the request's current
+    /// one, awaiting its outcome (and not a hedge's lost copy). When it is
+    /// the slot's queued timer for an earlier attempt while the current
+    /// one awaits its outcome, the current attempt's timer takes its place
+    /// in the queue, under the sequence number reserved when that attempt
+    /// was sent.
+    fn timer_fires(&mut self, req: u32, attempt: u32) -> bool {
+        let r = &mut self.requests[req as usize];
+        if r.queued_timer.is_none_or(|(a, _)| a != attempt) {
+            return false; // superseded by an earlier timer (not expected)
+        }
+        r.queued_timer = None;
+        if r.outstanding && r.serial != attempt {
+            // An earlier attempt's timer: the current attempt's takes its
+            // place in the queue.
+            let (at, seq) = r.timer;
+            r.queued_timer = Some((r.serial, at));
+            let attempt = r.serial;
+            self.queue
+                .push_reserved_in(lane::TIMEOUT, at, seq, Event::Timeout { req, attempt });
+            return false;
+        }
+        self.is_current(req, attempt) && !self.lost(req)
     }
 
     /// True if `attempt` is the request's current attempt and still awaits
@@ -1336,6 +1372,9 @@ mod tests {
         while let Some((now, event)) = w.queue.pop() {
             if now > s.horizon {
                 break;
+            }
+            if w.stale_timer(now, event) {
+                continue;
             }
             w.m.tick(now, w.endpoints[0].limiter.requests());
             w.handle(now, event);

@@ -92,6 +92,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 break;
             }
             end = now;
+            if self.stale_timer(now, event) {
+                continue;
+            }
             if self.m.events.is_multiple_of(CHECK_EVERY) && self.checkpoint(now) {
                 break; // the experiment discards this run
             }
