@@ -54,6 +54,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             queue,
             endpoints,
             requests: Vec::with_capacity(clients.min(1 << 20)),
+            ids: Vec::new(),
             provider_slots: SlotState::new(servers()),
             free: Vec::new(),
             started,
