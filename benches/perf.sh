@@ -7,6 +7,8 @@
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
 #   benches/perf.sh bare       # only backsim against the bare loop
 #   benches/perf.sh simpy      # only backsim against the minimal SimPy model
+#   benches/perf.sh huge       # only the 10^7-client burst (about two
+#                              # minutes and 2 GB; not part of the default)
 #
 # Wall times on a shared or virtual machine vary from run to run; each
 # figure is the best of REPEATS runs (default 5). Nothing here is a test:
@@ -71,6 +73,21 @@ median() {
 
 # now: seconds since the epoch, to the nanosecond.
 now() { date +%s.%N; }
+
+if [ "$MODE" = huge ]; then
+  # One run per strategy, each in a process of its own, so that each
+  # figure is that strategy's alone: its wall time and peak memory.
+  echo "## 10^7-client burst, 5 attempts, 1 replication, 1 thread (best of ${HUGE_REPEATS:=1})"
+  echo
+  echo "| strategy | events | wall s | peak memory | bytes per client |"
+  echo "| --- | --- | --- | --- | --- |"
+  for only in linear jitter; do
+    read -r e w m < <(REPEATS=$HUGE_REPEATS stats "$(herd 10000000 1 "$only")" 1)
+    awk -v o="$only" -v e="$e" -v w="$w" -v m="$m" -v c=10000000 \
+      'BEGIN { printf "| %s | %d | %.2f | %.1f MB | %.0f |\n", o, e, w, m, m * 1e6 / c }'
+  done
+  exit 0
+fi
 
 # `benches/perf.sh simpy` runs the last section alone.
 if [ "$MODE" != simpy ]; then

@@ -11,8 +11,20 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         if !FULL {
             return None;
         }
-        let id = self.requests[req as usize].id as usize;
+        let id = *self.ids.get(req as usize)? as usize;
         self.m.request_records.as_mut().map(|v| &mut v[id])
+    }
+
+    /// Slot `req` now holds request `id` (in creation order), when records
+    /// are kept.
+    pub(super) fn set_id(&mut self, req: u32, id: u32) {
+        match self.ids.get_mut(req as usize) {
+            Some(slot) => *slot = id,
+            None => {
+                debug_assert_eq!(self.ids.len(), req as usize);
+                self.ids.push(id);
+            }
+        }
     }
 
     /// `model` billed `input` + `output` tokens of `req`'s.
@@ -72,33 +84,27 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         let Ok(id) = u32::try_from(self.m.counts.requests) else {
             return;
         };
-        let (req, serial, queued_timer) = match self.free.pop() {
+        let (req, old) = match self.free.pop() {
             Some(req) => {
                 let r = &self.requests[req as usize];
                 debug_assert!(!r.live && r.in_transit == 0);
-                (req, r.serial, r.queued_timer)
+                (req, Some(r))
             }
-            None => (self.requests.len() as u32, 0, None),
+            None => (self.requests.len() as u32, None),
         };
         let request = Request {
             created: now,
             client,
-            id,
             input_tokens: input_tokens as u32,
             output_tokens: output_tokens as u32,
-            attempts: 0,
-            model: 0,
-            outstanding: false,
-            on_fallback: false,
-            live: true,
-            timer: (0, 0),
-            serial,
-            in_transit: 0,
-            queued_timer,
+            ..Request::kept_from(old)
         };
         match self.requests.get_mut(req as usize) {
             Some(slot) => *slot = request,
             None => self.requests.push(request),
+        }
+        if self.m.request_records.is_some() {
+            self.set_id(req, id);
         }
         self.provider_slots.reset(req);
         self.policy.start(req);
@@ -156,7 +162,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     pub(super) fn send_attempt(&mut self, now: SimTime, req: u32) {
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
-        r.model = self.policy.model(r.on_fallback);
+        r.model = self.policy.model(r.on_fallback());
         let number = r.attempts;
         self.put_on_wire(now, req, number);
         self.round_started(now, req);
@@ -187,10 +193,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             let seq = self.queue.reserve();
             let r = &mut self.requests[req as usize];
             r.timer = (at, seq);
-            match r.queued_timer {
+            match r.queued_timer() {
                 Some((_, queued)) if queued <= at => {}
                 _ => {
-                    r.queued_timer = Some((attempt, at));
+                    r.set_queued_timer(Some((attempt, at)));
                     self.queue.push_reserved_in(
                         lane::TIMEOUT,
                         at,
@@ -286,7 +292,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     pub(super) fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
         let r = &mut self.requests[req as usize];
         if self.policy.falls_back(failure) {
-            r.on_fallback = true;
+            r.flags |= Request::ON_FALLBACK;
         }
         let attempt = Attempt {
             client: r.client,

@@ -197,26 +197,29 @@ impl<const FULL: bool> World<'_, FULL> {
             return;
         }
         self.m.touch(now);
-        let (c, serial, queued_timer) = match self.free.pop() {
-            Some(c) => {
-                let slot = &self.requests[c as usize];
-                (c, slot.serial, slot.queued_timer)
-            }
-            None => (self.requests.len() as u32, 0, None),
+        let (c, old) = match self.free.pop() {
+            Some(c) => (c, Some(&self.requests[c as usize])),
+            None => (self.requests.len() as u32, None),
         };
+        // The copy is the same request: its creation, client, tokens,
+        // model and fallback, with the slot's own timer bookkeeping.
+        let kept = Request::kept_from(old);
         let copy = Request {
-            attempts: 0,
-            outstanding: false,
-            live: true,
-            timer: (0, 0),
-            serial,
-            in_transit: 0,
-            queued_timer,
-            ..*r
+            flags: (r.flags & Request::ON_FALLBACK) | kept.flags,
+            created: r.created,
+            client: r.client,
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            model: r.model,
+            ..kept
         };
         match self.requests.get_mut(c as usize) {
             Some(slot) => *slot = copy,
             None => self.requests.push(copy),
+        }
+        if self.m.request_records.is_some() {
+            let id = self.ids[req as usize];
+            self.set_id(c, id);
         }
         self.provider_slots.reset(c);
         self.policy.start(c);

@@ -160,8 +160,6 @@ impl Event {
 struct Request {
     created: SimTime,
     client: u32,
-    /// The request's index in creation order (its record's index).
-    id: u32,
     /// The first attempt's input tokens (a strategy's retries may grow
     /// them: [`World::slot_view`]). At most `MAX_TOKENS_PER_REQUEST`,
     /// which fits.
@@ -174,10 +172,11 @@ struct Request {
     model: u8,
     /// The current attempt is still awaiting its outcome.
     outstanding: bool,
-    /// A failure has sent the request to the strategy's fallback model.
-    on_fallback: bool,
     /// The request has not ended (succeeded or given up).
     live: bool,
+    /// [`Request::ON_FALLBACK`] and [`Request::TIMER_QUEUED`]: two flags
+    /// in one byte, which keeps the slot at 64 bytes.
+    flags: u8,
     /// The current attempt's timeout: when it fires and its reserved queue
     /// sequence number (unused without timeouts).
     timer: (SimTime, u64),
@@ -188,10 +187,61 @@ struct Request {
     /// a server's queue or service, or answered and travelling back. The
     /// slot is reused only when this is zero and the request has ended.
     in_transit: u32,
+    /// The slot's timer in the queue, when [`Request::TIMER_QUEUED`] is
+    /// set: its attempt's serial and its time ([`Request::queued_timer`]).
+    queued_serial: u32,
+    queued_at: SimTime,
+}
+
+impl Request {
+    /// Flag: a failure has sent the request to the strategy's fallback
+    /// model.
+    const ON_FALLBACK: u8 = 1;
+    /// Flag: the slot has a timer in the queue (kept across the slot's
+    /// requests).
+    const TIMER_QUEUED: u8 = 2;
+
+    fn on_fallback(&self) -> bool {
+        self.flags & Self::ON_FALLBACK != 0
+    }
+
     /// The slot's timer in the queue, if any: (attempt serial, time). A
     /// request's timers never go back in time, so later attempts' timers
     /// wait behind it and are queued when it fires.
-    queued_timer: Option<(u32, SimTime)>,
+    fn queued_timer(&self) -> Option<(u32, SimTime)> {
+        (self.flags & Self::TIMER_QUEUED != 0).then_some((self.queued_serial, self.queued_at))
+    }
+
+    fn set_queued_timer(&mut self, timer: Option<(u32, SimTime)>) {
+        match timer {
+            Some((serial, at)) => {
+                self.flags |= Self::TIMER_QUEUED;
+                (self.queued_serial, self.queued_at) = (serial, at);
+            }
+            None => self.flags &= !Self::TIMER_QUEUED,
+        }
+    }
+
+    /// A slot for a new request (or a hedge's copy) that takes over what
+    /// `old`, the slot's last request if any, keeps across requests.
+    fn kept_from(old: Option<&Request>) -> Request {
+        Request {
+            created: 0,
+            client: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            attempts: 0,
+            model: 0,
+            outstanding: false,
+            live: true,
+            flags: old.map_or(0, |r| r.flags & Self::TIMER_QUEUED),
+            timer: (0, 0),
+            serial: old.map_or(0, |r| r.serial),
+            in_transit: 0,
+            queued_serial: old.map_or(0, |r| r.queued_serial),
+            queued_at: old.map_or(0, |r| r.queued_at),
+        }
+    }
 }
 
 /// The clients' first requests, queued one at a time: the next to start is
@@ -227,6 +277,9 @@ struct World<'a, const FULL: bool> {
     endpoints: Vec<Endpoint<'a>>,
     /// Request slots, indexed by `req`.
     requests: Vec<Request>,
+    /// Each slot's request's index in creation order (its record's
+    /// index), only when request records are kept.
+    ids: Vec<u32>,
     // Beside the slots, for the runs that need them:
     /// What the models' servers keep per request.
     provider_slots: SlotState,
@@ -523,47 +576,29 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 model,
                 reply,
             } => self.reply(now, req, attempt, model, reply),
+            // Only timers that fire get here (see `World::stale_timer`).
             Event::Timeout { req, attempt } => {
-                let r = &mut self.requests[req as usize];
-                if r.queued_timer.is_none_or(|(a, _)| a != attempt) {
-                    return; // superseded by an earlier timer (not expected)
-                }
-                r.queued_timer = None;
-                if r.outstanding && r.serial != attempt {
-                    // An earlier attempt's timer: the current attempt's
-                    // takes its place in the queue.
-                    let (at, seq) = r.timer;
-                    r.queued_timer = Some((r.serial, at));
-                    let attempt = r.serial;
-                    self.queue.push_reserved_in(
-                        lane::TIMEOUT,
-                        at,
-                        seq,
-                        Event::Timeout { req, attempt },
-                    );
-                } else if self.is_current(req, attempt) && !self.lost(req) {
-                    self.m.touch(now);
-                    let model = self.requests[req as usize].model;
-                    if FULL && self.cpu.is_some() {
-                        // Abandoned now; the policy hears of it once the
-                        // client's process gets to it.
-                        self.requests[req as usize].outstanding = false;
-                        self.disconnect(now, req, attempt, model);
-                        self.process_later(now, req, model, None);
-                        return;
-                    }
-                    self.m
-                        .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
+                self.m.touch(now);
+                let model = self.requests[req as usize].model;
+                if FULL && self.cpu.is_some() {
+                    // Abandoned now; the policy hears of it once the
+                    // client's process gets to it.
                     self.requests[req as usize].outstanding = false;
-                    // A hedged round fails only with its last copy.
-                    let round = self.copy_failed(req);
-                    if let Some(owner) = round {
-                        self.observe(now, owner, Some(Failure::Timeout));
-                    }
                     self.disconnect(now, req, attempt, model);
-                    if let Some(owner) = round {
-                        self.failed(now, owner, Failure::Timeout);
-                    }
+                    self.process_later(now, req, model, None);
+                    return;
+                }
+                self.m
+                    .attempt_resolved(AttemptOutcome::Timeout, usize::from(model));
+                self.requests[req as usize].outstanding = false;
+                // A hedged round fails only with its last copy.
+                let round = self.copy_failed(req);
+                if let Some(owner) = round {
+                    self.observe(now, owner, Some(Failure::Timeout));
+                }
+                self.disconnect(now, req, attempt, model);
+                if let Some(owner) = round {
+                    self.failed(now, owner, Failure::Timeout);
                 }
             }
             Event::Retry { req } => {
@@ -581,6 +616,60 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             Event::Processed { req, model, answer } => self.processed(now, req, model, answer),
             Event::Hedge { req, attempt } => self.hedge_due(now, req, attempt),
         }
+    }
+
+    /// True if `event`, due `now`, is a client timer that does not fire.
+    /// Most timers are stale when they come due: the attempt was answered,
+    /// often the request has ended. Such a timer is not an event: the loop
+    /// skips it (it is not handled, not counted in `m.events` and never
+    /// reaches a checkpoint) once [`World::timer_fires`] has done what it
+    /// does to the slot's timer bookkeeping. Its only traces in the run's
+    /// outputs stay as they were when it was handled as an event: the
+    /// time series is advanced to it here (so that every bucket closes at
+    /// the same point of the run), and the loop takes its time as the
+    /// time the run got to.
+    #[inline(always)]
+    fn stale_timer(&mut self, now: SimTime, event: Event) -> bool {
+        match event {
+            Event::Timeout { req, attempt } => self.timer_is_stale(now, req, attempt),
+            _ => false,
+        }
+    }
+
+    /// [`World::stale_timer`] for a timer; kept out of the event loop.
+    #[inline(never)]
+    fn timer_is_stale(&mut self, now: SimTime, req: u32, attempt: u32) -> bool {
+        if self.timer_fires(req, attempt) {
+            return false;
+        }
+        self.m.tick(now, self.endpoints[0].limiter.requests());
+        true
+    }
+
+    /// Whether the timer of `attempt` of `req`, due now, fires: it is the
+    /// slot's queued timer and the attempt is still the request's current
+    /// one, awaiting its outcome (and not a hedge's lost copy). When it is
+    /// the slot's queued timer for an earlier attempt while the current
+    /// one awaits its outcome, the current attempt's timer takes its place
+    /// in the queue, under the sequence number reserved when that attempt
+    /// was sent.
+    fn timer_fires(&mut self, req: u32, attempt: u32) -> bool {
+        let r = &mut self.requests[req as usize];
+        if r.queued_timer().is_none_or(|(a, _)| a != attempt) {
+            return false; // superseded by an earlier timer (not expected)
+        }
+        r.set_queued_timer(None);
+        if r.outstanding && r.serial != attempt {
+            // An earlier attempt's timer: the current attempt's takes its
+            // place in the queue.
+            let (at, seq) = r.timer;
+            r.set_queued_timer(Some((r.serial, at)));
+            let attempt = r.serial;
+            self.queue
+                .push_reserved_in(lane::TIMEOUT, at, seq, Event::Timeout { req, attempt });
+            return false;
+        }
+        self.is_current(req, attempt) && !self.lost(req)
     }
 
     /// True if `attempt` is the request's current attempt and still awaits
@@ -1241,6 +1330,29 @@ mod tests {
     }
 
     #[test]
+    fn request_slots_stay_small() {
+        // A burst holds one slot per client at once: one u64 (created),
+        // the timer's (u64 time, u64 sequence), the queued timer's u64
+        // time, seven u32s (client, two token counts, attempts, serial,
+        // in transit, queued timer's serial) and four bytes (model, two
+        // flags, a flag byte): 8 + 16 + 8 + 28 + 4 = 64.
+        assert_eq!(size_of::<Request>(), 64);
+        let mut r = Request::kept_from(None);
+        assert_eq!(r.queued_timer(), None);
+        r.set_queued_timer(Some((7, 9)));
+        r.flags |= Request::ON_FALLBACK;
+        // A new request in the slot keeps its queued timer, not its
+        // fallback.
+        let next = Request::kept_from(Some(&r));
+        assert_eq!(
+            (next.queued_timer(), next.on_fallback()),
+            (Some((7, 9)), false)
+        );
+        r.set_queued_timer(None);
+        assert_eq!((r.queued_timer(), r.on_fallback()), (None, true));
+    }
+
+    #[test]
     fn status_probabilities_hold_per_admitted_attempt() {
         // 503 half the time at once; 500 the other half after service:
         // nothing succeeds, and the two split the attempts.
@@ -1336,6 +1448,9 @@ mod tests {
         while let Some((now, event)) = w.queue.pop() {
             if now > s.horizon {
                 break;
+            }
+            if w.stale_timer(now, event) {
+                continue;
             }
             w.m.tick(now, w.endpoints[0].limiter.requests());
             w.handle(now, event);

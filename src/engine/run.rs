@@ -54,6 +54,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             queue,
             endpoints,
             requests: Vec::with_capacity(clients.min(1 << 20)),
+            ids: Vec::new(),
             provider_slots: SlotState::new(servers()),
             free: Vec::new(),
             started,
@@ -92,6 +93,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 break;
             }
             end = now;
+            if self.stale_timer(now, event) {
+                continue;
+            }
             if self.m.events.is_multiple_of(CHECK_EVERY) && self.checkpoint(now) {
                 break; // the experiment discards this run
             }

@@ -30,7 +30,7 @@ use crate::time::{NANOS_PER_SEC, SimTime};
 // * A burst with spread 0 whose every attempt is answered 429 at once
 //   (the least a client can cost): 148 bytes per client; the estimate
 //   counts the request slot and its queued events exactly by their sizes
-//   (80 + 2 × 32 bytes with the default 10-minute client timeout,
+//   (64 + 2 × 32 bytes with the default 10-minute client timeout,
 //   `first_attempt_bytes`); the rest is allocator slack and is
 //   not counted.
 // * A burst spread over 100 s: 20 bytes per client, exactly the first
@@ -229,7 +229,9 @@ fn working_set(s: &Scenario, strategy: &Strategy, record: bool) -> (u64, u64, u6
     let clients = u64::from(s.workload.clients);
     let together = starts_together(s, strategy);
     let slots = if together {
-        clients.saturating_mul(first_attempt_bytes(s, strategy))
+        // With records, each slot also keeps its request's index.
+        let id = if record { size_of::<u32>() as u64 } else { 0 };
+        clients.saturating_mul(first_attempt_bytes(s, strategy) + id)
     } else {
         0
     };
@@ -702,7 +704,7 @@ mod tests {
     #[test]
     fn a_burst_at_once_needs_its_slots_on_every_thread() {
         // 10^6 clients at t = 0, one strategy without guards or columns:
-        // each client holds an 80-byte slot and two 32-byte queue entries
+        // each client holds a 64-byte slot and two 32-byte queue entries
         // (its attempt on the way, and its timer: the default client
         // timeout is 10 minutes) at once, on each of 2 threads.
         let s = scenario(
@@ -715,20 +717,20 @@ mod tests {
             backoff = { kind = "constant", base = "1s" }
         "#,
         );
-        assert_eq!(first_attempt_bytes(&s, &s.strategies[0]), 144);
+        assert_eq!(first_attempt_bytes(&s, &s.strategies[0]), 128);
         let plan = Plan {
             threads: 2,
             record_requests: false,
             replications: 4,
         };
         let e = estimate_run(&s, &plan);
-        assert_eq!(part(&e, "request slots"), 2 * 1_000_000 * 144);
-        assert_eq!(e.total(), 288_000_000);
+        assert_eq!(part(&e, "request slots"), 2 * 1_000_000 * 128);
+        assert_eq!(e.total(), 256_000_000);
         // One thread: half; --requests adds 88 bytes per client to the
         // running run, but all four runs' records (4 × 88 MB) come to
         // more once they are done.
         let one = estimate_run(&s, &Plan { threads: 1, ..plan });
-        assert_eq!(one.total(), 144_000_000);
+        assert_eq!(one.total(), 128_000_000);
         let rec = estimate_run(
             &s,
             &Plan {
@@ -755,8 +757,8 @@ mod tests {
             honor_retry_after = true
         "#,
         );
-        // Slot 80, attempt and timer 2 × 32, Retry-After column 16.
-        assert_eq!(first_attempt_bytes(&t, &t.strategies[0]), 160);
+        // Slot 64, attempt and timer 2 × 32, Retry-After column 16.
+        assert_eq!(first_attempt_bytes(&t, &t.strategies[0]), 144);
     }
 
     #[test]

@@ -84,10 +84,10 @@ fn a_scenario_that_cannot_fit_is_refused_before_it_runs() {
         &out,
     );
     assert_eq!(code, Some(2), "{stderr}");
-    // Each client's 80-byte slot and its two 32-byte queue entries (the
+    // Each client's 64-byte slot and its two 32-byte queue entries (the
     // attempt and its timer), 10^8 clients on each of 2 threads.
     let expected = format!(
-        "error: {}: needs at least 28.8 GB of memory (request slots and queued first attempts of 100,000,000 clients on 2 threads: 28.8 GB) but the limit is 1.0 GB (--max-memory 1G); lower workload.clients or --threads, or raise the limit with --max-memory (at least 37G)\n",
+        "error: {}: needs at least 25.6 GB of memory (request slots and queued first attempts of 100,000,000 clients on 2 threads: 25.6 GB) but the limit is 1.0 GB (--max-memory 1G); lower workload.clients or --threads, or raise the limit with --max-memory (at least 33G)\n",
         file.display()
     );
     assert_eq!(stderr, expected);
@@ -97,7 +97,7 @@ fn a_scenario_that_cannot_fit_is_refused_before_it_runs() {
 #[test]
 fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    // 10^6 clients at once, each answered 429 at once: at least 144 MB.
+    // 10^6 clients at once, each answered 429 at once: at least 128 MB.
     let file = scenario(
         tmp.path(),
         "burst.toml",
@@ -128,7 +128,7 @@ fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
     assert!(
         stderr.contains("needs at least 1")
             && stderr.contains(
-                "request slots and queued first attempts of 1,000,000 clients on 1 thread: 144.0 MB"
+                "request slots and queued first attempts of 1,000,000 clients on 1 thread: 128.0 MB"
             )
             && stderr.contains("but the limit is 50.0 MB (--max-memory 50M)"),
         "{stderr}"
@@ -797,14 +797,14 @@ fn max_memory_is_a_promise_with_guards_on_every_client() {
 #[test]
 fn the_watchdog_reads_memory_as_a_short_run_grows() {
     // 200,000 clients start over 10 s and each waits a minute for its
-    // answer: 29 MB of request slots and queued events pile up within
+    // answer: 26 MB of request slots and queued events pile up within
     // 800,000 events, fewer than the 2^20 between the watchdog's regular
     // reads, and none of it certain before running (the estimate counts
     // the 4 MB sort of the starts). Such a run used to finish at 41.8 MB
     // under --max-memory 20M (exit 0). What a run holds is now looked at
     // every 65,536 events and the memory read when it has grown by 16 MB:
     // it stops, at most 16 MB plus one interval's growth (65,536 slots of
-    // 144 bytes, 9.4 MB) past the limit.
+    // 128 bytes, 8.4 MB) past the limit.
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = growing(tmp.path(), 200_000, 1);
     let out = tmp.path().join("out");
@@ -830,7 +830,7 @@ fn the_watchdog_reads_memory_as_a_short_run_grows() {
     );
     let peak = peak_memory(&stderr);
     assert!(
-        peak < 20_000_000 + 16 * (1 << 20) + 9_437_184,
+        peak < 20_000_000 + 16 * (1 << 20) + 65_536 * 128,
         "peak {peak}"
     );
     nothing_written(&out);
