@@ -3,12 +3,13 @@
 # "Performance" section, on scenarios/thundering-herd.toml scaled to more
 # clients, and prints the figures as Markdown tables.
 #
-#   benches/perf.sh            # everything (about three minutes on 2 cores)
+#   benches/perf.sh            # everything (about four minutes on 2 cores)
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
 #   benches/perf.sh bare       # only backsim against the bare loop
 #   benches/perf.sh simpy      # only backsim against the minimal SimPy model
 #   benches/perf.sh huge       # only the 10^7-client burst (about two
 #                              # minutes and 2 GB; not part of the default)
+#   benches/perf.sh sweep      # only the 10,000-run sweep at 1 and 2 threads
 #
 # Wall times on a shared or virtual machine vary from run to run; each
 # figure is the best of REPEATS runs (default 5). Nothing here is a test:
@@ -73,6 +74,65 @@ median() {
 
 # now: seconds since the epoch, to the nanosecond.
 now() { date +%s.%N; }
+
+# The throughput of a search: one sweep of 10,000 runs of the reference herd
+# (1,000 clients, both strategies, 50 replications, 100 values of
+# request_burst), and one tune of the herd (100 candidate policies raced to a
+# success-rate goal), whole commands at 1 and 2 threads. Best of
+# SWEEP_REPEATS (default 1: each takes seconds).
+sweep_section() {
+  local f="$TMP/herd-sweep-10k.toml" g="$TMP/herd-tune.toml" w1 w2 runs
+  awk '/^replications = 10 / { sub(/10/, "50") } { print }' scenarios/thundering-herd.toml >"$f"
+  printf '\n[sweep]\nlimiter.request_burst = { from = 10, to = 109, steps = 100 }\n' >>"$f"
+  cat scenarios/thundering-herd.toml - >"$g" <<'TUNE'
+
+[tune]
+objective = { minimize = "attempts_per_request" }
+goals = { success_rate = ">= 0.95" }
+precision = 0.002
+screen = 40
+
+[tune.space]
+start = ["linear"]
+max_attempts = [4, 5, 6, 8, 10, 12, 16, 20, 25, 30]
+backoff.base = ["100ms", "250ms", "500ms", "1s", "2s"]
+honor_retry_after = [true, false]
+TUNE
+  best_wall() { # THREADS COMMAND FILE: the best wall seconds of SWEEP_REPEATS
+    local best="" t0 t1 w
+    for _ in $(seq "${SWEEP_REPEATS:-1}"); do
+      t0=$(now)
+      "$BIN" "$2" "$3" --no-charts --quiet --threads "$1" -o "$TMP/out-$2" >/dev/null
+      t1=$(now)
+      w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+      if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+        best=$w
+      fi
+    done
+    echo "$best"
+  }
+  echo "## Throughput for search: 1,000-client herds by the thousand (best of ${SWEEP_REPEATS:-1})"
+  echo
+  echo "sweep: 100 points (request_burst 10 to 109) x 2 strategies x 50"
+  echo "replications. tune: 100 candidate policies (max_attempts x backoff.base"
+  echo "x honor_retry_after) and the file's 2, raced to success_rate >= 0.95."
+  echo "Whole commands, charts off."
+  echo
+  echo "| command | runs | 1 thread, s | 2 threads, s | speed-up | runs per second, 2 threads |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  w1=$(best_wall 1 sweep "$f")
+  w2=$(best_wall 2 sweep "$f")
+  awk -v a="$w1" -v b="$w2" 'BEGIN { printf "| sweep | 10000 | %.2f | %.2f | %.2f× | %.0f |\n", a, b, a / b, 10000 / b }'
+  runs=$("$BIN" tune "$g" --no-charts --threads 2 -o "$TMP/out-tune" 2>&1 | awk '/^runs used:/ { sub(/,$/, "", $3); gsub(/,/, "", $3); print $3 }')
+  w1=$(best_wall 1 tune "$g")
+  w2=$(best_wall 2 tune "$g")
+  awk -v r="$runs" -v a="$w1" -v b="$w2" 'BEGIN { printf "| tune | %d | %.2f | %.2f | %.2f× | %.0f |\n", r, a, b, a / b, r / b }'
+  echo
+}
+if [ "$MODE" = sweep ]; then
+  sweep_section
+  exit 0
+fi
 
 if [ "$MODE" = huge ]; then
   # One run per strategy, each in a process of its own, so that each
@@ -174,6 +234,9 @@ for clients in $sizes; do
     l = log(c) / log(2); a = wl / el * 1e9; b = wj / ej * 1e9
     printf "| %d | %.1f | %.1f | %.2f | %.1f | %.2f |\n", c, l, a, a / l, b, b / l }'
 done
+echo
+
+sweep_section
 fi
 
 # The minimal SimPy model of the reference herd (benches/peer/herd_simpy_min.py:

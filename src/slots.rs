@@ -3,18 +3,91 @@
 //! need (the server's view of an attempt, a guard's per-request cost, a
 //! backoff schedule's state) is kept in a [`SlotColumn`] beside the slots,
 //! indexed like them, and costs nothing in the runs that do not need it.
+//!
+//! A column's memory outlives its run: dropped, it leaves its emptied
+//! vector to the next column of the same type on the same thread (see
+//! [`SlotColumn::new`]), so that a worker's runs do not grow their columns
+//! again, push by push, from nothing.
+
+use std::any::Any;
+use std::cell::RefCell;
 
 /// A value per request slot that only some runs need: kept beside the
 /// slots (indexed like them) when the run needs it, and nothing otherwise.
-pub struct SlotColumn<T> {
+pub struct SlotColumn<T: Copy + Default + 'static> {
     values: Vec<T>,
     kept: bool,
 }
 
-impl<T: Copy + Default> SlotColumn<T> {
+/// A column's vector is kept for the next run only up to this many bytes:
+/// what a few thousand slots need, not the room of a million clients'.
+const KEEP_BYTES: usize = 1 << 20;
+
+/// Emptied vectors of columns kept on a thread, at most this many.
+const KEEP_VECTORS: usize = 32;
+
+thread_local! {
+    /// The emptied vectors of columns dropped on this thread, each a
+    /// `Vec<T>` for the column's `T` (boxed once, then refilled in place:
+    /// taking and giving back allocate nothing).
+    static SPARE: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty vector, with the room a dropped column of the same type left
+/// on this thread if there is one.
+fn take_spare<T: 'static>() -> Vec<T> {
+    SPARE
+        .try_with(|spare| {
+            spare.try_borrow_mut().ok().and_then(|mut spare| {
+                spare
+                    .iter_mut()
+                    .filter_map(|b| b.downcast_mut::<Vec<T>>())
+                    .find(|v| v.capacity() > 0)
+                    .map(std::mem::take)
+            })
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Keeps `values`' room, emptied, for the next column of its type on this
+/// thread (unless it is large: see [`KEEP_BYTES`]).
+fn give_spare<T: 'static>(mut values: Vec<T>) {
+    if values.capacity() == 0 || values.capacity() * size_of::<T>() > KEEP_BYTES {
+        return;
+    }
+    values.clear();
+    let _ = SPARE.try_with(|spare| {
+        let Ok(mut spare) = spare.try_borrow_mut() else {
+            return;
+        };
+        let kept = spare.len();
+        let empty = spare
+            .iter_mut()
+            .filter_map(|b| b.downcast_mut::<Vec<T>>())
+            .find(|v| v.capacity() == 0);
+        match empty {
+            Some(v) => *v = values,
+            None if kept < KEEP_VECTORS => spare.push(Box::new(values)),
+            None => {}
+        }
+    });
+}
+
+impl<T: Copy + Default + 'static> Drop for SlotColumn<T> {
+    fn drop(&mut self) {
+        give_spare(std::mem::take(&mut self.values));
+    }
+}
+
+impl<T: Copy + Default + 'static> SlotColumn<T> {
+    /// A column, kept or not; a kept one starts empty, in the room a column
+    /// of the same type dropped on this thread left (a run's values never
+    /// depend on it: slots are reset before they are read).
     pub fn new(kept: bool) -> Self {
         SlotColumn {
-            values: Vec::new(),
+            values: if kept { take_spare() } else { Vec::new() },
             kept,
         }
     }
@@ -50,5 +123,39 @@ impl<T: Copy + Default> SlotColumn<T> {
         if self.kept {
             self.values[req as usize] = value;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A marker type no other test's columns use, so that the thread's
+    /// spare vectors of it are this test's alone.
+    #[derive(Clone, Copy, Default, Debug, PartialEq)]
+    struct Mark(u16);
+
+    #[test]
+    fn a_dropped_column_leaves_its_room_to_the_next_and_nothing_else() {
+        let mut first = SlotColumn::<Mark>::new(true);
+        for req in 0..100 {
+            first.reset(req, Mark(req as u16 + 1));
+        }
+        let room = first.values.capacity();
+        assert!(room >= 100);
+        drop(first);
+        let next = SlotColumn::<Mark>::new(true);
+        // The same room, and none of the values: every slot reads as unset.
+        assert_eq!((next.values.capacity(), next.values.len()), (room, 0));
+        assert_eq!(next.get(5), Mark(0));
+        // A column that is not kept takes nothing.
+        let off = SlotColumn::<Mark>::new(false);
+        assert_eq!(off.values.capacity(), 0);
+        drop(next);
+        // A large one is not kept: 1 MiB is the most a vector keeps.
+        let mut big = SlotColumn::<u64>::new(true);
+        big.values = Vec::with_capacity(KEEP_BYTES / 8 + 1);
+        drop(big);
+        assert!(SlotColumn::<u64>::new(true).values.capacity() <= KEEP_BYTES / 8);
     }
 }

@@ -493,7 +493,7 @@ fn run_world<const FULL: bool>(
     release();
     scheduled?;
     world.run();
-    Some(world.m)
+    Some(world.into_metrics())
 }
 
 /// Bytes a request certainly takes while its first attempt is on its way:

@@ -326,6 +326,21 @@ impl<E: Copy> Heap<E> {
         }
     }
 
+    /// Empty, as new, keeping the vectors' room.
+    fn clear(&mut self) {
+        self.small.v.clear();
+        let r = &mut self.radix;
+        for b in &mut r.buckets {
+            b.clear();
+        }
+        r.last = 0;
+        r.occupied = [0; 3];
+        r.mins = [NO_KEY; RADIX_BUCKETS];
+        r.min_at = [0; RADIX_BUCKETS];
+        r.len = 0;
+        self.big = false;
+    }
+
     fn len(&self) -> usize {
         if self.big {
             self.radix.len
@@ -609,6 +624,25 @@ impl<E: Copy> EventQueue<E> {
     /// True if nothing is pending.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Empties the queue and numbers events from 0 again, keeping its
+    /// memory for the next run: it is then, but for the room it holds, a
+    /// new queue with the same lanes (room changes no event's order, which
+    /// is that of the keys alone).
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        for lane in &mut self.lanes {
+            lane.clear();
+        }
+        self.fronts = [NO_KEY; LANES];
+        self.busy_lanes = 0;
+        self.next_seq = 0;
+    }
+
+    /// Lanes the queue was made with.
+    pub fn lane_count(&self) -> usize {
+        self.lanes.len()
     }
 }
 

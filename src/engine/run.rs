@@ -2,6 +2,50 @@
 //! limits (events, a clock standing still, memory, Ctrl-C) it is held to.
 
 use super::*;
+use std::cell::RefCell;
+
+/// A world's request slots and queue are kept for its thread's next run
+/// only while they hold room for at most this many slots (what a few
+/// thousand requests in progress need): a million clients' go back to the
+/// system with their run, as before.
+const KEEP_SLOTS: usize = 1 << 14;
+
+/// What a world leaves to the next run on its thread: its request slots,
+/// free list, closed-loop counters and event queue, emptied when taken.
+/// A run's events and results never depend on it: every vector is emptied
+/// and the queue cleared to a new one's state (sequence numbers from 0),
+/// so only the room they hold is kept, and room orders nothing.
+struct Spare {
+    requests: Vec<Request>,
+    free: Vec<u32>,
+    started: Vec<u32>,
+    queue: Option<EventQueue<Event>>,
+}
+
+impl Spare {
+    const NONE: Spare = Spare {
+        requests: Vec::new(),
+        free: Vec::new(),
+        started: Vec::new(),
+        queue: None,
+    };
+}
+
+thread_local! {
+    /// The memory of the last world that ended on this thread.
+    static SPARE: RefCell<Spare> = const { RefCell::new(Spare::NONE) };
+}
+
+/// The memory the last world on this thread left (nothing if none did).
+fn take_spare() -> Spare {
+    SPARE
+        .try_with(|s| {
+            s.try_borrow_mut()
+                .map(|mut s| std::mem::replace(&mut *s, Spare::NONE))
+                .unwrap_or(Spare::NONE)
+        })
+        .unwrap_or(Spare::NONE)
+}
 
 impl<'a, const FULL: bool> World<'a, FULL> {
     /// The world of a run, or None if the system does not give the memory
@@ -28,20 +72,30 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             _ => None,
         };
         let models = endpoints.len();
-        let started = match scenario.workload.kind {
-            WorkloadKind::Closed { .. } => {
-                let mut v = Vec::new();
-                v.try_reserve_exact(clients).ok()?;
-                v.resize(clients, 0);
-                v
-            }
-            _ => Vec::new(),
-        };
+        // The last run's memory on this thread, emptied (see `Spare`).
+        let spare = take_spare();
+        let mut started = spare.started;
+        started.clear();
+        if let WorkloadKind::Closed { .. } = scenario.workload.kind {
+            started.try_reserve_exact(clients).ok()?;
+            started.resize(clients, 0);
+        }
         let policy = RetryStack::try_new(strategy, clients).ok()?;
         // The lanes a burst fills grow to their size at once (each keeps
         // that room for the rest of the run anyway).
-        let mut queue = EventQueue::with_lanes(lane::COUNT);
+        let mut queue = match spare.queue {
+            Some(mut q) if q.lane_count() == lane::COUNT => {
+                q.clear();
+                q
+            }
+            _ => EventQueue::with_lanes(lane::COUNT),
+        };
         queue.reserve_lanes(clients);
+        let mut requests = spare.requests;
+        requests.clear();
+        requests.reserve(clients.min(1 << 20));
+        let mut free = spare.free;
+        free.clear();
         let cpu = match &scenario.client_processing {
             Some(c) => Some(client_cpu::ClientCpu::new(c, scenario.workload.clients)?),
             None => None,
@@ -53,10 +107,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             workload_rng: seeds.workload_rng(),
             queue,
             endpoints,
-            requests: Vec::with_capacity(clients.min(1 << 20)),
+            requests,
             ids: Vec::new(),
             provider_slots: SlotState::new(servers()),
-            free: Vec::new(),
+            free,
             started,
             first_starts: FirstStarts::default(),
             network,
@@ -75,6 +129,34 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             m: RunMetrics::new(scenario.report.bucket, scenario.report.peak_window, models),
             read_at: 0,
         })
+    }
+
+    /// The run's metrics; the world's slots, free list, counters and
+    /// queue are left to the next run on this thread (unless they are
+    /// large: [`KEEP_SLOTS`]).
+    pub(super) fn into_metrics(self) -> RunMetrics {
+        let World {
+            requests,
+            free,
+            started,
+            queue,
+            m,
+            ..
+        } = self;
+        if requests.capacity() <= KEEP_SLOTS && started.capacity() <= KEEP_SLOTS {
+            let spare = Spare {
+                requests,
+                free,
+                started,
+                queue: Some(queue),
+            };
+            let _ = SPARE.try_with(|s| {
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    *s = spare;
+                }
+            });
+        }
+        m
     }
 
     /// Runs the world, once [`World::schedule_workload`] has seeded it.

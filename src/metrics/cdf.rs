@@ -346,11 +346,12 @@ impl TimesToSuccess {
 
     /// The times on the report's grid (exact counts per grid interval).
     pub fn histogram(&self) -> TtsHistogram {
-        TtsHistogram {
-            counts: set_bits(&self.grid_used)
-                .map(|j| (j as u16, self.grid[j]))
-                .collect(),
-        }
+        // Sized at once: one allocation per run's summary, not one per
+        // doubling.
+        let points = self.grid_used.iter().map(|w| w.count_ones() as usize).sum();
+        let mut counts = Vec::with_capacity(points);
+        counts.extend(set_bits(&self.grid_used).map(|j| (j as u16, self.grid[j])));
+        TtsHistogram { counts }
     }
 
     /// Non-empty buckets in increasing order of time.

@@ -13,6 +13,27 @@ use crate::metrics::peak::PeakWindow;
 use crate::model::limiter::{Limit, Meter};
 use crate::model::server::Answer;
 use crate::time::{SimDuration, SimTime};
+use std::cell::RefCell;
+
+thread_local! {
+    /// The series rows and attempt counts of the last run recycled on this
+    /// thread ([`RunMetrics::recycle_scratch`]), emptied.
+    static SPARE: RefCell<(Vec<SeriesRow>, Vec<u64>)> =
+        const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A run's rows and attempt counts are kept for the next run on its thread
+/// only up to this many bytes each (a day in 1 s buckets is 4.8 MB).
+const KEEP_BYTES: usize = 1 << 20;
+
+/// Empty vectors in the memory the last run recycled on this thread left.
+fn take_spare() -> (Vec<SeriesRow>, Vec<u64>) {
+    SPARE
+        .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
 
 /// One bucket of the time series, as seen at the limiter (attempts,
 /// admitted, rejected) and at the clients (successes, timeouts).
@@ -47,10 +68,13 @@ pub struct Series {
 }
 
 impl Series {
-    fn new(step: SimDuration) -> Series {
+    /// An open first bucket, in `rows`' memory (emptied).
+    fn new(step: SimDuration, mut rows: Vec<SeriesRow>) -> Series {
+        rows.clear();
+        rows.push(SeriesRow::default());
         Series {
             step,
-            rows: vec![SeriesRow::default()],
+            rows,
             open_until: step,
         }
     }
@@ -168,18 +192,23 @@ pub struct RunMetrics {
 impl RunMetrics {
     /// Empty counters with the given series step and peak window, for
     /// `models` models.
+    /// The series, attempt counts, times to success and peak window take
+    /// the memory the last run recycled on this thread left
+    /// ([`RunMetrics::recycle_scratch`]).
     pub fn new(step: SimDuration, peak_window: SimDuration, models: usize) -> RunMetrics {
+        let (rows, mut attempts_histogram) = take_spare();
+        attempts_histogram.clear();
         RunMetrics {
             counts: Counts::default(),
             models: vec![ModelCounts::default(); models.max(1)],
             time_to_success: TimesToSuccess::reused(),
-            attempts_histogram: Vec::new(),
+            attempts_histogram,
             last_activity: 0,
             recovery_successes: 0,
             recovered: None,
             layer_attempts: Vec::new(),
             events: 0,
-            series: Series::new(step),
+            series: Series::new(step, rows),
             final_request_bucket: None,
             request_records: None,
             stop: None,
@@ -313,12 +342,25 @@ impl RunMetrics {
         self.attempts_histogram[k] += 1;
     }
 
-    /// Leaves the memory of the time-to-success histogram and the peak
-    /// window to the next run on this thread (see
-    /// [`TimesToSuccess::reused`]); both are empty afterwards.
+    /// Leaves the memory of the time-to-success histogram, the peak
+    /// window, the series rows and the attempt counts to the next run on
+    /// this thread (see [`TimesToSuccess::reused`]); all are empty
+    /// afterwards.
     pub fn recycle_scratch(&mut self) {
         std::mem::take(&mut self.time_to_success).recycle();
         std::mem::replace(&mut self.window, PeakWindow::new(0)).recycle();
+        let mut rows = std::mem::take(&mut self.series.rows);
+        let mut attempts = std::mem::take(&mut self.attempts_histogram);
+        rows.clear();
+        attempts.clear();
+        let small = |bytes: usize| bytes <= KEEP_BYTES;
+        if small(rows.capacity() * size_of::<SeriesRow>()) && small(attempts.capacity() * 8) {
+            let _ = SPARE.try_with(|s| {
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    *s = (rows, attempts);
+                }
+            });
+        }
     }
 
     /// Ends the run at the horizon: closes the series through the bucket of
@@ -330,11 +372,11 @@ impl RunMetrics {
         let last = self.last_activity / self.series.step;
         self.series
             .close_to(last.saturating_add(1), self.in_flight, bucket);
-        self.series.rows.truncate(last as usize + 1);
         // Stale timers can move the series far past the last activity (a
-        // ten-minute timeout: 600 rows); the summary keeps the rows until
-        // its scenario is aggregated, so the room goes back now.
-        self.series.rows.shrink_to_fit();
+        // ten-minute timeout: 600 rows). The room stays, for the next run
+        // on this thread; a run's summary keeps an exact copy of the rows
+        // (`RunSummary::new`).
+        self.series.rows.truncate(last as usize + 1);
         self.counts.peak_demand = self.window.peak();
         self.counts.demand = self.window.total();
         self.counts.open_attempts = self.in_flight;

@@ -39,10 +39,37 @@ pub fn mean_ci95(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
         return (mean, f64::NAN);
     }
     let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-    (
-        mean,
-        student_t_quantile(0.975, (n - 1) as f64) * (var / n as f64).sqrt(),
-    )
+    (mean, t_975(n - 1) * (var / n as f64).sqrt())
+}
+
+/// Degrees of freedom whose 0.975-quantile a thread keeps once computed.
+const KEPT_T_975: usize = 4096;
+
+thread_local! {
+    /// `student_t_quantile(0.975, df)` for df = 1, 2, … as computed so far
+    /// on this thread (NaN: not yet).
+    static T_975: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `student_t_quantile(0.975, df)`, the same number, computed once per
+/// thread for each `df` below [`KEPT_T_975`]: each takes about 400
+/// evaluations of the incomplete beta function, and every aggregate of a
+/// sweep point or a tune candidate asks for it several times.
+#[inline(never)]
+fn t_975(df: usize) -> f64 {
+    if df >= KEPT_T_975 {
+        return student_t_quantile(0.975, df as f64);
+    }
+    T_975.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.len() <= df {
+            kept.resize(df + 1, f64::NAN);
+        }
+        if kept[df].is_nan() {
+            kept[df] = student_t_quantile(0.975, df as f64);
+        }
+        kept[df]
+    })
 }
 
 /// The `p`-quantile (0.5 <= p < 1) of Student's t distribution with `df`
@@ -169,6 +196,20 @@ mod tests {
             assert!((q - t).abs() < 5e-4, "df {df}: {q} vs {t}");
         }
         assert!((student_t_quantile(0.975, 1e7) - 1.959_964).abs() < 1e-4);
+    }
+
+    #[test]
+    fn kept_t_quantiles_are_the_computed_ones() {
+        // Asked twice (the second from what the thread kept), in any order,
+        // and past the kept range: the same bits as computing them afresh.
+        for df in [5, 1, 2, 4095, 4096, 10_000, 5, 1] {
+            let want = student_t_quantile(0.975, df as f64);
+            assert_eq!(t_975(df).to_bits(), want.to_bits(), "df {df}");
+        }
+        // 1, 2, 3: mean 2, sample variance 1, half-width t(2) / sqrt(3).
+        let (m, ci) = mean_ci95([1.0, 2.0, 3.0]);
+        assert_eq!(m, 2.0);
+        assert!((ci - 4.303 / 3f64.sqrt()).abs() < 5e-4, "{ci}");
     }
 
     #[test]

@@ -68,16 +68,19 @@ impl RunSummary {
             }
         });
         let tts_histogram = t.histogram();
-        // Their memory serves the next run on this thread.
+        // Exact copies: the run's vectors, with their room, serve the next
+        // run on this thread.
+        let attempts_histogram = m.attempts_histogram.clone();
+        let series = m.series.rows.clone();
         m.recycle_scratch();
         RunSummary {
             counts: m.counts,
             models: m.models,
             tts,
             tts_histogram,
-            attempts_histogram: m.attempts_histogram,
+            attempts_histogram,
             active: m.last_activity,
-            series: m.series.rows,
+            series,
             series_step: m.series.step,
             final_request_bucket: m.final_request_bucket,
             request_records: m.request_records,

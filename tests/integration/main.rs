@@ -32,6 +32,7 @@ mod prices;
 mod properties;
 mod real_validation;
 mod resources;
+mod reuse;
 mod schema_hints;
 mod stacks;
 mod statistics;
