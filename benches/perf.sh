@@ -303,8 +303,10 @@ echo
 echo "Work done, which does not depend on the machine's load: events per run"
 echo "(backsim's --stats; the events SimPy's loop processes, counted in a"
 echo "separate untimed run) and, where the processor's counters can be read,"
-echo "instructions of a whole process (perf stat -e instructions:u$([ "$SIMPY_REPS" = 200 ] || echo ";"
-  echo "the SimPy model's scaled by $scale, start-up included, so somewhat too many"))."
+echo "instructions of a whole process (perf stat -e instructions:u$([ "$SIMPY_REPS" = 200 ] || {
+  echo ";"
+  echo "the SimPy model's scaled by $scale, start-up included, so somewhat too many"
+}))."
 echo
 echo "| strategy | backsim events per run | SimPy events per run | backsim instructions | SimPy instructions | SimPy / backsim |"
 echo "| --- | --- | --- | --- | --- | --- |"

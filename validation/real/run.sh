@@ -2,7 +2,7 @@
 # Sim-to-real validation: real client libraries against real limiters on
 # this machine (loopback only), compared with backsim's prediction of the
 # same scenarios. Not part of `cargo test` (it takes real time: the
-# cases about 10 minutes, 585 s in the committed run, plus the release
+# cases about 8 minutes, 444 s in the committed run, plus the release
 # build); run it from anywhere in a clone:
 #
 #   validation/real/run.sh              every case
