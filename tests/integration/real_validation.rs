@@ -122,3 +122,48 @@ fn the_rendering_follows_table_py() {
          | a | time to success p90 | 1.27 s (1) | 1.19 s ± 0.01 s (200) | 0.08 s | no |\n"
     );
 }
+
+/// The scenarios the validation kept (`validation/real/results/scenarios/`)
+/// are valid backsim input, and the three cases whose real runs came out
+/// alike in every run (`runs.csv`: the same figures in all four) come
+/// out exactly so in backsim, whatever the seed: successes, attempts and
+/// 429s per run as the real clients and server counted them.
+#[test]
+fn kept_scenarios_run_and_give_the_deterministic_cases_real_counts() {
+    let dir = crate::common::crate_dir().join("validation/real/results/scenarios");
+    let mut kept: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the kept scenarios")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    kept.sort();
+    // One per case of cases.py.
+    assert_eq!(kept.len(), 11, "{kept:?}");
+    let loaded: Vec<_> = kept.iter().map(|p| crate::common::load(p)).collect();
+    // (case, clients, succeeded, attempts, 429s): runs.csv's figures, the
+    // same in each of the four real runs.
+    let exact = [
+        ("openai-retry-after-ms", 60, 7, 169, 162),
+        ("tokens-per-minute", 40, 7, 109, 102),
+        ("openai-node-retry-after", 60, 18, 156, 138),
+    ];
+    for (case, clients, succeeded, attempts, rejected) in exact {
+        let s = loaded
+            .iter()
+            .find(|s| s.name == format!("real-{case}"))
+            .unwrap_or_else(|| panic!("no kept scenario for {case}"));
+        for seed in [1, 2, 3] {
+            let m = backsim::engine::simulate(
+                s,
+                0,
+                backsim::random::RunSeeds::new(seed, 0, 0, &s.strategies[0].name),
+            );
+            let c = &m.counts;
+            assert_eq!(
+                (c.requests, c.succeeded, c.attempts, c.rejected_429),
+                (clients, succeeded, attempts, rejected),
+                "{case}, seed {seed}"
+            );
+        }
+    }
+}
