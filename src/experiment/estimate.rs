@@ -28,7 +28,8 @@ use crate::time::{NANOS_PER_SEC, SimTime};
 // out:
 //
 // * A burst with spread 0 whose every attempt is answered 429 at once
-//   (the least a client can cost): 148 bytes per client; the estimate
+//   (the least a client can cost): 133 bytes per client (measured again
+//   with 64-byte slots; 148 with the 80-byte slots before); the estimate
 //   counts the request slot and its queued events exactly by their sizes
 //   (64 + 2 × 32 bytes with the default 10-minute client timeout,
 //   `first_attempt_bytes`); the rest is allocator slack and is

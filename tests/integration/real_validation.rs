@@ -124,7 +124,7 @@ fn the_rendering_follows_table_py() {
 }
 
 /// The scenarios the validation kept (`validation/real/results/scenarios/`)
-/// are valid backsim input, and the three cases whose real runs came out
+/// are valid backsim input, and the four cases whose real runs came out
 /// alike in every run (`runs.csv`: the same figures in all four) come
 /// out exactly so in backsim, whatever the seed: successes, attempts and
 /// 429s per run as the real clients and server counted them.
@@ -146,6 +146,7 @@ fn kept_scenarios_run_and_give_the_deterministic_cases_real_counts() {
         ("openai-retry-after-ms", 60, 7, 169, 162),
         ("tokens-per-minute", 40, 7, 109, 102),
         ("openai-node-retry-after", 60, 18, 156, 138),
+        ("nginx-nodelay-429", 40, 18, 96, 78),
     ];
     for (case, clients, succeeded, attempts, rejected) in exact {
         let s = loaded

@@ -498,6 +498,8 @@ def main():
         env = {
             "python": sys.version.split()[0],
             "nginx": nginx_version(),
+            "node": node_version(),
+            "openai-node": node_package_version("openai"),
             "backsim": subprocess.run([backsim, "--version"], capture_output=True, text=True).stdout.strip(),
             "cpus": os.cpu_count(),
             "load_1min_start": f"{load_start[0]:.2f}",
@@ -536,6 +538,23 @@ def write_csv(path, rows, only):
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), lineterminator="\n")
         w.writeheader()
         w.writerows(allrows)
+
+
+def node_version():
+    try:
+        out = subprocess.run([NODE, "--version"], capture_output=True, text=True)
+        return out.stdout.strip().lstrip("v")
+    except OSError:
+        return ""
+
+
+def node_package_version(name):
+    """The version of `name` that node/package-lock.json pins."""
+    try:
+        with open(os.path.join(HERE, "node", "package-lock.json")) as f:
+            return json.load(f)["packages"][f"node_modules/{name}"]["version"]
+    except (OSError, KeyError, ValueError):
+        return ""
 
 
 def nginx_version():

@@ -33,12 +33,23 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
 fi
 
 # openai-node, pinned in node/package-lock.json, with the machine's Node.js
-# (20 or newer) and npm.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "validation/real: Node.js and npm are needed for the openai-node cases" >&2
-    exit 1
+# (20 or newer) and npm: needed when every case runs or an openai-node one
+# is named; installed again only when the lock file changed.
+needs_node=$([ $# -eq 0 ] && echo yes || echo no)
+for name in "$@"; do
+    case $name in openai-node*) needs_node=yes ;; esac
+done
+if [ "$needs_node" = yes ]; then
+    major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+    if [ -z "$major" ] || [ "$major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+        echo "validation/real: the openai-node cases need Node.js 20 or newer and npm (found: ${major:+Node.js $major}${major:-no Node.js})" >&2
+        exit 1
+    fi
+    installed="$here/node/node_modules/.package-lock.json"
+    if [ ! -f "$installed" ] || [ "$here/node/package-lock.json" -nt "$installed" ]; then
+        (cd "$here/node" && npm ci --silent --no-audit --no-fund)
+    fi
 fi
-(cd "$here/node" && npm ci --silent --no-audit --no-fund)
 
 (cd "$root" && cargo build --release --quiet)
 

@@ -114,7 +114,7 @@ pub const PRESETS: [Preset; 32] = [
         library: "openai-node v6.26.0 to v7.4.x (the packages on npm; v6.x is the last line that runs on Node.js 20)",
         source: "openai 6.49.0 and 7.4.0 on npm: client.js (retryRequest, shouldRetry, calculateDefaultRetryTimeoutMillis)",
         summary: "as openai-node, but Retry-After (or retry-after-ms) of any retried answer honoured however long, 0 retries at once",
-        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; a Retry-After date in the past retries at once; x-should-retry is not modelled",
+        notes: "retries 408, 409, 429, >= 500 and connection errors and timeouts; default timeout 600s; a Retry-After date in the past retries at once; Node.js's setTimeout fires after 1 ms for a wait over 2^31 - 1 ms (about 24.8 days), which the model leaves uncapped; x-should-retry is not modelled",
         configure: openai_node_6_26,
     },
     Preset {
