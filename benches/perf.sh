@@ -75,6 +75,36 @@ median() {
 # now: seconds since the epoch, to the nanosecond.
 now() { date +%s.%N; }
 
+# in_turn STRATEGY PEER SCALE: backsim and a peer on the reference herd
+# (1,000 clients, 200 replications, one strategy, 1 thread), taken in turn
+# REPEATS times; prints the medians "backsim_s peer_s backsim_loop_s
+# peer_loop_s" of whole processes and of the runs alone (backsim's --stats
+# total; the peer's own clock, printed by the shell function PEER STRATEGY).
+# A peer that ran fewer replications is scaled by SCALE: its runs' own
+# time scaled, its start-up counted once.
+in_turn() {
+  local name=$1 peer=$2 k=$3 only=linear f out t0 t1 t2 w p
+  [ "$name" = exponential-full-jitter ] && only=jitter
+  f=$(herd 1000 200 "$only")
+  out="$TMP/out-$(basename "$f" .toml)"
+  local bs=() ps=() ls=() lp=()
+  for _ in $(seq "$REPEATS"); do
+    t0=$(now)
+    w=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $9 }')
+    t1=$(now)
+    p=$("$peer" "$name")
+    t2=$(now)
+    bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    ps+=("$(awk -v a="$t1" -v b="$t2" -v p="$p" -v k="$k" 'BEGIN { print b - a + p * (k - 1) }')")
+    ls+=("$w") lp+=("$(awk -v a="$p" -v k="$k" 'BEGIN { print a * k }')")
+  done
+  echo "$(median "${bs[@]}") $(median "${ps[@]}") $(median "${ls[@]}") $(median "${lp[@]}")"
+}
+
+bare_loop() { # STRATEGY: the bare loop's own seconds for its runs
+  "$BARE" --clients 1000 --replications 200 --strategy "$1" | awk -v s="$1" '$1 == s { print $4 }'
+}
+
 # The throughput of a search: one sweep of 10,000 runs of the reference herd
 # (1,000 clients, both strategies, 50 replications, 100 values of
 # request_burst), and one tune of the herd (100 candidate policies raced to a
@@ -164,21 +194,8 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for only in linear jitter; do
   name=$only
   [ "$only" = jitter ] && name=exponential-full-jitter
-  f=$(herd 1000 200 "$only")
-  out="$TMP/out-$(basename "$f" .toml)"
-  bs=() bb=() ls=() lb=()
-  for _ in $(seq "$REPEATS"); do
-    t0=$(now)
-    w=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $9 }')
-    t1=$(now)
-    b=$("$BARE" --clients 1000 --replications 200 --strategy "$name" | awk -v s="$name" '$1 == s { print $4 }')
-    t2=$(now)
-    bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
-    bb+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')")
-    ls+=("$w") lb+=("$b")
-  done
-  awk -v s="$name" -v a="$(median "${bs[@]}")" -v b="$(median "${bb[@]}")" \
-    -v c="$(median "${ls[@]}")" -v d="$(median "${lb[@]}")" \
+  read -r a b c d < <(in_turn "$name" bare_loop 1)
+  awk -v s="$name" -v a="$a" -v b="$b" -v c="$c" -v d="$d" \
     'BEGIN { printf "| %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", s, a, b, a / b, c, d, c / d }'
 done
 echo
@@ -278,25 +295,15 @@ fi
 echo
 echo "| strategy | backsim s | SimPy s | SimPy / backsim | backsim loop s | SimPy loop s | loop ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
+simpy_loop() { # STRATEGY: the SimPy model's own seconds for its runs
+  # shellcheck disable=SC2086 # SIMPY is a command line
+  $SIMPY --strategy "$1" | awk -F, -v s="$1" '$1 == s { print $NF }'
+}
 for only in linear jitter; do
   name=$only
   [ "$only" = jitter ] && name=exponential-full-jitter
-  f=$(herd 1000 200 "$only")
-  out="$TMP/out-$(basename "$f" .toml)"
-  bs=() ss=() ls=() lp=()
-  for _ in $(seq "$REPEATS"); do
-    t0=$(now)
-    w=$("$BIN" run "$f" --stats --no-charts --quiet --threads 1 -o "$out" 2>&1 | awk '/^total:/ { print $9 }')
-    t1=$(now)
-    p=$($SIMPY --strategy "$name" | awk -F, -v s="$name" '$1 == s { print $NF }')
-    t2=$(now)
-    bs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
-    # Scaled: the runs' own time times the scale, plus start-up once.
-    ss+=("$(awk -v a="$t1" -v b="$t2" -v p="$p" -v k="$scale" 'BEGIN { print b - a + p * (k - 1) }')")
-    ls+=("$w") lp+=("$(awk -v a="$p" -v k="$scale" 'BEGIN { print a * k }')")
-  done
-  awk -v s="$name" -v a="$(median "${bs[@]}")" -v b="$(median "${ss[@]}")" \
-    -v c="$(median "${ls[@]}")" -v d="$(median "${lp[@]}")" \
+  read -r a b c d < <(in_turn "$name" simpy_loop "$scale")
+  awk -v s="$name" -v a="$a" -v b="$b" -v c="$c" -v d="$d" \
     'BEGIN { printf "| %s | %.3f | %.3f | %.1f× | %.3f | %.3f | %.1f× |\n", s, a, b, b / a, c, d, d / c }'
 done
 echo

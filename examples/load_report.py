@@ -89,11 +89,16 @@ def read_pandas(path):
     )
 
 
+# The summary columns both readers print, after the strategy and any swept
+# keys.
+SHOWN = ["replications", "success_rate", "success_rate_ci95", "tts_p99_s",
+         "attempts_per_request", "wasted_usd"]
+
+
 def show_pandas(folder, check):
     summary = read_pandas(folder / "summary.csv")
     keys = swept_keys(summary.columns)
-    cols = ["strategy", *keys, "replications", "success_rate", "success_rate_ci95",
-            "tts_p99_s", "attempts_per_request", "wasted_usd"]
+    cols = ["strategy", *keys, *SHOWN]
     print(f"summary.csv: {len(summary)} rows, {len(summary.columns)} columns")
     print(summary[cols].to_string(index=False))
     requests_csv = folder / "requests.csv"
@@ -139,8 +144,7 @@ def show_polars(folder, check):
 
     summary = read_polars(folder / "summary.csv")
     keys = swept_keys(summary.columns)
-    cols = ["strategy", *keys, "replications", "success_rate", "success_rate_ci95",
-            "tts_p99_s", "attempts_per_request", "wasted_usd"]
+    cols = ["strategy", *keys, *SHOWN]
     print(f"summary.csv: {summary.height} rows, {summary.width} columns")
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200):
         print(summary.select(cols))
