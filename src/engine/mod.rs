@@ -28,6 +28,7 @@
 //! watchdog. They are looked at only every [`CHECK_EVERY`] events, with
 //! Ctrl-C, so that the loop itself costs the same with them or without.
 
+mod blocks;
 mod client;
 mod client_cpu;
 mod client_state;

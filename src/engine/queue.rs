@@ -13,6 +13,7 @@
 //! taken. The engine uses this to keep at most one timer per request in the
 //! queue instead of one per attempt.
 
+use super::blocks::{Bag, Blocks};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
@@ -24,13 +25,15 @@ type Key = u128;
 /// numbers never reach `u64::MAX`).
 const NO_KEY: Key = u128::MAX;
 
-/// A lane or heap bucket keeps room for this many entries however far it
-/// drains, so that small ones are not reallocated over and over.
+/// A lane or the small heap keeps room for this many entries however far
+/// it drains, so that small ones are not reallocated over and over. (The
+/// radix heap's buckets are kept in blocks, which a bucket being spread
+/// gives back as it goes: `blocks.rs`.)
 const KEEP_CAPACITY: usize = 4096;
 
-/// The capacity a draining lane or bucket shrinks to once it is less than
-/// a quarter full (None: keep it). A million clients' first attempts fill
-/// one lane, then the next; without this each would keep its peak.
+/// The capacity a draining lane shrinks to once it is less than a quarter
+/// full (None: keep it). A million clients' first attempts fill one lane,
+/// then the next; without this each would keep its peak.
 fn drained_capacity(len: usize, capacity: usize) -> Option<usize> {
     (capacity > KEEP_CAPACITY && len * 4 < capacity).then_some(capacity / 2)
 }
@@ -60,7 +63,14 @@ impl<E> Entry<E> {
 struct RadixHeap<E> {
     /// The last key taken out (every key held is at least this).
     last: u128,
-    buckets: Vec<Vec<Entry<E>>>,
+    /// Bucket 0: the keys equal to `last` (one, but after a push of an
+    /// event in the past).
+    zero: Vec<Entry<E>>,
+    /// Buckets 1 and up (`buckets[0]` is not used), in blocks from `pool`:
+    /// a bucket spread over the ones below gives each block back as soon
+    /// as it has been read, so entries are not held twice.
+    buckets: Vec<Bag<Entry<E>>>,
+    pool: Blocks<Entry<E>>,
     /// Bit `b` set: bucket `b` is not empty.
     occupied: [u64; 3],
     /// The smallest key in each bucket ([`NO_KEY`] when it is empty), so
@@ -75,11 +85,13 @@ struct RadixHeap<E> {
 /// Buckets: 0 for keys equal to `last`, then one per bit of a u128.
 const RADIX_BUCKETS: usize = 129;
 
-impl<E> RadixHeap<E> {
+impl<E: Copy> RadixHeap<E> {
     fn new() -> Self {
         RadixHeap {
             last: 0,
-            buckets: (0..RADIX_BUCKETS).map(|_| Vec::new()).collect(),
+            zero: Vec::new(),
+            buckets: (0..RADIX_BUCKETS).map(|_| Bag::new()).collect(),
+            pool: Blocks::new(),
             occupied: [0; 3],
             mins: [NO_KEY; RADIX_BUCKETS],
             min_at: [0; RADIX_BUCKETS],
@@ -102,11 +114,20 @@ impl<E> RadixHeap<E> {
     }
 
     fn put(&mut self, b: usize, key: u128, entry: Entry<E>) {
+        let len = if b == 0 {
+            self.zero.len()
+        } else {
+            self.buckets[b].len()
+        };
         if key < self.mins[b] {
             self.mins[b] = key;
-            self.min_at[b] = self.buckets[b].len() as u32;
+            self.min_at[b] = len as u32;
         }
-        self.buckets[b].push(entry);
+        if b == 0 {
+            self.zero.push(entry);
+        } else {
+            self.buckets[b].push(entry, &mut self.pool);
+        }
         self.occupied[b / 64] |= 1 << (b % 64);
     }
 
@@ -129,21 +150,16 @@ impl<E> RadixHeap<E> {
             // Spread bucket b below the new `last`, its smallest key (which
             // lands alone in bucket 0).
             self.last = self.mins[b];
-            let mut spread = std::mem::take(&mut self.buckets[b]);
             self.mark_empty(b);
-            while let Some(entry) = spread.pop() {
-                let key = entry.key();
-                self.put(self.bucket(key), key, entry);
-                // Spreading a large bucket does not hold every entry twice.
-                if let Some(c) = drained_capacity(spread.len(), spread.capacity()) {
-                    spread.shrink_to(c);
+            while let Some(block) = self.buckets[b].pop_block() {
+                for &entry in &block {
+                    let key = entry.key();
+                    self.put(self.bucket(key), key, entry);
                 }
-            }
-            if spread.capacity() <= KEEP_CAPACITY {
-                self.buckets[b] = spread;
+                self.pool.give(block);
             }
         }
-        let zero = &mut self.buckets[0];
+        let zero = &mut self.zero;
         let entry = zero.swap_remove(self.min_at[0] as usize);
         match (0..zero.len()).min_by_key(|&i| zero[i].key()) {
             None => self.mark_empty(0),
@@ -167,10 +183,11 @@ impl<E> RadixHeap<E> {
     /// keep gives its memory back.
     fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
         out.reserve(self.len);
+        out.append(&mut self.zero);
         while let Some(b) = self.lowest() {
-            out.append(&mut self.buckets[b]);
-            if self.buckets[b].capacity() > KEEP_CAPACITY {
-                self.buckets[b] = Vec::new();
+            while let Some(block) = self.buckets[b].pop_block() {
+                out.extend_from_slice(&block);
+                self.pool.give(block);
             }
             self.mark_empty(b);
         }
@@ -179,8 +196,10 @@ impl<E> RadixHeap<E> {
 
     /// The entry with the smallest key.
     fn peek(&self) -> Option<&Entry<E>> {
-        self.lowest()
-            .map(|b| &self.buckets[b][self.min_at[b] as usize])
+        self.lowest().map(|b| match b {
+            0 => &self.zero[self.min_at[0] as usize],
+            b => self.buckets[b].get(self.min_at[b] as usize),
+        })
     }
 }
 
@@ -330,8 +349,9 @@ impl<E: Copy> Heap<E> {
     fn clear(&mut self) {
         self.small.v.clear();
         let r = &mut self.radix;
+        r.zero.clear();
         for b in &mut r.buckets {
-            b.clear();
+            b.clear(&mut r.pool);
         }
         r.last = 0;
         r.occupied = [0; 3];
@@ -430,6 +450,14 @@ const HEAP: usize = LANES;
 /// [`EventQueue::pop`] takes the earliest of the heap's top and the lanes'
 /// fronts, and the order of events is exactly that of one heap.
 ///
+/// An event pushed for the current time (that of the last event popped)
+/// goes to a lane of its own, whatever the caller names: a zero-length
+/// step (a hop of 0 ms, a retry at once) comes out of it after the events
+/// already due at that time, without a search. The queue keeps the
+/// earliest key of the heap and the other lanes, found once after each
+/// pop from them and lowered by each push, so that popping (or peeking
+/// at) the current time's events compares two keys and scans nothing.
+///
 /// ```
 /// use backsim::engine::queue::EventQueue;
 /// let mut q = EventQueue::new();
@@ -444,6 +472,19 @@ const HEAP: usize = LANES;
 pub struct EventQueue<E> {
     heap: Heap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
+    /// Events scheduled for the current time (the time of the last event
+    /// popped) under a new sequence number: a simulation's zero-length
+    /// steps (a hop of 0 ms, a retry at once). Each sorts after every
+    /// event already held for that time, so they form a sorted FIFO run
+    /// of their own, and it empties before the clock moves on. Popping
+    /// from it compares its front with `first` and scans nothing.
+    now_lane: VecDeque<Entry<E>>,
+    /// The time of the last event popped (0 before any).
+    now: SimTime,
+    /// The earliest key of the lanes and the heap, and where it is (a
+    /// lane, or [`HEAP`]; `(NO_KEY, HEAP)` when they are all empty):
+    /// found by one scan after each pop from them, and kept by each push.
+    first: (Key, usize),
     /// The key at the front of each lane ([`NO_KEY`] when it is empty),
     /// kept side by side so that finding the earliest is one short scan
     /// (a fixed array: a lane's index, below [`EventQueue::MAX_LANES`],
@@ -483,24 +524,37 @@ impl<E: Copy> EventQueue<E> {
             fronts: [NO_KEY; LANES],
             busy_lanes: 0,
             next_seq: 0,
-        }
-    }
-
-    /// Makes room in every lane for `per_lane` events, up to the room a
-    /// lane keeps however far it drains: a lane that would grow to that
-    /// does so at once rather than by doubling, and a lane never holds
-    /// more room than it would keep anyway.
-    pub fn reserve_lanes(&mut self, per_lane: usize) {
-        let n = per_lane.min(KEEP_CAPACITY);
-        for lane in &mut self.lanes {
-            lane.reserve(n);
+            now_lane: VecDeque::new(),
+            now: 0,
+            first: (NO_KEY, HEAP),
         }
     }
 
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.reserve();
-        self.heap.push(Entry { time, seq, event });
+        let entry = Entry { time, seq, event };
+        if time == self.now {
+            self.now_lane.push_back(entry);
+        } else {
+            self.push_heap(entry);
+        }
+    }
+
+    /// Puts `entry` in the heap.
+    fn push_heap(&mut self, entry: Entry<E>) {
+        self.note(entry.key(), HEAP);
+        self.heap.push(entry);
+    }
+
+    /// Keeps [`EventQueue::first`] when an entry with `key` went to
+    /// `source`. An entry that is earlier than all the others is at the
+    /// front of its lane (the lane was empty) or the heap's top.
+    #[inline(always)]
+    fn note(&mut self, key: Key, source: usize) {
+        if key < self.first.0 {
+            self.first = (key, source);
+        }
     }
 
     /// Schedules `event` at `time`, in lane `lane` if it sorts after the
@@ -508,7 +562,11 @@ impl<E: Copy> EventQueue<E> {
     /// count the queue was made with.
     pub fn push_in(&mut self, lane: usize, time: SimTime, event: E) {
         let seq = self.reserve();
-        self.push_reserved_in(lane, time, seq, event);
+        if time == self.now {
+            self.now_lane.push_back(Entry { time, seq, event });
+        } else {
+            self.push_reserved_in(lane, time, seq, event);
+        }
     }
 
     /// Takes the next sequence number without pushing anything, for an
@@ -532,7 +590,7 @@ impl<E: Copy> EventQueue<E> {
     /// popped.
     pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "sequence number not reserved");
-        self.heap.push(Entry { time, seq, event });
+        self.push_heap(Entry { time, seq, event });
     }
 
     /// [`EventQueue::push_reserved`], in lane `lane` if the event sorts
@@ -543,12 +601,14 @@ impl<E: Copy> EventQueue<E> {
         let run = &mut self.lanes[lane];
         match run.back() {
             None => {
-                self.fronts[lane] = entry.key();
+                let key = entry.key();
+                self.fronts[lane] = key;
                 self.busy_lanes |= 1 << lane;
                 run.push_back(entry);
+                self.note(key, lane);
             }
             Some(last) if last.key() < entry.key() => run.push_back(entry),
-            Some(_) => self.heap.push(entry),
+            Some(_) => self.push_heap(entry),
         }
     }
 
@@ -573,13 +633,46 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let lane = self.earliest_lane().0;
-        if lane == HEAP {
-            return self.pop_heap();
+        if let Some(front) = self.now_lane.front()
+            && front.key() < self.first.0
+        {
+            return self.pop_now_lane();
         }
+        let source = self.first.1;
+        let entry = if source == HEAP {
+            self.pop_heap()?
+        } else {
+            self.pop_lane(source)
+        };
+        let (lane, key) = self.earliest_lane();
+        self.first = (key, lane);
+        self.now = self.now.max(entry.time);
+        Some((entry.time, entry.event))
+    }
+
+    /// Takes out the heap's top. Kept out of line: most events come out
+    /// of lanes, and [`EventQueue::pop`] is cheaper without the heap's
+    /// code and registers.
+    #[inline(never)]
+    fn pop_heap(&mut self) -> Option<Entry<E>> {
+        self.heap.pop()
+    }
+
+    /// Takes out the front of the lane of events at the current time.
+    fn pop_now_lane(&mut self) -> Option<(SimTime, E)> {
+        let entry = self.now_lane.pop_front()?;
+        if let Some(c) = drained_capacity(self.now_lane.len(), self.now_lane.capacity()) {
+            self.now_lane.shrink_to(c);
+        }
+        Some((entry.time, entry.event))
+    }
+
+    /// Takes out the front of `lane`, which is not empty.
+    fn pop_lane(&mut self, lane: usize) -> Entry<E> {
         let run = &mut self.lanes[lane];
-        let entry = run.pop_front()?;
+        let entry = run.pop_front().expect("the earliest lane is not empty");
         self.fronts[lane] = match run.front() {
             Some(next) => next.key(),
             None => {
@@ -590,35 +683,33 @@ impl<E: Copy> EventQueue<E> {
         if let Some(c) = drained_capacity(run.len(), run.capacity()) {
             run.shrink_to(c);
         }
-        Some((entry.time, entry.event))
-    }
-
-    /// Takes out the heap's top. Kept out of line: most events come out
-    /// of lanes, and [`EventQueue::pop`] is cheaper without the heap's
-    /// code and registers.
-    #[inline(never)]
-    fn pop_heap(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        entry
     }
 
     /// The earliest event, without taking it out.
     pub fn peek(&self) -> Option<&E> {
-        match self.earliest_lane().0 {
-            HEAP => self.heap.peek(),
-            lane => self.lanes[lane].front(),
+        self.peek_entry().map(|e| &e.event)
+    }
+
+    /// The earliest entry, without taking it out.
+    fn peek_entry(&self) -> Option<&Entry<E>> {
+        match self.now_lane.front() {
+            Some(front) if front.key() < self.first.0 => Some(front),
+            _ => match self.first.1 {
+                HEAP => self.heap.peek(),
+                lane => self.lanes[lane].front(),
+            },
         }
-        .map(|e| &e.event)
     }
 
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let (_, key) = self.earliest_lane();
-        (key != NO_KEY).then_some((key >> 64) as SimTime)
+        self.peek_entry().map(|e| e.time)
     }
 
     /// Events pending.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len() + self.now_lane.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True if nothing is pending.
@@ -638,6 +729,9 @@ impl<E: Copy> EventQueue<E> {
         self.fronts = [NO_KEY; LANES];
         self.busy_lanes = 0;
         self.next_seq = 0;
+        self.now_lane.clear();
+        self.now = 0;
+        self.first = (NO_KEY, HEAP);
     }
 
     /// Lanes the queue was made with.
@@ -778,7 +872,7 @@ mod tests {
             next_seq: u64,
         }
 
-        impl<E> OldQueue<E> {
+        impl<E: Copy> OldQueue<E> {
             pub fn with_lanes(lanes: usize) -> Self {
                 OldQueue {
                     heap: RadixHeap::new(),
@@ -1045,18 +1139,41 @@ mod tests {
         same_as_old(3, &ops);
 
         // The forms this goes through (so that the test above covers both).
+        // (Not at time 0, the current time, whose events wait in a lane.)
         let mut q = EventQueue::new();
         for i in 0..RADIX_ABOVE as u64 {
-            q.push(i % 7, i);
+            q.push(1 + i % 7, i);
         }
         assert!(!q.heap.big);
-        q.push(0, 0);
+        q.push(1, 0);
         assert!(q.heap.big);
         while q.len() >= SMALL_BELOW {
             q.pop();
         }
         assert!(!q.heap.big);
         assert_eq!(q.heap.small.v.len(), SMALL_BELOW - 1);
+    }
+
+    /// Events pushed for the current time wait in a lane of their own
+    /// behind those already due then: a lane's, the heap's, and one
+    /// reserved before them and pushed after.
+    #[test]
+    fn the_current_times_new_events_come_after_those_already_due() {
+        let mut q = EventQueue::with_lanes(1);
+        q.push(5, 'a');
+        let r = q.reserve();
+        q.push_in(0, 5, 'c');
+        q.push(5, 'd');
+        assert_eq!(q.pop(), Some((5, 'a')));
+        // Now at 5: these go to the current time's lane.
+        q.push_in(0, 5, 'e');
+        q.push(5, 'f');
+        assert_eq!(q.now_lane.len(), 2);
+        q.push_reserved(5, r, 'b');
+        q.push(6, 'g');
+        assert_eq!(q.peek(), Some(&'b'));
+        let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, "bcdefg");
     }
 
     #[test]

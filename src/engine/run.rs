@@ -81,16 +81,13 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             started.resize(clients, 0);
         }
         let policy = RetryStack::try_new(strategy, clients).ok()?;
-        // The lanes a burst fills grow to their size at once (each keeps
-        // that room for the rest of the run anyway).
-        let mut queue = match spare.queue {
+        let queue = match spare.queue {
             Some(mut q) if q.lane_count() == lane::COUNT => {
                 q.clear();
                 q
             }
             _ => EventQueue::with_lanes(lane::COUNT),
         };
-        queue.reserve_lanes(clients);
         let mut requests = spare.requests;
         requests.clear();
         requests.reserve(clients.min(1 << 20));

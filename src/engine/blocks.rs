@@ -1,0 +1,132 @@
+//! The radix heap's buckets: bags of entries kept in blocks of a fixed
+//! size, which the buckets of one heap take from and give back to one
+//! pool ([`Blocks`]).
+//!
+//! A radix heap empties a bucket by spreading it over the buckets below.
+//! In one vector per bucket, the bucket being spread would keep its room
+//! until it is spread to a fraction of itself while the buckets below
+//! grow, by doubling, beside it: a million jittered retries would be held
+//! up to twice. In blocks, each block goes back to the pool as soon as it
+//! has been read, and the buckets below take it: entries are held once.
+
+/// Entries per block: 16 KiB of 32-byte queue entries, so that the
+/// radix heap's hundred-odd buckets, each with a block partly filled,
+/// hold little beyond their entries.
+pub(super) const BLOCK: usize = 512;
+
+/// Emptied blocks waiting for a bucket that grows, in bytes; those beyond
+/// go back to the allocator (where the next block taken most likely
+/// finds them again), so that a drained heap's memory is not all kept.
+const KEEP_BYTES: usize = 1 << 20;
+
+/// The pool of emptied blocks (each with room for [`BLOCK`] entries).
+pub(super) struct Blocks<T> {
+    spare: Vec<Vec<T>>,
+}
+
+impl<T> Blocks<T> {
+    pub(super) const fn new() -> Self {
+        Blocks { spare: Vec::new() }
+    }
+
+    /// An empty block.
+    fn take(&mut self) -> Vec<T> {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK))
+    }
+
+    /// Gives back a block that is no longer needed.
+    pub(super) fn give(&mut self, mut block: Vec<T>) {
+        if (self.spare.len() + 1) * BLOCK * size_of::<T>() <= KEEP_BYTES {
+            block.clear();
+            self.spare.push(block);
+        }
+    }
+}
+
+/// A bag of entries in blocks, all full but the last: entries are added
+/// at the end, read by their index, and taken out a block at a time.
+pub(super) struct Bag<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> Bag<T> {
+    pub(super) const fn new() -> Self {
+        Bag {
+            blocks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds `entry` at index `len()`.
+    #[inline]
+    pub(super) fn push(&mut self, entry: T, pool: &mut Blocks<T>) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < BLOCK => b.push(entry),
+            _ => {
+                let mut b = pool.take();
+                b.push(entry);
+                self.blocks.push(b);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The entry at `index` (below `len()`).
+    #[inline]
+    pub(super) fn get(&self, index: usize) -> &T {
+        &self.blocks[index / BLOCK][index % BLOCK]
+    }
+
+    /// Takes out the last block (full, unless it is the only one).
+    pub(super) fn pop_block(&mut self) -> Option<Vec<T>> {
+        let b = self.blocks.pop()?;
+        self.len -= b.len();
+        Some(b)
+    }
+
+    /// Gives every block to the pool.
+    pub(super) fn clear(&mut self, pool: &mut Blocks<T>) {
+        for b in self.blocks.drain(..) {
+            pool.give(b);
+        }
+        self.len = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bag_reads_every_entry_by_index_and_gives_its_blocks_back() {
+        let mut pool = Blocks::new();
+        let mut bag = Bag::new();
+        for i in 0..2 * BLOCK as u32 + 7 {
+            bag.push(i, &mut pool);
+        }
+        assert_eq!(bag.len(), 2 * BLOCK + 7);
+        assert_eq!(*bag.get(0), 0);
+        assert_eq!(*bag.get(BLOCK + 3), BLOCK as u32 + 3);
+        assert_eq!(*bag.get(2 * BLOCK + 6), 2 * BLOCK as u32 + 6);
+        // The last block first, then full ones; all entries once.
+        let mut out = Vec::new();
+        while let Some(b) = bag.pop_block() {
+            out.extend_from_slice(&b);
+            pool.give(b);
+        }
+        out.sort_unstable();
+        assert_eq!(out, (0..2 * BLOCK as u32 + 7).collect::<Vec<_>>());
+        assert_eq!((bag.len(), pool.spare.len()), (0, 3));
+        bag.push(1, &mut pool);
+        assert_eq!(pool.spare.len(), 2);
+        bag.clear(&mut pool);
+        assert_eq!((bag.len(), pool.spare.len()), (0, 3));
+    }
+}
