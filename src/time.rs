@@ -157,13 +157,61 @@ pub fn nanos_from_f64(nanos: f64) -> SimDuration {
     } else if nanos >= u64::MAX as f64 {
         u64::MAX
     } else {
-        nanos.round() as u64
+        round_positive(nanos)
     }
+}
+
+/// `x.round() as u64` for `0 < x < 2^64`, without `f64::round`, which
+/// the baseline x86-64 instruction set (no SSE4.1) makes a library call.
+/// `x as u64` truncates, natively. The fraction `x − ⌊x⌋` is exact: for
+/// `⌊x⌋ = 0` it is `x`; for `⌊x⌋ ≥ 1`, `⌊x⌋ ≤ x < 2⌊x⌋` (Sterbenz's
+/// lemma); from 2^52 on every float is a whole number and the fraction is
+/// 0. Rounding half away from zero then adds 1 when the fraction is at
+/// least one half; the sum stays below 2^64 since `x` is a float below
+/// 2^64 whose fraction is not 0 only below 2^52.
+#[inline]
+fn round_positive(x: f64) -> u64 {
+    let whole = x as u64;
+    whole + u64::from(x - whole as f64 >= 0.5)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same as `f64::round` on every kind of value it gets: halves,
+    /// the float just below a half, values near 2^52 and 2^53 where the
+    /// spacing of floats reaches 1 and 2, and the largest float below 2^64.
+    #[test]
+    fn rounding_without_the_library_call_is_f64_round() {
+        let mut values = vec![
+            f64::MIN_POSITIVE,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            1e9 + 0.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            18_446_744_073_709_549_568.0,
+        ];
+        let mut x = 1e-3f64;
+        while x < 1.8e19 {
+            for d in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+                values.push(x + d);
+                values.push(f64::from_bits((x + d).to_bits() - 1));
+                values.push(f64::from_bits((x + d).to_bits() + 1));
+            }
+            x *= 1.37;
+        }
+        for v in values
+            .into_iter()
+            .filter(|v| *v > 0.0 && *v < u64::MAX as f64)
+        {
+            assert_eq!(round_positive(v), v.round() as u64, "{v:e}");
+        }
+    }
 
     #[test]
     fn a_space_between_the_number_and_its_unit_is_allowed() {
