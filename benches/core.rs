@@ -56,6 +56,26 @@ fn event_queue(c: &mut Criterion) {
         });
     }
     group.finish();
+    // A zero-length step after each event (a 0 ms hop): it waits in the
+    // current time's lane, and comes out without a search.
+    let mut group = c.benchmark_group("event_queue_zero_delay_push_pop");
+    for pending in PENDING {
+        let delay = 60_000_000_000u64;
+        let mut q = EventQueue::with_lanes(1);
+        for i in 0..pending {
+            q.push_in(0, 1 + i as u64 * delay / pending as u64, i as u64);
+        }
+        group.throughput(Throughput::Elements(2));
+        group.bench_with_input(BenchmarkId::from_parameter(pending), &pending, |b, _| {
+            b.iter(|| {
+                let (t, e) = q.pop().expect("never empty");
+                q.push_in(0, t, e);
+                let (t, e) = q.pop().expect("never empty");
+                q.push_in(0, t + delay, e);
+            })
+        });
+    }
+    group.finish();
 }
 
 fn token_bucket(c: &mut Criterion) {
