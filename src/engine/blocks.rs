@@ -45,58 +45,71 @@ impl<T> Blocks<T> {
     }
 }
 
-/// A bag of entries in blocks, all full but the last: entries are added
-/// at the end, read by their index, and taken out a block at a time.
+/// A bag of entries in blocks: full ones, then `tail`, which entries are
+/// added to. Entries are read by their index and taken out a block at a
+/// time.
 pub(super) struct Bag<T> {
-    blocks: Vec<Vec<T>>,
-    len: usize,
+    full: Vec<Vec<T>>,
+    tail: Vec<T>,
 }
 
 impl<T: Copy> Bag<T> {
     pub(super) const fn new() -> Self {
         Bag {
-            blocks: Vec::new(),
-            len: 0,
+            full: Vec::new(),
+            tail: Vec::new(),
         }
     }
 
+    #[inline]
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.full.len() * BLOCK + self.tail.len()
     }
 
     /// Adds `entry` at index `len()`.
     #[inline]
     pub(super) fn push(&mut self, entry: T, pool: &mut Blocks<T>) {
-        match self.blocks.last_mut() {
-            Some(b) if b.len() < BLOCK => b.push(entry),
-            _ => {
-                let mut b = pool.take();
-                b.push(entry);
-                self.blocks.push(b);
-            }
+        if self.tail.len() == self.tail.capacity().min(BLOCK) {
+            self.next_tail(pool);
         }
-        self.len += 1;
+        self.tail.push(entry);
+    }
+
+    /// `tail` is full (or has no room yet): it joins the full blocks and
+    /// an empty block takes its place.
+    #[cold]
+    fn next_tail(&mut self, pool: &mut Blocks<T>) {
+        let block = std::mem::replace(&mut self.tail, pool.take());
+        if !block.is_empty() {
+            self.full.push(block);
+        }
     }
 
     /// The entry at `index` (below `len()`).
     #[inline]
     pub(super) fn get(&self, index: usize) -> &T {
-        &self.blocks[index / BLOCK][index % BLOCK]
+        match self.full.get(index / BLOCK) {
+            Some(b) => &b[index % BLOCK],
+            None => &self.tail[index % BLOCK],
+        }
     }
 
-    /// Takes out the last block (full, unless it is the only one).
+    /// Takes out a block: `tail`, then the full ones.
     pub(super) fn pop_block(&mut self) -> Option<Vec<T>> {
-        let b = self.blocks.pop()?;
-        self.len -= b.len();
-        Some(b)
+        if !self.tail.is_empty() {
+            return Some(std::mem::take(&mut self.tail));
+        }
+        self.full.pop()
     }
 
     /// Gives every block to the pool.
     pub(super) fn clear(&mut self, pool: &mut Blocks<T>) {
-        for b in self.blocks.drain(..) {
+        for b in self.full.drain(..) {
             pool.give(b);
         }
-        self.len = 0;
+        if self.tail.capacity() > 0 {
+            pool.give(std::mem::take(&mut self.tail));
+        }
     }
 }
 
@@ -115,7 +128,7 @@ mod tests {
         assert_eq!(*bag.get(0), 0);
         assert_eq!(*bag.get(BLOCK + 3), BLOCK as u32 + 3);
         assert_eq!(*bag.get(2 * BLOCK + 6), 2 * BLOCK as u32 + 6);
-        // The last block first, then full ones; all entries once.
+        // The partly filled block first, then full ones; all entries once.
         let mut out = Vec::new();
         while let Some(b) = bag.pop_block() {
             out.extend_from_slice(&b);
