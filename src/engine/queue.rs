@@ -119,20 +119,21 @@ impl<E: Copy> RadixHeap<E> {
         self.len += 1;
     }
 
+    #[inline]
     fn put(&mut self, b: usize, key: u128, entry: Entry<E>) {
-        let len = if b == 0 {
-            self.zero.len()
-        } else {
-            self.buckets[b].len()
-        };
-        if key < self.mins[b] {
-            self.mins[b] = key;
-            self.min_at[b] = len as u32;
-        }
         if b == 0 {
+            if key < self.mins[0] {
+                self.mins[0] = key;
+                self.min_at[0] = self.zero.len() as u32;
+            }
             self.zero.push(entry);
         } else {
-            self.buckets[b].push(entry, &mut self.pool);
+            let bucket = &mut self.buckets[b];
+            if key < self.mins[b] {
+                self.mins[b] = key;
+                self.min_at[b] = bucket.len() as u32;
+            }
+            bucket.push(entry, &mut self.pool);
         }
         self.occupied[b / 64] |= 1 << (b % 64);
     }
