@@ -12,15 +12,36 @@
 //! total only grows between the instants at which arrivals leave it, so
 //! the peak is taken there (before they leave) and at the end, not at
 //! every arrival: an arrival at the instant of the newest entry costs
-//! four additions.
+//! four additions (in the unit form below, a comparison and one).
+//!
+//! The entries take one of two forms. In the usual run every arrival
+//! costs the same (fixed token counts), so a window starts in the *unit
+//! form*: the first arrival's cost is the unit, an entry keeps only how
+//! many arrived at its instant (4 bytes instead of 32, which matters when
+//! a million jittered retries fall into one window), and the window's
+//! total, its peak and the run's total are counts of arrivals. The first
+//! arrival of another cost, an instant with more than `u32::MAX`
+//! arrivals, or a run total that might not fit in a `u64` turns the
+//! window into the *full form* for the rest of the run: each entry's
+//! amounts per limit, the algorithm above as it is. Both give the same
+//! numbers ([`PeakWindow::become_full`] says why).
 
 use crate::time::{SimDuration, SimTime};
 use std::cell::RefCell;
 
+/// The buffers a window holds, kept between runs on one thread.
+#[derive(Debug, Default)]
+struct Buffers {
+    leaves: Vec<SimTime>,
+    counts: Vec<u32>,
+    amounts: Vec<[u64; 4]>,
+}
+
 thread_local! {
     /// The buffers of the last window recycled on this thread.
-    static SPARE: RefCell<(Vec<SimTime>, Vec<[u64; 4]>)> =
-        const { RefCell::new((Vec::new(), Vec::new())) };
+    static SPARE: RefCell<Buffers> = const {
+        RefCell::new(Buffers { leaves: Vec::new(), counts: Vec::new(), amounts: Vec::new() })
+    };
 }
 
 /// Adds `b` to `a`, element by element (saturating).
@@ -39,26 +60,56 @@ fn max(mut a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
     a
 }
 
+/// `n` arrivals of cost `unit`, added up (saturating): `unit × n`
+/// element by element, saturating. The saturating sum of `n` copies of a
+/// non-negative `u` is the least of the sum `n·u` and `u64::MAX` (module
+/// comment), and so is `u.saturating_mul(n)`: the exact product when it
+/// fits, `u64::MAX` when it does not.
+fn times(unit: [u64; 4], n: u64) -> [u64; 4] {
+    unit.map(|u| u.saturating_mul(n))
+}
+
 /// Arrivals in the last window of width `width`, the peak so far and the
 /// total.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PeakWindow {
     width: SimDuration,
     /// When each entry leaves the window (its time + width, saturated),
-    /// oldest first from `head`.
+    /// oldest first from `head`. The full form's open entry has one (the
+    /// last); the unit form's gets its own when it closes.
     leaves: Vec<SimTime>,
-    /// What arrived at each entry's instant, per limit. The last entry is
-    /// open: not yet in `sum` nor `total`.
+    /// Unit form: how many arrived at each closed entry's instant.
+    counts: Vec<u32>,
+    /// Full form: what arrived at each entry's instant, per limit. The
+    /// last entry is open: not yet in `sum` nor `total`.
     amounts: Vec<[u64; 4]>,
+    /// The full form (for the rest of the run), not the unit form.
+    full: bool,
+    /// Unit form: the cost of every arrival (zero before the first).
+    unit: [u64; 4],
+    /// Unit form: the most arrivals whose amounts, `unit × n` exactly,
+    /// fit in a `u64` for every limit: `u64::MAX / max(unit)`.
+    room: u64,
+    /// Unit form: arrivals at the open entry's instant, `last` (0 before
+    /// the first arrival, at least 1 after it).
+    open_n: u64,
+    /// Unit form: arrivals in the closed entries in the window.
+    sum_n: u64,
+    /// Unit form: the largest `sum_n` seen, up to the last instant
+    /// arrivals left.
+    peak_n: u64,
+    /// Unit form: arrivals in every closed entry (at most `room`).
+    total_n: u64,
     /// The first entry still in the window.
     head: usize,
     /// The instant of the newest entry (meaningful while there is one).
     last: SimTime,
-    /// Total per limit of the closed entries in the window.
+    /// Full form: total per limit of the closed entries in the window.
     sum: [u64; 4],
-    /// The largest `sum` seen, up to the last instant arrivals left.
+    /// Full form: the largest `sum` seen, up to the last instant arrivals
+    /// left.
     peak: [u64; 4],
-    /// Total per limit of every closed entry.
+    /// Full form: total per limit of every closed entry.
     total: [u64; 4],
 }
 
@@ -70,7 +121,15 @@ impl PeakWindow {
         PeakWindow {
             width,
             leaves: Vec::new(),
+            counts: Vec::new(),
             amounts: Vec::new(),
+            full: false,
+            unit: [0; 4],
+            room: u64::MAX,
+            open_n: 0,
+            sum_n: 0,
+            peak_n: 0,
+            total_n: 0,
             head: 0,
             last: 0,
             sum: [0; 4],
@@ -82,20 +141,27 @@ impl PeakWindow {
     /// [`PeakWindow::new`], in the buffers the last window recycled on this
     /// thread held.
     pub(crate) fn reused(width: SimDuration) -> PeakWindow {
-        let (leaves, amounts) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        let b = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
         PeakWindow {
-            leaves,
-            amounts,
+            leaves: b.leaves,
+            counts: b.counts,
+            amounts: b.amounts,
             ..PeakWindow::new(width)
         }
     }
 
-    /// Keeps its buffers, emptied, for the next [`PeakWindow::reused`] on
-    /// this thread.
+    /// Keeps its buffers (of either form), emptied, for the next
+    /// [`PeakWindow::reused`] on this thread.
     pub(crate) fn recycle(mut self) {
         self.leaves.clear();
+        self.counts.clear();
         self.amounts.clear();
-        SPARE.with(|spare| *spare.borrow_mut() = (self.leaves, self.amounts));
+        let b = Buffers {
+            leaves: self.leaves,
+            counts: self.counts,
+            amounts: self.amounts,
+        };
+        SPARE.with(|spare| *spare.borrow_mut() = b);
     }
 
     /// `cost` (per limit) arrived at `now` (never before the last arrival).
@@ -103,17 +169,110 @@ impl PeakWindow {
     pub(crate) fn arrive(&mut self, now: SimTime, cost: [u64; 4]) {
         // With a positive width, nothing leaves at the newest entry's
         // instant that had not left when it was made.
-        if now == self.last && self.head < self.leaves.len() && self.width > 0 {
-            add(self.amounts.last_mut().expect("an entry"), cost);
-            return;
+        if now == self.last && self.width > 0 {
+            if !self.full {
+                // Before the first arrival `open_n` is 0 and `unit` zero:
+                // a zero cost at 0 opens the first entry here, as
+                // `arrive_later` would.
+                if cost == self.unit {
+                    self.open_n += 1;
+                    return;
+                }
+            } else if let Some(open) = self.amounts.last_mut() {
+                add(open, cost);
+                return;
+            }
         }
         self.arrive_later(now, cost);
     }
 
-    /// [`PeakWindow::arrive`] at a new instant: the open entry is closed,
-    /// the peak settled, the entries that left the window are dropped, and
-    /// a new entry opens.
+    /// [`PeakWindow::arrive`] at a new instant (or of another cost): the
+    /// open entry is closed, the peak settled, the entries that left the
+    /// window are dropped, and a new entry opens.
     fn arrive_later(&mut self, now: SimTime, cost: [u64; 4]) {
+        if self.full {
+            return self.arrive_later_full(now, cost);
+        }
+        if cost != self.unit {
+            if self.open_n != 0 {
+                self.become_full();
+                return self.arrive(now, cost);
+            }
+            // The first arrival: its cost is the unit.
+            self.unit = cost;
+            self.room = u64::MAX / cost.into_iter().max().unwrap_or(0).max(1);
+        }
+        if self.open_n != 0 {
+            let total = self.total_n.checked_add(self.open_n);
+            let (Some(total), Ok(n)) = (
+                total.filter(|&t| t <= self.room),
+                u32::try_from(self.open_n),
+            ) else {
+                self.become_full();
+                return self.arrive(now, cost);
+            };
+            self.leaves.push(self.last.saturating_add(self.width));
+            self.counts.push(n);
+            // At most `total_n`: no overflow.
+            self.sum_n += self.open_n;
+            self.total_n = total;
+        }
+        self.peak_n = self.peak_n.max(self.sum_n);
+        let len = self.leaves.len();
+        let mut head = self.head;
+        while head < len && self.leaves[head] <= now {
+            self.sum_n -= u64::from(self.counts[head]);
+            head += 1;
+        }
+        if head == len {
+            self.leaves.clear();
+            self.counts.clear();
+            head = 0;
+        } else if head >= COMPACT_AFTER && 2 * head >= len {
+            self.leaves.drain(..head);
+            self.counts.drain(..head);
+            head = 0;
+        }
+        self.head = head;
+        self.open_n = 1;
+        self.last = now;
+    }
+
+    /// Turns the unit form into the full form, with the open entry.
+    ///
+    /// The numbers stay what the full form would have had from the start.
+    /// An entry of `n` arrivals holds their saturating sum, `times(unit,
+    /// n)` ([`times`]). While in the unit form, every arrival so far is
+    /// at most `total_n + open_n` units and so are the full form's sums,
+    /// which the unit form keeps at most `room`, where `unit × room` fits
+    /// for every limit: none of the full form's additions saturates, so
+    /// its sums are exact, none of its subtractions (of an entry that is
+    /// part of the window's sum) goes below 0, and its `sum`, `total` and
+    /// `peak` are `unit` times `sum_n`, `total_n` and `peak_n` (times a
+    /// count of units is monotone, so the largest of the sums is the unit
+    /// times the largest count). The reads in the unit form
+    /// ([`PeakWindow::peak`], [`PeakWindow::total`]) add the open entry's
+    /// `times(unit, open_n)` to those, as the full form adds its open
+    /// entry.
+    #[cold]
+    fn become_full(&mut self) {
+        let unit = self.unit;
+        self.amounts.clear();
+        self.amounts
+            .extend(self.counts.iter().map(|&n| times(unit, u64::from(n))));
+        self.counts.clear();
+        if self.open_n != 0 {
+            self.leaves.push(self.last.saturating_add(self.width));
+            self.amounts.push(times(unit, self.open_n));
+        }
+        self.sum = times(unit, self.sum_n);
+        self.peak = times(unit, self.peak_n);
+        self.total = times(unit, self.total_n);
+        self.full = true;
+    }
+
+    /// [`PeakWindow::arrive_later`] in the full form.
+    fn arrive_later_full(&mut self, now: SimTime, cost: [u64; 4]) {
         let len = self.leaves.len();
         if let Some(&open) = self.amounts.last() {
             add(&mut self.sum, open);
@@ -144,22 +303,39 @@ impl PeakWindow {
 
     /// The open entry's amounts (zero when there is none).
     fn open(&self) -> [u64; 4] {
+        if !self.full {
+            return times(self.unit, self.open_n);
+        }
         match self.amounts.get(self.head..) {
             Some([.., open]) => *open,
             _ => [0; 4],
         }
     }
 
+    /// The closed entries' `(sum, peak, total)` (see the fields).
+    fn closed(&self) -> ([u64; 4], [u64; 4], [u64; 4]) {
+        if self.full {
+            (self.sum, self.peak, self.total)
+        } else {
+            let unit = self.unit;
+            (
+                times(unit, self.sum_n),
+                times(unit, self.peak_n),
+                times(unit, self.total_n),
+            )
+        }
+    }
+
     /// The most that arrived in any window ending at an arrival, per limit.
     pub(crate) fn peak(&self) -> [u64; 4] {
-        let mut now = self.sum;
+        let (mut now, peak, _) = self.closed();
         add(&mut now, self.open());
-        max(self.peak, now)
+        max(peak, now)
     }
 
     /// All that arrived, per limit.
     pub(crate) fn total(&self) -> [u64; 4] {
-        let mut total = self.total;
+        let (_, _, mut total) = self.closed();
         add(&mut total, self.open());
         total
     }
@@ -188,16 +364,53 @@ mod tests {
         peak
     }
 
-    /// The peak by [`PeakWindow`]; checks its total on the way.
-    fn run(width: SimDuration, arrivals: &[(SimTime, [u64; 4])]) -> [u64; 4] {
+    /// The peak by [`PeakWindow`] in the form it picks, and whether it
+    /// ended in the full form; checks on the way that its total is the
+    /// arrivals' and that its peak and total are those of a window in the
+    /// full form from the start (the algorithm without the unit form).
+    fn run_form(width: SimDuration, arrivals: &[(SimTime, [u64; 4])]) -> ([u64; 4], bool) {
         let mut w = PeakWindow::new(width);
+        let mut full = PeakWindow {
+            full: true,
+            ..PeakWindow::new(width)
+        };
         let mut total = [0; 4];
         for &(t, c) in arrivals {
             w.arrive(t, c);
+            full.arrive(t, c);
             add(&mut total, c);
             assert_eq!(w.total(), total);
+            assert_eq!(full.total(), total);
+            assert_eq!(w.peak(), full.peak());
         }
-        w.peak()
+        (w.peak(), w.full)
+    }
+
+    /// The peak by [`PeakWindow`] (see [`run_form`]).
+    fn run(width: SimDuration, arrivals: &[(SimTime, [u64; 4])]) -> [u64; 4] {
+        run_form(width, arrivals).0
+    }
+
+    /// `n` arrivals: gaps of 0..8 ns and, by `cost`, costs from a fixed
+    /// pseudo-random walk (a 64-bit LCG, Knuth's MMIX constants).
+    fn walk(
+        n: usize,
+        mut cost: impl FnMut(usize, &mut dyn FnMut() -> u64) -> [u64; 4],
+    ) -> Vec<(SimTime, [u64; 4])> {
+        let mut x: u64 = 1;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut t = 0;
+        (0..n)
+            .map(|i| {
+                t += next() % 8;
+                (t, cost(i, &mut next))
+            })
+            .collect()
     }
 
     #[test]
@@ -214,24 +427,49 @@ mod tests {
 
     #[test]
     fn a_reused_window_starts_empty() {
-        let a = [(0, [3, 0, 0, 0]), (1, [2, 0, 0, 0])];
+        // In the full form (two costs), then in the unit form (one), then
+        // in the full form again: each reused window starts as a new one,
+        // in the unit form, with the buffers of the last.
+        let full = [(0, [3, 0, 0, 0]), (1, [2, 0, 0, 0])];
+        let unit = [(0, [3, 0, 0, 0]), (1, [3, 0, 0, 0]), (2, [3, 0, 0, 0])];
         let mut w = PeakWindow::reused(10);
-        for &(t, c) in &a {
+        for &(t, c) in &full {
             w.arrive(t, c);
         }
-        assert_eq!(w.peak(), [5, 0, 0, 0]);
+        assert_eq!((w.peak(), w.full), ([5, 0, 0, 0], true));
         w.recycle();
-        let w = PeakWindow::reused(10);
-        assert!(w.leaves.is_empty() && w.amounts.is_empty());
+        let mut w = PeakWindow::reused(10);
+        assert!(w.leaves.is_empty() && w.amounts.is_empty() && w.counts.is_empty());
         assert!(w.leaves.capacity() >= 2 && w.amounts.capacity() >= 2);
         assert_eq!((w.peak(), w.total()), ([0; 4], [0; 4]));
         assert_eq!(w, PeakWindow::new(10));
+        for &(t, c) in &unit {
+            w.arrive(t, c);
+        }
+        assert_eq!(
+            (w.peak(), w.total(), w.full),
+            ([9, 0, 0, 0], [9, 0, 0, 0], false)
+        );
+        w.recycle();
+        let mut w = PeakWindow::reused(10);
+        assert!(w.leaves.is_empty() && w.amounts.is_empty() && w.counts.is_empty());
+        assert!(w.leaves.capacity() >= 2 && w.counts.capacity() >= 2);
+        assert!(w.amounts.capacity() >= 2);
+        assert_eq!(w, PeakWindow::new(10));
+        for &(t, c) in &full {
+            w.arrive(t, c);
+        }
+        assert_eq!(
+            (w.peak(), w.total(), w.full),
+            ([5, 0, 0, 0], [5, 0, 0, 0], true)
+        );
     }
 
     #[test]
     fn nothing_arrived() {
         let w = PeakWindow::new(5);
         assert_eq!((w.peak(), w.total()), ([0; 4], [0; 4]));
+        assert_eq!(run_form(5, &[]), ([0; 4], false));
     }
 
     #[test]
@@ -270,25 +508,113 @@ mod tests {
 
     #[test]
     fn agrees_with_the_definition_past_compaction() {
-        // A fixed pseudo-random walk (a 64-bit LCG, Knuth's MMIX
-        // constants): gaps of 0..8 ns, costs 0..4, long enough for the
-        // buffers to be compacted many times.
-        let mut x: u64 = 1;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            x >> 33
-        };
-        let mut t = 0;
-        let a: Vec<(SimTime, [u64; 4])> = (0..6000)
-            .map(|_| {
-                t += next() % 8;
-                (t, [next() % 4, next() % 4, 1, 0])
-            })
-            .collect();
+        // Costs 0..4: the window turns to the full form at the second
+        // arrival, and the buffers are compacted many times.
+        let a = walk(6000, |_, next| [next() % 4, next() % 4, 1, 0]);
         for width in [1, 3, 64, 5000, 40_000] {
-            assert_eq!(run(width, &a), brute(width, &a), "width {width}");
+            assert_eq!(
+                run_form(width, &a),
+                (brute(width, &a), true),
+                "width {width}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_cost_stays_in_the_unit_form_past_compaction() {
+        let a = walk(6000, |_, _| [1, 1524, 1000, 0]);
+        for width in [1, 3, 64, 5000, 40_000] {
+            assert_eq!(
+                run_form(width, &a),
+                (brute(width, &a), false),
+                "width {width}"
+            );
+        }
+    }
+
+    #[test]
+    fn turns_to_the_full_form_midway_like_the_definition() {
+        // One cost for 3,000 arrivals, another once, then the first
+        // again; the other cost arrives at a new instant or at the open
+        // entry's.
+        let one = [1, 3, 0, 2];
+        for same_instant in [false, true] {
+            let mut a = walk(6000, |i, _| if i == 3000 { [2, 3, 0, 2] } else { one });
+            let t = if same_instant {
+                a[2999].0
+            } else {
+                a[2999].0 + 1
+            };
+            let base = a[3000].0;
+            for p in &mut a[3000..] {
+                p.0 = p.0 - base + t;
+            }
+            for width in [1, 3, 64, 5000, 40_000] {
+                let (peak, full) = run_form(width, &a);
+                assert_eq!((peak, full), (brute(width, &a), true), "width {width}");
+                let (first, _) = run_form(width, &a[..3000]);
+                assert_eq!(first, brute(width, &a[..3000]), "width {width}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_zero_cost_first_arrival_at_0() {
+        // The first entry opens on the fast path with the zero unit.
+        let a = [
+            (0, [0; 4]),
+            (0, [0; 4]),
+            (0, [1, 0, 0, 0]),
+            (2, [1, 0, 0, 0]),
+        ];
+        assert_eq!(run_form(1, &a[..2]), ([0; 4], false));
+        assert_eq!(run_form(5, &a), ([2, 0, 0, 0], true));
+        assert_eq!(run(5, &a), brute(5, &a));
+        assert_eq!(run(1, &a), [1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn saturates_in_the_unit_form() {
+        // u64::MAX = 2^64 − 1, so 2 units of 2^63 − 1 are u64::MAX − 1 and
+        // fit (room = 2), and 3 do not.
+        let u = [u64::MAX / 2, 1, 0, 7];
+        let w = {
+            let mut w = PeakWindow::new(10);
+            (0..3).for_each(|_| w.arrive(0, u));
+            w
+        };
+        // Three at one instant, read while still open (unit form).
+        assert_eq!((w.room, w.full, w.open_n), (2, false, 3));
+        assert_eq!(w.peak(), [u64::MAX, 3, 0, 21]);
+        assert_eq!(w.total(), [u64::MAX, 3, 0, 21]);
+        // Two at 0, one at 1, one at 2: the arrival at 2 closes a run
+        // total of 3 units, past room: the full form.
+        let a = [(0, u), (0, u), (1, u), (2, u)];
+        assert_eq!(run_form(10, &a), ([u64::MAX, 4, 0, 28], true));
+        assert_eq!(run(10, &a), brute(10, &a));
+        // Width 1: each instant alone; the most is the two at 0.
+        assert_eq!(run_form(1, &a), ([u64::MAX - 1, 2, 0, 14], true));
+        assert_eq!(run(1, &a), brute(1, &a));
+        // Two units in all stay in the unit form.
+        assert_eq!(run_form(1, &a[..3]), ([u64::MAX - 1, 2, 0, 14], false));
+    }
+
+    #[test]
+    fn an_instant_of_more_than_u32_max_arrivals() {
+        // 2^32 − 1 arrivals at 0 (set, not made one by one) fit in an
+        // entry; 2^32 do not. One more at 1; width 10 holds them all.
+        let one = [1, 0, 0, 0];
+        for (at_0, full) in [(u64::from(u32::MAX), false), (1 << 32, true)] {
+            let mut w = PeakWindow::new(10);
+            w.arrive(0, one);
+            w.open_n = at_0;
+            w.arrive(1, one);
+            assert_eq!(w.full, full);
+            assert_eq!(w.peak(), [at_0 + 1, 0, 0, 0]);
+            assert_eq!(w.total(), [at_0 + 1, 0, 0, 0]);
+            w.arrive(20, one);
+            assert_eq!(w.peak(), [at_0 + 1, 0, 0, 0]);
+            assert_eq!(w.total(), [at_0 + 2, 0, 0, 0]);
         }
     }
 }
