@@ -206,11 +206,18 @@ pub fn check_folder_for(
                     "{named} is a file, not a folder; {advice}"
                 )));
             }
-            Err(e) if e.kind() == ErrorKind::NotFound && fs::symlink_metadata(here).is_ok() => {
-                return Err(Error::Input(format!(
-                    "{named} is a symbolic link to nothing; {advice}"
-                )));
-            }
+            Err(e) if e.kind() == ErrorKind::NotFound => match fs::symlink_metadata(here) {
+                Ok(m) if m.file_type().is_symlink() && fs::metadata(here).is_err() => {
+                    return Err(Error::Input(format!(
+                        "{named} is a symbolic link to nothing; {advice}"
+                    )));
+                }
+                // Made between the two looks (another backsim writing
+                // here at the same time): look at it again.
+                Ok(_) => continue,
+                // Missing: the walk goes up.
+                Err(_) => {}
+            },
             // Missing, or below a file that the walk up meets next.
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {}
             Err(e) => return Err(Error::io(here, e)),
