@@ -116,6 +116,19 @@ pub(crate) struct PeakWindow {
 /// Entries passed over before the buffers are compacted.
 const COMPACT_AFTER: usize = 1024;
 
+/// The most room a recycled buffer keeps for the thread's next run: a
+/// million clients' window goes back to the system with its run.
+const KEEP_BYTES: usize = 1 << 20;
+
+/// `v` emptied, with its room if that is at most [`KEEP_BYTES`].
+fn kept<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() * size_of::<T>() > KEEP_BYTES {
+        return Vec::new();
+    }
+    v.clear();
+    v
+}
+
 impl PeakWindow {
     pub(crate) fn new(width: SimDuration) -> PeakWindow {
         PeakWindow {
@@ -151,15 +164,13 @@ impl PeakWindow {
     }
 
     /// Keeps its buffers (of either form), emptied, for the next
-    /// [`PeakWindow::reused`] on this thread.
-    pub(crate) fn recycle(mut self) {
-        self.leaves.clear();
-        self.counts.clear();
-        self.amounts.clear();
+    /// [`PeakWindow::reused`] on this thread; a buffer with more room than
+    /// [`KEEP_BYTES`] goes back to the system instead.
+    pub(crate) fn recycle(self) {
         let b = Buffers {
-            leaves: self.leaves,
-            counts: self.counts,
-            amounts: self.amounts,
+            leaves: kept(self.leaves),
+            counts: kept(self.counts),
+            amounts: kept(self.amounts),
         };
         SPARE.with(|spare| *spare.borrow_mut() = b);
     }
@@ -423,6 +434,23 @@ mod tests {
         assert_eq!(run(10, &a), brute(10, &a));
         // Width 11: 0 is still in (−1, 10]: four.
         assert_eq!(run(11, &a), [4, 40, 0, 20]);
+    }
+
+    /// 200,000 instants in one window: their departure times (8 bytes
+    /// each, 1.6 MB) are more than a recycled buffer keeps, their counts
+    /// (4 bytes each, 0.8 MB) are not.
+    #[test]
+    fn a_recycled_window_keeps_only_small_buffers() {
+        let mut w = PeakWindow::reused(1 << 40);
+        for t in 0..200_000 {
+            w.arrive(t, [1, 0, 0, 0]);
+        }
+        assert_eq!(w.peak(), [200_000, 0, 0, 0]);
+        w.recycle();
+        let w = PeakWindow::reused(10);
+        assert_eq!(w.leaves.capacity(), 0);
+        assert!(w.counts.capacity() >= 200_000);
+        assert_eq!(w, PeakWindow::new(10));
     }
 
     #[test]
