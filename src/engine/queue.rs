@@ -486,7 +486,8 @@ pub struct EventQueue<E> {
     /// of their own, and it empties before the clock moves on. Popping
     /// from it compares its front with `first` and scans nothing.
     now_lane: VecDeque<Entry<E>>,
-    /// The time of the last event popped (0 before any).
+    /// The latest time popped so far (0 before any pop; an event pushed
+    /// in the past does not lower it).
     now: SimTime,
     /// The earliest key of the lanes and the heap, and where it is (a
     /// lane, or [`HEAP`]; `(NO_KEY, HEAP)` when they are all empty):
@@ -849,6 +850,45 @@ mod tests {
             assert_eq!(rest, pending, "round {round}");
             assert!(q.is_empty());
         }
+    }
+
+    /// Enough events pending for the radix heap (its buckets in blocks,
+    /// spread and filled again), popped against a sort by (time,
+    /// sequence) that shares no code with the queue.
+    #[test]
+    fn the_radix_heap_pops_as_a_sort_does() {
+        let mut rng = Pcg64::seed_from_u64(11);
+        let mut q = EventQueue::with_lanes(2);
+        let mut pending = std::collections::BTreeSet::new();
+        let mut now: SimTime = 0;
+        for step in 0..200_000u32 {
+            if step == 60_000 {
+                assert!(q.heap.big, "{} in the heap", q.heap.len());
+            }
+            if step < 60_000 || rng.random_range(0..2u32) == 0 {
+                let delay = match rng.random_range(0..4u32) {
+                    0 => 0,
+                    1 => rng.random_range(0..1_000u64),
+                    2 => 1_000_000,
+                    _ => rng.random_range(0..1u64 << 36),
+                };
+                let (t, seq) = (now + delay, q.next_seq);
+                if rng.random_range(0..3u32) == 0 {
+                    q.push_in(rng.random_range(0..2), t, seq);
+                } else {
+                    q.push(t, seq);
+                }
+                pending.insert((t, seq));
+            } else {
+                let want = pending.pop_first();
+                assert_eq!(q.pop(), want, "step {step}");
+                if let Some((t, _)) = want {
+                    now = t;
+                }
+            }
+        }
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
     }
 
     #[test]
