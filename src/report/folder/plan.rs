@@ -185,7 +185,10 @@ pub fn check_folder_for(
     advice: &str,
     what_is_dir: bool,
 ) -> Result<(), Error> {
+    /// Looks at a path that changes between two looks before giving up.
+    const MAX_LOOKS: u32 = 100;
     let mut path = dir;
+    let mut looks = 0;
     loop {
         // A relative `dir` ends its walk up at the current folder.
         let here = if path.as_os_str().is_empty() {
@@ -213,8 +216,16 @@ pub fn check_folder_for(
                     )));
                 }
                 // Made between the two looks (another backsim writing
-                // here at the same time): look at it again.
-                Ok(_) => continue,
+                // here at the same time): look at it again, a few times.
+                Ok(_) if looks < MAX_LOOKS => {
+                    looks += 1;
+                    continue;
+                }
+                Ok(_) => {
+                    return Err(Error::Input(format!(
+                        "{named} keeps changing while backsim looks at it; {advice}"
+                    )));
+                }
                 // Missing: the walk goes up.
                 Err(_) => {}
             },
