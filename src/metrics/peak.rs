@@ -129,6 +129,23 @@ fn kept<T>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+/// Drops the entries before `head` that have left the window, from
+/// `leaves` and the amounts or counts beside it, once they are all of
+/// them or at least [`COMPACT_AFTER`] and half; returns the new head.
+fn drop_left<T>(leaves: &mut Vec<SimTime>, beside: &mut Vec<T>, head: usize) -> usize {
+    if head == leaves.len() {
+        leaves.clear();
+        beside.clear();
+        0
+    } else if head >= COMPACT_AFTER && 2 * head >= leaves.len() {
+        leaves.drain(..head);
+        beside.drain(..head);
+        0
+    } else {
+        head
+    }
+}
+
 impl PeakWindow {
     pub(crate) fn new(width: SimDuration) -> PeakWindow {
         PeakWindow {
@@ -235,16 +252,7 @@ impl PeakWindow {
             self.sum_n -= u64::from(self.counts[head]);
             head += 1;
         }
-        if head == len {
-            self.leaves.clear();
-            self.counts.clear();
-            head = 0;
-        } else if head >= COMPACT_AFTER && 2 * head >= len {
-            self.leaves.drain(..head);
-            self.counts.drain(..head);
-            head = 0;
-        }
-        self.head = head;
+        self.head = drop_left(&mut self.leaves, &mut self.counts, head);
         self.open_n = 1;
         self.last = now;
     }
@@ -297,16 +305,7 @@ impl PeakWindow {
             }
             head += 1;
         }
-        if head == len {
-            self.leaves.clear();
-            self.amounts.clear();
-            head = 0;
-        } else if head >= COMPACT_AFTER && 2 * head >= len {
-            self.leaves.drain(..head);
-            self.amounts.drain(..head);
-            head = 0;
-        }
-        self.head = head;
+        self.head = drop_left(&mut self.leaves, &mut self.amounts, head);
         self.leaves.push(now.saturating_add(self.width));
         self.amounts.push(cost);
         self.last = now;
