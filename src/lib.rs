@@ -56,6 +56,7 @@ pub mod pricing;
 pub mod progress;
 pub mod random;
 pub mod report;
+pub mod reuse;
 pub mod scenario;
 pub mod slots;
 pub mod templates;

@@ -9,6 +9,7 @@
 //! [`SlotColumn::new`]), so that a worker's runs do not grow their columns
 //! again, push by push, from nothing.
 
+use crate::reuse::emptied_if_small;
 use std::any::Any;
 use std::cell::RefCell;
 
@@ -18,10 +19,6 @@ pub struct SlotColumn<T: Copy + Default + 'static> {
     values: Vec<T>,
     kept: bool,
 }
-
-/// A column's vector is kept for the next run only up to this many bytes:
-/// what a few thousand slots need, not the room of a million clients'.
-const KEEP_BYTES: usize = 1 << 20;
 
 /// Emptied vectors of columns kept on a thread, at most this many.
 const KEEP_VECTORS: usize = 32;
@@ -52,12 +49,11 @@ fn take_spare<T: 'static>() -> Vec<T> {
 }
 
 /// Keeps `values`' room, emptied, for the next column of its type on this
-/// thread (unless it is large: see [`KEEP_BYTES`]).
-fn give_spare<T: 'static>(mut values: Vec<T>) {
-    if values.capacity() == 0 || values.capacity() * size_of::<T>() > KEEP_BYTES {
+/// thread (unless it is large: see [`emptied_if_small`]).
+fn give_spare<T: 'static>(values: Vec<T>) {
+    let Some(values) = emptied_if_small(values).filter(|v| v.capacity() > 0) else {
         return;
-    }
-    values.clear();
+    };
     let _ = SPARE.try_with(|spare| {
         let Ok(mut spare) = spare.try_borrow_mut() else {
             return;
@@ -129,6 +125,7 @@ impl<T: Copy + Default + 'static> SlotColumn<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reuse::KEEP_BYTES;
 
     /// A marker type no other test's columns use, so that the thread's
     /// spare vectors of it are this test's alone.

@@ -44,16 +44,9 @@ import random
 import sys
 import time
 
-try:
-    import simpy
-except ImportError:  # pragma: no cover - reported to the user
-    sys.stderr.write(
-        "error: the SimPy package is not installed; install it with\n"
-        "    python3 -m pip install simpy==4.1.2\n"
-    )
-    sys.exit(2)
-
-from herd_simpy import mean_ci95  # the peer's Student-t interval
+# The peer's Student-t interval, and SimPy as the peer imports it (the
+# peer says how to install SimPy when it is missing).
+from herd_simpy import mean_ci95, simpy
 
 NS_PER_S = 1_000_000_000
 SEED = 7                                 # the scenario's seed

@@ -9,17 +9,17 @@
 //! up to twice. In blocks, each block goes back to the pool as soon as it
 //! has been read, and the buckets below take it: entries are held once.
 
+use crate::reuse::KEEP_BYTES;
+
 /// Entries per block: 16 KiB of 32-byte queue entries, so that the
 /// radix heap's hundred-odd buckets, each with a block partly filled,
 /// hold little beyond their entries.
 pub(super) const BLOCK: usize = 512;
 
-/// Emptied blocks waiting for a bucket that grows, in bytes; those beyond
-/// go back to the allocator (where the next block taken most likely
-/// finds them again), so that a drained heap's memory is not all kept.
-const KEEP_BYTES: usize = 1 << 20;
-
-/// The pool of emptied blocks (each with room for [`BLOCK`] entries).
+/// The pool of emptied blocks (each with room for [`BLOCK`] entries), up
+/// to [`KEEP_BYTES`] of them; those beyond go back to the allocator (where
+/// the next block taken most likely finds them again), so that a drained
+/// heap's memory is not all kept.
 pub(super) struct Blocks<T> {
     spare: Vec<Vec<T>>,
 }

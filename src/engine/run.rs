@@ -5,10 +5,11 @@ use super::*;
 use std::cell::RefCell;
 
 /// A world's request slots and queue are kept for its thread's next run
-/// only while they hold room for at most this many slots (what a few
-/// thousand requests in progress need): a million clients' go back to the
-/// system with their run, as before.
-const KEEP_SLOTS: usize = 1 << 14;
+/// only while they hold room for at most this many slots, the slots'
+/// share of [`crate::reuse::KEEP_BYTES`] (16,384: what a few thousand
+/// requests in progress need): a million clients' go back to the system
+/// with their run.
+const KEEP_SLOTS: usize = crate::reuse::KEEP_BYTES / size_of::<Request>();
 
 /// What a world leaves to the next run on its thread: its request slots,
 /// free list, closed-loop counters and event queue, emptied when taken.

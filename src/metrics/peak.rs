@@ -26,6 +26,7 @@
 //! amounts per limit, the algorithm above as it is. Both give the same
 //! numbers ([`PeakWindow::become_full`] says why).
 
+use crate::reuse::emptied_if_small;
 use crate::time::{SimDuration, SimTime};
 use std::cell::RefCell;
 
@@ -116,19 +117,6 @@ pub(crate) struct PeakWindow {
 /// Entries passed over before the buffers are compacted.
 const COMPACT_AFTER: usize = 1024;
 
-/// The most room a recycled buffer keeps for the thread's next run: a
-/// million clients' window goes back to the system with its run.
-const KEEP_BYTES: usize = 1 << 20;
-
-/// `v` emptied, with its room if that is at most [`KEEP_BYTES`].
-fn kept<T>(mut v: Vec<T>) -> Vec<T> {
-    if v.capacity() * size_of::<T>() > KEEP_BYTES {
-        return Vec::new();
-    }
-    v.clear();
-    v
-}
-
 /// Drops the entries before `head` that have left the window, from
 /// `leaves` and the amounts or counts beside it, once they are all of
 /// them or at least [`COMPACT_AFTER`] and half; returns the new head.
@@ -182,12 +170,12 @@ impl PeakWindow {
 
     /// Keeps its buffers (of either form), emptied, for the next
     /// [`PeakWindow::reused`] on this thread; a buffer with more room than
-    /// [`KEEP_BYTES`] goes back to the system instead.
+    /// [`crate::reuse::KEEP_BYTES`] goes back to the system instead.
     pub(crate) fn recycle(self) {
         let b = Buffers {
-            leaves: kept(self.leaves),
-            counts: kept(self.counts),
-            amounts: kept(self.amounts),
+            leaves: emptied_if_small(self.leaves).unwrap_or_default(),
+            counts: emptied_if_small(self.counts).unwrap_or_default(),
+            amounts: emptied_if_small(self.amounts).unwrap_or_default(),
         };
         SPARE.with(|spare| *spare.borrow_mut() = b);
     }

@@ -12,6 +12,7 @@ use crate::metrics::counts::Counts;
 use crate::metrics::peak::PeakWindow;
 use crate::model::limiter::{Limit, Meter};
 use crate::model::server::Answer;
+use crate::reuse::emptied_if_small;
 use crate::time::{SimDuration, SimTime};
 use std::cell::RefCell;
 
@@ -21,10 +22,6 @@ thread_local! {
     static SPARE: RefCell<(Vec<SeriesRow>, Vec<u64>)> =
         const { RefCell::new((Vec::new(), Vec::new())) };
 }
-
-/// A run's rows and attempt counts are kept for the next run on its thread
-/// only up to this many bytes each (a day in 1 s buckets is 4.8 MB).
-const KEEP_BYTES: usize = 1 << 20;
 
 /// Empty vectors in the memory the last run recycled on this thread left.
 fn take_spare() -> (Vec<SeriesRow>, Vec<u64>) {
@@ -349,12 +346,10 @@ impl RunMetrics {
     pub fn recycle_scratch(&mut self) {
         std::mem::take(&mut self.time_to_success).recycle();
         std::mem::replace(&mut self.window, PeakWindow::new(0)).recycle();
-        let mut rows = std::mem::take(&mut self.series.rows);
-        let mut attempts = std::mem::take(&mut self.attempts_histogram);
-        rows.clear();
-        attempts.clear();
-        let small = |bytes: usize| bytes <= KEEP_BYTES;
-        if small(rows.capacity() * size_of::<SeriesRow>()) && small(attempts.capacity() * 8) {
+        // Kept only while small (a day in 1 s buckets is 4.8 MB of rows).
+        let rows = emptied_if_small(std::mem::take(&mut self.series.rows));
+        let attempts = emptied_if_small(std::mem::take(&mut self.attempts_histogram));
+        if let (Some(rows), Some(attempts)) = (rows, attempts) {
             let _ = SPARE.try_with(|s| {
                 if let Ok(mut s) = s.try_borrow_mut() {
                     *s = (rows, attempts);
