@@ -12,8 +12,9 @@
 use crate::reuse::KEEP_BYTES;
 
 /// Entries per block: 16 KiB of 32-byte queue entries, so that the
-/// radix heap's hundred-odd buckets, each with a block partly filled,
-/// hold little beyond their entries.
+/// radix heap's buckets in use (a hundred or so for keys that span
+/// seconds), each with a block partly filled, hold little beyond their
+/// entries.
 pub(super) const BLOCK: usize = 512;
 
 /// The pool of emptied blocks (each with room for [`BLOCK`] entries), up

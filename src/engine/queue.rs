@@ -57,15 +57,37 @@ impl<E> Entry<E> {
     }
 }
 
+/// Bits of a key per level of the [`RadixHeap`]: each level has a bucket
+/// for each value of its digit of this many bits.
+const DIGIT_BITS: u32 = 4;
+/// Buckets per level: one per value of the level's digit.
+const DIGITS: usize = 1 << DIGIT_BITS;
+/// Levels: the digits of a u128 key.
+const LEVELS: usize = 128usize.div_ceil(DIGIT_BITS as usize);
+/// Buckets: 0 for the keys equal to `last`, then one per level and digit.
+const RADIX_BUCKETS: usize = 1 + LEVELS * DIGITS;
+/// Words of the radix heap's bitmap of non-empty buckets.
+const RADIX_WORDS: usize = RADIX_BUCKETS.div_ceil(64);
+const _: () = assert!(RADIX_WORDS <= 64, "one bit per word in RadixHeap::words");
+
 /// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) of entries: a
 /// priority queue for keys that never go below the last one taken out,
-/// which holds for a simulation clock. Entry `k` sits in bucket
-/// `bits(k XOR last)`, the position of the highest bit where it differs
-/// from the last key taken out; taking out the smallest empties bucket 0,
-/// or else spreads the lowest non-empty bucket over the buckets below it.
-/// An entry only ever moves down, so each costs O(log key range) moves in
-/// all, and every move is a sequential append rather than a heap's jump
-/// across memory.
+/// which holds for a simulation clock. Keys are read in digits of
+/// [`DIGIT_BITS`] bits: key `k` sits at the level of the highest digit in
+/// which it differs from the last key taken out, in the bucket of its own
+/// value of that digit (which is above `last`'s). Keys at a lower level
+/// are smaller than those at a higher one, and within a level they are in
+/// the order of the buckets, so the lowest non-empty bucket holds the
+/// smallest key. Taking out the smallest empties bucket 0 (keys equal to
+/// `last`), or else first spreads the lowest non-empty bucket, whose
+/// smallest key becomes `last`, over the levels below it; every other
+/// bucket stays right, as none of its keys' digits changed relative to
+/// the new `last` at or above its level. An entry only ever moves to a
+/// lower level, so it moves at most once per level: a million retries
+/// jittered over seconds (some 34 bits of nanoseconds) move about five
+/// times each, where a bucket per bit moved them about a dozen times.
+/// Every move is a sequential append rather than a heap's jump across
+/// memory.
 struct RadixHeap<E> {
     /// The last key taken out (every key held is at least this).
     last: u128,
@@ -77,19 +99,18 @@ struct RadixHeap<E> {
     /// as it has been read, so entries are not held twice.
     buckets: Vec<Bag<Entry<E>>>,
     pool: Blocks<Entry<E>>,
-    /// Bit `b` set: bucket `b` is not empty.
-    occupied: [u64; 3],
+    /// Bit `b % 64` of word `b / 64` set: bucket `b` is not empty.
+    occupied: [u64; RADIX_WORDS],
+    /// Bit `w` set: word `w` of `occupied` is not zero.
+    words: u64,
     /// The smallest key in each bucket ([`NO_KEY`] when it is empty), so
     /// that the smallest key held is known without moving or scanning
     /// anything: the queue compares it with its lanes before each pop.
-    mins: [u128; RADIX_BUCKETS],
+    mins: Box<[u128; RADIX_BUCKETS]>,
     /// Where in its bucket that smallest key is.
-    min_at: [u32; RADIX_BUCKETS],
+    min_at: Box<[u32; RADIX_BUCKETS]>,
     len: usize,
 }
-
-/// Buckets: 0 for keys equal to `last`, then one per bit of a u128.
-const RADIX_BUCKETS: usize = 129;
 
 impl<E: Copy> RadixHeap<E> {
     fn new() -> Self {
@@ -98,23 +119,34 @@ impl<E: Copy> RadixHeap<E> {
             zero: Vec::new(),
             buckets: (0..RADIX_BUCKETS).map(|_| Bag::new()).collect(),
             pool: Blocks::new(),
-            occupied: [0; 3],
-            mins: [NO_KEY; RADIX_BUCKETS],
-            min_at: [0; RADIX_BUCKETS],
+            occupied: [0; RADIX_WORDS],
+            words: 0,
+            mins: Box::new([NO_KEY; RADIX_BUCKETS]),
+            min_at: Box::new([0; RADIX_BUCKETS]),
             len: 0,
         }
     }
 
+    /// The bucket of `key`, which is above `last`.
+    #[inline]
     fn bucket(&self, key: u128) -> usize {
-        (128 - (key ^ self.last).leading_zeros()) as usize
+        let highest = 127 - (key ^ self.last).leading_zeros();
+        let level = highest / DIGIT_BITS;
+        let digit = (key >> (level * DIGIT_BITS)) as usize % DIGITS;
+        1 + level as usize * DIGITS + digit
     }
 
     fn push(&mut self, entry: Entry<E>) {
         let key = entry.key();
         // A key below `last` (an event scheduled in the past) is smaller
         // than all others: it waits in bucket 0, which pop searches in
-        // full, so it comes out next, as from any priority queue.
-        let b = if key < self.last { 0 } else { self.bucket(key) };
+        // full, so it comes out next, as from any priority queue. So does
+        // a key equal to `last`.
+        let b = if key <= self.last {
+            0
+        } else {
+            self.bucket(key)
+        };
         self.put(b, key, entry);
         self.len += 1;
     }
@@ -136,17 +168,25 @@ impl<E: Copy> RadixHeap<E> {
             bucket.push(entry, &mut self.pool);
         }
         self.occupied[b / 64] |= 1 << (b % 64);
+        self.words |= 1 << (b / 64);
     }
 
     /// The lowest non-empty bucket.
+    #[inline]
     fn lowest(&self) -> Option<usize> {
-        (0..3)
-            .find(|&w| self.occupied[w] != 0)
-            .map(|w| w * 64 + self.occupied[w].trailing_zeros() as usize)
+        if self.words == 0 {
+            return None;
+        }
+        let w = self.words.trailing_zeros() as usize;
+        Some(w * 64 + self.occupied[w].trailing_zeros() as usize)
     }
 
     fn mark_empty(&mut self, b: usize) {
-        self.occupied[b / 64] &= !(1 << (b % 64));
+        let word = &mut self.occupied[b / 64];
+        *word &= !(1 << (b % 64));
+        if *word == 0 {
+            self.words &= !(1 << (b / 64));
+        }
         self.mins[b] = NO_KEY;
     }
 
@@ -161,7 +201,12 @@ impl<E: Copy> RadixHeap<E> {
             while let Some(block) = self.buckets[b].pop_block() {
                 for &entry in &block {
                     let key = entry.key();
-                    self.put(self.bucket(key), key, entry);
+                    let to = if key == self.last {
+                        0
+                    } else {
+                        self.bucket(key)
+                    };
+                    self.put(to, key, entry);
                 }
                 self.pool.give(block);
             }
@@ -198,6 +243,19 @@ impl<E: Copy> RadixHeap<E> {
             }
             self.mark_empty(b);
         }
+        self.len = 0;
+    }
+
+    /// Empty, as new, keeping the pool's blocks.
+    fn clear(&mut self) {
+        self.zero.clear();
+        while let Some(b) = self.lowest() {
+            if b != 0 {
+                self.buckets[b].clear(&mut self.pool);
+            }
+            self.mark_empty(b);
+        }
+        self.last = 0;
         self.len = 0;
     }
 
@@ -355,16 +413,7 @@ impl<E: Copy> Heap<E> {
     /// Empty, as new, keeping the vectors' room.
     fn clear(&mut self) {
         self.small.v.clear();
-        let r = &mut self.radix;
-        r.zero.clear();
-        for b in &mut r.buckets {
-            b.clear(&mut r.pool);
-        }
-        r.last = 0;
-        r.occupied = [0; 3];
-        r.mins = [NO_KEY; RADIX_BUCKETS];
-        r.min_at = [0; RADIX_BUCKETS];
-        r.len = 0;
+        self.radix.clear();
         self.big = false;
     }
 
@@ -889,6 +938,54 @@ mod tests {
         }
         let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+    }
+
+    /// The radix heap alone, with keys whose digits differ at every level
+    /// (times and sequence numbers of any size, ties in time, keys equal
+    /// to the last one taken out, and now and then one below it), popped
+    /// against a sort.
+    #[test]
+    fn the_radix_heap_takes_out_the_smallest_key_at_every_level() {
+        let mut rng = Pcg64::seed_from_u64(5);
+        let mut heap = RadixHeap::new();
+        let mut sorted = std::collections::BTreeSet::new();
+        let mut last = (0u64, 0u64);
+        for step in 0..100_000u32 {
+            if sorted.is_empty() || rng.random_range(0..5u32) < 3 {
+                let bits = rng.random_range(0..64u32);
+                let time = match rng.random_range(0..8u32) {
+                    0 => last.0,
+                    1 => last.0.saturating_sub(rng.random_range(0..1_000)),
+                    _ => last
+                        .0
+                        .saturating_add(rng.random_range(0..=u64::MAX >> (63 - bits))),
+                };
+                let seq_bits = rng.random_range(0..64u32);
+                let seq = if time == last.0 && rng.random_range(0..2u32) == 0 {
+                    last.1
+                } else {
+                    rng.random_range(0..=u64::MAX >> seq_bits)
+                };
+                if sorted.insert((time, seq)) {
+                    heap.push(Entry {
+                        time,
+                        seq,
+                        event: (),
+                    });
+                }
+            } else {
+                let want = sorted.pop_first().unwrap();
+                let got = heap.pop().map(|e| (e.time, e.seq));
+                assert_eq!(got, Some(want), "step {step}");
+                assert_eq!(heap.len, sorted.len());
+                last = want;
+            }
+        }
+        while let Some(want) = sorted.pop_first() {
+            assert_eq!(heap.peek().map(|e| (e.time, e.seq)), Some(want));
+            assert_eq!(heap.pop().map(|e| (e.time, e.seq)), Some(want));
+        }
+        assert!(heap.pop().is_none());
     }
 
     #[test]
