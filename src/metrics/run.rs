@@ -254,7 +254,9 @@ impl RunMetrics {
 
     /// An attempt costing `cost` (per limit, `Limit::ALL` order) reached
     /// the main model's limiter at `now` and was admitted or not; `first`:
-    /// it is its request's first attempt.
+    /// it is its request's first attempt. Inlined: it runs on every
+    /// arrival, and is small once there.
+    #[inline]
     pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4], first: bool) {
         if first {
             add(&mut self.counts.first_demand, cost);

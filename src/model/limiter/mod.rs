@@ -62,7 +62,10 @@ pub enum Meter {
 
 impl Meter {
     /// How long after `now` `cost` would pass: `Some(0)` now, `None` never.
-    #[inline]
+    /// The windows' checks are kept out of line, so that this one, with the
+    /// token bucket's (the default) in it, is small enough to be inlined
+    /// into the limiter's admission.
+    #[inline(always)]
     pub fn wait_for(&mut self, now: SimTime, cost: u64) -> Option<SimDuration> {
         match self {
             Meter::Bucket(b) => b.wait_for(now, cost),
@@ -243,7 +246,13 @@ impl OutputCharge {
 pub struct Limiter {
     /// Meters in [`Limit::ALL`] order; `None` where there is no limit (and
     /// for requests under a leaky queue).
-    pub buckets: [Option<Meter>; 4],
+    buckets: [Option<Meter>; 4],
+    /// The limit of the only meter, when there is one meter and no queue:
+    /// an attempt then waits for that meter alone, and [`Limiter::admit`]
+    /// asks it directly instead of comparing the waits of four limits. Set
+    /// once when the limiter is made ([`Limiter::only_meter`]); the meters
+    /// and the queue never change after.
+    single: Option<Limit>,
     /// What a 429 of each limit carries, [`Limit::ALL`] order.
     pub retry_after: [RetryAfterMode; 4],
     pub output_charge: OutputCharge,
@@ -260,14 +269,28 @@ impl Limiter {
     /// A limiter of token buckets (for tests and examples): `Exact`
     /// Retry-After, no queue, no concurrency limit.
     pub fn of_buckets(buckets: [Option<TokenBucket>; 4], output_charge: OutputCharge) -> Limiter {
+        let buckets = buckets.map(|b| b.map(Meter::Bucket));
         Limiter {
-            buckets: buckets.map(|b| b.map(Meter::Bucket)),
+            single: Self::only_meter(&buckets, None),
+            buckets,
             retry_after: [RetryAfterMode::Exact; 4],
             output_charge,
             queue: None,
             queue_status: 503,
             max_in_flight: u32::MAX,
             in_flight: 0,
+        }
+    }
+
+    /// The limit of the one meter, if there is exactly one and no queue.
+    fn only_meter(buckets: &[Option<Meter>; 4], queue: Option<&LeakyQueue>) -> Option<Limit> {
+        let mut limits = Limit::ALL
+            .into_iter()
+            .zip(buckets)
+            .filter(|(_, b)| b.is_some());
+        match (limits.next(), limits.next(), queue) {
+            (Some((limit, _)), None, None) => Some(limit),
+            _ => None,
         }
     }
 
@@ -290,6 +313,40 @@ impl Limiter {
     /// charges nothing.
     #[inline]
     pub fn admit(&mut self, now: SimTime, cost: Cost) -> Admission {
+        match self.single {
+            Some(limit) => self.admit_single(limit, now, cost),
+            None => self.admit_any(now, cost),
+        }
+    }
+
+    /// [`Limiter::admit`] when `limit`'s meter is the only one and there is
+    /// no queue: the same verdicts, Retry-After and charges, without the
+    /// search for the binding limit.
+    #[inline]
+    fn admit_single(&mut self, limit: Limit, now: SimTime, cost: Cost) -> Admission {
+        let Some(meter) = &mut self.buckets[limit as usize] else {
+            return self.admit_any(now, cost);
+        };
+        let charge = Self::charge(limit, cost);
+        let wait = meter.wait_for(now, charge);
+        if wait != Some(0) {
+            let retry_after = self.retry_after[limit as usize].header(wait, || meter.reset_in(now));
+            return Admission::Rejected { limit, retry_after };
+        }
+        if self.in_flight >= self.max_in_flight {
+            // Nobody can say when a slot frees: no Retry-After.
+            return Admission::Rejected {
+                limit: Limit::Requests,
+                retry_after: None,
+            };
+        }
+        meter.take(now, charge);
+        self.in_flight += 1;
+        Admission::Admitted
+    }
+
+    /// [`Limiter::admit`] for any meters, queue and concurrency limit.
+    fn admit_any(&mut self, now: SimTime, cost: Cost) -> Admission {
         let mut binding: Option<(Limit, Option<SimDuration>)> = None;
         for (limit, bucket) in Limit::ALL.into_iter().zip(&mut self.buckets) {
             let Some(b) = bucket else { continue };
@@ -505,6 +562,7 @@ impl LimiterConfig {
             _ => None,
         };
         Limiter {
+            single: Limiter::only_meter(&buckets, queue.as_ref()),
             buckets,
             retry_after: Limit::ALL.map(|l| self.retry_after_of(l)),
             output_charge: self.output_charge,
@@ -777,5 +835,108 @@ mod tests {
         assert_eq!(LimiterConfig::per_window(100.0, S), None); // 1.67
         assert_eq!(LimiterConfig::per_window(30.0, S), None); // 0.5
         assert_eq!(LimiterConfig::per_window(30.0, 2 * S), Some(1));
+    }
+
+    #[test]
+    fn one_meter_alone_gives_the_verdicts_of_the_general_search() {
+        // Every algorithm and limit on its own, with each Retry-After and
+        // with and without a concurrency limit: the shortcut for a single
+        // meter must admit, refuse and answer exactly as the search over
+        // all four limits does, arrival after arrival.
+        let modes = [
+            RetryAfterMode::None,
+            RetryAfterMode::Exact,
+            RetryAfterMode::Millis,
+            RetryAfterMode::Seconds,
+            RetryAfterMode::Reset,
+        ];
+        let algorithms = [
+            (Algorithm::TokenBucket, false),
+            (Algorithm::TokenBucket, true),
+            (Algorithm::FixedWindow, false),
+            (Algorithm::SlidingLog, false),
+            (Algorithm::SlidingWindow, false),
+        ];
+        let mut checked = 0;
+        for limit in Limit::ALL {
+            for (algorithm, quantized) in algorithms {
+                for (m, retry_after) in modes.into_iter().enumerate() {
+                    let mut c = LimiterConfig {
+                        algorithm,
+                        quantized,
+                        retry_after,
+                        window: S,
+                        max_in_flight: (m % 2 == 1).then_some(3),
+                        ..LimiterConfig::unlimited()
+                    };
+                    // 600 a minute: 10 a second, burst 5 (requests); the
+                    // token limits 100 times that.
+                    let per_minute = if limit == Limit::Requests {
+                        600.0
+                    } else {
+                        60_000.0
+                    };
+                    let burst = if limit == Limit::Requests { 5 } else { 500 };
+                    match limit {
+                        Limit::Requests => c.requests = Some((per_minute, burst)),
+                        Limit::Tokens => c.tokens = Some((per_minute, burst)),
+                        Limit::InputTokens => c.input_tokens = Some((per_minute, burst)),
+                        Limit::OutputTokens => c.output_tokens = Some((per_minute, burst)),
+                    }
+                    let mut fast = c.build();
+                    assert_eq!(fast.single, Some(limit));
+                    let mut general = c.build();
+                    general.single = None;
+                    let mut x: u64 = 12345;
+                    let mut now = 0;
+                    let mut rejected = 0;
+                    for _ in 0..400 {
+                        x = x
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        let r = x >> 33;
+                        now += (r % 7) * 9 * MS;
+                        // Now and then more than a limit ever holds.
+                        let big = u64::from(r.is_multiple_of(50)) * 1000;
+                        let cost = cost(r % 97 + big, r % 61 + big);
+                        let verdict = fast.admit(now, cost);
+                        assert_eq!(verdict, general.admit(now, cost), "{limit:?} {c:?}");
+                        rejected += usize::from(verdict != Admission::Admitted);
+                        if r.is_multiple_of(3) {
+                            let generated = r % 11;
+                            assert_eq!(
+                                fast.settle(now, cost.output_reserved, generated),
+                                general.settle(now, cost.output_reserved, generated)
+                            );
+                        }
+                    }
+                    assert_eq!(fast.in_flight(), general.in_flight());
+                    let level = |l: &Limiter| {
+                        l.buckets[limit as usize]
+                            .as_ref()
+                            .unwrap()
+                            .level_tokens(now)
+                    };
+                    assert_eq!(level(&fast), level(&general));
+                    assert!(rejected > 0 && rejected < 400, "{limit:?} {c:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 5 * 5);
+        // Two meters, or a leaky queue, take the general search.
+        let two = LimiterConfig {
+            requests: Some((600.0, 5)),
+            tokens: Some((60_000.0, 500)),
+            ..LimiterConfig::unlimited()
+        };
+        assert_eq!(two.build().single, None);
+        assert_eq!(
+            config(Algorithm::LeakyQueue, Some((600.0, 5)))
+                .build()
+                .single,
+            None
+        );
+        assert_eq!(LimiterConfig::unlimited().build().single, None);
     }
 }

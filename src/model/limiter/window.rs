@@ -59,6 +59,7 @@ impl FixedWindow {
 
     /// How long until `cost` fits: 0 now, the rest of the window if it
     /// does not fit now, `None` if it exceeds the limit.
+    #[inline(never)] // out of line, as [`super::Meter::wait_for`] says why
     pub fn wait_for(&mut self, now: SimTime, cost: u64) -> Option<SimDuration> {
         self.roll(now);
         if cost > self.limit {
@@ -129,6 +130,7 @@ impl SlidingLog {
 
     /// How long until `cost` fits: until enough of the oldest entries
     /// have left the window; `None` if it exceeds the limit.
+    #[inline(never)] // out of line, as [`super::Meter::wait_for`] says why
     pub fn wait_for(&mut self, now: SimTime, cost: u64) -> Option<SimDuration> {
         self.evict(now);
         if cost > self.limit {
@@ -240,6 +242,7 @@ impl SlidingWindow {
 
     /// How long until `cost` fits, if nothing else is admitted meanwhile;
     /// `None` if it exceeds the limit.
+    #[inline(never)] // out of line, as [`super::Meter::wait_for`] says why
     pub fn wait_for(&mut self, now: SimTime, cost: u64) -> Option<SimDuration> {
         self.roll(now);
         if cost > self.limit {
