@@ -162,7 +162,11 @@ impl Event {
 /// Aligned to 64 bytes, its size, so that each slot is one cache line:
 /// with a million clients and jittered retries slots are touched in
 /// random order, and a slot across two lines would cost two misses (and
-/// the engine's prefetch fetches one line).
+/// the engine's prefetch fetches one line). The price: the slots' vector,
+/// over-aligned, grows by a copy where the allocator could have moved its
+/// pages, which happens only past the 2^20 slots a run reserves (the
+/// 10⁷-client burst copies about 1 GB in all and measured no slower, at
+/// the same peak memory).
 #[repr(align(64))]
 struct Request {
     created: SimTime,
