@@ -988,6 +988,37 @@ mod tests {
         assert!(heap.pop().is_none());
     }
 
+    /// A radix heap cleared while it holds entries (a run stopped with
+    /// events pending) is empty, gives its blocks to its pool, and then
+    /// works as a new one.
+    #[test]
+    fn a_radix_heap_cleared_with_entries_starts_again_empty() {
+        let mut heap = RadixHeap::new();
+        for i in 0..5_000u64 {
+            heap.push(Entry {
+                time: 1 + (i * 7_919) % 100_003,
+                seq: i,
+                event: (),
+            });
+        }
+        for _ in 0..100 {
+            heap.pop();
+        }
+        heap.clear();
+        assert_eq!((heap.len, heap.last, heap.words), (0, 0, 0));
+        assert!(heap.peek().is_none() && heap.pop().is_none());
+        assert!(heap.mins.iter().all(|&m| m == NO_KEY));
+        for (time, seq) in [(9, 3), (2, 4), (9, 1), (0, 5)] {
+            heap.push(Entry {
+                time,
+                seq,
+                event: (),
+            });
+        }
+        let order: Vec<_> = std::iter::from_fn(|| heap.pop().map(|e| (e.time, e.seq))).collect();
+        assert_eq!(order, [(0, 5), (2, 4), (9, 1), (9, 3)]);
+    }
+
     #[test]
     fn an_event_out_of_a_lanes_order_goes_to_the_heap() {
         let mut q = EventQueue::with_lanes(1);
