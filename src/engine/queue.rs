@@ -127,9 +127,15 @@ impl<E: Copy> RadixHeap<E> {
         }
     }
 
-    /// The bucket of `key`, which is above `last`.
+    /// The bucket of `key`: 0 if it is not above `last` (an event
+    /// scheduled in the past is smaller than all others: it waits in
+    /// bucket 0, which pop searches in full, so it comes out next, as from
+    /// any priority queue).
     #[inline]
     fn bucket(&self, key: u128) -> usize {
+        if key <= self.last {
+            return 0;
+        }
         let highest = 127 - (key ^ self.last).leading_zeros();
         let level = highest / DIGIT_BITS;
         let digit = (key >> (level * DIGIT_BITS)) as usize % DIGITS;
@@ -138,16 +144,7 @@ impl<E: Copy> RadixHeap<E> {
 
     fn push(&mut self, entry: Entry<E>) {
         let key = entry.key();
-        // A key below `last` (an event scheduled in the past) is smaller
-        // than all others: it waits in bucket 0, which pop searches in
-        // full, so it comes out next, as from any priority queue. So does
-        // a key equal to `last`.
-        let b = if key <= self.last {
-            0
-        } else {
-            self.bucket(key)
-        };
-        self.put(b, key, entry);
+        self.put(self.bucket(key), key, entry);
         self.len += 1;
     }
 
@@ -201,12 +198,7 @@ impl<E: Copy> RadixHeap<E> {
             while let Some(block) = self.buckets[b].pop_block() {
                 for &entry in &block {
                     let key = entry.key();
-                    let to = if key == self.last {
-                        0
-                    } else {
-                        self.bucket(key)
-                    };
-                    self.put(to, key, entry);
+                    self.put(self.bucket(key), key, entry);
                 }
                 self.pool.give(block);
             }

@@ -324,25 +324,38 @@ impl Limiter {
     /// search for the binding limit.
     #[inline]
     fn admit_single(&mut self, limit: Limit, now: SimTime, cost: Cost) -> Admission {
-        let Some(meter) = &mut self.buckets[limit as usize] else {
-            return self.admit_any(now, cost);
-        };
         let charge = Self::charge(limit, cost);
+        let meter = self.buckets[limit as usize]
+            .as_mut()
+            .expect("`single` names a limit with a meter");
         let wait = meter.wait_for(now, charge);
         if wait != Some(0) {
-            let retry_after = self.retry_after[limit as usize].header(wait, || meter.reset_in(now));
-            return Admission::Rejected { limit, retry_after };
+            return self.rejected(limit, wait, now);
         }
         if self.in_flight >= self.max_in_flight {
-            // Nobody can say when a slot frees: no Retry-After.
-            return Admission::Rejected {
-                limit: Limit::Requests,
-                retry_after: None,
-            };
+            return Self::no_slot_free();
         }
         meter.take(now, charge);
         self.in_flight += 1;
         Admission::Admitted
+    }
+
+    /// The 429 of `limit`, whose meter holds the cost `wait` from `now`
+    /// (`None`: never), with that limit's Retry-After.
+    fn rejected(&self, limit: Limit, wait: Option<SimDuration>, now: SimTime) -> Admission {
+        let meter = self.buckets[limit as usize].as_ref();
+        let retry_after =
+            self.retry_after[limit as usize].header(wait, || meter.and_then(|m| m.reset_in(now)));
+        Admission::Rejected { limit, retry_after }
+    }
+
+    /// The 429 when every slot in flight is taken: nobody can say when one
+    /// frees, so it carries no Retry-After.
+    fn no_slot_free() -> Admission {
+        Admission::Rejected {
+            limit: Limit::Requests,
+            retry_after: None,
+        }
     }
 
     /// [`Limiter::admit`] for any meters, queue and concurrency limit.
@@ -366,10 +379,7 @@ impl Limiter {
             }
         }
         if let Some((limit, wait)) = binding {
-            let meter = self.buckets[limit as usize].as_ref();
-            let retry_after = self.retry_after[limit as usize]
-                .header(wait, || meter.and_then(|m| m.reset_in(now)));
-            return Admission::Rejected { limit, retry_after };
+            return self.rejected(limit, wait, now);
         }
         let excess = match &self.queue {
             None => None,
@@ -390,11 +400,7 @@ impl Limiter {
             },
         };
         if self.in_flight >= self.max_in_flight {
-            // Nobody can say when a slot frees: no Retry-After.
-            return Admission::Rejected {
-                limit: Limit::Requests,
-                retry_after: None,
-            };
+            return Self::no_slot_free();
         }
         for (limit, bucket) in Limit::ALL.into_iter().zip(&mut self.buckets) {
             if let Some(b) = bucket {
@@ -577,6 +583,8 @@ impl LimiterConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
 
     fn limiter(buckets: [Option<TokenBucket>; 4], charge: OutputCharge) -> Limiter {
         Limiter::of_buckets(buckets, charge)
@@ -887,14 +895,11 @@ mod tests {
                     assert_eq!(fast.single, Some(limit));
                     let mut general = c.build();
                     general.single = None;
-                    let mut x: u64 = 12345;
+                    let mut rng = Pcg64::seed_from_u64(7);
                     let mut now = 0;
                     let mut rejected = 0;
                     for _ in 0..400 {
-                        x = x
-                            .wrapping_mul(6_364_136_223_846_793_005)
-                            .wrapping_add(1_442_695_040_888_963_407);
-                        let r = x >> 33;
+                        let r = rng.random_range(0..1u64 << 31);
                         now += (r % 7) * 9 * MS;
                         // Now and then more than a limit ever holds.
                         let big = u64::from(r.is_multiple_of(50)) * 1000;
