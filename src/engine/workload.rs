@@ -95,6 +95,13 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// A request's token counts from its own random stream.
     pub(super) fn draw_tokens(&self, key: u64) -> (u64, u64) {
         let w = &self.scenario.workload;
+        // Fixed counts draw nothing: the stream, which costs more to seed
+        // than the rest of a request's start, is not made. It is the
+        // request's own, so nothing else sees the difference.
+        if let (Dist::Constant(input), Dist::Constant(output)) = (&w.input_tokens, &w.output_tokens)
+        {
+            return (tokens(*input), self.cut_to_max_tokens(tokens(*output)));
+        }
         let mut r = self.seeds.request_rng(key, 0);
         let input = tokens(w.input_tokens.sample(&mut r));
         let output = tokens(w.output_tokens.sample(&mut r));
