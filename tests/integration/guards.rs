@@ -201,6 +201,48 @@ breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 5, 
 }
 
 #[test]
+fn a_breaker_open_at_the_end_counts_until_the_last_client_timer() {
+    // As above, but the breaker stays open for an hour and attempts time
+    // out after 10 s. Requests 1..5 fail at 0.1, 0.3, …, 0.9 s and open
+    // it at 0.9 s; requests 6..35, at 1.0, 1.1, …, 3.9 s, are rejected
+    // locally. Every request has ended at 3.9 s, but each client's first
+    // attempt left its 10 s timer queued (later attempts' timers wait
+    // behind it): they come due at 10 s and fire no more, yet the run
+    // reaches their time, so the breaker was open 10 − 0.9 = 9.1 s.
+    let src = r#"
+name = "breaker-open-at-end"
+seed = 1
+replications = 1
+horizon = "1h"
+
+[workload]
+kind = "closed"
+clients = 2
+requests_per_client = 35
+think_time = "100ms"
+
+[server]
+latency = "100ms"
+error_rate = 1.0
+
+[client]
+timeout = "10s"
+
+[[strategy]]
+name = "breaker"
+backoff = { kind = "none" }
+max_attempts = 1
+breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 5, open_for = "1h", probes = 1 }
+"#;
+    let m = run(&parse(src, "breaker-open-at-end"));
+    assert_eq!(m.counts.requests, 70);
+    assert_eq!(m.counts.attempts, 2 * 5);
+    assert_eq!(m.counts.local_rejections, 2 * 30);
+    assert_eq!(m.counts.timeouts, 0);
+    assert_eq!(m.counts.breaker_open_ns, 9_100_000_000);
+}
+
+#[test]
 fn grpc_throttling_keeps_retries_below_its_threshold_failure_rate() {
     // Below f* = ratio/(1 + ratio) = 0.1/1.1 ≈ 0.091 tokens drift up (per
     // attempt +0.1·(1 − f) − f = +0.078 at f = 0.02) and stay near 10, far
