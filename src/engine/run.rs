@@ -168,6 +168,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         let horizon = self.scenario.horizon;
         let mut end = 0;
         let mut next = self.queue.pop();
+        // The event came out of the search (not the current time's lane):
+        // the queue's next event may have changed, and is worth fetching.
+        let mut searched = true;
         while let Some((now, event)) = next {
             if now > horizon {
                 end = horizon;
@@ -183,14 +186,19 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 if self.m.events.is_multiple_of(CHECK_EVERY) && self.checkpoint(now) {
                     break; // the experiment discards this run
                 }
-                self.prefetch_next();
+                if searched {
+                    self.prefetch_next();
+                }
                 self.m.events += 1;
                 self.m.tick(now, self.endpoints[0].limiter.requests());
                 self.handle(now, event);
             }
             // Most events are zero-length steps the handler just queued
             // for now (a hop of 0 ms): they come out without the search.
-            next = self.queue.pop_now().or_else(|| self.queue.pop());
+            (next, searched) = match self.queue.pop_now() {
+                Some(e) => (Some(e), false),
+                None => (self.queue.pop(), true),
+            };
         }
         if let Some(open) = self.policy.breaker_open_ns(end) {
             let clients = u128::from(self.scenario.workload.clients.max(1));
@@ -315,7 +323,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// jittered retries, slots are touched in random order and each touch
     /// would otherwise wait for main memory.
     /// Below [`PREFETCH_MIN_SLOTS`] slots, which stay in cache, finding
-    /// the next event would cost more than it saves.
+    /// the next event would cost more than it saves. The loop asks only
+    /// after an event that came out of the search: the zero-length steps
+    /// it sets off are about the same slot, with the same next event.
     pub(super) fn prefetch_next(&self) {
         if self.requests.len() < PREFETCH_MIN_SLOTS {
             return;
