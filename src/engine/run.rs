@@ -219,14 +219,18 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// timers (a burst whose clients are all done, with the timers of
     /// their first attempts still queued), none of those timers can fire:
     /// a request ends only with no attempt of it awaiting an answer, and
-    /// nothing is left to start another. Going through them one by one
-    /// would only advance the time series to each in turn, and the run to
-    /// the last: this does that at once and returns the last one's time,
-    /// if it is within the horizon (else None, and the loop goes on).
-    /// A million clients' timers are a million reads of scattered slots.
+    /// nothing is left to start another. Nor can one queue another (a
+    /// timer does that for a later attempt of its slot still awaited).
+    /// Going through them one by one would only advance the time series
+    /// to each in turn, and the run to the last: this does that at once
+    /// and returns the last one's time, if it is within the horizon (else
+    /// None, and the loop goes on). Not when hedging: a copy that lost
+    /// its round without being cancelled stays awaited, so its slot's
+    /// earlier timer queues the copy's when it comes due, past the last
+    /// one queued now.
     fn only_stale_timers_left(&mut self) -> Option<SimTime> {
         let c = &self.m.counts;
-        if c.succeeded + c.gave_up != c.requests {
+        if c.succeeded + c.gave_up != c.requests || self.hedge.is_some() {
             return None;
         }
         let last = self
@@ -325,7 +329,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// Below [`PREFETCH_MIN_SLOTS`] slots, which stay in cache, finding
     /// the next event would cost more than it saves. The loop asks only
     /// after an event that came out of the search: the zero-length steps
-    /// it sets off are about the same slot, with the same next event.
+    /// that follow are about the same slot (an attempt's hop to the
+    /// limiter, its answer), with the same next event, or come in the
+    /// order their slots were taken (a burst's first attempts), which the
+    /// processor's own prefetcher follows.
     pub(super) fn prefetch_next(&self) {
         if self.requests.len() < PREFETCH_MIN_SLOTS {
             return;

@@ -202,27 +202,36 @@ breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 5, 
 
 #[test]
 fn a_breaker_open_at_the_end_counts_until_the_last_client_timer() {
-    // As above, but the breaker stays open for an hour and attempts time
-    // out after 10 s. Requests 1..5 fail at 0.1, 0.3, …, 0.9 s and open
-    // it at 0.9 s; requests 6..35, at 1.0, 1.1, …, 3.9 s, are rejected
-    // locally. Every request has ended at 3.9 s, but each client's first
-    // attempt left its 10 s timer queued (later attempts' timers wait
-    // behind it): they come due at 10 s and fire no more, yet the run
-    // reaches their time, so the breaker was open 10 − 0.9 = 9.1 s.
-    let src = r#"
+    // One client replays two requests, at 0 s and 1 s; each attempt is
+    // served for 2 s and fails (no retries), so the second starts while
+    // the first is in service and takes a second request slot. The
+    // breaker opens at the second failure, 3 s, for an hour. Every
+    // request has ended at 3 s, but each slot's 10 s timer is still
+    // queued, due at 10 s and 11 s; neither fires, yet the run reaches
+    // the last one's time: the breaker was open 11 − 3 = 8 s (7 s if the
+    // run ended at the first timer).
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "t_s,input_tokens,output_tokens\n0,100,100\n1,100,100\n",
+    )
+    .expect("trace written");
+    let path = dir.path().join("breaker-open-at-end.toml");
+    std::fs::write(
+        &path,
+        r#"
 name = "breaker-open-at-end"
 seed = 1
 replications = 1
 horizon = "1h"
 
 [workload]
-kind = "closed"
-clients = 2
-requests_per_client = 35
-think_time = "100ms"
+kind = "trace"
+file = "trace.csv"
+clients = 1
 
 [server]
-latency = "100ms"
+latency = "2s"
 error_rate = 1.0
 
 [client]
@@ -232,14 +241,15 @@ timeout = "10s"
 name = "breaker"
 backoff = { kind = "none" }
 max_attempts = 1
-breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 5, open_for = "1h", probes = 1 }
-"#;
-    let m = run(&parse(src, "breaker-open-at-end"));
-    assert_eq!(m.counts.requests, 70);
-    assert_eq!(m.counts.attempts, 2 * 5);
-    assert_eq!(m.counts.local_rejections, 2 * 30);
+breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 2, open_for = "1h", probes = 1 }
+"#,
+    )
+    .expect("scenario written");
+    let m = run(&load(&path));
+    assert_eq!(m.counts.requests, 2);
+    assert_eq!(m.counts.gave_up, 2);
     assert_eq!(m.counts.timeouts, 0);
-    assert_eq!(m.counts.breaker_open_ns, 9_100_000_000);
+    assert_eq!(m.counts.breaker_open_ns, 8_000_000_000);
 }
 
 #[test]
