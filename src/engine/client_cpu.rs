@@ -40,10 +40,7 @@ impl<'a> ClientCpu<'a> {
         let mut free_at = Vec::new();
         free_at.try_reserve_exact(n).ok()?;
         free_at.resize(n, 0);
-        let fixed = match config.time {
-            Dist::Constant(v) => Some(nanos_from_f64(v)),
-            _ => None,
-        };
+        let fixed = config.time.constant().map(nanos_from_f64);
         Some(ClientCpu {
             time: &config.time,
             fixed,

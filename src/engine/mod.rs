@@ -39,7 +39,6 @@ mod run;
 mod workload;
 
 use crate::metrics::run::{AttemptOutcome, RequestOutcome, RequestRecord, RunMetrics, Stop};
-use crate::model::dist::Dist;
 use crate::model::endpoint::{
     Answer as Reply, Attempts, Effects, Endpoint, Next, Service, Step, Tokens,
 };

@@ -229,8 +229,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// earlier timer queues the copy's when it comes due, past the last
     /// one queued now.
     fn only_stale_timers_left(&mut self) -> Option<SimTime> {
-        let c = &self.m.counts;
-        if c.succeeded + c.gave_up != c.requests || self.hedge.is_some() {
+        if self.m.counts.open_requests() != 0 || self.hedge.is_some() {
             return None;
         }
         let last = self

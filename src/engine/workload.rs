@@ -98,9 +98,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         // Fixed counts draw nothing: the stream, which costs more to seed
         // than the rest of a request's start, is not made. It is the
         // request's own, so nothing else sees the difference.
-        if let (Dist::Constant(input), Dist::Constant(output)) = (&w.input_tokens, &w.output_tokens)
+        if let (Some(input), Some(output)) = (w.input_tokens.constant(), w.output_tokens.constant())
         {
-            return (tokens(*input), self.cut_to_max_tokens(tokens(*output)));
+            return (tokens(input), self.cut_to_max_tokens(tokens(output)));
         }
         let mut r = self.seeds.request_rng(key, 0);
         let input = tokens(w.input_tokens.sample(&mut r));

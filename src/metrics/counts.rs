@@ -81,3 +81,10 @@ pub struct Counts {
     /// resolved when it did (cancelled, or left to run on).
     pub hedges_lost: u64,
 }
+
+impl Counts {
+    /// Requests created that have neither succeeded nor been given up.
+    pub fn open_requests(&self) -> u64 {
+        self.requests - self.succeeded - self.gave_up
+    }
+}

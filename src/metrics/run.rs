@@ -377,7 +377,7 @@ impl RunMetrics {
         self.counts.peak_demand = self.window.peak();
         self.counts.demand = self.window.total();
         self.counts.open_attempts = self.in_flight;
-        self.counts.unfinished = self.counts.requests - self.counts.succeeded - self.counts.gave_up;
+        self.counts.unfinished = self.counts.open_requests();
         let total =
             |f: fn(&ModelCounts) -> u64| self.models.iter().map(f).fold(0, u64::saturating_add);
         self.counts.billed_input_tokens = total(|m| m.billed_input_tokens);

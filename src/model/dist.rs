@@ -134,6 +134,15 @@ impl Dist {
         })
     }
 
+    /// The value, if the distribution always gives the same one (and so
+    /// draws nothing from the generator).
+    pub fn constant(&self) -> Option<f64> {
+        match self {
+            Dist::Constant(v) => Some(*v),
+            _ => None,
+        }
+    }
+
     /// Draws one value (always finite and >= 0).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
@@ -254,6 +263,14 @@ mod tests {
             hi = hi.max(x);
         }
         (sum / n as f64, lo, hi)
+    }
+
+    #[test]
+    fn only_a_constant_is_constant() {
+        let show = crate::terminal::show_number;
+        assert_eq!(Dist::Constant(500.0).constant(), Some(500.0));
+        assert_eq!(Dist::uniform(1.0, 2.0, show).unwrap().constant(), None);
+        assert_eq!(Dist::exponential(3.0, show).unwrap().constant(), None);
     }
 
     #[test]

@@ -15,10 +15,7 @@ pub struct Network<'a> {
 
 impl<'a> Network<'a> {
     pub fn new(one_way: &'a Dist) -> Network<'a> {
-        let fixed = match *one_way {
-            Dist::Constant(v) => Some(nanos_from_f64(v)),
-            _ => None,
-        };
+        let fixed = one_way.constant().map(nanos_from_f64);
         Network { one_way, fixed }
     }
 

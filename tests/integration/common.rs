@@ -40,6 +40,15 @@ pub fn load(path: &Path) -> Scenario {
     backsim::scenario::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Writes `files` (name, text) into a new temporary folder.
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    tmp
+}
+
 /// Parses scenario text, panicking with the full error message.
 pub fn parse(text: &str, name: &str) -> Scenario {
     backsim::scenario::parse(text, &format!("{name}.toml"), name)

@@ -3,7 +3,7 @@
 //! sides of its failure-rate threshold, the shipped failure-spike
 //! scenario, and the scenario syntax of presets and guards.
 
-use crate::common::{crate_dir, load, parse, parse_err};
+use crate::common::{crate_dir, folder, load, parse, parse_err};
 use backsim::engine::simulate;
 use backsim::metrics::run::RunMetrics;
 use backsim::policy::preset;
@@ -210,16 +210,7 @@ fn a_breaker_open_at_the_end_counts_until_the_last_client_timer() {
     // queued, due at 10 s and 11 s; neither fires, yet the run reaches
     // the last one's time: the breaker was open 11 − 3 = 8 s (7 s if the
     // run ended at the first timer).
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("trace.csv"),
-        "t_s,input_tokens,output_tokens\n0,100,100\n1,100,100\n",
-    )
-    .expect("trace written");
-    let path = dir.path().join("breaker-open-at-end.toml");
-    std::fs::write(
-        &path,
-        r#"
+    let scenario = r#"
 name = "breaker-open-at-end"
 seed = 1
 replications = 1
@@ -242,10 +233,15 @@ name = "breaker"
 backoff = { kind = "none" }
 max_attempts = 1
 breaker = { scope = "all", failure_ratio = 0.5, window = "10s", min_volume = 2, open_for = "1h", probes = 1 }
-"#,
-    )
-    .expect("scenario written");
-    let m = run(&load(&path));
+"#;
+    let dir = folder(&[
+        (
+            "trace.csv",
+            "t_s,input_tokens,output_tokens\n0,100,100\n1,100,100\n",
+        ),
+        ("breaker-open-at-end.toml", scenario),
+    ]);
+    let m = run(&load(&dir.path().join("breaker-open-at-end.toml")));
     assert_eq!(m.counts.requests, 2);
     assert_eq!(m.counts.gave_up, 2);
     assert_eq!(m.counts.timeouts, 0);

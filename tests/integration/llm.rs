@@ -3,17 +3,8 @@
 //! generated, wasted input and output dollars, fallback routing with
 //! per-model totals, and trace replay.
 
-use crate::common::{Csv, backsim, report_files};
+use crate::common::{Csv, backsim, folder, report_files};
 use std::path::Path;
-
-/// Writes `files` (name, text) into a new temporary folder.
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    for (name, text) in files {
-        std::fs::write(tmp.path().join(name), text).expect("write");
-    }
-    tmp
-}
 
 /// Runs `scenario.toml` in `dir` and returns the report folder.
 fn run_in(dir: &Path, name: &str) -> std::path::PathBuf {
