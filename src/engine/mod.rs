@@ -513,8 +513,8 @@ fn run_world<const FULL: bool>(
 /// one). The memory estimate counts this for every client of a burst
 /// that starts all at once.
 pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u64 {
-    // A queue entry is (time, sequence, event), lane or heap alike.
-    let entry = size_of::<(SimTime, u64, Event)>();
+    // The attempt and its timer are each at least a lane's entry.
+    let entry = EventQueue::<Event>::LANE_ENTRY_BYTES;
     let models =
         || std::iter::once(&scenario.server).chain(scenario.models.iter().map(|m| &m.server));
     let column = |kept: bool, bytes: usize| if kept { bytes } else { 0 };
@@ -1336,8 +1336,12 @@ mod tests {
 
     #[test]
     fn events_stay_small() {
-        // The queue stores (time, sequence, event) for every pending event.
+        // The queue stores (time, sequence, event) for every pending event:
+        // in its heap whole (8 + 8 + 16), in a lane as the differences
+        // from the event before it (4 + 4 + 16).
         assert_eq!(size_of::<Event>(), 16);
+        assert_eq!(EventQueue::<Event>::HEAP_ENTRY_BYTES, 32);
+        assert_eq!(EventQueue::<Event>::LANE_ENTRY_BYTES, 24);
     }
 
     #[test]

@@ -57,6 +57,108 @@ impl<E> Entry<E> {
     }
 }
 
+/// An entry of a lane: its key as the difference from the key of the
+/// entry before it in the lane (the front's own key is kept whole beside
+/// the lane), so that it takes 24 bytes where a heap's entry, which needs
+/// its whole key, takes 32 (with the engine's 16-byte events). A million
+/// clients' timers and retries each fill a lane.
+#[derive(Clone, Copy)]
+struct LaneEntry<E> {
+    /// Nanoseconds after the entry before it.
+    dt: u32,
+    /// Sequence numbers after the entry before it (negative for a number
+    /// reserved earlier, at a later time).
+    dseq: i32,
+    event: E,
+}
+
+/// `key`'s difference from `back`, if it fits a [`LaneEntry`].
+#[inline(always)]
+fn gap(back: Key, key: Key) -> Option<(u32, i32)> {
+    let dt = u32::try_from(((key >> 64) as u64).checked_sub((back >> 64) as u64)?).ok()?;
+    // Sequence numbers stay far below 2^63: the wrapped difference, read
+    // as signed, is the true one.
+    let dseq = i32::try_from((key as u64).wrapping_sub(back as u64) as i64).ok()?;
+    Some((dt, dseq))
+}
+
+/// The key `dt` nanoseconds and `dseq` sequence numbers after `key`.
+#[inline(always)]
+fn after(key: Key, dt: u32, dseq: i32) -> Key {
+    let time = ((key >> 64) as u64) + u64::from(dt);
+    let seq = (key as u64).wrapping_add(i64::from(dseq) as u64);
+    (u128::from(time) << 64) | u128::from(seq)
+}
+
+/// A FIFO run of entries in key order, each held as its difference from
+/// the one before ([`LaneEntry`]). The key of its front is kept by its
+/// owner, which needs it for every pop.
+struct Lane<E> {
+    run: VecDeque<LaneEntry<E>>,
+    /// The key of the last entry (meaningless while empty).
+    back: Key,
+}
+
+impl<E: Copy> Lane<E> {
+    fn new() -> Self {
+        Lane {
+            run: VecDeque::new(),
+            back: NO_KEY,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.run.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.run.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.run.clear();
+        self.back = NO_KEY;
+    }
+
+    /// Appends an entry with `key` if the lane is empty, or if `key` sorts
+    /// after its last one and their difference fits a [`LaneEntry`]; says
+    /// whether it did (else the entry belongs in the heap).
+    #[inline(always)]
+    fn push(&mut self, key: Key, event: E) -> bool {
+        let (dt, dseq) = if self.run.is_empty() {
+            (0, 0)
+        } else if key > self.back
+            && let Some(d) = gap(self.back, key)
+        {
+            d
+        } else {
+            return false;
+        };
+        self.run.push_back(LaneEntry { dt, dseq, event });
+        self.back = key;
+        true
+    }
+
+    /// Takes out the front, whose key is `front`, and returns its event
+    /// and the key of the new front ([`NO_KEY`] when none is left).
+    #[inline(always)]
+    fn pop(&mut self, front: Key) -> (E, Key) {
+        let entry = self.run.pop_front().expect("a lane popped is not empty");
+        let next = match self.run.front() {
+            Some(n) => after(front, n.dt, n.dseq),
+            None => NO_KEY,
+        };
+        if let Some(c) = drained_capacity(self.run.len(), self.run.capacity()) {
+            self.run.shrink_to(c);
+        }
+        (entry.event, next)
+    }
+
+    fn front(&self) -> Option<&E> {
+        self.run.front().map(|e| &e.event)
+    }
+}
+
 /// Bits of a key per level of the [`RadixHeap`]: each level has a bucket
 /// for each value of its digit of this many bits.
 const DIGIT_BITS: u32 = 4;
@@ -519,14 +621,16 @@ const HEAP: usize = LANES;
 /// ```
 pub struct EventQueue<E> {
     heap: Heap<E>,
-    lanes: Vec<VecDeque<Entry<E>>>,
+    lanes: Vec<Lane<E>>,
     /// Events scheduled for the current time (the time of the last event
     /// popped) under a new sequence number: a simulation's zero-length
     /// steps (a hop of 0 ms, a retry at once). Each sorts after every
     /// event already held for that time, so they form a sorted FIFO run
     /// of their own, and it empties before the clock moves on. Popping
     /// from it compares its front with `first` and scans nothing.
-    now_lane: VecDeque<Entry<E>>,
+    now_lane: Lane<E>,
+    /// The key at the front of `now_lane` ([`NO_KEY`] when it is empty).
+    now_front: Key,
     /// The latest time popped so far (0 before any pop; an event pushed
     /// in the past does not lower it).
     now: SimTime,
@@ -569,11 +673,12 @@ impl<E: Copy> EventQueue<E> {
         );
         EventQueue {
             heap: Heap::new(),
-            lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
+            lanes: (0..lanes).map(|_| Lane::new()).collect(),
             fronts: [NO_KEY; LANES],
             busy_lanes: 0,
             next_seq: 0,
-            now_lane: VecDeque::new(),
+            now_lane: Lane::new(),
+            now_front: NO_KEY,
             now: 0,
             first: (NO_KEY, HEAP),
         }
@@ -582,11 +687,24 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.reserve();
-        let entry = Entry { time, seq, event };
         if time == self.now {
-            self.now_lane.push_back(entry);
+            self.push_now(time, seq, event);
         } else {
+            self.push_heap(Entry { time, seq, event });
+        }
+    }
+
+    /// Puts an event for the current time, under a new sequence number, in
+    /// the current time's lane (in the heap if it does not fit there).
+    #[inline(always)]
+    fn push_now(&mut self, time: SimTime, seq: u64, event: E) {
+        let entry = Entry { time, seq, event };
+        let key = entry.key();
+        let was_empty = self.now_lane.is_empty();
+        if !self.now_lane.push(key, event) {
             self.push_heap(entry);
+        } else if was_empty {
+            self.now_front = key;
         }
     }
 
@@ -612,7 +730,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn push_in(&mut self, lane: usize, time: SimTime, event: E) {
         let seq = self.reserve();
         if time == self.now {
-            self.now_lane.push_back(Entry { time, seq, event });
+            self.push_now(time, seq, event);
         } else {
             self.push_reserved_in(lane, time, seq, event);
         }
@@ -647,17 +765,15 @@ impl<E: Copy> EventQueue<E> {
     pub fn push_reserved_in(&mut self, lane: usize, time: SimTime, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "sequence number not reserved");
         let entry = Entry { time, seq, event };
+        let key = entry.key();
         let run = &mut self.lanes[lane];
-        match run.back() {
-            None => {
-                let key = entry.key();
-                self.fronts[lane] = key;
-                self.busy_lanes |= 1 << lane;
-                run.push_back(entry);
-                self.note(key, lane);
-            }
-            Some(last) if last.key() < entry.key() => run.push_back(entry),
-            Some(_) => self.push_heap(entry),
+        let was_empty = run.is_empty();
+        if !run.push(key, event) {
+            self.push_heap(entry);
+        } else if was_empty {
+            self.fronts[lane] = key;
+            self.busy_lanes |= 1 << lane;
+            self.note(key, lane);
         }
     }
 
@@ -684,21 +800,20 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if let Some(front) = self.now_lane.front()
-            && front.key() < self.first.0
-        {
-            return self.pop_now_lane();
+        if self.now_front < self.first.0 {
+            return Some(self.pop_now_lane());
         }
         let source = self.first.1;
-        let entry = if source == HEAP {
-            self.pop_heap()?
+        let (time, event) = if source == HEAP {
+            let entry = self.pop_heap()?;
+            (entry.time, entry.event)
         } else {
             self.pop_lane(source)
         };
         let (lane, key) = self.earliest_lane();
         self.first = (key, lane);
-        self.now = self.now.max(entry.time);
-        Some((entry.time, entry.event))
+        self.now = self.now.max(time);
+        Some((time, event))
     }
 
     /// Removes and returns the earliest event if it is one pushed for the
@@ -707,9 +822,10 @@ impl<E: Copy> EventQueue<E> {
     /// Cheap enough to try after every event, before `pop`.
     #[inline(always)]
     pub fn pop_now(&mut self) -> Option<(SimTime, E)> {
-        match self.now_lane.front() {
-            Some(front) if front.key() < self.first.0 => self.pop_now_lane(),
-            _ => None,
+        if self.now_front < self.first.0 {
+            Some(self.pop_now_lane())
+        } else {
+            None
         }
     }
 
@@ -719,7 +835,8 @@ impl<E: Copy> EventQueue<E> {
         if self.busy_lanes != 1 << lane || !self.now_lane.is_empty() || self.heap.len() != 0 {
             return None;
         }
-        self.lanes[lane].back().map(|e| e.time)
+        let run = &self.lanes[lane];
+        (!run.is_empty()).then_some((run.back >> 64) as SimTime)
     }
 
     /// Takes out the heap's top. Kept out of line: most events come out
@@ -730,56 +847,62 @@ impl<E: Copy> EventQueue<E> {
         self.heap.pop()
     }
 
-    /// Takes out the front of the lane of events at the current time.
-    fn pop_now_lane(&mut self) -> Option<(SimTime, E)> {
-        let entry = self.now_lane.pop_front()?;
-        if let Some(c) = drained_capacity(self.now_lane.len(), self.now_lane.capacity()) {
-            self.now_lane.shrink_to(c);
-        }
-        Some((entry.time, entry.event))
+    /// Takes out the front of the lane of events at the current time,
+    /// which is not empty.
+    #[inline(always)]
+    fn pop_now_lane(&mut self) -> (SimTime, E) {
+        let front = self.now_front;
+        let (event, next) = self.now_lane.pop(front);
+        self.now_front = next;
+        ((front >> 64) as SimTime, event)
     }
 
     /// Takes out the front of `lane`, which is not empty.
-    fn pop_lane(&mut self, lane: usize) -> Entry<E> {
-        let run = &mut self.lanes[lane];
-        let entry = run.pop_front().expect("the earliest lane is not empty");
-        self.fronts[lane] = match run.front() {
-            Some(next) => next.key(),
-            None => {
-                self.busy_lanes &= !(1 << lane);
-                NO_KEY
-            }
-        };
-        if let Some(c) = drained_capacity(run.len(), run.capacity()) {
-            run.shrink_to(c);
+    #[inline(always)]
+    fn pop_lane(&mut self, lane: usize) -> (SimTime, E) {
+        let front = self.fronts[lane];
+        let (event, next) = self.lanes[lane].pop(front);
+        self.fronts[lane] = next;
+        if next == NO_KEY {
+            self.busy_lanes &= !(1 << lane);
         }
-        entry
+        ((front >> 64) as SimTime, event)
     }
 
     /// The earliest event, without taking it out.
     pub fn peek(&self) -> Option<&E> {
-        self.peek_entry().map(|e| &e.event)
-    }
-
-    /// The earliest entry, without taking it out.
-    fn peek_entry(&self) -> Option<&Entry<E>> {
-        match self.now_lane.front() {
-            Some(front) if front.key() < self.first.0 => Some(front),
-            _ => match self.first.1 {
-                HEAP => self.heap.peek(),
-                lane => self.lanes[lane].front(),
-            },
+        if self.now_front < self.first.0 {
+            return self.now_lane.front();
+        }
+        match self.first.1 {
+            HEAP => self.heap.peek().map(|e| &e.event),
+            lane => self.lanes[lane].front(),
         }
     }
 
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.peek_entry().map(|e| e.time)
+        let key = self.now_front.min(self.first.0);
+        (key != NO_KEY).then_some((key >> 64) as SimTime)
     }
 
     /// Events pending.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.now_lane.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len() + self.now_lane.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
+    }
+
+    /// Bytes a lane's entry takes (its key held as a difference from the
+    /// entry before it): a queued event's least size.
+    pub const LANE_ENTRY_BYTES: usize = size_of::<LaneEntry<E>>();
+
+    /// Bytes a heap's entry takes (its whole key).
+    pub const HEAP_ENTRY_BYTES: usize = size_of::<Entry<E>>();
+
+    /// Bytes the pending events' entries take (not the room kept for
+    /// more).
+    pub fn entry_bytes(&self) -> usize {
+        let in_lanes = self.now_lane.len() + self.lanes.iter().map(Lane::len).sum::<usize>();
+        in_lanes * Self::LANE_ENTRY_BYTES + self.heap.len() * Self::HEAP_ENTRY_BYTES
     }
 
     /// True if nothing is pending.
@@ -800,6 +923,7 @@ impl<E: Copy> EventQueue<E> {
         self.busy_lanes = 0;
         self.next_seq = 0;
         self.now_lane.clear();
+        self.now_front = NO_KEY;
         self.now = 0;
         self.first = (NO_KEY, HEAP);
     }
@@ -1113,6 +1237,10 @@ mod tests {
                 seq
             }
 
+            pub fn reserve_block(&mut self, n: u64) {
+                self.next_seq += n;
+            }
+
             pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
                 self.heap.push(Entry { time, seq, event });
             }
@@ -1193,6 +1321,11 @@ mod tests {
         },
         /// Take a sequence number for later.
         Reserve,
+        /// Skip `n` sequence numbers (so that a lane's next entry may be
+        /// too far from its last for the lane).
+        Skip {
+            n: u64,
+        },
         /// Push the oldest reserved number `delay` after the last pop.
         PushReserved {
             lane: Option<usize>,
@@ -1237,6 +1370,10 @@ mod tests {
                     let r = q.reserve();
                     assert_eq!(old.reserve(), r);
                     reserved.push_back(r);
+                }
+                Op::Skip { n } => {
+                    q.reserve_block(n);
+                    old.reserve_block(n);
                 }
                 Op::PushReserved { lane, delay } => {
                     let Some(r) = reserved.pop_front() else {
@@ -1287,6 +1424,8 @@ mod tests {
             8 => (lane.clone(), delay.clone()).prop_map(|(lane, delay)| Op::Push { lane, delay }),
             1 => (0u64..3).prop_map(|back| Op::PushPast { back }),
             2 => Just(Op::Reserve),
+            1 => prop_oneof![Just((1u64 << 31) - 2), Just(1 << 31), 0u64..1 << 33]
+                .prop_map(|n| Op::Skip { n }),
             2 => (lane, delay).prop_map(|(lane, delay)| Op::PushReserved { lane, delay }),
             4 => Just(Op::Pop),
             4 => Just(Op::PopNow),
@@ -1395,6 +1534,93 @@ mod tests {
         assert_eq!(q.peek(), Some(&'b'));
         let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, "bcdefg");
+    }
+
+    /// An entry whose key is too far from the lane's last one for a
+    /// [`LaneEntry`] (4.29 s or more later, or 2^31 sequence numbers or
+    /// more away either way) goes to the heap, and every event still pops
+    /// in key order, with its own time.
+    #[test]
+    fn an_entry_too_far_from_the_lanes_last_goes_to_the_heap() {
+        let far = u64::from(u32::MAX) + 1;
+        let mut q = EventQueue::with_lanes(3);
+        // Time (sequence numbers 0, 1, 2): 1 ns, then u32::MAX ns later
+        // (fits), then 2^32 ns later (does not).
+        q.push_in(0, 1, 'a');
+        q.push_in(0, far, 'b');
+        q.push_in(0, 2 * far, 'c');
+        assert_eq!((q.lanes[0].len(), q.heap.len()), (2, 1));
+        let early = [q.reserve(), q.reserve()]; // 3, 4
+        // Sequence numbers: 5; then 2^31 - 1 on (fits); then 2^31 on
+        // (does not); then, at a later time, number 3, 2^31 + 1 back
+        // from the lane's last (does not).
+        q.push_in(1, 10, 'd');
+        q.reserve_block((1 << 31) - 2);
+        q.push_in(1, 11, 'e');
+        q.reserve_block((1 << 31) - 1);
+        q.push_in(1, 12, 'f');
+        q.push_reserved_in(1, 13, early[0], 'g');
+        // Number 4, far behind the lane's last.
+        q.push_in(2, 20, 'h');
+        q.push_reserved_in(2, 21, early[1], 'i');
+        assert_eq!(
+            (q.lanes[1].len(), q.lanes[2].len(), q.heap.len()),
+            (2, 1, 4)
+        );
+        assert_eq!(q.len(), 9);
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(
+            popped,
+            [
+                (1, 'a'),
+                (10, 'd'),
+                (11, 'e'),
+                (12, 'f'),
+                (13, 'g'),
+                (20, 'h'),
+                (21, 'i'),
+                (far, 'b'),
+                (2 * far, 'c')
+            ]
+        );
+        assert!(q.is_empty() && q.entry_bytes() == 0);
+    }
+
+    /// The current time's lane takes the same differences: events for
+    /// the current time 2^31 sequence numbers or more after the lane's
+    /// last go to the heap, and still pop after it.
+    #[test]
+    fn the_current_times_lane_sends_a_far_number_to_the_heap() {
+        let mut q = EventQueue::new();
+        q.push(5, 'a');
+        assert_eq!(q.pop(), Some((5, 'a')));
+        q.push(5, 'b');
+        q.reserve_block(1 << 31);
+        q.push(5, 'c');
+        q.push(5, 'd');
+        // 'd' is 1 after 'c' but 2^31 + 2 after 'b', the lane's last.
+        assert_eq!((q.now_lane.len(), q.heap.len()), (1, 2));
+        assert_eq!(q.peek_time(), Some(5));
+        let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, "bcd");
+    }
+
+    /// What the pending entries take: 24 bytes in a lane (a u64 event
+    /// with two 4-byte differences), 32 in the heap (16-byte key).
+    #[test]
+    fn entry_bytes_count_lanes_and_heap_apart() {
+        let mut q = EventQueue::<u64>::with_lanes(1);
+        assert_eq!(
+            (
+                EventQueue::<u64>::LANE_ENTRY_BYTES,
+                EventQueue::<u64>::HEAP_ENTRY_BYTES
+            ),
+            (16, 24)
+        );
+        q.push_in(0, 3, 1);
+        q.push_in(0, 4, 2);
+        q.push(2, 3);
+        assert_eq!(q.entry_bytes(), 2 * 16 + 24);
     }
 
     #[test]

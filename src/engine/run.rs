@@ -312,11 +312,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// (and their request indices, kept with records), queued events,
     /// time-series rows and request records.
     pub(super) fn footprint(&self) -> u64 {
-        let entry = size_of::<(SimTime, u64, Event)>();
         let records = self.m.request_records.as_ref().map_or(0, Vec::len);
         (self.requests.len() * size_of::<Request>()
             + self.ids.len() * size_of::<u32>()
-            + self.queue.len() * entry
+            + self.queue.entry_bytes()
             + self.m.series.rows.len() * size_of::<crate::metrics::run::SeriesRow>()
             + records * size_of::<RequestRecord>()) as u64
     }
