@@ -2,8 +2,9 @@
 //! the most that arrived in any window of a fixed width ending at an
 //! arrival.
 //!
-//! Arrivals in the window `(now − w, now]` are kept oldest first, with
-//! their total per limit. Arrivals at the same instant share one entry,
+//! Arrivals in the window `(now − w, now]` are kept oldest first, in ring
+//! buffers that hold only those (each entry leaves as soon as the clock
+//! passes its time plus `w`), with their total per limit. Arrivals at the same instant share one entry,
 //! the newest of which stays open: it joins the window's total and the
 //! run's when the next instant begins (or when they are read). Sums here
 //! saturate, and a saturating sum of non-negative numbers is the least of
@@ -24,16 +25,20 @@
 //! arrivals, or a run total that might not fit in a `u64` turns the
 //! window into the *full form* for the rest of the run: each entry's
 //! amounts per limit, the algorithm above as it is. Both give the same
-//! numbers ([`PeakWindow::become_full`] says why).
+//! numbers ([`PeakWindow::become_full`] says why). In both, the time each
+//! entry leaves takes 4 bytes when the window is at most about 2.1 s wide
+//! ([`Leaves`]).
 
 use crate::reuse::emptied_if_small;
 use crate::time::{SimDuration, SimTime};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 
 /// The buffers a window holds, kept between runs on one thread.
 #[derive(Debug, Default)]
 struct Buffers {
-    leaves: Vec<SimTime>,
+    offsets: Vec<u32>,
+    times: Vec<SimTime>,
     counts: Vec<u32>,
     amounts: Vec<[u64; 4]>,
 }
@@ -41,8 +46,128 @@ struct Buffers {
 thread_local! {
     /// The buffers of the last window recycled on this thread.
     static SPARE: RefCell<Buffers> = const {
-        RefCell::new(Buffers { leaves: Vec::new(), counts: Vec::new(), amounts: Vec::new() })
+        RefCell::new(Buffers {
+            offsets: Vec::new(),
+            times: Vec::new(),
+            counts: Vec::new(),
+            amounts: Vec::new(),
+        })
     };
+}
+
+/// The widest window whose departure times are kept as 4-byte offsets
+/// ([`Leaves::Narrow`]): 2^31 ns, about 2.1 s.
+const NARROW_WIDTH: SimDuration = 1 << 31;
+
+/// When each entry in the window leaves it, oldest first: a time that
+/// never decreases from one entry to the next.
+#[derive(Debug, Clone, PartialEq)]
+enum Leaves {
+    /// For a window at most [`NARROW_WIDTH`] wide: each time as its
+    /// offset from `base`, 4 bytes instead of 8, since a million jittered
+    /// retries can fall into one window. The entries in the window, and
+    /// the one being added, leave less than the width apart (each entry
+    /// added leaves a width after an arrival, and those that left by
+    /// then are gone), so when an offset would not fit, moving `base` up
+    /// to the oldest entry's time makes it fit. The entries moved were all
+    /// added since the last move, at least 2^32 − 2^31 ns before, so
+    /// moving costs O(1) per entry added.
+    Narrow {
+        base: SimTime,
+        offsets: VecDeque<u32>,
+    },
+    /// For a wider window: the times themselves.
+    Wide(VecDeque<SimTime>),
+}
+
+impl Leaves {
+    /// Empty, for a window `width` wide, in the buffers given.
+    fn new(width: SimDuration, offsets: Vec<u32>, times: Vec<SimTime>) -> Leaves {
+        if width <= NARROW_WIDTH {
+            Leaves::Narrow {
+                base: 0,
+                offsets: offsets.into(),
+            }
+        } else {
+            Leaves::Wide(times.into())
+        }
+    }
+
+    /// The oldest entry's time.
+    #[inline]
+    fn front(&self) -> Option<SimTime> {
+        match self {
+            Leaves::Narrow { base, offsets } => offsets.front().map(|&o| base + u64::from(o)),
+            Leaves::Wide(times) => times.front().copied(),
+        }
+    }
+
+    fn pop_front(&mut self) {
+        match self {
+            Leaves::Narrow { offsets, .. } => {
+                offsets.pop_front();
+            }
+            Leaves::Wide(times) => {
+                times.pop_front();
+            }
+        }
+    }
+
+    /// Adds an entry that leaves at `t`, no earlier than the last one.
+    fn push_back(&mut self, t: SimTime) {
+        match self {
+            Leaves::Narrow { base, offsets } => {
+                if offsets.is_empty() {
+                    *base = t;
+                }
+                let offset = match u32::try_from(t - *base) {
+                    Ok(o) => o,
+                    Err(_) => {
+                        let shift = offsets.front().copied().unwrap_or(0);
+                        for o in offsets.iter_mut() {
+                            *o -= shift;
+                        }
+                        *base += u64::from(shift);
+                        u32::try_from(t - *base)
+                            .expect("the window's entries span less than its width")
+                    }
+                };
+                offsets.push_back(offset);
+            }
+            Leaves::Wide(times) => times.push_back(t),
+        }
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        match self {
+            Leaves::Narrow { offsets, .. } => offsets.is_empty(),
+            Leaves::Wide(times) => times.is_empty(),
+        }
+    }
+
+    /// Room in entries.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        match self {
+            Leaves::Narrow { offsets, .. } => offsets.capacity(),
+            Leaves::Wide(times) => times.capacity(),
+        }
+    }
+
+    /// The buffers, emptied, for the next window (one of them empty).
+    fn into_buffers(self) -> (Vec<u32>, Vec<SimTime>) {
+        match self {
+            Leaves::Narrow { mut offsets, .. } => {
+                offsets.clear();
+                (offsets.into(), Vec::new())
+            }
+            Leaves::Wide(mut times) => {
+                times.clear();
+                (Vec::new(), times.into())
+            }
+        }
+    }
 }
 
 /// Adds `b` to `a`, element by element (saturating).
@@ -75,15 +200,15 @@ fn times(unit: [u64; 4], n: u64) -> [u64; 4] {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PeakWindow {
     width: SimDuration,
-    /// When each entry leaves the window (its time + width, saturated),
-    /// oldest first from `head`. The full form's open entry has one (the
+    /// When each entry in the window leaves it (its time + width,
+    /// saturated), oldest first. The full form's open entry has one (the
     /// last); the unit form's gets its own when it closes.
-    leaves: Vec<SimTime>,
+    leaves: Leaves,
     /// Unit form: how many arrived at each closed entry's instant.
-    counts: Vec<u32>,
+    counts: VecDeque<u32>,
     /// Full form: what arrived at each entry's instant, per limit. The
     /// last entry is open: not yet in `sum` nor `total`.
-    amounts: Vec<[u64; 4]>,
+    amounts: VecDeque<[u64; 4]>,
     /// The full form (for the rest of the run), not the unit form.
     full: bool,
     /// Unit form: the cost of every arrival (zero before the first).
@@ -101,8 +226,6 @@ pub(crate) struct PeakWindow {
     peak_n: u64,
     /// Unit form: arrivals in every closed entry (at most `room`).
     total_n: u64,
-    /// The first entry still in the window.
-    head: usize,
     /// The instant of the newest entry (meaningful while there is one).
     last: SimTime,
     /// Full form: total per limit of the closed entries in the window.
@@ -114,33 +237,13 @@ pub(crate) struct PeakWindow {
     total: [u64; 4],
 }
 
-/// Entries passed over before the buffers are compacted.
-const COMPACT_AFTER: usize = 1024;
-
-/// Drops the entries before `head` that have left the window, from
-/// `leaves` and the amounts or counts beside it, once they are all of
-/// them or at least [`COMPACT_AFTER`] and half; returns the new head.
-fn drop_left<T>(leaves: &mut Vec<SimTime>, beside: &mut Vec<T>, head: usize) -> usize {
-    if head == leaves.len() {
-        leaves.clear();
-        beside.clear();
-        0
-    } else if head >= COMPACT_AFTER && 2 * head >= leaves.len() {
-        leaves.drain(..head);
-        beside.drain(..head);
-        0
-    } else {
-        head
-    }
-}
-
 impl PeakWindow {
     pub(crate) fn new(width: SimDuration) -> PeakWindow {
         PeakWindow {
             width,
-            leaves: Vec::new(),
-            counts: Vec::new(),
-            amounts: Vec::new(),
+            leaves: Leaves::new(width, Vec::new(), Vec::new()),
+            counts: VecDeque::new(),
+            amounts: VecDeque::new(),
             full: false,
             unit: [0; 4],
             room: u64::MAX,
@@ -148,7 +251,6 @@ impl PeakWindow {
             sum_n: 0,
             peak_n: 0,
             total_n: 0,
-            head: 0,
             last: 0,
             sum: [0; 4],
             peak: [0; 4],
@@ -161,9 +263,9 @@ impl PeakWindow {
     pub(crate) fn reused(width: SimDuration) -> PeakWindow {
         let b = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
         PeakWindow {
-            leaves: b.leaves,
-            counts: b.counts,
-            amounts: b.amounts,
+            leaves: Leaves::new(width, b.offsets, b.times),
+            counts: b.counts.into(),
+            amounts: b.amounts.into(),
             ..PeakWindow::new(width)
         }
     }
@@ -172,10 +274,12 @@ impl PeakWindow {
     /// [`PeakWindow::reused`] on this thread; a buffer with more room than
     /// [`crate::reuse::KEEP_BYTES`] goes back to the system instead.
     pub(crate) fn recycle(self) {
+        let (offsets, times) = self.leaves.into_buffers();
         let b = Buffers {
-            leaves: emptied_if_small(self.leaves).unwrap_or_default(),
-            counts: emptied_if_small(self.counts).unwrap_or_default(),
-            amounts: emptied_if_small(self.amounts).unwrap_or_default(),
+            offsets: emptied_if_small(offsets).unwrap_or_default(),
+            times: emptied_if_small(times).unwrap_or_default(),
+            counts: emptied_if_small(self.counts.into()).unwrap_or_default(),
+            amounts: emptied_if_small(self.amounts.into()).unwrap_or_default(),
         };
         SPARE.with(|spare| *spare.borrow_mut() = b);
     }
@@ -194,7 +298,7 @@ impl PeakWindow {
                     self.open_n += 1;
                     return;
                 }
-            } else if let Some(open) = self.amounts.last_mut() {
+            } else if let Some(open) = self.amounts.back_mut() {
                 add(open, cost);
                 return;
             }
@@ -227,20 +331,20 @@ impl PeakWindow {
                 self.become_full();
                 return self.arrive(now, cost);
             };
-            self.leaves.push(self.last.saturating_add(self.width));
-            self.counts.push(n);
+            self.leaves.push_back(self.last.saturating_add(self.width));
+            self.counts.push_back(n);
             // At most `total_n`: no overflow.
             self.sum_n += self.open_n;
             self.total_n = total;
         }
         self.peak_n = self.peak_n.max(self.sum_n);
-        let len = self.leaves.len();
-        let mut head = self.head;
-        while head < len && self.leaves[head] <= now {
-            self.sum_n -= u64::from(self.counts[head]);
-            head += 1;
+        while let Some(leave) = self.leaves.front()
+            && leave <= now
+        {
+            self.leaves.pop_front();
+            let n = self.counts.pop_front().expect("a count per entry");
+            self.sum_n -= u64::from(n);
         }
-        self.head = drop_left(&mut self.leaves, &mut self.counts, head);
         self.open_n = 1;
         self.last = now;
     }
@@ -269,8 +373,8 @@ impl PeakWindow {
             .extend(self.counts.iter().map(|&n| times(unit, u64::from(n))));
         self.counts.clear();
         if self.open_n != 0 {
-            self.leaves.push(self.last.saturating_add(self.width));
-            self.amounts.push(times(unit, self.open_n));
+            self.leaves.push_back(self.last.saturating_add(self.width));
+            self.amounts.push_back(times(unit, self.open_n));
         }
         self.sum = times(unit, self.sum_n);
         self.peak = times(unit, self.peak_n);
@@ -280,22 +384,22 @@ impl PeakWindow {
 
     /// [`PeakWindow::arrive_later`] in the full form.
     fn arrive_later_full(&mut self, now: SimTime, cost: [u64; 4]) {
-        let len = self.leaves.len();
-        if let Some(&open) = self.amounts.last() {
+        if let Some(&open) = self.amounts.back() {
             add(&mut self.sum, open);
             add(&mut self.total, open);
         }
         self.peak = max(self.peak, self.sum);
-        let mut head = self.head;
-        while head < len && self.leaves[head] <= now {
-            for (s, a) in self.sum.iter_mut().zip(self.amounts[head]) {
+        while let Some(leave) = self.leaves.front()
+            && leave <= now
+        {
+            self.leaves.pop_front();
+            let a = self.amounts.pop_front().expect("amounts per entry");
+            for (s, a) in self.sum.iter_mut().zip(a) {
                 *s = s.saturating_sub(a);
             }
-            head += 1;
         }
-        self.head = drop_left(&mut self.leaves, &mut self.amounts, head);
-        self.leaves.push(now.saturating_add(self.width));
-        self.amounts.push(cost);
+        self.leaves.push_back(now.saturating_add(self.width));
+        self.amounts.push_back(cost);
         self.last = now;
     }
 
@@ -304,10 +408,7 @@ impl PeakWindow {
         if !self.full {
             return times(self.unit, self.open_n);
         }
-        match self.amounts.get(self.head..) {
-            Some([.., open]) => *open,
-            _ => [0; 4],
-        }
+        self.amounts.back().copied().unwrap_or([0; 4])
     }
 
     /// The closed entries' `(sum, peak, total)` (see the fields).
@@ -423,9 +524,10 @@ mod tests {
         assert_eq!(run(11, &a), [4, 40, 0, 20]);
     }
 
-    /// 200,000 instants in one window: their departure times (8 bytes
-    /// each, 1.6 MB) are more than a recycled buffer keeps, their counts
-    /// (4 bytes each, 0.8 MB) are not.
+    /// 200,000 instants in one window of 2^40 ns: their departure times
+    /// (8 bytes each, 1.6 MB, as the window is too wide for offsets) are
+    /// more than a recycled buffer keeps, their counts (4 bytes each,
+    /// 0.8 MB) are not.
     #[test]
     fn a_recycled_window_keeps_only_small_buffers() {
         let mut w = PeakWindow::reused(1 << 40);
@@ -438,6 +540,49 @@ mod tests {
         assert_eq!(w.leaves.capacity(), 0);
         assert!(w.counts.capacity() >= 200_000);
         assert_eq!(w, PeakWindow::new(10));
+    }
+
+    /// A window 2^31 ns wide (the widest kept as offsets) that never
+    /// empties for 30 s, with arrivals 10 ms apart in both forms: its
+    /// offsets' base moves up (several times, as an offset would reach
+    /// 2^32), and its peak and total are at every arrival those of the
+    /// same window kept as whole times, and its peak that of the
+    /// definition.
+    #[test]
+    fn a_narrow_window_moves_its_base_and_counts_as_a_wide_one() {
+        let width = NARROW_WIDTH;
+        let ms = 1_000_000;
+        let unit: Vec<_> = (0..3_000).map(|i| (i * 10 * ms, [2, 0, 0, 1])).collect();
+        let varied: Vec<_> = (0..3_000)
+            .map(|i| (i * 10 * ms, [1 + i % 7, 0, 0, 1]))
+            .collect();
+        for arrivals in [&unit, &varied] {
+            let mut narrow = PeakWindow::new(width);
+            let mut wide = PeakWindow {
+                leaves: Leaves::Wide(VecDeque::new()),
+                ..PeakWindow::new(width)
+            };
+            let mut bases = Vec::new();
+            for &(t, c) in arrivals.iter() {
+                narrow.arrive(t, c);
+                wide.arrive(t, c);
+                assert_eq!((narrow.peak(), narrow.total()), (wide.peak(), wide.total()));
+                let Leaves::Narrow { base, .. } = narrow.leaves else {
+                    panic!("a window of 2^31 ns is narrow");
+                };
+                if !narrow.leaves.is_empty() && bases.last() != Some(&base) {
+                    bases.push(base);
+                }
+            }
+            // 215 arrivals in any window of 2^31 ns (2.147 s).
+            assert_eq!(narrow.peak(), brute(width, arrivals));
+            assert_eq!(narrow.peak()[3], 215);
+            // The first base is the first departure, 2^31 ns; each move
+            // comes once an offset would pass 2^32 − 1, i.e. every 2 s
+            // or so of arrivals, 30 s of them: more than ten moves.
+            assert_eq!(bases[0], width);
+            assert!(bases.len() > 10, "{bases:?}");
+        }
     }
 
     #[test]
@@ -522,9 +667,9 @@ mod tests {
     }
 
     #[test]
-    fn agrees_with_the_definition_past_compaction() {
+    fn agrees_with_the_definition_as_entries_come_and_go() {
         // Costs 0..4: the window turns to the full form at the second
-        // arrival, and the buffers are compacted many times.
+        // arrival, and its ring buffers wrap around many times.
         let a = walk(6000, |_, next| [next() % 4, next() % 4, 1, 0]);
         for width in [1, 3, 64, 5000, 40_000] {
             assert_eq!(
@@ -536,7 +681,7 @@ mod tests {
     }
 
     #[test]
-    fn one_cost_stays_in_the_unit_form_past_compaction() {
+    fn one_cost_stays_in_the_unit_form_as_entries_come_and_go() {
         let a = walk(6000, |_, _| [1, 1524, 1000, 0]);
         for width in [1, 3, 64, 5000, 40_000] {
             assert_eq!(
