@@ -11,7 +11,7 @@
 
 use crate::reuse::KEEP_BYTES;
 
-/// Entries per block: 16 KiB of 32-byte queue entries, so that the
+/// Entries per block: 14 KiB of 28-byte queue entries, so that the
 /// radix heap's buckets in use (a hundred or so for keys that span
 /// seconds), each with a block partly filled, hold little beyond their
 /// entries.

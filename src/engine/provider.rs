@@ -18,7 +18,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 req,
                 attempt,
                 model,
-                reply,
+                reply: PackedReply::new(reply),
             },
         );
     }

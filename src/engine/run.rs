@@ -335,7 +335,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         if self.requests.len() < PREFETCH_MIN_SLOTS {
             return;
         }
-        let Some(&event) = self.queue.peek() else {
+        let Some(event) = self.queue.peek() else {
             return;
         };
         let Some(req) = event.request() else {

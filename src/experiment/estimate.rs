@@ -28,11 +28,11 @@ use crate::time::{NANOS_PER_SEC, SimTime};
 // out:
 //
 // * A burst with spread 0 whose every attempt is answered 429 at once
-//   (the least a client can cost): 116 bytes per client (measured again
-//   with 24-byte lane entries; 133 with 32-byte ones, 148 with the
-//   80-byte slots before); the estimate counts the request slot and its
-//   queued events exactly by their sizes (64 + 2 × 24 bytes with the
-//   default 10-minute client timeout: both are in lanes,
+//   (the least a client can cost): 108 bytes per client (measured again
+//   with 20-byte lane entries; 116 with 24-byte ones, 133 with 32-byte
+//   ones, 148 with the 80-byte slots before); the estimate counts the
+//   request slot and its queued events exactly by their sizes (64 + 2 ×
+//   20 bytes with the default 10-minute client timeout: both are in lanes,
 //   `first_attempt_bytes`); the rest is allocator slack and is
 //   not counted.
 // * A burst spread over 100 s: 20 bytes per client, exactly the first
@@ -706,7 +706,7 @@ mod tests {
     #[test]
     fn a_burst_at_once_needs_its_slots_on_every_thread() {
         // 10^6 clients at t = 0, one strategy without guards or columns:
-        // each client holds a 64-byte slot and two 24-byte lane entries
+        // each client holds a 64-byte slot and two 20-byte lane entries
         // (its attempt on the way, and its timer: the default client
         // timeout is 10 minutes) at once, on each of 2 threads.
         let s = scenario(
@@ -719,20 +719,20 @@ mod tests {
             backoff = { kind = "constant", base = "1s" }
         "#,
         );
-        assert_eq!(first_attempt_bytes(&s, &s.strategies[0]), 112);
+        assert_eq!(first_attempt_bytes(&s, &s.strategies[0]), 104);
         let plan = Plan {
             threads: 2,
             record_requests: false,
             replications: 4,
         };
         let e = estimate_run(&s, &plan);
-        assert_eq!(part(&e, "request slots"), 2 * 1_000_000 * 112);
-        assert_eq!(e.total(), 224_000_000);
+        assert_eq!(part(&e, "request slots"), 2 * 1_000_000 * 104);
+        assert_eq!(e.total(), 208_000_000);
         // One thread: half; --requests adds 88 bytes per client to the
         // running run, but all four runs' records (4 × 88 MB) come to
         // more once they are done.
         let one = estimate_run(&s, &Plan { threads: 1, ..plan });
-        assert_eq!(one.total(), 112_000_000);
+        assert_eq!(one.total(), 104_000_000);
         let rec = estimate_run(
             &s,
             &Plan {
@@ -759,8 +759,8 @@ mod tests {
             honor_retry_after = true
         "#,
         );
-        // Slot 64, attempt and timer 2 × 24, Retry-After column 16.
-        assert_eq!(first_attempt_bytes(&t, &t.strategies[0]), 128);
+        // Slot 64, attempt and timer 2 × 20, Retry-After column 16.
+        assert_eq!(first_attempt_bytes(&t, &t.strategies[0]), 120);
     }
 
     #[test]

@@ -84,11 +84,12 @@ fn a_scenario_that_cannot_fit_is_refused_before_it_runs() {
         &out,
     );
     assert_eq!(code, Some(2), "{stderr}");
-    // Each client's 64-byte slot and its two 24-byte lane entries (the
+    // Each client's 64-byte slot and its two 20-byte lane entries (the
     // attempt and its timer), 10^8 clients on each of 2 threads; the
-    // limit advised is 1.25 times that, rounded up.
+    // limit advised is 1.25 times that and backsim's own few megabytes,
+    // rounded up.
     let expected = format!(
-        "error: {}: needs at least 22.4 GB of memory (request slots and queued first attempts of 100,000,000 clients on 2 threads: 22.4 GB) but the limit is 1.0 GB (--max-memory 1G); lower workload.clients or --threads, or raise the limit with --max-memory (at least 29G)\n",
+        "error: {}: needs at least 20.8 GB of memory (request slots and queued first attempts of 100,000,000 clients on 2 threads: 20.8 GB) but the limit is 1.0 GB (--max-memory 1G); lower workload.clients or --threads, or raise the limit with --max-memory (at least 27G)\n",
         file.display()
     );
     assert_eq!(stderr, expected);
@@ -98,7 +99,7 @@ fn a_scenario_that_cannot_fit_is_refused_before_it_runs() {
 #[test]
 fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    // 10^6 clients at once, each answered 429 at once: at least 112 MB.
+    // 10^6 clients at once, each answered 429 at once: at least 104 MB.
     let file = scenario(
         tmp.path(),
         "burst.toml",
@@ -129,7 +130,7 @@ fn a_scenario_that_fits_runs_with_a_larger_limit_or_none() {
     assert!(
         stderr.contains("needs at least 1")
             && stderr.contains(
-                "request slots and queued first attempts of 1,000,000 clients on 1 thread: 112.0 MB"
+                "request slots and queued first attempts of 1,000,000 clients on 1 thread: 104.0 MB"
             )
             && stderr.contains("but the limit is 50.0 MB (--max-memory 50M)"),
         "{stderr}"
