@@ -7,8 +7,10 @@
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
 #   benches/perf.sh bare       # only backsim against the bare loop
 #   benches/perf.sh simpy      # only backsim against the minimal SimPy model
-#   benches/perf.sh huge       # only the 10^7-client burst (about two
-#                              # minutes and 2 GB; not part of the default)
+#   benches/perf.sh huge       # only the 10^7-client burst, best of
+#                              # HUGE_REPEATS (default 3: its runs spread
+#                              # over ±5%) per strategy (about two minutes
+#                              # and 1.5 GB; not part of the default)
 #   benches/perf.sh sweep      # only the 10,000-run sweep at 1 and 2 threads
 #
 # Wall times on a shared or virtual machine vary from run to run; each
@@ -167,7 +169,7 @@ fi
 if [ "$MODE" = huge ]; then
   # One run per strategy, each in a process of its own, so that each
   # figure is that strategy's alone: its wall time and peak memory.
-  echo "## 10^7-client burst, 5 attempts, 1 replication, 1 thread (best of ${HUGE_REPEATS:=1})"
+  echo "## 10^7-client burst, 5 attempts, 1 replication, 1 thread (best of ${HUGE_REPEATS:=3})"
   echo
   echo "| strategy | events | wall s | peak memory | bytes per client |"
   echo "| --- | --- | --- | --- | --- |"

@@ -118,7 +118,7 @@ enum Event {
 /// An answer in two bytes, as [`Event::Reply`] carries it: a success
 /// (wasted or not) 0 or 1, a 429 2 to 5 (by its limit), a 409 6, and a
 /// server error its HTTP status itself (which is 100 or more: backsim's
-/// servers answer 500, 503 and 529, and a leaky queue 429 or 503). With
+/// servers answer 500, 503 and 529, a full leaky queue 503). With
 /// it an event takes 12 bytes instead of 16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PackedReply(u16);

@@ -2,11 +2,12 @@
 //! the most that arrived in any window of a fixed width ending at an
 //! arrival.
 //!
-//! Arrivals in the window `(now − w, now]` are kept oldest first, in ring
-//! buffers that hold only those (each entry leaves as soon as the clock
-//! passes its time plus `w`), with their total per limit. Arrivals at the same instant share one entry,
-//! the newest of which stays open: it joins the window's total and the
-//! run's when the next instant begins (or when they are read). Sums here
+//! Arrivals in the window `(now − w, now]` are kept oldest first, with
+//! their total per limit, in ring buffers that an entry leaves at the
+//! first arrival at a new instant at or after its time plus `w`.
+//! Arrivals at the same instant share one entry, the newest of which
+//! stays open: it joins the window's total and the run's when the next
+//! instant begins (or when they are read). Sums here
 //! saturate, and a saturating sum of non-negative numbers is the least of
 //! their sum and `u64::MAX` in whatever grouping, so adding an instant's
 //! arrivals at once gives what adding them one by one does. The window's
@@ -195,6 +196,23 @@ fn times(unit: [u64; 4], n: u64) -> [u64; 4] {
     unit.map(|u| u.saturating_mul(n))
 }
 
+/// Takes out the entries that have left the window by `now`, from
+/// `leaves` and the counts or amounts `beside` them, and yields what
+/// `beside` held for each.
+fn departed<'a, T>(
+    leaves: &'a mut Leaves,
+    beside: &'a mut VecDeque<T>,
+    now: SimTime,
+) -> impl Iterator<Item = T> + 'a {
+    std::iter::from_fn(move || {
+        if leaves.front()? > now {
+            return None;
+        }
+        leaves.pop_front();
+        Some(beside.pop_front().expect("what arrived, beside each entry"))
+    })
+}
+
 /// Arrivals in the last window of width `width`, the peak so far and the
 /// total.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,11 +356,7 @@ impl PeakWindow {
             self.total_n = total;
         }
         self.peak_n = self.peak_n.max(self.sum_n);
-        while let Some(leave) = self.leaves.front()
-            && leave <= now
-        {
-            self.leaves.pop_front();
-            let n = self.counts.pop_front().expect("a count per entry");
+        for n in departed(&mut self.leaves, &mut self.counts, now) {
             self.sum_n -= u64::from(n);
         }
         self.open_n = 1;
@@ -389,11 +403,7 @@ impl PeakWindow {
             add(&mut self.total, open);
         }
         self.peak = max(self.peak, self.sum);
-        while let Some(leave) = self.leaves.front()
-            && leave <= now
-        {
-            self.leaves.pop_front();
-            let a = self.amounts.pop_front().expect("amounts per entry");
+        for a in departed(&mut self.leaves, &mut self.amounts, now) {
             for (s, a) in self.sum.iter_mut().zip(a) {
                 *s = s.saturating_sub(a);
             }
@@ -524,22 +534,31 @@ mod tests {
         assert_eq!(run(11, &a), [4, 40, 0, 20]);
     }
 
-    /// 200,000 instants in one window of 2^40 ns: their departure times
-    /// (8 bytes each, 1.6 MB, as the window is too wide for offsets) are
-    /// more than a recycled buffer keeps, their counts (4 bytes each,
-    /// 0.8 MB) are not.
+    /// Instants in one window, 1 ns apart: 200,000 in a window of 2^40 ns,
+    /// whose departure times (8 bytes each, at least 1.6 MB, as the window
+    /// is too wide for offsets) are more than a recycled buffer keeps
+    /// (1 MiB); 100,000 in a window of 1 s, whose offsets (4 bytes each,
+    /// 0.4 MB) it keeps. Their counts (4 bytes each, 0.8 and 0.4 MB) are
+    /// kept both times.
     #[test]
     fn a_recycled_window_keeps_only_small_buffers() {
-        let mut w = PeakWindow::reused(1 << 40);
-        for t in 0..200_000 {
-            w.arrive(t, [1, 0, 0, 0]);
+        for (width, instants, kept) in [(1 << 40, 200_000, false), (1_000_000_000, 100_000, true)] {
+            let mut w = PeakWindow::reused(width);
+            for t in 0..instants {
+                w.arrive(t, [1, 0, 0, 0]);
+            }
+            assert_eq!(w.peak(), [instants, 0, 0, 0]);
+            w.recycle();
+            let w = PeakWindow::reused(width);
+            assert_eq!(
+                w.leaves.capacity() >= instants as usize,
+                kept,
+                "width {width}"
+            );
+            assert_eq!(w.leaves.capacity() == 0, !kept, "width {width}");
+            assert!(w.counts.capacity() >= instants as usize);
+            assert_eq!(w, PeakWindow::new(width));
         }
-        assert_eq!(w.peak(), [200_000, 0, 0, 0]);
-        w.recycle();
-        let w = PeakWindow::reused(10);
-        assert_eq!(w.leaves.capacity(), 0);
-        assert!(w.counts.capacity() >= 200_000);
-        assert_eq!(w, PeakWindow::new(10));
     }
 
     /// A window 2^31 ns wide (the widest kept as offsets) that never
@@ -664,6 +683,16 @@ mod tests {
         let far = [(u64::MAX - 1, [1; 4]), (u64::MAX, [1; 4])];
         assert_eq!(run(u64::MAX, &far), [1; 4]);
         assert_eq!(run(u64::MAX, &far), brute(u64::MAX, &far));
+        // The same in a window narrow enough for offsets (10 ns): at
+        // u64::MAX − 1 the arrivals at − 5 and − 1 (both leaving at the
+        // saturated u64::MAX) are in it; at u64::MAX neither is.
+        let near = [
+            (u64::MAX - 5, [1; 4]),
+            (u64::MAX - 1, [1; 4]),
+            (u64::MAX, [1; 4]),
+        ];
+        assert_eq!(run(10, &near), [2; 4]);
+        assert_eq!(run(10, &near), brute(10, &near));
     }
 
     #[test]

@@ -13,9 +13,11 @@
 //! taken. The engine uses this to keep at most one timer per request in the
 //! queue instead of one per attempt.
 
+mod lane;
+
 use super::blocks::{Bag, Blocks};
 use crate::time::SimTime;
-use std::collections::VecDeque;
+use lane::{Lane, LaneEntry};
 
 /// An event's place in the order, `(time, sequence)`, as one number:
 /// time in the high 64 bits, sequence in the low ones.
@@ -56,112 +58,20 @@ struct Entry<E> {
 
 impl<E> Entry<E> {
     fn key(&self) -> Key {
-        (u128::from(self.time) << 64) | u128::from(self.seq)
+        key_of(self.time, self.seq)
     }
 }
 
-/// An entry of a lane: its key as the difference from the key of the
-/// entry before it in the lane (the front's own key is kept whole beside
-/// the lane), so that it takes 24 bytes where a heap's entry, which needs
-/// its whole key, takes 32 (with the engine's 16-byte events). A million
-/// clients' timers and retries each fill a lane.
-#[derive(Clone, Copy)]
-struct LaneEntry<E> {
-    /// Nanoseconds after the entry before it.
-    dt: u32,
-    /// Sequence numbers after the entry before it (negative for a number
-    /// reserved earlier, at a later time).
-    dseq: i32,
-    event: E,
-}
-
-/// `key`'s difference from `back`, if it fits a [`LaneEntry`].
+/// The key of an event at `time` under sequence number `seq`.
 #[inline(always)]
-fn gap(back: Key, key: Key) -> Option<(u32, i32)> {
-    let dt = u32::try_from(((key >> 64) as u64).checked_sub((back >> 64) as u64)?).ok()?;
-    // Sequence numbers stay far below 2^63: the wrapped difference, read
-    // as signed, is the true one.
-    let dseq = i32::try_from((key as u64).wrapping_sub(back as u64) as i64).ok()?;
-    Some((dt, dseq))
+fn key_of(time: SimTime, seq: u64) -> Key {
+    (u128::from(time) << 64) | u128::from(seq)
 }
 
-/// The key `dt` nanoseconds and `dseq` sequence numbers after `key`: one
-/// 128-bit sum, as the sequence number that results is that of an entry
-/// (below 2^63), so that adding `dseq` to `key`'s low half borrows from or
-/// carries into its time never.
+/// The time in `key`.
 #[inline(always)]
-fn after(key: Key, dt: u32, dseq: i32) -> Key {
-    key.wrapping_add(u128::from(dt) << 64)
-        .wrapping_add(i128::from(dseq) as u128)
-}
-
-/// A FIFO run of entries in key order, each held as its difference from
-/// the one before ([`LaneEntry`]). The key of its front is kept by its
-/// owner, which needs it for every pop.
-struct Lane<E> {
-    run: VecDeque<LaneEntry<E>>,
-    /// The key of the last entry (meaningless while empty).
-    back: Key,
-}
-
-impl<E: Copy> Lane<E> {
-    fn new() -> Self {
-        Lane {
-            run: VecDeque::new(),
-            back: NO_KEY,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.run.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.run.is_empty()
-    }
-
-    fn clear(&mut self) {
-        self.run.clear();
-        self.back = NO_KEY;
-    }
-
-    /// Appends an entry with `key` if the lane is empty, or if `key` sorts
-    /// after its last one and their difference fits a [`LaneEntry`]; says
-    /// whether it did (else the entry belongs in the heap).
-    #[inline(always)]
-    fn push(&mut self, key: Key, event: E) -> bool {
-        let (dt, dseq) = if self.run.is_empty() {
-            (0, 0)
-        } else if key > self.back
-            && let Some(d) = gap(self.back, key)
-        {
-            d
-        } else {
-            return false;
-        };
-        self.run.push_back(LaneEntry { dt, dseq, event });
-        self.back = key;
-        true
-    }
-
-    /// Takes out the front, whose key is `front`, and returns its event
-    /// and the key of the new front ([`NO_KEY`] when none is left).
-    #[inline(always)]
-    fn pop(&mut self, front: Key) -> (E, Key) {
-        let entry = self.run.pop_front().expect("a lane popped is not empty");
-        let next = match self.run.front() {
-            Some(n) => after(front, n.dt, n.dseq),
-            None => NO_KEY,
-        };
-        if let Some(c) = drained_capacity(self.run.len(), self.run.capacity()) {
-            self.run.shrink_to(c);
-        }
-        (entry.event, next)
-    }
-
-    fn front(&self) -> Option<E> {
-        self.run.front().map(|e| e.event)
-    }
+fn time_of(key: Key) -> SimTime {
+    (key >> 64) as SimTime
 }
 
 /// Bits of a key per level of the [`RadixHeap`]: each level has a bucket
@@ -703,22 +613,13 @@ impl<E: Copy> EventQueue<E> {
     /// the current time's lane (in the heap if it does not fit there).
     #[inline(always)]
     fn push_now(&mut self, time: SimTime, seq: u64, event: E) {
-        let key = (u128::from(time) << 64) | u128::from(seq);
-        let lane = &mut self.now_lane;
-        let dseq = if lane.is_empty() {
+        let key = key_of(time, seq);
+        if self.now_lane.is_empty() {
             self.now_front = key;
-            0
-        } else {
-            // The lane's last is at the same time (the lane empties
-            // before the clock moves on), under an earlier number.
-            debug_assert_eq!((lane.back >> 64) as SimTime, time);
-            match i32::try_from(seq - lane.back as u64) {
-                Ok(d) => d,
-                Err(_) => return self.push_heap(Entry { time, seq, event }),
-            }
-        };
-        lane.run.push_back(LaneEntry { dt: 0, dseq, event });
-        lane.back = key;
+        }
+        // The lane's last is at the same time (the lane empties before
+        // the clock moves on), under an earlier number.
+        self.now_lane.push_later_number(key, event);
     }
 
     /// Puts `entry` in the heap.
@@ -849,7 +750,7 @@ impl<E: Copy> EventQueue<E> {
             return None;
         }
         let run = &self.lanes[lane];
-        (!run.is_empty()).then_some((run.back >> 64) as SimTime)
+        (!run.is_empty()).then_some(time_of(run.back))
     }
 
     /// Takes out the heap's top. Kept out of line: most events come out
@@ -867,7 +768,7 @@ impl<E: Copy> EventQueue<E> {
         let front = self.now_front;
         let (event, next) = self.now_lane.pop(front);
         self.now_front = next;
-        ((front >> 64) as SimTime, event)
+        (time_of(front), event)
     }
 
     /// Takes out the front of `lane`, which is not empty.
@@ -879,7 +780,7 @@ impl<E: Copy> EventQueue<E> {
         if next == NO_KEY {
             self.busy_lanes &= !(1 << lane);
         }
-        ((front >> 64) as SimTime, event)
+        (time_of(front), event)
     }
 
     /// The earliest event, without taking it out.
@@ -896,7 +797,7 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
         let key = self.now_front.min(self.first.0);
-        (key != NO_KEY).then_some((key >> 64) as SimTime)
+        (key != NO_KEY).then_some(time_of(key))
     }
 
     /// Events pending.
@@ -914,8 +815,12 @@ impl<E: Copy> EventQueue<E> {
     /// Bytes the pending events' entries take (not the room kept for
     /// more).
     pub fn entry_bytes(&self) -> usize {
-        let in_lanes = self.now_lane.len() + self.lanes.iter().map(Lane::len).sum::<usize>();
-        in_lanes * Self::LANE_ENTRY_BYTES + self.heap.len() * Self::HEAP_ENTRY_BYTES
+        let lanes = || std::iter::once(&self.now_lane).chain(&self.lanes);
+        let in_lanes: usize = lanes().map(Lane::len).sum();
+        let far: usize = lanes().map(|l| l.far.len()).sum();
+        in_lanes * Self::LANE_ENTRY_BYTES
+            + far * size_of::<Key>()
+            + self.heap.len() * Self::HEAP_ENTRY_BYTES
     }
 
     /// True if nothing is pending.
@@ -1549,23 +1454,23 @@ mod tests {
         assert_eq!(order, "bcdefg");
     }
 
-    /// An entry whose key is too far from the lane's last one for a
-    /// [`LaneEntry`] (4.29 s or more later, or 2^31 sequence numbers or
-    /// more away either way) goes to the heap, and every event still pops
-    /// in key order, with its own time.
+    /// An entry in a lane's order whose key is too far from the lane's
+    /// last one for a difference (2^32 − 1 ns or more later, or 2^31
+    /// sequence numbers or more away either way) stays in the lane with
+    /// its whole key beside it; one out of the lane's order goes to the
+    /// heap; every event pops in key order, with its own time.
     #[test]
-    fn an_entry_too_far_from_the_lanes_last_goes_to_the_heap() {
+    fn an_entry_too_far_from_the_lanes_last_keeps_its_whole_key() {
         let far = u64::from(u32::MAX) + 1;
         let mut q = EventQueue::with_lanes(3);
-        // Time (sequence numbers 0, 1, 2): 1 ns, then u32::MAX ns later
-        // (fits), then 2^32 ns later (does not).
+        // Time (sequence numbers 0, 1, 2): 1 ns, then 2^32 − 2 ns later
+        // (fits), then 2^32 + 1 ns later (does not).
         q.push_in(0, 1, 'a');
-        q.push_in(0, far, 'b');
+        q.push_in(0, far - 1, 'b');
         q.push_in(0, 2 * far, 'c');
-        assert_eq!((q.lanes[0].len(), q.heap.len()), (2, 1));
         let early = [q.reserve(), q.reserve()]; // 3, 4
-        // Sequence numbers: 5; then 2^31 - 1 on (fits); then 2^31 on
-        // (does not); then, at a later time, number 3, 2^31 + 1 back
+        // Sequence numbers: 5; then 2^31 − 1 on (fits); then 2^31 on
+        // (does not); then, at a later time, number 3, 2^32 + 1 back
         // from the lane's last (does not).
         q.push_in(1, 10, 'd');
         q.reserve_block((1 << 31) - 2);
@@ -1573,14 +1478,22 @@ mod tests {
         q.reserve_block((1 << 31) - 1);
         q.push_in(1, 12, 'f');
         q.push_reserved_in(1, 13, early[0], 'g');
-        // Number 4, far behind the lane's last.
+        // Number 4, far behind the lane's last; then an event before the
+        // lane's last, for the heap.
         q.push_in(2, 20, 'h');
         q.push_reserved_in(2, 21, early[1], 'i');
-        assert_eq!(
-            (q.lanes[1].len(), q.lanes[2].len(), q.heap.len()),
-            (2, 1, 4)
-        );
-        assert_eq!(q.len(), 9);
+        q.push_in(2, 15, 'x');
+        let held = |q: &EventQueue<char>| {
+            (
+                q.lanes.iter().map(Lane::len).collect::<Vec<_>>(),
+                q.lanes.iter().map(|l| l.far.len()).collect::<Vec<_>>(),
+                q.heap.len(),
+            )
+        };
+        assert_eq!(held(&q), (vec![3, 4, 2], vec![1, 2, 1], 1));
+        // 9 lane entries of 12 bytes (a 4-byte char and two differences), 4 whole
+        // keys, one heap entry of 8 + 8 + 4.
+        assert_eq!(q.entry_bytes(), 9 * 12 + 4 * 16 + 20);
         let popped: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             popped,
@@ -1590,20 +1503,22 @@ mod tests {
                 (11, 'e'),
                 (12, 'f'),
                 (13, 'g'),
+                (15, 'x'),
                 (20, 'h'),
                 (21, 'i'),
-                (far, 'b'),
+                (far - 1, 'b'),
                 (2 * far, 'c')
             ]
         );
+        assert_eq!(held(&q), (vec![0, 0, 0], vec![0, 0, 0], 0));
         assert!(q.is_empty() && q.entry_bytes() == 0);
     }
 
-    /// The current time's lane takes the same differences: events for
+    /// The current time's lane takes the same differences: an event for
     /// the current time 2^31 sequence numbers or more after the lane's
-    /// last go to the heap, and still pop after it.
+    /// last keeps its whole key, and pops in its place.
     #[test]
-    fn the_current_times_lane_sends_a_far_number_to_the_heap() {
+    fn the_current_times_lane_keeps_a_far_numbers_whole_key() {
         let mut q = EventQueue::new();
         q.push(5, 'a');
         assert_eq!(q.pop(), Some((5, 'a')));
@@ -1611,15 +1526,19 @@ mod tests {
         q.reserve_block(1 << 31);
         q.push(5, 'c');
         q.push(5, 'd');
-        // 'd' is 1 after 'c' but 2^31 + 2 after 'b', the lane's last.
-        assert_eq!((q.now_lane.len(), q.heap.len()), (1, 2));
+        // 'c' is 2^31 + 1 after 'b'; 'd' is 1 after 'c'.
+        assert_eq!(
+            (q.now_lane.len(), q.now_lane.far.len(), q.heap.len()),
+            (3, 1, 0)
+        );
         assert_eq!(q.peek_time(), Some(5));
         let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, "bcd");
     }
 
-    /// What the pending entries take: 24 bytes in a lane (a u64 event
-    /// with two 4-byte differences), 32 in the heap (16-byte key).
+    /// What the pending entries take: 16 bytes in a lane (a u64 event
+    /// with two 4-byte differences), 24 in the heap (a u64 event and the
+    /// 16-byte key).
     #[test]
     fn entry_bytes_count_lanes_and_heap_apart() {
         let mut q = EventQueue::<u64>::with_lanes(1);
