@@ -688,8 +688,15 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         if self.timer_fires(req, attempt) {
             return false;
         }
-        self.m.tick(now, self.endpoints[0].limiter.requests());
+        self.tick(now);
         true
+    }
+
+    /// Moves the time series up to `now`, with the main limiter's request
+    /// bucket.
+    #[inline(always)]
+    fn tick(&mut self, now: SimTime) {
+        self.m.tick(now, self.endpoints[0].limiter.requests());
     }
 
     /// Whether the timer of `attempt` of `req`, due now, fires: it is the
@@ -1526,7 +1533,7 @@ mod tests {
             if w.stale_timer(now, event) {
                 continue;
             }
-            w.m.tick(now, w.endpoints[0].limiter.requests());
+            w.tick(now);
             w.handle(now, event);
             most_queued = most_queued.max(w.queue.len());
         }

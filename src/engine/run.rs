@@ -190,7 +190,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                     self.prefetch_next();
                 }
                 self.m.events += 1;
-                self.m.tick(now, self.endpoints[0].limiter.requests());
+                self.tick(now);
                 self.handle(now, event);
             }
             // Most events are zero-length steps the handler just queued
@@ -236,7 +236,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             .queue
             .only_in(lane::TIMEOUT)
             .filter(|&t| t <= self.scenario.horizon)?;
-        self.m.tick(last, self.endpoints[0].limiter.requests());
+        self.tick(last);
         Some(last)
     }
 

@@ -156,19 +156,22 @@ impl Leaves {
         }
     }
 
-    /// The buffers, emptied, for the next window (one of them empty).
+    /// The buffers, emptied, for the next window: one of them empty, and
+    /// the other too if it is too large to keep.
     fn into_buffers(self) -> (Vec<u32>, Vec<SimTime>) {
         match self {
-            Leaves::Narrow { mut offsets, .. } => {
-                offsets.clear();
-                (offsets.into(), Vec::new())
-            }
-            Leaves::Wide(mut times) => {
-                times.clear();
-                (Vec::new(), times.into())
-            }
+            Leaves::Narrow { offsets, .. } => (emptied(offsets), Vec::new()),
+            Leaves::Wide(times) => (Vec::new(), emptied(times)),
         }
     }
+}
+
+/// `ring`'s buffer, emptied (emptied first, so that nothing is moved to
+/// make it a `Vec`), if it is small enough to keep
+/// ([`emptied_if_small`]).
+fn emptied<T>(mut ring: VecDeque<T>) -> Vec<T> {
+    ring.clear();
+    emptied_if_small(ring.into()).unwrap_or_default()
 }
 
 /// Adds `b` to `a`, element by element (saturating).
@@ -294,10 +297,10 @@ impl PeakWindow {
     pub(crate) fn recycle(self) {
         let (offsets, times) = self.leaves.into_buffers();
         let b = Buffers {
-            offsets: emptied_if_small(offsets).unwrap_or_default(),
-            times: emptied_if_small(times).unwrap_or_default(),
-            counts: emptied_if_small(self.counts.into()).unwrap_or_default(),
-            amounts: emptied_if_small(self.amounts.into()).unwrap_or_default(),
+            offsets,
+            times,
+            counts: emptied(self.counts),
+            amounts: emptied(self.amounts),
         };
         SPARE.with(|spare| *spare.borrow_mut() = b);
     }

@@ -291,10 +291,16 @@ struct SmallHeap<E> {
 
 impl<E: Copy> SmallHeap<E> {
     fn push(&mut self, entry: Entry<E>) {
-        let key = entry.key();
-        let mut i = self.v.len();
+        let i = self.v.len();
         self.v.push(entry);
-        // The hole moves up past every parent with a larger key.
+        self.sift_up(i, entry);
+    }
+
+    /// Puts `entry` in the hole at `i`, or above it: the hole moves up
+    /// past every parent with a larger key.
+    #[inline(always)]
+    fn sift_up(&mut self, mut i: usize, entry: Entry<E>) {
+        let key = entry.key();
         while i > 0 {
             let parent = (i - 1) / ARITY;
             let up = self.v[parent];
@@ -349,17 +355,7 @@ impl<E: Copy> SmallHeap<E> {
             self.v[i] = self.v[c];
             i = c;
         }
-        let key = last.key();
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            let up = self.v[parent];
-            if up.key() <= key {
-                break;
-            }
-            self.v[i] = up;
-            i = parent;
-        }
-        self.v[i] = last;
+        self.sift_up(i, last);
         Some(top)
     }
 
@@ -714,8 +710,8 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.now_front < self.first.0 {
-            return Some(self.pop_now_lane());
+        if let Some(step) = self.pop_now() {
+            return Some(step);
         }
         let source = self.first.1;
         let (time, event) = if source == HEAP {
@@ -736,6 +732,7 @@ impl<E: Copy> EventQueue<E> {
     /// Cheap enough to try after every event, before `pop`.
     #[inline(always)]
     pub fn pop_now(&mut self) -> Option<(SimTime, E)> {
+        // Not `bool::then`: its closure is not always inlined here.
         if self.now_front < self.first.0 {
             Some(self.pop_now_lane())
         } else {
