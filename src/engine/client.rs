@@ -119,6 +119,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// Sends the next attempt of `req` if the strategy's guards let it go
     /// now; a guard may delay it or reject it locally, which ends the
     /// request.
+    #[inline(always)]
     pub(super) fn try_send(&mut self, now: SimTime, req: u32) {
         let r = &self.requests[req as usize];
         let (client, first) = (r.client, r.attempts == 0);
@@ -153,6 +154,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
 
     /// Tells the strategy how the current attempt of `req` went (`None`:
     /// it succeeded).
+    #[inline(always)]
     pub(super) fn observe(&mut self, now: SimTime, req: u32, failure: Option<Failure>) {
         let client = self.requests[req as usize].client;
         self.policy.on_outcome(now, req, client, failure);
@@ -170,6 +172,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
 
     /// Sends a copy of attempt number `number` of the request from slot
     /// `req` to the slot's model, with its timer.
+    #[inline(always)]
     pub(super) fn put_on_wire(&mut self, now: SimTime, req: u32, number: u32) {
         let r = &mut self.requests[req as usize];
         r.serial = r.serial.wrapping_add(1);
@@ -251,6 +254,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
 
     /// The client's policy learns of the answer to `req`'s current
     /// attempt at `model`.
+    #[inline(always)]
     pub(super) fn heard(&mut self, now: SimTime, req: u32, model: u8, reply: Reply) {
         let e = usize::from(model);
         match reply {
@@ -289,6 +293,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         }
     }
 
+    #[inline(always)]
     pub(super) fn failed(&mut self, now: SimTime, req: u32, failure: Failure) {
         let r = &mut self.requests[req as usize];
         if self.policy.falls_back(failure) {

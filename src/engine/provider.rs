@@ -9,6 +9,7 @@ use super::*;
 
 impl<'a, const FULL: bool> World<'a, FULL> {
     /// Sends an answer back to the client (one network hop).
+    #[inline(always)]
     pub(super) fn answer(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         let back = now.saturating_add(self.hop());
         self.queue.push_in(

@@ -256,7 +256,7 @@ impl RunMetrics {
     /// the main model's limiter at `now` and was admitted or not; `first`:
     /// it is its request's first attempt. Inlined: it runs on every
     /// arrival, and is small once there.
-    #[inline]
+    #[inline(always)]
     pub fn at_limiter(&mut self, now: SimTime, admitted: bool, cost: [u64; 4], first: bool) {
         if first {
             add(&mut self.counts.first_demand, cost);
@@ -285,6 +285,7 @@ impl RunMetrics {
     }
 
     /// The client learned the outcome of an attempt sent to `model`.
+    #[inline(always)]
     pub fn attempt_resolved(&mut self, outcome: AttemptOutcome, model: usize) {
         self.in_flight -= 1;
         let m = &mut self.models[model];

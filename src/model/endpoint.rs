@@ -109,7 +109,7 @@ impl<'a> Endpoint<'a> {
     }
 
     /// `attempt` of `req` reaches the limiter.
-    #[inline]
+    #[inline(always)]
     pub fn arrive<A: Attempts>(
         &mut self,
         now: SimTime,

@@ -345,6 +345,7 @@ impl Backoff {
 
     /// The delay before retry `n` (0-based). Draws from `rng` only for the
     /// jittered schedules, and updates `state` for the stateful ones.
+    #[inline(always)]
     pub fn delay<R: Rng + ?Sized>(
         &self,
         n: u32,

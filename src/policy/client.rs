@@ -503,7 +503,7 @@ impl<'s> RetryStack<'s> {
     /// `req` went (`None`: it succeeded). A success ends the call of every
     /// layer; a failure is the innermost layer's, and the layers around
     /// it learn of it only when the layers inside them give up.
-    #[inline]
+    #[inline(always)]
     pub fn on_outcome(&mut self, now: SimTime, req: u32, client: u32, failure: Option<Failure>) {
         if let Some(innermost) = self.inner.last_mut() {
             innermost.on_outcome(now, req, client, failure);

@@ -200,6 +200,7 @@ impl Strategy {
 
     /// Decides what follows a failure of attempt number `attempts_made`
     /// (1-based) of a request created at `created`, at time `now`.
+    #[inline(always)]
     pub fn decide<R: Rng + ?Sized>(
         &self,
         failure: Failure,

@@ -596,6 +596,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`.
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.reserve();
         if time == self.now {
@@ -637,6 +638,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `time`, in lane `lane` if it sorts after the
     /// lane's last event (else in the heap). `lane` must be below the
     /// count the queue was made with.
+    #[inline(always)]
     pub fn push_in(&mut self, lane: usize, time: SimTime, event: E) {
         let seq = self.reserve();
         if time == self.now {
@@ -672,6 +674,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// [`EventQueue::push_reserved`], in lane `lane` if the event sorts
     /// after the lane's last one.
+    #[inline(always)]
     pub fn push_reserved_in(&mut self, lane: usize, time: SimTime, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "sequence number not reserved");
         let entry = Entry { time, seq, event };
