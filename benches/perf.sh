@@ -3,7 +3,7 @@
 # "Performance" section, on scenarios/thundering-herd.toml scaled to more
 # clients, and prints the figures as Markdown tables.
 #
-#   benches/perf.sh            # everything (about four minutes on 2 cores)
+#   benches/perf.sh            # everything (about five minutes on 2 cores)
 #   benches/perf.sh quick      # skip the 10^6-client rows of the curve
 #   benches/perf.sh bare       # only backsim against the bare loop
 #   benches/perf.sh simpy      # only backsim against the minimal SimPy model
@@ -111,7 +111,8 @@ bare_loop() { # STRATEGY: the bare loop's own seconds for its runs
 # (1,000 clients, both strategies, 50 replications, 100 values of
 # request_burst), and one tune of the herd (100 candidate policies raced to a
 # success-rate goal), whole commands at 1 and 2 threads. Best of
-# SWEEP_REPEATS (default 1: each takes seconds).
+# SWEEP_REPEATS (default 3: each takes seconds, and a single run's speed-up
+# moves by ±0.15 with the machine's load).
 sweep_section() {
   local f="$TMP/herd-sweep-10k.toml" g="$TMP/herd-tune.toml" w1 w2 runs
   awk '/^replications = 10 / { sub(/10/, "50") } { print }' scenarios/thundering-herd.toml >"$f"
@@ -132,7 +133,7 @@ honor_retry_after = [true, false]
 TUNE
   best_wall() { # THREADS COMMAND FILE: the best wall seconds of SWEEP_REPEATS
     local best="" t0 t1 w
-    for _ in $(seq "${SWEEP_REPEATS:-1}"); do
+    for _ in $(seq "${SWEEP_REPEATS:-3}"); do
       t0=$(now)
       "$BIN" "$2" "$3" --no-charts --quiet --threads "$1" -o "$TMP/out-$2" >/dev/null
       t1=$(now)
@@ -143,7 +144,7 @@ TUNE
     done
     echo "$best"
   }
-  echo "## Throughput for search: 1,000-client herds by the thousand (best of ${SWEEP_REPEATS:-1})"
+  echo "## Throughput for search: 1,000-client herds by the thousand (best of ${SWEEP_REPEATS:-3})"
   echo
   echo "sweep: 100 points (request_burst 10 to 109) x 2 strategies x 50"
   echo "replications. tune: 100 candidate policies (max_attempts x backoff.base"
