@@ -61,7 +61,21 @@ pub(super) struct Lane<E> {
     pub(super) far: VecDeque<Key>,
     /// The key of the last entry (meaningless while empty).
     pub(super) back: Key,
+    /// Times the lane has drained from a wave: room for [`WAVE`] entries
+    /// or more. From the second such drain on it keeps its room: each
+    /// wave fills it again (the retries of a burst under a fixed or linear
+    /// backoff come due together, and pass through the current time's
+    /// lane), and room given back would be faulted in afresh by the next.
+    /// After one wave alone (a burst's first attempts, when what follows
+    /// is spread out) it shrinks as it drains.
+    waves: u8,
+    /// A drain from a wave is under way (since the lane was last empty).
+    draining_wave: bool,
 }
+
+/// Room, in entries, that makes a lane's fill a wave ([`Lane::waves`]):
+/// far more than a lane keeps anyway.
+pub(super) const WAVE: usize = 1 << 16;
 
 impl<E: Copy> Lane<E> {
     pub(super) fn new() -> Self {
@@ -69,6 +83,8 @@ impl<E: Copy> Lane<E> {
             run: VecDeque::new(),
             far: VecDeque::new(),
             back: NO_KEY,
+            waves: 0,
+            draining_wave: false,
         }
     }
 
@@ -84,6 +100,8 @@ impl<E: Copy> Lane<E> {
         self.run.clear();
         self.far.clear();
         self.back = NO_KEY;
+        self.waves = 0;
+        self.draining_wave = false;
     }
 
     /// Appends an entry with `key` if the lane is empty or `key` sorts
@@ -138,12 +156,34 @@ impl<E: Copy> Lane<E> {
         let next = match self.run.front() {
             Some(n) if n.dt == FAR => self.far.pop_front().expect("a far entry's key"),
             Some(n) => after(front, n.dt, n.dseq),
-            None => NO_KEY,
+            None => {
+                self.draining_wave = false;
+                NO_KEY
+            }
         };
         if let Some(c) = drained_capacity(self.run.len(), self.run.capacity()) {
-            self.run.shrink_to(c);
+            self.shrink(c);
         }
         (entry.event, next)
+    }
+
+    /// Shrinks the lane's room to `c` entries as it drains, unless it
+    /// keeps its room for the next wave ([`Lane::waves`]).
+    #[cold]
+    fn shrink(&mut self, c: usize) {
+        if self.run.capacity() >= WAVE && !self.draining_wave {
+            self.draining_wave = true;
+            self.waves = self.waves.saturating_add(1);
+        }
+        if self.waves < 2 {
+            self.run.shrink_to(c);
+        }
+    }
+
+    /// Room, in entries.
+    #[cfg(test)]
+    pub(super) fn capacity(&self) -> usize {
+        self.run.capacity()
     }
 
     pub(super) fn front(&self) -> Option<E> {

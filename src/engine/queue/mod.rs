@@ -889,6 +889,47 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// A wave of zero-length steps fills the current time's lane (what
+    /// each retry of a synchronised burst pushes when it comes due): the
+    /// lane gives its room back as it drains after the first wave, and
+    /// keeps it from the second on, whatever comes after; a cleared queue
+    /// starts counting again. Room for the 2^16 steps is 2^16 entries
+    /// (`VecDeque` doubles from 4); drained, it halves down to the 4,096
+    /// every lane keeps.
+    #[test]
+    fn the_current_time_lane_keeps_its_room_from_the_second_wave() {
+        let wave = |q: &mut EventQueue<u64>, t: SimTime| {
+            q.push(t, u64::MAX);
+            assert_eq!(q.pop(), Some((t, u64::MAX)));
+            for i in 0..lane::WAVE as u64 {
+                q.push(t, i);
+            }
+            assert_eq!(q.now_lane.capacity(), lane::WAVE);
+            for i in 0..lane::WAVE as u64 {
+                assert_eq!(q.pop(), Some((t, i)));
+            }
+            assert!(q.is_empty());
+            q.now_lane.capacity()
+        };
+        let mut q = EventQueue::new();
+        assert_eq!(wave(&mut q, 1), KEEP_CAPACITY);
+        assert_eq!(wave(&mut q, 2), lane::WAVE);
+        assert_eq!(wave(&mut q, 3), lane::WAVE);
+        q.clear();
+        assert_eq!(wave(&mut q, 1), KEEP_CAPACITY);
+        // A fill short of a wave is not one.
+        let mut q = EventQueue::new();
+        for t in 1..4 {
+            q.push(t, u64::MAX);
+            assert_eq!(q.pop(), Some((t, u64::MAX)));
+            for i in 0..lane::WAVE as u64 / 2 {
+                q.push(t, i);
+            }
+            while q.pop().is_some() {}
+            assert_eq!(q.now_lane.capacity(), KEEP_CAPACITY);
+        }
+    }
+
     /// Random schedules as a simulation makes them (never before the
     /// last event popped): pushes to the heap and to lanes, in and out of
     /// each lane's order, reserved numbers pushed later, pops in between.
