@@ -61,20 +61,19 @@ pub(super) struct Lane<E> {
     pub(super) far: VecDeque<Key>,
     /// The key of the last entry (meaningless while empty).
     pub(super) back: Key,
-    /// Times the lane has drained from a wave: room for [`WAVE`] entries
-    /// or more. From the second such drain on it keeps its room: each
-    /// wave fills it again (the retries of a burst under a fixed or linear
-    /// backoff come due together, and pass through the current time's
-    /// lane), and room given back would be faulted in afresh by the next.
-    /// After one wave alone (a burst's first attempts, when what follows
-    /// is spread out) it shrinks as it drains.
-    waves: u8,
-    /// A drain from a wave is under way (since the lane was last empty).
-    draining_wave: bool,
+    /// The lane has given back a wave's room once: it has drained from
+    /// room for [`WAVE`] entries or more to less. From then on it keeps a
+    /// wave's room as it drains: each wave fills it again (the retries of
+    /// a burst under a fixed or linear backoff come due together, and pass
+    /// through the current time's lane), and room given back would be
+    /// faulted in afresh by the next. After one wave alone (a burst's
+    /// first attempts, when what follows is spread out) it has shrunk as
+    /// it drained.
+    gave_back_a_wave: bool,
 }
 
-/// Room, in entries, that makes a lane's fill a wave ([`Lane::waves`]):
-/// far more than a lane keeps anyway.
+/// Room, in entries, that makes a lane's fill a wave
+/// ([`Lane::gave_back_a_wave`]): far more than a lane keeps anyway.
 pub(super) const WAVE: usize = 1 << 16;
 
 impl<E: Copy> Lane<E> {
@@ -83,8 +82,7 @@ impl<E: Copy> Lane<E> {
             run: VecDeque::new(),
             far: VecDeque::new(),
             back: NO_KEY,
-            waves: 0,
-            draining_wave: false,
+            gave_back_a_wave: false,
         }
     }
 
@@ -100,8 +98,7 @@ impl<E: Copy> Lane<E> {
         self.run.clear();
         self.far.clear();
         self.back = NO_KEY;
-        self.waves = 0;
-        self.draining_wave = false;
+        self.gave_back_a_wave = false;
     }
 
     /// Appends an entry with `key` if the lane is empty or `key` sorts
@@ -156,10 +153,7 @@ impl<E: Copy> Lane<E> {
         let next = match self.run.front() {
             Some(n) if n.dt == FAR => self.far.pop_front().expect("a far entry's key"),
             Some(n) => after(front, n.dt, n.dseq),
-            None => {
-                self.draining_wave = false;
-                NO_KEY
-            }
+            None => NO_KEY,
         };
         if let Some(c) = drained_capacity(self.run.len(), self.run.capacity()) {
             self.shrink(c);
@@ -167,17 +161,17 @@ impl<E: Copy> Lane<E> {
         (entry.event, next)
     }
 
-    /// Shrinks the lane's room to `c` entries as it drains, unless it
-    /// keeps its room for the next wave ([`Lane::waves`]).
+    /// Shrinks the lane's room to `c` entries as it drains, unless it is
+    /// a wave's room given back once before ([`Lane::gave_back_a_wave`]).
     #[cold]
     fn shrink(&mut self, c: usize) {
-        if self.run.capacity() >= WAVE && !self.draining_wave {
-            self.draining_wave = true;
-            self.waves = self.waves.saturating_add(1);
+        if self.run.capacity() >= WAVE {
+            if self.gave_back_a_wave {
+                return;
+            }
+            self.gave_back_a_wave = c < WAVE;
         }
-        if self.waves < 2 {
-            self.run.shrink_to(c);
-        }
+        self.run.shrink_to(c);
     }
 
     /// Room, in entries.

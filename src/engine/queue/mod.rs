@@ -35,7 +35,9 @@ const KEEP_CAPACITY: usize = 4096;
 
 /// The capacity a draining lane shrinks to once it is less than a quarter
 /// full (None: keep it). A million clients' first attempts fill one lane,
-/// then the next; without this each would keep its peak. Looked at only
+/// then the next; without this each would keep its peak. (A lane that
+/// fills in waves keeps a wave's room from the second on:
+/// `Lane::gave_back_a_wave`.) Looked at only
 /// when the lane's length is a multiple of 1,024 (as it passes through
 /// each), so that it costs nearly nothing per pop.
 #[inline(always)]
@@ -892,41 +894,38 @@ mod tests {
     /// A wave of zero-length steps fills the current time's lane (what
     /// each retry of a synchronised burst pushes when it comes due): the
     /// lane gives its room back as it drains after the first wave, and
-    /// keeps it from the second on, whatever comes after; a cleared queue
-    /// starts counting again. Room for the 2^16 steps is 2^16 entries
-    /// (`VecDeque` doubles from 4); drained, it halves down to the 4,096
-    /// every lane keeps.
+    /// keeps it from the second on; a cleared queue starts again, and a
+    /// fill short of a wave is not one. Room for `n` steps, `n` a power of
+    /// two, is `n` entries (`VecDeque` doubles from 4); drained, it halves
+    /// down to the 4,096 every lane keeps. A first wave of 2^17 steps
+    /// halves through 2^16, a wave's room, on its way down.
     #[test]
     fn the_current_time_lane_keeps_its_room_from_the_second_wave() {
-        let wave = |q: &mut EventQueue<u64>, t: SimTime| {
+        let wave = |q: &mut EventQueue<u64>, t: SimTime, n: usize| {
             q.push(t, u64::MAX);
             assert_eq!(q.pop(), Some((t, u64::MAX)));
-            for i in 0..lane::WAVE as u64 {
+            for i in 0..n as u64 {
                 q.push(t, i);
             }
-            assert_eq!(q.now_lane.capacity(), lane::WAVE);
-            for i in 0..lane::WAVE as u64 {
+            assert_eq!(q.now_lane.capacity(), n);
+            for i in 0..n as u64 {
                 assert_eq!(q.pop(), Some((t, i)));
             }
             assert!(q.is_empty());
             q.now_lane.capacity()
         };
-        let mut q = EventQueue::new();
-        assert_eq!(wave(&mut q, 1), KEEP_CAPACITY);
-        assert_eq!(wave(&mut q, 2), lane::WAVE);
-        assert_eq!(wave(&mut q, 3), lane::WAVE);
-        q.clear();
-        assert_eq!(wave(&mut q, 1), KEEP_CAPACITY);
-        // A fill short of a wave is not one.
+        let w = lane::WAVE;
+        for first in [w, 2 * w] {
+            let mut q = EventQueue::new();
+            assert_eq!(wave(&mut q, 1, first), KEEP_CAPACITY);
+            assert_eq!(wave(&mut q, 2, w), w);
+            assert_eq!(wave(&mut q, 3, w), w);
+            q.clear();
+            assert_eq!(wave(&mut q, 1, w), KEEP_CAPACITY);
+        }
         let mut q = EventQueue::new();
         for t in 1..4 {
-            q.push(t, u64::MAX);
-            assert_eq!(q.pop(), Some((t, u64::MAX)));
-            for i in 0..lane::WAVE as u64 / 2 {
-                q.push(t, i);
-            }
-            while q.pop().is_some() {}
-            assert_eq!(q.now_lane.capacity(), KEEP_CAPACITY);
+            assert_eq!(wave(&mut q, t, w / 2), KEEP_CAPACITY);
         }
     }
 
