@@ -1,6 +1,7 @@
 //! The queue's lanes: FIFO runs of events in key order, each event held
 //! as the difference of its key from the one before it.
 
+use super::ring::Ring;
 use super::{Key, NO_KEY, drained_capacity, time_of};
 use std::collections::VecDeque;
 
@@ -52,7 +53,7 @@ fn after(key: Key, dt: u32, dseq: i32) -> Key {
 /// the one before ([`LaneEntry`]). The key of its front is kept by its
 /// owner, which needs it for every pop.
 pub(super) struct Lane<E> {
-    run: VecDeque<LaneEntry<E>>,
+    run: Ring<LaneEntry<E>>,
     /// The whole keys of the entries marked [`FAR`], oldest first but for
     /// the front's (taken out when it became the front): an entry pushed
     /// after a lull of 4.29 s or more, or whose sequence number is 2^31
@@ -79,7 +80,7 @@ pub(super) const WAVE: usize = 1 << 16;
 impl<E: Copy> Lane<E> {
     pub(super) fn new() -> Self {
         Lane {
-            run: VecDeque::new(),
+            run: Ring::new(),
             far: VecDeque::new(),
             back: NO_KEY,
             gave_back_a_wave: false,

@@ -14,6 +14,7 @@
 //! queue instead of one per attempt.
 
 mod lane;
+mod ring;
 
 use super::blocks::{Bag, Blocks};
 use crate::time::SimTime;
@@ -896,7 +897,7 @@ mod tests {
     /// lane gives its room back as it drains after the first wave, and
     /// keeps it from the second on; a cleared queue starts again, and a
     /// fill short of a wave is not one. Room for `n` steps, `n` a power of
-    /// two, is `n` entries (`VecDeque` doubles from 4); drained, it halves
+    /// two, is `n` entries (a lane's ring doubles from 4); drained, it halves
     /// down to the 4,096 every lane keeps. A first wave of 2^17 steps
     /// halves through 2^16, a wave's room, on its way down.
     #[test]
