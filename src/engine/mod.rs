@@ -339,6 +339,10 @@ struct World<'a, const FULL: bool> {
     /// Open-loop arrivals so far.
     arrivals: u64,
     arrival_gap: Option<Exp<f64>>,
+    /// Every request's (input, output) tokens, when the workload fixes
+    /// both: worked out once, not at every request
+    /// ([`World::draw_tokens`]).
+    fixed_tokens: Option<(u64, u64)>,
     /// The network between clients and models.
     network: Network<'a>,
     /// The clients' retry behaviour, with its per-client and per-slot

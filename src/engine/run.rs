@@ -114,6 +114,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             network,
             arrivals: 0,
             arrival_gap,
+            fixed_tokens: workload::fixed_tokens(&scenario.workload),
             policy,
             growth: Some(strategy.input_growth).filter(|g| !g.is_off()),
             cpu,

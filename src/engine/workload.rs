@@ -2,6 +2,7 @@
 //! Poisson arrivals, trace rows) and how large each request is.
 
 use super::*;
+use crate::scenario::Workload;
 
 impl<'a, const FULL: bool> World<'a, FULL> {
     pub(super) fn trace(&self) -> &'a [TraceRow] {
@@ -92,16 +93,16 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         }
     }
 
-    /// A request's token counts from its own random stream.
+    /// A request's token counts from its own random stream (fixed
+    /// counts draw nothing: the stream, which costs more to seed than the
+    /// rest of a request's start, is not made; it is the request's own, so
+    /// nothing else sees the difference).
+    #[inline]
     pub(super) fn draw_tokens(&self, key: u64) -> (u64, u64) {
-        let w = &self.scenario.workload;
-        // Fixed counts draw nothing: the stream, which costs more to seed
-        // than the rest of a request's start, is not made. It is the
-        // request's own, so nothing else sees the difference.
-        if let (Some(input), Some(output)) = (w.input_tokens.constant(), w.output_tokens.constant())
-        {
-            return (tokens(input), self.cut_to_max_tokens(tokens(output)));
+        if let Some(fixed) = self.fixed_tokens {
+            return fixed;
         }
+        let w = &self.scenario.workload;
         let mut r = self.seeds.request_rng(key, 0);
         let input = tokens(w.input_tokens.sample(&mut r));
         let output = tokens(w.output_tokens.sample(&mut r));
@@ -109,10 +110,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     }
 
     pub(super) fn cut_to_max_tokens(&self, output: u64) -> u64 {
-        self.scenario
-            .workload
-            .max_tokens
-            .map_or(output, |max| output.min(max))
+        cut_to_max_tokens(&self.scenario.workload, output)
     }
 
     /// A closed-loop client moves on to its next request after thinking.
@@ -136,4 +134,15 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             );
         }
     }
+}
+
+/// `output` tokens, at most the workload's `max_tokens`.
+fn cut_to_max_tokens(w: &Workload, output: u64) -> u64 {
+    w.max_tokens.map_or(output, |max| output.min(max))
+}
+
+/// Every request's (input, output) tokens, if the workload fixes both.
+pub(super) fn fixed_tokens(w: &Workload) -> Option<(u64, u64)> {
+    let (input, output) = (w.input_tokens.constant()?, w.output_tokens.constant()?);
+    Some((tokens(input), cut_to_max_tokens(w, tokens(output))))
 }
