@@ -2,12 +2,14 @@
 //! sees: a lane's push and pop, once per event.
 //!
 //! `VecDeque` would do, but its push is a call the compiler keeps out of
-//! line, to which the caller hands the entry through memory: the callee
-//! reads back in one 16-byte load what the caller has just written in
-//! smaller stores, which the processor cannot forward from its store
-//! buffer, and the load waits for the stores to reach the cache. On the
-//! reference herd that one load was some 5% of the time. Here the entry
-//! stays in registers.
+//! line, to which the caller hands the entry through memory, and its
+//! indices wrap by comparison. A sampled profile of the linear reference
+//! herd put some 5% of all its time on the callee reading back the
+//! entry its caller had just written (in smaller stores, which the
+//! processor cannot forward to one wider load). Here push and pop are
+//! inlined, the entry stays in registers, and indices wrap by a mask:
+//! the lanes' switch to this ring took the linear reference herd to
+//! 0.81× its time (paired runs), more than that one read alone.
 
 /// A FIFO of `T` in a buffer of room for a power of two of them. Room is
 /// taken as entries first fill it (so a lane sized for a wave touches
