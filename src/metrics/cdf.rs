@@ -450,10 +450,10 @@ mod tests {
         let e = edges();
         let search = |t: u64| e.partition_point(|&p| p < t).min(usize::from(LAST_POINT)) as u16;
         let near_points = e.iter().flat_map(|&p| [p - 1, p, p + 1]);
-        let slot_ends = (SLOT_BITS + 1..64).flat_map(|bits| {
+        let slot_ends = (SLOT_BITS + 1..=64).flat_map(|bits| {
             (0..1u64 << SLOT_BITS).flat_map(move |m| {
                 let least = ((1 << SLOT_BITS) | m) << (bits - 1 - SLOT_BITS);
-                [least, least + (1 << (bits - 1 - SLOT_BITS)) - 1]
+                [least, least + ((1 << (bits - 1 - SLOT_BITS)) - 1)]
             })
         });
         let mut checked = 0;
@@ -466,7 +466,7 @@ mod tests {
             }
             checked += 1;
         }
-        assert_eq!(checked, 801 * 3 + 58 * 32 * 2 + 4);
+        assert_eq!(checked, 801 * 3 + 59 * 32 * 2 + 4);
     }
 
     #[test]
