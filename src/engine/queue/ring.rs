@@ -68,7 +68,10 @@ impl<T: Copy> Ring<T> {
         match self.buf.get_mut(at) {
             Some(slot) => *slot = x,
             // Not yet wrapped: `at` is the end of what has been written.
-            None => self.buf.push(x),
+            None => {
+                debug_assert_eq!(at, self.buf.len());
+                self.buf.push(x);
+            }
         }
         self.len += 1;
     }
@@ -93,10 +96,11 @@ impl<T: Copy> Ring<T> {
         self.buf.get(self.head)
     }
 
-    /// Gives back room down to `room` entries (a power of two), or to the
-    /// least power of two that holds the entries.
+    /// Gives back room down to `room` entries, or to the least power of
+    /// two that holds the entries (room is always a power of two, which
+    /// the indices' mask needs: `room` is rounded up to one).
     pub(super) fn shrink_to(&mut self, room: usize) {
-        let room = room.max(self.len.next_power_of_two()).max(4);
+        let room = room.max(self.len).max(4).next_power_of_two();
         if room >= self.room {
             return;
         }
@@ -137,7 +141,8 @@ mod tests {
 
     /// Against a `VecDeque` doing the same: pushes and pops interleaved
     /// so that the ring wraps, grows while wrapped, and shrinks while
-    /// wrapped; the room is each time the power of two the comments name.
+    /// wrapped; the room after each round's pushes is the least power of
+    /// two, from 4, that has held all the entries at once.
     #[test]
     fn a_ring_is_a_fifo_through_wraps_growth_and_shrinking() {
         let mut ring = Ring::new();
@@ -147,17 +152,24 @@ mod tests {
             assert_eq!(ring.len(), model.len());
             assert_eq!(ring.front().copied(), model.front().copied());
         };
-        // (pushes, pops) rounds: fill 3 (room 4), take 2, fill 5 more
-        // (6 held: wrapped past slot 3, room 8), take 1, fill 10 (15
-        // held, room 16), take 12, shrink to 4 (3 held), fill 2, take 5.
-        for (pushes, pops, shrink) in [(3, 2, None), (5, 1, None), (10, 12, Some(4)), (2, 5, None)]
-        {
+        // (pushes, room after them, pops, shrink to) rounds: fill 3 (room
+        // 4), take 2, fill 5 more (6 held, wrapped past slot 3 before the
+        // growth: room 8), take 1, fill 10 (15 held: room 16), take 12,
+        // shrink to 4 (3 held, wrapped), fill 2 (5 held: room 8), take 5.
+        let rounds = [
+            (3, 4, 2, None),
+            (5, 8, 1, None),
+            (10, 16, 12, Some(4)),
+            (2, 8, 5, None),
+        ];
+        for (pushes, room, pops, shrink) in rounds {
             for _ in 0..pushes {
                 ring.push_back(next);
                 model.push_back(next);
                 next += 1;
                 check(&ring, &model);
             }
+            assert_eq!(ring.capacity(), room);
             for _ in 0..pops {
                 assert_eq!(ring.pop_front(), model.pop_front());
                 check(&ring, &model);
@@ -188,7 +200,22 @@ mod tests {
         }
         r.shrink_to(4);
         assert_eq!((r.capacity(), r.front().copied()), (8, Some(13)));
+        // A room that is not a power of two is rounded up to one: 3 held
+        // from slot 13 of 16, shrunk to room for 5, is room 8 (and the
+        // entries then wrap through it as they should).
+        (20..29).for_each(|i| r.push_back(i));
+        assert_eq!(r.capacity(), 16);
+        for i in 13..26 {
+            assert_eq!(r.pop_front(), Some(i));
+        }
+        r.shrink_to(5);
+        assert_eq!(r.capacity(), 8);
+        (29..35).for_each(|i| r.push_back(i));
+        assert_eq!(r.capacity(), 16);
+        for i in 26..35 {
+            assert_eq!(r.pop_front(), Some(i));
+        }
         r.clear();
-        assert_eq!((r.len(), r.capacity(), r.pop_front()), (0, 8, None));
+        assert_eq!((r.len(), r.capacity(), r.pop_front()), (0, 16, None));
     }
 }
