@@ -4,8 +4,9 @@
 //! nanosecond pop in the order they were scheduled. That, and nothing else,
 //! fixes the order of simultaneous events: there is no hashing, no thread
 //! and no clock involved, which is what makes runs reproducible to the byte.
-//! How the queue stores its events (a heap, small or radix, and sorted
-//! FIFO lanes, see [`EventQueue`]) changes its speed, never that order.
+//! How the queue stores its events (a heap, itself a calendar and a small
+//! heap or a radix heap, and sorted FIFO lanes, see [`EventQueue`])
+//! changes its speed, never that order.
 //!
 //! A sequence number can also be taken now ([`EventQueue::reserve`]) for an
 //! event pushed later ([`EventQueue::push_reserved`]): the event then pops
@@ -13,11 +14,13 @@
 //! taken. The engine uses this to keep at most one timer per request in the
 //! queue instead of one per attempt.
 
+mod calendar;
 mod lane;
 mod ring;
 
 use super::blocks::{Bag, Blocks};
 use crate::time::SimTime;
+use calendar::Calendar;
 use lane::{Lane, LaneEntry};
 
 /// An event's place in the order, `(time, sequence)`, as one number:
@@ -285,9 +288,10 @@ impl<E: Copy> RadixHeap<E> {
 /// three cache lines.
 const ARITY: usize = 4;
 
-/// An implicit 4-ary min-heap of entries: the heap of a queue holding few
-/// events. Up to some thousand entries it fits in the processor's cache,
-/// where it costs less per pop than spreading a radix heap's buckets.
+/// An implicit 4-ary min-heap of entries: beside the calendar, the heap
+/// of a queue holding few events, for those past the calendar's window.
+/// Up to some thousand entries it fits in the processor's cache, where it
+/// costs less per pop than spreading a radix heap's buckets.
 struct SmallHeap<E> {
     v: Vec<Entry<E>>,
 }
@@ -387,7 +391,8 @@ impl<E: Copy> SmallHeap<E> {
 
 /// Above this many entries a queue's heap becomes a radix heap (and
 /// stays one until it holds fewer than [`SMALL_BELOW`]): 16,384 entries
-/// of 28 bytes fill nearly half a megabyte, about what stays in cache. A heap of
+/// of 28 bytes fill nearly half a megabyte, about what stays in cache,
+/// and as many as the calendar has buckets. A heap of
 /// a million jittered retries jumps across memory on every pop; the
 /// radix heap's moves are sequential.
 const RADIX_ABOVE: usize = 1 << 14;
@@ -398,86 +403,127 @@ const RADIX_ABOVE: usize = 1 << 14;
 /// least `n / 4` pushes or pops.
 const SMALL_BELOW: usize = RADIX_ABOVE / 4;
 
-/// The queue's heap: a [`SmallHeap`] while it holds few entries, a
-/// [`RadixHeap`] while it holds many. Both take out the smallest key, and
-/// keys are unique, so which one holds the entries never changes the
-/// order they come out in.
+/// The queue's heap: while it holds few entries, a [`Calendar`] of the
+/// entries due soon beside a [`SmallHeap`] of the others (those past the
+/// calendar's window, or pushed in the past); a [`RadixHeap`] while it
+/// holds many. Each takes out the smallest key, and keys are unique, so
+/// which one holds an entry never changes the order they come out in.
 struct Heap<E> {
+    near: Calendar<E>,
     small: SmallHeap<E>,
     radix: RadixHeap<E>,
-    /// The entries are in `radix` (else in `small`).
+    /// The entries are in `radix` (else in `near` and `small`).
     big: bool,
+    /// The smallest key held ([`NO_KEY`] when empty), kept by each push
+    /// and pop: the queue reads it after every event.
+    top: Key,
 }
 
 impl<E: Copy> Heap<E> {
     fn new() -> Self {
         Heap {
+            near: Calendar::new(),
             small: SmallHeap { v: Vec::new() },
             radix: RadixHeap::new(),
             big: false,
+            top: NO_KEY,
         }
     }
 
     /// Empty, as new, keeping the vectors' room.
     fn clear(&mut self) {
+        self.near.clear();
         self.small.v.clear();
         self.radix.clear();
         self.big = false;
+        self.top = NO_KEY;
     }
 
     fn len(&self) -> usize {
         if self.big {
             self.radix.len
         } else {
-            self.small.v.len()
+            self.near.len() + self.small.v.len()
         }
     }
 
-    fn push(&mut self, entry: Entry<E>) {
+    /// Bytes the entries take.
+    fn entry_bytes(&self) -> usize {
+        (self.small.v.len() + self.radix.len) * size_of::<Entry<E>>()
+            + self.near.len() * Calendar::<E>::NODE_BYTES
+    }
+
+    /// Puts `entry` in; `now` is the clock: the time of the last event
+    /// taken out of the queue.
+    #[inline(always)]
+    fn push(&mut self, entry: Entry<E>, now: SimTime) {
+        self.top = self.top.min(entry.key());
         if self.big {
             self.radix.push(entry);
-        } else {
-            self.small.push(entry);
-            if self.small.v.len() > RADIX_ABOVE {
-                self.move_to_radix();
-            }
+            return;
         }
+        if let Some(entry) = self.near.push(entry, now) {
+            self.small.push(entry);
+        }
+        if self.near.review_due() {
+            self.near.review(&mut self.small);
+        }
+        if self.len() > RADIX_ABOVE {
+            self.move_to_radix();
+        }
+    }
+
+    /// The smallest key of the small heap ([`NO_KEY`] when empty).
+    fn small_top(&self) -> Key {
+        self.small.v.first().map_or(NO_KEY, Entry::key)
     }
 
     fn pop(&mut self) -> Option<Entry<E>> {
-        if !self.big {
-            return self.small.pop();
+        if self.top == NO_KEY {
+            return None;
         }
-        let entry = self.radix.pop();
-        if self.radix.len < SMALL_BELOW {
-            self.move_to_small();
-        }
+        let entry = if self.big {
+            let entry = self.radix.pop();
+            if self.radix.len < SMALL_BELOW {
+                self.move_to_small();
+            }
+            entry
+        } else if self.near.min_key() == self.top {
+            Some(self.near.pop())
+        } else {
+            self.small.pop()
+        };
+        self.top = if self.big {
+            self.radix.peek_key()
+        } else {
+            self.near.min_key().min(self.small_top())
+        };
         entry
     }
 
     /// The smallest key held ([`NO_KEY`] when empty).
+    #[inline(always)]
     fn peek_key(&self) -> Key {
-        if self.big {
-            self.radix.peek_key()
-        } else {
-            self.small.v.first().map_or(NO_KEY, Entry::key)
-        }
+        self.top
     }
 
     /// The entry with the smallest key.
     fn peek(&self) -> Option<&Entry<E>> {
         if self.big {
             self.radix.peek()
+        } else if self.near.min_key() == self.top {
+            self.near.peek()
         } else {
             self.small.v.first()
         }
     }
 
-    /// Moves every entry from the small heap to the (empty) radix heap,
-    /// whose `last` becomes the smallest key: the small heap's root.
+    /// Moves every entry from the calendar and the small heap to the
+    /// (empty) radix heap, whose `last` becomes the smallest key.
     fn move_to_radix(&mut self) {
         debug_assert_eq!(self.radix.len, 0);
-        self.radix.last = self.small.v[0].key();
+        self.radix.last = self.top;
+        self.near.drain_into(&mut self.small.v);
         for entry in self.small.v.drain(..) {
             self.radix.push(entry);
         }
@@ -485,7 +531,8 @@ impl<E: Copy> Heap<E> {
         self.big = true;
     }
 
-    /// Moves every entry from the radix heap to the (empty) small heap.
+    /// Moves every entry from the radix heap to the (empty) small heap;
+    /// the calendar takes the entries pushed from then on.
     fn move_to_small(&mut self) {
         debug_assert!(self.small.v.is_empty());
         self.radix.drain_into(&mut self.small.v);
@@ -503,8 +550,9 @@ const HEAP: usize = LANES;
 
 /// A priority queue of events ordered by time, then by insertion order.
 ///
-/// Besides a heap (a 4-ary heap while it holds few entries, a radix heap
-/// while it holds many) it keeps a few *lanes*: FIFO runs that are each
+/// Besides a heap (a calendar of the entries due soon and a 4-ary heap of
+/// the others while it holds few, a radix heap while it holds many) it
+/// keeps a few *lanes*: FIFO runs that are each
 /// sorted by `(time, sequence)`. Events that a caller schedules a fixed
 /// delay ahead (a constant network hop, a fixed service time, the client
 /// timeout, the n-th retry of a deterministic schedule) arrive in time
@@ -625,7 +673,7 @@ impl<E: Copy> EventQueue<E> {
     /// Puts `entry` in the heap.
     fn push_heap(&mut self, entry: Entry<E>) {
         self.note(entry.key(), HEAP);
-        self.heap.push(entry);
+        self.heap.push(entry, self.now);
     }
 
     /// Keeps [`EventQueue::first`] when an entry with `key` went to
@@ -821,9 +869,7 @@ impl<E: Copy> EventQueue<E> {
         let lanes = || std::iter::once(&self.now_lane).chain(&self.lanes);
         let in_lanes: usize = lanes().map(Lane::len).sum();
         let far: usize = lanes().map(|l| l.far.len()).sum();
-        in_lanes * Self::LANE_ENTRY_BYTES
-            + far * size_of::<Key>()
-            + self.heap.len() * Self::HEAP_ENTRY_BYTES
+        in_lanes * Self::LANE_ENTRY_BYTES + far * size_of::<Key>() + self.heap.entry_bytes()
     }
 
     /// True if nothing is pending.
@@ -1000,6 +1046,66 @@ mod tests {
     /// Enough events pending for the radix heap (its buckets in blocks,
     /// spread and filled again), popped against a sort by (time,
     /// sequence) that shares no code with the queue.
+    /// The calendar's width follows the delays. Three thousand events
+    /// held over about 70 s (most past its first window, 4.3 s) widen
+    /// it. Then, with the latest thousand of them still held, two
+    /// thousand at delays under 4 µs fall into one bucket and narrow it,
+    /// sending those thousand to the small heap. Every pop is still the
+    /// sort's, with events in the past and runs of ten at one time.
+    #[test]
+    fn the_calendar_widens_and_narrows_and_pops_as_a_sort_does() {
+        let mut rng = Pcg64::seed_from_u64(23);
+        let mut q = EventQueue::new();
+        let mut pending = std::collections::BTreeSet::new();
+        let mut now: SimTime = 0;
+        let pop = |q: &mut EventQueue<u64>, pending: &mut std::collections::BTreeSet<_>, now| {
+            let want = pending.pop_first();
+            assert_eq!(q.pop(), want);
+            want.map_or(now, |(t, _)| t.max(now))
+        };
+        let first = q.heap.near.shift();
+        let mut widest = first;
+        let mut small = Vec::new();
+        for longest in [1u64 << 36, 1 << 12] {
+            for _ in 0..30_000u32 {
+                if pending.len() < 3_000 {
+                    let t = match rng.random_range(0..16u32) {
+                        0 => now.saturating_sub(rng.random_range(1..10)),
+                        _ => now + rng.random_range(0..longest),
+                    };
+                    let times = if rng.random_range(0..16u32) == 0 {
+                        10
+                    } else {
+                        1
+                    };
+                    for _ in 0..times {
+                        let seq = q.next_seq;
+                        q.push(t, seq);
+                        pending.insert((t, seq));
+                    }
+                } else {
+                    now = pop(&mut q, &mut pending, now);
+                }
+                assert!(!q.heap.big, "{} in the heap", q.heap.len());
+                widest = widest.max(q.heap.near.shift());
+            }
+            assert!(widest >= first + 4, "widened only to 2^{widest} ns");
+            // Most are in the calendar, none lost to a wrong window.
+            let near = q.heap.near.len();
+            assert!(near > 2 * q.heap.small.v.len(), "{near} in the calendar");
+            while pending.len() > 1_000 {
+                now = pop(&mut q, &mut pending, now);
+            }
+            small.push(q.heap.small.v.len());
+        }
+        let narrowed = q.heap.near.shift();
+        assert!(narrowed + 8 <= widest, "narrowed only to 2^{narrowed} ns");
+        // The latest thousand went to the small heap as it narrowed.
+        assert!(small[1] >= small[0] + 900, "small heap: {small:?}");
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+    }
+
     #[test]
     fn the_radix_heap_pops_as_a_sort_does() {
         let mut rng = Pcg64::seed_from_u64(11);
@@ -1533,8 +1639,9 @@ mod tests {
         };
         assert_eq!(held(&q), (vec![3, 4, 2], vec![1, 2, 1], 1));
         // 9 lane entries of 12 bytes (a 4-byte char and two differences), 4 whole
-        // keys, one heap entry of 8 + 8 + 4.
-        assert_eq!(q.entry_bytes(), 9 * 12 + 4 * 16 + 20);
+        // keys, one heap entry of 8 + 8 + 4, in the calendar with its
+        // 4-byte link.
+        assert_eq!(q.entry_bytes(), 9 * 12 + 4 * 16 + 20 + 4);
         let popped: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             popped,
@@ -1579,7 +1686,8 @@ mod tests {
 
     /// What the pending entries take: 16 bytes in a lane (a u64 event
     /// with two 4-byte differences), 24 in the heap (a u64 event and the
-    /// 16-byte key).
+    /// 16-byte key), 28 in its calendar (and a 4-byte link), where an
+    /// event due soon goes.
     #[test]
     fn entry_bytes_count_lanes_and_heap_apart() {
         let mut q = EventQueue::<u64>::with_lanes(1);
@@ -1593,7 +1701,15 @@ mod tests {
         q.push_in(0, 3, 1);
         q.push_in(0, 4, 2);
         q.push(2, 3);
-        assert_eq!(q.entry_bytes(), 2 * 16 + 24);
+        assert_eq!(q.entry_bytes(), 2 * 16 + 28);
+        // An event 2 ms in the past, before the calendar's window (which
+        // starts at the clock, in buckets of about 1 ms): the small heap's.
+        let later = 4_000_000;
+        q.push(later, 4);
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(popped, [(2, 3), (3, 1), (4, 2), (later, 4)]);
+        q.push(later - 2_000_000, 5);
+        assert_eq!(q.entry_bytes(), 24);
     }
 
     #[test]
