@@ -9,7 +9,9 @@
 //! bitmap). Each bucket is a list sorted by key, and an entry usually
 //! goes to the end of its list (an empty one, or after one for the same
 //! time pushed earlier), so both are O(1) while buckets hold an entry or
-//! two. The calendar holds only entries that fall in its window,
+//! two; an entry whose place is more than [`MAX_STEPS`] into its list
+//! is given back, so that no pattern of keys makes a push cost more.
+//! The calendar holds only entries that fall in its window,
 //! `[base, base + BUCKETS × width)`, where `base` follows the clock; the
 //! caller keeps the others (an entry past the window, or in the past) in
 //! its heap, and takes the smaller of the two minimums. So the calendar
@@ -50,6 +52,16 @@ const MAX_SHIFT: u32 = 63 - BUCKET_BITS;
 
 /// Pushes between two looks at the width.
 const REVIEW_EVERY: u32 = 1024;
+
+/// The most entries a push steps past to find its place inside a list;
+/// an entry that would need more goes to the caller's heap instead, so
+/// that no pattern of keys (many for one time, pushed out of order) makes
+/// a push cost more than this.
+const MAX_STEPS: u32 = 32;
+
+/// Looks at the width without crowding after which the width it may
+/// widen to rises again by one ([`Calendar::review`]).
+const CALM_REVIEWS: u32 = 16;
 
 /// An entry and the next in its bucket's list (or on the free list).
 struct Node<E> {
@@ -98,6 +110,11 @@ pub(super) struct Calendar<E> {
     outside: u32,
     stepped: u32,
     reach: u64,
+    /// The widest the width may grow: one below a width at which the
+    /// buckets were found crowded, rising by one after
+    /// [`CALM_REVIEWS`] looks without crowding (`calm` counts them).
+    ceiling: u32,
+    calm: u32,
 }
 
 impl<E: Copy> Calendar<E> {
@@ -118,6 +135,8 @@ impl<E: Copy> Calendar<E> {
             outside: 0,
             stepped: 0,
             reach: 0,
+            ceiling: MAX_SHIFT,
+            calm: 0,
         }
     }
 
@@ -145,74 +164,91 @@ impl<E: Copy> Calendar<E> {
         self.nodes[at as usize].entry.key()
     }
 
+    /// The window's width in time: [`BUCKETS`] buckets.
+    fn window(&self) -> u64 {
+        (BUCKETS as u64) << self.shift
+    }
+
     /// Takes `entry` if its time is in the window (which, when the
-    /// calendar is empty, first moves up to the clock, `now`); gives it
-    /// back otherwise.
+    /// calendar is empty, first moves up to the clock, `now`) and its
+    /// place in its bucket is found within [`MAX_STEPS`]; gives it back
+    /// otherwise.
     #[inline(always)]
     pub(super) fn push(&mut self, entry: Entry<E>, now: SimTime) -> Option<Entry<E>> {
         self.pushes += 1;
         if self.len == 0 {
             self.base = now >> self.shift << self.shift;
         }
-        let offset = entry.time.wrapping_sub(self.base);
-        if offset >= (BUCKETS as u64) << self.shift {
-            if entry.time >= self.base {
-                self.outside += 1;
-                self.reach = self.reach.max(offset);
-            }
+        // Not a wrapping difference: near the end of time the window
+        // would take in times from its start.
+        let Some(offset) = entry.time.checked_sub(self.base) else {
+            return Some(entry);
+        };
+        self.reach = self.reach.max(offset);
+        if offset >= self.window() {
+            self.outside += 1;
             return Some(entry);
         }
-        self.reach = self.reach.max(offset);
-        self.link(entry);
-        None
+        self.link(entry)
     }
 
     /// Puts `entry`, in the window, in its place in its bucket's list:
     /// after the last (the usual case: one entry, or one for the same
     /// time pushed later), before the first, or else after the entries
-    /// with smaller keys.
+    /// with smaller keys, if that place is found within [`MAX_STEPS`]
+    /// (else gives it back).
     #[inline(always)]
-    fn link(&mut self, entry: Entry<E>) {
+    fn link(&mut self, entry: Entry<E>) -> Option<Entry<E>> {
         let key = entry.key();
         let b = (entry.time >> self.shift) as usize % BUCKETS;
-        let at = self.alloc(entry);
         let head = self.heads[b];
         if head == NONE {
+            let at = self.alloc(entry);
             self.heads[b] = at;
             self.tails[b] = at;
             self.occupied[b / 64] |= 1 << (b % 64);
             self.summary[b / 4096] |= 1 << (b / 64 % 64);
-        } else if key > self.key(self.tails[b]) {
+        } else if key >= self.key(self.tails[b]) {
+            // (Equal only if a key were pushed twice; it then comes out
+            // after the other.)
+            let at = self.alloc(entry);
             self.nodes[self.tails[b] as usize].next = at;
             self.tails[b] = at;
         } else if key < self.key(head) {
+            let at = self.alloc(entry);
             self.nodes[at as usize].next = head;
             self.heads[b] = at;
         } else {
-            self.insert_after_smaller(head, at, key);
+            let Some(prev) = self.place_after(head, key) else {
+                return Some(entry);
+            };
+            let at = self.alloc(entry);
+            self.nodes[at as usize].next = self.nodes[prev as usize].next;
+            self.nodes[prev as usize].next = at;
         }
         if key < self.min {
             self.min = key;
             self.min_bucket = b;
         }
         self.len += 1;
+        None
     }
 
-    /// Links node `at` into the list from `head` (whose first key is
-    /// smaller and last larger) after the entries with smaller keys.
+    /// The last node of the list from `head` (whose first key is at most
+    /// `key` and last larger) with a key at most `key`, if found within
+    /// [`MAX_STEPS`].
     #[cold]
-    fn insert_after_smaller(&mut self, head: u32, at: u32, key: Key) {
+    fn place_after(&mut self, head: u32, key: Key) -> Option<u32> {
         let mut prev = head;
-        loop {
+        for _ in 0..MAX_STEPS {
             let next = self.nodes[prev as usize].next;
             self.stepped += 1;
             if self.key(next) > key {
-                self.nodes[at as usize].next = next;
-                self.nodes[prev as usize].next = at;
-                return;
+                return Some(prev);
             }
             prev = next;
         }
+        None
     }
 
     /// A node holding `entry` (its `next` is [`NONE`]): a freed one, or a
@@ -302,13 +338,17 @@ impl<E: Copy> Calendar<E> {
     }
 
     /// Looks at the width, by what was counted since the last look:
-    /// - more than one push in sixteen fell past the window: it widens
-    ///   (at least doubles) to take in the farthest push;
+    /// - a push stepped past more than four entries on average: the
+    ///   buckets are crowded where entries cluster; it narrows by about
+    ///   that factor, and will not widen again to this width until
+    ///   [`CALM_REVIEWS`] looks without crowding have raised its ceiling
+    ///   back, so that a cluster and a few far entries (which then stay
+    ///   in the caller's heap) cannot make it swing between two widths;
+    /// - else, more than one push in sixteen fell past the window: it
+    ///   widens (at least doubles) to take in the farthest push, up to its
+    ///   ceiling;
     /// - else, if the window is four times the reach or more: it narrows
-    ///   to twice to four times the reach;
-    /// - else, if a push stepped past more than four entries on average:
-    ///   the buckets are crowded where entries cluster, and it narrows by
-    ///   about that factor.
+    ///   to twice to four times the reach.
     ///
     /// Entries past a narrowed window go to `far`.
     #[cold]
@@ -319,12 +359,23 @@ impl<E: Copy> Calendar<E> {
         let reach = std::mem::take(&mut self.reach);
         // The least width whose window takes in `reach`.
         let fit = (u64::BITS - reach.leading_zeros()).saturating_sub(BUCKET_BITS);
-        let shift = if outside > pushes / 16 {
-            fit.max(self.shift + 1).min(MAX_SHIFT)
+        let crowded = stepped > 4 * pushes;
+        if crowded {
+            self.ceiling = self.shift.saturating_sub(1);
+            self.calm = 0;
+        } else {
+            self.calm += 1;
+            if self.calm >= CALM_REVIEWS {
+                self.ceiling = (self.ceiling + 1).min(MAX_SHIFT);
+                self.calm = 0;
+            }
+        }
+        let shift = if crowded {
+            self.shift.saturating_sub((stepped / pushes).ilog2())
+        } else if outside > pushes / 16 {
+            fit.max(self.shift + 1).min(self.ceiling).max(self.shift)
         } else if fit + 2 <= self.shift {
             fit + 1
-        } else if stepped > 4 * pushes {
-            self.shift.saturating_sub((stepped / pushes).ilog2())
         } else {
             self.shift
         };
@@ -345,10 +396,12 @@ impl<E: Copy> Calendar<E> {
         self.shift = shift;
         self.base = base >> shift << shift;
         for entry in held {
-            if entry.time.wrapping_sub(self.base) >= (BUCKETS as u64) << shift {
+            // Every entry is at or after `base`, and in order: each
+            // goes to the end of its list, or past the window.
+            if entry.time - self.base >= self.window() {
                 far.push(entry);
-            } else {
-                self.link(entry);
+            } else if let Some(entry) = self.link(entry) {
+                far.push(entry);
             }
         }
     }
@@ -364,20 +417,21 @@ impl<E: Copy> Calendar<E> {
         self.free = NONE;
     }
 
-    /// Empty, keeping its room and its width (which orders nothing).
+    /// Empty, keeping its room and its width (which orders nothing), its
+    /// ceiling lifted.
     pub(super) fn clear(&mut self) {
         while self.len != 0 {
             self.pop();
         }
         self.nodes.clear();
         self.free = NONE;
-        self.len = 0;
-        self.min = NO_KEY;
         self.base = 0;
         self.pushes = 0;
         self.outside = 0;
         self.stepped = 0;
         self.reach = 0;
+        self.ceiling = MAX_SHIFT;
+        self.calm = 0;
     }
 
     /// The width of a bucket, as a power of two.

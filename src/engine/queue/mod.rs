@@ -1043,9 +1043,6 @@ mod tests {
         }
     }
 
-    /// Enough events pending for the radix heap (its buckets in blocks,
-    /// spread and filled again), popped against a sort by (time,
-    /// sequence) that shares no code with the queue.
     /// The calendar's width follows the delays. Three thousand events
     /// held over about 70 s (most past its first window, 4.3 s) widen
     /// it. Then, with the latest thousand of them still held, two
@@ -1106,6 +1103,104 @@ mod tests {
         assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
     }
 
+    /// Near the end of time the window reaches past `u64::MAX`: an event
+    /// pushed in the past must not wrap round into it. The clock is 2^20
+    /// ns before the end; `b`, far in the past, pops first; `a`, just
+    /// before the end, is then far past the window that starts at `b`,
+    /// and `d` and `c` (pushed in the past too) come out before it.
+    #[test]
+    fn an_event_in_the_past_does_not_wrap_into_the_window_near_the_end_of_time() {
+        let mut q = EventQueue::new();
+        q.push(u64::MAX - (1 << 20), 'x');
+        assert_eq!(q.pop(), Some((u64::MAX - (1 << 20), 'x')));
+        q.push(u64::MAX - 5, 'a');
+        q.push(100 << 18, 'b');
+        assert_eq!(q.pop(), Some((100 << 18, 'b')));
+        q.push((1 << 32) + (50 << 18), 'c');
+        q.push(200 << 18, 'd');
+        let order: String = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, "dca");
+    }
+
+    /// The window's start follows each pop: with an event still held at
+    /// 3.5 s, one pushed at 5 s after the pop at 3 s fits the window
+    /// (4.3 s from 3 s), where from the start of time it would not.
+    #[test]
+    fn the_calendars_window_follows_the_clock() {
+        let mut q = EventQueue::new();
+        q.push(3_000_000_000, 1);
+        q.push(3_500_000_000, 2);
+        assert_eq!(q.pop(), Some((3_000_000_000, 1)));
+        q.push(5_000_000_000, 3);
+        assert_eq!((q.heap.near.len(), q.heap.small.v.len()), (2, 0));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, [2, 3]);
+    }
+
+    /// Twelve thousand events for one time under sequence numbers pushed
+    /// in random order (numbers reserved first): each list holds them
+    /// sorted, so a push would step past thousands; past 32 steps an
+    /// event goes to the small heap instead, where most of them end up,
+    /// and they all pop in order.
+    #[test]
+    fn a_crowded_bucket_sends_what_it_cannot_place_soon_to_the_small_heap() {
+        let mut rng = Pcg64::seed_from_u64(29);
+        let mut q = EventQueue::new();
+        let first = q.reserve_block(12_000);
+        let mut seqs: Vec<u64> = (first..first + 12_000).collect();
+        for i in (1..seqs.len()).rev() {
+            seqs.swap(i, rng.random_range(0..=i));
+        }
+        for &seq in &seqs {
+            q.push_reserved(1_000, seq, seq);
+        }
+        assert!(q.heap.small.v.len() > 10_000, "{}", q.heap.small.v.len());
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(popped, (first..first + 12_000).collect::<Vec<_>>());
+    }
+
+    /// Bursts of a thousand events within 1 ms, one in eight an hour
+    /// away: widening for the far ones crowds the burst into a bucket or
+    /// two, and narrowing for the crowd sends the far ones past the
+    /// window. The ceiling keeps the width from swinging between the two
+    /// at every look: over 20 bursts (twenty looks) it changes at most
+    /// ten times (eight here; nineteen without the ceiling), and every
+    /// pop is the sort's.
+    #[test]
+    fn a_cluster_and_far_events_do_not_make_the_width_swing() {
+        let mut rng = Pcg64::seed_from_u64(31);
+        let mut q = EventQueue::new();
+        let mut pending = std::collections::BTreeSet::new();
+        let mut now: SimTime = 0;
+        let (mut width, mut changes) = (q.heap.near.shift(), 0);
+        for _ in 0..20 {
+            for _ in 0..1_000 {
+                let t = if rng.random_range(0..8u32) == 0 {
+                    now + 3_600_000_000_000
+                } else {
+                    now + rng.random_range(0..1_000_000u64)
+                };
+                let seq = q.next_seq;
+                q.push(t, seq);
+                pending.insert((t, seq));
+                if q.heap.near.shift() != width {
+                    width = q.heap.near.shift();
+                    changes += 1;
+                }
+            }
+            while pending.first().is_some_and(|&(t, _)| t < now + 1_000_000) {
+                assert_eq!(q.pop(), pending.pop_first());
+            }
+            now += 1_000_000;
+        }
+        assert!(changes <= 10, "the width changed {changes} times");
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+    }
+
+    /// Enough events pending for the radix heap (its buckets in blocks,
+    /// spread and filled again), popped against a sort by (time,
+    /// sequence) that shares no code with the queue.
     #[test]
     fn the_radix_heap_pops_as_a_sort_does() {
         let mut rng = Pcg64::seed_from_u64(11);
@@ -1703,7 +1798,7 @@ mod tests {
         q.push(2, 3);
         assert_eq!(q.entry_bytes(), 2 * 16 + 28);
         // An event 2 ms in the past, before the calendar's window (which
-        // starts at the clock, in buckets of about 1 ms): the small heap's.
+        // starts at the clock, in buckets of about 0.26 ms): the small heap's.
         let later = 4_000_000;
         q.push(later, 4);
         let popped: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
