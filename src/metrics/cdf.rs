@@ -49,6 +49,12 @@ fn slot_of(t: u64) -> usize {
     (bits as usize) << SLOT_BITS | m
 }
 
+/// The least time of slot `m` of bit length `bits` (> [`SLOT_BITS`]):
+/// the leading one, `m`'s five bits, then zeros.
+fn slot_least(bits: u32, m: u64) -> u64 {
+    ((1 << SLOT_BITS) | m) << (bits - 1 - SLOT_BITS)
+}
+
 fn grid() -> &'static Grid {
     static GRID: OnceLock<Grid> = OnceLock::new();
     GRID.get_or_init(|| {
@@ -68,8 +74,7 @@ fn grid() -> &'static Grid {
                 if bits <= SLOT_BITS {
                     return 0;
                 }
-                let least = ((1 << SLOT_BITS) | m) << (bits - 1 - SLOT_BITS);
-                edges.partition_point(|&e| e < least) as u16
+                edges.partition_point(|&e| e < slot_least(bits, m)) as u16
             })
             .collect();
         Grid { edges, starts }
@@ -452,7 +457,7 @@ mod tests {
         let near_points = e.iter().flat_map(|&p| [p - 1, p, p + 1]);
         let slot_ends = (SLOT_BITS + 1..=64).flat_map(|bits| {
             (0..1u64 << SLOT_BITS).flat_map(move |m| {
-                let least = ((1 << SLOT_BITS) | m) << (bits - 1 - SLOT_BITS);
+                let least = slot_least(bits, m);
                 [least, least + ((1 << (bits - 1 - SLOT_BITS)) - 1)]
             })
         });

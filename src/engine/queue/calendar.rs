@@ -206,8 +206,7 @@ impl<E: Copy> Calendar<E> {
             let at = self.alloc(entry);
             self.heads[b] = at;
             self.tails[b] = at;
-            self.occupied[b / 64] |= 1 << (b % 64);
-            self.summary[b / 4096] |= 1 << (b / 64 % 64);
+            self.mark_used(b);
         } else if key >= self.key(self.tails[b]) {
             // (Equal only if a key were pushed twice; it then comes out
             // after the other.)
@@ -291,11 +290,20 @@ impl<E: Copy> Calendar<E> {
         entry
     }
 
+    /// Sets bucket `b`'s bit, and its word's in the summary.
+    fn mark_used(&mut self, b: usize) {
+        let w = b / 64;
+        self.occupied[w] |= 1 << (b % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+    }
+
+    /// Clears bucket `b`'s bit, and its word's in the summary if that
+    /// word is now zero.
     fn mark_empty(&mut self, b: usize) {
-        let word = &mut self.occupied[b / 64];
-        *word &= !(1 << (b % 64));
-        if *word == 0 {
-            self.summary[b / 4096] &= !(1 << (b / 64 % 64));
+        let w = b / 64;
+        self.occupied[w] &= !(1 << (b % 64));
+        if self.occupied[w] == 0 {
+            self.summary[w / 64] &= !(1 << (w % 64));
         }
     }
 

@@ -1043,29 +1043,79 @@ mod tests {
         }
     }
 
+    /// A queue beside the `(time, sequence)` pairs it holds, in a sorted
+    /// set that shares no code with it: every pop must be the set's first.
+    struct AgainstASort {
+        q: EventQueue<u64>,
+        pending: std::collections::BTreeSet<(SimTime, u64)>,
+        /// The latest time popped.
+        now: SimTime,
+    }
+
+    impl AgainstASort {
+        fn new(lanes: usize) -> Self {
+            AgainstASort {
+                q: EventQueue::with_lanes(lanes),
+                pending: std::collections::BTreeSet::new(),
+                now: 0,
+            }
+        }
+
+        /// Pushes an event at `t`, in `lane` if given (the event is its
+        /// sequence number).
+        fn push(&mut self, lane: Option<usize>, t: SimTime) {
+            let seq = self.q.next_seq;
+            match lane {
+                Some(l) => self.q.push_in(l, t, seq),
+                None => self.q.push(t, seq),
+            }
+            self.pending.insert((t, seq));
+        }
+
+        #[track_caller]
+        fn pop(&mut self) {
+            let want = self.pending.pop_first();
+            assert_eq!(self.q.pop(), want);
+            if let Some((t, _)) = want {
+                self.now = self.now.max(t);
+            }
+        }
+
+        /// Pops the rest, each the set's first.
+        #[track_caller]
+        fn drain(mut self) {
+            let rest: Vec<_> = std::iter::from_fn(|| self.q.pop()).collect();
+            assert_eq!(
+                rest,
+                std::mem::take(&mut self.pending)
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            );
+            assert!(self.q.is_empty());
+        }
+    }
+
     /// The calendar's width follows the delays. Three thousand events
-    /// held over about 70 s (most past its first window, 4.3 s) widen
-    /// it. Then, with the latest thousand of them still held, two
-    /// thousand at delays under 4 µs fall into one bucket and narrow it,
-    /// sending those thousand to the small heap. Every pop is still the
-    /// sort's, with events in the past and runs of ten at one time.
+    /// held over about 70 s (2^36 ns, most past its first window of
+    /// 16,384 buckets of 2^18 ns, 2^32 ns) widen it to buckets of 2^22 ns
+    /// at least, whose window takes 2^36 ns in. Then, with the latest
+    /// thousand of them still held, two thousand at delays under 2^12 ns
+    /// fall into one bucket and narrow it: the delays shrank by 2^24, and
+    /// the width must shrink by 2^8 at least, sending the thousand held
+    /// from before (all but any within the narrowed window of the clock)
+    /// to the small heap. Every pop is still the sort's, with events in
+    /// the past and runs of ten at one time.
     #[test]
     fn the_calendar_widens_and_narrows_and_pops_as_a_sort_does() {
         let mut rng = Pcg64::seed_from_u64(23);
-        let mut q = EventQueue::new();
-        let mut pending = std::collections::BTreeSet::new();
-        let mut now: SimTime = 0;
-        let pop = |q: &mut EventQueue<u64>, pending: &mut std::collections::BTreeSet<_>, now| {
-            let want = pending.pop_first();
-            assert_eq!(q.pop(), want);
-            want.map_or(now, |(t, _)| t.max(now))
-        };
-        let first = q.heap.near.shift();
+        let mut s = AgainstASort::new(0);
+        let first = s.q.heap.near.shift();
         let mut widest = first;
         let mut small = Vec::new();
         for longest in [1u64 << 36, 1 << 12] {
             for _ in 0..30_000u32 {
-                if pending.len() < 3_000 {
+                if s.pending.len() < 3_000 {
+                    let now = s.now;
                     let t = match rng.random_range(0..16u32) {
                         0 => now.saturating_sub(rng.random_range(1..10)),
                         _ => now + rng.random_range(0..longest),
@@ -1076,31 +1126,27 @@ mod tests {
                         1
                     };
                     for _ in 0..times {
-                        let seq = q.next_seq;
-                        q.push(t, seq);
-                        pending.insert((t, seq));
+                        s.push(None, t);
                     }
                 } else {
-                    now = pop(&mut q, &mut pending, now);
+                    s.pop();
                 }
-                assert!(!q.heap.big, "{} in the heap", q.heap.len());
-                widest = widest.max(q.heap.near.shift());
+                assert!(!s.q.heap.big, "{} in the heap", s.q.heap.len());
+                widest = widest.max(s.q.heap.near.shift());
             }
             assert!(widest >= first + 4, "widened only to 2^{widest} ns");
             // Most are in the calendar, none lost to a wrong window.
-            let near = q.heap.near.len();
-            assert!(near > 2 * q.heap.small.v.len(), "{near} in the calendar");
-            while pending.len() > 1_000 {
-                now = pop(&mut q, &mut pending, now);
+            let near = s.q.heap.near.len();
+            assert!(near > 2 * s.q.heap.small.v.len(), "{near} in the calendar");
+            while s.pending.len() > 1_000 {
+                s.pop();
             }
-            small.push(q.heap.small.v.len());
+            small.push(s.q.heap.small.v.len());
         }
-        let narrowed = q.heap.near.shift();
+        let narrowed = s.q.heap.near.shift();
         assert!(narrowed + 8 <= widest, "narrowed only to 2^{narrowed} ns");
-        // The latest thousand went to the small heap as it narrowed.
         assert!(small[1] >= small[0] + 900, "small heap: {small:?}");
-        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+        s.drain();
     }
 
     /// Near the end of time the window reaches past `u64::MAX`: an event
@@ -1140,8 +1186,11 @@ mod tests {
     /// Twelve thousand events for one time under sequence numbers pushed
     /// in random order (numbers reserved first): each list holds them
     /// sorted, so a push would step past thousands; past 32 steps an
-    /// event goes to the small heap instead, where most of them end up,
-    /// and they all pop in order.
+    /// event goes to the small heap instead, and they all pop in order.
+    /// Once a list's first 32 keys are the least it has been offered, it
+    /// takes a random newcomer only as a new head or tail, with a chance
+    /// of about 2 / L at length `L`, so it grows to about √(4 × 12,000)
+    /// ≈ 220 (226 here): more than 10,000 end in the small heap.
     #[test]
     fn a_crowded_bucket_sends_what_it_cannot_place_soon_to_the_small_heap() {
         let mut rng = Pcg64::seed_from_u64(29);
@@ -1163,39 +1212,39 @@ mod tests {
     /// away: widening for the far ones crowds the burst into a bucket or
     /// two, and narrowing for the crowd sends the far ones past the
     /// window. The ceiling keeps the width from swinging between the two
-    /// at every look: over 20 bursts (twenty looks) it changes at most
-    /// ten times (eight here; nineteen without the ceiling), and every
-    /// pop is the sort's.
+    /// at every look: over 20 bursts (20,000 pushes, 19 looks) it changes
+    /// at most at every other look, 10 times (eight here; 19 without the
+    /// ceiling), and every pop is the sort's.
     #[test]
     fn a_cluster_and_far_events_do_not_make_the_width_swing() {
         let mut rng = Pcg64::seed_from_u64(31);
-        let mut q = EventQueue::new();
-        let mut pending = std::collections::BTreeSet::new();
-        let mut now: SimTime = 0;
-        let (mut width, mut changes) = (q.heap.near.shift(), 0);
+        let mut s = AgainstASort::new(0);
+        let (mut width, mut changes) = (s.q.heap.near.shift(), 0);
+        let mut start = 0;
         for _ in 0..20 {
             for _ in 0..1_000 {
                 let t = if rng.random_range(0..8u32) == 0 {
-                    now + 3_600_000_000_000
+                    start + 3_600_000_000_000
                 } else {
-                    now + rng.random_range(0..1_000_000u64)
+                    start + rng.random_range(0..1_000_000u64)
                 };
-                let seq = q.next_seq;
-                q.push(t, seq);
-                pending.insert((t, seq));
-                if q.heap.near.shift() != width {
-                    width = q.heap.near.shift();
+                s.push(None, t);
+                if s.q.heap.near.shift() != width {
+                    width = s.q.heap.near.shift();
                     changes += 1;
                 }
             }
-            while pending.first().is_some_and(|&(t, _)| t < now + 1_000_000) {
-                assert_eq!(q.pop(), pending.pop_first());
+            while s
+                .pending
+                .first()
+                .is_some_and(|&(t, _)| t < start + 1_000_000)
+            {
+                s.pop();
             }
-            now += 1_000_000;
+            start += 1_000_000;
         }
         assert!(changes <= 10, "the width changed {changes} times");
-        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+        s.drain();
     }
 
     /// Enough events pending for the radix heap (its buckets in blocks,
@@ -1204,12 +1253,10 @@ mod tests {
     #[test]
     fn the_radix_heap_pops_as_a_sort_does() {
         let mut rng = Pcg64::seed_from_u64(11);
-        let mut q = EventQueue::with_lanes(2);
-        let mut pending = std::collections::BTreeSet::new();
-        let mut now: SimTime = 0;
+        let mut s = AgainstASort::new(2);
         for step in 0..200_000u32 {
             if step == 60_000 {
-                assert!(q.heap.big, "{} in the heap", q.heap.len());
+                assert!(s.q.heap.big, "{} in the heap", s.q.heap.len());
             }
             if step < 60_000 || rng.random_range(0..2u32) == 0 {
                 let delay = match rng.random_range(0..4u32) {
@@ -1218,23 +1265,13 @@ mod tests {
                     2 => 1_000_000,
                     _ => rng.random_range(0..1u64 << 36),
                 };
-                let (t, seq) = (now + delay, q.next_seq);
-                if rng.random_range(0..3u32) == 0 {
-                    q.push_in(rng.random_range(0..2), t, seq);
-                } else {
-                    q.push(t, seq);
-                }
-                pending.insert((t, seq));
+                let lane = (rng.random_range(0..3u32) == 0).then(|| rng.random_range(0..2));
+                s.push(lane, s.now + delay);
             } else {
-                let want = pending.pop_first();
-                assert_eq!(q.pop(), want, "step {step}");
-                if let Some((t, _)) = want {
-                    now = t;
-                }
+                s.pop();
             }
         }
-        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(rest, pending.into_iter().collect::<Vec<_>>());
+        s.drain();
     }
 
     /// The radix heap alone, with keys whose digits differ at every level
