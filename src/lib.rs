@@ -51,6 +51,7 @@ pub mod interrupt;
 pub mod machine;
 pub mod metrics;
 pub mod model;
+pub mod pages;
 pub mod policy;
 pub mod pricing;
 pub mod progress;

@@ -91,7 +91,15 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         };
         let mut requests = spare.requests;
         requests.clear();
-        requests.reserve(clients.min(1 << 20));
+        // Room for every client's request at once, taken in one block:
+        // grown by doubling, a million slots would move, and a moved
+        // block keeps the small pages it has (see `crate::pages`). Where the
+        // system will not give that much at once (a huge open-loop
+        // population), the slots grow as requests come.
+        if requests.try_reserve(clients).is_err() {
+            requests.reserve(clients.min(1 << 20));
+        }
+        crate::pages::advise_huge(&requests);
         let mut free = spare.free;
         free.clear();
         let cpu = match &scenario.client_processing {
