@@ -9,7 +9,7 @@
 #   benches/perf.sh simpy      # only backsim against the minimal SimPy model
 #   benches/perf.sh huge       # only the 10^7-client burst, best of
 #                              # HUGE_REPEATS (default 3: its runs spread
-#                              # over ±5%) per strategy (about two minutes
+#                              # over ±5%) per strategy (about a minute
 #                              # and 1.5 GB; not part of the default)
 #   benches/perf.sh sweep      # only the 10,000-run sweep at 1 and 2 threads
 #   benches/perf.sh curve      # only the cost per event from 10^4 to 10^6

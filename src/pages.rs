@@ -10,9 +10,10 @@
 //! to memory that asks for them (`madvise` in
 //! `/sys/kernel/mm/transparent_hugepage/enabled`, the default of many
 //! distributions), advising the slots took the 10⁶-client burst with
-//! full jitter to 0.92× its time and the 10⁷-client burst to 0.93×
+//! full jitter to 0.91× its time and the 10⁷-client burst to 0.91×
 //! (README, "Performance"). Where the system gives them to all memory,
-//! or to none, the advice changes nothing.
+//! or to none, the advice changes no more than how hard the kernel tries
+//! to find a huge page at a fault.
 //!
 //! Only the slots are advised. Advising every large block (lanes, slot
 //! columns) made the 10⁷-client burst with linear backoff 1.10× slower
@@ -69,6 +70,7 @@ pub fn advise_huge<T>(v: &Vec<T>) {
 /// The whole 2 MiB pages, `start..end`, of a block of `size` bytes at
 /// `block`, if it is [`LARGE`] or more (a smaller one shares its pages
 /// with other blocks).
+#[cfg(target_os = "linux")]
 fn whole_huge_pages(block: usize, size: usize) -> Option<(usize, usize)> {
     const HUGE_PAGE: usize = 2 << 20;
     if size < LARGE {

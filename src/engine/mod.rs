@@ -1546,6 +1546,39 @@ mod tests {
     }
 
     #[test]
+    fn room_for_every_slot_is_reserved_at_once_only_where_every_client_can_be_in_flight() {
+        // The room a new world reserves for its request slots. Built on a
+        // thread of its own, so that no slots another test left on this
+        // thread (see `run::Spare`) are taken.
+        let room = |workload: &'static str| {
+            std::thread::spawn(move || {
+                let src = format!(
+                    "name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{workload}\n\
+                     [[strategy]]\nname = \"c\"\nbackoff = {{ kind = \"none\" }}\n"
+                );
+                let s =
+                    crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
+                let seeds = RunSeeds::new(1, 0, 0, "c");
+                let w = World::<true>::new(&s, &s.strategies[0], seeds).expect("room");
+                w.requests.capacity()
+            })
+            .join()
+            .unwrap()
+        };
+        // A burst one past 2^20 clients (the most reserved before they
+        // come otherwise): room for all of them (64 MiB, never touched).
+        let burst = (1 << 20) + 1;
+        let got = room("[workload]\nkind = \"burst\"\nclients = 1048577");
+        assert!(got >= burst, "{got} slots of room for a burst of {burst}");
+        // An open loop over 10^7 clients holds a few requests at once: its
+        // slots grow as requests come, from room for 2^20.
+        let got = room(
+            "[workload]\nkind = \"poisson\"\nclients = 10000000\nrate_per_s = 1.0\nduration = \"1s\"",
+        );
+        assert_eq!(got, 1 << 20);
+    }
+
+    #[test]
     fn request_slots_are_reused() {
         // 10,000 requests over 100 s, each done in 10 ms: a few slots.
         let (slots, _, m) = run_world(

@@ -91,12 +91,18 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         };
         let mut requests = spare.requests;
         requests.clear();
-        // Room for every client's request at once, taken in one block:
-        // grown by doubling, a million slots would move, and a moved
-        // block keeps the small pages it has (see `crate::pages`). Where the
-        // system will not give that much at once (a huge open-loop
-        // population), the slots grow as requests come.
-        if requests.try_reserve(clients).is_err() {
+        // A burst's or a closed loop's clients can all have a request in
+        // flight at once: room for each is taken in one block, since grown
+        // by doubling a million slots would move, and a moved block keeps
+        // the small pages it has (see `crate::pages`). Open-loop and trace
+        // workloads hold few requests at once whatever their population:
+        // their slots grow as requests come, as do a burst's where the
+        // system will not give its room at once.
+        let all_at_once = matches!(
+            scenario.workload.kind,
+            WorkloadKind::Burst { .. } | WorkloadKind::Closed { .. }
+        );
+        if !all_at_once || requests.try_reserve(clients).is_err() {
             requests.reserve(clients.min(1 << 20));
         }
         crate::pages::advise_huge(&requests);
