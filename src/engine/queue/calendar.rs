@@ -27,7 +27,7 @@
 //! the speed, never the order: every entry has a unique key, and both
 //! structures give up the smallest.
 
-use super::{Entry, Key, NO_KEY, SmallHeap};
+use super::{Entry, Key, NO_KEY, SmallHeap, occupancy::Occupancy};
 use crate::time::SimTime;
 
 /// Buckets in the ring, as a power of two: 16,384, as many as the
@@ -90,11 +90,8 @@ pub(super) struct Calendar<E> {
     /// `heads`: empty; `tails` is then stale).
     heads: Box<[u32; BUCKETS]>,
     tails: Box<[u32; BUCKETS]>,
-    /// Bit `b % 64` of word `b / 64` set: bucket `b` is in use.
-    occupied: Box<[u64; WORDS]>,
-    /// Bit `w % 64` of word `w / 64` set: word `w` of `occupied` is not
-    /// zero.
-    summary: [u64; SUMMARY],
+    /// The buckets in use.
+    occupied: Box<Occupancy<WORDS, SUMMARY>>,
     /// The entries, linked per bucket; freed nodes are linked from `free`.
     nodes: Vec<Node<E>>,
     free: u32,
@@ -124,8 +121,7 @@ impl<E: Copy> Calendar<E> {
             base: 0,
             heads: Box::new([NONE; BUCKETS]),
             tails: Box::new([NONE; BUCKETS]),
-            occupied: Box::new([0; WORDS]),
-            summary: [0; SUMMARY],
+            occupied: Box::new(Occupancy::new()),
             nodes: Vec::new(),
             free: NONE,
             len: 0,
@@ -206,7 +202,7 @@ impl<E: Copy> Calendar<E> {
             let at = self.alloc(entry);
             self.heads[b] = at;
             self.tails[b] = at;
-            self.mark_used(b);
+            self.occupied.insert(b);
         } else if key >= self.key(self.tails[b]) {
             // (Equal only if a key were pushed twice; it then comes out
             // after the other.)
@@ -275,7 +271,7 @@ impl<E: Copy> Calendar<E> {
         let Node { entry, next } = self.nodes[at as usize];
         self.heads[b] = next;
         if next == NONE {
-            self.mark_empty(b);
+            self.occupied.remove(b);
         }
         self.nodes[at as usize].next = self.free;
         self.free = at;
@@ -290,52 +286,14 @@ impl<E: Copy> Calendar<E> {
         entry
     }
 
-    /// Sets bucket `b`'s bit, and its word's in the summary.
-    fn mark_used(&mut self, b: usize) {
-        let w = b / 64;
-        self.occupied[w] |= 1 << (b % 64);
-        self.summary[w / 64] |= 1 << (w % 64);
-    }
-
-    /// Clears bucket `b`'s bit, and its word's in the summary if that
-    /// word is now zero.
-    fn mark_empty(&mut self, b: usize) {
-        let w = b / 64;
-        self.occupied[w] &= !(1 << (b % 64));
-        if self.occupied[w] == 0 {
-            self.summary[w / 64] &= !(1 << (w % 64));
-        }
-    }
-
     /// The first bucket in use from the window's start, round the ring
     /// (some bucket is in use): the one with the earliest entries, since
     /// every entry is in the window, where the buckets round the ring
     /// from its start follow each other in time.
     #[inline(always)]
     fn first_in_window(&self) -> usize {
-        let from = (self.base >> self.shift) as usize % BUCKETS;
-        let w = from / 64;
-        let here = self.occupied[w] & (u64::MAX << (from % 64));
-        if here != 0 {
-            return w * 64 + here.trailing_zeros() as usize;
-        }
-        let w = self.word_in_use_from((w + 1) % WORDS);
-        w * 64 + self.occupied[w].trailing_zeros() as usize
-    }
-
-    /// The first word of the bitmap in use at or after word `from`, round
-    /// the ring (some word is in use).
-    fn word_in_use_from(&self, from: usize) -> usize {
-        let s = from / 64;
-        let here = self.summary[s] & (u64::MAX << (from % 64));
-        if here != 0 {
-            return s * 64 + here.trailing_zeros() as usize;
-        }
-        (1..=SUMMARY)
-            .map(|i| (s + i) % SUMMARY)
-            .find(|&s| self.summary[s] != 0)
-            .map(|s| s * 64 + self.summary[s].trailing_zeros() as usize)
-            .expect("a bucket in use")
+        self.occupied
+            .first_from((self.base >> self.shift) as usize % BUCKETS)
     }
 
     /// True once [`REVIEW_EVERY`] pushes have come since the last look at
@@ -397,10 +355,8 @@ impl<E: Copy> Calendar<E> {
     /// are taken out in order, so each goes to the end of its new list.
     fn reshape(&mut self, shift: u32, far: &mut SmallHeap<E>) {
         let base = self.base;
-        let mut held = Vec::with_capacity(self.len);
-        while self.len != 0 {
-            held.push(self.pop());
-        }
+        let mut held = Vec::new();
+        self.drain_into(&mut held);
         self.shift = shift;
         self.base = base >> shift << shift;
         for entry in held {
@@ -418,8 +374,13 @@ impl<E: Copy> Calendar<E> {
     /// calendar empty.
     pub(super) fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
         out.reserve(self.len);
+        self.empty(|entry| out.push(entry));
+    }
+
+    /// Takes every entry out, in order, to `each`, and forgets the nodes.
+    fn empty(&mut self, mut each: impl FnMut(Entry<E>)) {
         while self.len != 0 {
-            out.push(self.pop());
+            each(self.pop());
         }
         self.nodes.clear();
         self.free = NONE;
@@ -428,11 +389,7 @@ impl<E: Copy> Calendar<E> {
     /// Empty, keeping its room and its width (which orders nothing), its
     /// ceiling lifted.
     pub(super) fn clear(&mut self) {
-        while self.len != 0 {
-            self.pop();
-        }
-        self.nodes.clear();
-        self.free = NONE;
+        self.empty(|_| ());
         self.base = 0;
         self.pushes = 0;
         self.outside = 0;

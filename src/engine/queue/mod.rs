@@ -16,12 +16,14 @@
 
 mod calendar;
 mod lane;
+mod occupancy;
 mod ring;
 
 use super::blocks::{Bag, Blocks};
 use crate::time::SimTime;
 use calendar::Calendar;
 use lane::{Lane, LaneEntry};
+use occupancy::Occupancy;
 
 /// An event's place in the order, `(time, sequence)`, as one number:
 /// time in the high 64 bits, sequence in the low ones.
@@ -89,9 +91,10 @@ const DIGITS: usize = 1 << DIGIT_BITS;
 const LEVELS: usize = 128usize.div_ceil(DIGIT_BITS as usize);
 /// Buckets: 0 for the keys equal to `last`, then one per level and digit.
 const RADIX_BUCKETS: usize = 1 + LEVELS * DIGITS;
-/// Words of the radix heap's bitmap of non-empty buckets.
+/// Words of the radix heap's bitmap of non-empty buckets, and of its
+/// summary.
 const RADIX_WORDS: usize = RADIX_BUCKETS.div_ceil(64);
-const _: () = assert!(RADIX_WORDS <= 64, "one bit per word in RadixHeap::words");
+const RADIX_SUMMARY: usize = RADIX_WORDS.div_ceil(64);
 
 /// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) of entries: a
 /// priority queue for keys that never go below the last one taken out,
@@ -122,10 +125,8 @@ struct RadixHeap<E> {
     /// as it has been read, so entries are not held twice.
     buckets: Vec<Bag<Entry<E>>>,
     pool: Blocks<Entry<E>>,
-    /// Bit `b % 64` of word `b / 64` set: bucket `b` is not empty.
-    occupied: [u64; RADIX_WORDS],
-    /// Bit `w` set: word `w` of `occupied` is not zero.
-    words: u64,
+    /// The buckets that are not empty.
+    occupied: Occupancy<RADIX_WORDS, RADIX_SUMMARY>,
     /// The smallest key in each bucket ([`NO_KEY`] when it is empty), so
     /// that the smallest key held is known without moving or scanning
     /// anything: the queue compares it with its lanes before each pop.
@@ -142,8 +143,7 @@ impl<E: Copy> RadixHeap<E> {
             zero: Vec::new(),
             buckets: (0..RADIX_BUCKETS).map(|_| Bag::new()).collect(),
             pool: Blocks::new(),
-            occupied: [0; RADIX_WORDS],
-            words: 0,
+            occupied: Occupancy::new(),
             mins: Box::new([NO_KEY; RADIX_BUCKETS]),
             min_at: Box::new([0; RADIX_BUCKETS]),
             len: 0,
@@ -187,26 +187,17 @@ impl<E: Copy> RadixHeap<E> {
             }
             bucket.push(entry, &mut self.pool);
         }
-        self.occupied[b / 64] |= 1 << (b % 64);
-        self.words |= 1 << (b / 64);
+        self.occupied.insert(b);
     }
 
     /// The lowest non-empty bucket.
     #[inline]
     fn lowest(&self) -> Option<usize> {
-        if self.words == 0 {
-            return None;
-        }
-        let w = self.words.trailing_zeros() as usize;
-        Some(w * 64 + self.occupied[w].trailing_zeros() as usize)
+        self.occupied.first()
     }
 
     fn mark_empty(&mut self, b: usize) {
-        let word = &mut self.occupied[b / 64];
-        *word &= !(1 << (b % 64));
-        if *word == 0 {
-            self.words &= !(1 << (b / 64));
-        }
+        self.occupied.remove(b);
         self.mins[b] = NO_KEY;
     }
 
@@ -1339,7 +1330,8 @@ mod tests {
             heap.pop();
         }
         heap.clear();
-        assert_eq!((heap.len, heap.last, heap.words), (0, 0, 0));
+        assert_eq!((heap.len, heap.last), (0, 0));
+        assert!(heap.occupied.is_empty());
         assert!(heap.peek().is_none() && heap.pop().is_none());
         assert!(heap.mins.iter().all(|&m| m == NO_KEY));
         for (time, seq) in [(9, 3), (2, 4), (9, 1), (0, 5)] {
