@@ -76,6 +76,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         client: u32,
         input_tokens: u64,
         output_tokens: u64,
+        last: bool,
     ) {
         self.m.touch(now);
         // Validation bounds the expected count far below 2^32 (see
@@ -113,21 +114,23 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             records.push(RequestRecord::new(client, now, input_tokens, output_tokens));
         }
         self.m.counts.requests += 1;
-        self.try_send(now, req);
+        self.try_send(now, req, last);
     }
 
     /// Sends the next attempt of `req` if the strategy's guards let it go
     /// now; a guard may delay it or reject it locally, which ends the
     /// request.
+    /// `last`: nothing follows this call in its event's handling (as for
+    /// each function here that takes it: see [`World::step_at_once`]).
     #[inline(always)]
-    pub(super) fn try_send(&mut self, now: SimTime, req: u32) {
+    pub(super) fn try_send(&mut self, now: SimTime, req: u32, last: bool) {
         let r = &self.requests[req as usize];
         let (client, first) = (r.client, r.attempts == 0);
         match self
             .policy
             .before_send(now, req, client, first, &mut self.rng)
         {
-            Gate::Send => self.send_attempt(now, req),
+            Gate::Send => self.send_attempt(now, req, last),
             Gate::Wait(d) => self.queue.push(now.saturating_add(d), Event::Send { req }),
             Gate::Reject => {
                 self.m.counts.local_rejections += 1;
@@ -148,7 +151,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             self.m.request_gave_up(attempts);
             self.request_closed(now, req, RequestOutcome::GaveUp);
         } else {
-            self.send_attempt(now, req);
+            self.send_attempt(now, req, true);
         }
     }
 
@@ -161,19 +164,20 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     }
 
     /// Sends the next attempt of `req` (a round, when the strategy hedges).
-    pub(super) fn send_attempt(&mut self, now: SimTime, req: u32) {
+    pub(super) fn send_attempt(&mut self, now: SimTime, req: u32, last: bool) {
         let r = &mut self.requests[req as usize];
         r.attempts += 1;
         r.model = self.policy.model(r.on_fallback());
         let number = r.attempts;
-        self.put_on_wire(now, req, number);
+        // A round of hedged copies follows on the full path.
+        self.put_on_wire(now, req, number, last && !FULL);
         self.round_started(now, req);
     }
 
     /// Sends a copy of attempt number `number` of the request from slot
     /// `req` to the slot's model, with its timer.
     #[inline(always)]
-    pub(super) fn put_on_wire(&mut self, now: SimTime, req: u32, number: u32) {
+    pub(super) fn put_on_wire(&mut self, now: SimTime, req: u32, number: u32, last: bool) {
         let r = &mut self.requests[req as usize];
         r.serial = r.serial.wrapping_add(1);
         r.outstanding = true;
@@ -210,15 +214,15 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             }
         }
         let arrive = now.saturating_add(self.hop());
-        self.queue.push_in(
-            lane::HOP,
-            arrive,
-            Event::AtLimiter {
-                req,
-                attempt,
-                model,
-            },
-        );
+        let event = Event::AtLimiter {
+            req,
+            attempt,
+            model,
+        };
+        if arrive == now && self.step_at_once(now, event, last) {
+            return;
+        }
+        self.queue.push_in(lane::HOP, arrive, event);
     }
 
     pub(super) fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {

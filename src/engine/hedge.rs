@@ -225,7 +225,7 @@ impl<const FULL: bool> World<'_, FULL> {
         self.policy.start(c);
         self.hedge_slot_taken(c, req, now);
         let number = self.requests[req as usize].attempts;
-        self.put_on_wire(now, c, number);
+        self.put_on_wire(now, c, number, false);
         self.m.counts.hedges += 1;
         let Some(h) = &mut self.hedge else {
             return;

@@ -8,20 +8,29 @@
 use super::*;
 
 impl<'a, const FULL: bool> World<'a, FULL> {
-    /// Sends an answer back to the client (one network hop).
+    /// Sends an answer back to the client (one network hop); `last`:
+    /// nothing follows in the event's handling ([`World::step_at_once`]).
     #[inline(always)]
-    pub(super) fn answer(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
+    fn answer(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        model: u8,
+        reply: Reply,
+        last: bool,
+    ) {
         let back = now.saturating_add(self.hop());
-        self.queue.push_in(
-            lane::HOP,
-            back,
-            Event::Reply {
-                req,
-                attempt,
-                model,
-                reply: PackedReply::new(reply),
-            },
-        );
+        let event = Event::Reply {
+            req,
+            attempt,
+            model,
+            reply: PackedReply::new(reply),
+        };
+        if back == now && self.step_at_once(now, event, last) {
+            return;
+        }
+        self.queue.push_in(lane::HOP, back, event);
     }
 
     pub(super) fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
@@ -39,7 +48,8 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             let first = self.requests[req as usize].attempts == 1;
             self.m.at_limiter(now, c.admitted, c.cost, first);
         }
-        self.apply(now, req, attempt, model, fx);
+        // Last: only its event's `match` arm calls this, last.
+        self.apply(now, req, attempt, model, fx, true);
     }
 
     pub(super) fn service_done(
@@ -61,7 +71,8 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         if fx.next != Next::Gone {
             self.m.touch(now);
         }
-        self.apply(now, req, attempt, model, fx);
+        // As for `at_limiter`, and `provider_step` below.
+        self.apply(now, req, attempt, model, fx, true);
     }
 
     /// A step `model`'s provider asked for is due.
@@ -83,7 +94,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             &mut self.provider_slots,
             &mut self.rng,
         );
-        self.apply(now, req, attempt, model, fx);
+        self.apply(now, req, attempt, model, fx, true);
     }
 
     /// The client of `req` gave up on `attempt`: the provider is told.
@@ -95,7 +106,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             &SlotView(&self.requests, Self::growth_of(self.growth)),
             &mut self.provider_slots,
         );
-        self.apply(now, req, attempt, model, fx);
+        self.apply(now, req, attempt, model, fx, false);
     }
 
     /// A timer of `model`'s provider fires; free server slots then take
@@ -121,9 +132,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
 
     /// Counts and schedules what the provider's reaction to `attempt` of
     /// `req` comes to. Inlined into each caller, so that the reaction is
-    /// never built in memory.
+    /// never built in memory. `last`: nothing follows this call in its
+    /// event's handling ([`World::step_at_once`]).
     #[inline(always)]
-    fn apply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, fx: Effects) {
+    fn apply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, fx: Effects, last: bool) {
         let e = usize::from(model);
         if let Some(b) = fx.bill {
             self.bill(req, e, b.input, b.output);
@@ -134,15 +146,17 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         if model == 0 && fx.given_back > 0 {
             self.m.given_back(fx.given_back);
         }
+        // A freed server slot is handed over after the answer.
+        let last = last && !fx.freed;
         match fx.next {
-            Next::Reply(reply) => self.answer(now, req, attempt, model, reply),
+            Next::Reply(reply) => self.answer(now, req, attempt, model, reply, last),
             Next::Reject { limit, retry_after } => {
                 // Only the current attempt's answer is heard: an earlier
                 // one's must not overwrite it.
                 if self.is_current(req, attempt) {
                     self.policy.set_retry_after(req, retry_after);
                 }
-                self.answer(now, req, attempt, model, Reply::RateLimited { limit });
+                self.answer(now, req, attempt, model, Reply::RateLimited { limit }, last);
             }
             Next::Serve(service) => self.serve(req, attempt, model, service),
             Next::Later { at, step } => self.queue.push(
@@ -173,7 +187,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     }
 
     /// A service of `attempt` of `req` has started.
-    #[inline]
+    #[inline(always)]
     fn serve(&mut self, req: u32, attempt: u32, model: u8, service: Service) {
         self.m.queue_wait(service.waited);
         self.queue.push_in(

@@ -158,7 +158,7 @@ impl<'a> Endpoint<'a> {
     }
 
     /// A service the server started ([`Next::Serve`]) ends.
-    #[inline]
+    #[inline(always)]
     pub fn service_ends<A: Attempts>(
         &mut self,
         now: SimTime,

@@ -771,6 +771,14 @@ impl<E: Copy> EventQueue<E> {
         Some((time, event))
     }
 
+    /// Whether nothing is queued for the current time (the time of the
+    /// last event popped) or before it: an event pushed now for the
+    /// current time would be the next to pop.
+    #[inline(always)]
+    pub fn nothing_due_now(&self) -> bool {
+        self.now_front == NO_KEY && time_of(self.first.0) > self.now
+    }
+
     /// Removes and returns the earliest event if it is one pushed for the
     /// current time (a zero-length step) and nothing else is due before
     /// it: what [`EventQueue::pop`] would return then, without its search.
