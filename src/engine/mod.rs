@@ -857,17 +857,18 @@ mod tests {
     /// row (which its row queues after sending its attempt: taken at once
     /// there, the retry is queued first and takes the token); a closed
     /// loop whose clients think as long as a service takes, against one
-    /// server slot and its queue; client timeouts, server errors,
-    /// Retry-After and a bounded queue; an adaptive throttle whose waits
-    /// end in sends; and the reference herd, then held to budgets of
-    /// events. Each of these fails the test when dropped (checked): the
-    /// check that nothing else is due now, a trace row's `last`, and the
-    /// checkpoint's. Two more keep the order exact by construction, but no
-    /// scenario was found where dropping them changes a run: an open-loop
-    /// arrival's `last` (the next arrival is drawn from its own generator
-    /// at a continuous time) and the handover of a freed server slot after
-    /// an answer (what the answer sets off meets the handover's service
-    /// only behind a hop).
+    /// server slot and its queue; the same with server errors and a
+    /// jittered backoff, where the freed slot's handover (which draws the
+    /// next service's failure) and the retry of the answer before it (which
+    /// draws its delay) take turns at the run's generator; client timeouts,
+    /// server errors, Retry-After and a bounded queue; an adaptive throttle
+    /// whose waits end in sends; and the reference herd, then held to
+    /// budgets of events. Each of these fails the test when dropped
+    /// (checked): the check that nothing else is due now, a trace row's
+    /// `last`, the freed slot's handover in `apply`, and the checkpoint's.
+    /// An open-loop arrival's `last` keeps the order exact by
+    /// construction, but only a tie to the nanosecond between the next
+    /// arrival and another event could show it.
     #[test]
     fn steps_of_0_ms_taken_at_once_change_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -919,6 +920,31 @@ mod tests {
             max_attempts = 3
         "#
         .to_string();
+        // One slot whose handover draws a service's failure from the run's
+        // generator, from which a jittered retry of the answer before it
+        // draws too.
+        let jittered_handover = r#"
+            name = "t"
+            seed = 5
+            horizon = "5m"
+            [workload]
+            kind = "closed"
+            clients = 6
+            requests_per_client = 20
+            think_time = "500ms"
+            [limiter]
+            requests_per_minute = 6000
+            request_burst = 10
+            [server]
+            concurrency = 1
+            latency = "1s"
+            error_rate = 0.4
+            [[strategy]]
+            name = "full-jitter"
+            backoff = { kind = "full_jitter", base = "1s", cap = "8s" }
+            max_attempts = 4
+        "#
+        .to_string();
         let storm = r#"
             name = "t"
             seed = 3
@@ -954,6 +980,7 @@ mod tests {
             ("herd", herd),
             ("next second", next_second),
             ("handed over", handed_over),
+            ("jittered handover", jittered_handover),
             ("storm", storm),
         ];
         let mut taken = 0;

@@ -771,9 +771,10 @@ impl<E: Copy> EventQueue<E> {
         Some((time, event))
     }
 
-    /// Whether nothing is queued for the current time (the time of the
-    /// last event popped) or before it: an event pushed now for the
-    /// current time would be the next to pop.
+    /// Whether nothing is queued for the current time (the latest time
+    /// popped) or before it: then an event pushed now for the current time
+    /// is the next to pop. (At the end of time, `SimTime::MAX`, it says no
+    /// even for an empty queue.)
     #[inline(always)]
     pub fn nothing_due_now(&self) -> bool {
         self.now_front == NO_KEY && time_of(self.first.0) > self.now
