@@ -213,16 +213,12 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 }
             }
         }
-        let arrive = now.saturating_add(self.hop());
         let event = Event::AtLimiter {
             req,
             attempt,
             model,
         };
-        if arrive == now && self.step_at_once(now, event, last) {
-            return;
-        }
-        self.queue.push_in(lane::HOP, arrive, event);
+        self.over_the_network(now, event, last);
     }
 
     pub(super) fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {

@@ -773,9 +773,18 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         true
     }
 
+    /// Sends `event` one network hop on from `now` (an attempt to its
+    /// limiter, an answer back to its client): taken at once when the hop
+    /// is 0 ms and [`World::step_at_once`] lets it (`last`: nothing
+    /// follows this call in its event's handling), else queued in the
+    /// hops' lane.
     #[inline(always)]
-    fn hop(&mut self) -> SimDuration {
-        self.network.hop(&mut self.rng)
+    fn over_the_network(&mut self, now: SimTime, event: Event, last: bool) {
+        let at = now.saturating_add(self.network.hop(&mut self.rng));
+        if at == now && self.step_at_once(now, event, last) {
+            return;
+        }
+        self.queue.push_in(lane::HOP, at, event);
     }
 
     /// The request slots, as the provider may ask about them.

@@ -20,17 +20,13 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         reply: Reply,
         last: bool,
     ) {
-        let back = now.saturating_add(self.hop());
         let event = Event::Reply {
             req,
             attempt,
             model,
             reply: PackedReply::new(reply),
         };
-        if back == now && self.step_at_once(now, event, last) {
-            return;
-        }
-        self.queue.push_in(lane::HOP, back, event);
+        self.over_the_network(now, event, last);
     }
 
     pub(super) fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {

@@ -1734,6 +1734,39 @@ mod tests {
         assert_eq!(order, "bcdefg");
     }
 
+    /// Nothing is due now exactly when a push for the current time would
+    /// be the next pop: not while an event for now waits in the current
+    /// time's lane, a lane or the heap (one reserved earlier and pushed
+    /// late included), nor while one from before now is queued.
+    #[test]
+    fn nothing_is_due_now_when_a_push_for_now_would_pop_next() {
+        let mut q = EventQueue::with_lanes(1);
+        // An empty queue at time 0.
+        assert!(q.nothing_due_now());
+        q.push(5, 'a');
+        q.push_in(0, 5, 'b');
+        // At 0, the events at 5 are not due.
+        assert!(q.nothing_due_now());
+        assert_eq!(q.pop(), Some((5, 'a')));
+        // At 5: 'b' in the lane is due.
+        assert!(!q.nothing_due_now());
+        assert_eq!(q.pop(), Some((5, 'b')));
+        assert!(q.nothing_due_now());
+        // One for now in the current time's lane, then one reserved at 4
+        // and pushed late (in the past) in the heap.
+        q.push(5, 'c');
+        assert!(!q.nothing_due_now());
+        assert_eq!(q.pop_now(), Some((5, 'c')));
+        let r = q.reserve();
+        q.push(9, 'e');
+        assert!(q.nothing_due_now());
+        q.push_reserved(4, r, 'd');
+        assert!(!q.nothing_due_now());
+        assert_eq!(q.pop(), Some((4, 'd')));
+        // 'e' at 9 is all that is left.
+        assert!(q.nothing_due_now());
+    }
+
     /// An entry in a lane's order whose key is too far from the lane's
     /// last one for a difference (2^32 − 1 ns or more later, or 2^31
     /// sequence numbers or more away either way) stays in the lane with
