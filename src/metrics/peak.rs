@@ -3,7 +3,7 @@
 //! arrival.
 //!
 //! Arrivals in the window `(now − w, now]` are kept oldest first, with
-//! their total per limit, in ring buffers that an entry leaves at the
+//! their total per limit, in a ring buffer that an entry leaves at the
 //! first arrival at a new instant at or after its time plus `w`.
 //! Arrivals at the same instant share one entry, the newest of which
 //! stays open: it joins the window's total and the run's when the next
@@ -28,122 +28,183 @@
 //! amounts per limit, the algorithm above as it is. Both give the same
 //! numbers ([`PeakWindow::become_full`] says why). In both, the time each
 //! entry leaves takes 4 bytes when the window is at most about 2.1 s wide
-//! ([`Leaves`]).
+//! ([`Entries`]), and sits beside the entry's count or amounts in one
+//! ring buffer: a new instant costs one push and, once the window is
+//! full, one pop.
 
 use crate::reuse::emptied_if_small;
 use crate::time::{SimDuration, SimTime};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+/// The buffers of one form's entries ([`Entries`]): narrow and wide.
+#[derive(Debug)]
+struct Rings<T> {
+    narrow: Vec<(u32, T)>,
+    wide: Vec<(SimTime, T)>,
+}
+
+impl<T> Rings<T> {
+    const EMPTY: Rings<T> = Rings {
+        narrow: Vec::new(),
+        wide: Vec::new(),
+    };
+}
+
 /// The buffers a window holds, kept between runs on one thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Buffers {
-    offsets: Vec<u32>,
-    times: Vec<SimTime>,
-    counts: Vec<u32>,
-    amounts: Vec<[u64; 4]>,
+    counts: Rings<u32>,
+    amounts: Rings<[u64; 4]>,
 }
 
 thread_local! {
     /// The buffers of the last window recycled on this thread.
     static SPARE: RefCell<Buffers> = const {
         RefCell::new(Buffers {
-            offsets: Vec::new(),
-            times: Vec::new(),
-            counts: Vec::new(),
-            amounts: Vec::new(),
+            counts: Rings::EMPTY,
+            amounts: Rings::EMPTY,
         })
     };
 }
 
 /// The widest window whose departure times are kept as 4-byte offsets
-/// ([`Leaves::Narrow`]): 2^31 ns, about 2.1 s.
+/// ([`Entries::Narrow`]): 2^31 ns, about 2.1 s.
 const NARROW_WIDTH: SimDuration = 1 << 31;
 
-/// When each entry in the window leaves it, oldest first: a time that
-/// never decreases from one entry to the next.
+/// The entries in the window, oldest first, each with when it leaves the
+/// window (a time that never decreases from one entry to the next) beside
+/// what arrived at its instant: a count (`u32`) in the unit form, the
+/// amounts per limit (`[u64; 4]`) in the full form. Both side by side in
+/// one ring buffer, so that an instant costs one push and one pop.
 #[derive(Debug, Clone, PartialEq)]
-enum Leaves {
+enum Entries<T> {
     /// For a window at most [`NARROW_WIDTH`] wide: each time as its
     /// offset from `base`, 4 bytes instead of 8, since a million jittered
-    /// retries can fall into one window. The entries in the window, and
-    /// the one being added, leave less than the width apart (each entry
-    /// added leaves a width after an arrival, and those that left by
-    /// then are gone), so when an offset would not fit, moving `base` up
-    /// to the oldest entry's time makes it fit. The entries moved were all
-    /// added since the last move, at least 2^32 − 2^31 ns before, so
-    /// moving costs O(1) per entry added.
+    /// retries can fall into one window (an entry of the unit form takes
+    /// 8 bytes). The entries in the window, and the one being added,
+    /// leave less than the width apart (each entry added leaves a width
+    /// after an arrival, and those that left by then are gone), so when
+    /// an offset would not fit, moving `base` up to the oldest entry's
+    /// time makes it fit. The entries moved were all added since the last
+    /// move, at least 2^32 − 2^31 ns before, so moving costs O(1) per
+    /// entry added.
     Narrow {
         base: SimTime,
-        offsets: VecDeque<u32>,
+        ring: VecDeque<(u32, T)>,
     },
     /// For a wider window: the times themselves.
-    Wide(VecDeque<SimTime>),
+    Wide(VecDeque<(SimTime, T)>),
 }
 
-impl Leaves {
+impl<T: Copy> Entries<T> {
     /// Empty, for a window `width` wide, in the buffers given.
-    fn new(width: SimDuration, offsets: Vec<u32>, times: Vec<SimTime>) -> Leaves {
+    fn new(width: SimDuration, buffers: Rings<T>) -> Entries<T> {
         if width <= NARROW_WIDTH {
-            Leaves::Narrow {
+            Entries::Narrow {
                 base: 0,
-                offsets: offsets.into(),
+                ring: buffers.narrow.into(),
             }
         } else {
-            Leaves::Wide(times.into())
+            Entries::Wide(buffers.wide.into())
         }
     }
 
-    /// The oldest entry's time.
+    /// Takes out the oldest entry if it has left the window by `now`, and
+    /// gives what arrived at its instant.
     #[inline]
-    fn front(&self) -> Option<SimTime> {
-        match self {
-            Leaves::Narrow { base, offsets } => offsets.front().map(|&o| base + u64::from(o)),
-            Leaves::Wide(times) => times.front().copied(),
-        }
-    }
-
-    fn pop_front(&mut self) {
-        match self {
-            Leaves::Narrow { offsets, .. } => {
-                offsets.pop_front();
+    fn pop_departed(&mut self, now: SimTime) -> Option<T> {
+        let (leaves, value) = match self {
+            Entries::Narrow { base, ring } => {
+                let &(offset, value) = ring.front()?;
+                (*base + u64::from(offset), value)
             }
-            Leaves::Wide(times) => {
-                times.pop_front();
-            }
+            Entries::Wide(ring) => *ring.front()?,
+        };
+        if leaves > now {
+            return None;
         }
+        match self {
+            Entries::Narrow { ring, .. } => drop(ring.pop_front()),
+            Entries::Wide(ring) => drop(ring.pop_front()),
+        }
+        Some(value)
     }
 
     /// Adds an entry that leaves at `t`, no earlier than the last one.
-    fn push_back(&mut self, t: SimTime) {
+    #[inline]
+    fn push_back(&mut self, t: SimTime, value: T) {
         match self {
-            Leaves::Narrow { base, offsets } => {
-                if offsets.is_empty() {
+            Entries::Narrow { base, ring } => {
+                if ring.is_empty() {
                     *base = t;
                 }
                 let offset = match u32::try_from(t - *base) {
                     Ok(o) => o,
-                    Err(_) => {
-                        let shift = offsets.front().copied().unwrap_or(0);
-                        for o in offsets.iter_mut() {
-                            *o -= shift;
-                        }
-                        *base += u64::from(shift);
-                        u32::try_from(t - *base)
-                            .expect("the window's entries span less than its width")
-                    }
+                    Err(_) => Self::move_base(base, ring, t),
                 };
-                offsets.push_back(offset);
+                ring.push_back((offset, value));
             }
-            Leaves::Wide(times) => times.push_back(t),
+            Entries::Wide(ring) => ring.push_back((t, value)),
+        }
+    }
+
+    /// Moves `base` up to the oldest entry's time; the offset of `t` from
+    /// the new base.
+    #[cold]
+    fn move_base(base: &mut SimTime, ring: &mut VecDeque<(u32, T)>, t: SimTime) -> u32 {
+        let shift = ring.front().map_or(0, |e| e.0);
+        for e in ring.iter_mut() {
+            e.0 -= shift;
+        }
+        *base += u64::from(shift);
+        u32::try_from(t - *base).expect("the window's entries span less than its width")
+    }
+
+    /// What arrived at the newest entry's instant.
+    fn back(&self) -> Option<&T> {
+        match self {
+            Entries::Narrow { ring, .. } => ring.back().map(|e| &e.1),
+            Entries::Wide(ring) => ring.back().map(|e| &e.1),
+        }
+    }
+
+    /// What arrived at the newest entry's instant, to add to.
+    fn back_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Entries::Narrow { ring, .. } => ring.back_mut().map(|e| &mut e.1),
+            Entries::Wide(ring) => ring.back_mut().map(|e| &mut e.1),
+        }
+    }
+
+    /// Every entry, oldest first: when it leaves, and what arrived.
+    fn each(&self, mut f: impl FnMut(SimTime, T)) {
+        match self {
+            Entries::Narrow { base, ring } => {
+                for &(offset, value) in ring {
+                    f(*base + u64::from(offset), value);
+                }
+            }
+            Entries::Wide(ring) => {
+                for &(t, value) in ring {
+                    f(t, value);
+                }
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Entries::Narrow { ring, .. } => ring.clear(),
+            Entries::Wide(ring) => ring.clear(),
         }
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
         match self {
-            Leaves::Narrow { offsets, .. } => offsets.is_empty(),
-            Leaves::Wide(times) => times.is_empty(),
+            Entries::Narrow { ring, .. } => ring.is_empty(),
+            Entries::Wide(ring) => ring.is_empty(),
         }
     }
 
@@ -151,17 +212,23 @@ impl Leaves {
     #[cfg(test)]
     fn capacity(&self) -> usize {
         match self {
-            Leaves::Narrow { offsets, .. } => offsets.capacity(),
-            Leaves::Wide(times) => times.capacity(),
+            Entries::Narrow { ring, .. } => ring.capacity(),
+            Entries::Wide(ring) => ring.capacity(),
         }
     }
 
     /// The buffers, emptied, for the next window: one of them empty, and
     /// the other too if it is too large to keep.
-    fn into_buffers(self) -> (Vec<u32>, Vec<SimTime>) {
+    fn into_buffers(self) -> Rings<T> {
         match self {
-            Leaves::Narrow { offsets, .. } => (emptied(offsets), Vec::new()),
-            Leaves::Wide(times) => (Vec::new(), emptied(times)),
+            Entries::Narrow { ring, .. } => Rings {
+                narrow: emptied(ring),
+                ..Rings::EMPTY
+            },
+            Entries::Wide(ring) => Rings {
+                wide: emptied(ring),
+                ..Rings::EMPTY
+            },
         }
     }
 }
@@ -199,37 +266,19 @@ fn times(unit: [u64; 4], n: u64) -> [u64; 4] {
     unit.map(|u| u.saturating_mul(n))
 }
 
-/// Takes out the entries that have left the window by `now`, from
-/// `leaves` and the counts or amounts `beside` them, and yields what
-/// `beside` held for each.
-fn departed<'a, T>(
-    leaves: &'a mut Leaves,
-    beside: &'a mut VecDeque<T>,
-    now: SimTime,
-) -> impl Iterator<Item = T> + 'a {
-    std::iter::from_fn(move || {
-        if leaves.front()? > now {
-            return None;
-        }
-        leaves.pop_front();
-        Some(beside.pop_front().expect("what arrived, beside each entry"))
-    })
-}
-
 /// Arrivals in the last window of width `width`, the peak so far and the
 /// total.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PeakWindow {
     width: SimDuration,
-    /// When each entry in the window leaves it (its time + width,
-    /// saturated), oldest first. The full form's open entry has one (the
-    /// last); the unit form's gets its own when it closes.
-    leaves: Leaves,
-    /// Unit form: how many arrived at each closed entry's instant.
-    counts: VecDeque<u32>,
-    /// Full form: what arrived at each entry's instant, per limit. The
-    /// last entry is open: not yet in `sum` nor `total`.
-    amounts: VecDeque<[u64; 4]>,
+    /// Unit form: the closed entries, each with when it leaves the
+    /// window (its time + width, saturated) and how many arrived at its
+    /// instant. The open entry gets its own when it closes.
+    counts: Entries<u32>,
+    /// Full form: every entry, with when it leaves the window and what
+    /// arrived at its instant, per limit. The last entry is open: not yet
+    /// in `sum` nor `total`.
+    amounts: Entries<[u64; 4]>,
     /// The full form (for the rest of the run), not the unit form.
     full: bool,
     /// Unit form: the cost of every arrival (zero before the first).
@@ -262,9 +311,8 @@ impl PeakWindow {
     pub(crate) fn new(width: SimDuration) -> PeakWindow {
         PeakWindow {
             width,
-            leaves: Leaves::new(width, Vec::new(), Vec::new()),
-            counts: VecDeque::new(),
-            amounts: VecDeque::new(),
+            counts: Entries::new(width, Rings::EMPTY),
+            amounts: Entries::new(width, Rings::EMPTY),
             full: false,
             unit: [0; 4],
             room: u64::MAX,
@@ -282,11 +330,16 @@ impl PeakWindow {
     /// [`PeakWindow::new`], in the buffers the last window recycled on this
     /// thread held.
     pub(crate) fn reused(width: SimDuration) -> PeakWindow {
-        let b = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        let b = SPARE.with(|spare| {
+            let empty = Buffers {
+                counts: Rings::EMPTY,
+                amounts: Rings::EMPTY,
+            };
+            std::mem::replace(&mut *spare.borrow_mut(), empty)
+        });
         PeakWindow {
-            leaves: Leaves::new(width, b.offsets, b.times),
-            counts: b.counts.into(),
-            amounts: b.amounts.into(),
+            counts: Entries::new(width, b.counts),
+            amounts: Entries::new(width, b.amounts),
             ..PeakWindow::new(width)
         }
     }
@@ -295,12 +348,9 @@ impl PeakWindow {
     /// [`PeakWindow::reused`] on this thread; a buffer with more room than
     /// [`crate::reuse::KEEP_BYTES`] goes back to the system instead.
     pub(crate) fn recycle(self) {
-        let (offsets, times) = self.leaves.into_buffers();
         let b = Buffers {
-            offsets,
-            times,
-            counts: emptied(self.counts),
-            amounts: emptied(self.amounts),
+            counts: self.counts.into_buffers(),
+            amounts: self.amounts.into_buffers(),
         };
         SPARE.with(|spare| *spare.borrow_mut() = b);
     }
@@ -352,14 +402,14 @@ impl PeakWindow {
                 self.become_full();
                 return self.arrive(now, cost);
             };
-            self.leaves.push_back(self.last.saturating_add(self.width));
-            self.counts.push_back(n);
+            self.counts
+                .push_back(self.last.saturating_add(self.width), n);
             // At most `total_n`: no overflow.
             self.sum_n += self.open_n;
             self.total_n = total;
         }
         self.peak_n = self.peak_n.max(self.sum_n);
-        for n in departed(&mut self.leaves, &mut self.counts, now) {
+        while let Some(n) = self.counts.pop_departed(now) {
             self.sum_n -= u64::from(n);
         }
         self.open_n = 1;
@@ -386,12 +436,15 @@ impl PeakWindow {
     fn become_full(&mut self) {
         let unit = self.unit;
         self.amounts.clear();
-        self.amounts
-            .extend(self.counts.iter().map(|&n| times(unit, u64::from(n))));
+        let amounts = &mut self.amounts;
+        self.counts
+            .each(|t, n| amounts.push_back(t, times(unit, u64::from(n))));
         self.counts.clear();
         if self.open_n != 0 {
-            self.leaves.push_back(self.last.saturating_add(self.width));
-            self.amounts.push_back(times(unit, self.open_n));
+            self.amounts.push_back(
+                self.last.saturating_add(self.width),
+                times(unit, self.open_n),
+            );
         }
         self.sum = times(unit, self.sum_n);
         self.peak = times(unit, self.peak_n);
@@ -406,13 +459,12 @@ impl PeakWindow {
             add(&mut self.total, open);
         }
         self.peak = max(self.peak, self.sum);
-        for a in departed(&mut self.leaves, &mut self.amounts, now) {
+        while let Some(a) = self.amounts.pop_departed(now) {
             for (s, a) in self.sum.iter_mut().zip(a) {
                 *s = s.saturating_sub(a);
             }
         }
-        self.leaves.push_back(now.saturating_add(self.width));
-        self.amounts.push_back(cost);
+        self.amounts.push_back(now.saturating_add(self.width), cost);
         self.last = now;
     }
 
@@ -538,14 +590,14 @@ mod tests {
     }
 
     /// Instants in one window, 1 ns apart: 200,000 in a window of 2^40 ns,
-    /// whose departure times (8 bytes each, at least 1.6 MB, as the window
-    /// is too wide for offsets) are more than a recycled buffer keeps
-    /// (1 MiB); 100,000 in a window of 1 s, whose offsets (4 bytes each,
-    /// 0.4 MB) it keeps. Their counts (4 bytes each, 0.8 and 0.4 MB) are
-    /// kept both times.
+    /// whose entries (a departure time of 8 bytes and a count of 4, 16
+    /// bytes with padding, at least 3.2 MB, as the window is too wide for
+    /// offsets) are more than a recycled buffer keeps (1 MiB); 60,000 in a
+    /// window of 1 s, whose entries (an offset and a count, 8 bytes, at
+    /// most 2^16 of them in a ring that doubles: 0.5 MB) it keeps.
     #[test]
     fn a_recycled_window_keeps_only_small_buffers() {
-        for (width, instants, kept) in [(1 << 40, 200_000, false), (1_000_000_000, 100_000, true)] {
+        for (width, instants, kept) in [(1 << 40, 200_000, false), (1_000_000_000, 60_000, true)] {
             let mut w = PeakWindow::reused(width);
             for t in 0..instants {
                 w.arrive(t, [1, 0, 0, 0]);
@@ -554,12 +606,11 @@ mod tests {
             w.recycle();
             let w = PeakWindow::reused(width);
             assert_eq!(
-                w.leaves.capacity() >= instants as usize,
+                w.counts.capacity() >= instants as usize,
                 kept,
                 "width {width}"
             );
-            assert_eq!(w.leaves.capacity() == 0, !kept, "width {width}");
-            assert!(w.counts.capacity() >= instants as usize);
+            assert_eq!(w.counts.capacity() == 0, !kept, "width {width}");
             assert_eq!(w, PeakWindow::new(width));
         }
     }
@@ -581,7 +632,8 @@ mod tests {
         for arrivals in [&unit, &varied] {
             let mut narrow = PeakWindow::new(width);
             let mut wide = PeakWindow {
-                leaves: Leaves::Wide(VecDeque::new()),
+                counts: Entries::Wide(VecDeque::new()),
+                amounts: Entries::Wide(VecDeque::new()),
                 ..PeakWindow::new(width)
             };
             let mut bases = Vec::new();
@@ -589,10 +641,17 @@ mod tests {
                 narrow.arrive(t, c);
                 wide.arrive(t, c);
                 assert_eq!((narrow.peak(), narrow.total()), (wide.peak(), wide.total()));
-                let Leaves::Narrow { base, .. } = narrow.leaves else {
+                let (Entries::Narrow { base, .. }, Entries::Narrow { base: b, .. }) =
+                    (&narrow.counts, &narrow.amounts)
+                else {
                     panic!("a window of 2^31 ns is narrow");
                 };
-                if !narrow.leaves.is_empty() && bases.last() != Some(&base) {
+                let (base, empty) = if narrow.full {
+                    (*b, narrow.amounts.is_empty())
+                } else {
+                    (*base, narrow.counts.is_empty())
+                };
+                if !empty && bases.last() != Some(&base) {
                     bases.push(base);
                 }
             }
@@ -621,8 +680,8 @@ mod tests {
         assert_eq!((w.peak(), w.full), ([5, 0, 0, 0], true));
         w.recycle();
         let mut w = PeakWindow::reused(10);
-        assert!(w.leaves.is_empty() && w.amounts.is_empty() && w.counts.is_empty());
-        assert!(w.leaves.capacity() >= 2 && w.amounts.capacity() >= 2);
+        assert!(w.amounts.is_empty() && w.counts.is_empty());
+        assert!(w.amounts.capacity() >= 2);
         assert_eq!((w.peak(), w.total()), ([0; 4], [0; 4]));
         assert_eq!(w, PeakWindow::new(10));
         for &(t, c) in &unit {
@@ -634,8 +693,8 @@ mod tests {
         );
         w.recycle();
         let mut w = PeakWindow::reused(10);
-        assert!(w.leaves.is_empty() && w.amounts.is_empty() && w.counts.is_empty());
-        assert!(w.leaves.capacity() >= 2 && w.counts.capacity() >= 2);
+        assert!(w.amounts.is_empty() && w.counts.is_empty());
+        assert!(w.counts.capacity() >= 2);
         assert!(w.amounts.capacity() >= 2);
         assert_eq!(w, PeakWindow::new(10));
         for &(t, c) in &full {
