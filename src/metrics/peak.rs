@@ -29,8 +29,8 @@
 //! numbers ([`PeakWindow::become_full`] says why). In both, the time each
 //! entry leaves takes 4 bytes when the window is at most about 2.1 s wide
 //! ([`Entries`]), and sits beside the entry's count or amounts in one
-//! ring buffer: a new instant costs one push and, once the window is
-//! full, one pop.
+//! ring buffer: a new instant costs one push, and each entry one pop when
+//! it leaves.
 
 use crate::reuse::emptied_if_small;
 use crate::time::{SimDuration, SimTime};
@@ -76,7 +76,7 @@ const NARROW_WIDTH: SimDuration = 1 << 31;
 /// window (a time that never decreases from one entry to the next) beside
 /// what arrived at its instant: a count (`u32`) in the unit form, the
 /// amounts per limit (`[u64; 4]`) in the full form. Both side by side in
-/// one ring buffer, so that an instant costs one push and one pop.
+/// one ring buffer, so that an entry costs one push and one pop.
 #[derive(Debug, Clone, PartialEq)]
 enum Entries<T> {
     /// For a window at most [`NARROW_WIDTH`] wide: each time as its
@@ -806,6 +806,27 @@ mod tests {
                 let (first, _) = run_form(width, &a[..3000]);
                 assert_eq!(first, brute(width, &a[..3000]), "width {width}");
             }
+        }
+    }
+
+    /// One cost for 2,000 arrivals 10 ms apart, another once, then the
+    /// first again: the window turns to the full form with closed entries
+    /// in it, which keep their departure times, in a narrow window whose
+    /// base has moved several times by then (2 s wide: an offset passes
+    /// 2^32 − 1 every 2 s or so) and in a wide one (5 s). Both widths are
+    /// multiples of the gap, so that entries leave exactly at arrivals.
+    #[test]
+    fn turns_to_the_full_form_with_entries_in_a_narrow_or_wide_window() {
+        let ms = 1_000_000;
+        let a: Vec<_> = (0..3_000)
+            .map(|i| (i * 10 * ms, [if i == 2_000 { 3 } else { 2 }, 0, 0, 1]))
+            .collect();
+        for width in [2_000 * ms, 5_000 * ms] {
+            assert_eq!(
+                run_form(width, &a),
+                (brute(width, &a), true),
+                "width {width}"
+            );
         }
     }
 

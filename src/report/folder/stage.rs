@@ -71,11 +71,20 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes every file to its temporary name and flushes it to disk; on the
-/// first failure removes every temporary file and returns the error on
-/// that file's final name.
+/// Writes every file to its temporary name, then flushes them all to
+/// disk ([`flush_all`]); on a failure of either step removes every
+/// temporary file and returns the error on the final name of the file
+/// that failed (the first, in order, whose write or flush failed).
 pub(crate) fn stage<'a>(
     files: impl Iterator<Item = (PathBuf, &'a [u8])>,
+) -> Result<Vec<Staged>, Error> {
+    stage_with(files, flush_all)
+}
+
+/// [`stage`], flushing the written files with `flush`.
+fn stage_with<'a>(
+    files: impl Iterator<Item = (PathBuf, &'a [u8])>,
+    flush: impl FnOnce(&[File]) -> Result<(), (usize, std::io::Error)>,
 ) -> Result<Vec<Staged>, Error> {
     let mut staged: Vec<Staged> = Vec::new();
     let mut open: Vec<File> = Vec::new();
@@ -91,7 +100,7 @@ pub(crate) fn stage<'a>(
         }
         staged.push(Staged { tmp, path });
     }
-    if let Err((i, e)) = flush_all(&open) {
+    if let Err((i, e)) = flush(&open) {
         discard(&staged);
         return Err(Error::io(&staged[i].path, e));
     }
@@ -101,12 +110,22 @@ pub(crate) fn stage<'a>(
 /// The most threads [`flush_all`] flushes files on at once.
 const FLUSHING_THREADS: usize = 16;
 
-/// Flushes every file of `files` to disk, on up to [`FLUSHING_THREADS`]
-/// threads (in this one where a thread cannot be had): the disk's writes
-/// of several files overlap, so that a report's files are flushed in
-/// about the time of a few. On a failure, the index of a file that
-/// failed, and why.
+/// Flushes the files `files` to disk, on up to [`FLUSHING_THREADS`]
+/// threads: the disk's writes of several files overlap, so that a
+/// report's files are flushed in about the time of a few. On a failure,
+/// the index of the first file (in order) whose flush failed, and why; a
+/// file after it may not have been flushed.
 fn flush_all(files: &[File]) -> Result<(), (usize, std::io::Error)> {
+    flush_chunks(files, |_| true)
+}
+
+/// [`flush_all`], with chunk `c` of the files on a thread of its own if
+/// `threaded(c)` and one can be had, else in the calling thread once the
+/// others have started.
+fn flush_chunks(
+    files: &[File],
+    threaded: impl Fn(usize) -> bool,
+) -> Result<(), (usize, std::io::Error)> {
     let flush = |first: usize, chunk: &[File]| {
         (first..)
             .zip(chunk)
@@ -117,19 +136,30 @@ fn flush_all(files: &[File]) -> Result<(), (usize, std::io::Error)> {
     }
     let per = files.len().div_ceil(FLUSHING_THREADS);
     std::thread::scope(|s| {
-        let mut running = Vec::new();
-        let mut result = Ok(());
-        for (c, chunk) in files.chunks(per).enumerate() {
-            let first = c * per;
-            match std::thread::Builder::new().spawn_scoped(s, move || flush(first, chunk)) {
-                Ok(h) => running.push(h),
-                Err(_) => result = result.and(flush(first, chunk)),
-            }
-        }
-        for h in running {
-            result = result.and(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        result
+        // In chunk order: a chunk's thread, or the chunk to flush here.
+        let chunks: Vec<_> = files
+            .chunks(per)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let job = move || flush(c * per, chunk);
+                match threaded(c).then(|| std::thread::Builder::new().spawn_scoped(s, job)) {
+                    Some(Ok(thread)) => Ok(thread),
+                    _ => Err(job),
+                }
+            })
+            .collect();
+        // Every chunk is flushed (and its thread joined) whatever the
+        // others gave; the first error in order is kept.
+        let results: Vec<_> = chunks
+            .into_iter()
+            .map(|c| match c {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(job) => job(),
+            })
+            .collect();
+        results.into_iter().collect()
     })
 }
 
@@ -183,30 +213,58 @@ pub(crate) fn discard(staged: &[Staged]) {
 mod tests {
     use super::*;
 
-    /// More files than threads: every one is flushed, and a failure names
-    /// the first file (in order) that failed. A file that cannot be
-    /// flushed: `/dev/null`, whose `fsync` Linux refuses (EINVAL).
+    /// `n` files of one byte in `dir`, with `/dev/null` (whose flush Linux
+    /// refuses with EINVAL) at the places `bad`.
+    fn files(dir: &Path, n: usize, bad: &[usize]) -> Vec<File> {
+        (0..n)
+            .map(|i| {
+                if bad.contains(&i) {
+                    return OpenOptions::new().write(true).open("/dev/null").unwrap();
+                }
+                let mut f = File::create(dir.join(format!("f{i}"))).unwrap();
+                f.write_all(b"x").unwrap();
+                f
+            })
+            .collect()
+    }
+
+    /// More files than threads (three to a chunk): a failure names the
+    /// first file, in order, whose flush failed, whether its chunk and the
+    /// later ones had threads of their own or were flushed in the calling
+    /// thread (as when no thread can be had); a file in the last chunk is
+    /// reached; a single file is flushed with no thread.
     #[test]
     #[cfg(target_os = "linux")]
-    fn flushes_every_file_and_names_the_first_that_fails() {
+    fn a_failed_flush_names_the_first_file_that_failed() {
         let dir = tempfile::tempdir().unwrap();
-        let files = |bad: &[usize]| -> Vec<File> {
-            (0..2 * FLUSHING_THREADS + 8)
-                .map(|i| {
-                    if bad.contains(&i) {
-                        return OpenOptions::new().write(true).open("/dev/null").unwrap();
-                    }
-                    let mut f = File::create(dir.path().join(format!("f{i}"))).unwrap();
-                    f.write_all(b"x").unwrap();
-                    f
-                })
-                .collect()
+        let n = 2 * FLUSHING_THREADS + 8;
+        assert!(flush_all(&files(dir.path(), n, &[])).is_ok());
+        for here in [None, Some(1), Some(11)] {
+            let threaded = |c: usize| Some(c) != here;
+            let (i, e) = flush_chunks(&files(dir.path(), n, &[5, 33]), threaded).unwrap_err();
+            assert_eq!((i, e.kind()), (5, ErrorKind::InvalidInput), "{here:?}");
+            let (i, _) = flush_chunks(&files(dir.path(), n, &[39]), threaded).unwrap_err();
+            assert_eq!(i, 39, "{here:?}");
+        }
+        assert!(flush_chunks(&files(dir.path(), n, &[]), |_| false).is_ok());
+        assert_eq!(flush_all(&files(dir.path(), 1, &[0])).unwrap_err().0, 0);
+    }
+
+    /// A flush that fails: the error names the file's final name, and no
+    /// temporary file is left; nothing was renamed.
+    #[test]
+    fn a_failed_flush_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["a.csv", "b.csv", "c.csv"];
+        let files = names.iter().map(|n| (dir.path().join(n), &b"1,2\n"[..]));
+        let failed = stage_with(files, |open| {
+            assert_eq!(open.len(), 3);
+            Err((1, std::io::Error::other("disk gone")))
+        });
+        let Err(Error::Io { path, .. }) = failed else {
+            panic!("expected an I/O error, got {:?}", failed.err());
         };
-        assert!(flush_all(&files(&[])).is_ok());
-        let (i, e) = flush_all(&files(&[5, 33])).unwrap_err();
-        assert_eq!((i, e.kind()), (5, ErrorKind::InvalidInput));
-        let (i, _) = flush_all(&files(&[39])).unwrap_err();
-        assert_eq!(i, 39);
-        assert_eq!(flush_all(&files(&[0])[..1]).unwrap_err().0, 0);
+        assert_eq!(path, dir.path().join("b.csv"));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
