@@ -58,13 +58,17 @@ struct Buffers {
     amounts: Rings<[u64; 4]>,
 }
 
+impl Buffers {
+    const EMPTY: Buffers = Buffers {
+        counts: Rings::EMPTY,
+        amounts: Rings::EMPTY,
+    };
+}
+
 thread_local! {
     /// The buffers of the last window recycled on this thread.
     static SPARE: RefCell<Buffers> = const {
-        RefCell::new(Buffers {
-            counts: Rings::EMPTY,
-            amounts: Rings::EMPTY,
-        })
+        RefCell::new(Buffers::EMPTY)
     };
 }
 
@@ -330,13 +334,7 @@ impl PeakWindow {
     /// [`PeakWindow::new`], in the buffers the last window recycled on this
     /// thread held.
     pub(crate) fn reused(width: SimDuration) -> PeakWindow {
-        let b = SPARE.with(|spare| {
-            let empty = Buffers {
-                counts: Rings::EMPTY,
-                amounts: Rings::EMPTY,
-            };
-            std::mem::replace(&mut *spare.borrow_mut(), empty)
-        });
+        let b = SPARE.with(|spare| std::mem::replace(&mut *spare.borrow_mut(), Buffers::EMPTY));
         PeakWindow {
             counts: Entries::new(width, b.counts),
             amounts: Entries::new(width, b.amounts),
@@ -821,6 +819,16 @@ mod tests {
         let a: Vec<_> = (0..3_000)
             .map(|i| (i * 10 * ms, [if i == 2_000 { 3 } else { 2 }, 0, 0, 1]))
             .collect();
+        // Before the other cost, the narrow window's base is no longer its
+        // first (the first entry's departure, 2 s).
+        let mut w = PeakWindow::new(2_000 * ms);
+        for &(t, c) in &a[..2_000] {
+            w.arrive(t, c);
+        }
+        let Entries::Narrow { base, .. } = w.counts else {
+            panic!("a window of 2 s is narrow");
+        };
+        assert!(base > 2_000 * ms, "{base}");
         for width in [2_000 * ms, 5_000 * ms] {
             assert_eq!(
                 run_form(width, &a),
