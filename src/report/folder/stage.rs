@@ -148,18 +148,15 @@ fn flush_chunks(
                 }
             })
             .collect();
-        // Every chunk is flushed (and its thread joined) whatever the
-        // others gave; the first error in order is kept.
-        let results: Vec<_> = chunks
-            .into_iter()
-            .map(|c| match c {
-                Ok(thread) => thread
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                Err(job) => job(),
-            })
-            .collect();
-        results.into_iter().collect()
+        // The first error in chunk order; the scope joins the threads
+        // not reached, and a chunk after a failure need not be flushed
+        // (every temporary file is then removed).
+        chunks.into_iter().try_for_each(|c| match c {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(job) => job(),
+        })
     })
 }
 
