@@ -810,9 +810,11 @@ mod tests {
     /// One cost for 2,000 arrivals 10 ms apart, another once, then the
     /// first again: the window turns to the full form with closed entries
     /// in it, which keep their departure times, in a narrow window whose
-    /// base has moved several times by then (2 s wide: an offset passes
-    /// 2^32 − 1 every 2 s or so) and in a wide one (5 s). Both widths are
-    /// multiples of the gap, so that entries leave exactly at arrivals.
+    /// base has moved several times by then (2 s wide: the base moves when
+    /// a departure is 2^32 ns, 4.3 s, past it, to the oldest entry's,
+    /// about 2 s back, so every 2.3 s or so) and in a wide one (5 s). Both
+    /// widths are multiples of the gap, so that entries leave exactly at
+    /// arrivals.
     #[test]
     fn turns_to_the_full_form_with_entries_in_a_narrow_or_wide_window() {
         let ms = 1_000_000;
