@@ -221,11 +221,13 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         self.over_the_network(now, event, last);
     }
 
+    #[inline(always)]
     pub(super) fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         self.answered(now, req, attempt, model, reply);
         self.attempt_landed(req);
     }
 
+    #[inline(always)]
     pub(super) fn answered(
         &mut self,
         now: SimTime,

@@ -750,6 +750,11 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// saves is the queue's push and pop and a turn of the event loop for
     /// each of the two hops of an attempt answered at once (a 429 with
     /// hops of 0 ms): 0.9× the time of full jitter on the reference herd.
+    /// Each hop goes straight to its own handler ([`World::limiter_hop`],
+    /// [`World::answer_hop`]), not through [`World::handle`]'s match on
+    /// the event, whose one jump would take the kinds of an attempt's
+    /// steps in turn (its send, its arrival, its answer), a jump the
+    /// processor often guesses wrong: 0.97× the time of full jitter.
     /// Only on the plain path. False if the step is to be queued.
     #[inline(always)]
     fn step_at_once(&mut self, now: SimTime, event: Event, last: bool) -> bool {
@@ -769,8 +774,38 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         }
         self.queue.reserve();
         self.m.events += 1;
-        self.handle(now, event);
+        match event {
+            Event::AtLimiter {
+                req,
+                attempt,
+                model,
+            } => self.limiter_hop(now, req, attempt, model),
+            Event::Reply {
+                req,
+                attempt,
+                model,
+                reply,
+            } => self.answer_hop(now, req, attempt, model, reply.get()),
+            _ => self.handle(now, event),
+        }
         true
+    }
+
+    /// An attempt's arrival at the limiter, taken at once
+    /// ([`World::step_at_once`]). Its own copy of the handler, apart from
+    /// [`World::handle`]'s, with one of [`World::answer_hop`]: the call
+    /// between the two breaks the cycle of handlers (an answer sends the
+    /// next attempt), so that both inline the rest.
+    #[inline(never)]
+    fn limiter_hop(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        self.at_limiter(now, req, attempt, model);
+    }
+
+    /// An answer's arrival at its client, taken at once
+    /// ([`World::step_at_once`]); see [`World::limiter_hop`].
+    #[inline(never)]
+    fn answer_hop(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
+        self.reply(now, req, attempt, model, reply);
     }
 
     /// Sends `event` one network hop on from `now` (an attempt to its

@@ -29,6 +29,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         self.over_the_network(now, event, last);
     }
 
+    #[inline(always)]
     pub(super) fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
         self.m.touch(now);
         let fx = self.endpoints[usize::from(model)].arrive(
