@@ -63,6 +63,16 @@ const MAX_STEPS: u32 = 32;
 /// widen to rises again by one ([`Calendar::review`]).
 const CALM_REVIEWS: u32 = 16;
 
+/// The first and the last node of a bucket's list, side by side: a push
+/// reads both, from one cache line rather than two (full jitter on the
+/// reference herd: 8% fewer misses of the first-level data cache as
+/// cachegrind simulates it, 0.99× the time).
+#[derive(Clone, Copy)]
+struct Ends {
+    head: u32,
+    tail: u32,
+}
+
 /// An entry and the next in its bucket's list (or on the free list).
 struct Node<E> {
     entry: Entry<E>,
@@ -86,10 +96,9 @@ pub(super) struct Calendar<E> {
     /// The start of the window, a multiple of the width, at or before
     /// every entry held and the clock.
     base: SimTime,
-    /// The first and the last node of each bucket's list ([`NONE`] in
-    /// `heads`: empty; `tails` is then stale).
-    heads: Box<[u32; BUCKETS]>,
-    tails: Box<[u32; BUCKETS]>,
+    /// The first and the last node of each bucket's list (a `head` of
+    /// [`NONE`]: empty; its `tail` is then stale).
+    ends: Box<[Ends; BUCKETS]>,
     /// The buckets in use.
     occupied: Box<Occupancy<WORDS, SUMMARY>>,
     /// The entries, linked per bucket; freed nodes are linked from `free`.
@@ -119,8 +128,12 @@ impl<E: Copy> Calendar<E> {
         Calendar {
             shift: FIRST_SHIFT,
             base: 0,
-            heads: Box::new([NONE; BUCKETS]),
-            tails: Box::new([NONE; BUCKETS]),
+            ends: Box::new(
+                [Ends {
+                    head: NONE,
+                    tail: NONE,
+                }; BUCKETS],
+            ),
             occupied: Box::new(Occupancy::new()),
             nodes: Vec::new(),
             free: NONE,
@@ -148,7 +161,7 @@ impl<E: Copy> Calendar<E> {
 
     /// The entry with the smallest key.
     pub(super) fn peek(&self) -> Option<&Entry<E>> {
-        (self.min != NO_KEY).then(|| &self.nodes[self.heads[self.min_bucket] as usize].entry)
+        (self.min != NO_KEY).then(|| &self.nodes[self.ends[self.min_bucket].head as usize].entry)
     }
 
     /// Bytes an entry takes here.
@@ -197,22 +210,21 @@ impl<E: Copy> Calendar<E> {
     fn link(&mut self, entry: Entry<E>) -> Option<Entry<E>> {
         let key = entry.key();
         let b = (entry.time >> self.shift) as usize % BUCKETS;
-        let head = self.heads[b];
+        let Ends { head, tail } = self.ends[b];
         if head == NONE {
             let at = self.alloc(entry);
-            self.heads[b] = at;
-            self.tails[b] = at;
+            self.ends[b] = Ends { head: at, tail: at };
             self.occupied.insert(b);
-        } else if key >= self.key(self.tails[b]) {
+        } else if key >= self.key(tail) {
             // (Equal only if a key were pushed twice; it then comes out
             // after the other.)
             let at = self.alloc(entry);
-            self.nodes[self.tails[b] as usize].next = at;
-            self.tails[b] = at;
+            self.nodes[tail as usize].next = at;
+            self.ends[b].tail = at;
         } else if key < self.key(head) {
             let at = self.alloc(entry);
             self.nodes[at as usize].next = head;
-            self.heads[b] = at;
+            self.ends[b].head = at;
         } else {
             let Some(prev) = self.place_after(head, key) else {
                 return Some(entry);
@@ -267,9 +279,9 @@ impl<E: Copy> Calendar<E> {
     #[inline(always)]
     pub(super) fn pop(&mut self) -> Entry<E> {
         let b = self.min_bucket;
-        let at = self.heads[b];
+        let at = self.ends[b].head;
         let Node { entry, next } = self.nodes[at as usize];
-        self.heads[b] = next;
+        self.ends[b].head = next;
         if next == NONE {
             self.occupied.remove(b);
         }
@@ -281,7 +293,7 @@ impl<E: Copy> Calendar<E> {
             NO_KEY
         } else {
             self.min_bucket = self.first_in_window();
-            self.key(self.heads[self.min_bucket])
+            self.key(self.ends[self.min_bucket].head)
         };
         entry
     }
