@@ -572,6 +572,12 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
 }
 
 impl<'a, const FULL: bool> World<'a, FULL> {
+    /// Handles `event`, taken out of the queue at `now`. Inlined into the
+    /// event loop, its one caller: the steps taken at once go to handlers
+    /// of their own ([`World::step_at_once`]), so that nothing calls this
+    /// from within it (reference herd: linear 2.6% fewer instructions and
+    /// 0.98× the time, full jitter 1.2% fewer).
+    #[inline(always)]
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
             Event::ClientStart { client } => {
@@ -755,10 +761,12 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// the event, whose one jump would take the kinds of an attempt's
     /// steps in turn (its send, its arrival, its answer), a jump the
     /// processor often guesses wrong: 0.97× the time of full jitter.
-    /// Only on the plain path. False if the step is to be queued.
+    /// Only on the plain path, and only for these two hops. False if the
+    /// step is to be queued.
     #[inline(always)]
     fn step_at_once(&mut self, now: SimTime, event: Event, last: bool) -> bool {
         if FULL
+            || !matches!(event, Event::AtLimiter { .. } | Event::Reply { .. })
             || !last
             || !self.queue.nothing_due_now()
             || self.m.events.is_multiple_of(CHECK_EVERY)
@@ -786,7 +794,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
                 model,
                 reply,
             } => self.answer_hop(now, req, attempt, model, reply.get()),
-            _ => self.handle(now, event),
+            _ => unreachable!("only hops are taken at once"),
         }
         true
     }
