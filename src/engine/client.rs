@@ -5,7 +5,7 @@
 
 use super::*;
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     /// The record of the request in slot `req`, when records are kept.
     pub(super) fn record(&mut self, req: u32) -> Option<&mut RequestRecord> {
         if !FULL {

@@ -69,7 +69,7 @@ impl<'a> ClientCpu<'a> {
     }
 }
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     /// With client processing, `req`'s client has heard `answer` to its
     /// current attempt at `model` (`None`: its timeout): queues it on the
     /// client's process and returns true. Without, returns false and the

@@ -110,7 +110,7 @@ impl<'a> Hedging<'a> {
     }
 }
 
-impl<const FULL: bool> World<'_, FULL> {
+impl<const FULL: bool, const PASS: bool> World<'_, FULL, PASS> {
     /// Slot `req` is taken by a new request (`owner == req`) or by a copy
     /// of `owner`'s.
     pub(super) fn hedge_slot_taken(&mut self, req: u32, owner: u32, now: SimTime) {

@@ -52,7 +52,7 @@ use crate::random::{Pcg64, RunSeeds};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime, nanos_from_f64, nanos_from_secs_f64};
 pub use client_state::client_state_bytes;
-use queue::EventQueue;
+use queue::{EventQueue, Passable};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
@@ -166,6 +166,21 @@ mod lane {
     pub const RETRY: usize = 4;
     pub const RETRIES: usize = 6;
     pub const COUNT: usize = RETRY + RETRIES;
+}
+
+/// An answer's hop back may be handled ahead of attempts' arrivals at
+/// their limiter ([`World::step_at_once`]): an arrival touches the
+/// limiter, the server and its own slot, and an answer, when the run's
+/// answers are heard alone ([`World::replies_pass`]), its own slot and
+/// counts that add up in any order. Handling an arrival takes at most
+/// [`queue::PER_PASSED`] sequence numbers on the plain path: one for its
+/// answer's hop or its service's end, one for a service that a freed
+/// server slot starts.
+impl Passable for Event {
+    #[inline(always)]
+    fn passable(&self) -> bool {
+        matches!(self, Event::AtLimiter { .. })
+    }
 }
 
 impl Event {
@@ -313,7 +328,7 @@ const PREFETCH_MIN_SLOTS: usize = 1 << 16;
 /// input growth; without it (the plain path, chosen once per run by
 /// [`uses_extras`]) those hooks are compiled out, so that features a run
 /// does not use cost it nothing per event.
-struct World<'a, const FULL: bool> {
+struct World<'a, const FULL: bool, const PASS: bool> {
     scenario: &'a Scenario,
     seeds: RunSeeds,
     rng: Pcg64,
@@ -499,9 +514,11 @@ pub fn simulate_limited(
     // Chosen once per run: the plain path is compiled without the hooks
     // of the features it does not use.
     let m = if uses_extras(scenario, strategy, record_requests) {
-        run_world::<true>(scenario, strategy, seeds, record_requests, limits, &release)
+        run_world::<true, false>(scenario, strategy, seeds, record_requests, limits, &release)
+    } else if answers_may_pass(scenario, strategy) {
+        run_world::<false, true>(scenario, strategy, seeds, record_requests, limits, &release)
     } else {
-        run_world::<false>(scenario, strategy, seeds, record_requests, limits, &release)
+        run_world::<false, false>(scenario, strategy, seeds, record_requests, limits, &release)
     };
     m.unwrap_or_else(|| stopped(Stop::NoMemory { bytes: reserved }))
 }
@@ -518,11 +535,26 @@ fn uses_extras(scenario: &Scenario, strategy: &Strategy, record_requests: bool) 
         || !strategy.input_growth.is_off()
 }
 
+/// True if a run of `strategy` on the plain path may let answers pass
+/// arrivals at the limiter ([`World::step_at_once`]): its answers are
+/// heard alone ([`RetryStack::hears_alone`]) and no model drops attempts
+/// whose client hung up.
+fn answers_may_pass(scenario: &Scenario, strategy: &Strategy) -> bool {
+    strategy.inner.is_empty()
+        && strategy.guards.is_empty()
+        && !strategy.backoff.is_jittered()
+        && !scenario.server.cancel_on_disconnect
+        && scenario
+            .models
+            .iter()
+            .all(|m| !m.server.cancel_on_disconnect)
+}
+
 /// Builds and runs the world of one run on the full path (`FULL`) or the
 /// plain one; None if the system does not give the memory for its
 /// clients' state. `release` gives back what the caller reserved for
 /// that state, once it is allocated and written to (or not given).
-fn run_world<const FULL: bool>(
+fn run_world<const FULL: bool, const PASS: bool>(
     scenario: &Scenario,
     strategy: &Strategy,
     seeds: RunSeeds,
@@ -530,7 +562,7 @@ fn run_world<const FULL: bool>(
     limits: &RunLimits,
     release: &dyn Fn(),
 ) -> Option<RunMetrics> {
-    let Some(mut world) = World::<FULL>::new(scenario, strategy, seeds) else {
+    let Some(mut world) = World::<FULL, PASS>::new(scenario, strategy, seeds) else {
         release();
         return None;
     };
@@ -571,7 +603,7 @@ pub(crate) fn first_attempt_bytes(scenario: &Scenario, strategy: &Strategy) -> u
     bytes as u64
 }
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     /// Handles `event`, taken out of the queue at `now`. Inlined into the
     /// event loop, its one caller: the steps taken at once go to handlers
     /// of their own ([`World::step_at_once`]), so that nothing calls this
@@ -579,6 +611,8 @@ impl<'a, const FULL: bool> World<'a, FULL> {
     /// 0.98× the time, full jitter 1.2% fewer).
     #[inline(always)]
     fn handle(&mut self, now: SimTime, event: Event) {
+        #[cfg(test)]
+        tests::trace(now, event);
         match event {
             Event::ClientStart { client } => {
                 let seq = match self.started.get_mut(client as usize) {
@@ -744,44 +778,72 @@ impl<'a, const FULL: bool> World<'a, FULL> {
 
     /// Handles `event`, a step of 0 ms (an attempt's hop to the limiter,
     /// or its answer's hop back) that the event being handled set off as
-    /// the last thing it does (`last`), at once instead of queueing it, if
-    /// it would be the next event out of the queue: nothing else is queued
-    /// for the current time, and no checkpoint is due before it (the event
-    /// loop looks at the run's limits when the count of events is a
-    /// multiple of [`CHECK_EVERY`]). It is counted as an event and takes a
-    /// sequence number as a queued one does, so the run is exactly the
-    /// run with the step queued; the loop's other work for an event is
-    /// nothing for it (it is no client timer, and the time series was
-    /// advanced to this time for the event that set it off). What it
-    /// saves is the queue's push and pop and a turn of the event loop for
-    /// each of the two hops of an attempt answered at once (a 429 with
-    /// hops of 0 ms): 0.9× the time of full jitter on the reference herd.
+    /// the last thing it does (`last`), at once instead of queueing it,
+    /// when that changes nothing in the run. Only on the plain path, and
+    /// never where the event loop looks at the run's limits (when the
+    /// count of events is a multiple of [`CHECK_EVERY`]). False if the
+    /// step is to be queued. It is counted as an event and takes a
+    /// sequence number as a queued one does; the loop's other work for an
+    /// event is nothing for it (it is no client timer, and the time series
+    /// was advanced to this time for the event that set it off).
+    ///
+    /// - **It is next anyway:** nothing else is queued for the current
+    ///   time. Then the run is exactly the run with the step queued. This
+    ///   saves the queue's push and pop and a turn of the loop for each
+    ///   hop of an attempt answered at once (a 429 with hops of 0 ms):
+    ///   0.9× the time of full jitter on the reference herd.
+    /// - **An answer passes arrivals:** when a wave of attempts reaches
+    ///   the limiter at one instant (retries on a fixed or linear backoff,
+    ///   all due together), each arrival's answer would wait for the
+    ///   wave's other arrivals. It is handled at once when nothing but
+    ///   arrivals at the limiter is due now and the run's answers are heard
+    ///   alone ([`World::replies_pass`]): the two touch different state and
+    ///   do not both draw from the run's generator, so either order leaves
+    ///   the same state. The queue sets aside the sequence numbers the
+    ///   passed arrivals will take ([`EventQueue::pass`]), so that every
+    ///   event pushed keeps its order.
+    ///
     /// Each hop goes straight to its own handler ([`World::limiter_hop`],
     /// [`World::answer_hop`]), not through [`World::handle`]'s match on
     /// the event, whose one jump would take the kinds of an attempt's
     /// steps in turn (its send, its arrival, its answer), a jump the
-    /// processor often guesses wrong: 0.97× the time of full jitter.
-    /// Only on the plain path, and only for these two hops. False if the
-    /// step is to be queued.
+    /// processor often guesses wrong: 0.97× the time of full jitter. Only
+    /// these two hops are taken at once.
     #[inline(always)]
     fn step_at_once(&mut self, now: SimTime, event: Event, last: bool) -> bool {
         if FULL
             || !matches!(event, Event::AtLimiter { .. } | Event::Reply { .. })
             || !last
-            || !self.queue.nothing_due_now()
             || self.m.events.is_multiple_of(CHECK_EVERY)
         {
             return false;
         }
+        // While a passed arrival is handled (the queue counts from the set
+        // aside numbers) its answer is due either way, and passes.
+        let passes = if PASS && matches!(event, Event::Reply { .. }) && self.queue.may_pass() {
+            true
+        } else if self.queue.nothing_due_now() {
+            false
+        } else {
+            return false;
+        };
         #[cfg(test)]
         {
             if tests::QUEUE_EVERY_STEP.get() {
                 return false;
             }
             tests::STEPS_AT_ONCE.set(tests::STEPS_AT_ONCE.get() + 1);
+            tests::STEPS_PASSING.set(tests::STEPS_PASSING.get() + u64::from(passes));
         }
+        // The number it would have been queued under, as the event that
+        // set it off takes it.
         self.queue.reserve();
         self.m.events += 1;
+        if passes {
+            self.queue.pass();
+        }
+        #[cfg(test)]
+        tests::trace(now, event);
         match event {
             Event::AtLimiter {
                 req,
@@ -897,6 +959,20 @@ mod tests {
         pub(super) static QUEUE_EVERY_STEP: Cell<bool> = const { Cell::new(false) };
         /// Steps of 0 ms taken at once on this thread.
         pub(super) static STEPS_AT_ONCE: Cell<u64> = const { Cell::new(0) };
+        /// Of those, answers that passed arrivals at the limiter.
+        pub(super) static STEPS_PASSING: Cell<u64> = const { Cell::new(0) };
+        /// The events handled on this thread, in order, while Some.
+        pub(super) static TRACE: std::cell::RefCell<Option<Vec<(SimTime, Event)>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    /// Notes `event`, handled at `now`, in [`TRACE`] if it is kept.
+    pub(super) fn trace(now: SimTime, event: Event) {
+        TRACE.with_borrow_mut(|t| {
+            if let Some(t) = t {
+                t.push((now, event));
+            }
+        });
     }
 
     /// Taking steps of 0 ms at once changes nothing in any run: each
@@ -1028,20 +1104,75 @@ mod tests {
             throttle = { kind = "aws_adaptive" }
         "#
         .to_string();
+        // Answers passing arrivals at the limiter: retries due with the
+        // service ends of attempts admitted after them (200 ms both: a
+        // token limit admits small requests among rejected large ones),
+        // retries at once, and a closed loop whose next requests start
+        // at once.
+        let tied = r#"
+            name = "t"
+            seed = 3
+            [workload]
+            kind = "burst"
+            clients = 300
+            [workload.tokens]
+            input = { dist = "lognormal", median = 800, sigma = 1.0 }
+            output = 100
+            [limiter]
+            requests_per_minute = 6000
+            request_burst = 50
+            tokens_per_minute = 30000
+            [server]
+            latency = "200ms"
+            [[strategy]]
+            name = "tied"
+            backoff = { kind = "constant", base = "200ms" }
+            max_attempts = 5
+            honor_retry_after = false
+            [[strategy]]
+            name = "at once"
+            backoff = { kind = "none" }
+            max_attempts = 3
+        "#
+        .to_string();
+        let restart = r#"
+            name = "t"
+            seed = 3
+            [workload]
+            kind = "closed"
+            clients = 50
+            requests_per_client = 4
+            think_time = "0s"
+            [limiter]
+            requests_per_minute = 600
+            request_burst = 5
+            [server]
+            latency = "1s"
+            [[strategy]]
+            name = "constant"
+            backoff = { kind = "constant", base = "1s" }
+            max_attempts = 3
+        "#
+        .to_string();
         let cases = [
+            ("tied", tied),
+            ("restart", restart),
             ("herd", herd),
             ("next second", next_second),
             ("handed over", handed_over),
             ("jittered handover", jittered_handover),
             ("storm", storm),
         ];
-        let mut taken = 0;
+        let (mut taken, mut passing) = (0, 0);
         for (case, src) in cases {
-            taken += same_with_steps_at_once(case, &src, &RunLimits::default());
+            taken += same_with_steps_at_once(case, &src, &RunLimits::default(), &mut passing);
         }
         // 632 in the herd's full jitter (none in its linear backoff, whose
         // retries all come due together), 3,098 and 3,376 in the storm.
         assert!(taken > 5_000, "{taken} steps taken at once");
+        // 1,624 in the tied burst, 185 in the closed loop, 750 in the
+        // herd's linear backoff, 34 in the trace.
+        assert!(passing > 2_000, "{passing} answers passed arrivals");
         // A run held to a budget of events stops at the same checkpoint:
         // no step is taken at once where the loop looks at the limits.
         // 10^4 clients' full jitter takes some 130,000 events; each
@@ -1052,30 +1183,73 @@ mod tests {
                 max_events: Some(checkpoints * CHECK_EVERY),
                 ..RunLimits::default()
             };
-            same_with_steps_at_once("held to a budget", &big_herd, &limits);
+            same_with_steps_at_once("held to a budget", &big_herd, &limits, &mut passing);
         }
     }
 
     /// Runs each strategy of the scenario `src` held to `limits`, with
     /// steps of 0 ms queued and taken at once, and checks that every
     /// metric is the same; returns the steps taken at once.
-    fn same_with_steps_at_once(case: &str, src: &str, limits: &RunLimits) -> u64 {
+    fn same_with_steps_at_once(
+        case: &str,
+        src: &str,
+        limits: &RunLimits,
+        passing: &mut u64,
+    ) -> u64 {
         let s = crate::scenario::parse(src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
         let mut taken = 0;
         for (i, strategy) in s.strategies.iter().enumerate() {
             let seeds = RunSeeds::new(3, 0, 0, &strategy.name);
-            QUEUE_EVERY_STEP.set(true);
-            let queued = simulate_limited(&s, i, seeds, false, limits);
-            QUEUE_EVERY_STEP.set(false);
+            let traced = |queue_every_step: bool| {
+                QUEUE_EVERY_STEP.set(queue_every_step);
+                TRACE.set(Some(Vec::new()));
+                let m = simulate_limited(&s, i, seeds, false, limits);
+                (m, TRACE.take().unwrap_or_default())
+            };
+            let (queued, queued_trace) = traced(true);
             STEPS_AT_ONCE.set(0);
-            let at_once = simulate_limited(&s, i, seeds, false, limits);
+            STEPS_PASSING.set(0);
+            let (at_once, at_once_trace) = traced(false);
+            QUEUE_EVERY_STEP.set(false);
             taken += STEPS_AT_ONCE.get();
-            // Compared as Debug text, in which NaN (a series' level
-            // without a bucket) equals itself.
-            if format!("{queued:?}") != format!("{at_once:?}") {
+            *passing += STEPS_PASSING.get();
+            // A run that stops is thrown away: what it reports is why,
+            // when, and after how many events (answers that passed
+            // arrivals leave other counts behind at that point). Else
+            // every metric is compared, as Debug text, in which NaN (a
+            // series' level without a bucket) equals itself.
+            let (a, b) = match queued.stop {
+                Some(_) => (
+                    format!("{:?} {}", queued.stop, queued.events),
+                    format!("{:?} {}", at_once.stop, at_once.events),
+                ),
+                None => (format!("{queued:?}"), format!("{at_once:?}")),
+            };
+            if a != b {
                 panic!(
                     "{case}, {}: the runs differ\nqueued:  {:?}, {:?}\nat once: {:?}, {:?}",
                     strategy.name, queued.counts, queued.stop, at_once.counts, at_once.stop
+                );
+            }
+            // The events themselves: the same, in the same order, but
+            // that an answer may be handled ahead of arrivals at the
+            // limiter at its instant. So the answers in order are the
+            // same, and so are all the other events.
+            if queued.stop.is_none() {
+                let split = |trace: &[(SimTime, Event)]| {
+                    let text = |answers: bool| {
+                        let pick =
+                            |e: &&(SimTime, Event)| matches!(e.1, Event::Reply { .. }) == answers;
+                        format!("{:?}", trace.iter().filter(pick).collect::<Vec<_>>())
+                    };
+                    (text(true), text(false))
+                };
+                let (a, b) = (split(&queued_trace), split(&at_once_trace));
+                assert!(a.0 == b.0, "{case}, {}: the answers differ", strategy.name);
+                assert!(
+                    a.1 == b.1,
+                    "{case}, {}: the other events differ",
+                    strategy.name
                 );
             }
         }
@@ -1808,7 +1982,7 @@ mod tests {
         let src = format!("name = \"t\"\nseed = 1\nhorizon = \"10m\"\n{body}");
         let s = crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
         let seeds = RunSeeds::new(1, 0, 0, &s.strategies[0].name);
-        let mut w = World::<true>::new(&s, &s.strategies[0], seeds).expect("a few clients");
+        let mut w = World::<true, false>::new(&s, &s.strategies[0], seeds).expect("a few clients");
         w.schedule_workload().expect("a few clients");
         let mut most_queued = 0;
         while let Some((now, event)) = w.queue.pop() {
@@ -1840,7 +2014,7 @@ mod tests {
                 let s =
                     crate::scenario::parse(&src, "t.toml", "t").unwrap_or_else(|e| panic!("{e}"));
                 let seeds = RunSeeds::new(1, 0, 0, "c");
-                let w = World::<true>::new(&s, &s.strategies[0], seeds).expect("room");
+                let w = World::<true, false>::new(&s, &s.strategies[0], seeds).expect("room");
                 w.requests.capacity()
             })
             .join()

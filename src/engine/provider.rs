@@ -7,7 +7,7 @@
 
 use super::*;
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     /// Sends an answer back to the client (one network hop); `last`:
     /// nothing follows in the event's handling ([`World::step_at_once`]).
     #[inline(always)]

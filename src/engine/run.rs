@@ -48,7 +48,7 @@ fn take_spare() -> Spare {
         .unwrap_or(Spare::NONE)
 }
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     /// The world of a run, or None if the system does not give the memory
     /// for its clients' state.
     pub(super) fn new(
@@ -112,6 +112,10 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             Some(c) => Some(client_cpu::ClientCpu::new(c, scenario.workload.clients)?),
             None => None,
         };
+        debug_assert!(
+            !PASS || (policy.hears_alone() && endpoints.iter().all(|e| !e.drops_unheard())),
+            "answers may pass only where they are heard alone"
+        );
         Some(World {
             scenario,
             seeds,
@@ -182,7 +186,7 @@ impl<'a, const FULL: bool> World<'a, FULL> {
         }
         let horizon = self.scenario.horizon;
         let mut end = 0;
-        let mut next = self.queue.pop();
+        let mut next = self.queue.pop_passing::<PASS>();
         // The event came out of the search (not the current time's lane):
         // the queue's next event may have changed, and is worth fetching.
         let mut searched = true;
@@ -210,9 +214,9 @@ impl<'a, const FULL: bool> World<'a, FULL> {
             }
             // Most events are zero-length steps the handler just queued
             // for now (a hop of 0 ms): they come out without the search.
-            (next, searched) = match self.queue.pop_now() {
+            (next, searched) = match self.queue.pop_now_passing::<PASS>() {
                 Some(e) => (Some(e), false),
-                None => (self.queue.pop(), true),
+                None => (self.queue.pop_passing::<PASS>(), true),
             };
         }
         if let Some(open) = self.policy.breaker_open_ns(end) {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::scenario::Workload;
 
-impl<'a, const FULL: bool> World<'a, FULL> {
+impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
     pub(super) fn trace(&self) -> &'a [TraceRow] {
         match &self.scenario.workload.kind {
             WorkloadKind::Trace { rows } => rows,

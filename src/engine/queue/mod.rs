@@ -17,6 +17,7 @@
 mod calendar;
 mod lane;
 mod occupancy;
+mod passing;
 mod ring;
 
 use super::blocks::{Bag, Blocks};
@@ -24,6 +25,8 @@ use crate::time::SimTime;
 use calendar::Calendar;
 use lane::{Lane, LaneEntry};
 use occupancy::Occupancy;
+use passing::Gap;
+pub use passing::{PER_PASSED, Passable};
 
 /// An event's place in the order, `(time, sequence)`, as one number:
 /// time in the high 64 bits, sequence in the low ones.
@@ -584,6 +587,11 @@ pub struct EventQueue<E> {
     now_lane: Lane<E>,
     /// The key at the front of `now_lane` ([`NO_KEY`] when it is empty).
     now_front: Key,
+    /// Events pushed to `now_lane` that are not [`Passable`] since it was
+    /// last empty.
+    now_blocking: u32,
+    /// Numbers set aside for passed events (`passing.rs`).
+    gap: Gap,
     /// The latest time popped so far (0 before any pop; an event pushed
     /// in the past does not lower it).
     now: SimTime,
@@ -601,13 +609,13 @@ pub struct EventQueue<E> {
     next_seq: u64,
 }
 
-impl<E: Copy> Default for EventQueue<E> {
+impl<E: Copy + Passable> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E: Copy> EventQueue<E> {
+impl<E: Copy + Passable> EventQueue<E> {
     /// The most lanes a queue can have.
     pub const MAX_LANES: usize = LANES;
 
@@ -632,6 +640,8 @@ impl<E: Copy> EventQueue<E> {
             next_seq: 0,
             now_lane: Lane::new(),
             now_front: NO_KEY,
+            now_blocking: 0,
+            gap: Gap::NONE,
             now: 0,
             first: (NO_KEY, HEAP),
         }
@@ -653,9 +663,13 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     fn push_now(&mut self, time: SimTime, seq: u64, event: E) {
         let key = key_of(time, seq);
+        if self.after_passed_events() {
+            return self.push_heap(Entry { time, seq, event });
+        }
         if self.now_lane.is_empty() {
             self.now_front = key;
         }
+        self.now_blocking += u32::from(!event.passable());
         // The lane's last is at the same time (the lane empties before
         // the clock moves on), under an earlier number.
         self.now_lane.push_later_number(key, event);
@@ -755,7 +769,14 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if let Some(step) = self.pop_now() {
+        self.pop_passing::<true>()
+    }
+
+    /// [`EventQueue::pop`], for a run in which steps may pass events
+    /// (`PASS`, `passing.rs`) or in which none do.
+    #[inline]
+    pub fn pop_passing<const PASS: bool>(&mut self) -> Option<(SimTime, E)> {
+        if let Some(step) = self.pop_now_passing::<PASS>() {
             return Some(step);
         }
         let source = self.first.1;
@@ -765,6 +786,9 @@ impl<E: Copy> EventQueue<E> {
         } else {
             self.pop_lane(source)
         };
+        if PASS {
+            self.leave_gap();
+        }
         let (lane, key) = self.earliest_lane();
         self.first = (key, lane);
         self.now = self.now.max(time);
@@ -786,9 +810,15 @@ impl<E: Copy> EventQueue<E> {
     /// Cheap enough to try after every event, before `pop`.
     #[inline(always)]
     pub fn pop_now(&mut self) -> Option<(SimTime, E)> {
+        self.pop_now_passing::<true>()
+    }
+
+    /// [`EventQueue::pop_now`], as [`EventQueue::pop_passing`].
+    #[inline(always)]
+    pub fn pop_now_passing<const PASS: bool>(&mut self) -> Option<(SimTime, E)> {
         // Not `bool::then`: its closure is not always inlined here.
         if self.now_front < self.first.0 {
-            Some(self.pop_now_lane())
+            Some(self.pop_now_lane::<PASS>())
         } else {
             None
         }
@@ -815,10 +845,18 @@ impl<E: Copy> EventQueue<E> {
     /// Takes out the front of the lane of events at the current time,
     /// which is not empty.
     #[inline(always)]
-    fn pop_now_lane(&mut self) -> (SimTime, E) {
+    fn pop_now_lane<const PASS: bool>(&mut self) -> (SimTime, E) {
         let front = self.now_front;
         let (event, next) = self.now_lane.pop(front);
         self.now_front = next;
+        // Counted on every push to the lane, so forgotten here whether or
+        // not steps may pass (else it would grow without end).
+        if next == NO_KEY {
+            self.now_blocking = 0;
+        }
+        if PASS {
+            self.take_gap(front);
+        }
         (time_of(front), event)
     }
 
@@ -891,6 +929,8 @@ impl<E: Copy> EventQueue<E> {
         self.next_seq = 0;
         self.now_lane.clear();
         self.now_front = NO_KEY;
+        self.now_blocking = 0;
+        self.gap = Gap::NONE;
         self.now = 0;
         self.first = (NO_KEY, HEAP);
     }
