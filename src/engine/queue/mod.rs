@@ -773,8 +773,13 @@ impl<E: Copy + Passable> EventQueue<E> {
     }
 
     /// [`EventQueue::pop`], for a run in which steps may pass events
-    /// (`PASS`, `passing.rs`) or in which none do.
-    #[inline]
+    /// (`PASS`, `passing.rs`) or in which none do. Inlined into the event
+    /// loop, which calls it after [`EventQueue::pop_now`] found nothing:
+    /// the compiler then drops the second look at the current time's
+    /// lane, and the search's results stay in registers (reference herd:
+    /// linear 3.9% fewer instructions and 0.94× the time, full jitter
+    /// 2.7% fewer and 0.99×). The heap's part stays out of line.
+    #[inline(always)]
     pub fn pop_passing<const PASS: bool>(&mut self) -> Option<(SimTime, E)> {
         if let Some(step) = self.pop_now_passing::<PASS>() {
             return Some(step);
