@@ -124,6 +124,7 @@ enum Event {
 struct PackedReply(u16);
 
 impl PackedReply {
+    #[inline(always)]
     fn new(reply: Reply) -> PackedReply {
         PackedReply(match reply {
             Reply::Success { wasted } => u16::from(wasted),
@@ -136,6 +137,7 @@ impl PackedReply {
         })
     }
 
+    #[inline(always)]
     fn get(self) -> Reply {
         match self.0 {
             0 | 1 => Reply::Success {

@@ -72,12 +72,20 @@ impl<E: Copy + Passable> EventQueue<E> {
     }
 
     /// Sets numbers aside for the events due now, which a step is about
-    /// to pass ([`EventQueue::may_pass`]), if they have none yet.
+    /// to pass ([`EventQueue::may_pass`]), if they have none yet (they
+    /// have after the first pass of a wave).
+    #[inline(always)]
     pub fn pass(&mut self) {
         self.leave_gap();
         if self.now_front < self.gap.until || self.now_lane.is_empty() {
             return;
         }
+        self.open_gap();
+    }
+
+    /// Sets numbers aside for every event in the current time's lane.
+    #[inline(never)]
+    fn open_gap(&mut self) {
         let n = self.now_lane.len() as u64;
         self.gap.aside = self.next_seq;
         self.next_seq += PER_PASSED * n;
