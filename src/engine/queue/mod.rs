@@ -839,10 +839,12 @@ impl<E: Copy + Passable> EventQueue<E> {
         (!run.is_empty()).then_some(time_of(run.back))
     }
 
-    /// Takes out the heap's top. Kept out of line: most events come out
-    /// of lanes, and [`EventQueue::pop`] is cheaper without the heap's
-    /// code and registers.
-    #[inline(never)]
+    /// Takes out the heap's top. Inlined with the rest of the pop into
+    /// the event loop: kept out of line, it cost the loop a call for each
+    /// of full jitter's retries and saved linear backoff's lanes nothing
+    /// (reference herd: full jitter 1.2% fewer instructions, linear 0.9%,
+    /// each 0.99× to 0.98× the time).
+    #[inline(always)]
     fn pop_heap(&mut self) -> Option<Entry<E>> {
         self.heap.pop()
     }
