@@ -221,6 +221,20 @@ impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
         self.over_the_network(now, event, last);
     }
 
+    /// An answer's arrival at its client, taken at once
+    /// ([`World::step_at_once`]); see [`World::limiter_hop`].
+    #[inline(never)]
+    pub(super) fn answer_hop(
+        &mut self,
+        now: SimTime,
+        req: u32,
+        attempt: u32,
+        model: u8,
+        reply: Reply,
+    ) {
+        self.reply(now, req, attempt, model, reply);
+    }
+
     #[inline(always)]
     pub(super) fn reply(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
         self.answered(now, req, attempt, model, reply);

@@ -863,23 +863,6 @@ impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
         true
     }
 
-    /// An attempt's arrival at the limiter, taken at once
-    /// ([`World::step_at_once`]). Its own copy of the handler, apart from
-    /// [`World::handle`]'s, with one of [`World::answer_hop`]: the call
-    /// between the two breaks the cycle of handlers (an answer sends the
-    /// next attempt), so that both inline the rest.
-    #[inline(never)]
-    fn limiter_hop(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
-        self.at_limiter(now, req, attempt, model);
-    }
-
-    /// An answer's arrival at its client, taken at once
-    /// ([`World::step_at_once`]); see [`World::limiter_hop`].
-    #[inline(never)]
-    fn answer_hop(&mut self, now: SimTime, req: u32, attempt: u32, model: u8, reply: Reply) {
-        self.reply(now, req, attempt, model, reply);
-    }
-
     /// Sends `event` one network hop on from `now` (an attempt to its
     /// limiter, an answer back to its client): taken at once when the hop
     /// is 0 ms and [`World::step_at_once`] lets it (`last`: nothing

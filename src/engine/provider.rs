@@ -29,6 +29,16 @@ impl<'a, const FULL: bool, const PASS: bool> World<'a, FULL, PASS> {
         self.over_the_network(now, event, last);
     }
 
+    /// An attempt's arrival at the limiter, taken at once
+    /// ([`World::step_at_once`]). Its own copy of the handler, apart from
+    /// [`World::handle`]'s, with one of [`World::answer_hop`]: the call
+    /// between the two breaks the cycle of handlers (an answer sends the
+    /// next attempt), so that both inline the rest.
+    #[inline(never)]
+    pub(super) fn limiter_hop(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
+        self.at_limiter(now, req, attempt, model);
+    }
+
     #[inline(always)]
     pub(super) fn at_limiter(&mut self, now: SimTime, req: u32, attempt: u32, model: u8) {
         self.m.touch(now);
