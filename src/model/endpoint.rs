@@ -280,12 +280,6 @@ impl<'a> Endpoint<'a> {
         self.server.hand_over(why, now, attempts, slots, rng)
     }
 
-    /// Whether an attempt that arrives after its client hung up is
-    /// dropped unheard (`cancel_on_disconnect`).
-    pub fn drops_unheard(&self) -> bool {
-        self.drops_unheard
-    }
-
     /// When the model's timers fire, in the order they are to be queued.
     pub fn timers(&self) -> Vec<SimTime> {
         self.server.timers()

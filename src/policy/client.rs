@@ -300,14 +300,6 @@ impl<'s> RetryStack<'s> {
             + if nested { size_of::<u8>() } else { 0 }
     }
 
-    /// True if hearing an answer (`on_outcome`, `after_failure`) draws
-    /// nothing from the run's generator and changes nothing but the
-    /// request's own state: one layer, without guards, whose backoff
-    /// draws nothing.
-    pub fn hears_alone(&self) -> bool {
-        !self.nested() && self.outer.guards.is_none() && !self.outer.strategy.backoff.is_jittered()
-    }
-
     /// True if the strategy has inner layers.
     #[inline]
     fn nested(&self) -> bool {
